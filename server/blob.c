@@ -1,0 +1,297 @@
+/*
+** The blob store (blob.h).
+*/
+#include "blob.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct blobstore {
+	char *dir;
+};
+
+struct blob_writer {
+	struct blobstore *bs;
+	int fd;
+	char tmp[PATH_MAX];
+	struct sha256 *h;
+};
+
+static const char SQL_BLOB_REF[] =
+    "SELECT 1 FROM blob_refs WHERE sha256 = ?1 LIMIT 1";
+
+static int
+io_err(struct err *e, const char *what, const char *path)
+{
+	return (err_set(e, ERR_STORAGE, "%s %s: %s", what, path,
+	    strerror(errno)));
+}
+
+static int
+fsync_dir(const char *path, struct err *e)
+{
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (io_err(e, "open", path));
+	if (fsync(fd) == -1) {
+		io_err(e, "fsync", path);
+		close(fd);
+		return (-1);
+	}
+	close(fd);
+	return (0);
+}
+
+struct blobstore *
+blob_open(const char *dir, struct err *e)
+{
+	struct blobstore *bs;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		io_err(e, "mkdir", dir);
+		return (NULL);
+	}
+	if ((bs = calloc(1, sizeof(*bs))) == NULL ||
+	    (bs->dir = strdup(dir)) == NULL) {
+		free(bs);
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return (NULL);
+	}
+	return (bs);
+}
+
+void
+blob_close(struct blobstore *bs)
+{
+	if (bs == NULL)
+		return;
+	free(bs->dir);
+	free(bs);
+}
+
+struct blob_writer *
+blob_writer_new(struct blobstore *bs, struct err *e)
+{
+	struct blob_writer *bw;
+
+	if ((bw = calloc(1, sizeof(*bw))) == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return (NULL);
+	}
+	bw->bs = bs;
+	snprintf(bw->tmp, sizeof(bw->tmp), "%s/tmp.XXXXXX", bs->dir);
+	if ((bw->fd = mkostemp(bw->tmp, O_CLOEXEC)) == -1) {
+		io_err(e, "create temp file in", bs->dir);
+		free(bw);
+		return (NULL);
+	}
+	if ((bw->h = sha256_new()) == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		unlink(bw->tmp);
+		close(bw->fd);
+		free(bw);
+		return (NULL);
+	}
+	return (bw);
+}
+
+int
+blob_writer_write(struct blob_writer *bw, const void *p, size_t n,
+    struct err *e)
+{
+	const char *c = p;
+	ssize_t w;
+
+	if (sha256_update(bw->h, p, n) == -1)
+		return (err_set(e, ERR_INTERNAL, "sha256 failed"));
+	while (n > 0) {
+		if ((w = write(bw->fd, c, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (io_err(e, "write", bw->tmp));
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return (0);
+}
+
+void
+blob_writer_abort(struct blob_writer *bw)
+{
+	if (bw == NULL)
+		return;
+	close(bw->fd);
+	unlink(bw->tmp);
+	sha256_free(bw->h);
+	free(bw);
+}
+
+int
+blob_writer_commit(struct blob_writer *bw, char hex[SHA256_HEX_LEN + 1],
+    struct err *e)
+{
+	uint8_t sum[SHA256_LEN];
+	char sub[PATH_MAX], dst[PATH_MAX];
+	struct stat sb;
+	struct sha256 *h = bw->h;
+
+	bw->h = NULL;
+	if (sha256_final(h, sum) == -1) {
+		err_set(e, ERR_INTERNAL, "sha256 failed");
+		goto err0;
+	}
+	hex_encode(sum, SHA256_LEN, hex);
+	if (fsync(bw->fd) == -1) {
+		io_err(e, "fsync", bw->tmp);
+		goto err0;
+	}
+	snprintf(sub, sizeof(sub), "%s/%.2s", bw->bs->dir, hex);
+	if (mkdir(sub, 0700) == -1 && errno != EEXIST) {
+		io_err(e, "mkdir", sub);
+		goto err0;
+	}
+	blob_path(bw->bs, hex, dst, sizeof(dst));
+	if (stat(dst, &sb) == 0) {
+		/* Same bytes already stored: keep the old file, but refresh its
+		** mtime so a sweep does not take it before the new row lands. */
+		utimensat(AT_FDCWD, dst, NULL, 0);
+		blob_writer_abort(bw);
+		return (0);
+	}
+	if (rename(bw->tmp, dst) == -1) {
+		io_err(e, "rename", dst);
+		goto err0;
+	}
+	close(bw->fd);
+	bw->fd = -1;
+	if (fsync_dir(sub, e) == -1 || fsync_dir(bw->bs->dir, e) == -1) {
+		free(bw);
+		return (-1);
+	}
+	free(bw);
+	return (0);
+err0:
+	blob_writer_abort(bw);
+	return (-1);
+}
+
+int
+blob_put(struct blobstore *bs, const void *p, size_t n,
+    char hex[SHA256_HEX_LEN + 1], struct err *e)
+{
+	struct blob_writer *bw;
+
+	if ((bw = blob_writer_new(bs, e)) == NULL)
+		return (-1);
+	if (blob_writer_write(bw, p, n, e) == -1) {
+		blob_writer_abort(bw);
+		return (-1);
+	}
+	return (blob_writer_commit(bw, hex, e));
+}
+
+static int
+is_hash(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < SHA256_HEX_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return (0);
+	return (s[i] == '\0');
+}
+
+int
+blob_path(struct blobstore *bs, const char *hex, char *out, size_t n)
+{
+	int len;
+
+	if (!is_hash(hex))
+		return (-1);
+	len = snprintf(out, n, "%s/%.2s/%s", bs->dir, hex, hex + 2);
+	return (len < 0 || (size_t)len >= n ? -1 : 0);
+}
+
+/* Is ${hex} referenced by any row? 1 yes, 0 no, -1 error. */
+static int
+referenced(struct db *db, const char *hex, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(db, SQL_BLOB_REF, e)) == NULL)
+		return (-1);
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return (1);
+	if (rc == SQLITE_DONE)
+		return (0);
+	return (db_err(db, e, "blob_refs"));
+}
+
+int
+blob_sweep(struct blobstore *bs, struct db *db, time_t now, long grace,
+    struct blob_sweep_stats *st, struct err *e)
+{
+	char sub[PATH_MAX], path[PATH_MAX], hex[SHA256_HEX_LEN + 1];
+	struct dirent *de, *fe;
+	DIR *top, *d;
+	struct stat sb;
+	int r, rc = 0;
+
+	memset(st, 0, sizeof(*st));
+	if ((top = opendir(bs->dir)) == NULL)
+		return (io_err(e, "opendir", bs->dir));
+	while (rc == 0 && (de = readdir(top)) != NULL) {
+		if (strncmp(de->d_name, "tmp.", 4) == 0) {
+			/* A temp file left by a crash or a lost upload. */
+			snprintf(path, sizeof(path), "%s/%s", bs->dir, de->d_name);
+			if (stat(path, &sb) == 0 && sb.st_mtime < now - grace &&
+			    unlink(path) == 0)
+				st->removed++;
+			continue;
+		}
+		if (strlen(de->d_name) != 2 || !isxdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", bs->dir, de->d_name);
+		if ((d = opendir(sub)) == NULL)
+			continue;
+		while (rc == 0 && (fe = readdir(d)) != NULL) {
+			if (strlen(fe->d_name) != SHA256_HEX_LEN - 2)
+				continue;
+			memcpy(hex, de->d_name, 2);
+			memcpy(hex + 2, fe->d_name, SHA256_HEX_LEN - 2);
+			hex[SHA256_HEX_LEN] = '\0';
+			if (!is_hash(hex))
+				continue;
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s", sub,
+			    fe->d_name) >= sizeof(path) || stat(path, &sb) == -1)
+				continue;
+			if ((r = referenced(db, hex, e)) == -1) {
+				rc = -1;
+				break;
+			}
+			if (r == 1)
+				st->kept++;
+			else if (sb.st_mtime >= now - grace)
+				st->young++;
+			else if (unlink(path) == 0)
+				st->removed++;
+		}
+		closedir(d);
+	}
+	closedir(top);
+	return (rc);
+}

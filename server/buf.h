@@ -1,0 +1,33 @@
+/*
+** Length-carrying byte buffers. Every string we build for a response or a
+** log line goes through one of these instead of strcat/sprintf into fixed
+** arrays. The buffer is always NUL-terminated past n so it can be handed to
+** C APIs that want a string.
+*/
+#ifndef TRIBUTARY_BUF_H
+#define TRIBUTARY_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char *p;
+	size_t n, cap;
+};
+
+/* Appends ${n} bytes of ${p}. Returns 0, or -1 if out of memory (buffer
+** unchanged). */
+int buf_append(struct buf *b, const void *p, size_t n);
+/* Appends a NUL-terminated string. Same contract as buf_append(). */
+int buf_puts(struct buf *b, const char *s);
+/* Appends printf-formatted text. Same contract as buf_append(). */
+int buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Appends ${s} as the inside of a JSON string (escapes quotes, controls). */
+int buf_json_str(struct buf *b, const char *s, size_t n);
+/* Hands the bytes to the caller (who frees them) and empties ${b}. */
+char *buf_take(struct buf *b);
+/* Frees the bytes; the buffer can be reused. buf_free on empty does nothing. */
+void buf_free(struct buf *b);
+
+#endif

@@ -1,0 +1,163 @@
+/*
+** `tributary init` and `tributary serve`: the interface that makes and runs
+** a node. Domain work happens in node.c and the modules it opens; this file
+** only parses arguments, prints and waits for signals.
+*/
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "cli.h"
+#include "config.h"
+#include "crypto.h"
+#include "http.h"
+#include "log.h"
+#include "node.h"
+
+#define DEMO_DIR "var/demo"
+
+int
+cmd_init(int argc, char **argv)
+{
+	char code[NODE_CODE_LEN + 1];
+	const char *dir = NULL;
+	struct err e = { 0 };
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else if (strncmp(argv[i], "--data=", 7) == 0)
+			dir = argv[i] + 7;
+		else if (strcmp(argv[i], "--help") == 0) {
+			printf("usage: tributary init --data DIR\n\n"
+			    "Creates a node in DIR: node.db, blobs/, keys/ (Ed25519 "
+			    "signing key, pseudonym secret).\nPrints the first "
+			    "admin's one-time login code.\n");
+			return (0);
+		} else {
+			fprintf(stderr, "tributary init: unexpected argument "
+			    "\"%s\"\n", argv[i]);
+			return (2);
+		}
+	}
+	if (dir == NULL)
+		dir = getenv("TRIBUTARY_DATA");
+	if (dir == NULL) {
+		fprintf(stderr, "tributary init: --data DIR is required\n");
+		return (2);
+	}
+	if (node_init(dir, code, &e) == -1) {
+		fprintf(stderr, "tributary init: %s\n", e.msg);
+		return (1);
+	}
+	printf("created node in %s\n", dir);
+	printf("admin login code (one use, 7 days): %s\n", code);
+	return (0);
+}
+
+/* Runs on the writer thread: removes unreferenced blobs past the grace. */
+struct sweep_ctx {
+	struct blobstore *bs;
+	long grace;
+};
+
+static void
+sweep_tick(struct db *db, void *arg)
+{
+	struct sweep_ctx *sc = arg;
+	struct blob_sweep_stats st;
+	struct err e = { 0 };
+
+	if (blob_sweep(sc->bs, db, time(NULL), sc->grace, &st, &e) == -1)
+		log_warn("blob sweep: %s", e.msg);
+	else if (st.removed > 0)
+		log_info("blob sweep: removed %zu unreferenced files", st.removed);
+}
+
+int
+cmd_serve(int argc, char **argv)
+{
+	char code[NODE_CODE_LEN + 1], errbuf[512];
+	struct sweep_ctx sc;
+	struct config c;
+	struct server *s;
+	struct node *n;
+	struct err e = { 0 };
+	sigset_t set;
+	int rc, sig, created = 0;
+
+	rc = config_load(&c, argc, argv, stdout, errbuf, sizeof(errbuf));
+	if (rc == 1)
+		return (0);
+	if (rc == -1) {
+		fprintf(stderr, "tributary serve: %s\n", errbuf);
+		return (2);
+	}
+	if (c.demo) {
+		if (c.data == NULL)
+			c.data = strdup(DEMO_DIR);
+		if (!node_exists(c.data)) {
+			mkdir("var", 0700);
+			if (node_init(c.data, code, &e) == -1) {
+				fprintf(stderr, "tributary serve: %s\n", e.msg);
+				config_free(&c);
+				return (1);
+			}
+			created = 1;
+		}
+	}
+	if (c.data == NULL) {
+		fprintf(stderr, "tributary serve: --data DIR is required (or "
+		    "--demo); see --help\n");
+		config_free(&c);
+		return (2);
+	}
+	log_set_requests((int)c.log_requests);
+	if ((n = node_open(c.data, &e)) == NULL) {
+		fprintf(stderr, "tributary serve: %s\n", e.msg);
+		config_free(&c);
+		return (1);
+	}
+	sc.bs = n->blobs;
+	sc.grace = c.blob_grace;
+	writer_set_tick(n->writer, sweep_tick, &sc, 600);
+
+	/* Signals are taken synchronously below; block them everywhere. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((s = server_start(n, &c, &e)) == NULL) {
+		fprintf(stderr, "tributary serve: %s\n", e.msg);
+		node_close(n);
+		config_free(&c);
+		return (1);
+	}
+	printf("listening on http://%s:%u\n",
+	    strchr(c.bind, ':') ? "[::1]" : strcmp(c.bind, "0.0.0.0") == 0
+		? "127.0.0.1" : c.bind, server_port(s));
+	if (c.demo) {
+		printf("demo node in %s\n", c.data);
+		if (created)
+			printf("admin login code (one use, 7 days): %s\n", code);
+		else
+			printf("admin login code: printed when %s was created; "
+			    "delete the folder to start over\n", c.data);
+	}
+	fflush(stdout);
+	sigwait(&set, &sig);
+	log_info("signal %d: finishing queued writes, then stopping", sig);
+	server_stop(s);
+	node_close(n);
+	config_free(&c);
+	return (0);
+}

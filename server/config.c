@@ -1,0 +1,263 @@
+/*
+** Options for `tributary serve` (config.h). One table drives flags,
+** environment and file, and the --help text, so they cannot drift apart.
+*/
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_type { OPT_STR, OPT_LONG, OPT_BOOL };
+
+struct opt {
+	const char *name;
+	enum opt_type type;
+	size_t off;
+	const char *def;
+	long min, max;
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct config, f)
+
+static const struct opt opts[] = {
+	{ "data", OPT_STR, OFF(data), NULL, 0, 0,
+	    "node directory made by `tributary init` (required unless --demo)" },
+	{ "bind", OPT_STR, OFF(bind), "127.0.0.1", 0, 0,
+	    "address to listen on (0.0.0.0 to serve a LAN)" },
+	{ "port", OPT_LONG, OFF(port), "8080", 0, 65535,
+	    "TCP port; 0 picks a free one (printed on stdout)" },
+	{ "threads", OPT_LONG, OFF(threads), "0", 0, 256,
+	    "HTTP worker threads; 0 = one per CPU" },
+	{ "connection-timeout", OPT_LONG, OFF(conn_timeout), "30", 1, 86400,
+	    "seconds an idle connection is kept open" },
+	{ "per-ip-limit", OPT_LONG, OFF(per_ip_limit), "256", 1, 100000,
+	    "open connections per client address (a drive shares one NAT)" },
+	{ "connection-memory", OPT_LONG, OFF(conn_memory), "65536", 8192,
+	    16777216, "bytes of buffer memory per connection" },
+	{ "max-connections", OPT_LONG, OFF(max_conns), "4096", 16, 1000000,
+	    "open connections in all" },
+	{ "webroot", OPT_STR, OFF(webroot), TRIBUTARY_SOURCE_DIR "/webroot", 0,
+	    0, "folder of static files for the pages" },
+	{ "log-requests", OPT_BOOL, OFF(log_requests), "1", 0, 1,
+	    "1 = one JSON line per request on stderr, 0 = none" },
+	{ "blob-grace", OPT_LONG, OFF(blob_grace), "3600", 0, 31536000,
+	    "seconds an unreferenced blob file is kept before the sweep" },
+	{ "demo", OPT_BOOL, OFF(demo), "0", 0, 1,
+	    "create ./var/demo if absent and serve it on port 8080" },
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+static const struct opt *
+opt_find(const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (strlen(opts[i].name) == n && strncmp(opts[i].name, name, n) == 0)
+			return (&opts[i]);
+	return (NULL);
+}
+
+/* Sets option ${o} from ${val}; ${from} names the source for errors. */
+static int
+opt_set(struct config *c, const struct opt *o, const char *val,
+    const char *from, char *err, size_t errlen)
+{
+	char *end, **sp;
+	long v;
+
+	if (o->type == OPT_STR) {
+		sp = (char **)((char *)c + o->off);
+		free(*sp);
+		if ((*sp = strdup(val)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return (-1);
+		}
+		return (0);
+	}
+	if (o->type == OPT_BOOL && (strcmp(val, "true") == 0 ||
+	    strcmp(val, "yes") == 0)) {
+		v = 1;
+	} else if (o->type == OPT_BOOL && (strcmp(val, "false") == 0 ||
+	    strcmp(val, "no") == 0)) {
+		v = 0;
+	} else {
+		errno = 0;
+		v = strtol(val, &end, 10);
+		if (errno || end == val || *end != '\0' || v < o->min ||
+		    v > o->max) {
+			snprintf(err, errlen,
+			    "%s: %s must be a whole number from %ld to %ld, not "
+			    "\"%s\"", from, o->name, o->min, o->max, val);
+			return (-1);
+		}
+	}
+	*(long *)((char *)c + o->off) = v;
+	return (0);
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return (s);
+}
+
+static int
+config_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+	char line[4096], from[512], *k, *v, *eq;
+	const struct opt *o;
+	FILE *f;
+	int lineno = 0, rc = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		k = trim(line);
+		if (*k == '\0' || *k == '#')
+			continue;
+		snprintf(from, sizeof(from), "%s:%d", path, lineno);
+		if ((eq = strchr(k, '=')) == NULL) {
+			snprintf(err, errlen, "%s: expected name = value", from);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		k = trim(k);
+		v = trim(eq + 1);
+		if ((o = opt_find(k, strlen(k))) == NULL) {
+			snprintf(err, errlen, "%s: unknown option \"%s\"", from, k);
+			rc = -1;
+			break;
+		}
+		rc = opt_set(c, o, v, from, err, errlen);
+	}
+	fclose(f);
+	return (rc);
+}
+
+int
+config_load(struct config *c, int argc, char **argv, FILE *out, char *err,
+    size_t errlen)
+{
+	const char *file = NULL, *val, *a;
+	char env[128], from[160];
+	const struct opt *o;
+	size_t i, n, j;
+	int k;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NOPTS; i++)
+		if (opts[i].def != NULL &&
+		    opt_set(c, &opts[i], opts[i].def, "default", err, errlen) == -1)
+			return (-1);
+
+	/* The config file comes from --config or TRIBUTARY_CONFIG. */
+	file = getenv("TRIBUTARY_CONFIG");
+	for (k = 0; k < argc; k++) {
+		if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
+			config_usage(out);
+			return (1);
+		}
+		if (strcmp(argv[k], "--config") == 0 && k + 1 < argc)
+			file = argv[k + 1];
+		else if (strncmp(argv[k], "--config=", 9) == 0)
+			file = argv[k] + 9;
+	}
+	if (file != NULL && config_file(c, file, err, errlen) == -1)
+		return (-1);
+
+	for (i = 0; i < NOPTS; i++) {
+		n = (size_t)snprintf(env, sizeof(env), "TRIBUTARY_%s", opts[i].name);
+		for (j = 10; j < n; j++)
+			env[j] = env[j] == '-' ? '_' : (char)toupper((unsigned char)env[j]);
+		if ((val = getenv(env)) != NULL &&
+		    opt_set(c, &opts[i], val, env, err, errlen) == -1)
+			return (-1);
+	}
+
+	for (k = 0; k < argc; k++) {
+		a = argv[k];
+		if (strncmp(a, "--", 2) != 0) {
+			snprintf(err, errlen, "unexpected argument \"%s\"", a);
+			return (-1);
+		}
+		a += 2;
+		n = strcspn(a, "=");
+		if (n == 6 && strncmp(a, "config", 6) == 0) {
+			if (a[n] == '\0')
+				k++;
+			continue;
+		}
+		if ((o = opt_find(a, n)) == NULL) {
+			snprintf(err, errlen, "unknown option \"--%.*s\" (see --help)",
+			    (int)n, a);
+			return (-1);
+		}
+		snprintf(from, sizeof(from), "--%s", o->name);
+		if (a[n] == '=')
+			val = a + n + 1;
+		else if (o->type == OPT_BOOL)
+			val = "1";
+		else if (k + 1 < argc)
+			val = argv[++k];
+		else {
+			snprintf(err, errlen, "--%s needs a value", o->name);
+			return (-1);
+		}
+		if (opt_set(c, o, val, from, err, errlen) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+void
+config_usage(FILE *out)
+{
+	char env[128];
+	size_t i, j, n;
+
+	fprintf(out,
+	    "usage: tributary serve [--data DIR] [options]\n\n"
+	    "Each option may also be set as TRIBUTARY_<NAME> in the environment\n"
+	    "or as `name = value` in the file named by --config FILE (or\n"
+	    "TRIBUTARY_CONFIG). Flags win over the environment, which wins over\n"
+	    "the file.\n\n");
+	for (i = 0; i < NOPTS; i++) {
+		n = (size_t)snprintf(env, sizeof(env), "TRIBUTARY_%s", opts[i].name);
+		for (j = 10; j < n; j++)
+			env[j] = env[j] == '-' ? '_' : (char)toupper((unsigned char)env[j]);
+		fprintf(out, "  --%-20s %s\n  %-22s   env %s", opts[i].name,
+		    opts[i].help, "", env);
+		if (opts[i].def != NULL)
+			fprintf(out, ", default %s", opts[i].def);
+		fprintf(out, "\n");
+	}
+	fprintf(out, "  --%-20s %s\n", "config FILE", "read options from FILE");
+}
+
+void
+config_free(struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (opts[i].type == OPT_STR) {
+			free(*(char **)((char *)c + opts[i].off));
+			*(char **)((char *)c + opts[i].off) = NULL;
+		}
+}

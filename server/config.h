@@ -1,0 +1,40 @@
+/*
+** Settings for `tributary serve`: every option has a flag (--name), an
+** environment variable (TRIBUTARY_NAME) and a key in an optional config file
+** (name = value). Flags win over the environment, which wins over the file.
+*/
+#ifndef TRIBUTARY_CONFIG_H
+#define TRIBUTARY_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct config {
+	char *data;		/* node directory */
+	char *bind;		/* address to listen on */
+	long port;		/* 0 = any free port */
+	long threads;		/* HTTP pool threads */
+	long conn_timeout;	/* seconds of idleness before a connection closes */
+	long per_ip_limit;	/* open connections per client address */
+	long conn_memory;	/* bytes of memory per connection */
+	long max_conns;		/* open connections in all */
+	char *webroot;		/* static files */
+	long log_requests;	/* 1 = a JSON line per request on stderr */
+	long blob_grace;	/* seconds an unreferenced blob is kept */
+	long demo;		/* serve ./var/demo on 8080, creating it if absent */
+};
+
+/*
+** Fills ${c} from defaults, then the config file (--config or
+** TRIBUTARY_CONFIG), then TRIBUTARY_* variables, then the flags in
+** argv[0..argc). Returns 0; 1 if --help was given (help printed to ${out});
+** or -1 with a message in ${err} (errlen bytes) naming the bad option.
+*/
+int config_load(struct config *c, int argc, char **argv, FILE *out, char *err,
+    size_t errlen);
+/* Prints every option with its variable and default to ${out}. */
+void config_usage(FILE *out);
+/* Frees the strings in ${c}. */
+void config_free(struct config *c);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+** SHA-256 through OpenSSL EVP, hex helpers, libsodium start-up (crypto.h).
+*/
+#include "crypto.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <sodium.h>
+#include <string.h>
+
+struct sha256 {
+	EVP_MD_CTX *ctx;
+};
+
+struct sha256 *
+sha256_new(void)
+{
+	struct sha256 *h;
+
+	if ((h = malloc(sizeof(*h))) == NULL)
+		return (NULL);
+	if ((h->ctx = EVP_MD_CTX_new()) == NULL)
+		goto err0;
+	if (EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+		goto err1;
+	return (h);
+err1:
+	EVP_MD_CTX_free(h->ctx);
+err0:
+	free(h);
+	return (NULL);
+}
+
+int
+sha256_update(struct sha256 *h, const void *p, size_t n)
+{
+	return (EVP_DigestUpdate(h->ctx, p, n) == 1 ? 0 : -1);
+}
+
+int
+sha256_final(struct sha256 *h, uint8_t out[SHA256_LEN])
+{
+	unsigned int len = 0;
+	int rc;
+
+	rc = EVP_DigestFinal_ex(h->ctx, out, &len) == 1 && len == SHA256_LEN ? 0
+									      : -1;
+	sha256_free(h);
+	return (rc);
+}
+
+void
+sha256_free(struct sha256 *h)
+{
+	if (h == NULL)
+		return;
+	EVP_MD_CTX_free(h->ctx);
+	free(h);
+}
+
+int
+sha256_digest(const void *p, size_t n, uint8_t out[SHA256_LEN])
+{
+	unsigned int len = 0;
+
+	if (EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) != 1 ||
+	    len != SHA256_LEN)
+		return (-1);
+	return (0);
+}
+
+void
+hex_encode(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+int
+hex_decode(const char *s, uint8_t *out, size_t n)
+{
+	size_t i;
+	int hi, lo;
+
+	if (strlen(s) != 2 * n)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if ((hi = hexval(s[2 * i])) < 0 || (lo = hexval(s[2 * i + 1])) < 0)
+			return (-1);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (0);
+}
+
+int
+crypto_init(void)
+{
+	return (sodium_init() < 0 ? -1 : 0);
+}

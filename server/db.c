@@ -1,0 +1,186 @@
+/*
+** SQLite connections, statement cache and migrations (db.h).
+*/
+#include "db.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DB_NCACHE 128
+
+struct db {
+	sqlite3 *h;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[DB_NCACHE];
+};
+
+int
+db_err(struct db *db, struct err *e, const char *what)
+{
+	int rc = sqlite3_extended_errcode(db->h);
+	enum err_code code = ERR_STORAGE;
+
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		code = ERR_CONFLICT;
+	else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		code = ERR_BUSY;
+	return (err_set(e, code, "%s: %s", what, sqlite3_errmsg(db->h)));
+}
+
+struct db *
+db_open(const char *path, int flags, struct err *e)
+{
+	struct db *db;
+	int oflags;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return (NULL);
+	}
+	oflags = (flags & DB_READONLY) ? SQLITE_OPEN_READONLY
+				       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	oflags |= SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
+		err_set(e, ERR_STORAGE, "%s: %s", path,
+		    db->h ? sqlite3_errmsg(db->h) : "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, 10000);
+	if (!(flags & DB_READONLY) &&
+	    db_exec(db, "PRAGMA journal_mode=WAL", e) == -1)
+		goto fail;
+	if (db_exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", e) ==
+	    -1)
+		goto fail;
+	return (db);
+fail:
+	db_close(db);
+	return (NULL);
+}
+
+void
+db_close(struct db *db)
+{
+	int i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < DB_NCACHE; i++)
+		sqlite3_finalize(db->cache[i].st);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+sqlite3 *
+db_handle(struct db *db)
+{
+	return (db->h);
+}
+
+sqlite3_stmt *
+db_prepare(struct db *db, const char *sql, struct err *e)
+{
+	uintptr_t k = (uintptr_t)sql;
+	int i, slot, tries;
+
+	slot = (int)((k >> 3) % DB_NCACHE);
+	for (tries = 0; tries < DB_NCACHE; tries++) {
+		i = (slot + tries) % DB_NCACHE;
+		if (db->cache[i].sql == sql) {
+			sqlite3_reset(db->cache[i].st);
+			sqlite3_clear_bindings(db->cache[i].st);
+			return (db->cache[i].st);
+		}
+		if (db->cache[i].sql == NULL) {
+			if (sqlite3_prepare_v3(db->h, sql, -1,
+			    SQLITE_PREPARE_PERSISTENT, &db->cache[i].st,
+			    NULL) != SQLITE_OK) {
+				db_err(db, e, "prepare");
+				return (NULL);
+			}
+			db->cache[i].sql = sql;
+			return (db->cache[i].st);
+		}
+	}
+	err_set(e, ERR_INTERNAL, "statement cache full");
+	return (NULL);
+}
+
+int
+db_exec(struct db *db, const char *sql, struct err *e)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = sqlite3_extended_errcode(db->h);
+		err_set(e, (rc & 0xff) == SQLITE_CONSTRAINT ? ERR_CONFLICT :
+		    (rc & 0xff) == SQLITE_BUSY ? ERR_BUSY : ERR_STORAGE,
+		    "%s", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+db_schema_version(struct db *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return (-1);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+int
+db_migrate(struct db *db, struct err *e)
+{
+	char bump[64];
+	int v, i;
+
+	for (;;) {
+		if (db_exec(db, "BEGIN IMMEDIATE", e) == -1)
+			return (-1);
+		if ((v = db_schema_version(db)) < 0) {
+			db_err(db, e, "reading user_version");
+			goto fail;
+		}
+		if (v > db_nmigrations) {
+			err_set(e, ERR_CONFLICT,
+			    "the database is at schema version %d but this "
+			    "tributary knows only up to %d: run a newer tributary "
+			    "(it was upgraded, or a backup from a newer node was "
+			    "restored)", v, db_nmigrations);
+			goto fail;
+		}
+		if (v == db_nmigrations)
+			return (db_exec(db, "COMMIT", e));
+		i = v;
+		if (atoi(db_migrations[i].name) != i + 1) {
+			err_set(e, ERR_INTERNAL, "migration %s is out of order: "
+			    "expected number %03d", db_migrations[i].name, i + 1);
+			goto fail;
+		}
+		if (db_exec(db, db_migrations[i].sql, e) == -1) {
+			char m[sizeof(e->msg)];
+			snprintf(m, sizeof(m), "%s", e->msg);
+			err_set(e, ERR_STORAGE, "%s: %s", db_migrations[i].name, m);
+			goto fail;
+		}
+		snprintf(bump, sizeof(bump), "PRAGMA user_version=%d", i + 1);
+		if (db_exec(db, bump, e) == -1 || db_exec(db, "COMMIT", e) == -1)
+			goto fail;
+	}
+fail:
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return (-1);
+}

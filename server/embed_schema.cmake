@@ -1,0 +1,16 @@
+# Writes ${OUT}: a C array of every migration in ${FILES} (already sorted),
+# so the binary carries its schema and needs no files at run time.
+set(body "/* Generated from the schema folder by embed_schema.cmake. Do not edit. */\n")
+string(APPEND body "#include \"db.h\"\n\n")
+set(table "const struct migration db_migrations[] = {\n")
+set(i 0)
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND body "static const char m${i}[] = {${bytes} 0};\n")
+  string(APPEND table "    { \"${name}\", m${i} },\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND table "};\nconst int db_nmigrations = ${i};\n")
+file(WRITE ${OUT} "${body}\n${table}")

@@ -1,0 +1,696 @@
+/*
+** The HTTP layer (http.h): request life cycle, routing, responses.
+**
+** Life of a request. libmicrohttpd calls on_request() several times:
+**  1. First call: we allocate the request state, decode the path, find the
+**     route and return. Nothing is answered here (answering on the first
+**     call makes MHD close keep-alive connections), except a 413 for a
+**     declared Content-Length over the route's limit: MHD cannot answer in
+**     the middle of a body, so that refusal has to come before it.
+**  2. Body calls: bytes are appended up to the route's max_body.
+**  3. Final call (*upload_data_size == 0): the handler runs. It either
+**     queues a response or submits a writer job and suspends.
+**  4. After a writer job the connection is resumed and the handler runs
+**     again; req_job() now returns the outcome.
+** on_completed() logs one JSON line, counts metrics and frees the state.
+*/
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "metrics.h"
+#include "urlpath.h"
+
+#define MAX_PARAMS 8
+#define MAX_KEPT 16
+
+enum job_state { JOB_NONE, JOB_PENDING, JOB_DONE };
+
+struct server {
+	struct MHD_Daemon *d;
+	struct node *node;
+	const struct config *cfg;
+	unsigned short port;
+	pthread_key_t dbkey;
+	const char **metric_names;
+};
+
+struct req {
+	struct server *srv;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *url;
+	struct urlpath path;
+	int path_status;
+	const struct route *route;
+	size_t slot;			/* metrics slot */
+	int bad_method;			/* path matched, method did not */
+	struct {
+		const char *name;	/* into the route pattern */
+		size_t namelen;
+		const char *val;	/* into path.mem */
+	} params[MAX_PARAMS];
+	size_t nparams;
+	struct buf body;
+	size_t max_body;
+	int too_large;
+	struct timespec start;
+	unsigned int status;
+	int responded;
+	enum job_state job_state;
+	struct writer_job job;
+	void *kept[MAX_KEPT];
+	size_t nkept;
+};
+
+/* Metrics slots after the routes. */
+#define SLOT_STATIC (nroutes)
+#define SLOT_OTHER (nroutes + 1)
+
+static const char CSP[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data: blob:; media-src 'self' blob:; "
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'";
+
+static const char SQL_HEALTH_PROBE[] = "SELECT count(*) FROM node_meta";
+
+unsigned int
+http_status_for(enum err_code code)
+{
+	switch (code) {
+	case ERR_INVALID: return (400);
+	case ERR_NOT_FOUND: return (404);
+	case ERR_CONFLICT: return (409);
+	case ERR_FORBIDDEN: return (403);
+	case ERR_TOO_LARGE: return (413);
+	case ERR_UNSUPPORTED: return (415);
+	case ERR_STORAGE: return (507);
+	case ERR_BUSY: return (503);
+	case ERR_NONE:
+	case ERR_INTERNAL: break;
+	}
+	return (500);
+}
+
+/*
+** Matches the decoded path against ${pattern}. Returns 1 and fills the
+** request's params on a match, 0 otherwise.
+*/
+static int
+route_match(struct req *r, const char *pattern)
+{
+	const char *p = pattern + 1, *end;
+	size_t i = 0, len;
+
+	r->nparams = 0;
+	if (r->path.trailing_slash)
+		return (0);
+	while (*p != '\0') {
+		if (i >= r->path.nseg)
+			return (0);
+		end = strchr(p, '/');
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (p[0] == '{') {
+			if (r->nparams == MAX_PARAMS)
+				return (0);
+			r->params[r->nparams].name = p + 1;
+			r->params[r->nparams].namelen = len - 2;
+			r->params[r->nparams].val = r->path.seg[i];
+			r->nparams++;
+		} else if (len != r->path.seglen[i] ||
+		    memcmp(p, r->path.seg[i], len) != 0)
+			return (0);
+		i++;
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return (i == r->path.nseg);
+}
+
+/*
+** Finds the route for the request. The table is short and scanned in
+** order (patterns with {params} do not sort usefully); a path that matches
+** under another method sets bad_method for the 405.
+*/
+static void
+route_find(struct req *r)
+{
+	size_t i;
+	int head;
+
+	r->route = NULL;
+	r->slot = SLOT_OTHER;
+	if (r->path_status != URLPATH_OK)
+		return;
+	head = strcmp(r->method, "HEAD") == 0;
+	for (i = 0; i < nroutes; i++) {
+		if (!route_match(r, routes[i].pattern))
+			continue;
+		if (strcmp(routes[i].method, r->method) == 0 ||
+		    (head && strcmp(routes[i].method, "GET") == 0)) {
+			r->route = &routes[i];
+			r->slot = i;
+			r->max_body = routes[i].max_body;
+			return;
+		}
+		r->bad_method = 1;
+	}
+	r->nparams = 0;
+}
+
+static void
+add_security_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+}
+
+int
+req_respond(struct req *r, unsigned int status, struct MHD_Response *resp)
+{
+	enum MHD_Result ok;
+
+	if (resp == NULL)
+		return (-1);
+	add_security_headers(resp);
+	ok = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	if (ok != MHD_YES)
+		return (-1);
+	r->status = status;
+	r->responded = 1;
+	return (0);
+}
+
+static int
+respond_bytes(struct req *r, unsigned int status, const char *ctype,
+    char *p, size_t n)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(n, p, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(p);
+		return (-1);
+	}
+	MHD_add_response_header(resp, "Content-Type", ctype);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	return (req_respond(r, status, resp));
+}
+
+int
+req_json(struct req *r, unsigned int status, json_t *j)
+{
+	char *s;
+
+	s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(j);
+	if (s == NULL)
+		return (-1);
+	return (respond_bytes(r, status, "application/json", s, strlen(s)));
+}
+
+int
+req_error(struct req *r, unsigned int status, const char *code,
+    const char *fmt, ...)
+{
+	char msg[1024];
+	struct buf b = { 0 };
+	va_list ap;
+	struct MHD_Response *resp;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (buf_puts(&b, "{\"error\":{\"code\":\"") == -1 ||
+	    buf_json_str(&b, code, strlen(code)) == -1 ||
+	    buf_puts(&b, "\",\"message\":\"") == -1 ||
+	    buf_json_str(&b, msg, strlen(msg)) == -1 || buf_puts(&b, "\"}}\n") == -1) {
+		buf_free(&b);
+		return (-1);
+	}
+	if (status == 405 && r->bad_method) {
+		/* Allow: every method whose route matches this path. */
+		char allow[128] = "";
+		size_t i;
+		for (i = 0; i < nroutes; i++)
+			if (route_match(r, routes[i].pattern) &&
+			    strstr(allow, routes[i].method) == NULL) {
+				if (allow[0])
+					strncat(allow, ", ", sizeof(allow) - strlen(allow) - 1);
+				strncat(allow, routes[i].method,
+				    sizeof(allow) - strlen(allow) - 1);
+			}
+		r->nparams = 0;
+		resp = MHD_create_response_from_buffer(b.n, b.p,
+		    MHD_RESPMEM_MUST_FREE);
+		if (resp == NULL) {
+			buf_free(&b);
+			return (-1);
+		}
+		b.p = NULL;
+		MHD_add_response_header(resp, "Content-Type", "application/json");
+		MHD_add_response_header(resp, "Allow", allow);
+		return (req_respond(r, status, resp));
+	}
+	{
+		size_t n = b.n;
+		return (respond_bytes(r, status, "application/json", buf_take(&b),
+		    n));
+	}
+}
+
+int
+req_fail(struct req *r, const struct err *e)
+{
+	return (req_error(r, http_status_for(e->code), err_name(e->code), "%s",
+	    e->msg[0] ? e->msg : "request failed"));
+}
+
+struct node *
+req_node(struct req *r)
+{
+	return (r->srv->node);
+}
+
+const struct config *
+req_config(struct req *r)
+{
+	return (r->srv->cfg);
+}
+
+const char *
+req_method(struct req *r)
+{
+	return (r->method);
+}
+
+const char *
+req_param(struct req *r, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < r->nparams; i++)
+		if (r->params[i].namelen == n &&
+		    memcmp(r->params[i].name, name, n) == 0)
+			return (r->params[i].val);
+	return (NULL);
+}
+
+void *
+req_keep(struct req *r, void *p)
+{
+	if (p == NULL)
+		return (NULL);
+	if (r->nkept == MAX_KEPT) {
+		free(p);
+		return (NULL);
+	}
+	r->kept[r->nkept++] = p;
+	return (p);
+}
+
+const char *
+req_query(struct req *r, const char *name)
+{
+	const char *raw;
+	struct buf b = { 0 };
+
+	raw = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+	if (raw == NULL)
+		return (NULL);
+	if (url_decode_component(raw, strlen(raw), &b) == -1) {
+		buf_free(&b);
+		return (NULL);
+	}
+	return (req_keep(r, buf_take(&b)));
+}
+
+const char *
+req_header(struct req *r, const char *name)
+{
+	return (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name));
+}
+
+const char *
+req_body(struct req *r, size_t *n)
+{
+	*n = r->body.n;
+	return (r->body.p ? r->body.p : "");
+}
+
+struct db *
+req_db(struct req *r, struct err *e)
+{
+	struct db *db;
+
+	if ((db = pthread_getspecific(r->srv->dbkey)) != NULL)
+		return (db);
+	if ((db = db_open(r->srv->node->dbpath, 0, e)) == NULL)
+		return (NULL);
+	pthread_setspecific(r->srv->dbkey, db);
+	return (db);
+}
+
+static void
+req_job_done(struct writer_job *job)
+{
+	struct req *r = job->done_arg;
+
+	r->job_state = JOB_DONE;
+	metrics_conn_suspended(-1);
+	MHD_resume_connection(r->conn);
+}
+
+int
+req_submit(struct req *r, writer_fn fn, void *arg)
+{
+	memset(&r->job, 0, sizeof(r->job));
+	r->job.fn = fn;
+	r->job.arg = arg;
+	r->job.done = req_job_done;
+	r->job.done_arg = r;
+	r->job_state = JOB_PENDING;
+	metrics_conn_suspended(1);
+	/* Suspend first: the writer may resume us before we return. */
+	MHD_suspend_connection(r->conn);
+	writer_submit(r->srv->node->writer, &r->job);
+	return (0);
+}
+
+const struct writer_job *
+req_job(struct req *r)
+{
+	return (r->job_state == JOB_DONE ? &r->job : NULL);
+}
+
+static void
+req_free(struct req *r)
+{
+	size_t i;
+
+	urlpath_free(&r->path);
+	buf_free(&r->body);
+	for (i = 0; i < r->nkept; i++)
+		free(r->kept[i]);
+	free(r);
+}
+
+/* Runs the request once its body is complete (or after a resume). */
+static int
+dispatch(struct req *r)
+{
+	const char *webroot = r->srv->cfg->webroot;
+
+	if (r->path_status == URLPATH_MALFORMED)
+		return (req_error(r, 400, "bad_path", "the request path is not "
+		    "a valid URL path"));
+	if (r->path_status == URLPATH_UNSAFE)
+		return (req_error(r, 404, "not_found", "nothing is here"));
+	if (r->route == NULL) {
+		if (r->bad_method)
+			return (req_error(r, 405, "method_not_allowed",
+			    "%s is not allowed here", r->method));
+		if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) {
+			r->slot = SLOT_STATIC;
+			return (static_serve(r, webroot, r->path.seg, r->path.nseg,
+			    r->path.trailing_slash));
+		}
+		return (req_error(r, 404, "not_found", "nothing is here"));
+	}
+	if (r->too_large)
+		return (req_error(r, 413, "too_large", "the request body is over "
+		    "the %zu bytes this endpoint accepts", r->max_body));
+	if (r->route->role != ROLE_ANY)
+		return (req_error(r, 401, "login_required",
+		    "log in to use this"));
+	return (r->route->fn(r));
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct server *srv = cls;
+	struct req *r = *con_cls;
+	const char *cl;
+
+	if (r == NULL) {
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return (MHD_NO);
+		clock_gettime(CLOCK_MONOTONIC, &r->start);
+		r->srv = srv;
+		r->conn = conn;
+		r->method = method;
+		r->url = url;
+		r->path_status = urlpath_parse(url, strlen(url), &r->path);
+		route_find(r);
+		*con_cls = r;
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (r->route != NULL && cl != NULL &&
+		    strtoull(cl, NULL, 10) > r->max_body) {
+			/* Refuse before the body: MHD cannot answer mid-body. */
+			r->too_large = 1;
+			return (req_error(r, 413, "too_large", "the request body "
+			    "is over the %zu bytes this endpoint accepts",
+			    r->max_body) == 0 ? MHD_YES : MHD_NO);
+		}
+		return (MHD_YES);
+	}
+	if (*upload_data_size > 0) {
+		if (!r->too_large && r->body.n + *upload_data_size <= r->max_body) {
+			if (buf_append(&r->body, upload_data, *upload_data_size) == -1)
+				return (MHD_NO);
+		} else
+			r->too_large = 1;
+		*upload_data_size = 0;
+		return (MHD_YES);
+	}
+	if (r->responded || r->job_state == JOB_PENDING)
+		return (MHD_YES);
+	if (dispatch(r) == -1 && !r->responded && r->job_state != JOB_PENDING) {
+		if (req_error(r, 500, "internal", "something went wrong on the "
+		    "server; nothing was changed") == -1)
+			return (MHD_NO);
+	}
+	if (!r->responded && r->job_state != JOB_PENDING)
+		return (req_error(r, 500, "internal", "no answer was produced") == 0
+		    ? MHD_YES : MHD_NO);
+	return (MHD_YES);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct req *r = *con_cls;
+	const union MHD_ConnectionInfo *ci;
+	struct timespec now;
+	char addr[64];
+	struct buf b = { 0 };
+	double secs;
+	size_t ulen;
+	char ts[32];
+	time_t t;
+	struct tm tm;
+
+	(void)cls;
+	if (r == NULL)
+		return;
+	*con_cls = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	secs = (double)(now.tv_sec - r->start.tv_sec) +
+	    (now.tv_nsec - r->start.tv_nsec) / 1e9;
+	if (!r->responded)
+		r->status = 0;	/* client went away before an answer */
+	metrics_request(r->slot, (int)r->status, secs);
+	if (log_requests()) {
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		log_addr_truncated(ci ? ci->client_addr : NULL, addr, sizeof(addr));
+		t = time(NULL);
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		ulen = strlen(r->url);
+		if (ulen > 256)
+			ulen = 256;
+		buf_printf(&b, "{\"t\":\"%s\",\"client\":\"%s\",\"method\":\"", ts,
+		    addr);
+		buf_json_str(&b, r->method, strlen(r->method));
+		buf_puts(&b, "\",\"path\":\"");
+		buf_json_str(&b, r->url, ulen);
+		buf_printf(&b, "\",\"route\":\"%s\",\"status\":%u,\"ms\":%.3f%s}\n",
+		    r->route ? r->route->pattern :
+		    r->slot == SLOT_STATIC ? "static" : "-", r->status, secs * 1e3,
+		    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK ? ",\"aborted\":true"
+							       : "");
+		if (b.p != NULL)
+			log_line(b.p, b.n);
+		buf_free(&b);
+	}
+	req_free(r);
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)socket_context;
+	metrics_conn_open(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+}
+
+/* Leaves %HH in the path and arguments: urlpath.c decodes them itself. */
+static size_t
+unescape_none(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return (strlen(s));
+}
+
+static void
+db_key_free(void *p)
+{
+	db_close(p);
+}
+
+struct server *
+server_start(struct node *n, const struct config *c, struct err *e)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	const union MHD_DaemonInfo *di;
+	unsigned int flags;
+	struct server *s;
+	size_t i;
+	long threads;
+
+	memset(&ss, 0, sizeof(ss));
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_ALLOW_SUSPEND_RESUME;
+	if (inet_pton(AF_INET, c->bind, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((unsigned short)c->port);
+	} else if (inet_pton(AF_INET6, c->bind, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((unsigned short)c->port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		err_set(e, ERR_INVALID, "--bind %s is not an IPv4 or IPv6 address",
+		    c->bind);
+		return (NULL);
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return (NULL);
+	}
+	s->node = n;
+	s->cfg = c;
+	if ((s->metric_names = calloc(nroutes + 2, sizeof(char *))) == NULL) {
+		free(s);
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return (NULL);
+	}
+	for (i = 0; i < nroutes; i++) {
+		struct buf b = { 0 };
+		buf_printf(&b, "%s %s", routes[i].method, routes[i].pattern);
+		s->metric_names[i] = buf_take(&b);
+	}
+	s->metric_names[SLOT_STATIC] = "static";
+	s->metric_names[SLOT_OTHER] = "unmatched";
+	metrics_set_routes(s->metric_names, nroutes + 2);
+	pthread_key_create(&s->dbkey, db_key_free);
+	threads = c->threads > 0 ? c->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads < 1)
+		threads = 1;
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->conn_timeout,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)c->per_ip_limit,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->conn_memory,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_conns,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+	    MHD_OPTION_END);
+	if (s->d == NULL) {
+		err_set(e, ERR_INVALID, "cannot listen on %s port %ld (in use, or "
+		    "not an address of this machine)", c->bind, c->port);
+		goto fail;
+	}
+	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : (unsigned short)c->port;
+	return (s);
+fail:
+	for (i = 0; i < nroutes; i++)
+		free((char *)s->metric_names[i]);
+	free(s->metric_names);
+	pthread_key_delete(s->dbkey);
+	free(s);
+	return (NULL);
+}
+
+unsigned short
+server_port(struct server *s)
+{
+	return (s->port);
+}
+
+void
+server_stop(struct server *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	MHD_quiesce_daemon(s->d);
+	/* Every suspended connection waits on a writer job: finishing them
+	** all resumes them, as MHD_stop_daemon requires. */
+	writer_drain(s->node->writer);
+	MHD_stop_daemon(s->d);
+	metrics_set_routes(NULL, 0);
+	for (i = 0; i < nroutes; i++)
+		free((char *)s->metric_names[i]);
+	free(s->metric_names);
+	pthread_key_delete(s->dbkey);
+	free(s);
+}
+
+int
+http_db_probe(struct req *r, struct err *e)
+{
+	sqlite3_stmt *st;
+	struct db *db;
+	int rc;
+
+	if ((db = req_db(r, e)) == NULL)
+		return (-1);
+	if ((st = db_prepare(db, SQL_HEALTH_PROBE, e)) == NULL)
+		return (-1);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return (db_err(db, e, "health probe"));
+	return (0);
+}

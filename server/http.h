@@ -1,0 +1,117 @@
+/*
+** The HTTP layer: libmicrohttpd in thread-pool + epoll mode, the route
+** table dispatch, per-request state, and the one function every response
+** goes through (security headers, JSON errors). Handlers are plain
+** functions `int handler(struct req *)`; a handler that writes hands a job
+** to the writer with req_submit() and is called again, on the same request,
+** once the job is durable or has failed.
+*/
+#ifndef TRIBUTARY_HTTP_H
+#define TRIBUTARY_HTTP_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "node.h"
+#include "writer.h"
+
+enum role {
+	ROLE_ANY = 0,	/* no login needed */
+	ROLE_CONTRIBUTOR,
+	ROLE_REVIEWER,
+	ROLE_MAINTAINER,
+	ROLE_TREASURER,
+	ROLE_ADMIN,
+};
+
+struct req;
+
+/* Returns 0 once a response is queued or the request suspended; -1 makes
+** the layer answer 500. */
+typedef int (*handler_fn)(struct req *r);
+
+struct route {
+	const char *method;
+	const char *pattern;	/* "/api/v1/consents/{id}/withdraw" */
+	handler_fn fn;
+	enum role role;
+	size_t max_body;	/* bytes of request body accepted; 0 = none */
+};
+
+/* The route table (routes.c). */
+extern const struct route routes[];
+extern const size_t nroutes;
+
+struct server;
+
+/*
+** Starts serving ${n} with the settings in ${c}. Returns the server, or
+** NULL with ${e} set (port taken, bad address...).
+*/
+struct server *server_start(struct node *n, const struct config *c,
+    struct err *e);
+/* The port actually bound (useful with --port 0). */
+unsigned short server_port(struct server *s);
+/*
+** Stops accepting, lets the writer finish every queued job (which resumes
+** every suspended connection), then stops the daemon and frees ${s}. The
+** node stays open.
+*/
+void server_stop(struct server *s);
+
+/* Request accessors for handlers. Strings belong to the request. */
+struct node *req_node(struct req *r);
+const struct config *req_config(struct req *r);
+/* Path parameter {name} from the route pattern, decoded; NULL if none. */
+const char *req_param(struct req *r, const char *name);
+/* Query argument, percent-decoded; NULL if absent or badly encoded. */
+const char *req_query(struct req *r, const char *name);
+const char *req_header(struct req *r, const char *name);
+const char *req_method(struct req *r);
+/* The request body (NUL-terminated past n). */
+const char *req_body(struct req *r, size_t *n);
+/* This thread's read-only connection to the node's database. NULL with
+** ${e} set if it cannot open. */
+struct db *req_db(struct req *r, struct err *e);
+
+/*
+** Queues ${resp} with status ${status} after adding the security headers
+** (nosniff, frame DENY, CSP, referrer policy). Destroys ${resp}. Returns 0,
+** -1 if MHD refused it.
+*/
+int req_respond(struct req *r, unsigned int status, struct MHD_Response *resp);
+/* Serializes ${j} (stolen) as the body with status ${status}. */
+int req_json(struct req *r, unsigned int status, json_t *j);
+/* Answers {"error":{"code":${code},"message":...}} with ${status}. */
+int req_error(struct req *r, unsigned int status, const char *code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Answers a domain error with the status its code maps to. */
+int req_fail(struct req *r, const struct err *e);
+
+/*
+** Hands ${fn}(db, ${arg}) to the writer and suspends the connection; the
+** handler is called again when the job is final and then finds it with
+** req_job(). ${arg} must live until then (use req_keep()). Returns 0.
+*/
+int req_submit(struct req *r, writer_fn fn, void *arg);
+/* The finished job, or NULL if the handler has not submitted one. */
+const struct writer_job *req_job(struct req *r);
+/* Ties ${p} to the request: free(${p}) when the request ends. Returns ${p}. */
+void *req_keep(struct req *r, void *p);
+
+/* Reads one row through this thread's connection: 0 if the database
+** answers, -1 with ${e} if not (GET /healthz). */
+int http_db_probe(struct req *r, struct err *e);
+
+/* Maps a domain error code to its HTTP status. */
+unsigned int http_status_for(enum err_code code);
+
+/* The static-file handler (static.c), used when no route matches a GET. */
+int static_serve(struct req *r, const char *webroot, const char *const *seg,
+    size_t nseg, int trailing_slash);
+
+#endif

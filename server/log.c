@@ -1,0 +1,116 @@
+/*
+** Logging to stderr (see log.h).
+*/
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int log_reqs = 1;
+
+static void
+log_v(const char *level, const char *fmt, va_list ap)
+{
+	char line[2048];
+	int n, m;
+
+	n = snprintf(line, sizeof(line), "tributary: %s", level);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	if (m < 0)
+		return;
+	n += m;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	log_line(line, (size_t)n);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_v("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_v("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_v("", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_line(const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(STDERR_FILENO, p, n)) <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+void
+log_set_requests(int on)
+{
+	log_reqs = on;
+}
+
+int
+log_requests(void)
+{
+	return (log_reqs);
+}
+
+const char *
+log_addr_truncated(const struct sockaddr *sa, char *out, size_t n)
+{
+	char tmp[INET6_ADDRSTRLEN];
+
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		struct in_addr a = ((const struct sockaddr_in *)sa)->sin_addr;
+		a.s_addr &= htonl(0xffffff00u);
+		inet_ntop(AF_INET, &a, tmp, sizeof(tmp));
+		snprintf(out, n, "%s/24", tmp);
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		struct in6_addr a = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(&a)) {
+			struct in_addr v4;
+			memcpy(&v4, &a.s6_addr[12], 4);
+			v4.s_addr &= htonl(0xffffff00u);
+			inet_ntop(AF_INET, &v4, tmp, sizeof(tmp));
+			snprintf(out, n, "%s/24", tmp);
+			return (out);
+		}
+		memset(&a.s6_addr[6], 0, 10);
+		inet_ntop(AF_INET6, &a, tmp, sizeof(tmp));
+		snprintf(out, n, "%s/48", tmp);
+	} else
+		snprintf(out, n, "unknown");
+	return (out);
+}

@@ -1,0 +1,69 @@
+/*
+** tributary: one binary, git-style subcommands.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "crypto.h"
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *what;
+} cmds[] = {
+	{ "help", cmd_help, "list the commands" },
+	{ "init", cmd_init, "create a node: tributary init --data DIR" },
+	{ "serve", cmd_serve, "run a node: tributary serve --data DIR "
+	    "[--port N] (--help for all options; --demo for a sample node)" },
+	{ "version", cmd_version, "print the version" },
+};
+
+static int
+cmd_help(int argc, char **argv)
+{
+	size_t i;
+
+	(void)argc;
+	(void)argv;
+	printf("usage: tributary COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		printf("  %-10s %s\n", cmds[i].name, cmds[i].what);
+	return (0);
+}
+
+static int
+cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("tributary %s\n", TRIBUTARY_VERSION);
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (crypto_init() == -1) {
+		fprintf(stderr, "tributary: libsodium failed to start\n");
+		return (1);
+	}
+	if (argc < 2)
+		{
+		cmd_help(0, NULL);
+		return (2);
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return (cmds[i].fn(argc - 2, argv + 2));
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return (cmd_help(0, NULL));
+	fprintf(stderr, "tributary: unknown command \"%s\" (try tributary "
+	    "help)\n", argv[1]);
+	return (2);
+}

@@ -1,0 +1,249 @@
+/*
+** Making and opening a node directory (node.h).
+*/
+#include "node.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char SQL_META_PUT[] =
+    "INSERT OR REPLACE INTO node_meta(key, value) VALUES (?1, ?2)";
+static const char SQL_ACCOUNT_ADD[] =
+    "INSERT INTO accounts(handle, role, created_at) VALUES (?1, ?2, ?3)";
+static const char SQL_CODE_ADD[] =
+    "INSERT INTO login_codes(code_sha256, account_id, created_at, expires_at)"
+    " VALUES (?1, ?2, ?3, ?4)";
+
+static int
+write_secret(const char *path, const void *p, size_t n, struct err *e)
+{
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1)
+		return (err_set(e, ERR_STORAGE, "create %s: %s", path,
+		    strerror(errno)));
+	if (write(fd, p, n) != (ssize_t)n || fsync(fd) == -1) {
+		err_set(e, ERR_STORAGE, "write %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return (-1);
+	}
+	close(fd);
+	return (0);
+}
+
+/* Reads exactly ${n} bytes of a key file, refusing loose permissions. */
+static int
+read_secret(const char *path, void *p, size_t n, struct err *e)
+{
+	struct stat sb;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return (err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno)));
+	if (fstat(fd, &sb) == -1) {
+		close(fd);
+		return (err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno)));
+	}
+	if (sb.st_mode & 077) {
+		close(fd);
+		return (err_set(e, ERR_FORBIDDEN, "%s is readable by group or "
+		    "others (mode %03o); refusing to start: run chmod 600 %s",
+		    path, (unsigned)(sb.st_mode & 0777), path));
+	}
+	if (sb.st_size != (off_t)n || read(fd, p, n) != (ssize_t)n) {
+		close(fd);
+		return (err_set(e, ERR_STORAGE, "%s: expected %zu bytes", path, n));
+	}
+	close(fd);
+	return (0);
+}
+
+int
+node_exists(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/node.db", dir);
+	return (access(path, F_OK) == 0);
+}
+
+void
+node_random_code(char code[NODE_CODE_LEN + 1])
+{
+	static const char alpha[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+	int i, j = 0;
+
+	for (i = 0; i < 12; i++) {
+		if (i > 0 && i % 4 == 0)
+			code[j++] = '-';
+		code[j++] = alpha[randombytes_uniform(sizeof(alpha) - 1)];
+	}
+	code[j] = '\0';
+}
+
+struct init_job {
+	const char *code;
+	const uint8_t *pk;
+};
+
+static int
+bind_exec(struct db *db, sqlite3_stmt *st, struct err *e)
+{
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return (db_err(db, e, "insert"));
+	return (0);
+}
+
+/* Writer job: node facts, the admin account and its login code. */
+static int
+init_job(struct db *db, void *arg, struct err *e)
+{
+	struct init_job *j = arg;
+	uint8_t sum[SHA256_LEN];
+	char pkhex[65], created[32];
+	sqlite3_stmt *st;
+	time_t now = time(NULL);
+	sqlite3_int64 id;
+
+	hex_encode(j->pk, 32, pkhex);
+	snprintf(created, sizeof(created), "%lld", (long long)now);
+	if ((st = db_prepare(db, SQL_META_PUT, e)) == NULL)
+		return (-1);
+	sqlite3_bind_text(st, 1, "public_key", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pkhex, -1, SQLITE_STATIC);
+	if (bind_exec(db, st, e) == -1)
+		return (-1);
+	if ((st = db_prepare(db, SQL_META_PUT, e)) == NULL)
+		return (-1);
+	sqlite3_bind_text(st, 1, "created_at", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, created, -1, SQLITE_STATIC);
+	if (bind_exec(db, st, e) == -1)
+		return (-1);
+	if ((st = db_prepare(db, SQL_ACCOUNT_ADD, e)) == NULL)
+		return (-1);
+	sqlite3_bind_text(st, 1, "admin", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, "admin", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	if (bind_exec(db, st, e) == -1)
+		return (-1);
+	id = sqlite3_last_insert_rowid(db_handle(db));
+	if (sha256_digest(j->code, strlen(j->code), sum) == -1)
+		return (err_set(e, ERR_INTERNAL, "sha256 failed"));
+	if ((st = db_prepare(db, SQL_CODE_ADD, e)) == NULL)
+		return (-1);
+	sqlite3_bind_blob(st, 1, sum, SHA256_LEN, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, now + 7 * 86400);
+	return (bind_exec(db, st, e));
+}
+
+int
+node_init(const char *dir, char code[NODE_CODE_LEN + 1], struct err *e)
+{
+	char path[PATH_MAX];
+	uint8_t pk[32], sk[64], pseud[32];
+	struct init_job j;
+	struct node *n;
+	int rc = -1;
+
+	if (node_exists(dir))
+		return (err_set(e, ERR_CONFLICT, "%s already holds a node "
+		    "(node.db exists)", dir));
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return (err_set(e, ERR_STORAGE, "mkdir %s: %s", dir,
+		    strerror(errno)));
+	snprintf(path, sizeof(path), "%s/keys", dir);
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		return (err_set(e, ERR_STORAGE, "mkdir %s: %s", path,
+		    strerror(errno)));
+	crypto_sign_keypair(pk, sk);
+	randombytes_buf(pseud, sizeof(pseud));
+	snprintf(path, sizeof(path), "%s/keys/signing.key", dir);
+	if (write_secret(path, sk, sizeof(sk), e) == -1)
+		goto out;
+	snprintf(path, sizeof(path), "%s/keys/pseudonym.key", dir);
+	if (write_secret(path, pseud, sizeof(pseud), e) == -1)
+		goto out;
+	if ((n = node_open(dir, e)) == NULL)
+		goto out;
+	node_random_code(code);
+	j.code = code;
+	j.pk = n->sign_pk;
+	rc = writer_run(n->writer, init_job, &j, e);
+	node_close(n);
+out:
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(pseud, sizeof(pseud));
+	return (rc);
+}
+
+struct node *
+node_open(const char *dir, struct err *e)
+{
+	char path[PATH_MAX];
+	struct db *db;
+	struct node *n;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL || (n->dir = strdup(dir)) == NULL) {
+		free(n);
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return (NULL);
+	}
+	snprintf(path, sizeof(path), "%s/keys", dir);
+	{
+		struct stat sb;
+		if (stat(path, &sb) == 0 && (sb.st_mode & 077)) {
+			err_set(e, ERR_FORBIDDEN, "%s is open to group or others "
+			    "(mode %03o); refusing to start: run chmod 700 %s",
+			    path, (unsigned)(sb.st_mode & 0777), path);
+			goto fail;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/keys/signing.key", dir);
+	if (read_secret(path, n->sign_sk, sizeof(n->sign_sk), e) == -1)
+		goto fail;
+	crypto_sign_ed25519_sk_to_pk(n->sign_pk, n->sign_sk);
+	snprintf(path, sizeof(path), "%s/keys/pseudonym.key", dir);
+	if (read_secret(path, n->pseudonym_key, sizeof(n->pseudonym_key), e) == -1)
+		goto fail;
+	snprintf(n->dbpath, sizeof(n->dbpath), "%s/node.db", dir);
+	if ((db = db_open(n->dbpath, 0, e)) == NULL)
+		goto fail;
+	if (db_migrate(db, e) == -1) {
+		db_close(db);
+		goto fail;
+	}
+	db_close(db);
+	chmod(n->dbpath, 0600);
+	snprintf(path, sizeof(path), "%s/blobs", dir);
+	if ((n->blobs = blob_open(path, e)) == NULL)
+		goto fail;
+	if ((n->writer = writer_start(n->dbpath, 0, e)) == NULL)
+		goto fail;
+	return (n);
+fail:
+	node_close(n);
+	return (NULL);
+}
+
+void
+node_close(struct node *n)
+{
+	if (n == NULL)
+		return;
+	writer_stop(n->writer);
+	blob_close(n->blobs);
+	sodium_memzero(n->sign_sk, sizeof(n->sign_sk));
+	sodium_memzero(n->pseudonym_key, sizeof(n->pseudonym_key));
+	free(n->dir);
+	free(n);
+}

@@ -1,0 +1,49 @@
+/*
+** A node on disk: DIR/node.db, DIR/blobs/, DIR/keys/ (Ed25519 signing key
+** and the 32-byte pseudonym secret, each 0600). node_init() makes one;
+** node_open() checks it and starts its writer.
+*/
+#ifndef TRIBUTARY_NODE_H
+#define TRIBUTARY_NODE_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "blob.h"
+#include "err.h"
+#include "writer.h"
+
+#define NODE_CODE_LEN 14	/* "XXXX-XXXX-XXXX" */
+
+struct node {
+	char *dir;
+	char dbpath[PATH_MAX];
+	struct blobstore *blobs;
+	struct writer *writer;
+	uint8_t sign_pk[32];
+	uint8_t sign_sk[64];
+	uint8_t pseudonym_key[32];
+};
+
+/*
+** Creates the node in ${dir} (made if absent; refused if it already holds a
+** node.db), its keys and database, and the first admin account "admin" with
+** a one-time login code written to ${code} (NODE_CODE_LEN + 1 bytes), valid
+** for 7 days. Returns 0 or -1 with ${e}.
+*/
+int node_init(const char *dir, char code[NODE_CODE_LEN + 1], struct err *e);
+/*
+** Opens the node in ${dir}: refuses key files readable by group or others,
+** migrates the database, opens the blob store, starts the writer. Returns
+** the node (free with node_close) or NULL with ${e}.
+*/
+struct node *node_open(const char *dir, struct err *e);
+/* Stops the writer (running every queued job), wipes keys, frees. */
+void node_close(struct node *n);
+/* Does ${dir} hold a node? */
+int node_exists(const char *dir);
+
+/* Writes a fresh random login code "XXXX-XXXX-XXXX" (no 0/O/1/I). */
+void node_random_code(char code[NODE_CODE_LEN + 1]);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+** Every URL the server answers, and the small handlers that belong to no
+** domain module. The API reference beside this file (API.md) lists each
+** route with its role and errors; keep the two in step.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "metrics.h"
+
+static int health_page(struct req *r);
+static int metrics_page(struct req *r);
+
+/* method, pattern, handler, role needed, body bytes accepted */
+const struct route routes[] = {
+	{ "GET", "/healthz", health_page, ROLE_ANY, 0 },
+	{ "GET", "/metrics", metrics_page, ROLE_ANY, 0 },
+};
+const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
+
+/*
+** GET /healthz: is the node up and its database readable? Anyone.
+** 200 {"status":"ok","version":V,"database":"ok"}; 503 with
+** "database":"error" and the reason if a read fails.
+*/
+static int
+health_page(struct req *r)
+{
+	struct err e = { 0 };
+
+	if (http_db_probe(r, &e) == -1)
+		return (req_json(r, 503, json_pack("{s:s,s:s,s:s,s:s}", "status",
+		    "degraded", "version", TRIBUTARY_VERSION, "database", "error",
+		    "reason", e.msg)));
+	return (req_json(r, 200, json_pack("{s:s,s:s,s:s}", "status", "ok",
+	    "version", TRIBUTARY_VERSION, "database", "ok")));
+}
+
+/*
+** GET /metrics: Prometheus text exposition of request counts by route and
+** status, request latency, group-commit batches and connection gauges.
+** Anyone who can reach the port (bind to loopback or filter it in front).
+*/
+static int
+metrics_page(struct req *r)
+{
+	struct MHD_Response *resp;
+	struct buf b = { 0 };
+	size_t n;
+
+	if (metrics_render(&b) == -1) {
+		buf_free(&b);
+		return (-1);
+	}
+	n = b.n;
+	resp = MHD_create_response_from_buffer(n, buf_take(&b),
+	    MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL)
+		return (-1);
+	MHD_add_response_header(resp, "Content-Type",
+	    "text/plain; version=0.0.4; charset=utf-8");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	return (req_respond(r, 200, resp));
+}

@@ -1,0 +1,341 @@
+/*
+** Group commit (writer.h). One thread, one connection, one transaction per
+** batch of waiting jobs.
+*/
+#include "writer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "metrics.h"
+
+struct writer {
+	struct db *db;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct writer_job *head, *tail;
+	int stopping, batch_max, naive;
+	writer_tick_fn tick;
+	void *tick_arg;
+	double tick_every;
+	struct writer_stats st;
+};
+
+/* Savepoint statements are prepared once; db_prepare keys on the address. */
+static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_SAVEPOINT[] = "SAVEPOINT job";
+static const char SQL_RELEASE[] = "RELEASE job";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO job";
+
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+/* Steps a statement that returns no rows. Retries BUSY for BEGIN/COMMIT:
+** a CLI command may hold the write lock for a moment. */
+static int
+step_retry(struct db *db, const char *sql, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc, tries = 0;
+
+	for (;;) {
+		if ((st = db_prepare(db, sql, e)) == NULL)
+			return (-1);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return (0);
+		if ((rc & 0xff) != SQLITE_BUSY || ++tries > 50)
+			return (db_err(db, e, sql));
+		{
+			struct timespec ts = { 0, 20 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+/*
+** Runs one batch (the list ${jobs}) in a single transaction and reports
+** every job. A job's own failure is rolled back to its savepoint; a lost
+** transaction aborts all.
+*/
+static void
+run_batch(struct writer *w, struct writer_job *jobs)
+{
+	struct writer_job *j, *next;
+	struct err e = { 0 };
+	sqlite3 *h = db_handle(w->db);
+	int lost = 0;
+	size_t n = 0;
+
+	for (j = jobs; j != NULL; j = j->next)
+		n++;
+	if (step_retry(w->db, SQL_BEGIN, &e) == -1) {
+		log_err("writer: %s", e.msg);
+		lost = 1;
+	}
+	for (j = jobs; j != NULL && !lost; j = j->next) {
+		memset(&j->err, 0, sizeof(j->err));
+		if (step_retry(w->db, SQL_SAVEPOINT, &e) == -1) {
+			lost = 1;
+			break;
+		}
+		if (j->fn(w->db, j->arg, &j->err) == -1) {
+			if (j->err.code == ERR_NONE)
+				err_set(&j->err, ERR_INTERNAL, "job failed");
+			j->status = WRITER_FAILED;
+		}
+		if (sqlite3_get_autocommit(h)) {
+			/* SQLite rolled the whole transaction back. */
+			log_err("writer: transaction lost (%s)", sqlite3_errmsg(h));
+			lost = 1;
+			break;
+		}
+		if (j->status == WRITER_FAILED &&
+		    step_retry(w->db, SQL_ROLLBACK_TO, &e) == -1) {
+			lost = 1;
+			break;
+		}
+		if (step_retry(w->db, SQL_RELEASE, &e) == -1) {
+			lost = 1;
+			break;
+		}
+	}
+	if (!lost && step_retry(w->db, SQL_COMMIT, &e) == -1) {
+		log_err("writer: commit failed: %s", e.msg);
+		lost = 1;
+	}
+	if (lost && !sqlite3_get_autocommit(h))
+		sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+
+	pthread_mutex_lock(&w->mu);
+	w->st.batches++;
+	w->st.jobs += n;
+	for (j = jobs; j != NULL; j = j->next) {
+		if (j->status == WRITER_FAILED)
+			w->st.failed++;
+		else if (lost)
+			w->st.aborted++;
+	}
+	pthread_mutex_unlock(&w->mu);
+	metrics_commit_batch(n, lost);
+	for (j = jobs; j != NULL; j = next) {
+		next = j->next;	/* read first: done() may free the job */
+		if (j->status != WRITER_FAILED) {
+			j->status = lost ? WRITER_ABORTED : WRITER_OK;
+			if (lost)
+				err_set(&j->err, ERR_STORAGE, "the database could "
+				    "not save this (disk full or I/O error); nothing "
+				    "was saved");
+		}
+		j->done(j);
+	}
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct writer_job *batch, *last;
+	double next_tick = now_mono() + w->tick_every;
+	struct timespec ts;
+	int n;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->head == NULL && !w->stopping) {
+			if (w->tick == NULL) {
+				pthread_cond_wait(&w->cv, &w->mu);
+				continue;
+			}
+			if (now_mono() >= next_tick)
+				break;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+		}
+		if (w->head == NULL && w->stopping)
+			break;
+		if (w->head == NULL) {
+			pthread_mutex_unlock(&w->mu);
+			w->tick(w->db, w->tick_arg);
+			next_tick = now_mono() + w->tick_every;
+			pthread_mutex_lock(&w->mu);
+			continue;
+		}
+		batch = last = w->head;
+		for (n = 1; last->next != NULL && n < (w->naive ? 1 : w->batch_max);
+		     n++)
+			last = last->next;
+		w->head = last->next;
+		if (w->head == NULL)
+			w->tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&w->mu);
+		run_batch(w, batch);
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return (NULL);
+}
+
+struct writer *
+writer_start(const char *path, int batch_max, struct err *e)
+{
+	struct writer *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return (NULL);
+	}
+	w->batch_max = batch_max > 0 ? batch_max : 1024;
+	if ((w->db = db_open(path, 0, e)) == NULL)
+		goto err0;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		err_set(e, ERR_INTERNAL, "cannot start the writer thread");
+		goto err1;
+	}
+	return (w);
+err1:
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	db_close(w->db);
+err0:
+	free(w);
+	return (NULL);
+}
+
+void
+writer_set_tick(struct writer *w, writer_tick_fn fn, void *arg, double seconds)
+{
+	pthread_mutex_lock(&w->mu);
+	w->tick = fn;
+	w->tick_arg = arg;
+	w->tick_every = seconds;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+writer_set_naive(struct writer *w, int on)
+{
+	pthread_mutex_lock(&w->mu);
+	w->naive = on;
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+writer_submit(struct writer *w, struct writer_job *job)
+{
+	job->status = WRITER_PENDING;
+	job->next = NULL;
+	pthread_mutex_lock(&w->mu);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->mu);
+		job->status = WRITER_ABORTED;
+		err_set(&job->err, ERR_BUSY, "the node is shutting down; "
+		    "nothing was saved, try again shortly");
+		job->done(job);
+		return;
+	}
+	if (w->tail != NULL)
+		w->tail->next = job;
+	else
+		w->head = job;
+	w->tail = job;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+struct waiter {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done;
+};
+
+static void
+waiter_done(struct writer_job *job)
+{
+	struct waiter *wt = job->done_arg;
+
+	pthread_mutex_lock(&wt->mu);
+	wt->done = 1;
+	pthread_cond_signal(&wt->cv);
+	pthread_mutex_unlock(&wt->mu);
+}
+
+int
+writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e)
+{
+	struct writer_job job;
+	struct waiter wt;
+
+	memset(&job, 0, sizeof(job));
+	pthread_mutex_init(&wt.mu, NULL);
+	pthread_cond_init(&wt.cv, NULL);
+	wt.done = 0;
+	job.fn = fn;
+	job.arg = arg;
+	job.done = waiter_done;
+	job.done_arg = &wt;
+	writer_submit(w, &job);
+	pthread_mutex_lock(&wt.mu);
+	while (!wt.done)
+		pthread_cond_wait(&wt.cv, &wt.mu);
+	pthread_mutex_unlock(&wt.mu);
+	pthread_cond_destroy(&wt.cv);
+	pthread_mutex_destroy(&wt.mu);
+	if (job.status == WRITER_OK)
+		return (0);
+	if (e != NULL)
+		*e = job.err;
+	return (-1);
+}
+
+void
+writer_stats(struct writer *w, struct writer_stats *st)
+{
+	pthread_mutex_lock(&w->mu);
+	*st = w->st;
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+writer_drain(struct writer *w)
+{
+	int join;
+
+	pthread_mutex_lock(&w->mu);
+	join = !w->stopping;
+	w->stopping = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	if (join)
+		pthread_join(w->thread, NULL);
+}
+
+void
+writer_stop(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	writer_drain(w);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	db_close(w->db);
+	free(w);
+}

@@ -1,0 +1,84 @@
+/*
+** The one writer: every change to the database goes through here. Callers
+** submit jobs; a single thread runs all waiting jobs in one BEGIN IMMEDIATE
+** transaction, each inside its own SAVEPOINT (a failing job rolls back
+** alone), commits once (group commit: one fsync for the whole batch), and
+** only then reports each job's result through its done callback. If the
+** transaction as a whole is lost (SQLite rolled it back on a full disk or
+** I/O error, or COMMIT failed) no job of the batch is reported as saved.
+*/
+#ifndef TRIBUTARY_WRITER_H
+#define TRIBUTARY_WRITER_H
+
+#include <stddef.h>
+
+#include "db.h"
+#include "err.h"
+
+/* Runs inside the batch transaction and its SAVEPOINT. Returns 0, or -1 with
+** ${e} set (only this job's changes are rolled back). */
+typedef int (*writer_fn)(struct db *db, void *arg, struct err *e);
+
+enum writer_status {
+	WRITER_PENDING = 0,
+	WRITER_OK,	/* committed and durable */
+	WRITER_FAILED,	/* the job refused: nothing of it was written */
+	WRITER_ABORTED,	/* the batch was lost: nothing of it was written */
+};
+
+struct writer_job {
+	writer_fn fn;
+	void *arg;
+	/* Called on the writer thread once the outcome is final. After it
+	** returns the writer never touches the job again. */
+	void (*done)(struct writer_job *job);
+	void *done_arg;
+	enum writer_status status;
+	struct err err;
+	struct writer_job *next;	/* writer's own */
+};
+
+struct writer_stats {
+	unsigned long long batches, jobs, failed, aborted;
+};
+
+struct writer;
+
+/* Periodic work run on the writer thread between batches (the blob sweep). */
+typedef void (*writer_tick_fn)(struct db *db, void *arg);
+
+/*
+** Opens its own connection to ${path} and starts the thread. ${batch_max}
+** caps jobs per transaction (0 = 1024). Returns NULL with ${e} set.
+*/
+struct writer *writer_start(const char *path, int batch_max, struct err *e);
+/* Runs ${fn}(db, ${arg}) every ${seconds} on the writer thread. Call before
+** any job is submitted. */
+void writer_set_tick(struct writer *w, writer_tick_fn fn, void *arg,
+    double seconds);
+/* Makes every batch a single job (one commit per request): the naive path,
+** for benchmarks. */
+void writer_set_naive(struct writer *w, int on);
+/*
+** Queues ${job}; its done callback runs later on the writer thread. After
+** writer_stop() has begun, the job is reported WRITER_ABORTED (ERR_BUSY) at
+** once, from the calling thread. Never blocks on I/O.
+*/
+void writer_submit(struct writer *w, struct writer_job *job);
+/*
+** Submits a job and waits for its outcome (CLI, tests). Returns 0 if
+** committed; -1 with ${e} set if it failed or its batch was lost.
+*/
+int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e);
+/* Copies the counters. */
+void writer_stats(struct writer *w, struct writer_stats *st);
+/*
+** Stops taking jobs (later submissions are aborted at once, so nobody waits
+** forever), runs every job already queued and joins the thread. The writer
+** stays allocated until writer_stop(). Safe to call twice.
+*/
+void writer_drain(struct writer *w);
+/* writer_drain(), then closes and frees. NULL does nothing. */
+void writer_stop(struct writer *w);
+
+#endif
