@@ -35,7 +35,7 @@ static const struct opt opts[] = {
 	    "seconds an idle connection is kept open" },
 	{ "per-ip-limit", OPT_LONG, OFF(per_ip_limit), "256", 1, 100000,
 	    "open connections per client address (a drive shares one NAT)" },
-	{ "connection-memory", OPT_LONG, OFF(conn_memory), "65536", 8192,
+	{ "connection-memory", OPT_LONG, OFF(conn_memory), "32768", 8192,
 	    16777216, "bytes of buffer memory per connection" },
 	{ "max-connections", OPT_LONG, OFF(max_conns), "4096", 16, 1000000,
 	    "open connections in all" },
@@ -211,8 +211,9 @@ config_load(struct config *c, int argc, char **argv, FILE *out, char *err,
 		snprintf(from, sizeof(from), "--%s", o->name);
 		if (a[n] == '=')
 			val = a + n + 1;
-		else if (o->type == OPT_BOOL)
-			val = "1";
+		else if (o->type == OPT_BOOL && (k + 1 == argc ||
+		    strspn(argv[k + 1], "01") != 1 || argv[k + 1][1] != '\0'))
+			val = "1";	/* bare --flag; "--flag 0" takes the 0 */
 		else if (k + 1 < argc)
 			val = argv[++k];
 		else {

@@ -507,7 +507,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct buf b = { 0 };
 	double secs;
 	size_t ulen;
-	char ts[32];
+	static __thread char ts[32];
+	static __thread time_t ts_at;
 	time_t t;
 	struct tm tm;
 
@@ -524,9 +525,11 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (log_requests()) {
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		log_addr_truncated(ci ? ci->client_addr : NULL, addr, sizeof(addr));
-		t = time(NULL);
-		gmtime_r(&t, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if ((t = time(NULL)) != ts_at) {	/* format once a second */
+			gmtime_r(&t, &tm);
+			strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			ts_at = t;
+		}
 		ulen = strlen(r->url);
 		if (ulen > 256)
 			ulen = 256;
@@ -541,7 +544,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK ? ",\"aborted\":true"
 							       : "");
 		if (b.p != NULL)
-			log_line(b.p, b.n);
+			log_request_line(b.p, b.n);
 		buf_free(&b);
 	}
 	req_free(r);
@@ -670,6 +673,7 @@ server_stop(struct server *s)
 	writer_drain(s->node->writer);
 	MHD_stop_daemon(s->d);
 	metrics_set_routes(NULL, 0);
+	log_flush();
 	for (i = 0; i < nroutes; i++)
 		free((char *)s->metric_names[i]);
 	free(s->metric_names);
@@ -677,13 +681,22 @@ server_stop(struct server *s)
 	free(s);
 }
 
+/*
+** A successful probe is remembered for a second per thread: a load
+** balancer polling /healthz should not turn into file locking on every
+** hit. A failure is never remembered.
+*/
 int
 http_db_probe(struct req *r, struct err *e)
 {
+	static __thread time_t ok_at;
 	sqlite3_stmt *st;
 	struct db *db;
+	time_t now = time(NULL);
 	int rc;
 
+	if (ok_at == now)
+		return (0);
 	if ((db = req_db(r, e)) == NULL)
 		return (-1);
 	if ((st = db_prepare(db, SQL_HEALTH_PROBE, e)) == NULL)
@@ -692,5 +705,6 @@ http_db_probe(struct req *r, struct err *e)
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return (db_err(db, e, "health probe"));
+	ok_at = now;
 	return (0);
 }

@@ -16,7 +16,15 @@ void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes ${n} bytes (a whole line, newline included) in one write(2). */
 void log_line(const char *p, size_t n);
-/* Turns request lines off (benchmarks) or on. */
+/*
+** Queues one request line (${n} bytes, newline included) in this thread's
+** buffer; a background thread writes the buffers out every 200 ms, and a
+** full buffer is written at once. Lines are never split. Never fails.
+*/
+void log_request_line(const char *p, size_t n);
+/* Writes out every queued request line now (at shutdown). */
+void log_flush(void);
+/* Turns request lines off or on. */
 void log_set_requests(int on);
 int log_requests(void);
 

@@ -29,7 +29,8 @@ enum writer_status {
 struct writer_job {
 	writer_fn fn;
 	void *arg;
-	/* Called on the writer thread once the outcome is final. After it
+	/* Called on the writer's notifier thread once the outcome is final
+	** (batches are reported in commit order). After it
 	** returns the writer never touches the job again. */
 	void (*done)(struct writer_job *job);
 	void *done_arg;
@@ -40,6 +41,9 @@ struct writer_job {
 
 struct writer_stats {
 	unsigned long long batches, jobs, failed, aborted;
+	double secs_jobs;	/* BEGIN through the last job */
+	double secs_commit;	/* COMMIT (the fsync) */
+	double secs_notify;	/* done callbacks */
 };
 
 struct writer;

@@ -1,0 +1,262 @@
+/*
+** Test helpers (testutil.h).
+*/
+#include "testutil.h"
+
+#include <curl/curl.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+char *
+tu_tmpdir(void)
+{
+	const char *t = getenv("TMPDIR");
+	char buf[512];
+	char *p;
+
+	snprintf(buf, sizeof(buf), "%s/tributary-test-XXXXXX", t ? t : "/tmp");
+	if ((p = mkdtemp(buf)) == NULL)
+		return (NULL);
+	return (strdup(p));
+}
+
+void
+tu_rmrf(const char *dir)
+{
+	char *argv[] = { "rm", "-rf", (char *)dir, NULL };
+
+	tu_run(argv, NULL, 0);
+}
+
+int
+tu_run(char *const argv[], char *out, size_t outlen)
+{
+	int pfd[2], status;
+	size_t used = 0;
+	ssize_t r;
+	pid_t pid;
+	char junk[4096];
+
+	if (pipe(pfd) == -1)
+		return (-1);
+	if ((pid = fork()) == -1)
+		return (-1);
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		if (out != NULL && used + 1 < outlen)
+			r = read(pfd[0], out + used, outlen - used - 1);
+		else
+			r = read(pfd[0], junk, sizeof(junk));
+		if (r <= 0)
+			break;
+		if (out != NULL && used + 1 < outlen)
+			used += (size_t)r;
+	}
+	if (out != NULL && outlen > 0)
+		out[used] = '\0';
+	close(pfd[0]);
+	if (waitpid(pid, &status, 0) == -1)
+		return (-1);
+	return (WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+}
+
+int
+tu_server_start(struct tu_server *s, const char *dir, const char *const *extra)
+{
+	const char *bin = getenv("TRIBUTARY_BIN");
+	char *argv[64], line[256];
+	int pfd[2], efd, i = 0, n = 0;
+	size_t used = 0;
+	ssize_t r;
+	char *p;
+
+	if (bin == NULL)
+		bin = "./tributary";
+	memset(s, 0, sizeof(*s));
+	snprintf(s->errlog, sizeof(s->errlog), "%s/server.log", dir);
+	argv[n++] = (char *)bin;
+	argv[n++] = "serve";
+	argv[n++] = "--data";
+	argv[n++] = (char *)dir;
+	argv[n++] = "--port";
+	argv[n++] = "0";
+	for (i = 0; extra != NULL && extra[i] != NULL && n < 62; i++)
+		argv[n++] = (char *)extra[i];
+	argv[n] = NULL;
+	if (pipe(pfd) == -1)
+		return (-1);
+	if ((s->pid = fork()) == -1)
+		return (-1);
+	if (s->pid == 0) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		if ((efd = open(s->errlog, O_WRONLY | O_CREAT | O_APPEND, 0600)) >= 0)
+			dup2(efd, 2);
+		execv(bin, argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (used + 1 < sizeof(line)) {
+		r = read(pfd[0], line + used, sizeof(line) - used - 1);
+		if (r <= 0)
+			break;
+		used += (size_t)r;
+		line[used] = '\0';
+		if (strchr(line, '\n') != NULL)
+			break;
+	}
+	line[used] = '\0';
+	/* Keep the pipe open in a child-less way: drain later output. */
+	fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
+	if ((p = strstr(line, "listening on http://127.0.0.1:")) == NULL) {
+		close(pfd[0]);
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+		fprintf(stderr, "server did not start: \"%s\" (see %s)\n", line,
+		    s->errlog);
+		return (-1);
+	}
+	s->port = atoi(p + strlen("listening on http://127.0.0.1:"));
+	snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->port);
+	/* stdout stays a pipe we never read again; the server writes nothing
+	** more than a few lines, well under the pipe's buffer. */
+	return (0);
+}
+
+int
+tu_server_stop(struct tu_server *s)
+{
+	int status;
+
+	if (s->pid <= 0)
+		return (-1);
+	kill(s->pid, SIGTERM);
+	if (waitpid(s->pid, &status, 0) == -1)
+		return (-1);
+	s->pid = 0;
+	return (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+struct sink {
+	char *p;
+	size_t n;
+};
+
+static size_t
+sink_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct sink *k = ud;
+	size_t len = size * nmemb;
+	char *np;
+
+	if ((np = realloc(k->p, k->n + len + 1)) == NULL)
+		return (0);
+	k->p = np;
+	memcpy(k->p + k->n, ptr, len);
+	k->n += len;
+	k->p[k->n] = '\0';
+	return (len);
+}
+
+int
+tu_http(void **handle, const char *method, const char *url,
+    const char *const *headers, const void *body, size_t n,
+    struct tu_resp *out)
+{
+	struct curl_slist *hl = NULL;
+	struct sink b = { 0 }, h = { 0 };
+	CURL *c;
+	CURLcode rc;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	if (handle != NULL && *handle != NULL) {
+		c = *handle;
+		curl_easy_reset(c);
+	} else if ((c = curl_easy_init()) == NULL)
+		return (-1);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, sink_write);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	hl = curl_slist_append(hl, "Expect:");
+	for (i = 0; headers != NULL && headers[i] != NULL; i++)
+		hl = curl_slist_append(hl, headers[i]);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+	}
+	rc = curl_easy_perform(c);
+	curl_slist_free_all(hl);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+		curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &out->connects);
+	}
+	out->body = b.p ? b.p : strdup("");
+	out->n = b.n;
+	out->headers = h.p ? h.p : strdup("");
+	if (handle != NULL)
+		*handle = c;
+	else
+		curl_easy_cleanup(c);
+	return (rc == CURLE_OK ? 0 : -1);
+}
+
+void
+tu_http_close(void *handle)
+{
+	if (handle != NULL)
+		curl_easy_cleanup(handle);
+}
+
+char *
+tu_header(const struct tu_resp *r, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = r->headers, *e;
+
+	while (p != NULL && *p != '\0') {
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			p += n + 1;
+			while (*p == ' ')
+				p++;
+			e = strpbrk(p, "\r\n");
+			return (strndup(p, e ? (size_t)(e - p) : strlen(p)));
+		}
+		if ((p = strchr(p, '\n')) != NULL)
+			p++;
+	}
+	return (NULL);
+}
+
+void
+tu_resp_free(struct tu_resp *r)
+{
+	free(r->body);
+	free(r->headers);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,62 @@
+/*
+** Helpers shared by the Check suites: temporary node directories, the real
+** tributary binary started on a free port, and HTTP requests through
+** libcurl. Nothing here is a mock: the server is the built binary
+** ($TRIBUTARY_BIN) and the database a real file in a temp directory.
+*/
+#ifndef TRIBUTARY_TESTUTIL_H
+#define TRIBUTARY_TESTUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A fresh directory under $TMPDIR (or /tmp); caller frees the string. */
+char *tu_tmpdir(void);
+/* rm -rf ${dir}. */
+void tu_rmrf(const char *dir);
+/* Runs a command (argv, NULL-ended) and returns its exit status; its
+** stdout is appended to ${out} (may be NULL) up to ${outlen}-1 bytes. */
+int tu_run(char *const argv[], char *out, size_t outlen);
+
+struct tu_server {
+	pid_t pid;
+	int port;
+	char base[64];		/* "http://127.0.0.1:PORT" */
+	char errlog[512];	/* path of the server's stderr */
+};
+
+/*
+** Starts `$TRIBUTARY_BIN serve --data ${dir} --port 0 ${extra...}`
+** (${extra} NULL-ended, may be NULL) and waits for its "listening on" line.
+** The node must exist (tu_run init first). Returns 0 or -1.
+*/
+int tu_server_start(struct tu_server *s, const char *dir,
+    const char *const *extra);
+/* SIGTERM, wait; returns the exit status (0 = clean shutdown). */
+int tu_server_stop(struct tu_server *s);
+
+struct tu_resp {
+	long status;
+	char *body;
+	size_t n;
+	char *headers;	/* raw header block, lowercased names kept as sent */
+	long connects;	/* new connections this request opened (0 = reused) */
+};
+
+/*
+** One request with libcurl: ${method} on ${url} (sent exactly as given, no
+** path normalization), extra ${headers} ("Name: value", NULL-ended, may be
+** NULL), optional ${body} of ${n} bytes. ${handle}: pass a void * that
+** starts NULL to reuse one connection across calls (keep-alive), and free
+** it with tu_http_close(); NULL for a fresh connection. Returns 0 or -1.
+*/
+int tu_http(void **handle, const char *method, const char *url,
+    const char *const *headers, const void *body, size_t n,
+    struct tu_resp *out);
+void tu_http_close(void *handle);
+/* The value of response header ${name} (case-insensitive), malloc'd, or
+** NULL. */
+char *tu_header(const struct tu_resp *r, const char *name);
+void tu_resp_free(struct tu_resp *r);
+
+#endif
