@@ -158,7 +158,7 @@ int
 main(int argc, char **argv)
 {
 	static const int levels[] = { 1, 16, 64 };
-	double secs = argc > 1 ? atof(argv[1]) : 5, raw, rate, mb = 0, at64 = 0;
+	double secs = argc > 1 ? atof(argv[1]) : 5, raw, raw_first, rate, mb = 0, at64 = 0;
 	char dir[] = "/var/tmp/tributary-bench-XXXXXX";
 	char cmd[600];
 	size_t i;
@@ -174,15 +174,23 @@ main(int argc, char **argv)
 	raw = raw_rate(dir, secs);
 	printf("raw sqlite, one row per commit (synchronous=FULL): %10.0f "
 	    "commits/s\n", raw);
+	raw_first = raw;
 	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
 		rate = writer_rate(dir, levels[i], secs, &mb);
 		printf("writer, %2d submitters (group commit):       %10.0f "
-		    "jobs/s  (mean batch %.1f jobs)  %.1fx raw\n", levels[i], rate,
-		    mb, rate / raw);
+		    "jobs/s  (mean batch %.1f jobs)  %.1fx first raw\n", levels[i],
+		    rate, mb, rate / raw);
 		if (levels[i] == 64)
 			at64 = rate;
 	}
-	printf("ratio writer@64 / raw: %.1f  (goal >= 20)\n", at64 / raw);
+	/* The disk's speed drifts on a shared machine: measure raw again and
+	** compare against the mean of both. */
+	raw = raw_rate(dir, secs);
+	printf("raw sqlite again, after the writer runs:           %10.0f "
+	    "commits/s\n", raw);
+	raw = (raw + raw_first) / 2;
+	printf("ratio writer@64 / raw (mean of both raw runs): %.1f  (goal >= "
+	    "20)\n", at64 / raw);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "bench_commit: could not remove %s\n", dir);
