@@ -31,8 +31,8 @@ static const char SQL_BLOB_REF[] =
 static int
 io_err(struct err *e, const char *what, const char *path)
 {
-	return (err_set(e, ERR_STORAGE, "%s %s: %s", what, path,
-	    strerror(errno)));
+	return (
+	    err_set(e, ERR_STORAGE, "%s %s: %s", what, path, strerror(errno)));
 }
 
 static int
@@ -105,8 +105,8 @@ blob_writer_new(struct blobstore *bs, struct err *e)
 }
 
 int
-blob_writer_write(struct blob_writer *bw, const void *p, size_t n,
-    struct err *e)
+blob_writer_write(
+    struct blob_writer *bw, const void *p, size_t n, struct err *e)
 {
 	const char *c = p;
 	ssize_t w;
@@ -137,8 +137,8 @@ blob_writer_abort(struct blob_writer *bw)
 }
 
 int
-blob_writer_commit(struct blob_writer *bw, char hex[SHA256_HEX_LEN + 1],
-    struct err *e)
+blob_writer_commit(
+    struct blob_writer *bw, char hex[SHA256_HEX_LEN + 1], struct err *e)
 {
 	uint8_t sum[SHA256_LEN];
 	char sub[PATH_MAX], dst[PATH_MAX];
@@ -206,7 +206,8 @@ is_hash(const char *s)
 	size_t i;
 
 	for (i = 0; i < SHA256_HEX_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+			(s[i] >= 'a' && s[i] <= 'f')))
 			return (0);
 	return (s[i] == '\0');
 }
@@ -257,13 +258,15 @@ blob_sweep(struct blobstore *bs, struct db *db, time_t now, long grace,
 	while (rc == 0 && (de = readdir(top)) != NULL) {
 		if (strncmp(de->d_name, "tmp.", 4) == 0) {
 			/* A temp file left by a crash or a lost upload. */
-			snprintf(path, sizeof(path), "%s/%s", bs->dir, de->d_name);
+			snprintf(
+			    path, sizeof(path), "%s/%s", bs->dir, de->d_name);
 			if (stat(path, &sb) == 0 && sb.st_mtime < now - grace &&
 			    unlink(path) == 0)
 				st->removed++;
 			continue;
 		}
-		if (strlen(de->d_name) != 2 || !isxdigit((unsigned char)de->d_name[0]))
+		if (strlen(de->d_name) != 2 ||
+		    !isxdigit((unsigned char)de->d_name[0]))
 			continue;
 		snprintf(sub, sizeof(sub), "%s/%s", bs->dir, de->d_name);
 		if ((d = opendir(sub)) == NULL)
@@ -277,7 +280,8 @@ blob_sweep(struct blobstore *bs, struct db *db, time_t now, long grace,
 			if (!is_hash(hex))
 				continue;
 			if ((size_t)snprintf(path, sizeof(path), "%s/%s", sub,
-			    fe->d_name) >= sizeof(path) || stat(path, &sb) == -1)
+				fe->d_name) >= sizeof(path) ||
+			    stat(path, &sb) == -1)
 				continue;
 			if ((r = referenced(db, hex, e)) == -1) {
 				rc = -1;

@@ -27,16 +27,16 @@ void blob_close(struct blobstore *bs);
 /* Starts a streamed blob. NULL with ${e} set. */
 struct blob_writer *blob_writer_new(struct blobstore *bs, struct err *e);
 /* Appends ${n} bytes. 0, or -1 with ${e} (ERR_STORAGE on a full disk). */
-int blob_writer_write(struct blob_writer *bw, const void *p, size_t n,
-    struct err *e);
+int blob_writer_write(
+    struct blob_writer *bw, const void *p, size_t n, struct err *e);
 /*
 ** Makes the blob durable under its hash (written to ${hex}, 65 bytes) and
 ** frees ${bw}. If the same content already exists the temp file is dropped.
 ** Returns 0, or -1 with ${e}; ${bw} is freed and its temp file removed
 ** either way.
 */
-int blob_writer_commit(struct blob_writer *bw, char hex[SHA256_HEX_LEN + 1],
-    struct err *e);
+int blob_writer_commit(
+    struct blob_writer *bw, char hex[SHA256_HEX_LEN + 1], struct err *e);
 /* Removes the temp file and frees ${bw}. NULL does nothing. */
 void blob_writer_abort(struct blob_writer *bw);
 /* blob_writer_new + write + commit of one buffer. */

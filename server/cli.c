@@ -36,14 +36,18 @@ cmd_init(int argc, char **argv)
 		else if (strncmp(argv[i], "--data=", 7) == 0)
 			dir = argv[i] + 7;
 		else if (strcmp(argv[i], "--help") == 0) {
-			printf("usage: tributary init --data DIR\n\n"
-			    "Creates a node in DIR: node.db, blobs/, keys/ (Ed25519 "
+			printf(
+			    "usage: tributary init --data DIR\n\n"
+			    "Creates a node in DIR: node.db, blobs/, keys/ "
+			    "(Ed25519 "
 			    "signing key, pseudonym secret).\nPrints the first "
 			    "admin's one-time login code.\n");
 			return (0);
 		} else {
-			fprintf(stderr, "tributary init: unexpected argument "
-			    "\"%s\"\n", argv[i]);
+			fprintf(stderr,
+			    "tributary init: unexpected argument "
+			    "\"%s\"\n",
+			    argv[i]);
 			return (2);
 		}
 	}
@@ -78,7 +82,8 @@ sweep_tick(struct db *db, void *arg)
 	if (blob_sweep(sc->bs, db, time(NULL), sc->grace, &st, &e) == -1)
 		log_warn("blob sweep: %s", e.msg);
 	else if (st.removed > 0)
-		log_info("blob sweep: removed %zu unreferenced files", st.removed);
+		log_info(
+		    "blob sweep: removed %zu unreferenced files", st.removed);
 }
 
 int
@@ -114,7 +119,8 @@ cmd_serve(int argc, char **argv)
 		}
 	}
 	if (c.data == NULL) {
-		fprintf(stderr, "tributary serve: --data DIR is required (or "
+		fprintf(stderr,
+		    "tributary serve: --data DIR is required (or "
 		    "--demo); see --help\n");
 		config_free(&c);
 		return (2);
@@ -143,15 +149,19 @@ cmd_serve(int argc, char **argv)
 		return (1);
 	}
 	printf("listening on http://%s:%u\n",
-	    strchr(c.bind, ':') ? "[::1]" : strcmp(c.bind, "0.0.0.0") == 0
-		? "127.0.0.1" : c.bind, server_port(s));
+	    strchr(c.bind, ':')                  ? "[::1]"
+		: strcmp(c.bind, "0.0.0.0") == 0 ? "127.0.0.1"
+						 : c.bind,
+	    server_port(s));
 	if (c.demo) {
 		printf("demo node in %s\n", c.data);
 		if (created)
-			printf("admin login code (one use, 7 days): %s\n", code);
+			printf(
+			    "admin login code (one use, 7 days): %s\n", code);
 		else
 			printf("admin login code: printed when %s was created; "
-			    "delete the folder to start over\n", c.data);
+			       "delete the folder to start over\n",
+			    c.data);
 	}
 	fflush(stdout);
 	sigwait(&set, &sig);

@@ -24,7 +24,8 @@ struct opt {
 
 static const struct opt opts[] = {
 	{ "data", OPT_STR, OFF(data), NULL, 0, 0,
-	    "node directory made by `tributary init` (required unless --demo)" },
+	    "node directory made by `tributary init` (required unless "
+	    "--demo)" },
 	{ "bind", OPT_STR, OFF(bind), "127.0.0.1", 0, 0,
 	    "address to listen on (0.0.0.0 to serve a LAN)" },
 	{ "port", OPT_LONG, OFF(port), "8080", 0, 65535,
@@ -57,7 +58,8 @@ opt_find(const char *name, size_t n)
 	size_t i;
 
 	for (i = 0; i < NOPTS; i++)
-		if (strlen(opts[i].name) == n && strncmp(opts[i].name, name, n) == 0)
+		if (strlen(opts[i].name) == n &&
+		    strncmp(opts[i].name, name, n) == 0)
 			return (&opts[i]);
 	return (NULL);
 }
@@ -79,11 +81,11 @@ opt_set(struct config *c, const struct opt *o, const char *val,
 		}
 		return (0);
 	}
-	if (o->type == OPT_BOOL && (strcmp(val, "true") == 0 ||
-	    strcmp(val, "yes") == 0)) {
+	if (o->type == OPT_BOOL &&
+	    (strcmp(val, "true") == 0 || strcmp(val, "yes") == 0)) {
 		v = 1;
-	} else if (o->type == OPT_BOOL && (strcmp(val, "false") == 0 ||
-	    strcmp(val, "no") == 0)) {
+	} else if (o->type == OPT_BOOL &&
+	    (strcmp(val, "false") == 0 || strcmp(val, "no") == 0)) {
 		v = 0;
 	} else {
 		errno = 0;
@@ -91,8 +93,10 @@ opt_set(struct config *c, const struct opt *o, const char *val,
 		if (errno || end == val || *end != '\0' || v < o->min ||
 		    v > o->max) {
 			snprintf(err, errlen,
-			    "%s: %s must be a whole number from %ld to %ld, not "
-			    "\"%s\"", from, o->name, o->min, o->max, val);
+			    "%s: %s must be a whole number from %ld to %ld, "
+			    "not "
+			    "\"%s\"",
+			    from, o->name, o->min, o->max, val);
 			return (-1);
 		}
 	}
@@ -132,7 +136,8 @@ config_file(struct config *c, const char *path, char *err, size_t errlen)
 			continue;
 		snprintf(from, sizeof(from), "%s:%d", path, lineno);
 		if ((eq = strchr(k, '=')) == NULL) {
-			snprintf(err, errlen, "%s: expected name = value", from);
+			snprintf(
+			    err, errlen, "%s: expected name = value", from);
 			rc = -1;
 			break;
 		}
@@ -140,7 +145,8 @@ config_file(struct config *c, const char *path, char *err, size_t errlen)
 		k = trim(k);
 		v = trim(eq + 1);
 		if ((o = opt_find(k, strlen(k))) == NULL) {
-			snprintf(err, errlen, "%s: unknown option \"%s\"", from, k);
+			snprintf(
+			    err, errlen, "%s: unknown option \"%s\"", from, k);
 			rc = -1;
 			break;
 		}
@@ -163,13 +169,15 @@ config_load(struct config *c, int argc, char **argv, FILE *out, char *err,
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < NOPTS; i++)
 		if (opts[i].def != NULL &&
-		    opt_set(c, &opts[i], opts[i].def, "default", err, errlen) == -1)
+		    opt_set(c, &opts[i], opts[i].def, "default", err, errlen) ==
+			-1)
 			return (-1);
 
 	/* The config file comes from --config or TRIBUTARY_CONFIG. */
 	file = getenv("TRIBUTARY_CONFIG");
 	for (k = 0; k < argc; k++) {
-		if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
+		if (strcmp(argv[k], "--help") == 0 ||
+		    strcmp(argv[k], "-h") == 0) {
 			config_usage(out);
 			return (1);
 		}
@@ -182,9 +190,12 @@ config_load(struct config *c, int argc, char **argv, FILE *out, char *err,
 		return (-1);
 
 	for (i = 0; i < NOPTS; i++) {
-		n = (size_t)snprintf(env, sizeof(env), "TRIBUTARY_%s", opts[i].name);
+		n = (size_t)snprintf(
+		    env, sizeof(env), "TRIBUTARY_%s", opts[i].name);
 		for (j = 10; j < n; j++)
-			env[j] = env[j] == '-' ? '_' : (char)toupper((unsigned char)env[j]);
+			env[j] = env[j] == '-'
+			    ? '_'
+			    : (char)toupper((unsigned char)env[j]);
 		if ((val = getenv(env)) != NULL &&
 		    opt_set(c, &opts[i], val, env, err, errlen) == -1)
 			return (-1);
@@ -204,16 +215,18 @@ config_load(struct config *c, int argc, char **argv, FILE *out, char *err,
 			continue;
 		}
 		if ((o = opt_find(a, n)) == NULL) {
-			snprintf(err, errlen, "unknown option \"--%.*s\" (see --help)",
-			    (int)n, a);
+			snprintf(err, errlen,
+			    "unknown option \"--%.*s\" (see --help)", (int)n,
+			    a);
 			return (-1);
 		}
 		snprintf(from, sizeof(from), "--%s", o->name);
 		if (a[n] == '=')
 			val = a + n + 1;
-		else if (o->type == OPT_BOOL && (k + 1 == argc ||
-		    strspn(argv[k + 1], "01") != 1 || argv[k + 1][1] != '\0'))
-			val = "1";	/* bare --flag; "--flag 0" takes the 0 */
+		else if (o->type == OPT_BOOL &&
+		    (k + 1 == argc || strspn(argv[k + 1], "01") != 1 ||
+			argv[k + 1][1] != '\0'))
+			val = "1"; /* bare --flag; "--flag 0" takes the 0 */
 		else if (k + 1 < argc)
 			val = argv[++k];
 		else {
@@ -234,14 +247,19 @@ config_usage(FILE *out)
 
 	fprintf(out,
 	    "usage: tributary serve [--data DIR] [options]\n\n"
-	    "Each option may also be set as TRIBUTARY_<NAME> in the environment\n"
+	    "Each option may also be set as TRIBUTARY_<NAME> in the "
+	    "environment\n"
 	    "or as `name = value` in the file named by --config FILE (or\n"
-	    "TRIBUTARY_CONFIG). Flags win over the environment, which wins over\n"
+	    "TRIBUTARY_CONFIG). Flags win over the environment, which wins "
+	    "over\n"
 	    "the file.\n\n");
 	for (i = 0; i < NOPTS; i++) {
-		n = (size_t)snprintf(env, sizeof(env), "TRIBUTARY_%s", opts[i].name);
+		n = (size_t)snprintf(
+		    env, sizeof(env), "TRIBUTARY_%s", opts[i].name);
 		for (j = 10; j < n; j++)
-			env[j] = env[j] == '-' ? '_' : (char)toupper((unsigned char)env[j]);
+			env[j] = env[j] == '-'
+			    ? '_'
+			    : (char)toupper((unsigned char)env[j]);
 		fprintf(out, "  --%-20s %s\n  %-22s   env %s", opts[i].name,
 		    opts[i].help, "", env);
 		if (opts[i].def != NULL)

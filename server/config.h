@@ -10,18 +10,18 @@
 #include <stdio.h>
 
 struct config {
-	char *data;		/* node directory */
-	char *bind;		/* address to listen on */
-	long port;		/* 0 = any free port */
-	long threads;		/* HTTP pool threads */
-	long conn_timeout;	/* seconds of idleness before a connection closes */
-	long per_ip_limit;	/* open connections per client address */
-	long conn_memory;	/* bytes of memory per connection */
-	long max_conns;		/* open connections in all */
-	char *webroot;		/* static files */
-	long log_requests;	/* 1 = a JSON line per request on stderr */
-	long blob_grace;	/* seconds an unreferenced blob is kept */
-	long demo;		/* serve ./var/demo on 8080, creating it if absent */
+	char *data;        /* node directory */
+	char *bind;        /* address to listen on */
+	long port;         /* 0 = any free port */
+	long threads;      /* HTTP pool threads */
+	long conn_timeout; /* seconds of idleness before a connection closes */
+	long per_ip_limit; /* open connections per client address */
+	long conn_memory;  /* bytes of memory per connection */
+	long max_conns;    /* open connections in all */
+	char *webroot;     /* static files */
+	long log_requests; /* 1 = a JSON line per request on stderr */
+	long blob_grace;   /* seconds an unreferenced blob is kept */
+	long demo;         /* serve ./var/demo on 8080, creating it if absent */
 };
 
 /*

@@ -43,8 +43,9 @@ sha256_final(struct sha256 *h, uint8_t out[SHA256_LEN])
 	unsigned int len = 0;
 	int rc;
 
-	rc = EVP_DigestFinal_ex(h->ctx, out, &len) == 1 && len == SHA256_LEN ? 0
-									      : -1;
+	rc = EVP_DigestFinal_ex(h->ctx, out, &len) == 1 && len == SHA256_LEN
+	    ? 0
+	    : -1;
 	sha256_free(h);
 	return (rc);
 }
@@ -103,7 +104,8 @@ hex_decode(const char *s, uint8_t *out, size_t n)
 	if (strlen(s) != 2 * n)
 		return (-1);
 	for (i = 0; i < n; i++) {
-		if ((hi = hexval(s[2 * i])) < 0 || (lo = hexval(s[2 * i + 1])) < 0)
+		if ((hi = hexval(s[2 * i])) < 0 ||
+		    (lo = hexval(s[2 * i + 1])) < 0)
 			return (-1);
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}

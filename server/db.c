@@ -40,8 +40,9 @@ db_open(const char *path, int flags, struct err *e)
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return (NULL);
 	}
-	oflags = (flags & DB_READONLY) ? SQLITE_OPEN_READONLY
-				       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	oflags = (flags & DB_READONLY)
+	    ? SQLITE_OPEN_READONLY
+	    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	oflags |= SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
 		err_set(e, ERR_STORAGE, "%s: %s", path,
@@ -53,8 +54,8 @@ db_open(const char *path, int flags, struct err *e)
 	if (!(flags & DB_READONLY) &&
 	    db_exec(db, "PRAGMA journal_mode=WAL", e) == -1)
 		goto fail;
-	if (db_exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", e) ==
-	    -1)
+	if (db_exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+		e) == -1)
 		goto fail;
 	return (db);
 fail:
@@ -97,8 +98,8 @@ db_prepare(struct db *db, const char *sql, struct err *e)
 		}
 		if (db->cache[i].sql == NULL) {
 			if (sqlite3_prepare_v3(db->h, sql, -1,
-			    SQLITE_PREPARE_PERSISTENT, &db->cache[i].st,
-			    NULL) != SQLITE_OK) {
+				SQLITE_PREPARE_PERSISTENT, &db->cache[i].st,
+				NULL) != SQLITE_OK) {
 				db_err(db, e, "prepare");
 				return (NULL);
 			}
@@ -117,8 +118,10 @@ db_exec(struct db *db, const char *sql, struct err *e)
 
 	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		int rc = sqlite3_extended_errcode(db->h);
-		err_set(e, (rc & 0xff) == SQLITE_CONSTRAINT ? ERR_CONFLICT :
-		    (rc & 0xff) == SQLITE_BUSY ? ERR_BUSY : ERR_STORAGE,
+		err_set(e,
+		    (rc & 0xff) == SQLITE_CONSTRAINT ? ERR_CONFLICT
+			: (rc & 0xff) == SQLITE_BUSY ? ERR_BUSY
+						     : ERR_STORAGE,
 		    "%s", msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return (-1);
@@ -157,27 +160,34 @@ db_migrate(struct db *db, struct err *e)
 		if (v > db_nmigrations) {
 			err_set(e, ERR_CONFLICT,
 			    "the database is at schema version %d but this "
-			    "tributary knows only up to %d: run a newer tributary "
-			    "(it was upgraded, or a backup from a newer node was "
-			    "restored)", v, db_nmigrations);
+			    "tributary knows only up to %d: run a newer "
+			    "tributary "
+			    "(it was upgraded, or a backup from a newer node "
+			    "was "
+			    "restored)",
+			    v, db_nmigrations);
 			goto fail;
 		}
 		if (v == db_nmigrations)
 			return (db_exec(db, "COMMIT", e));
 		i = v;
 		if (atoi(db_migrations[i].name) != i + 1) {
-			err_set(e, ERR_INTERNAL, "migration %s is out of order: "
-			    "expected number %03d", db_migrations[i].name, i + 1);
+			err_set(e, ERR_INTERNAL,
+			    "migration %s is out of order: "
+			    "expected number %03d",
+			    db_migrations[i].name, i + 1);
 			goto fail;
 		}
 		if (db_exec(db, db_migrations[i].sql, e) == -1) {
 			char m[sizeof(e->msg)];
 			snprintf(m, sizeof(m), "%s", e->msg);
-			err_set(e, ERR_STORAGE, "%s: %s", db_migrations[i].name, m);
+			err_set(
+			    e, ERR_STORAGE, "%s: %s", db_migrations[i].name, m);
 			goto fail;
 		}
 		snprintf(bump, sizeof(bump), "PRAGMA user_version=%d", i + 1);
-		if (db_exec(db, bump, e) == -1 || db_exec(db, "COMMIT", e) == -1)
+		if (db_exec(db, bump, e) == -1 ||
+		    db_exec(db, "COMMIT", e) == -1)
 			goto fail;
 	}
 fail:

@@ -13,7 +13,7 @@
 #include "err.h"
 
 struct migration {
-	const char *name;	/* "001_init.sql" */
+	const char *name; /* "001_init.sql" */
 	const char *sql;
 };
 

@@ -9,14 +9,14 @@
 
 enum err_code {
 	ERR_NONE = 0,
-	ERR_INVALID,	/* the input is wrong: say which field */
+	ERR_INVALID, /* the input is wrong: say which field */
 	ERR_NOT_FOUND,
-	ERR_CONFLICT,	/* the state does not allow it (e.g. a newer version) */
+	ERR_CONFLICT, /* the state does not allow it (e.g. a newer version) */
 	ERR_FORBIDDEN,
 	ERR_TOO_LARGE,
 	ERR_UNSUPPORTED,
-	ERR_STORAGE,	/* disk full or I/O error: nothing was saved */
-	ERR_BUSY,	/* shutting down or overloaded: try again */
+	ERR_STORAGE, /* disk full or I/O error: nothing was saved */
+	ERR_BUSY,    /* shutting down or overloaded: try again */
 	ERR_INTERNAL,
 };
 

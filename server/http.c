@@ -32,7 +32,7 @@
 #include "urlpath.h"
 
 #define MAX_PARAMS 8
-#define MAX_KEPT 16
+#define MAX_KEPT   16
 
 enum job_state { JOB_NONE, JOB_PENDING, JOB_DONE };
 
@@ -53,12 +53,12 @@ struct req {
 	struct urlpath path;
 	int path_status;
 	const struct route *route;
-	size_t slot;			/* metrics slot */
-	int bad_method;			/* path matched, method did not */
+	size_t slot;    /* metrics slot */
+	int bad_method; /* path matched, method did not */
 	struct {
-		const char *name;	/* into the route pattern */
+		const char *name; /* into the route pattern */
 		size_t namelen;
-		const char *val;	/* into path.mem */
+		const char *val; /* into path.mem */
 	} params[MAX_PARAMS];
 	size_t nparams;
 	struct buf body;
@@ -75,7 +75,7 @@ struct req {
 
 /* Metrics slots after the routes. */
 #define SLOT_STATIC (nroutes)
-#define SLOT_OTHER (nroutes + 1)
+#define SLOT_OTHER  (nroutes + 1)
 
 static const char CSP[] =
     "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -198,8 +198,8 @@ req_respond(struct req *r, unsigned int status, struct MHD_Response *resp)
 }
 
 static int
-respond_bytes(struct req *r, unsigned int status, const char *ctype,
-    char *p, size_t n)
+respond_bytes(
+    struct req *r, unsigned int status, const char *ctype, char *p, size_t n)
 {
 	struct MHD_Response *resp;
 
@@ -226,8 +226,8 @@ req_json(struct req *r, unsigned int status, json_t *j)
 }
 
 int
-req_error(struct req *r, unsigned int status, const char *code,
-    const char *fmt, ...)
+req_error(
+    struct req *r, unsigned int status, const char *code, const char *fmt, ...)
 {
 	char msg[1024];
 	struct buf b = { 0 };
@@ -240,7 +240,8 @@ req_error(struct req *r, unsigned int status, const char *code,
 	if (buf_puts(&b, "{\"error\":{\"code\":\"") == -1 ||
 	    buf_json_str(&b, code, strlen(code)) == -1 ||
 	    buf_puts(&b, "\",\"message\":\"") == -1 ||
-	    buf_json_str(&b, msg, strlen(msg)) == -1 || buf_puts(&b, "\"}}\n") == -1) {
+	    buf_json_str(&b, msg, strlen(msg)) == -1 ||
+	    buf_puts(&b, "\"}}\n") == -1) {
 		buf_free(&b);
 		return (-1);
 	}
@@ -252,26 +253,28 @@ req_error(struct req *r, unsigned int status, const char *code,
 			if (route_match(r, routes[i].pattern) &&
 			    strstr(allow, routes[i].method) == NULL) {
 				if (allow[0])
-					strncat(allow, ", ", sizeof(allow) - strlen(allow) - 1);
+					strncat(allow, ", ",
+					    sizeof(allow) - strlen(allow) - 1);
 				strncat(allow, routes[i].method,
 				    sizeof(allow) - strlen(allow) - 1);
 			}
 		r->nparams = 0;
-		resp = MHD_create_response_from_buffer(b.n, b.p,
-		    MHD_RESPMEM_MUST_FREE);
+		resp = MHD_create_response_from_buffer(
+		    b.n, b.p, MHD_RESPMEM_MUST_FREE);
 		if (resp == NULL) {
 			buf_free(&b);
 			return (-1);
 		}
 		b.p = NULL;
-		MHD_add_response_header(resp, "Content-Type", "application/json");
+		MHD_add_response_header(
+		    resp, "Content-Type", "application/json");
 		MHD_add_response_header(resp, "Allow", allow);
 		return (req_respond(r, status, resp));
 	}
 	{
 		size_t n = b.n;
-		return (respond_bytes(r, status, "application/json", buf_take(&b),
-		    n));
+		return (respond_bytes(
+		    r, status, "application/json", buf_take(&b), n));
 	}
 }
 
@@ -418,7 +421,8 @@ dispatch(struct req *r)
 	const char *webroot = r->srv->cfg->webroot;
 
 	if (r->path_status == URLPATH_MALFORMED)
-		return (req_error(r, 400, "bad_path", "the request path is not "
+		return (req_error(r, 400, "bad_path",
+		    "the request path is not "
 		    "a valid URL path"));
 	if (r->path_status == URLPATH_UNSAFE)
 		return (req_error(r, 404, "not_found", "nothing is here"));
@@ -426,19 +430,22 @@ dispatch(struct req *r)
 		if (r->bad_method)
 			return (req_error(r, 405, "method_not_allowed",
 			    "%s is not allowed here", r->method));
-		if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) {
+		if (strcmp(r->method, "GET") == 0 ||
+		    strcmp(r->method, "HEAD") == 0) {
 			r->slot = SLOT_STATIC;
-			return (static_serve(r, webroot, r->path.seg, r->path.nseg,
-			    r->path.trailing_slash));
+			return (static_serve(r, webroot, r->path.seg,
+			    r->path.nseg, r->path.trailing_slash));
 		}
 		return (req_error(r, 404, "not_found", "nothing is here"));
 	}
 	if (r->too_large)
-		return (req_error(r, 413, "too_large", "the request body is over "
-		    "the %zu bytes this endpoint accepts", r->max_body));
+		return (req_error(r, 413, "too_large",
+		    "the request body is over "
+		    "the %zu bytes this endpoint accepts",
+		    r->max_body));
 	if (r->route->role != ROLE_ANY)
-		return (req_error(r, 401, "login_required",
-		    "log in to use this"));
+		return (
+		    req_error(r, 401, "login_required", "log in to use this"));
 	return (r->route->fn(r));
 }
 
@@ -462,21 +469,27 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		r->path_status = urlpath_parse(url, strlen(url), &r->path);
 		route_find(r);
 		*con_cls = r;
-		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		cl = MHD_lookup_connection_value(
+		    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (r->route != NULL && cl != NULL &&
 		    strtoull(cl, NULL, 10) > r->max_body) {
 			/* Refuse before the body: MHD cannot answer mid-body. */
 			r->too_large = 1;
-			return (req_error(r, 413, "too_large", "the request body "
-			    "is over the %zu bytes this endpoint accepts",
-			    r->max_body) == 0 ? MHD_YES : MHD_NO);
+			return (
+			    req_error(r, 413, "too_large",
+				"the request body "
+				"is over the %zu bytes this endpoint accepts",
+				r->max_body) == 0
+				? MHD_YES
+				: MHD_NO);
 		}
 		return (MHD_YES);
 	}
 	if (*upload_data_size > 0) {
-		if (!r->too_large && r->body.n + *upload_data_size <= r->max_body) {
-			if (buf_append(&r->body, upload_data, *upload_data_size) == -1)
+		if (!r->too_large &&
+		    r->body.n + *upload_data_size <= r->max_body) {
+			if (buf_append(
+				&r->body, upload_data, *upload_data_size) == -1)
 				return (MHD_NO);
 		} else
 			r->too_large = 1;
@@ -486,13 +499,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (r->responded || r->job_state == JOB_PENDING)
 		return (MHD_YES);
 	if (dispatch(r) == -1 && !r->responded && r->job_state != JOB_PENDING) {
-		if (req_error(r, 500, "internal", "something went wrong on the "
-		    "server; nothing was changed") == -1)
+		if (req_error(r, 500, "internal",
+			"something went wrong on the "
+			"server; nothing was changed") == -1)
 			return (MHD_NO);
 	}
 	if (!r->responded && r->job_state != JOB_PENDING)
-		return (req_error(r, 500, "internal", "no answer was produced") == 0
-		    ? MHD_YES : MHD_NO);
+		return (
+		    req_error(r, 500, "internal", "no answer was produced") == 0
+			? MHD_YES
+			: MHD_NO);
 	return (MHD_YES);
 }
 
@@ -520,12 +536,14 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	secs = (double)(now.tv_sec - r->start.tv_sec) +
 	    (now.tv_nsec - r->start.tv_nsec) / 1e9;
 	if (!r->responded)
-		r->status = 0;	/* client went away before an answer */
+		r->status = 0; /* client went away before an answer */
 	metrics_request(r->slot, (int)r->status, secs);
 	if (log_requests()) {
-		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		log_addr_truncated(ci ? ci->client_addr : NULL, addr, sizeof(addr));
-		if ((t = time(NULL)) != ts_at) {	/* format once a second */
+		ci = MHD_get_connection_info(
+		    conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		log_addr_truncated(
+		    ci ? ci->client_addr : NULL, addr, sizeof(addr));
+		if ((t = time(NULL)) != ts_at) { /* format once a second */
 			gmtime_r(&t, &tm);
 			strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 			ts_at = t;
@@ -533,16 +551,20 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		ulen = strlen(r->url);
 		if (ulen > 256)
 			ulen = 256;
-		buf_printf(&b, "{\"t\":\"%s\",\"client\":\"%s\",\"method\":\"", ts,
-		    addr);
+		buf_printf(&b, "{\"t\":\"%s\",\"client\":\"%s\",\"method\":\"",
+		    ts, addr);
 		buf_json_str(&b, r->method, strlen(r->method));
 		buf_puts(&b, "\",\"path\":\"");
 		buf_json_str(&b, r->url, ulen);
-		buf_printf(&b, "\",\"route\":\"%s\",\"status\":%u,\"ms\":%.3f%s}\n",
-		    r->route ? r->route->pattern :
-		    r->slot == SLOT_STATIC ? "static" : "-", r->status, secs * 1e3,
-		    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK ? ",\"aborted\":true"
-							       : "");
+		buf_printf(&b,
+		    "\",\"route\":\"%s\",\"status\":%u,\"ms\":%.3f%s}\n",
+		    r->route                     ? r->route->pattern
+			: r->slot == SLOT_STATIC ? "static"
+						 : "-",
+		    r->status, secs * 1e3,
+		    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK
+			? ",\"aborted\":true"
+			: "");
 		if (b.p != NULL)
 			log_request_line(b.p, b.n);
 		buf_free(&b);
@@ -598,8 +620,8 @@ server_start(struct node *n, const struct config *c, struct err *e)
 		sin6->sin6_port = htons((unsigned short)c->port);
 		flags |= MHD_USE_IPv6;
 	} else {
-		err_set(e, ERR_INVALID, "--bind %s is not an IPv4 or IPv6 address",
-		    c->bind);
+		err_set(e, ERR_INVALID,
+		    "--bind %s is not an IPv4 or IPv6 address", c->bind);
 		return (NULL);
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -635,11 +657,12 @@ server_start(struct node *n, const struct config *c, struct err *e)
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-	    MHD_OPTION_END);
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
 	if (s->d == NULL) {
-		err_set(e, ERR_INVALID, "cannot listen on %s port %ld (in use, or "
-		    "not an address of this machine)", c->bind, c->port);
+		err_set(e, ERR_INVALID,
+		    "cannot listen on %s port %ld (in use, or "
+		    "not an address of this machine)",
+		    c->bind, c->port);
 		goto fail;
 	}
 	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);

@@ -20,7 +20,7 @@
 #include "writer.h"
 
 enum role {
-	ROLE_ANY = 0,	/* no login needed */
+	ROLE_ANY = 0, /* no login needed */
 	ROLE_CONTRIBUTOR,
 	ROLE_REVIEWER,
 	ROLE_MAINTAINER,
@@ -36,10 +36,10 @@ typedef int (*handler_fn)(struct req *r);
 
 struct route {
 	const char *method;
-	const char *pattern;	/* "/api/v1/consents/{id}/withdraw" */
+	const char *pattern; /* "/api/v1/consents/{id}/withdraw" */
 	handler_fn fn;
 	enum role role;
-	size_t max_body;	/* bytes of request body accepted; 0 = none */
+	size_t max_body; /* bytes of request body accepted; 0 = none */
 };
 
 /* The route table (routes.c). */
@@ -52,8 +52,8 @@ struct server;
 ** Starts serving ${n} with the settings in ${c}. Returns the server, or
 ** NULL with ${e} set (port taken, bad address...).
 */
-struct server *server_start(struct node *n, const struct config *c,
-    struct err *e);
+struct server *
+server_start(struct node *n, const struct config *c, struct err *e);
 /* The port actually bound (useful with --port 0). */
 unsigned short server_port(struct server *s);
 /*

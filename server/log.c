@@ -193,7 +193,8 @@ log_addr_truncated(const struct sockaddr *sa, char *out, size_t n)
 		inet_ntop(AF_INET, &a, tmp, sizeof(tmp));
 		snprintf(out, n, "%s/24", tmp);
 	} else if (sa != NULL && sa->sa_family == AF_INET6) {
-		struct in6_addr a = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+		struct in6_addr a =
+		    ((const struct sockaddr_in6 *)sa)->sin6_addr;
 		if (IN6_IS_ADDR_V4MAPPED(&a)) {
 			struct in_addr v4;
 			memcpy(&v4, &a.s6_addr[12], 4);

@@ -17,7 +17,8 @@ static const struct {
 } cmds[] = {
 	{ "help", cmd_help, "list the commands" },
 	{ "init", cmd_init, "create a node: tributary init --data DIR" },
-	{ "serve", cmd_serve, "run a node: tributary serve --data DIR "
+	{ "serve", cmd_serve,
+	    "run a node: tributary serve --data DIR "
 	    "[--port N] (--help for all options; --demo for a sample node)" },
 	{ "version", cmd_version, "print the version" },
 };
@@ -53,8 +54,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "tributary: libsodium failed to start\n");
 		return (1);
 	}
-	if (argc < 2)
-		{
+	if (argc < 2) {
 		cmd_help(0, NULL);
 		return (2);
 	}
@@ -63,7 +63,9 @@ main(int argc, char **argv)
 			return (cmds[i].fn(argc - 2, argv + 2));
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return (cmd_help(0, NULL));
-	fprintf(stderr, "tributary: unknown command \"%s\" (try tributary "
-	    "help)\n", argv[1]);
+	fprintf(stderr,
+	    "tributary: unknown command \"%s\" (try tributary "
+	    "help)\n",
+	    argv[1]);
 	return (2);
 }

@@ -5,11 +5,11 @@
 
 #include <stdatomic.h>
 
-static const double lat_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
-	0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+static const double lat_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+	0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
 #define NLAT (sizeof(lat_bounds) / sizeof(lat_bounds[0]))
-static const double batch_bounds[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256,
-	512, 1024 };
+static const double batch_bounds[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512,
+	1024 };
 #define NBATCH (sizeof(batch_bounds) / sizeof(batch_bounds[0]))
 
 /* Statuses are folded into a few slots to keep the table small. */
@@ -50,8 +50,8 @@ metrics_request(size_t route, int status, double seconds)
 	size_t i;
 
 	if (route < nroutes)
-		atomic_fetch_add_explicit(&reqs[route][status_slot(status)], 1,
-		    memory_order_relaxed);
+		atomic_fetch_add_explicit(
+		    &reqs[route][status_slot(status)], 1, memory_order_relaxed);
 	for (i = 0; i < NLAT && seconds > lat_bounds[i]; i++)
 		;
 	atomic_fetch_add_explicit(&lat_bucket[i], 1, memory_order_relaxed);
@@ -93,7 +93,8 @@ metrics_render(struct buf *o)
 	size_t r, s, i;
 	int rc = 0;
 
-	rc |= buf_puts(o, "# HELP tributary_http_requests_total Requests "
+	rc |= buf_puts(o,
+	    "# HELP tributary_http_requests_total Requests "
 	    "answered, by route and status.\n"
 	    "# TYPE tributary_http_requests_total counter\n");
 	for (r = 0; r < nroutes; r++)
@@ -101,49 +102,65 @@ metrics_render(struct buf *o)
 			if ((v = atomic_load(&reqs[r][s])) == 0)
 				continue;
 			if (s < NSTATUS - 1)
-				rc |= buf_printf(o, "tributary_http_requests_total"
+				rc |= buf_printf(o,
+				    "tributary_http_requests_total"
 				    "{route=\"%s\",status=\"%d\"} %llu\n",
 				    route_names[r], statuses[s], v);
 			else
-				rc |= buf_printf(o, "tributary_http_requests_total"
+				rc |= buf_printf(o,
+				    "tributary_http_requests_total"
 				    "{route=\"%s\",status=\"other\"} %llu\n",
 				    route_names[r], v);
 		}
-	rc |= buf_puts(o, "# HELP tributary_http_request_duration_seconds Time "
+	rc |= buf_puts(o,
+	    "# HELP tributary_http_request_duration_seconds Time "
 	    "from first byte to response queued.\n"
 	    "# TYPE tributary_http_request_duration_seconds histogram\n");
 	for (i = 0, cum = 0; i <= NLAT; i++) {
 		cum += atomic_load(&lat_bucket[i]);
 		if (i < NLAT)
-			rc |= buf_printf(o, "tributary_http_request_duration_seconds"
-			    "_bucket{le=\"%g\"} %llu\n", lat_bounds[i], cum);
+			rc |= buf_printf(o,
+			    "tributary_http_request_duration_seconds"
+			    "_bucket{le=\"%g\"} %llu\n",
+			    lat_bounds[i], cum);
 		else
-			rc |= buf_printf(o, "tributary_http_request_duration_seconds"
-			    "_bucket{le=\"+Inf\"} %llu\n", cum);
+			rc |= buf_printf(o,
+			    "tributary_http_request_duration_seconds"
+			    "_bucket{le=\"+Inf\"} %llu\n",
+			    cum);
 	}
-	rc |= buf_printf(o, "tributary_http_request_duration_seconds_sum %.6f\n"
+	rc |= buf_printf(o,
+	    "tributary_http_request_duration_seconds_sum %.6f\n"
 	    "tributary_http_request_duration_seconds_count %llu\n",
 	    atomic_load(&lat_sum_us) / 1e6, atomic_load(&lat_count));
-	rc |= buf_puts(o, "# HELP tributary_commit_batch_jobs Jobs per group "
+	rc |= buf_puts(o,
+	    "# HELP tributary_commit_batch_jobs Jobs per group "
 	    "commit.\n# TYPE tributary_commit_batch_jobs histogram\n");
 	for (i = 0, cum = 0; i <= NBATCH; i++) {
 		cum += atomic_load(&batch_bucket[i]);
 		if (i < NBATCH)
-			rc |= buf_printf(o, "tributary_commit_batch_jobs_bucket"
-			    "{le=\"%g\"} %llu\n", batch_bounds[i], cum);
+			rc |= buf_printf(o,
+			    "tributary_commit_batch_jobs_bucket"
+			    "{le=\"%g\"} %llu\n",
+			    batch_bounds[i], cum);
 		else
-			rc |= buf_printf(o, "tributary_commit_batch_jobs_bucket"
-			    "{le=\"+Inf\"} %llu\n", cum);
+			rc |= buf_printf(o,
+			    "tributary_commit_batch_jobs_bucket"
+			    "{le=\"+Inf\"} %llu\n",
+			    cum);
 	}
-	rc |= buf_printf(o, "tributary_commit_batch_jobs_sum %llu\n"
+	rc |= buf_printf(o,
+	    "tributary_commit_batch_jobs_sum %llu\n"
 	    "tributary_commit_batch_jobs_count %llu\n",
 	    atomic_load(&batch_jobs), atomic_load(&batch_count));
-	rc |= buf_printf(o, "# HELP tributary_commit_batches_lost_total Batches "
+	rc |= buf_printf(o,
+	    "# HELP tributary_commit_batches_lost_total Batches "
 	    "that did not commit (none of their jobs acknowledged).\n"
 	    "# TYPE tributary_commit_batches_lost_total counter\n"
 	    "tributary_commit_batches_lost_total %llu\n",
 	    atomic_load(&batch_lost));
-	rc |= buf_printf(o, "# HELP tributary_connections_open Open HTTP "
+	rc |= buf_printf(o,
+	    "# HELP tributary_connections_open Open HTTP "
 	    "connections.\n# TYPE tributary_connections_open gauge\n"
 	    "tributary_connections_open %lld\n"
 	    "# HELP tributary_connections_suspended Connections waiting for "

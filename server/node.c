@@ -26,9 +26,10 @@ write_secret(const char *path, const void *p, size_t n, struct err *e)
 {
 	int fd;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1)
-		return (err_set(e, ERR_STORAGE, "create %s: %s", path,
-		    strerror(errno)));
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
+	    -1)
+		return (err_set(
+		    e, ERR_STORAGE, "create %s: %s", path, strerror(errno)));
 	if (write(fd, p, n) != (ssize_t)n || fsync(fd) == -1) {
 		err_set(e, ERR_STORAGE, "write %s: %s", path, strerror(errno));
 		close(fd);
@@ -47,20 +48,24 @@ read_secret(const char *path, void *p, size_t n, struct err *e)
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		return (err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno)));
+		return (
+		    err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno)));
 	if (fstat(fd, &sb) == -1) {
 		close(fd);
-		return (err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno)));
+		return (
+		    err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno)));
 	}
 	if (sb.st_mode & 077) {
 		close(fd);
-		return (err_set(e, ERR_FORBIDDEN, "%s is readable by group or "
+		return (err_set(e, ERR_FORBIDDEN,
+		    "%s is readable by group or "
 		    "others (mode %03o); refusing to start: run chmod 600 %s",
 		    path, (unsigned)(sb.st_mode & 0777), path));
 	}
 	if (sb.st_size != (off_t)n || read(fd, p, n) != (ssize_t)n) {
 		close(fd);
-		return (err_set(e, ERR_STORAGE, "%s: expected %zu bytes", path, n));
+		return (
+		    err_set(e, ERR_STORAGE, "%s: expected %zu bytes", path, n));
 	}
 	close(fd);
 	return (0);
@@ -156,15 +161,17 @@ node_init(const char *dir, char code[NODE_CODE_LEN + 1], struct err *e)
 	int rc = -1;
 
 	if (node_exists(dir))
-		return (err_set(e, ERR_CONFLICT, "%s already holds a node "
-		    "(node.db exists)", dir));
+		return (err_set(e, ERR_CONFLICT,
+		    "%s already holds a node "
+		    "(node.db exists)",
+		    dir));
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		return (err_set(e, ERR_STORAGE, "mkdir %s: %s", dir,
-		    strerror(errno)));
+		return (err_set(
+		    e, ERR_STORAGE, "mkdir %s: %s", dir, strerror(errno)));
 	snprintf(path, sizeof(path), "%s/keys", dir);
 	if (mkdir(path, 0700) == -1 && errno != EEXIST)
-		return (err_set(e, ERR_STORAGE, "mkdir %s: %s", path,
-		    strerror(errno)));
+		return (err_set(
+		    e, ERR_STORAGE, "mkdir %s: %s", path, strerror(errno)));
 	crypto_sign_keypair(pk, sk);
 	randombytes_buf(pseud, sizeof(pseud));
 	snprintf(path, sizeof(path), "%s/keys/signing.key", dir);
@@ -193,7 +200,8 @@ node_open(const char *dir, struct err *e)
 	struct db *db;
 	struct node *n;
 
-	if ((n = calloc(1, sizeof(*n))) == NULL || (n->dir = strdup(dir)) == NULL) {
+	if ((n = calloc(1, sizeof(*n))) == NULL ||
+	    (n->dir = strdup(dir)) == NULL) {
 		free(n);
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return (NULL);
@@ -202,7 +210,8 @@ node_open(const char *dir, struct err *e)
 	{
 		struct stat sb;
 		if (stat(path, &sb) == 0 && (sb.st_mode & 077)) {
-			err_set(e, ERR_FORBIDDEN, "%s is open to group or others "
+			err_set(e, ERR_FORBIDDEN,
+			    "%s is open to group or others "
 			    "(mode %03o); refusing to start: run chmod 700 %s",
 			    path, (unsigned)(sb.st_mode & 0777), path);
 			goto fail;
@@ -213,7 +222,8 @@ node_open(const char *dir, struct err *e)
 		goto fail;
 	crypto_sign_ed25519_sk_to_pk(n->sign_pk, n->sign_sk);
 	snprintf(path, sizeof(path), "%s/keys/pseudonym.key", dir);
-	if (read_secret(path, n->pseudonym_key, sizeof(n->pseudonym_key), e) == -1)
+	if (read_secret(path, n->pseudonym_key, sizeof(n->pseudonym_key), e) ==
+	    -1)
 		goto fail;
 	snprintf(n->dbpath, sizeof(n->dbpath), "%s/node.db", dir);
 	if ((db = db_open(n->dbpath, 0, e)) == NULL)

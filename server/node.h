@@ -13,7 +13,7 @@
 #include "err.h"
 #include "writer.h"
 
-#define NODE_CODE_LEN 14	/* "XXXX-XXXX-XXXX" */
+#define NODE_CODE_LEN 14 /* "XXXX-XXXX-XXXX" */
 
 struct node {
 	char *dir;

@@ -30,11 +30,13 @@ health_page(struct req *r)
 	struct err e = { 0 };
 
 	if (http_db_probe(r, &e) == -1)
-		return (req_json(r, 503, json_pack("{s:s,s:s,s:s,s:s}", "status",
-		    "degraded", "version", TRIBUTARY_VERSION, "database", "error",
-		    "reason", e.msg)));
-	return (req_json(r, 200, json_pack("{s:s,s:s,s:s}", "status", "ok",
-	    "version", TRIBUTARY_VERSION, "database", "ok")));
+		return (req_json(r, 503,
+		    json_pack("{s:s,s:s,s:s,s:s}", "status", "degraded",
+			"version", TRIBUTARY_VERSION, "database", "error",
+			"reason", e.msg)));
+	return (req_json(r, 200,
+	    json_pack("{s:s,s:s,s:s}", "status", "ok", "version",
+		TRIBUTARY_VERSION, "database", "ok")));
 }
 
 /*
@@ -54,12 +56,12 @@ metrics_page(struct req *r)
 		return (-1);
 	}
 	n = b.n;
-	resp = MHD_create_response_from_buffer(n, buf_take(&b),
-	    MHD_RESPMEM_MUST_FREE);
+	resp = MHD_create_response_from_buffer(
+	    n, buf_take(&b), MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL)
 		return (-1);
-	MHD_add_response_header(resp, "Content-Type",
-	    "text/plain; version=0.0.4; charset=utf-8");
+	MHD_add_response_header(
+	    resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	return (req_respond(r, 200, resp));
 }

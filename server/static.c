@@ -97,7 +97,8 @@ inside(const char *root, const char *path)
 
 	if (realpath(path, real) == NULL)
 		return (0);
-	return (strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == '\0'));
+	return (
+	    strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == '\0'));
 }
 
 /* Opens ${path} if it is a regular file inside ${root}. -1 if not. */
@@ -132,18 +133,21 @@ static_serve(struct req *r, const char *webroot, const char *const *seg,
 		return (req_error(r, 404, "not_found", "nothing is here"));
 	used = (size_t)snprintf(path, sizeof(path), "%s", root);
 	for (i = 0; i < nseg; i++) {
-		if (seg[i][0] == '.')	/* no dotfiles: .git, .env */
-			return (req_error(r, 404, "not_found", "nothing is here"));
+		if (seg[i][0] == '.') /* no dotfiles: .git, .env */
+			return (
+			    req_error(r, 404, "not_found", "nothing is here"));
 		len = snprintf(path + used, sizeof(path) - used, "/%s", seg[i]);
 		if (len < 0 || (size_t)len >= sizeof(path) - used)
-			return (req_error(r, 404, "not_found", "nothing is here"));
+			return (
+			    req_error(r, 404, "not_found", "nothing is here"));
 		used += (size_t)len;
 	}
 	if (nseg == 0 || trailing_slash ||
 	    (stat(path, &dsb) == 0 && S_ISDIR(dsb.st_mode))) {
 		len = snprintf(path + used, sizeof(path) - used, "/index.html");
 		if (len < 0 || (size_t)len >= sizeof(path) - used)
-			return (req_error(r, 404, "not_found", "nothing is here"));
+			return (
+			    req_error(r, 404, "not_found", "nothing is here"));
 	}
 	if ((fd = open_inside(root, path, &sb)) == -1)
 		return (req_error(r, 404, "not_found", "nothing is here"));
@@ -167,9 +171,11 @@ static_serve(struct req *r, const char *webroot, const char *const *seg,
 		(unsigned long long)sb.st_mtim.tv_nsec,
 	    gzfd != -1 ? "-gz" : "");
 	inm = req_header(r, "If-None-Match");
-	if (inm != NULL && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0)) {
+	if (inm != NULL &&
+	    (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0)) {
 		close(fd);
-		resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+		resp = MHD_create_response_from_buffer(
+		    0, "", MHD_RESPMEM_PERSISTENT);
 		if (resp == NULL)
 			return (-1);
 		MHD_add_response_header(resp, "ETag", etag);
@@ -186,7 +192,8 @@ static_serve(struct req *r, const char *webroot, const char *const *seg,
 	MHD_add_response_header(resp, "Vary", "Accept-Encoding");
 	if (gzfd != -1)
 		MHD_add_response_header(resp, "Content-Encoding", "gzip");
-	MHD_add_response_header(resp, "Cache-Control", is_hashed(name)
-	    ? "public, max-age=31536000, immutable" : "no-cache");
+	MHD_add_response_header(resp, "Cache-Control",
+	    is_hashed(name) ? "public, max-age=31536000, immutable"
+			    : "no-cache");
 	return (req_respond(r, 200, resp));
 }

@@ -70,13 +70,14 @@ urlpath_parse(const char *p, size_t n, struct urlpath *up)
 		}
 		len = (size_t)(w - up->mem) - start;
 		if (i < n && p[i] == '/' && len == 0) {
-			rc = URLPATH_UNSAFE;	/* "//" */
+			rc = URLPATH_UNSAFE; /* "//" */
 			goto fail;
 		}
 		if (len == 0)
-			break;			/* p ends in '/': nothing follows */
+			break; /* p ends in '/': nothing follows */
 		if ((len == 1 && up->mem[start] == '.') ||
-		    (len == 2 && up->mem[start] == '.' && up->mem[start + 1] == '.')) {
+		    (len == 2 && up->mem[start] == '.' &&
+			up->mem[start + 1] == '.')) {
 			rc = URLPATH_UNSAFE;
 			goto fail;
 		}

@@ -15,20 +15,20 @@
 #include "buf.h"
 
 #define URLPATH_MAX_SEGS 32
-#define URLPATH_MAX_LEN 4096
+#define URLPATH_MAX_LEN  4096
 
 enum urlpath_status {
 	URLPATH_OK = 0,
-	URLPATH_MALFORMED = -1,	/* bad %-escape, too long, no leading '/' */
-	URLPATH_UNSAFE = -2,	/* traversal, separator or control byte */
+	URLPATH_MALFORMED = -1, /* bad %-escape, too long, no leading '/' */
+	URLPATH_UNSAFE = -2,    /* traversal, separator or control byte */
 };
 
 struct urlpath {
-	char *mem;				/* decoded segments, NUL-ended */
+	char *mem; /* decoded segments, NUL-ended */
 	size_t nseg;
-	const char *seg[URLPATH_MAX_SEGS];	/* point into mem */
+	const char *seg[URLPATH_MAX_SEGS]; /* point into mem */
 	size_t seglen[URLPATH_MAX_SEGS];
-	int trailing_slash;			/* path ended in '/' */
+	int trailing_slash; /* path ended in '/' */
 };
 
 /*

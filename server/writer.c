@@ -109,7 +109,8 @@ run_batch(struct writer *w, struct writer_job *jobs)
 		}
 		if (sqlite3_get_autocommit(h)) {
 			/* SQLite rolled the whole transaction back. */
-			log_err("writer: transaction lost (%s)", sqlite3_errmsg(h));
+			log_err(
+			    "writer: transaction lost (%s)", sqlite3_errmsg(h));
 			lost = 1;
 			break;
 		}
@@ -145,8 +146,10 @@ run_batch(struct writer *w, struct writer_job *jobs)
 		if (j->status != WRITER_FAILED) {
 			j->status = lost ? WRITER_ABORTED : WRITER_OK;
 			if (lost)
-				err_set(&j->err, ERR_STORAGE, "the database could "
-				    "not save this (disk full or I/O error); nothing "
+				err_set(&j->err, ERR_STORAGE,
+				    "the database could "
+				    "not save this (disk full or I/O error); "
+				    "nothing "
 				    "was saved");
 		}
 	w->st.secs_jobs += t1 - t0;
@@ -183,7 +186,8 @@ notifier_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		t0 = now_mono();
 		for (j = list; j != NULL; j = next) {
-			next = j->next;	/* read first: done() may free the job */
+			next =
+			    j->next; /* read first: done() may free the job */
 			j->done(j);
 		}
 		pthread_mutex_lock(&w->mu);
@@ -228,7 +232,8 @@ writer_main(void *arg)
 			continue;
 		}
 		batch = last = w->head;
-		for (n = 1; last->next != NULL && n < (w->naive ? 1 : w->batch_max);
+		for (n = 1;
+		     last->next != NULL && n < (w->naive ? 1 : w->batch_max);
 		     n++)
 			last = last->next;
 		w->head = last->next;
@@ -310,7 +315,8 @@ writer_submit(struct writer *w, struct writer_job *job)
 	if (w->stopping) {
 		pthread_mutex_unlock(&w->mu);
 		job->status = WRITER_ABORTED;
-		err_set(&job->err, ERR_BUSY, "the node is shutting down; "
+		err_set(&job->err, ERR_BUSY,
+		    "the node is shutting down; "
 		    "nothing was saved, try again shortly");
 		job->done(job);
 		return;

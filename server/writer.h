@@ -21,9 +21,9 @@ typedef int (*writer_fn)(struct db *db, void *arg, struct err *e);
 
 enum writer_status {
 	WRITER_PENDING = 0,
-	WRITER_OK,	/* committed and durable */
-	WRITER_FAILED,	/* the job refused: nothing of it was written */
-	WRITER_ABORTED,	/* the batch was lost: nothing of it was written */
+	WRITER_OK,      /* committed and durable */
+	WRITER_FAILED,  /* the job refused: nothing of it was written */
+	WRITER_ABORTED, /* the batch was lost: nothing of it was written */
 };
 
 struct writer_job {
@@ -36,14 +36,14 @@ struct writer_job {
 	void *done_arg;
 	enum writer_status status;
 	struct err err;
-	struct writer_job *next;	/* writer's own */
+	struct writer_job *next; /* writer's own */
 };
 
 struct writer_stats {
 	unsigned long long batches, jobs, failed, aborted;
-	double secs_jobs;	/* BEGIN through the last job */
-	double secs_commit;	/* COMMIT (the fsync) */
-	double secs_notify;	/* done callbacks */
+	double secs_jobs;   /* BEGIN through the last job */
+	double secs_commit; /* COMMIT (the fsync) */
+	double secs_notify; /* done callbacks */
 };
 
 struct writer;
@@ -58,8 +58,8 @@ typedef void (*writer_tick_fn)(struct db *db, void *arg);
 struct writer *writer_start(const char *path, int batch_max, struct err *e);
 /* Runs ${fn}(db, ${arg}) every ${seconds} on the writer thread. Call before
 ** any job is submitted. */
-void writer_set_tick(struct writer *w, writer_tick_fn fn, void *arg,
-    double seconds);
+void
+writer_set_tick(struct writer *w, writer_tick_fn fn, void *arg, double seconds);
 /* Makes every batch a single job (one commit per request): the naive path,
 ** for benchmarks. */
 void writer_set_naive(struct writer *w, int on);

@@ -118,7 +118,8 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, test_split_and_decode);
-	tcase_add_loop_test(tc, test_table, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(
+	    tc, test_table, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_embedded_nul_length);
 	tcase_add_test(tc, test_too_many_segments);
 	tcase_add_test(tc, test_query_component);

@@ -106,7 +106,8 @@ tu_server_start(struct tu_server *s, const char *dir, const char *const *extra)
 		dup2(pfd[1], 1);
 		close(pfd[0]);
 		close(pfd[1]);
-		if ((efd = open(s->errlog, O_WRONLY | O_CREAT | O_APPEND, 0600)) >= 0)
+		if ((efd = open(
+			 s->errlog, O_WRONLY | O_CREAT | O_APPEND, 0600)) >= 0)
 			dup2(efd, 2);
 		execv(bin, argv);
 		_exit(127);
@@ -150,7 +151,8 @@ tu_server_stop(struct tu_server *s)
 	if (waitpid(s->pid, &status, 0) == -1)
 		return (-1);
 	s->pid = 0;
-	return (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	return (
+	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 struct sink {
@@ -176,8 +178,7 @@ sink_write(char *ptr, size_t size, size_t nmemb, void *ud)
 
 int
 tu_http(void **handle, const char *method, const char *url,
-    const char *const *headers, const void *body, size_t n,
-    struct tu_resp *out)
+    const char *const *headers, const void *body, size_t n, struct tu_resp *out)
 {
 	struct curl_slist *hl = NULL;
 	struct sink b = { 0 }, h = { 0 };

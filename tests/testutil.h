@@ -21,8 +21,8 @@ int tu_run(char *const argv[], char *out, size_t outlen);
 struct tu_server {
 	pid_t pid;
 	int port;
-	char base[64];		/* "http://127.0.0.1:PORT" */
-	char errlog[512];	/* path of the server's stderr */
+	char base[64];    /* "http://127.0.0.1:PORT" */
+	char errlog[512]; /* path of the server's stderr */
 };
 
 /*
@@ -30,8 +30,8 @@ struct tu_server {
 ** (${extra} NULL-ended, may be NULL) and waits for its "listening on" line.
 ** The node must exist (tu_run init first). Returns 0 or -1.
 */
-int tu_server_start(struct tu_server *s, const char *dir,
-    const char *const *extra);
+int
+tu_server_start(struct tu_server *s, const char *dir, const char *const *extra);
 /* SIGTERM, wait; returns the exit status (0 = clean shutdown). */
 int tu_server_stop(struct tu_server *s);
 
@@ -39,8 +39,8 @@ struct tu_resp {
 	long status;
 	char *body;
 	size_t n;
-	char *headers;	/* raw header block, lowercased names kept as sent */
-	long connects;	/* new connections this request opened (0 = reused) */
+	char *headers; /* raw header block, lowercased names kept as sent */
+	long connects; /* new connections this request opened (0 = reused) */
 };
 
 /*

@@ -84,8 +84,10 @@ fresh_db(const char *dir, char *path, size_t n)
 		fprintf(stderr, "bench_commit: %s\n", e.msg);
 		return (-1);
 	}
-	if (db_exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, thread INT, "
-	    "v INT)", &e) == -1) {
+	if (db_exec(db,
+		"CREATE TABLE t(id INTEGER PRIMARY KEY, thread INT, "
+		"v INT)",
+		&e) == -1) {
 		fprintf(stderr, "bench_commit: %s\n", e.msg);
 		db_close(db);
 		return (-1);
@@ -148,9 +150,10 @@ writer_rate(const char *dir, int nthreads, double secs, double *mean_batch)
 	writer_stats(w, &st);
 	writer_stop(w);
 	*mean_batch = st.batches ? (double)st.jobs / st.batches : 0;
-	printf("  (writer thread: %.2f s running jobs, %.2f s in COMMIT, %.2f s "
-	    "waking submitters, of %.2f s)\n", st.secs_jobs, st.secs_commit,
-	    st.secs_notify, t1 - t0);
+	printf(
+	    "  (writer thread: %.2f s running jobs, %.2f s in COMMIT, %.2f s "
+	    "waking submitters, of %.2f s)\n",
+	    st.secs_jobs, st.secs_commit, st.secs_notify, t1 - t0);
 	return (total / (t1 - t0));
 }
 
@@ -158,7 +161,8 @@ int
 main(int argc, char **argv)
 {
 	static const int levels[] = { 1, 16, 64 };
-	double secs = argc > 1 ? atof(argv[1]) : 5, raw, raw_first, rate, mb = 0, at64 = 0;
+	double secs = argc > 1 ? atof(argv[1]) : 5, raw, raw_first, rate,
+	       mb = 0, at64 = 0;
 	char dir[] = "/var/tmp/tributary-bench-XXXXXX";
 	char cmd[600];
 	size_t i;
@@ -173,13 +177,14 @@ main(int argc, char **argv)
 	printf("bench_commit: %g s per run, databases in %s\n", secs, dir);
 	raw = raw_rate(dir, secs);
 	printf("raw sqlite, one row per commit (synchronous=FULL): %10.0f "
-	    "commits/s\n", raw);
+	       "commits/s\n",
+	    raw);
 	raw_first = raw;
 	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
 		rate = writer_rate(dir, levels[i], secs, &mb);
 		printf("writer, %2d submitters (group commit):       %10.0f "
-		    "jobs/s  (mean batch %.1f jobs)  %.1fx first raw\n", levels[i],
-		    rate, mb, rate / raw);
+		       "jobs/s  (mean batch %.1f jobs)  %.1fx first raw\n",
+		    levels[i], rate, mb, rate / raw);
 		if (levels[i] == 64)
 			at64 = rate;
 	}
@@ -187,10 +192,12 @@ main(int argc, char **argv)
 	** compare against the mean of both. */
 	raw = raw_rate(dir, secs);
 	printf("raw sqlite again, after the writer runs:           %10.0f "
-	    "commits/s\n", raw);
+	       "commits/s\n",
+	    raw);
 	raw = (raw + raw_first) / 2;
 	printf("ratio writer@64 / raw (mean of both raw runs): %.1f  (goal >= "
-	    "20)\n", at64 / raw);
+	       "20)\n",
+	    at64 / raw);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "bench_commit: could not remove %s\n", dir);
