@@ -210,8 +210,10 @@ config_load(struct config *c, int argc, char **argv, FILE *out, char *err,
 		a += 2;
 		n = strcspn(a, "=");
 		if (n == 6 && strncmp(a, "config", 6) == 0) {
-			if (a[n] == '\0')
-				k++;
+			if (a[n] == '\0' && ++k >= argc) {
+				snprintf(err, errlen, "--config needs a value");
+				return (-1);
+			}
 			continue;
 		}
 		if ((o = opt_find(a, n)) == NULL) {

@@ -111,6 +111,7 @@ run_batch(struct writer *w, struct writer_job *jobs)
 			/* SQLite rolled the whole transaction back. */
 			log_err(
 			    "writer: transaction lost (%s)", sqlite3_errmsg(h));
+			j->status = WRITER_PENDING; /* lost, not refused */
 			lost = 1;
 			break;
 		}

@@ -1,0 +1,652 @@
+/*
+** Group commit (writer.h) against a real SQLite file: every acknowledged job
+** is on disk after a fresh open; concurrent jobs share transactions; a job
+** that refuses rolls back alone; a lost transaction (SQLite's own ROLLBACK,
+** or a failed COMMIT) reports every job of its batch as aborted and saves
+** none of them; drain finishes queued work and refuses new work; the naive
+** mode commits once per job.
+*/
+#include <check.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "testutil.h"
+#include "writer.h"
+
+/* Made in the parent for each TCase, removed even when a test fails. */
+static char *base;
+
+static void
+base_setup(void)
+{
+	base = tu_tmpdir();
+	ck_assert_ptr_nonnull(base);
+}
+
+static void
+base_teardown(void)
+{
+	tu_rmrf(base);
+	free(base);
+	base = NULL;
+}
+
+/* Makes ${base}/${name}.db holding the empty test table; path into ${out}. */
+static void
+make_db(const char *name, char *out, size_t n)
+{
+	struct err e = { 0 };
+	struct db *db;
+
+	snprintf(out, n, "%s/%s.db", base, name);
+	db = db_open(out, 0, &e);
+	ck_assert_msg(db != NULL, "db_open: %s", e.msg);
+	ck_assert_msg(db_exec(db,
+			  "CREATE TABLE t(k INTEGER PRIMARY KEY, "
+			  "thread INT, v TEXT)",
+			  &e) == 0,
+	    "create: %s", e.msg);
+	db_close(db);
+}
+
+static struct writer *
+start(const char *path)
+{
+	struct err e = { 0 };
+	struct writer *w = writer_start(path, 0, &e);
+
+	ck_assert_msg(w != NULL, "writer_start: %s", e.msg);
+	return (w);
+}
+
+/* Rows in t (fresh connection), or with key ${k} if ${k} >= 0. */
+static long
+rows(const char *path, long k)
+{
+	struct err e = { 0 };
+	sqlite3_stmt *st;
+	struct db *db;
+	long n = -1;
+
+	db = db_open(path, 0, &e);
+	ck_assert_msg(db != NULL, "reopen: %s", e.msg);
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(db),
+			     k < 0 ? "SELECT count(*) FROM t"
+				   : "SELECT count(*) FROM t WHERE k = ?1",
+			     -1, &st, NULL),
+	    SQLITE_OK);
+	if (k >= 0)
+		sqlite3_bind_int64(st, 1, k);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	db_close(db);
+	return (n);
+}
+
+static const char SQL_INSERT[] =
+    "INSERT INTO t(k, thread, v) VALUES (?1, ?2, ?3)";
+
+static int
+insert(struct db *db, long k, int thread, struct err *e)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(db, SQL_INSERT, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, k);
+	sqlite3_bind_int(st, 2, thread);
+	sqlite3_bind_text(st, 3, "row", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return (db_err(db, e, "insert"));
+	return (0);
+}
+
+/* ---- 64 threads, 10,000 jobs through writer_run ---- */
+
+#define NTHREADS 64
+#define NJOBS    10000
+
+struct row_arg {
+	long k;
+	int thread;
+};
+
+static int
+job_insert(struct db *db, void *arg, struct err *e)
+{
+	struct row_arg *a = arg;
+
+	return (insert(db, a->k, a->thread, e));
+}
+
+struct submitter {
+	struct writer *w;
+	int thread;
+	unsigned char *acked; /* one byte per key; this thread's keys only */
+	int errors;
+	struct err last;
+};
+
+static void *
+submit_many(void *arg)
+{
+	struct submitter *s = arg;
+	struct row_arg a;
+	long k;
+
+	for (k = s->thread; k < NJOBS; k += NTHREADS) {
+		a.k = k;
+		a.thread = s->thread;
+		if (writer_run(s->w, job_insert, &a, &s->last) == 0)
+			s->acked[k] = 1;
+		else
+			s->errors++;
+	}
+	return (NULL);
+}
+
+START_TEST(test_concurrent_acks_are_durable)
+{
+	static unsigned char acked[NJOBS];
+	struct submitter s[NTHREADS];
+	pthread_t th[NTHREADS];
+	struct writer_stats st;
+	struct writer *w;
+	char path[600];
+	long k, nacked = 0;
+	int i;
+
+	make_db("many", path, sizeof(path));
+	w = start(path);
+	memset(acked, 0, sizeof(acked));
+	for (i = 0; i < NTHREADS; i++) {
+		memset(&s[i], 0, sizeof(s[i]));
+		s[i].w = w;
+		s[i].thread = i;
+		s[i].acked = acked;
+		ck_assert_int_eq(
+		    pthread_create(&th[i], NULL, submit_many, &s[i]), 0);
+	}
+	for (i = 0; i < NTHREADS; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_msg(s[i].errors == 0,
+		    "thread %d: %d errors, last: %s", i, s[i].errors,
+		    s[i].last.msg);
+	}
+	writer_stats(w, &st);
+	writer_stop(w);
+
+	for (k = 0; k < NJOBS; k++)
+		nacked += acked[k];
+	ck_assert_int_eq(nacked, NJOBS);
+	ck_assert_uint_eq(st.jobs, NJOBS);
+	ck_assert_uint_eq(st.failed, 0);
+	ck_assert_uint_eq(st.aborted, 0);
+	/* 64 submitters wait on each commit: jobs must have been grouped. */
+	ck_assert_msg(st.batches < st.jobs, "batches %llu, jobs %llu",
+	    st.batches, st.jobs);
+
+	ck_assert_int_eq(rows(path, -1), nacked);
+	{
+		/* Every acknowledged key, by one query on a fresh connection. */
+		struct err e = { 0 };
+		struct db *db = db_open(path, 0, &e);
+		sqlite3_stmt *q;
+		unsigned char seen[NJOBS] = { 0 };
+
+		ck_assert_ptr_nonnull(db);
+		ck_assert_int_eq(sqlite3_prepare_v2(db_handle(db),
+				     "SELECT k, thread FROM t", -1, &q, NULL),
+		    SQLITE_OK);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			k = (long)sqlite3_column_int64(q, 0);
+			ck_assert(k >= 0 && k < NJOBS);
+			ck_assert_int_eq(
+			    sqlite3_column_int(q, 1), k % NTHREADS);
+			seen[k] = 1;
+		}
+		sqlite3_finalize(q);
+		db_close(db);
+		for (k = 0; k < NJOBS; k++)
+			if (acked[k])
+				ck_assert_msg(
+				    seen[k], "acknowledged key %ld missing", k);
+	}
+}
+END_TEST
+
+/* ---- Batches built by hand: a gate job holds the writer ---- */
+
+/* The first job blocks the writer until released, so everything submitted
+** meanwhile queues up and runs as the next batch. */
+struct gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int started, released;
+	int done; /* jobs reported */
+};
+
+static struct gate gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+	0, 0, 0 };
+
+enum mode { GOOD, FAIL, ROLLBACK, ROLLBACK_FAIL, HOOK, GATE, NOOP };
+
+struct tjob {
+	struct writer_job job;
+	enum mode mode;
+	long k;
+};
+
+static int hook_fires;
+
+/* Refuses one COMMIT, then uninstalls itself. */
+static int
+refuse_commit(void *arg)
+{
+	sqlite3 *h = arg;
+
+	hook_fires++;
+	sqlite3_commit_hook(h, NULL, NULL);
+	return (1);
+}
+
+static int
+tjob_fn(struct db *db, void *arg, struct err *e)
+{
+	struct tjob *t = arg;
+
+	if (t->mode == GATE) {
+		pthread_mutex_lock(&gate.mu);
+		gate.started = 1;
+		pthread_cond_broadcast(&gate.cv);
+		while (!gate.released)
+			pthread_cond_wait(&gate.cv, &gate.mu);
+		pthread_mutex_unlock(&gate.mu);
+	}
+	if (t->mode == NOOP)
+		return (0);
+	if (t->mode == HOOK)
+		sqlite3_commit_hook(
+		    db_handle(db), refuse_commit, db_handle(db));
+	if (insert(db, t->k, 0, e) == -1)
+		return (-1);
+	switch (t->mode) {
+	case FAIL: return (err_set(e, ERR_INVALID, "job %ld refuses", t->k));
+	case ROLLBACK:
+		/* What SQLite does by itself on SQLITE_FULL or SQLITE_IOERR. */
+		sqlite3_exec(db_handle(db), "ROLLBACK", NULL, NULL, NULL);
+		return (0);
+	case ROLLBACK_FAIL:
+		sqlite3_exec(db_handle(db), "ROLLBACK", NULL, NULL, NULL);
+		return (err_set(
+		    e, ERR_STORAGE, "insert: database or disk is full"));
+	default: return (0);
+	}
+}
+
+static void
+tjob_done(struct writer_job *job)
+{
+	pthread_mutex_lock(&gate.mu);
+	gate.done++;
+	pthread_cond_broadcast(&gate.cv);
+	pthread_mutex_unlock(&gate.mu);
+}
+
+static void
+tjob_init(struct tjob *t, enum mode mode, long k)
+{
+	memset(t, 0, sizeof(*t));
+	t->mode = mode;
+	t->k = k;
+	t->job.fn = tjob_fn;
+	t->job.arg = t;
+	t->job.done = tjob_done;
+	t->job.done_arg = t;
+}
+
+/* Submits the gate job (key 0) and waits until the writer is inside it. */
+static void
+gate_hold(struct writer *w, struct tjob *g)
+{
+	pthread_mutex_lock(&gate.mu);
+	gate.started = gate.released = gate.done = 0;
+	pthread_mutex_unlock(&gate.mu);
+	tjob_init(g, GATE, 0);
+	writer_submit(w, &g->job);
+	pthread_mutex_lock(&gate.mu);
+	while (!gate.started)
+		pthread_cond_wait(&gate.cv, &gate.mu);
+	pthread_mutex_unlock(&gate.mu);
+}
+
+static void
+gate_release(void)
+{
+	pthread_mutex_lock(&gate.mu);
+	gate.released = 1;
+	pthread_cond_broadcast(&gate.cv);
+	pthread_mutex_unlock(&gate.mu);
+}
+
+static void
+wait_done(int n)
+{
+	pthread_mutex_lock(&gate.mu);
+	while (gate.done < n)
+		pthread_cond_wait(&gate.cv, &gate.mu);
+	pthread_mutex_unlock(&gate.mu);
+}
+
+#define NBATCH 41 /* jobs in the hand-built batch */
+
+/*
+** Runs the gate, then one batch of NBATCH jobs, keys 1..NBATCH, all GOOD but
+** the middle one (${mode}). Returns the writer (still running) and stats.
+*/
+static struct writer *
+run_batch_with(const char *path, enum mode mode, struct tjob *jobs,
+    struct writer_stats *st)
+{
+	struct tjob g;
+	struct writer *w;
+	int i;
+
+	w = start(path);
+	gate_hold(w, &g);
+	for (i = 0; i < NBATCH; i++) {
+		tjob_init(&jobs[i], i == NBATCH / 2 ? mode : GOOD, i + 1);
+		writer_submit(w, &jobs[i].job);
+	}
+	gate_release();
+	wait_done(NBATCH + 1);
+	ck_assert_int_eq(g.job.status, WRITER_OK);
+	writer_stats(w, st);
+	/* The gate alone, then everything else together. */
+	ck_assert_uint_eq(st->batches, 2);
+	ck_assert_uint_eq(st->jobs, NBATCH + 1);
+	return (w);
+}
+
+START_TEST(test_failing_job_rolls_back_alone)
+{
+	struct tjob jobs[NBATCH];
+	struct writer_stats st;
+	struct writer *w;
+	char path[600];
+	int i;
+
+	make_db("fail", path, sizeof(path));
+	w = run_batch_with(path, FAIL, jobs, &st);
+	writer_stop(w);
+	ck_assert_uint_eq(st.failed, 1);
+	ck_assert_uint_eq(st.aborted, 0);
+	for (i = 0; i < NBATCH; i++) {
+		if (jobs[i].mode == FAIL) {
+			ck_assert_int_eq(jobs[i].job.status, WRITER_FAILED);
+			ck_assert_int_eq(jobs[i].job.err.code, ERR_INVALID);
+			ck_assert_str_eq(jobs[i].job.err.msg, "job 21 refuses");
+			ck_assert_int_eq(rows(path, jobs[i].k), 0);
+		} else {
+			ck_assert_msg(jobs[i].job.status == WRITER_OK,
+			    "job %d: status %d (%s)", i, jobs[i].job.status,
+			    jobs[i].job.err.msg);
+			ck_assert_int_eq(jobs[i].job.err.code, ERR_NONE);
+			ck_assert_int_eq(rows(path, jobs[i].k), 1);
+		}
+	}
+	ck_assert_int_eq(rows(path, 0), 1);
+	ck_assert_int_eq(rows(path, -1), NBATCH); /* gate + 40 good */
+}
+END_TEST
+
+/* After a lost batch: nothing of it saved, and the writer still works. */
+static void
+check_batch_lost(const char *path, struct writer *w, struct tjob *jobs)
+{
+	struct row_arg a = { 1000, 0 };
+	struct err e = { 0 };
+	int i;
+
+	for (i = 0; i < NBATCH; i++)
+		ck_assert_msg(
+		    rows(path, jobs[i].k) == 0, "job %d's row saved", i);
+	ck_assert_int_eq(rows(path, 0), 1); /* the gate's own batch */
+	ck_assert_msg(
+	    writer_run(w, job_insert, &a, &e) == 0, "next batch: %s", e.msg);
+	writer_stop(w);
+	ck_assert_int_eq(rows(path, 1000), 1);
+	ck_assert_int_eq(rows(path, -1), 2);
+}
+
+START_TEST(test_rollback_aborts_whole_batch)
+{
+	struct tjob jobs[NBATCH];
+	struct writer_stats st;
+	struct writer *w;
+	char path[600];
+	int i;
+
+	make_db("rollback", path, sizeof(path));
+	w = run_batch_with(path, ROLLBACK, jobs, &st);
+	for (i = 0; i < NBATCH; i++) {
+		ck_assert_msg(jobs[i].job.status == WRITER_ABORTED,
+		    "job %d (%s): status %d", i,
+		    i < NBATCH / 2        ? "before"
+			: i == NBATCH / 2 ? "culprit"
+					  : "after",
+		    jobs[i].job.status);
+		ck_assert_int_eq(jobs[i].job.err.code, ERR_STORAGE);
+	}
+	ck_assert_uint_eq(st.aborted, NBATCH);
+	ck_assert_uint_eq(st.failed, 0);
+	check_batch_lost(path, w, jobs);
+}
+END_TEST
+
+/* The same loss, seen by a job that notices its statement failed and
+** returns -1 (how a job meets SQLITE_FULL): its batch-mates are aborted,
+** and whatever the culprit reports, it is not success. */
+START_TEST(test_rollback_by_failing_job_aborts_batch)
+{
+	struct tjob jobs[NBATCH];
+	struct writer_stats st;
+	struct writer *w;
+	char path[600];
+	int i;
+
+	make_db("rollback2", path, sizeof(path));
+	w = run_batch_with(path, ROLLBACK_FAIL, jobs, &st);
+	for (i = 0; i < NBATCH; i++) {
+		if (jobs[i].mode == ROLLBACK_FAIL) {
+			ck_assert_int_ne(jobs[i].job.status, WRITER_OK);
+			ck_assert_int_eq(jobs[i].job.err.code, ERR_STORAGE);
+			continue;
+		}
+		ck_assert_msg(jobs[i].job.status == WRITER_ABORTED,
+		    "job %d: status %d", i, jobs[i].job.status);
+		ck_assert_int_eq(jobs[i].job.err.code, ERR_STORAGE);
+	}
+	ck_assert_uint_eq(st.aborted + st.failed, NBATCH);
+	check_batch_lost(path, w, jobs);
+}
+END_TEST
+
+START_TEST(test_commit_failure_aborts_whole_batch)
+{
+	struct tjob jobs[NBATCH];
+	struct writer_stats st;
+	struct writer *w;
+	char path[600];
+	int i;
+
+	make_db("commit", path, sizeof(path));
+	hook_fires = 0;
+	w = run_batch_with(path, HOOK, jobs, &st);
+	ck_assert_int_eq(hook_fires, 1);
+	for (i = 0; i < NBATCH; i++) {
+		ck_assert_msg(jobs[i].job.status == WRITER_ABORTED,
+		    "job %d: status %d", i, jobs[i].job.status);
+		ck_assert_int_eq(jobs[i].job.err.code, ERR_STORAGE);
+	}
+	ck_assert_uint_eq(st.aborted, NBATCH);
+	check_batch_lost(path, w, jobs);
+	ck_assert_int_eq(hook_fires, 1);
+}
+END_TEST
+
+/* ---- drain ---- */
+
+#define NPROBES 10000
+
+struct prober {
+	struct writer *w;
+	struct tjob probes[NPROBES];
+	int queued;  /* probes accepted before the drain began */
+	int refused; /* index of the probe refused, or -1 */
+};
+
+/* Submits no-op probes until one is refused (the drain has begun), then
+** lets the gate go so the drain can finish. */
+static void *
+probe_until_refused(void *arg)
+{
+	struct prober *p = arg;
+	struct timespec ts = { 0, 1000 * 1000 };
+	int i;
+
+	p->refused = -1;
+	for (i = 0; i < NPROBES; i++) {
+		tjob_init(&p->probes[i], NOOP, -1);
+		writer_submit(p->w, &p->probes[i].job);
+		/* The writer is held by the gate: a queued probe stays
+		** PENDING, a refused one is reported before submit returns. */
+		if (p->probes[i].job.status != WRITER_PENDING) {
+			p->refused = i;
+			break;
+		}
+		p->queued++;
+		nanosleep(&ts, NULL);
+	}
+	gate_release();
+	return (NULL);
+}
+
+START_TEST(test_drain_finishes_queue_then_refuses)
+{
+	static struct prober p;
+	struct tjob g, jobs[NBATCH], late;
+	struct writer_stats st;
+	struct row_arg a = { 5000, 0 };
+	struct err e = { 0 };
+	struct writer *w;
+	pthread_t th;
+	char path[600];
+	int i, done;
+
+	make_db("drain", path, sizeof(path));
+	w = start(path);
+	gate_hold(w, &g);
+	for (i = 0; i < NBATCH; i++) {
+		tjob_init(&jobs[i], GOOD, i + 1);
+		writer_submit(w, &jobs[i].job);
+	}
+	memset(&p, 0, sizeof(p));
+	p.w = w;
+	ck_assert_int_eq(pthread_create(&th, NULL, probe_until_refused, &p), 0);
+	writer_drain(w); /* returns once the queue ran dry */
+	pthread_join(th, NULL);
+
+	ck_assert_msg(p.refused >= 0, "no probe was refused");
+	ck_assert_int_eq(p.probes[p.refused].job.status, WRITER_ABORTED);
+	ck_assert_int_eq(p.probes[p.refused].job.err.code, ERR_BUSY);
+	pthread_mutex_lock(&gate.mu);
+	done = gate.done;
+	pthread_mutex_unlock(&gate.mu);
+	/* gate + batch + queued probes + the refused probe */
+	ck_assert_int_eq(done, 1 + NBATCH + p.queued + 1);
+	ck_assert_int_eq(g.job.status, WRITER_OK);
+	for (i = 0; i < NBATCH; i++)
+		ck_assert_msg(jobs[i].job.status == WRITER_OK,
+		    "job %d: %d (%s)", i, jobs[i].job.status,
+		    jobs[i].job.err.msg);
+	for (i = 0; i < p.queued; i++)
+		ck_assert_int_eq(p.probes[i].job.status, WRITER_OK);
+
+	/* After the drain: refused at once, from this thread. */
+	tjob_init(&late, GOOD, 4000);
+	writer_submit(w, &late.job);
+	ck_assert_int_eq(late.job.status, WRITER_ABORTED);
+	ck_assert_int_eq(late.job.err.code, ERR_BUSY);
+	ck_assert_int_eq(writer_run(w, job_insert, &a, &e), -1);
+	ck_assert_int_eq(e.code, ERR_BUSY);
+	writer_drain(w); /* safe twice */
+	writer_stats(w, &st);
+	writer_stop(w);
+
+	ck_assert_uint_eq(st.jobs, 1 + NBATCH + p.queued);
+	ck_assert_int_eq(rows(path, -1), 1 + NBATCH);
+	ck_assert_int_eq(rows(path, 4000), 0);
+	ck_assert_int_eq(rows(path, 5000), 0);
+}
+END_TEST
+
+/* ---- naive mode ---- */
+
+START_TEST(test_naive_one_commit_per_job)
+{
+	struct tjob g, jobs[NBATCH];
+	struct writer_stats st;
+	struct writer *w;
+	char path[600];
+	int i;
+
+	make_db("naive", path, sizeof(path));
+	w = start(path);
+	writer_set_naive(w, 1);
+	gate_hold(w, &g);
+	for (i = 0; i < NBATCH; i++) {
+		tjob_init(&jobs[i], GOOD, i + 1);
+		writer_submit(w, &jobs[i].job);
+	}
+	gate_release();
+	wait_done(NBATCH + 1);
+	writer_stats(w, &st);
+	writer_stop(w);
+	for (i = 0; i < NBATCH; i++)
+		ck_assert_int_eq(jobs[i].job.status, WRITER_OK);
+	/* All NBATCH were waiting together, yet each got its own commit. */
+	ck_assert_uint_eq(st.jobs, NBATCH + 1);
+	ck_assert_uint_eq(st.batches, st.jobs);
+	ck_assert_int_eq(rows(path, -1), NBATCH + 1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("writer");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_concurrent_acks_are_durable);
+	tcase_add_test(tc, test_failing_job_rolls_back_alone);
+	tcase_add_test(tc, test_rollback_aborts_whole_batch);
+	tcase_add_test(tc, test_rollback_by_failing_job_aborts_batch);
+	tcase_add_test(tc, test_commit_failure_aborts_whole_batch);
+	tcase_add_test(tc, test_drain_finishes_queue_then_refuses);
+	tcase_add_test(tc, test_naive_one_commit_per_job);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed ? 1 : 0);
+}
