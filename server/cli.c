@@ -15,6 +15,7 @@
 #include "blob.h"
 #include "cli.h"
 #include "config.h"
+#include "consent.h"
 #include "crypto.h"
 #include "http.h"
 #include "log.h"
@@ -91,6 +92,7 @@ cmd_serve(int argc, char **argv)
 {
 	char code[NODE_CODE_LEN + 1], errbuf[512];
 	struct sweep_ctx sc;
+	struct consent_set docs = { 0 };
 	struct config c;
 	struct server *s;
 	struct node *n;
@@ -131,6 +133,16 @@ cmd_serve(int argc, char **argv)
 		config_free(&c);
 		return (1);
 	}
+	/* A malformed consent document stops the node: file and line. */
+	if (consent_load_dir(c.consent_dir, &docs, &e) == -1 ||
+	    writer_run(n->writer, consent_store_job, &docs, &e) == -1) {
+		fprintf(stderr, "tributary serve: %s\n", e.msg);
+		consent_set_free(&docs);
+		node_close(n);
+		config_free(&c);
+		return (1);
+	}
+	n->consents = &docs;
 	sc.bs = n->blobs;
 	sc.grace = c.blob_grace;
 	writer_set_tick(n->writer, sweep_tick, &sc, 600);
@@ -145,6 +157,7 @@ cmd_serve(int argc, char **argv)
 	if ((s = server_start(n, &c, &e)) == NULL) {
 		fprintf(stderr, "tributary serve: %s\n", e.msg);
 		node_close(n);
+		consent_set_free(&docs);
 		config_free(&c);
 		return (1);
 	}
@@ -168,6 +181,7 @@ cmd_serve(int argc, char **argv)
 	log_info("signal %d: finishing queued writes, then stopping", sig);
 	server_stop(s);
 	node_close(n);
+	consent_set_free(&docs);
 	config_free(&c);
 	return (0);
 }

@@ -7,5 +7,8 @@
 
 int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_drive_codes(int argc, char **argv);
+int cmd_campaign(int argc, char **argv);
 
 #endif

@@ -46,6 +46,17 @@ static const struct opt opts[] = {
 	    "1 = one JSON line per request on stderr, 0 = none" },
 	{ "blob-grace", OPT_LONG, OFF(blob_grace), "3600", 0, 31536000,
 	    "seconds an unreferenced blob file is kept before the sweep" },
+	{ "trusted-proxy", OPT_STR, OFF(trusted_proxy), "", 0, 0,
+	    "comma-separated proxy addresses whose X-Forwarded-For and "
+	    "X-Forwarded-Proto are believed" },
+	{ "rate-per-address", OPT_LONG, OFF(rate_address), "50", 1, 100000,
+	    "API requests per second per client address, burst 4x (a drive "
+	    "shares one NAT address: keep it generous)" },
+	{ "rate-per-account", OPT_LONG, OFF(rate_account), "10", 1, 100000,
+	    "API requests per second per account, burst 4x" },
+	{ "consent-dir", OPT_STR, OFF(consent_dir),
+	    TRIBUTARY_SOURCE_DIR "/consent", 0, 0,
+	    "folder of consent documents: <slug>/<version>/<lang>.md" },
 	{ "demo", OPT_BOOL, OFF(demo), "0", 0, 1,
 	    "create ./var/demo if absent and serve it on port 8080" },
 };

@@ -1,5 +1,7 @@
-# Writes ${OUT}: a C array of every migration in ${FILES} (already sorted),
-# so the binary carries its schema and needs no files at run time.
+# Writes ${OUT}: a C array of every migration in ${DIR}/*.sql, in name
+# order, so the binary carries its schema and needs no files at run time.
+file(GLOB FILES ${DIR}/*.sql)
+list(SORT FILES)
 set(body "/* Generated from the schema folder by embed_schema.cmake. Do not edit. */\n")
 string(APPEND body "#include \"db.h\"\n\n")
 set(table "const struct migration db_migrations[] = {\n")

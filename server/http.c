@@ -27,6 +27,8 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "hasher.h"
+#include "ratelimit.h"
 #include "log.h"
 #include "metrics.h"
 #include "urlpath.h"
@@ -43,6 +45,7 @@ struct server {
 	unsigned short port;
 	pthread_key_t dbkey;
 	const char **metric_names;
+	struct ratelimit *rl_addr, *rl_account;
 };
 
 struct req {
@@ -69,6 +72,17 @@ struct req {
 	int responded;
 	enum job_state job_state;
 	struct writer_job job;
+	int pending; /* suspended, waiting for a job or a hash */
+	int checked; /* session, CSRF and rate limits done */
+	int has_session;
+	struct session sess;
+	char token[SESSION_TOKEN_LEN + 1];
+	char *set_cookie; /* Set-Cookie value for the response */
+	int retry_after;  /* Retry-After seconds for a 429 */
+	json_t *jbody;
+	void *state;
+	void (*state_free)(void *);
+	char client[INET6_ADDRSTRLEN];
 	void *kept[MAX_KEPT];
 	size_t nkept;
 };
@@ -188,6 +202,13 @@ req_respond(struct req *r, unsigned int status, struct MHD_Response *resp)
 	if (resp == NULL)
 		return (-1);
 	add_security_headers(resp);
+	if (r->set_cookie != NULL)
+		MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
+	if (r->retry_after > 0) {
+		char ra[24];
+		snprintf(ra, sizeof(ra), "%d", r->retry_after);
+		MHD_add_response_header(resp, "Retry-After", ra);
+	}
 	ok = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	if (ok != MHD_YES)
@@ -285,6 +306,170 @@ req_fail(struct req *r, const struct err *e)
 	    e->msg[0] ? e->msg : "request failed"));
 }
 
+const struct session *
+req_session(struct req *r)
+{
+	return (r->has_session ? &r->sess : NULL);
+}
+
+const char *
+req_token(struct req *r)
+{
+	return (r->token[0] ? r->token : NULL);
+}
+
+static int peer_trusted(struct req *r);
+
+/* Is the client on the other side of TLS (here or at a trusted proxy)? */
+static int
+req_is_tls(struct req *r)
+{
+	const char *p;
+
+	if (!peer_trusted(r))
+		return (0);
+	p = req_header(r, "X-Forwarded-Proto");
+	return (p != NULL && strcmp(p, "https") == 0);
+}
+
+void
+req_set_cookie(struct req *r, const char *token)
+{
+	struct buf b = { 0 };
+
+	free(r->set_cookie);
+	if (token != NULL)
+		buf_printf(&b,
+		    "tributary_session=%s; Path=/; HttpOnly; SameSite=Strict; "
+		    "Max-Age=%d%s",
+		    token, SESSION_MAX, req_is_tls(r) ? "; Secure" : "");
+	else
+		buf_printf(&b,
+		    "tributary_session=; Path=/; HttpOnly; SameSite=Strict; "
+		    "Max-Age=0%s",
+		    req_is_tls(r) ? "; Secure" : "");
+	r->set_cookie = buf_take(&b);
+}
+
+json_t *
+req_json_body(struct req *r)
+{
+	json_error_t je;
+
+	if (r->jbody != NULL)
+		return (r->jbody);
+	r->jbody = json_loadb(
+	    r->body.p ? r->body.p : "", r->body.n, JSON_REJECT_DUPLICATES, &je);
+	if (r->jbody == NULL || !json_is_object(r->jbody)) {
+		json_decref(r->jbody);
+		r->jbody = NULL;
+		req_error(r, 400, "invalid",
+		    "the body must be one JSON object (%s)",
+		    r->body.n ? je.text : "it is empty");
+		return (NULL);
+	}
+	return (r->jbody);
+}
+
+void
+req_set_state(struct req *r, void *state, void (*free_fn)(void *))
+{
+	r->state = state;
+	r->state_free = free_fn;
+}
+
+void
+req_retry_after(struct req *r, int seconds)
+{
+	r->retry_after = seconds;
+}
+
+const char *
+req_url(struct req *r)
+{
+	return (r->url);
+}
+
+void *
+req_state(struct req *r)
+{
+	return (r->state);
+}
+
+/* Is the peer one of the --trusted-proxy addresses? */
+static int
+peer_trusted(struct req *r)
+{
+	const union MHD_ConnectionInfo *ci;
+	const char *list = r->srv->cfg->trusted_proxy, *p;
+	char addr[INET6_ADDRSTRLEN] = "";
+	const struct sockaddr *sa;
+	size_t n;
+
+	if (list == NULL || list[0] == '\0')
+		return (0);
+	ci = MHD_get_connection_info(
+	    r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return (0);
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    addr, sizeof(addr));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr, addr,
+		    sizeof(addr));
+	n = strlen(addr);
+	for (p = list; (p = strstr(p, addr)) != NULL; p += n)
+		if ((p == list || p[-1] == ',' || p[-1] == ' ') &&
+		    (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return (1);
+	return (0);
+}
+
+const char *
+req_client(struct req *r)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+	const char *xff, *end, *start;
+	size_t n;
+
+	if (r->client[0] != '\0')
+		return (r->client);
+	snprintf(r->client, sizeof(r->client), "unknown");
+	ci = MHD_get_connection_info(
+	    r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && (sa = ci->client_addr) != NULL) {
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET,
+			    &((const struct sockaddr_in *)sa)->sin_addr,
+			    r->client, sizeof(r->client));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+			    &((const struct sockaddr_in6 *)sa)->sin6_addr,
+			    r->client, sizeof(r->client));
+	}
+	/* Behind a trusted proxy the client is the last address it added. */
+	if (peer_trusted(r) &&
+	    (xff = req_header(r, "X-Forwarded-For")) != NULL) {
+		end = xff + strlen(xff);
+		while (end > xff && (end[-1] == ' ' || end[-1] == ','))
+			end--;
+		start = end;
+		while (start > xff && start[-1] != ',')
+			start--;
+		while (*start == ' ')
+			start++;
+		n = (size_t)(end - start);
+		if (n > 0 && n < sizeof(r->client)) {
+			memcpy(r->client, start, n);
+			r->client[n] = '\0';
+		}
+	}
+	return (r->client);
+}
+
 struct node *
 req_node(struct req *r)
 {
@@ -376,6 +561,21 @@ req_job_done(struct writer_job *job)
 	struct req *r = job->done_arg;
 
 	r->job_state = JOB_DONE;
+	req_resume(r);
+}
+
+void
+req_suspend(struct req *r)
+{
+	r->pending = 1;
+	metrics_conn_suspended(1);
+	MHD_suspend_connection(r->conn);
+}
+
+void
+req_resume(struct req *r)
+{
+	r->pending = 0;
 	metrics_conn_suspended(-1);
 	MHD_resume_connection(r->conn);
 }
@@ -389,9 +589,8 @@ req_submit(struct req *r, writer_fn fn, void *arg)
 	r->job.done = req_job_done;
 	r->job.done_arg = r;
 	r->job_state = JOB_PENDING;
-	metrics_conn_suspended(1);
 	/* Suspend first: the writer may resume us before we return. */
-	MHD_suspend_connection(r->conn);
+	req_suspend(r);
 	writer_submit(r->srv->node->writer, &r->job);
 	return (0);
 }
@@ -409,9 +608,131 @@ req_free(struct req *r)
 
 	urlpath_free(&r->path);
 	buf_free(&r->body);
+	json_decref(r->jbody);
+	free(r->set_cookie);
+	if (r->state != NULL)
+		(r->state_free ? r->state_free : free)(r->state);
 	for (i = 0; i < r->nkept; i++)
 		free(r->kept[i]);
 	free(r);
+}
+
+/* Fire-and-forget writer job that refreshes a session's last_seen. */
+struct touch {
+	struct writer_job job;
+	char token[SESSION_TOKEN_LEN + 1];
+};
+
+static void
+touch_done(struct writer_job *j)
+{
+	free(j->done_arg);
+}
+
+static void
+session_touch(struct req *r)
+{
+	struct touch *t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return;
+	memcpy(t->token, r->token, sizeof(t->token));
+	t->job.fn = session_touch_job;
+	t->job.arg = t->token;
+	t->job.done = touch_done;
+	t->job.done_arg = t;
+	writer_submit(r->srv->node->writer, &t->job);
+}
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+/* Reads the session cookie into r->token. */
+static void
+read_cookie(struct req *r)
+{
+	const char *c;
+	size_t n;
+
+	c = MHD_lookup_connection_value(
+	    r->conn, MHD_COOKIE_KIND, "tributary_session");
+	if (c == NULL || (n = strlen(c)) != SESSION_TOKEN_LEN)
+		return;
+	memcpy(r->token, c, n + 1);
+}
+
+/*
+** Rate limits, session, role and CSRF for a routed request. Returns 0 to
+** go on, 1 if a refusal was queued.
+*/
+static int
+check_request(struct req *r)
+{
+	const char *csrf;
+	struct err e = { 0 };
+	struct db *db;
+	char key[40];
+	int ra = 0;
+	time_t now = time(NULL);
+
+	if (strncmp(r->route->pattern, "/api/", 5) != 0 &&
+	    r->route->role == ROLE_ANY)
+		return (0); /* /healthz, /metrics: no session, no limit */
+	if (!ratelimit_take(r->srv->rl_addr, req_client(r), mono_now(), &ra)) {
+		r->retry_after = ra;
+		req_error(r, 429, "rate_limited",
+		    "too many requests from this network; try again in %d s",
+		    ra);
+		return (1);
+	}
+	read_cookie(r);
+	if (r->token[0] != '\0') {
+		if ((db = req_db(r, &e)) == NULL ||
+		    (r->has_session = session_get(
+			 db, r->token, now, &r->sess, &e)) == -1) {
+			req_fail(r, &e);
+			return (1);
+		}
+	}
+	if (r->route->role != ROLE_ANY && !r->has_session) {
+		req_error(r, 401, "login_required", "log in to use this");
+		return (1);
+	}
+	if (r->has_session) {
+		snprintf(
+		    key, sizeof(key), "a%lld", (long long)r->sess.account_id);
+		if (!ratelimit_take(r->srv->rl_account, key, mono_now(), &ra)) {
+			r->retry_after = ra;
+			req_error(r, 429, "rate_limited",
+			    "too many requests; try again in %d s", ra);
+			return (1);
+		}
+	}
+	if (!role_allows(r->sess.role, r->route->role)) {
+		req_error(r, 403, "forbidden", "this needs the %s role",
+		    role_name(r->route->role));
+		return (1);
+	}
+	if (r->has_session && strcmp(r->method, "GET") != 0 &&
+	    strcmp(r->method, "HEAD") != 0 && r->route->role != ROLE_ANY) {
+		csrf = req_header(r, "X-CSRF-Token");
+		if (csrf == NULL || strlen(csrf) != strlen(r->sess.csrf) ||
+		    sodium_memcmp(csrf, r->sess.csrf, strlen(csrf)) != 0) {
+			req_error(r, 403, "csrf",
+			    "this request lacks the session's X-CSRF-Token "
+			    "header; reload the page");
+			return (1);
+		}
+	}
+	if (r->has_session && r->sess.last_seen < now - 3600)
+		session_touch(r);
+	return (0);
 }
 
 /* Runs the request once its body is complete (or after a resume). */
@@ -443,9 +764,11 @@ dispatch(struct req *r)
 		    "the request body is over "
 		    "the %zu bytes this endpoint accepts",
 		    r->max_body));
-	if (r->route->role != ROLE_ANY)
-		return (
-		    req_error(r, 401, "login_required", "log in to use this"));
+	if (!r->checked) {
+		r->checked = 1;
+		if (check_request(r) == 1)
+			return (0); /* refused: answer queued */
+	}
 	return (r->route->fn(r));
 }
 
@@ -496,15 +819,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_data_size = 0;
 		return (MHD_YES);
 	}
-	if (r->responded || r->job_state == JOB_PENDING)
+	if (r->responded || r->pending)
 		return (MHD_YES);
-	if (dispatch(r) == -1 && !r->responded && r->job_state != JOB_PENDING) {
+	if (dispatch(r) == -1 && !r->responded && !r->pending) {
 		if (req_error(r, 500, "internal",
 			"something went wrong on the "
 			"server; nothing was changed") == -1)
 			return (MHD_NO);
 	}
-	if (!r->responded && r->job_state != JOB_PENDING)
+	if (!r->responded && !r->pending)
 		return (
 		    req_error(r, 500, "internal", "no answer was produced") == 0
 			? MHD_YES
@@ -643,6 +966,19 @@ server_start(struct node *n, const struct config *c, struct err *e)
 	s->metric_names[SLOT_STATIC] = "static";
 	s->metric_names[SLOT_OTHER] = "unmatched";
 	metrics_set_routes(s->metric_names, nroutes + 2);
+	s->rl_addr = ratelimit_new(
+	    (double)c->rate_address, 4.0 * (double)c->rate_address);
+	s->rl_account = ratelimit_new(
+	    (double)c->rate_account, 4.0 * (double)c->rate_account);
+	if (s->rl_addr == NULL || s->rl_account == NULL ||
+	    hasher_start() == -1) {
+		ratelimit_free(s->rl_addr);
+		ratelimit_free(s->rl_account);
+		free(s->metric_names);
+		free(s);
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return (NULL);
+	}
 	pthread_key_create(&s->dbkey, db_key_free);
 	threads = c->threads > 0 ? c->threads : sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
@@ -673,6 +1009,8 @@ fail:
 		free((char *)s->metric_names[i]);
 	free(s->metric_names);
 	pthread_key_delete(s->dbkey);
+	ratelimit_free(s->rl_addr);
+	ratelimit_free(s->rl_account);
 	free(s);
 	return (NULL);
 }
@@ -691,9 +1029,12 @@ server_stop(struct server *s)
 	if (s == NULL)
 		return;
 	MHD_quiesce_daemon(s->d);
-	/* Every suspended connection waits on a writer job: finishing them
-	** all resumes them, as MHD_stop_daemon requires. */
+	/* Every suspended connection waits on a hash or a writer job:
+	** finishing them all resumes them, as MHD_stop_daemon requires. A
+	** hash leads to a writer job, never the other way round. */
+	hasher_wait_idle();
 	writer_drain(s->node->writer);
+	hasher_wait_idle();
 	MHD_stop_daemon(s->d);
 	metrics_set_routes(NULL, 0);
 	log_flush();
@@ -701,6 +1042,8 @@ server_stop(struct server *s)
 		free((char *)s->metric_names[i]);
 	free(s->metric_names);
 	pthread_key_delete(s->dbkey);
+	ratelimit_free(s->rl_addr);
+	ratelimit_free(s->rl_account);
 	free(s);
 }
 

@@ -13,20 +13,15 @@
 #include <microhttpd.h>
 #include <stddef.h>
 
+#include "account.h"
 #include "config.h"
 #include "db.h"
 #include "err.h"
 #include "node.h"
 #include "writer.h"
 
-enum role {
-	ROLE_ANY = 0, /* no login needed */
-	ROLE_CONTRIBUTOR,
-	ROLE_REVIEWER,
-	ROLE_MAINTAINER,
-	ROLE_TREASURER,
-	ROLE_ADMIN,
-};
+/* A route needing no login. */
+#define ROLE_ANY ROLE_NONE
 
 struct req;
 
@@ -38,7 +33,7 @@ struct route {
 	const char *method;
 	const char *pattern; /* "/api/v1/consents/{id}/withdraw" */
 	handler_fn fn;
-	enum role role;
+	enum account_role role;
 	size_t max_body; /* bytes of request body accepted; 0 = none */
 };
 
@@ -62,6 +57,33 @@ unsigned short server_port(struct server *s);
 ** node stays open.
 */
 void server_stop(struct server *s);
+
+/*
+** The session behind the request's cookie, or NULL. Routes with a role
+** always have one (dispatch answered 401 otherwise).
+*/
+const struct session *req_session(struct req *r);
+/* The session cookie's token (NULL without one). */
+const char *req_token(struct req *r);
+/* Adds a Set-Cookie for ${token} (NULL: clear it) to the next response. */
+void req_set_cookie(struct req *r, const char *token);
+/* Parses the body as a JSON object; NULL (and a 400 queued) if it is not.
+** The object belongs to the request. */
+json_t *req_json_body(struct req *r);
+/* Per-handler state across suspensions: set once, freed at the end with
+** ${free_fn} (may be NULL for plain free()). */
+void req_set_state(struct req *r, void *state, void (*free_fn)(void *));
+void *req_state(struct req *r);
+/* Suspends the connection until req_resume() (from any thread). The
+** handler is called again then. */
+void req_suspend(struct req *r);
+void req_resume(struct req *r);
+/* Sets Retry-After on the next response. */
+void req_retry_after(struct req *r, int seconds);
+/* The raw request path. */
+const char *req_url(struct req *r);
+/* The client address as a string (after --trusted-proxy rules). */
+const char *req_client(struct req *r);
 
 /* Request accessors for handlers. Strings belong to the request. */
 struct node *req_node(struct req *r);

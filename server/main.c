@@ -20,6 +20,13 @@ static const struct {
 	{ "serve", cmd_serve,
 	    "run a node: tributary serve --data DIR "
 	    "[--port N] (--help for all options; --demo for a sample node)" },
+	{ "user", cmd_user,
+	    "manage accounts: user add|role|disable|list --data DIR" },
+	{ "drive-codes", cmd_drive_codes,
+	    "print new card codes: drive-codes --data DIR --campaign SLUG "
+	    "--count N" },
+	{ "campaign", cmd_campaign,
+	    "add or update a campaign: campaign import --data DIR FILE.json" },
 	{ "version", cmd_version, "print the version" },
 };
 

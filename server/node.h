@@ -13,6 +13,8 @@
 #include "err.h"
 #include "writer.h"
 
+struct consent_set;
+
 #define NODE_CODE_LEN 14 /* "XXXX-XXXX-XXXX" */
 
 struct node {
@@ -23,6 +25,7 @@ struct node {
 	uint8_t sign_pk[32];
 	uint8_t sign_sk[64];
 	uint8_t pseudonym_key[32];
+	struct consent_set *consents; /* loaded by serve; NULL elsewhere */
 };
 
 /*

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "http.h"
 #include "metrics.h"
 
@@ -16,6 +17,24 @@ static int metrics_page(struct req *r);
 const struct route routes[] = {
 	{ "GET", "/healthz", health_page, ROLE_ANY, 0 },
 	{ "GET", "/metrics", metrics_page, ROLE_ANY, 0 },
+	{ "POST", "/api/v1/join", join_page, ROLE_ANY, 4096 },
+	{ "POST", "/api/v1/login", login_page, ROLE_ANY, 4096 },
+	{ "POST", "/api/v1/logout", logout_page, ROLE_CONTRIBUTOR, 1024 },
+	{ "GET", "/api/v1/me", me_page, ROLE_CONTRIBUTOR, 0 },
+	{ "GET", "/api/v1/me/consents", my_consents_page, ROLE_CONTRIBUTOR, 0 },
+	{ "GET", "/api/v1/campaigns", campaigns_page, ROLE_ANY, 0 },
+	{ "GET", "/api/v1/consent/{slug}", consent_doc_page, ROLE_ANY, 0 },
+	{ "POST", "/api/v1/consents", consent_give_page, ROLE_CONTRIBUTOR,
+	    8192 },
+	{ "POST", "/api/v1/consents/{id}/withdraw", consent_withdraw_page,
+	    ROLE_CONTRIBUTOR, 1024 },
+	{ "GET", "/api/v1/accounts", accounts_page, ROLE_ADMIN, 0 },
+	{ "POST", "/api/v1/accounts/{id}/role", account_change_page, ROLE_ADMIN,
+	    1024 },
+	{ "POST", "/api/v1/accounts/{id}/disable", account_change_page,
+	    ROLE_ADMIN, 1024 },
+	{ "POST", "/api/v1/accounts/{id}/card", card_reissue_page,
+	    ROLE_MAINTAINER, 1024 },
 };
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
 

@@ -1,0 +1,164 @@
+/*
+** Accounts, sessions and drive cards (domain). Nothing here knows HTTP:
+** the CLI, the API and the tests call the same functions. Writes are
+** writer jobs (writer_fn: run inside the batch transaction); reads take a
+** connection. Passphrases and PINs are hashed elsewhere (hasher.h) before
+** they reach a job: no Argon2 runs on the writer.
+*/
+#ifndef TRIBUTARY_ACCOUNT_H
+#define TRIBUTARY_ACCOUNT_H
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "db.h"
+#include "err.h"
+
+enum account_role {
+	ROLE_NONE = 0,
+	ROLE_CONTRIBUTOR,
+	ROLE_REVIEWER,
+	ROLE_MAINTAINER,
+	ROLE_TREASURER,
+	ROLE_ADMIN,
+};
+
+#define SESSION_IDLE (14 * 86400) /* seconds without use */
+#define SESSION_MAX  (90 * 86400) /* absolute */
+#define PIN_TRIES    5            /* wrong PINs before a lock */
+#define PIN_LOCK     900          /* seconds a card stays locked */
+#define HANDLE_MAX   32
+
+/* "contributor" -> ROLE_CONTRIBUTOR; ROLE_NONE if unknown. */
+enum account_role role_parse(const char *s);
+const char *role_name(enum account_role r);
+/* Does an account holding ${have} pass a route needing ${need}? Admin
+** passes everything; maintainer passes reviewer; everyone with an account
+** passes contributor. */
+int role_allows(enum account_role have, enum account_role need);
+/* 0 if ${h} is a valid handle (3-32 of a-z 0-9 . _ -), else -1 with ${e}. */
+int handle_check(const char *h, struct err *e);
+
+struct account {
+	int64_t id;
+	char handle[HANDLE_MAX + 1];
+	enum account_role role;
+	int disabled;
+	char *passphrase_hash; /* malloc'd or NULL */
+};
+
+/* Reads the account with ${handle} (or ${id} if handle is NULL). Returns 1
+** found, 0 not found, -1 with ${e}. Free with account_clear(). */
+int account_get(struct db *db, const char *handle, int64_t id,
+    struct account *a, struct err *e);
+void account_clear(struct account *a);
+/* {"id","handle","role","disabled"} */
+json_t *account_json(const struct account *a);
+/* Every account as a JSON array, oldest first. NULL with ${e}. */
+json_t *account_list(struct db *db, struct err *e);
+
+/* Writer job: create an account. */
+struct account_new {
+	const char *handle;
+	enum account_role role;
+	const char *passphrase_hash; /* may be NULL */
+	int64_t actor;               /* 0 = the CLI or self-service */
+	int64_t id;                  /* out */
+};
+int account_create_job(struct db *db, void *arg, struct err *e);
+
+/* Writer job: change role or disable (audited). */
+struct account_change {
+	int64_t id;
+	enum account_role role; /* ROLE_NONE = keep */
+	int disable;            /* 1 = disable and end sessions */
+	int64_t actor;
+};
+int account_change_job(struct db *db, void *arg, struct err *e);
+
+/* Sessions. A token is 32 random bytes, base64url in the cookie; only
+** its SHA-256 is stored. */
+#define SESSION_TOKEN_LEN 43 /* base64url of 32 bytes, no padding */
+#define CSRF_LEN          43
+
+struct session {
+	int64_t account_id;
+	enum account_role role;
+	char handle[HANDLE_MAX + 1];
+	char csrf[CSRF_LEN + 1];
+	time_t last_seen;
+};
+
+/* Writer job: start a session for ${account_id}; fills token and csrf. */
+struct session_new {
+	int64_t account_id;
+	char token[SESSION_TOKEN_LEN + 1]; /* out */
+	char csrf[CSRF_LEN + 1];           /* out */
+};
+int session_create_job(struct db *db, void *arg, struct err *e);
+/* Looks up ${token}: 1 live session (filled in ${s}), 0 none/expired/
+** disabled, -1 with ${e}. */
+int session_get(struct db *db, const char *token, time_t now, struct session *s,
+    struct err *e);
+/* Writer job: arg is the token (char *); deletes that session. */
+int session_delete_job(struct db *db, void *arg, struct err *e);
+/* Writer job: arg is the token; sets last_seen = now. */
+int session_touch_job(struct db *db, void *arg, struct err *e);
+
+/* Drive cards. Codes look like "ABCD-EFGH-JKLM"; card_normalize() accepts
+** lower case and missing dashes and writes the canonical form. */
+#define CARD_CODE_LEN 14
+int card_normalize(const char *in, char out[CARD_CODE_LEN + 1]);
+
+struct card {
+	int64_t id;
+	int64_t campaign_id;
+	int64_t account_id; /* 0 = never used */
+	char *pin_hash;     /* NULL = no PIN yet */
+	int failed_pins;
+	time_t locked_until;
+	int revoked;
+};
+/* 1 found, 0 not, -1 error. Free with card_clear(). */
+int card_get(struct db *db, const char *code, struct card *c, struct err *e);
+void card_clear(struct card *c);
+
+/* Writer job: make ${count} new codes for a campaign, written to codes[]
+** (caller allocates count * (CARD_CODE_LEN + 1)). */
+struct card_batch {
+	int64_t campaign_id;
+	int count;
+	char (*codes)[CARD_CODE_LEN + 1];
+	int64_t for_account; /* re-issue: bind to this account, revoke old */
+	int64_t actor;
+};
+int card_create_job(struct db *db, void *arg, struct err *e);
+
+/* Writer job: the outcome of a PIN check on card ${card_id}. On first use
+** (no PIN yet) ${pin_hash} becomes the PIN and an account is created. */
+struct card_use {
+	int64_t card_id;
+	int ok;               /* the PIN matched (or first use) */
+	const char *pin_hash; /* first use: the new PIN's hash */
+	int64_t account_id;   /* out */
+	int failed_pins;      /* out, after this attempt */
+	time_t locked_until;  /* out */
+	int created;          /* out: first use */
+};
+int card_use_job(struct db *db, void *arg, struct err *e);
+
+/* Writer job: spend the one-time login code; sets account_id. */
+struct code_use {
+	const char *code;
+	int64_t account_id; /* out */
+};
+int login_code_use_job(struct db *db, void *arg, struct err *e);
+
+/* Appends to the audit log inside a job. ${detail} JSON (stolen; may be
+** NULL). Returns 0 or -1 with ${e}. */
+int audit_append(struct db *db, int64_t actor, const char *action,
+    int64_t subject, json_t *detail, struct err *e);
+
+#endif

@@ -1,0 +1,672 @@
+/*
+** The JSON API for people, campaigns and consent: join, log in, log out,
+** who am I, campaigns, consent documents, giving and withdrawing consent,
+** and account administration. Each handler's comment states who may call
+** it and what it answers; the route table is in routes.c. Passphrases and
+** PINs are hashed on the hasher threads and every write goes through the
+** writer, with the connection suspended meanwhile.
+*/
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "api.h"
+#include "campaign.h"
+#include "consent.h"
+#include "consent_record.h"
+#include "hasher.h"
+#include "http.h"
+
+#define PASSPHRASE_MIN 10
+
+/* State of a login or join across its suspensions. */
+struct auth {
+	struct req *r;
+	int step;
+	struct hasher_job hj;
+	char handle[HANDLE_MAX + 1];
+	char code[CARD_CODE_LEN + 1];
+	char *stored_hash;
+	int64_t account_id;
+	int use_card, use_code, created;
+	struct card_use cu;
+	struct code_use co;
+	struct account_new an;
+	struct session_new sn;
+};
+
+static void
+auth_free(void *p)
+{
+	struct auth *a = p;
+
+	sodium_memzero(&a->hj, sizeof(a->hj));
+	free(a->stored_hash);
+	free(a);
+}
+
+static void
+hash_done(struct hasher_job *j)
+{
+	req_resume(((struct auth *)j->arg)->r);
+}
+
+/* Starts a hash or verify of ${secret} and suspends. */
+static int
+auth_hash(struct req *r, struct auth *a, const char *secret, const char *verify)
+{
+	snprintf(a->hj.secret, sizeof(a->hj.secret), "%s", secret);
+	a->hj.verify = verify;
+	a->hj.dummy = verify == NULL && a->step == 1 && !a->created;
+	a->hj.done = hash_done;
+	a->hj.arg = a;
+	req_suspend(r);
+	hasher_submit(&a->hj);
+	return (0);
+}
+
+/*
+** Writer job for the end of a login or join: spend a code, record a card
+** attempt or create an account, then start a session if it succeeded.
+*/
+static int
+auth_job(struct db *db, void *arg, struct err *e)
+{
+	struct auth *a = arg;
+
+	if (a->use_code) {
+		if (login_code_use_job(db, &a->co, e) == -1)
+			return (-1);
+		a->account_id = a->co.account_id;
+	} else if (a->use_card) {
+		if (card_use_job(db, &a->cu, e) == -1)
+			return (-1);
+		if (!a->cu.ok && !a->cu.created)
+			return (0); /* a wrong PIN, recorded */
+		a->account_id = a->cu.account_id;
+	} else if (a->an.handle != NULL) {
+		if (account_create_job(db, &a->an, e) == -1)
+			return (-1);
+		a->account_id = a->an.id;
+	}
+	a->sn.account_id = a->account_id;
+	return (session_create_job(db, &a->sn, e));
+}
+
+/* Answers a started session: cookie, account, CSRF token. */
+static int
+auth_answer(struct req *r, struct auth *a, unsigned int status)
+{
+	struct account acct;
+	struct err e = { 0 };
+	struct db *db;
+	json_t *j;
+	int rc;
+
+	if ((db = req_db(r, &e)) == NULL ||
+	    (rc = account_get(db, NULL, a->account_id, &acct, &e)) == -1)
+		return (req_fail(r, &e));
+	if (rc == 0)
+		return (req_error(r, 500, "internal", "the account vanished"));
+	req_set_cookie(r, a->sn.token);
+	j = json_pack(
+	    "{s:o,s:s}", "account", account_json(&acct), "csrf", a->sn.csrf);
+	account_clear(&acct);
+	if (a->created)
+		json_object_set_new(j, "created", json_true());
+	return (req_json(r, status, j));
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	return (json_string_value(json_object_get(o, k)));
+}
+
+/*
+** POST /api/v1/join {"handle","passphrase"}: anyone. Creates a contributor
+** account and logs it in. 201 {"account","csrf"} + cookie; 400 invalid
+** handle or short passphrase; 409 handle_taken.
+*/
+int
+join_page(struct req *r)
+{
+	struct auth *a = req_state(r);
+	const struct writer_job *j;
+	struct err e = { 0 };
+	const char *h, *p;
+	json_t *body;
+
+	if (a == NULL) {
+		if ((body = req_json_body(r)) == NULL)
+			return (0);
+		h = jstr(body, "handle");
+		p = jstr(body, "passphrase");
+		if (h == NULL || p == NULL)
+			return (req_error(r, 400, "invalid",
+			    "give a \"handle\" and a \"passphrase\""));
+		if (handle_check(h, &e) == -1)
+			return (req_error(r, 400, "invalid", "%s", e.msg));
+		if (strlen(p) < PASSPHRASE_MIN || strlen(p) > 200)
+			return (req_error(r, 400, "invalid",
+			    "a passphrase is %d to 200 characters long",
+			    PASSPHRASE_MIN));
+		if ((a = calloc(1, sizeof(*a))) == NULL)
+			return (-1);
+		a->r = r;
+		a->step = 1;
+		a->created = 1;
+		snprintf(a->handle, sizeof(a->handle), "%s", h);
+		req_set_state(r, a, auth_free);
+		return (auth_hash(r, a, p, NULL));
+	}
+	if (a->step == 1) {
+		if (!a->hj.ok)
+			return (
+			    req_error(r, 500, "internal", "hashing failed"));
+		a->step = 2;
+		a->an.handle = a->handle;
+		a->an.role = ROLE_CONTRIBUTOR;
+		a->an.passphrase_hash = a->hj.hash;
+		a->created = 0;
+		return (req_submit(r, auth_job, a));
+	}
+	j = req_job(r);
+	if (j->status != WRITER_OK) {
+		if (j->err.code == ERR_CONFLICT)
+			return (req_error(r, 409, "handle_taken",
+			    "the handle \"%s\" is taken: choose another",
+			    a->handle));
+		return (req_fail(r, &j->err));
+	}
+	return (auth_answer(r, a, 201));
+}
+
+static int
+pin_ok(const char *pin)
+{
+	size_t n = strlen(pin);
+
+	return (n >= 4 && n <= 8 && strspn(pin, "0123456789") == n);
+}
+
+/* Step 0 of a login: find who is logging in and start the hash. */
+static int
+login_start(struct req *r, json_t *body)
+{
+	struct auth *a;
+	struct account acct;
+	struct card card;
+	struct err e = { 0 };
+	struct db *db;
+	const char *h, *p, *card_s, *pin, *code;
+	time_t now = time(NULL);
+	int rc;
+
+	h = jstr(body, "handle");
+	p = jstr(body, "passphrase");
+	card_s = jstr(body, "card");
+	pin = jstr(body, "pin");
+	code = jstr(body, "code");
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return (-1);
+	a->r = r;
+	req_set_state(r, a, auth_free);
+	if ((db = req_db(r, &e)) == NULL)
+		return (req_fail(r, &e));
+
+	if (code != NULL) {
+		if (card_normalize(code, a->code) == -1)
+			return (req_error(r, 401, "wrong_credentials",
+			    "this login code is wrong, used or expired"));
+		a->use_code = 1;
+		a->co.code = a->code;
+		a->step = 2;
+		return (req_submit(r, auth_job, a));
+	}
+	if (card_s != NULL) {
+		if (pin == NULL || !pin_ok(pin))
+			return (req_error(
+			    r, 400, "invalid", "a PIN is 4 to 8 digits"));
+		if (card_normalize(card_s, a->code) == -1 ||
+		    (rc = card_get(db, a->code, &card, &e)) == 0)
+			return (req_error(r, 401, "wrong_credentials",
+			    "this card code is not known here: check it "
+			    "against your card"));
+		if (rc == -1)
+			return (req_fail(r, &e));
+		if (card.revoked) {
+			card_clear(&card);
+			return (req_error(r, 401, "wrong_credentials",
+			    "this card was replaced by a new one"));
+		}
+		if (card.locked_until > now) {
+			card_clear(&card);
+			req_retry_after(r, (int)(card.locked_until - now));
+			return (req_error(r, 429, "card_locked",
+			    "too many wrong PINs: this card is locked for %d "
+			    "minutes",
+			    (int)((card.locked_until - now + 59) / 60)));
+		}
+		a->use_card = 1;
+		a->cu.card_id = card.id;
+		a->step = 1;
+		if (card.pin_hash == NULL) {
+			a->created = 1; /* first use: this PIN becomes it */
+			card_clear(&card);
+			return (auth_hash(r, a, pin, NULL));
+		}
+		a->stored_hash = card.pin_hash;
+		card.pin_hash = NULL;
+		return (auth_hash(r, a, pin, a->stored_hash));
+	}
+	if (h == NULL || p == NULL)
+		return (req_error(r, 400, "invalid",
+		    "give a card and PIN, a handle and passphrase, or a login "
+		    "code"));
+	if ((rc = account_get(db, h, 0, &acct, &e)) == -1)
+		return (req_fail(r, &e));
+	a->step = 1;
+	if (rc == 1 && !acct.disabled && acct.passphrase_hash != NULL) {
+		a->account_id = acct.id;
+		a->stored_hash = acct.passphrase_hash;
+		acct.passphrase_hash = NULL;
+		account_clear(&acct);
+		return (auth_hash(r, a, p, a->stored_hash));
+	}
+	if (rc == 1)
+		account_clear(&acct);
+	/* Unknown handle: the same work, so timing does not tell. */
+	return (auth_hash(r, a, p, NULL));
+}
+
+/*
+** POST /api/v1/login: anyone. One of {"card","pin"} (first use of a card
+** sets its PIN: 201 with "created":true), {"handle","passphrase"}, or
+** {"code"} (the admin's one-time code). 200 {"account","csrf"} + cookie;
+** 400 invalid; 401 wrong_credentials / wrong_pin (attempts left named);
+** 429 card_locked with Retry-After.
+*/
+int
+login_page(struct req *r)
+{
+	struct auth *a = req_state(r);
+	const struct writer_job *j;
+	json_t *body;
+	int left;
+
+	if (a == NULL) {
+		if ((body = req_json_body(r)) == NULL)
+			return (0);
+		return (login_start(r, body));
+	}
+	if (a->step == 1) {
+		a->step = 2;
+		if (a->use_card) {
+			a->cu.ok = a->hj.ok;
+			if (a->created) {
+				if (!a->hj.ok)
+					return (req_error(r, 500, "internal",
+					    "hashing failed"));
+				a->cu.pin_hash = a->hj.hash;
+			}
+			return (req_submit(r, auth_job, a));
+		}
+		if (!a->hj.ok || a->hj.dummy)
+			return (req_error(r, 401, "wrong_credentials",
+			    "this handle and passphrase do not match"));
+		return (req_submit(r, auth_job, a));
+	}
+	j = req_job(r);
+	if (j->status != WRITER_OK) {
+		if (a->use_code && j->err.code == ERR_FORBIDDEN)
+			return (req_error(
+			    r, 401, "wrong_credentials", "%s", j->err.msg));
+		return (req_fail(r, &j->err));
+	}
+	if (a->use_card && !a->cu.ok && !a->cu.created) {
+		if (a->cu.locked_until > time(NULL)) {
+			req_retry_after(r, PIN_LOCK);
+			return (req_error(r, 429, "card_locked",
+			    "too many wrong PINs: this card is locked for %d "
+			    "minutes",
+			    PIN_LOCK / 60));
+		}
+		left = PIN_TRIES - a->cu.failed_pins % PIN_TRIES;
+		return (req_error(r, 401, "wrong_pin",
+		    "wrong PIN: %d more tries before the card is locked for a "
+		    "while",
+		    left));
+	}
+	return (auth_answer(r, a, a->created ? 201 : 200));
+}
+
+/* POST /api/v1/logout: a session. Ends it. 204 and the cookie cleared. */
+int
+logout_page(struct req *r)
+{
+	const struct writer_job *j;
+	struct MHD_Response *resp;
+
+	if ((j = req_job(r)) == NULL)
+		return (req_submit(
+		    r, session_delete_job, req_keep(r, strdup(req_token(r)))));
+	if (j->status != WRITER_OK)
+		return (req_fail(r, &j->err));
+	req_set_cookie(r, NULL);
+	resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	return (req_respond(r, 204, resp));
+}
+
+/* GET /api/v1/me: a session. 200 {"account","csrf"}; 401 without one. */
+int
+me_page(struct req *r)
+{
+	const struct session *s = req_session(r);
+	struct account acct;
+	struct err e = { 0 };
+	struct db *db;
+	int rc;
+
+	if ((db = req_db(r, &e)) == NULL ||
+	    (rc = account_get(db, NULL, s->account_id, &acct, &e)) == -1)
+		return (req_fail(r, &e));
+	if (rc == 0)
+		return (req_error(r, 401, "login_required", "log in again"));
+	rc = req_json(r, 200,
+	    json_pack(
+		"{s:o,s:s}", "account", account_json(&acct), "csrf", s->csrf));
+	account_clear(&acct);
+	return (rc);
+}
+
+/* GET /api/v1/campaigns: anyone. 200 {"campaigns":[...]}. */
+int
+campaigns_page(struct req *r)
+{
+	struct err e = { 0 };
+	struct db *db;
+	json_t *list;
+
+	if ((db = req_db(r, &e)) == NULL ||
+	    (list = campaign_list(db, &e)) == NULL)
+		return (req_fail(r, &e));
+	return (req_json(r, 200, json_pack("{s:o}", "campaigns", list)));
+}
+
+/*
+** GET /api/v1/consent/{slug}?lang=xx: anyone. The current version of the
+** document in that language (English if there is none), with "languages"
+** available and, for an unreviewed translation, "binding": the English
+** text that binds. 404 if the document does not exist.
+*/
+int
+consent_doc_page(struct req *r)
+{
+	const struct consent_set *set = req_node(r)->consents;
+	const struct consent_doc *d, *en;
+	const char *slug = req_param(r, "slug"), *lang = req_query(r, "lang");
+	json_t *j, *langs;
+	size_t i;
+	int v;
+
+	if (set == NULL || (v = consent_current_version(set, slug)) == 0)
+		return (req_error(r, 404, "not_found",
+		    "there is no consent document \"%s\"", slug));
+	en = consent_find(set, slug, v, "en");
+	d = lang ? consent_find(set, slug, v, lang) : NULL;
+	if (d == NULL)
+		d = en;
+	if (d == NULL)
+		return (req_error(
+		    r, 404, "not_found", "no English text of \"%s\"", slug));
+	j = consent_doc_json(d);
+	langs = json_array();
+	for (i = 0; i < set->n; i++)
+		if (strcmp(set->docs[i]->slug, slug) == 0 &&
+		    set->docs[i]->version == v)
+			json_array_append_new(
+			    langs, json_string(set->docs[i]->lang));
+	json_object_set_new(j, "languages", langs);
+	json_object_set_new(j, "binding",
+	    d->reviewed || d == en ? json_null() : consent_doc_json(en));
+	return (req_json(r, 200, j));
+}
+
+/*
+** POST /api/v1/consents {"campaign","document","scopes","age_confirmed"}:
+** a contributor. 201 {"consent":{...}}; 400 invalid (unknown or missing
+** required scope); 403 guardian_required; 404 no such campaign; 409
+** outdated_document with "current": the hash to read instead.
+*/
+int
+consent_give_page(struct req *r)
+{
+	struct consent_give *g = req_state(r);
+	const struct writer_job *j;
+	struct campaign c;
+	struct err e = { 0 };
+	struct db *db;
+	char current[65];
+	json_t *body, *o;
+	int rc;
+
+	if (g == NULL) {
+		if ((body = req_json_body(r)) == NULL)
+			return (0);
+		if ((db = req_db(r, &e)) == NULL)
+			return (req_fail(r, &e));
+		if (jstr(body, "campaign") == NULL)
+			return (req_error(
+			    r, 400, "invalid", "\"campaign\" is required"));
+		if ((rc = campaign_get(
+			 db, jstr(body, "campaign"), 0, &c, &e)) != 1)
+			return (rc == 0 ? req_error(r, 404, "not_found",
+					      "no such campaign")
+					: req_fail(r, &e));
+		rc = consent_validate(&c, req_node(r)->consents,
+		    jstr(body, "document"), json_object_get(body, "scopes"),
+		    json_is_true(json_object_get(body, "age_confirmed")),
+		    current, &e);
+		campaign_clear(&c);
+		if (rc == -1 && e.code == ERR_CONFLICT) {
+			o = json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
+			    "outdated_document", "message", e.msg, "current",
+			    current);
+			return (req_json(r, 409, o));
+		}
+		if (rc == -1 && e.code == ERR_FORBIDDEN)
+			return (req_error(
+			    r, 403, "guardian_required", "%s", e.msg));
+		if (rc == -1)
+			return (req_fail(r, &e));
+		if ((g = calloc(1, sizeof(*g))) == NULL)
+			return (-1);
+		req_set_state(r, g, NULL);
+		g->account_id = req_session(r)->account_id;
+		g->campaign_id = c.id;
+		g->document = jstr(body, "document");
+		g->scopes = json_object_get(body, "scopes");
+		g->age_confirmed = 1;
+		g->method = "checkbox";
+		return (req_submit(r, consent_give_job, g));
+	}
+	j = req_job(r);
+	if (j->status != WRITER_OK)
+		return (req_fail(r, &j->err));
+	if ((db = req_db(r, &e)) == NULL ||
+	    (o = consent_record_json(db, g->account_id, g->id, &e)) == NULL)
+		return (req_fail(r, &e));
+	return (req_json(r, 201, json_pack("{s:o}", "consent", o)));
+}
+
+static int64_t
+param_id(struct req *r)
+{
+	const char *s = req_param(r, "id");
+	char *end;
+	long long v;
+
+	if (s == NULL)
+		return (0);
+	v = strtoll(s, &end, 10);
+	return (*end == '\0' && v > 0 ? (int64_t)v : 0);
+}
+
+/*
+** POST /api/v1/consents/{id}/withdraw: the person who gave it. 200
+** {"consent":{...,"withdrawn_at":T}} (again: the same answer); 404 if it is
+** not theirs.
+*/
+int
+consent_withdraw_page(struct req *r)
+{
+	struct consent_withdraw *w = req_state(r);
+	const struct writer_job *j;
+	struct err e = { 0 };
+	struct db *db;
+	json_t *o;
+
+	if (w == NULL) {
+		if ((w = calloc(1, sizeof(*w))) == NULL)
+			return (-1);
+		req_set_state(r, w, NULL);
+		w->id = param_id(r);
+		w->account_id = req_session(r)->account_id;
+		if (w->id == 0)
+			return (req_error(
+			    r, 404, "not_found", "no such consent of yours"));
+		return (req_submit(r, consent_withdraw_job, w));
+	}
+	j = req_job(r);
+	if (j->status != WRITER_OK)
+		return (req_fail(r, &j->err));
+	if ((db = req_db(r, &e)) == NULL ||
+	    (o = consent_record_json(db, w->account_id, w->id, &e)) == NULL)
+		return (req_fail(r, &e));
+	return (req_json(r, 200, json_pack("{s:o}", "consent", o)));
+}
+
+/* GET /api/v1/me/consents: a session. 200 {"consents":[...]}. */
+int
+my_consents_page(struct req *r)
+{
+	struct err e = { 0 };
+	struct db *db;
+	json_t *o;
+
+	if ((db = req_db(r, &e)) == NULL ||
+	    (o = consent_record_json(db, req_session(r)->account_id, 0, &e)) ==
+		NULL)
+		return (req_fail(r, &e));
+	return (req_json(r, 200, json_pack("{s:o}", "consents", o)));
+}
+
+/* GET /api/v1/accounts: admin. 200 {"accounts":[...]}. */
+int
+accounts_page(struct req *r)
+{
+	struct err e = { 0 };
+	struct db *db;
+	json_t *o;
+
+	if ((db = req_db(r, &e)) == NULL || (o = account_list(db, &e)) == NULL)
+		return (req_fail(r, &e));
+	return (req_json(r, 200, json_pack("{s:o}", "accounts", o)));
+}
+
+/*
+** POST /api/v1/accounts/{id}/role {"role"} and /disable: admin. Audited.
+** 200 {"account"}; 400 unknown role; 404 no such account.
+*/
+int
+account_change_page(struct req *r)
+{
+	struct account_change *ac = req_state(r);
+	const struct writer_job *j;
+	struct account acct;
+	struct err e = { 0 };
+	struct db *db;
+	json_t *body;
+	int rc;
+
+	if (ac == NULL) {
+		if ((ac = calloc(1, sizeof(*ac))) == NULL)
+			return (-1);
+		req_set_state(r, ac, NULL);
+		ac->id = param_id(r);
+		ac->actor = req_session(r)->account_id;
+		if (strstr(req_url(r), "/disable") != NULL)
+			ac->disable = 1;
+		else {
+			if ((body = req_json_body(r)) == NULL)
+				return (0);
+			if ((ac->role = role_parse(jstr(body, "role"))) ==
+			    ROLE_NONE)
+				return (req_error(r, 400, "invalid",
+				    "\"role\" is one of contributor, reviewer, "
+				    "maintainer, treasurer, admin"));
+		}
+		return (req_submit(r, account_change_job, ac));
+	}
+	j = req_job(r);
+	if (j->status != WRITER_OK)
+		return (req_fail(r, &j->err));
+	if ((db = req_db(r, &e)) == NULL ||
+	    (rc = account_get(db, NULL, ac->id, &acct, &e)) != 1)
+		return (req_fail(r, &e));
+	rc = req_json(
+	    r, 200, json_pack("{s:o}", "account", account_json(&acct)));
+	account_clear(&acct);
+	return (rc);
+}
+
+/*
+** POST /api/v1/accounts/{id}/card: maintainer. Re-issues a lost card:
+** the person's old cards stop working, the new code (answered once, to be
+** printed) asks for a new PIN at first use. Audited. 201 {"code"}; 404.
+*/
+int
+card_reissue_page(struct req *r)
+{
+	struct reissue {
+		struct card_batch cb;
+		char codes[1][CARD_CODE_LEN + 1];
+	} *ri = req_state(r);
+	const struct writer_job *j;
+	struct err e = { 0 };
+	struct db *db;
+	sqlite3_stmt *st;
+	static const char SQL_LAST_CARD[] =
+	    "SELECT campaign_id FROM drive_codes WHERE account_id = ?1 "
+	    "ORDER BY id DESC LIMIT 1";
+	int rc;
+
+	if (ri == NULL) {
+		if ((ri = calloc(1, sizeof(*ri))) == NULL)
+			return (-1);
+		req_set_state(r, ri, NULL);
+		ri->cb.for_account = param_id(r);
+		ri->cb.actor = req_session(r)->account_id;
+		ri->cb.count = 1;
+		ri->cb.codes = ri->codes;
+		if ((db = req_db(r, &e)) == NULL ||
+		    (st = db_prepare(db, SQL_LAST_CARD, &e)) == NULL)
+			return (req_fail(r, &e));
+		sqlite3_bind_int64(st, 1, ri->cb.for_account);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			ri->cb.campaign_id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return (req_error(r, 404, "not_found",
+			    "this account never had a card"));
+		return (req_submit(r, card_create_job, &ri->cb));
+	}
+	j = req_job(r);
+	if (j->status != WRITER_OK)
+		return (req_fail(r, &j->err));
+	return (req_json(r, 201, json_pack("{s:s}", "code", ri->codes[0])));
+}

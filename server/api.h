@@ -1,0 +1,23 @@
+/*
+** Handlers of the people/campaign/consent API (api.c), named in the route
+** table (routes.c).
+*/
+#ifndef TRIBUTARY_API_H
+#define TRIBUTARY_API_H
+
+struct req;
+
+int join_page(struct req *r);
+int login_page(struct req *r);
+int logout_page(struct req *r);
+int me_page(struct req *r);
+int campaigns_page(struct req *r);
+int consent_doc_page(struct req *r);
+int consent_give_page(struct req *r);
+int consent_withdraw_page(struct req *r);
+int my_consents_page(struct req *r);
+int accounts_page(struct req *r);
+int account_change_page(struct req *r);
+int card_reissue_page(struct req *r);
+
+#endif

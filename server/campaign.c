@@ -1,0 +1,355 @@
+/*
+** Campaigns (campaign.h).
+*/
+#include "campaign.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+
+static const char SQL_CAMPAIGN_UPSERT[] =
+    "INSERT INTO campaigns(slug, title, language, kind, consent_slug, "
+    "required_scopes, minimum_age, max_chars, min_seconds, max_seconds, "
+    "sample_rate, starts_at, ends_at, definition, created_at) VALUES "
+    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+    "ON CONFLICT(slug) DO UPDATE SET title = ?2, language = ?3, kind = ?4, "
+    "consent_slug = ?5, required_scopes = ?6, minimum_age = ?7, "
+    "max_chars = ?8, min_seconds = ?9, max_seconds = ?10, sample_rate = ?11,"
+    " starts_at = ?12, ends_at = ?13, definition = ?14 RETURNING id";
+static const char SQL_CAMPAIGN_BY_SLUG[] =
+    "SELECT definition, id FROM campaigns WHERE slug = ?1";
+static const char SQL_CAMPAIGN_BY_ID[] =
+    "SELECT definition, id FROM campaigns WHERE id = ?1";
+static const char SQL_CAMPAIGN_ALL[] =
+    "SELECT definition, id FROM campaigns ORDER BY id";
+
+static const char *const known[] = { "slug", "title", "language", "kind",
+	"consent", "required_scopes", "minimum_age", "max_chars", "min_seconds",
+	"max_seconds", "sample_rate", "starts_at", "ends_at", "description",
+	NULL };
+
+static int
+slug_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n >= 64)
+		return (0);
+	for (i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) ||
+			isdigit((unsigned char)s[i]) || s[i] == '-'))
+			return (0);
+	return (1);
+}
+
+/* A BCP-47 tag, loosely: 2-3 letter language, then -subtags of 1-8. */
+static int
+bcp47_ok(const char *s)
+{
+	size_t i = 0, n;
+
+	n = strspn(s, "abcdefghijklmnopqrstuvwxyz");
+	if (n < 2 || n > 3)
+		return (0);
+	i = n;
+	while (s[i] == '-') {
+		n = strspn(s + i + 1,
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNO"
+		    "PQRSTUVWXYZ0123456789");
+		if (n < 1 || n > 8)
+			return (0);
+		i += n + 1;
+	}
+	return (s[i] == '\0');
+}
+
+/* "2026-11-24" or a Unix time -> seconds; -1 if neither. */
+static int64_t
+date_value(json_t *v)
+{
+	struct tm tm;
+	const char *s;
+	char *end;
+
+	if (json_is_integer(v))
+		return (json_integer_value(v));
+	if (!json_is_string(v))
+		return (-1);
+	s = json_string_value(v);
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end == NULL || *end != '\0')
+		return (-1);
+	return ((int64_t)timegm(&tm));
+}
+
+static int
+get_str(json_t *def, const char *k, char *out, size_t n, int required,
+    struct err *e)
+{
+	json_t *v = json_object_get(def, k);
+
+	if (v == NULL) {
+		out[0] = '\0';
+		return (required ? err_set(e, ERR_INVALID,
+				       "campaign: \"%s\" is required", k)
+				 : 0);
+	}
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    json_string_length(v) >= n)
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"%s\" must be a string of 1 to %zu characters",
+		    k, n - 1));
+	snprintf(out, n, "%s", json_string_value(v));
+	return (0);
+}
+
+static int
+get_num(json_t *def, const char *k, double lo, double hi, double *out,
+    struct err *e)
+{
+	json_t *v = json_object_get(def, k);
+
+	if (v == NULL)
+		return (0);
+	if (!json_is_number(v) || json_number_value(v) < lo ||
+	    json_number_value(v) > hi)
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"%s\" must be a number from %g to %g", k, lo,
+		    hi));
+	*out = json_number_value(v);
+	return (0);
+}
+
+int
+campaign_parse(json_t *def, struct campaign *c, struct err *e)
+{
+	const char *k;
+	json_t *v, *s;
+	double age = 0, chars = 0, minsec = 0, maxsec = 0, rate = 0;
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	if (!json_is_object(def))
+		return (err_set(e, ERR_INVALID,
+		    "campaign: the file must hold one JSON object"));
+	json_object_foreach(def, k, v)
+	{
+		for (i = 0; known[i] && strcmp(known[i], k) != 0; i++)
+			;
+		if (known[i] == NULL)
+			return (err_set(e, ERR_INVALID,
+			    "campaign: unknown field \"%s\"", k));
+	}
+	if (get_str(def, "slug", c->slug, sizeof(c->slug), 1, e) == -1 ||
+	    get_str(def, "title", c->title, sizeof(c->title), 1, e) == -1 ||
+	    get_str(def, "language", c->language, sizeof(c->language), 1, e) ==
+		-1 ||
+	    get_str(def, "kind", c->kind, sizeof(c->kind), 1, e) == -1 ||
+	    get_str(def, "consent", c->consent, sizeof(c->consent), 1, e) == -1)
+		return (-1);
+	if (!slug_ok(c->slug))
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"slug\" uses only a-z, 0-9 and dashes"));
+	if (!bcp47_ok(c->language))
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"language\" must be a BCP-47 tag such as "
+		    "\"ee\" "
+		    "or \"tg-Cyrl\""));
+	if (strcmp(c->kind, "text") != 0 && strcmp(c->kind, "audio") != 0)
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"kind\" must be \"text\" or \"audio\""));
+	if (!slug_ok(c->consent))
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"consent\" must name a consent document "
+		    "folder"));
+	s = json_object_get(def, "required_scopes");
+	if (!json_is_array(s) || json_array_size(s) == 0)
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"required_scopes\" must be a non-empty array "
+		    "of "
+		    "scope ids"));
+	json_array_foreach(s, i, v) if (!json_is_string(v)) return (
+	    err_set(e, ERR_INVALID,
+		"campaign: \"required_scopes\"[%zu] must be a string", i));
+	c->required_scopes = json_incref(s);
+	if (json_object_get(def, "minimum_age") == NULL)
+		return (err_set(
+		    e, ERR_INVALID, "campaign: \"minimum_age\" is required"));
+	if (get_num(def, "minimum_age", 0, 120, &age, e) == -1 ||
+	    get_num(def, "max_chars", 1, 100000, &chars, e) == -1 ||
+	    get_num(def, "min_seconds", 0, 3600, &minsec, e) == -1 ||
+	    get_num(def, "max_seconds", 0.1, 3600, &maxsec, e) == -1 ||
+	    get_num(def, "sample_rate", 8000, 48000, &rate, e) == -1)
+		return (-1);
+	c->minimum_age = (int)age;
+	c->max_chars = chars > 0 ? (int)chars : 2000;
+	c->min_seconds = minsec > 0 ? minsec : 1;
+	c->max_seconds = maxsec > 0 ? maxsec : 30;
+	c->sample_rate = rate > 0 ? (int)rate : 16000;
+	if (c->min_seconds >= c->max_seconds)
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"min_seconds\" must be below \"max_seconds\""));
+	if ((v = json_object_get(def, "starts_at")) != NULL &&
+	    (c->starts_at = date_value(v)) < 0)
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"starts_at\" must be a date YYYY-MM-DD"));
+	if ((v = json_object_get(def, "ends_at")) != NULL &&
+	    (c->ends_at = date_value(v)) < 0)
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"ends_at\" must be a date YYYY-MM-DD"));
+	if (c->starts_at && c->ends_at && c->ends_at <= c->starts_at)
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"ends_at\" must be after \"starts_at\""));
+	return (0);
+}
+
+void
+campaign_clear(struct campaign *c)
+{
+	json_decref(c->required_scopes);
+	c->required_scopes = NULL;
+}
+
+json_t *
+campaign_json(const struct campaign *c)
+{
+	json_t *j;
+
+	j = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:O,s:i}", "id",
+	    (json_int_t)c->id, "slug", c->slug, "title", c->title, "language",
+	    c->language, "kind", c->kind, "consent", c->consent,
+	    "required_scopes", c->required_scopes, "minimum_age",
+	    c->minimum_age);
+	if (j == NULL)
+		return (NULL);
+	if (strcmp(c->kind, "text") == 0)
+		json_object_set_new(j, "max_chars", json_integer(c->max_chars));
+	else {
+		json_object_set_new(
+		    j, "min_seconds", json_real(c->min_seconds));
+		json_object_set_new(
+		    j, "max_seconds", json_real(c->max_seconds));
+		json_object_set_new(
+		    j, "sample_rate", json_integer(c->sample_rate));
+	}
+	if (c->starts_at)
+		json_object_set_new(j, "starts_at", json_integer(c->starts_at));
+	if (c->ends_at)
+		json_object_set_new(j, "ends_at", json_integer(c->ends_at));
+	return (j);
+}
+
+int
+campaign_import_job(struct db *db, void *arg, struct err *e)
+{
+	struct campaign_import *ci = arg;
+	struct campaign c;
+	sqlite3_stmt *st;
+	char *scopes = NULL, *def = NULL;
+	int rc = -1;
+
+	if (campaign_parse(ci->def, &c, e) == -1)
+		goto out;
+	scopes = json_dumps(c.required_scopes, JSON_COMPACT);
+	def = json_dumps(ci->def, JSON_COMPACT | JSON_SORT_KEYS);
+	if ((st = db_prepare(db, SQL_CAMPAIGN_UPSERT, e)) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, c.slug, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c.title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c.language, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c.kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c.consent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, scopes, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, c.minimum_age);
+	sqlite3_bind_int(st, 8, c.max_chars);
+	sqlite3_bind_double(st, 9, c.min_seconds);
+	sqlite3_bind_double(st, 10, c.max_seconds);
+	sqlite3_bind_int(st, 11, c.sample_rate);
+	sqlite3_bind_int64(st, 12, c.starts_at);
+	sqlite3_bind_int64(st, 13, c.ends_at);
+	sqlite3_bind_text(st, 14, def, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 15, (sqlite3_int64)time(NULL));
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_err(db, e, "campaign");
+		sqlite3_reset(st);
+		goto out;
+	}
+	ci->id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	rc = audit_append(db, ci->actor, "campaign.imported", ci->id,
+	    json_pack("{s:s}", "slug", c.slug), e);
+out:
+	free(scopes);
+	free(def);
+	campaign_clear(&c);
+	return (rc);
+}
+
+static int
+campaign_from_row(sqlite3_stmt *st, struct campaign *c, struct err *e)
+{
+	json_t *def;
+	int rc;
+
+	def = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+	rc = campaign_parse(def, c, e);
+	json_decref(def);
+	c->id = sqlite3_column_int64(st, 1);
+	return (rc);
+}
+
+int
+campaign_get(struct db *db, const char *slug, int64_t id, struct campaign *c,
+    struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	st =
+	    db_prepare(db, slug ? SQL_CAMPAIGN_BY_SLUG : SQL_CAMPAIGN_BY_ID, e);
+	if (st == NULL)
+		return (-1);
+	if (slug)
+		sqlite3_bind_text(st, 1, slug, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = campaign_from_row(st, c, e) == -1 ? -1 : SQLITE_ROW;
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return (1);
+	if (rc == SQLITE_DONE)
+		return (0);
+	return (rc == -1 ? -1 : db_err(db, e, "campaign"));
+}
+
+json_t *
+campaign_list(struct db *db, struct err *e)
+{
+	struct campaign c;
+	sqlite3_stmt *st;
+	json_t *arr;
+	int rc;
+
+	if ((st = db_prepare(db, SQL_CAMPAIGN_ALL, e)) == NULL)
+		return (NULL);
+	arr = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (campaign_from_row(st, &c, e) == 0)
+			json_array_append_new(arr, campaign_json(&c));
+		campaign_clear(&c);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		db_err(db, e, "campaigns");
+		return (NULL);
+	}
+	return (arr);
+}

@@ -1,0 +1,54 @@
+/*
+** Campaigns: a collection drive (domain). Imported from JSON with errors
+** that name the field; read back as JSON for the API.
+*/
+#ifndef TRIBUTARY_CAMPAIGN_H
+#define TRIBUTARY_CAMPAIGN_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "err.h"
+
+struct campaign {
+	int64_t id;
+	char slug[64];
+	char title[256];
+	char language[36];
+	char kind[8];            /* "text" or "audio" */
+	char consent[64];        /* consent document slug */
+	json_t *required_scopes; /* array of strings (owned) */
+	int minimum_age;
+	int max_chars;
+	double min_seconds, max_seconds;
+	int sample_rate;
+	int64_t starts_at, ends_at; /* 0 = open */
+};
+
+/*
+** Checks a campaign definition (the JSON of `tributary campaign import`)
+** and fills ${c}. Returns 0, or -1 with ${e} (ERR_INVALID) naming the
+** field. ${c} must be cleared with campaign_clear() either way.
+*/
+int campaign_parse(json_t *def, struct campaign *c, struct err *e);
+void campaign_clear(struct campaign *c);
+/* Public fields as JSON. */
+json_t *campaign_json(const struct campaign *c);
+
+/* Writer job: insert or update (by slug) the campaign. arg: struct
+** campaign_import. */
+struct campaign_import {
+	json_t *def; /* the definition (borrowed) */
+	int64_t actor;
+	int64_t id; /* out */
+};
+int campaign_import_job(struct db *db, void *arg, struct err *e);
+
+/* Reads one campaign by slug (or id when slug is NULL): 1, 0, -1. */
+int campaign_get(struct db *db, const char *slug, int64_t id,
+    struct campaign *c, struct err *e);
+/* Every campaign as a JSON array. NULL with ${e}. */
+json_t *campaign_list(struct db *db, struct err *e);
+
+#endif

@@ -1,0 +1,293 @@
+/*
+** `tributary user`, `tributary drive-codes`, `tributary campaign`: the
+** maintainer's commands. They open the node's database beside a running
+** server (the writer retries while the server holds the write lock) and
+** call the same domain functions as the API.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "campaign.h"
+#include "cli.h"
+#include "hasher.h"
+#include "node.h"
+
+/* Removes "--data DIR" / "--data=DIR" from argv; falls back on
+** TRIBUTARY_DATA. Returns the directory or NULL. */
+static const char *
+take_data(int *argc, char **argv)
+{
+	const char *dir = getenv("TRIBUTARY_DATA");
+	int i, j;
+
+	for (i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "--data") == 0 && i + 1 < *argc) {
+			dir = argv[i + 1];
+			for (j = i; j + 2 < *argc; j++)
+				argv[j] = argv[j + 2];
+			*argc -= 2;
+			i--;
+		} else if (strncmp(argv[i], "--data=", 7) == 0) {
+			dir = argv[i] + 7;
+			for (j = i; j + 1 < *argc; j++)
+				argv[j] = argv[j + 1];
+			*argc -= 1;
+			i--;
+		}
+	}
+	return (dir);
+}
+
+static struct node *
+open_node(const char *cmd, const char *dir)
+{
+	struct err e = { 0 };
+	struct node *n;
+
+	if (dir == NULL) {
+		fprintf(stderr, "tributary %s: --data DIR is required\n", cmd);
+		return (NULL);
+	}
+	if ((n = node_open(dir, &e)) == NULL)
+		fprintf(stderr, "tributary %s: %s\n", cmd, e.msg);
+	return (n);
+}
+
+static const char *
+opt(int argc, char **argv, const char *name)
+{
+	size_t n = strlen(name);
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], name) == 0 && i + 1 < argc)
+			return (argv[i + 1]);
+		if (strncmp(argv[i], name, n) == 0 && argv[i][n] == '=')
+			return (argv[i] + n + 1);
+	}
+	return (NULL);
+}
+
+static int
+flag(int argc, char **argv, const char *name)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return (1);
+	return (0);
+}
+
+static const char user_usage[] =
+    "usage: tributary user add HANDLE [--role ROLE] [--passphrase-stdin]\n"
+    "       tributary user role HANDLE ROLE\n"
+    "       tributary user disable HANDLE\n"
+    "       tributary user list\n"
+    "(each with --data DIR; roles: contributor reviewer maintainer "
+    "treasurer admin)\n";
+
+int
+cmd_user(int argc, char **argv)
+{
+	const char *dir = take_data(&argc, argv), *rs;
+	struct account_change ac = { 0 };
+	struct account_new an = { 0 };
+	struct hasher_job hj;
+	struct account a;
+	struct err e = { 0 };
+	struct node *n;
+	struct db *db;
+	json_t *list, *v;
+	size_t i, len;
+	int rc = 1, found;
+
+	if (argc < 1 || flag(argc, argv, "--help")) {
+		fputs(user_usage, argc < 1 ? stderr : stdout);
+		return (argc < 1 ? 2 : 0);
+	}
+	if ((n = open_node("user", dir)) == NULL)
+		return (1);
+	if ((db = db_open(n->dbpath, 0, &e)) == NULL)
+		goto out;
+	if (strcmp(argv[0], "list") == 0) {
+		if ((list = account_list(db, &e)) == NULL)
+			goto out;
+		json_array_foreach(list, i, v) printf("%lld\t%s\t%s%s\n",
+		    (long long)json_integer_value(json_object_get(v, "id")),
+		    json_string_value(json_object_get(v, "handle")),
+		    json_string_value(json_object_get(v, "role")),
+		    json_is_true(json_object_get(v, "disabled")) ? "\tdisabled"
+								 : "");
+		json_decref(list);
+		rc = 0;
+		goto out;
+	}
+	if (argc < 2) {
+		fputs(user_usage, stderr);
+		rc = 2;
+		goto out;
+	}
+	if (strcmp(argv[0], "add") == 0) {
+		an.handle = argv[1];
+		rs = opt(argc, argv, "--role");
+		if ((an.role = role_parse(rs ? rs : "contributor")) ==
+		    ROLE_NONE) {
+			fprintf(stderr, "tributary user: unknown role \"%s\"\n",
+			    rs);
+			rc = 2;
+			goto out;
+		}
+		if (flag(argc, argv, "--passphrase-stdin")) {
+			memset(&hj, 0, sizeof(hj));
+			if (fgets(hj.secret, sizeof(hj.secret), stdin) ==
+			    NULL) {
+				fprintf(stderr,
+				    "tributary user: no passphrase "
+				    "on stdin\n");
+				goto out;
+			}
+			len = strcspn(hj.secret, "\r\n");
+			hj.secret[len] = '\0';
+			if (len < 10) {
+				fprintf(stderr,
+				    "tributary user: a passphrase "
+				    "is at least 10 characters\n");
+				rc = 2;
+				goto out;
+			}
+			hasher_run(&hj);
+			an.passphrase_hash = hj.hash;
+		}
+		if (writer_run(n->writer, account_create_job, &an, &e) == -1)
+			goto out;
+		printf("added %s (%s), id %lld\n", an.handle,
+		    role_name(an.role), (long long)an.id);
+		rc = 0;
+		goto out;
+	}
+	if ((found = account_get(db, argv[1], 0, &a, &e)) != 1) {
+		if (found == 0)
+			fprintf(stderr, "tributary user: no account \"%s\"\n",
+			    argv[1]);
+		goto out;
+	}
+	account_clear(&a);
+	ac.id = a.id;
+	if (strcmp(argv[0], "role") == 0 && argc >= 3) {
+		if ((ac.role = role_parse(argv[2])) == ROLE_NONE) {
+			fprintf(stderr, "tributary user: unknown role \"%s\"\n",
+			    argv[2]);
+			rc = 2;
+			goto out;
+		}
+	} else if (strcmp(argv[0], "disable") == 0)
+		ac.disable = 1;
+	else {
+		fputs(user_usage, stderr);
+		rc = 2;
+		goto out;
+	}
+	if (writer_run(n->writer, account_change_job, &ac, &e) == -1)
+		goto out;
+	printf("%s: %s\n", argv[1], ac.disable ? "disabled" : argv[2]);
+	rc = 0;
+out:
+	if (rc == 1 && e.msg[0])
+		fprintf(stderr, "tributary user: %s\n", e.msg);
+	db_close(db);
+	node_close(n);
+	return (rc);
+}
+
+int
+cmd_drive_codes(int argc, char **argv)
+{
+	const char *dir = take_data(&argc, argv), *slug, *cs;
+	struct card_batch cb = { 0 };
+	struct campaign c;
+	struct err e = { 0 };
+	struct node *n;
+	struct db *db = NULL;
+	int rc = 1, i, found;
+
+	slug = opt(argc, argv, "--campaign");
+	cs = opt(argc, argv, "--count");
+	if (slug == NULL || flag(argc, argv, "--help")) {
+		fprintf(slug ? stdout : stderr,
+		    "usage: tributary drive-codes --data DIR --campaign SLUG "
+		    "[--count N]\nPrints N new card codes, one per line.\n");
+		return (slug ? 0 : 2);
+	}
+	cb.count = cs ? atoi(cs) : 1;
+	if (cb.count < 1 || cb.count > 10000) {
+		fprintf(
+		    stderr, "tributary drive-codes: --count is 1 to 10000\n");
+		return (2);
+	}
+	if ((n = open_node("drive-codes", dir)) == NULL)
+		return (1);
+	if ((db = db_open(n->dbpath, 0, &e)) == NULL)
+		goto out;
+	if ((found = campaign_get(db, slug, 0, &c, &e)) != 1) {
+		if (found == 0)
+			err_set(&e, ERR_NOT_FOUND, "no campaign \"%s\"", slug);
+		goto out;
+	}
+	cb.campaign_id = c.id;
+	campaign_clear(&c);
+	if ((cb.codes = calloc((size_t)cb.count, sizeof(*cb.codes))) == NULL)
+		goto out;
+	if (writer_run(n->writer, card_create_job, &cb, &e) == -1)
+		goto out;
+	for (i = 0; i < cb.count; i++)
+		printf("%s\n", cb.codes[i]);
+	rc = 0;
+out:
+	if (rc && e.msg[0])
+		fprintf(stderr, "tributary drive-codes: %s\n", e.msg);
+	free(cb.codes);
+	db_close(db);
+	node_close(n);
+	return (rc);
+}
+
+int
+cmd_campaign(int argc, char **argv)
+{
+	const char *dir = take_data(&argc, argv);
+	struct campaign_import ci = { 0 };
+	json_error_t je;
+	struct err e = { 0 };
+	struct node *n;
+	int rc = 1;
+
+	if (argc < 2 || strcmp(argv[0], "import") != 0) {
+		fprintf(stderr,
+		    "usage: tributary campaign import --data DIR FILE.json\n");
+		return (2);
+	}
+	if ((ci.def = json_load_file(argv[1], JSON_REJECT_DUPLICATES, &je)) ==
+	    NULL) {
+		fprintf(stderr, "tributary campaign: %s:%d: %s\n", argv[1],
+		    je.line, je.text);
+		return (1);
+	}
+	if ((n = open_node("campaign", dir)) == NULL) {
+		json_decref(ci.def);
+		return (1);
+	}
+	if (writer_run(n->writer, campaign_import_job, &ci, &e) == -1)
+		fprintf(stderr, "tributary campaign: %s: %s\n", argv[1], e.msg);
+	else {
+		printf("imported campaign %s\n",
+		    json_string_value(json_object_get(ci.def, "slug")));
+		rc = 0;
+	}
+	json_decref(ci.def);
+	node_close(n);
+	return (rc);
+}

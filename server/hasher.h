@@ -1,0 +1,37 @@
+/*
+** Argon2id off the HTTP threads. Two worker threads (so at most two hashes
+** at a time: each takes 64 MiB at libsodium's interactive limits) run
+** hash and verify jobs; a job's done callback runs on the worker, which for
+** HTTP resumes the suspended connection. Verifying against "no account"
+** still runs a full hash against a dummy, so a wrong handle costs the same
+** time as a wrong passphrase.
+*/
+#ifndef TRIBUTARY_HASHER_H
+#define TRIBUTARY_HASHER_H
+
+#include <sodium.h>
+#include <stddef.h>
+
+struct hasher_job {
+	char secret[256];   /* passphrase or PIN, wiped after use */
+	const char *verify; /* stored hash to check; NULL = make a hash */
+	int dummy;          /* verify against the dummy (unknown handle) */
+	char hash[crypto_pwhash_STRBYTES]; /* out: new hash */
+	int ok;                            /* out: verify matched / hash made */
+	void (*done)(struct hasher_job *j);
+	void *arg;
+	struct hasher_job *next;
+};
+
+/* Starts the workers if needed. Returns 0, -1 if threads cannot start. */
+int hasher_start(void);
+/* Queues ${j}. Never blocks on hashing. */
+void hasher_submit(struct hasher_job *j);
+/* Hashes or verifies on the calling thread (CLI). */
+void hasher_run(struct hasher_job *j);
+/* Waits until no job is queued or running (shutdown). */
+void hasher_wait_idle(void);
+/* How many dummy verifications have run (tests). */
+unsigned long hasher_dummy_count(void);
+
+#endif

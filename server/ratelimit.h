@@ -1,0 +1,23 @@
+/*
+** Token buckets keyed by a string (a client address, an account id). A
+** bucket holds up to ${burst} tokens and refills ${rate} per second; a
+** request takes one. Buckets idle long enough to be full again are
+** forgotten, so memory stays bounded by the active clients.
+*/
+#ifndef TRIBUTARY_RATELIMIT_H
+#define TRIBUTARY_RATELIMIT_H
+
+struct ratelimit;
+
+/* NULL if out of memory. */
+struct ratelimit *ratelimit_new(double rate, double burst);
+void ratelimit_free(struct ratelimit *rl);
+/*
+** Takes a token for ${key} at time ${now} (seconds, monotonic). Returns 1
+** if allowed; 0 if not, with ${retry_after} set to whole seconds until a
+** token is back. Out of memory allows (never locks people out).
+*/
+int ratelimit_take(
+    struct ratelimit *rl, const char *key, double now, int *retry_after);
+
+#endif
