@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "hasher.h"
 #include "http.h"
 #include "metrics.h"
 
@@ -70,7 +71,13 @@ metrics_page(struct req *r)
 	struct buf b = { 0 };
 	size_t n;
 
-	if (metrics_render(&b) == -1) {
+	if (metrics_render(&b) == -1 ||
+	    buf_printf(&b,
+		"# HELP tributary_auth_dummy_hashes_total Logins with an "
+		"unknown handle, answered after a full hash all the same.\n"
+		"# TYPE tributary_auth_dummy_hashes_total counter\n"
+		"tributary_auth_dummy_hashes_total %lu\n",
+		hasher_dummy_count()) == -1) {
 		buf_free(&b);
 		return (-1);
 	}
