@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "blob.h"
+#include "campaign.h"
 #include "cli.h"
 #include "config.h"
 #include "consent.h"
@@ -87,6 +89,41 @@ sweep_tick(struct db *db, void *arg)
 		    "blob sweep: removed %zu unreferenced files", st.removed);
 }
 
+/* The demo node's sample campaign. */
+static const char DEMO_CAMPAIGN[] =
+    "{\"slug\":\"demo-text\",\"title\":\"Community text drive (demo)\","
+    "\"language\":\"en\",\"kind\":\"text\",\"consent\":\"general\","
+    "\"required_scopes\":[\"publish_text\"],\"minimum_age\":16,"
+    "\"max_chars\":2000}";
+
+/*
+** Fills a fresh demo node: the sample campaign and five drive-card codes,
+** printed so a newcomer can join as a contributor. Returns 0 or -1.
+*/
+static int
+demo_fill(struct node *n, struct err *e)
+{
+	char codes[5][CARD_CODE_LEN + 1];
+	struct campaign_import ci = { 0 };
+	struct card_batch cb = { 0 };
+	int i, rc;
+
+	ci.def = json_loads(DEMO_CAMPAIGN, 0, NULL);
+	rc = writer_run(n->writer, campaign_import_job, &ci, e);
+	json_decref(ci.def);
+	if (rc == -1)
+		return (-1);
+	cb.campaign_id = ci.id;
+	cb.count = 5;
+	cb.codes = codes;
+	if (writer_run(n->writer, card_create_job, &cb, e) == -1)
+		return (-1);
+	printf("demo drive-card codes (join with one and a PIN you choose):\n");
+	for (i = 0; i < 5; i++)
+		printf("  %s\n", codes[i]);
+	return (0);
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
@@ -101,10 +138,13 @@ cmd_serve(int argc, char **argv)
 	int rc, sig, created = 0;
 
 	rc = config_load(&c, argc, argv, stdout, errbuf, sizeof(errbuf));
-	if (rc == 1)
+	if (rc == 1) {
+		config_free(&c);
 		return (0);
+	}
 	if (rc == -1) {
 		fprintf(stderr, "tributary serve: %s\n", errbuf);
+		config_free(&c);
 		return (2);
 	}
 	if (c.demo) {
@@ -143,6 +183,13 @@ cmd_serve(int argc, char **argv)
 		return (1);
 	}
 	n->consents = &docs;
+	if (created && demo_fill(n, &e) == -1) {
+		fprintf(stderr, "tributary serve: demo: %s\n", e.msg);
+		consent_set_free(&docs);
+		node_close(n);
+		config_free(&c);
+		return (1);
+	}
 	sc.bs = n->blobs;
 	sc.grace = c.blob_grace;
 	writer_set_tick(n->writer, sweep_tick, &sc, 600);

@@ -26,7 +26,7 @@ struct config {
 	long rate_address;   /* requests/s per client address (burst 4x) */
 	long rate_account;   /* requests/s per account (burst 4x) */
 	char *consent_dir;
-	    /* consent/<slug>/<version>/<lang>.md */ /* serve ./var/demo on 8080, creating it if absent */
+	/* consent/<slug>/<version>/<lang>.md */ /* serve ./var/demo on 8080, creating it if absent */
 };
 
 /*

@@ -289,6 +289,7 @@ req_error(
 		b.p = NULL;
 		MHD_add_response_header(
 		    resp, "Content-Type", "application/json");
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
 		MHD_add_response_header(resp, "Allow", allow);
 		return (req_respond(r, status, resp));
 	}

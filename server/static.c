@@ -81,9 +81,15 @@ accepts_gzip(const char *ae)
 	if (ae == NULL || (p = strstr(ae, "gzip")) == NULL)
 		return (0);
 	p += 4;
-	while (*p == ' ')
+	while (*p == ' ' || *p == '\t')
 		p++;
-	if (strncmp(p, ";q=", 3) == 0 && strtod(p + 3, NULL) <= 0)
+	if (*p != ';')
+		return (1);
+	p++;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if ((p[0] == 'q' || p[0] == 'Q') && p[1] == '=' &&
+	    strtod(p + 2, NULL) <= 0)
 		return (0);
 	return (1);
 }
@@ -97,6 +103,8 @@ inside(const char *root, const char *path)
 
 	if (realpath(path, real) == NULL)
 		return (0);
+	if (n == 1) /* the webroot is "/" */
+		return (1);
 	return (
 	    strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == '\0'));
 }
@@ -109,7 +117,9 @@ open_inside(const char *root, const char *path, struct stat *sb)
 
 	if (!inside(root, path))
 		return (-1);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	/* O_NONBLOCK: a FIFO must not hold this thread waiting for a writer
+	** (it is refused just below); regular files ignore it. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
 		return (-1);
 	if (fstat(fd, sb) == -1 || !S_ISREG(sb->st_mode)) {
 		close(fd);
