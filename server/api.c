@@ -564,6 +564,81 @@ my_consents_page(struct req *r)
 	return (req_json(r, 200, json_pack("{s:o}", "consents", o)));
 }
 
+/*
+** POST /api/v1/accounts {"handle","role","passphrase"?}: admin. Creates an
+** account (audited); without a passphrase the person logs in with a card
+** or a passphrase set later. 201 {"account"}; 400 invalid; 409 handle_taken.
+*/
+int
+account_create_page(struct req *r)
+{
+	struct auth *a = req_state(r);
+	const struct writer_job *j;
+	struct account acct;
+	struct err e = { 0 };
+	struct db *db;
+	const char *h, *p, *role;
+	json_t *body;
+	int rc;
+
+	if (a == NULL) {
+		if ((body = req_json_body(r)) == NULL)
+			return (0);
+		h = jstr(body, "handle");
+		p = jstr(body, "passphrase");
+		role = jstr(body, "role");
+		if (h == NULL || handle_check(h, &e) == -1)
+			return (req_error(r, 400, "invalid", "%s",
+			    h ? e.msg : "\"handle\" is required"));
+		if (p != NULL &&
+		    (strlen(p) < PASSPHRASE_MIN || strlen(p) > 200))
+			return (req_error(r, 400, "invalid",
+			    "a passphrase is %d to 200 characters long",
+			    PASSPHRASE_MIN));
+		if ((a = calloc(1, sizeof(*a))) == NULL)
+			return (-1);
+		a->r = r;
+		req_set_state(r, a, auth_free);
+		snprintf(a->handle, sizeof(a->handle), "%s", h);
+		a->an.handle = a->handle;
+		a->an.actor = req_session(r)->account_id;
+		if ((a->an.role = role_parse(role ? role : "contributor")) ==
+		    ROLE_NONE)
+			return (req_error(r, 400, "invalid",
+			    "\"role\" is one of contributor, reviewer, "
+			    "maintainer, treasurer, admin"));
+		if (p != NULL) {
+			a->step = 1;
+			a->created = 1; /* a new hash, not a dummy */
+			return (auth_hash(r, a, p, NULL));
+		}
+		a->step = 2;
+		return (req_submit(r, account_create_job, &a->an));
+	}
+	if (a->step == 1) {
+		a->step = 2;
+		if (!a->hj.ok)
+			return (
+			    req_error(r, 500, "internal", "hashing failed"));
+		a->an.passphrase_hash = a->hj.hash;
+		return (req_submit(r, account_create_job, &a->an));
+	}
+	j = req_job(r);
+	if (j->status != WRITER_OK) {
+		if (j->err.code == ERR_CONFLICT)
+			return (req_error(
+			    r, 409, "handle_taken", "%s", j->err.msg));
+		return (req_fail(r, &j->err));
+	}
+	if ((db = req_db(r, &e)) == NULL ||
+	    (rc = account_get(db, NULL, a->an.id, &acct, &e)) != 1)
+		return (req_fail(r, &e));
+	rc = req_json(
+	    r, 201, json_pack("{s:o}", "account", account_json(&acct)));
+	account_clear(&acct);
+	return (rc);
+}
+
 /* GET /api/v1/accounts: admin. 200 {"accounts":[...]}. */
 int
 accounts_page(struct req *r)

@@ -30,6 +30,7 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/consents/{id}/withdraw", consent_withdraw_page,
 	    ROLE_CONTRIBUTOR, 1024 },
 	{ "GET", "/api/v1/accounts", accounts_page, ROLE_ADMIN, 0 },
+	{ "POST", "/api/v1/accounts", account_create_page, ROLE_ADMIN, 4096 },
 	{ "POST", "/api/v1/accounts/{id}/role", account_change_page, ROLE_ADMIN,
 	    1024 },
 	{ "POST", "/api/v1/accounts/{id}/disable", account_change_page,
