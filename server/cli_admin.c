@@ -11,6 +11,7 @@
 
 #include "account.h"
 #include "campaign.h"
+#include "cards.h"
 #include "cli.h"
 #include "hasher.h"
 #include "node.h"
@@ -206,9 +207,10 @@ out:
 int
 cmd_drive_codes(int argc, char **argv)
 {
-	const char *dir = take_data(&argc, argv), *slug, *cs;
+	const char *dir = take_data(&argc, argv), *slug, *cs, *cards, *url;
+	FILE *f;
 	struct card_batch cb = { 0 };
-	struct campaign c;
+	struct campaign c = { 0 };
 	struct err e = { 0 };
 	struct node *n;
 	struct db *db = NULL;
@@ -216,10 +218,16 @@ cmd_drive_codes(int argc, char **argv)
 
 	slug = opt(argc, argv, "--campaign");
 	cs = opt(argc, argv, "--count");
+	cards = opt(argc, argv, "--cards");
+	url = opt(argc, argv, "--url");
 	if (slug == NULL || flag(argc, argv, "--help")) {
 		fprintf(slug ? stdout : stderr,
 		    "usage: tributary drive-codes --data DIR --campaign SLUG "
-		    "[--count N]\nPrints N new card codes, one per line.\n");
+		    "[--count N] [--cards FILE.html --url https://NODE]\n"
+		    "Prints N new card codes, one per line; --cards also "
+		    "writes "
+		    "a printable page\nof cards with QR codes of URL/join.html?"
+		    "card=CODE.\n");
 		return (slug ? 0 : 2);
 	}
 	cb.count = cs ? atoi(cs) : 1;
@@ -238,7 +246,14 @@ cmd_drive_codes(int argc, char **argv)
 		goto out;
 	}
 	cb.campaign_id = c.id;
-	campaign_clear(&c);
+	if (cards != NULL && url == NULL) {
+		campaign_clear(&c);
+		fprintf(stderr,
+		    "tributary drive-codes: --cards needs --url, the "
+		    "node's address as phones reach it\n");
+		rc = 2;
+		goto out;
+	}
 	if ((cb.codes = calloc((size_t)cb.count, sizeof(*cb.codes))) == NULL)
 		goto out;
 	if (writer_run(n->writer, card_create_job, &cb, &e) == -1)
@@ -246,6 +261,16 @@ cmd_drive_codes(int argc, char **argv)
 	for (i = 0; i < cb.count; i++)
 		printf("%s\n", cb.codes[i]);
 	rc = 0;
+	if (cards != NULL) {
+		if ((f = fopen(cards, "w")) == NULL ||
+		    cards_write(f, url, c.title, cb.codes, cb.count) == -1) {
+			err_set(&e, ERR_STORAGE, "cannot write %s", cards);
+			rc = 1;
+		}
+		if (f != NULL && fclose(f) != 0)
+			rc = 1;
+	}
+	campaign_clear(&c);
 out:
 	if (rc && e.msg[0])
 		fprintf(stderr, "tributary drive-codes: %s\n", e.msg);
