@@ -57,6 +57,12 @@ static const struct opt opts[] = {
 	{ "consent-dir", OPT_STR, OFF(consent_dir),
 	    TRIBUTARY_SOURCE_DIR "/consent", 0, 0,
 	    "folder of consent documents: <slug>/<version>/<lang>.md" },
+	{ "redact-dir", OPT_STR, OFF(redact_dir),
+	    TRIBUTARY_SOURCE_DIR "/redact", 0, 0,
+	    "folder of redaction rule packs (default.yaml and locale packs)" },
+	{ "naive-commit", OPT_BOOL, OFF(naive_commit), "0", 0, 1,
+	    "1 = commit each write alone instead of in groups (only to "
+	    "measure what group commit saves)" },
 	{ "demo", OPT_BOOL, OFF(demo), "0", 0, 1,
 	    "create ./var/demo if absent and serve it on port 8080" },
 };

@@ -559,6 +559,13 @@ consent_parse(const void *p, size_t n, const char *name, struct err *e)
 		if (is_dashes(s + fm1, len))
 			break;
 	}
+	/* libyaml's scanner is quadratic in nesting depth: keep it small. */
+	if (fm1 - fm0 > CONSENT_MAX_FRONT_MATTER) {
+		err_set(e, ERR_INVALID,
+		    "%s:2: front matter is longer than %d bytes", name,
+		    CONSENT_MAX_FRONT_MATTER);
+		return (NULL);
+	}
 	if ((d = calloc(1, sizeof(*d))) == NULL ||
 	    (d->bytes = malloc(n)) == NULL ||
 	    (d->body = strndup(s + off, n - off)) == NULL) {

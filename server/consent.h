@@ -22,6 +22,8 @@
 
 /* Largest consent file consent_load_dir() reads. */
 #define CONSENT_MAX_BYTES (1024 * 1024)
+/* Largest front matter consent_parse() accepts (real ones are ~2 KiB). */
+#define CONSENT_MAX_FRONT_MATTER (16 * 1024)
 
 struct consent_scope {
 	char *id;

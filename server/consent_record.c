@@ -15,6 +15,9 @@ static const char SQL_CONSENT_INSERT[] =
 static const char SQL_CONSENT_WITHDRAW[] =
     "UPDATE consents SET withdrawn_at = ?3 WHERE id = ?1 AND account_id = ?2"
     " AND withdrawn_at IS NULL";
+static const char SQL_CONTRIB_WITHDRAW_BY_CONSENT[] =
+    "UPDATE contributions SET status = 'withdrawn', withdrawn_at = ?2 "
+    "WHERE consent_id = ?1 AND withdrawn_at IS NULL";
 static const char SQL_CONSENT_OWNED[] =
     "SELECT 1 FROM consents WHERE id = ?1 AND account_id = ?2";
 static const char SQL_CONSENT_LIST[] =
@@ -145,6 +148,15 @@ consent_withdraw_job(struct db *db, void *arg, struct err *e)
 	changed = sqlite3_changes(db_handle(db));
 	if (!changed)
 		return (0); /* already withdrawn */
+	/* What was given under this consent is withdrawn with it. */
+	if ((st = db_prepare(db, SQL_CONTRIB_WITHDRAW_BY_CONSENT, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, w->id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return (db_err(db, e, "contributions"));
 	return (audit_append(db, w->actor ? w->actor : w->account_id,
 	    "consent.withdrawn", w->id,
 	    json_pack("{s:I}", "account", (json_int_t)w->account_id), e));

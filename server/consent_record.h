@@ -44,8 +44,9 @@ struct consent_withdraw {
 	int64_t account_id; /* the consent must be this person's */
 	int64_t actor;      /* who acted (a maintainer on their behalf) */
 };
-/* Writer job: sets withdrawn_at (once; again is a no-op), audits
-** "consent.withdrawn". ERR_NOT_FOUND if it is not that person's. */
+/* Writer job: sets withdrawn_at (once; again is a no-op), withdraws every
+** contribution given under it, audits "consent.withdrawn". ERR_NOT_FOUND
+** if it is not that person's. */
 int consent_withdraw_job(struct db *db, void *arg, struct err *e);
 
 /* One consent as JSON ({"id","campaign","campaign_title","document",

@@ -13,7 +13,8 @@
 #include <string.h>
 #include <yaml.h>
 
-#define LICENCES_MAX_BYTES (1024 * 1024)
+/* Ample for the table; libyaml's scanner is quadratic in nesting depth. */
+#define LICENCES_MAX_BYTES (64 * 1024)
 
 /* State of one parse: errors are "NAME:LINE: ...". */
 struct lp {
@@ -231,6 +232,9 @@ licences_parse(const void *p, size_t n, const char *name,
 
 	t->l = NULL;
 	t->n = 0;
+	if (n > LICENCES_MAX_BYTES)
+		return (err_set(e, ERR_INVALID, "%s:1: larger than %d bytes",
+		    name, LICENCES_MAX_BYTES));
 	if (!yaml_parser_initialize(&parser))
 		return (oom(e));
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
@@ -287,12 +291,10 @@ licences_load(const char *path, struct licence_table *t, struct err *e)
 		fclose(fp);
 		return (oom(e));
 	}
+	/* One byte over the limit, so licences_parse() refuses a larger file. */
 	n = fread(p, 1, LICENCES_MAX_BYTES + 1, fp);
 	if (ferror(fp))
 		rc = err_set(e, ERR_STORAGE, "%s: read error", path);
-	else if (n > LICENCES_MAX_BYTES)
-		rc = err_set(e, ERR_INVALID, "%s:1: larger than %d bytes", path,
-		    LICENCES_MAX_BYTES);
 	else
 		rc = licences_parse(p, n, path, t, e);
 	fclose(fp);

@@ -28,9 +28,10 @@ struct licence_table {
 };
 
 /*
-** Parses the ${n} bytes at ${p}: a mapping with the one key `licences`,
-** mapping each licence id ([a-z0-9.-]+, unique) to exactly the keys text,
-** audio and permits, each a list of scope ids ([a-z_]+, no repeats).
+** Parses the ${n} bytes at ${p} (at most 64 KiB): a mapping with the one
+** key `licences`, mapping each licence id ([a-z0-9.-]+, unique) to exactly
+** the keys text, audio and permits, each a list of scope ids ([a-z_]+, no
+** repeats).
 ** ${name} names the input in errors. Returns 0 (free ${t} with
 ** licences_free()), or -1 with ${e} set (ERR_INVALID "NAME:LINE: ...",
 ** ERR_INTERNAL if out of memory) and ${t} empty. Never reads past ${n}.
@@ -38,7 +39,7 @@ struct licence_table {
 int licences_parse(const void *p, size_t n, const char *name,
     struct licence_table *t, struct err *e);
 /*
-** Reads and parses the file ${path} (at most 1 MiB) into ${t}. Returns 0
+** Reads and parses the file ${path} (at most 64 KiB) into ${t}. Returns 0
 ** or -1 with ${e} set (ERR_STORAGE if it cannot be read) and ${t} empty.
 */
 int licences_load(const char *path, struct licence_table *t, struct err *e);

@@ -14,6 +14,7 @@
 #include "writer.h"
 
 struct consent_set;
+struct redact_set;
 
 #define NODE_CODE_LEN 14 /* "XXXX-XXXX-XXXX" */
 

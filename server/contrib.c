@@ -1,0 +1,341 @@
+/*
+** Contributions (contrib.h).
+*/
+#include "contrib.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "consent_record.h"
+
+static const char SQL_LIVE_CONSENT[] =
+    "SELECT id FROM consents WHERE account_id = ?1 AND campaign_id = ?2 AND "
+    "withdrawn_at IS NULL ORDER BY id DESC LIMIT 1";
+static const char SQL_BY_KEY[] =
+    "SELECT id, request_sha256 FROM contributions WHERE account_id = ?1 AND "
+    "idempotency_key = ?2";
+static const char SQL_CONSENT_LIVE[] =
+    "SELECT 1 FROM consents WHERE id = ?1 AND withdrawn_at IS NULL";
+static const char SQL_INSERT[] =
+    "INSERT INTO contributions(account_id, campaign_id, consent_id, "
+    "idempotency_key, request_sha256, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char SQL_INSERT_REV[] =
+    "INSERT INTO contribution_revisions(contribution_id, revision, kind, "
+    "prompt, text, audio_sha256, duration, sample_rate, redaction, "
+    "created_at) VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char SQL_LIST[] =
+    "SELECT c.id, k.slug, c.status, r.kind, r.text, r.prompt, r.redaction, "
+    "c.created_at, c.withdrawn_at, r.revision, r.duration, r.sample_rate, "
+    "r.audio_sha256, c.account_id FROM contributions c "
+    "JOIN campaigns k ON k.id = c.campaign_id "
+    "JOIN contribution_revisions r ON r.contribution_id = c.id AND "
+    "r.revision = (SELECT max(revision) FROM contribution_revisions WHERE "
+    "contribution_id = c.id) "
+    "WHERE (?1 = 0 OR c.account_id = ?1) AND (?2 = 0 OR c.id = ?2) "
+    "ORDER BY c.id DESC";
+static const char SQL_WITHDRAW_ONE[] =
+    "UPDATE contributions SET status = 'withdrawn', withdrawn_at = ?3 "
+    "WHERE id = ?1 AND (?2 = 0 OR account_id = ?2) AND withdrawn_at IS NULL "
+    "RETURNING id, account_id";
+static const char SQL_WITHDRAW_ALL[] =
+    "UPDATE contributions SET status = 'withdrawn', withdrawn_at = ?3 "
+    "WHERE ?1 = 0 AND account_id = ?2 AND withdrawn_at IS NULL "
+    "RETURNING id, account_id";
+static const char SQL_OWNED[] =
+    "SELECT 1 FROM contributions WHERE id = ?1 AND (?2 = 0 OR account_id = "
+    "?2)";
+static const char SQL_REVISIONS[] =
+    "SELECT revision, kind, prompt, text, audio_sha256, duration, "
+    "sample_rate, redaction, created_at FROM contribution_revisions "
+    "WHERE contribution_id = ?1 ORDER BY revision";
+
+int64_t
+contrib_live_consent(struct db *db, int64_t account, int64_t campaign,
+    struct err *e)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int rc;
+
+	if ((st = db_prepare(db, SQL_LIVE_CONSENT, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, account);
+	sqlite3_bind_int64(st, 2, campaign);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (db_err(db, e, "consent"));
+	return (id);
+}
+
+int
+contrib_by_key(struct db *db, int64_t account, const char *key, int64_t *id,
+    char request_sha[65], struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(db, SQL_BY_KEY, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, account);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		snprintf(request_sha, 65, "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return (1);
+	return (rc == SQLITE_DONE ? 0 : db_err(db, e, "contribution"));
+}
+
+int
+contrib_create_job(struct db *db, void *arg, struct err *e)
+{
+	struct contrib_new *c = arg;
+	char prev[65];
+	sqlite3_stmt *st;
+	char *report;
+	int rc;
+
+	if ((rc = contrib_by_key(db, c->account_id, c->key, &c->id, prev, e)) ==
+	    -1)
+		return (-1);
+	if (rc == 1) {
+		if (strcmp(prev, c->request_sha) != 0)
+			return (err_set(e, ERR_CONFLICT,
+			    "this Idempotency-Key was already used for a "
+			    "different contribution; use a new key"));
+		c->replayed = 1;
+		return (0);
+	}
+	if ((st = db_prepare(db, SQL_CONSENT_LIVE, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, c->consent_id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return (err_set(e, ERR_FORBIDDEN,
+		    "your consent for this campaign was withdrawn; give it "
+		    "again to contribute"));
+	if (rc != SQLITE_ROW)
+		return (db_err(db, e, "consent"));
+	if ((st = db_prepare(db, SQL_INSERT, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, c->account_id);
+	sqlite3_bind_int64(st, 2, c->campaign_id);
+	sqlite3_bind_int64(st, 3, c->consent_id);
+	sqlite3_bind_text(st, 4, c->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->request_sha, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return (db_err(db, e, "contribution"));
+	c->id = sqlite3_last_insert_rowid(db_handle(db));
+	if ((st = db_prepare(db, SQL_INSERT_REV, e)) == NULL)
+		return (-1);
+	report = c->report ? json_dumps(c->report, JSON_COMPACT | JSON_SORT_KEYS)
+			   : NULL;
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_text(st, 2, c->kind, -1, SQLITE_STATIC);
+	if (c->prompt)
+		sqlite3_bind_text(st, 3, c->prompt, -1, SQLITE_STATIC);
+	if (c->text)
+		sqlite3_bind_text(st, 4, c->text, -1, SQLITE_STATIC);
+	if (c->audio_sha256) {
+		sqlite3_bind_text(st, 5, c->audio_sha256, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 6, c->duration);
+		sqlite3_bind_int(st, 7, c->sample_rate);
+	}
+	sqlite3_bind_text(st, 8, report ? report : "{}", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)time(NULL));
+	free(report);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return (db_err(db, e, "revision"));
+	return (0);
+}
+
+static json_t *
+col_json(sqlite3_stmt *st, int i)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_NULL: return (json_null());
+	case SQLITE_INTEGER: return (json_integer(sqlite3_column_int64(st, i)));
+	case SQLITE_FLOAT: return (json_real(sqlite3_column_double(st, i)));
+	default:
+		return (json_string((const char *)sqlite3_column_text(st, i)));
+	}
+}
+
+json_t *
+contrib_json(struct db *db, int64_t account, int64_t id, struct err *e)
+{
+	sqlite3_stmt *st;
+	json_t *arr, *o;
+	int rc;
+
+	if ((st = db_prepare(db, SQL_LIST, e)) == NULL)
+		return (NULL);
+	sqlite3_bind_int64(st, 1, account);
+	sqlite3_bind_int64(st, 2, id);
+	arr = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		o = json_object();
+		json_object_set_new(o, "id", col_json(st, 0));
+		json_object_set_new(o, "campaign", col_json(st, 1));
+		json_object_set_new(o, "status", col_json(st, 2));
+		json_object_set_new(o, "kind", col_json(st, 3));
+		json_object_set_new(o, "text", col_json(st, 4));
+		json_object_set_new(o, "prompt", col_json(st, 5));
+		json_object_set_new(o, "redaction",
+		    json_loads((const char *)sqlite3_column_text(st, 6), 0,
+			NULL));
+		json_object_set_new(o, "created_at", col_json(st, 7));
+		json_object_set_new(o, "withdrawn_at", col_json(st, 8));
+		json_object_set_new(o, "revision", col_json(st, 9));
+		if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
+			json_object_set_new(o, "duration", col_json(st, 10));
+			json_object_set_new(o, "sample_rate", col_json(st, 11));
+			json_object_set_new(o, "audio_sha256", col_json(st, 12));
+		}
+		json_array_append_new(arr, o);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		db_err(db, e, "contributions");
+		return (NULL);
+	}
+	if (id == 0)
+		return (arr);
+	o = json_incref(json_array_get(arr, 0));
+	json_decref(arr);
+	if (o == NULL)
+		err_set(e, ERR_NOT_FOUND, "no such contribution of yours");
+	return (o);
+}
+
+int
+contrib_withdraw_job(struct db *db, void *arg, struct err *e)
+{
+	struct contrib_withdraw *w = arg;
+	sqlite3_stmt *st;
+	int rc;
+
+	w->count = 0;
+	if (w->id > 0) {
+		if ((st = db_prepare(db, SQL_OWNED, e)) == NULL)
+			return (-1);
+		sqlite3_bind_int64(st, 1, w->id);
+		sqlite3_bind_int64(st, 2, w->account_id);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return (err_set(e, ERR_NOT_FOUND,
+			    "no such contribution of yours"));
+		if (rc != SQLITE_ROW)
+			return (db_err(db, e, "contribution"));
+	}
+	st = db_prepare(db, w->id > 0 ? SQL_WITHDRAW_ONE : SQL_WITHDRAW_ALL, e);
+	if (st == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, w->id);
+	sqlite3_bind_int64(st, 2, w->account_id);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	/* RETURNING rows are all produced before the first is read. */
+	{
+		int64_t ids[256], owners[256];
+		int n = 0, more = 1;
+
+		while (more) {
+			n = 0;
+			while (n < 256 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+				ids[n] = sqlite3_column_int64(st, 0);
+				owners[n] = sqlite3_column_int64(st, 1);
+				n++;
+			}
+			more = n == 256;
+			if (!more && rc != SQLITE_DONE) {
+				sqlite3_reset(st);
+				return (db_err(db, e, "withdraw"));
+			}
+			for (int i = 0; i < n; i++) {
+				w->count++;
+				if (audit_append(db,
+					w->actor ? w->actor : owners[i],
+					"contribution.withdrawn", ids[i],
+					json_pack("{s:I}", "account",
+					    (json_int_t)owners[i]),
+					e) == -1) {
+					sqlite3_reset(st);
+					return (-1);
+				}
+			}
+		}
+	}
+	sqlite3_reset(st);
+	return (0);
+}
+
+json_t *
+contrib_export(struct db *db, int64_t account, struct err *e)
+{
+	struct account a;
+	sqlite3_stmt *st;
+	json_t *out, *list, *c, *revs, *consents, *r;
+	size_t i;
+	int rc;
+
+	if ((rc = account_get(db, NULL, account, &a, e)) != 1) {
+		if (rc == 0)
+			err_set(e, ERR_NOT_FOUND, "no such account");
+		return (NULL);
+	}
+	out = json_pack("{s:s,s:I,s:o}", "format", "tributary-export-1",
+	    "exported_at", (json_int_t)time(NULL), "account", account_json(&a));
+	account_clear(&a);
+	if ((consents = consent_record_json(db, account, 0, e)) == NULL)
+		goto fail;
+	json_object_set_new(out, "consents", consents);
+	if ((list = contrib_json(db, account, 0, e)) == NULL)
+		goto fail;
+	json_array_foreach(list, i, c)
+	{
+		if ((st = db_prepare(db, SQL_REVISIONS, e)) == NULL) {
+			json_decref(list);
+			goto fail;
+		}
+		sqlite3_bind_int64(st, 1,
+		    json_integer_value(json_object_get(c, "id")));
+		revs = json_array();
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			r = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+			    "revision", col_json(st, 0), "kind", col_json(st, 1),
+			    "prompt", col_json(st, 2), "text", col_json(st, 3),
+			    "audio_sha256", col_json(st, 4), "duration",
+			    col_json(st, 5), "sample_rate", col_json(st, 6),
+			    "redaction",
+			    json_loads((const char *)sqlite3_column_text(st, 7),
+				0, NULL),
+			    "created_at", col_json(st, 8));
+			json_array_append_new(revs, r);
+		}
+		sqlite3_reset(st);
+		json_object_set_new(c, "revisions", revs);
+	}
+	json_object_set_new(out, "contributions", list);
+	return (out);
+fail:
+	json_decref(out);
+	return (NULL);
+}

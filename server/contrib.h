@@ -1,0 +1,74 @@
+/*
+** Contributions (domain): creating one under a live consent with an
+** idempotency key, listing, withdrawing, and the export of everything held
+** about a person. Text arrives here already redacted: nothing in this
+** module ever sees the original.
+*/
+#ifndef TRIBUTARY_CONTRIB_H
+#define TRIBUTARY_CONTRIB_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "err.h"
+
+#define IDEMPOTENCY_KEY_MAX 128
+
+/* The id of ${account}'s live consent for ${campaign}, 0 if none, -1 with
+** ${e}. */
+int64_t contrib_live_consent(struct db *db, int64_t account,
+    int64_t campaign, struct err *e);
+
+/* A contribution already made with this key: 1 (id, request hash filled),
+** 0 none, -1 with ${e}. */
+int contrib_by_key(struct db *db, int64_t account, const char *key,
+    int64_t *id, char request_sha[65], struct err *e);
+
+struct contrib_new {
+	int64_t account_id, campaign_id, consent_id;
+	const char *key;	/* Idempotency-Key */
+	const char *prompt;	/* may be NULL */
+	const char *kind;	/* "text" or "audio" */
+	const char *text;	/* redacted (text) */
+	json_t *report;		/* redaction report (borrowed) */
+	const char *audio_sha256;	/* audio */
+	double duration;
+	int sample_rate;
+	char request_sha[65];	/* what the request asked for */
+	int64_t id;		/* out */
+	int replayed;		/* out: the key was used before, same request */
+};
+/*
+** Writer job: records the contribution and its first revision. If the key
+** was used before by the same person for the same request, sets replayed
+** and id and writes nothing; for a different request, ERR_CONFLICT. The
+** consent must still be live (ERR_FORBIDDEN).
+*/
+int contrib_create_job(struct db *db, void *arg, struct err *e);
+
+/*
+** One contribution ({"id","campaign","status","kind","text","prompt",
+** "redaction","created_at","withdrawn_at",...}) when ${id} > 0, else every
+** contribution of ${account} as an array, newest first. ${account} 0
+** means anyone's (maintainers). NULL with ${e} (ERR_NOT_FOUND).
+*/
+json_t *contrib_json(struct db *db, int64_t account, int64_t id,
+    struct err *e);
+
+struct contrib_withdraw {
+	int64_t id;		/* one contribution; 0 = all of the account's */
+	int64_t account_id;	/* whose (0 with id: anyone's, maintainer) */
+	int64_t actor;		/* who acted */
+	int count;		/* out: how many were withdrawn now */
+};
+/* Writer job: withdraws (status withdrawn, withdrawn_at now; again is a
+** no-op), audited per contribution. ERR_NOT_FOUND if not theirs. */
+int contrib_withdraw_job(struct db *db, void *arg, struct err *e);
+
+/* Everything held about ${account}: account, consents (with document
+** hashes), contributions with every revision. NULL with ${e}. */
+json_t *contrib_export(struct db *db, int64_t account, struct err *e);
+
+#endif
