@@ -26,6 +26,8 @@ struct config {
 	long rate_address;   /* requests/s per client address (burst 4x) */
 	long rate_account;   /* requests/s per account (burst 4x) */
 	char *consent_dir;
+	char *redact_dir;	/* redaction rule packs */
+	long naive_commit;	/* 1 = one commit per request (benchmarks) */
 	/* consent/<slug>/<version>/<lang>.md */ /* serve ./var/demo on 8080, creating it if absent */
 };
 
