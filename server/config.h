@@ -21,14 +21,13 @@ struct config {
 	char *webroot;     /* static files */
 	long log_requests; /* 1 = a JSON line per request on stderr */
 	long blob_grace;   /* seconds an unreferenced blob is kept */
-	long demo;
+	long demo;         /* serve ./var/demo on 8080, creating it if absent */
 	char *trusted_proxy; /* addresses whose X-Forwarded-For we believe */
 	long rate_address;   /* requests/s per client address (burst 4x) */
 	long rate_account;   /* requests/s per account (burst 4x) */
-	char *consent_dir;
-	char *redact_dir;	/* redaction rule packs */
-	long naive_commit;	/* 1 = one commit per request (benchmarks) */
-	/* consent/<slug>/<version>/<lang>.md */ /* serve ./var/demo on 8080, creating it if absent */
+	char *consent_dir;   /* consent/<slug>/<version>/<lang>.md */
+	char *redact_dir;    /* redaction rule packs */
+	long naive_commit;   /* 1 = one commit per request (benchmarks) */
 };
 
 /*
