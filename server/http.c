@@ -73,6 +73,8 @@ struct req {
 	enum job_state job_state;
 	struct writer_job job;
 	int pending; /* suspended, waiting for a job or a hash */
+	int suspended_now; /* this call suspended (handler thread only: the
+			   ** resumer may clear pending before we look) */
 	int checked; /* session, CSRF and rate limits done */
 	int has_session;
 	struct session sess;
@@ -569,6 +571,7 @@ void
 req_suspend(struct req *r)
 {
 	r->pending = 1;
+	r->suspended_now = 1;
 	metrics_conn_suspended(1);
 	MHD_suspend_connection(r->conn);
 }
@@ -822,13 +825,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (r->responded || r->pending)
 		return (MHD_YES);
-	if (dispatch(r) == -1 && !r->responded && !r->pending) {
+	r->suspended_now = 0;
+	if (dispatch(r) == -1 && !r->responded && !r->suspended_now) {
 		if (req_error(r, 500, "internal",
 			"something went wrong on the "
 			"server; nothing was changed") == -1)
 			return (MHD_NO);
 	}
-	if (!r->responded && !r->pending)
+	if (!r->responded && !r->suspended_now)
 		return (
 		    req_error(r, 500, "internal", "no answer was produced") == 0
 			? MHD_YES

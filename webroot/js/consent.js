@@ -1,0 +1,226 @@
+/*
+** The consent page: the campaign's consent document in the chosen
+** language, one checkbox per scope, the age confirmation, and the POST
+** that records which document (by its SHA-256) the person agreed to.
+*/
+import { t, currentLang, languageName, formatTime } from './i18n.js';
+import { get, post, me, showError, showMessage, clearError, ApiError } from './api.js';
+import { renderMarkdown } from './markdown.js';
+import { $, el, start, focusOn, scopeName } from './page.js';
+
+const params = new URLSearchParams(location.search);
+let slug = null;
+let campaign = null;
+let doc = null;
+let seq = 0;
+let existing = null; /* a live consent this person already gave here */
+let granted = null; /* the consent just saved */
+
+function required() {
+	return Array.isArray(campaign?.required_scopes) ? campaign.required_scopes : [];
+}
+
+async function loadDoc() {
+	const mine = ++seq;
+	const lang = currentLang();
+	/* The campaign names its consent document ("general"); the document's
+	   slug is what the consent endpoint takes. */
+	const docSlug = campaign?.consent || slug;
+	const d = await get(
+	    `/api/v1/consent/${encodeURIComponent(docSlug)}?lang=${encodeURIComponent(lang)}`);
+	if (mine !== seq)
+		return false; /* a later language switch won */
+	doc = d;
+	render();
+	return true;
+}
+
+function scopeItem(s, bindingScopes, checked) {
+	const id = `scope-${s.id}`;
+	const label = el('label', { for: id },
+	    el('span', { class: 'name', text: scopeName(s.id) }),
+	    el('code', { class: 'id', text: s.id, lang: 'en' }),
+	    el('span', { class: 'explanation', lang: doc.lang, text: s.explanation }));
+	const b = bindingScopes?.find((x) => x.id === s.id);
+	if (b && b.explanation !== s.explanation)
+		label.append(el('span', { class: 'binding-expl' },
+		    el('strong', { text: `${t('consent.in_english')} ` }),
+		    el('span', { lang: 'en', text: b.explanation })));
+	if (required().includes(s.id))
+		label.append(el('span', { class: 'needed', text: t('consent.needed') }));
+	const input = el('input', { type: 'checkbox', id, name: 'scopes', value: s.id });
+	input.checked = checked;
+	return el('div', { class: 'check' }, input, label);
+}
+
+function render() {
+	if (doc === null)
+		return;
+	document.title = `${campaign?.title ?? doc.title} — ${t('consent.page_title')}`;
+	$('campaign-title').textContent = campaign?.title ?? doc.title;
+
+	const article = $('doc');
+	article.lang = doc.lang;
+	$('doc-title').textContent = doc.title;
+	$('doc-meta').textContent = t('consent.meta', {
+		version: doc.version,
+		language: languageName(doc.lang),
+	});
+	$('doc-body').replaceChildren(renderMarkdown(doc.body, { idPrefix: 'doc-' }));
+
+	const want = currentLang();
+	$('lang-notice').hidden = doc.lang === want;
+	if (doc.lang !== want)
+		$('lang-notice-text').textContent = t('consent.lang_missing', {
+			language: languageName(want),
+			shown: languageName(doc.lang),
+		});
+
+	const draft = doc.reviewed === false;
+	const binding = draft && doc.binding && typeof doc.binding === 'object' ? doc.binding : null;
+	$('unreviewed').hidden = !draft;
+	$('binding-text').hidden = binding === null;
+	if (binding !== null) {
+		$('binding-title').textContent = binding.title;
+		$('binding-body').replaceChildren(
+		    renderMarkdown(binding.body, { idPrefix: 'en-', headingOffset: 2 }));
+		$('binding-text').lang = binding.lang || 'en';
+	} else
+		$('binding-body').replaceChildren();
+
+	const licence = $('licence');
+	licence.replaceChildren();
+	if (doc.licence_notes) {
+		licence.append(el('strong', { text: `${t('consent.licence')} ` }),
+		    el('span', { text: doc.licence_notes }));
+	}
+	licence.hidden = !doc.licence_notes;
+
+	/* Keep what was ticked: the scopes are the same in every language. */
+	const list = $('scope-list');
+	const was = new Set([...list.querySelectorAll('input:checked')].map((i) => i.value));
+	list.replaceChildren(...(doc.scopes ?? []).map(
+	    (s) => scopeItem(s, binding?.scopes, was.has(s.id))));
+
+	$('age-label').textContent = t('consent.age', { n: doc.minimum_age ?? 16 });
+	renderExisting();
+	renderDone();
+}
+
+function renderExisting() {
+	$('already').hidden = existing === null || granted !== null;
+	if (existing !== null)
+		$('already-text').textContent = t('consent.already', {
+			date: formatTime(existing.given_at),
+		});
+}
+
+function renderDone() {
+	if (granted === null)
+		return;
+	const names = (granted.scopes ?? []).map((s) => el('li', { text: scopeName(s) }));
+	$('done-scopes').replaceChildren(...names);
+}
+
+async function loadExisting() {
+	try {
+		const r = await get('/api/v1/me/consents');
+		existing = (r?.consents ?? []).find(
+		    (c) => c.campaign === slug && (c.withdrawn_at === null || c.withdrawn_at === undefined)) ?? null;
+	} catch {
+		existing = null;
+	}
+	renderExisting();
+}
+
+async function onSubmit(ev) {
+	ev.preventDefault();
+	const box = $('form-error');
+	const button = $('submit');
+	clearError(box);
+	if (doc === null)
+		return;
+
+	const scopes = [...$('scope-list').querySelectorAll('input:checked')].map((i) => i.value);
+	const missing = required().filter((s) => !scopes.includes(s));
+	if (missing.length > 0) {
+		showMessage(box, t('consent.need_scope', {
+			scopes: missing.map(scopeName).join(', '),
+		}));
+		focusOn($(`scope-${missing[0]}`));
+		return;
+	}
+	if (scopes.length === 0) {
+		showMessage(box, t('consent.need_one'));
+		focusOn($('scope-list').querySelector('input'));
+		return;
+	}
+	if (!$('age').checked) {
+		showMessage(box, t('consent.need_age', { n: doc.minimum_age ?? 16 }));
+		focusOn($('age'));
+		return;
+	}
+
+	button.disabled = true;
+	try {
+		const r = await post('/api/v1/consents', {
+			campaign: slug,
+			document: doc.sha256,
+			scopes,
+			age_confirmed: true,
+		});
+		granted = r?.consent ?? { scopes };
+		renderDone();
+		$('consent-view').hidden = true;
+		$('done').hidden = false;
+		focusOn($('done'));
+		window.scrollTo(0, 0);
+	} catch (e) {
+		if (e instanceof ApiError && e.code === 'outdated_document') {
+			/* The text changed under us: show the new one, ask again. */
+			for (const i of $('scope-list').querySelectorAll('input'))
+				i.checked = false;
+			try {
+				await loadDoc();
+				showMessage(box, t('consent.outdated'));
+			} catch (e2) {
+				showError(box, e2);
+			}
+			$('doc').scrollIntoView();
+		} else {
+			showError(box, e);
+			if (e instanceof ApiError && e.code === 'guardian_required')
+				focusOn($('age'));
+		}
+	} finally {
+		button.disabled = false;
+	}
+}
+
+start(async () => {
+	const who = await me();
+	if (who === null) {
+		const q = params.get('campaign');
+		location.replace(q ? `join.html?campaign=${encodeURIComponent(q)}` : 'join.html');
+		return;
+	}
+	const r = await get('/api/v1/campaigns');
+	const campaigns = Array.isArray(r?.campaigns) ? r.campaigns : [];
+	slug = params.get('campaign') || campaigns[0]?.slug || null;
+	if (slug === null) {
+		showMessage($('page-error'), t('consent.no_campaigns'));
+		return;
+	}
+	campaign = campaigns.find((c) => c.slug === slug) ?? null;
+	if (campaign === null) {
+		showMessage($('page-error'), t('consent.no_campaign'));
+		return;
+	}
+	await loadDoc();
+	$('consent-view').hidden = false;
+	$('consent-form').addEventListener('submit', onSubmit);
+	document.addEventListener('langchange', () => {
+		loadDoc().catch((e) => showError($('page-error'), e));
+	});
+	loadExisting();
+});

@@ -1,0 +1,94 @@
+/* What every page shares: start i18n, then report a failure to load. */
+import { init, t, apply } from './i18n.js';
+import { showError } from './api.js';
+
+export const $ = (id) => document.getElementById(id);
+
+export function el(tag, props = {}, ...children) {
+	const e = document.createElement(tag);
+	for (const [k, v] of Object.entries(props)) {
+		if (v === undefined || v === null || v === false)
+			continue;
+		if (k === 'class')
+			e.className = v;
+		else if (k === 'text')
+			e.textContent = v;
+		else if (k in e && typeof v !== 'string')
+			e[k] = v;
+		else
+			e.setAttribute(k, v === true ? '' : v);
+	}
+	for (const c of children)
+		if (c !== null && c !== undefined)
+			e.append(c);
+	return e;
+}
+
+const FLASH_KEY = 'tributary.flash';
+
+/* Leaves a message (a catalog key) for the next page to show once. */
+export function flash(key) {
+	try {
+		sessionStorage.setItem(FLASH_KEY, key);
+	} catch {
+		/* storage off: no message */
+	}
+}
+
+function showFlash() {
+	let key = null;
+	try {
+		key = sessionStorage.getItem(FLASH_KEY);
+		sessionStorage.removeItem(FLASH_KEY);
+	} catch {
+		return;
+	}
+	const main = $('main');
+	if (!key || !/^[a-z_]+\.[a-z_]+$/.test(key) || !main)
+		return;
+	const box = el('div', { id: 'flash', class: 'success', role: 'status' });
+	box.append(el('p', { 'data-i18n': key, text: t(key) }));
+	main.prepend(box);
+	apply(box);
+}
+
+/* Runs ${main} after i18n is up; any error it throws lands in #page-error. */
+export async function start(main) {
+	try {
+		await init();
+	} catch (e) {
+		/* the catalogs failed: the English in the HTML stays */
+		console.error(e);
+	}
+	showFlash();
+	try {
+		await main();
+	} catch (e) {
+		console.error(e);
+		const box = $('page-error');
+		if (box)
+			showError(box, e);
+	} finally {
+		const l = $('loading');
+		if (l)
+			l.hidden = true;
+		/* for tests and scripts: the page is wired and filled */
+		document.documentElement.dataset.ready = 'true';
+	}
+}
+
+/* Moves focus to ${node} (made focusable) so screen readers follow. */
+export function focusOn(node) {
+	if (!node)
+		return;
+	if (!node.hasAttribute('tabindex') && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(node.tagName))
+		node.setAttribute('tabindex', '-1');
+	node.focus();
+}
+
+/* The translated name of scope ${id}, or the id itself. */
+export function scopeName(id) {
+	const k = `scope.${id}`;
+	const s = t(k);
+	return s === k ? id : s;
+}
