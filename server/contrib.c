@@ -53,8 +53,8 @@ static const char SQL_REVISIONS[] =
     "WHERE contribution_id = ?1 ORDER BY revision";
 
 int64_t
-contrib_live_consent(struct db *db, int64_t account, int64_t campaign,
-    struct err *e)
+contrib_live_consent(
+    struct db *db, int64_t account, int64_t campaign, struct err *e)
 {
 	sqlite3_stmt *st;
 	int64_t id = 0;
@@ -142,8 +142,9 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 	c->id = sqlite3_last_insert_rowid(db_handle(db));
 	if ((st = db_prepare(db, SQL_INSERT_REV, e)) == NULL)
 		return (-1);
-	report = c->report ? json_dumps(c->report, JSON_COMPACT | JSON_SORT_KEYS)
-			   : NULL;
+	report = c->report
+	    ? json_dumps(c->report, JSON_COMPACT | JSON_SORT_KEYS)
+	    : NULL;
 	sqlite3_bind_int64(st, 1, c->id);
 	sqlite3_bind_text(st, 2, c->kind, -1, SQLITE_STATIC);
 	if (c->prompt)
@@ -172,8 +173,7 @@ col_json(sqlite3_stmt *st, int i)
 	case SQLITE_NULL: return (json_null());
 	case SQLITE_INTEGER: return (json_integer(sqlite3_column_int64(st, i)));
 	case SQLITE_FLOAT: return (json_real(sqlite3_column_double(st, i)));
-	default:
-		return (json_string((const char *)sqlite3_column_text(st, i)));
+	default: return (json_string((const char *)sqlite3_column_text(st, i)));
 	}
 }
 
@@ -198,15 +198,16 @@ contrib_json(struct db *db, int64_t account, int64_t id, struct err *e)
 		json_object_set_new(o, "text", col_json(st, 4));
 		json_object_set_new(o, "prompt", col_json(st, 5));
 		json_object_set_new(o, "redaction",
-		    json_loads((const char *)sqlite3_column_text(st, 6), 0,
-			NULL));
+		    json_loads(
+			(const char *)sqlite3_column_text(st, 6), 0, NULL));
 		json_object_set_new(o, "created_at", col_json(st, 7));
 		json_object_set_new(o, "withdrawn_at", col_json(st, 8));
 		json_object_set_new(o, "revision", col_json(st, 9));
 		if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
 			json_object_set_new(o, "duration", col_json(st, 10));
 			json_object_set_new(o, "sample_rate", col_json(st, 11));
-			json_object_set_new(o, "audio_sha256", col_json(st, 12));
+			json_object_set_new(
+			    o, "audio_sha256", col_json(st, 12));
 		}
 		json_array_append_new(arr, o);
 	}
@@ -241,8 +242,8 @@ contrib_withdraw_job(struct db *db, void *arg, struct err *e)
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
-			return (err_set(e, ERR_NOT_FOUND,
-			    "no such contribution of yours"));
+			return (err_set(
+			    e, ERR_NOT_FOUND, "no such contribution of yours"));
 		if (rc != SQLITE_ROW)
 			return (db_err(db, e, "contribution"));
 	}
@@ -259,7 +260,8 @@ contrib_withdraw_job(struct db *db, void *arg, struct err *e)
 
 		while (more) {
 			n = 0;
-			while (n < 256 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			while (
+			    n < 256 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 				ids[n] = sqlite3_column_int64(st, 0);
 				owners[n] = sqlite3_column_int64(st, 1);
 				n++;
@@ -315,16 +317,16 @@ contrib_export(struct db *db, int64_t account, struct err *e)
 			json_decref(list);
 			goto fail;
 		}
-		sqlite3_bind_int64(st, 1,
-		    json_integer_value(json_object_get(c, "id")));
+		sqlite3_bind_int64(
+		    st, 1, json_integer_value(json_object_get(c, "id")));
 		revs = json_array();
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			r = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-			    "revision", col_json(st, 0), "kind", col_json(st, 1),
-			    "prompt", col_json(st, 2), "text", col_json(st, 3),
-			    "audio_sha256", col_json(st, 4), "duration",
-			    col_json(st, 5), "sample_rate", col_json(st, 6),
-			    "redaction",
+			    "revision", col_json(st, 0), "kind",
+			    col_json(st, 1), "prompt", col_json(st, 2), "text",
+			    col_json(st, 3), "audio_sha256", col_json(st, 4),
+			    "duration", col_json(st, 5), "sample_rate",
+			    col_json(st, 6), "redaction",
 			    json_loads((const char *)sqlite3_column_text(st, 7),
 				0, NULL),
 			    "created_at", col_json(st, 8));

@@ -18,27 +18,27 @@
 
 /* The id of ${account}'s live consent for ${campaign}, 0 if none, -1 with
 ** ${e}. */
-int64_t contrib_live_consent(struct db *db, int64_t account,
-    int64_t campaign, struct err *e);
+int64_t contrib_live_consent(
+    struct db *db, int64_t account, int64_t campaign, struct err *e);
 
 /* A contribution already made with this key: 1 (id, request hash filled),
 ** 0 none, -1 with ${e}. */
-int contrib_by_key(struct db *db, int64_t account, const char *key,
-    int64_t *id, char request_sha[65], struct err *e);
+int contrib_by_key(struct db *db, int64_t account, const char *key, int64_t *id,
+    char request_sha[65], struct err *e);
 
 struct contrib_new {
 	int64_t account_id, campaign_id, consent_id;
-	const char *key;	/* Idempotency-Key */
-	const char *prompt;	/* may be NULL */
-	const char *kind;	/* "text" or "audio" */
-	const char *text;	/* redacted (text) */
-	json_t *report;		/* redaction report (borrowed) */
-	const char *audio_sha256;	/* audio */
+	const char *key;          /* Idempotency-Key */
+	const char *prompt;       /* may be NULL */
+	const char *kind;         /* "text" or "audio" */
+	const char *text;         /* redacted (text) */
+	json_t *report;           /* redaction report (borrowed) */
+	const char *audio_sha256; /* audio */
 	double duration;
 	int sample_rate;
-	char request_sha[65];	/* what the request asked for */
-	int64_t id;		/* out */
-	int replayed;		/* out: the key was used before, same request */
+	char request_sha[65]; /* what the request asked for */
+	int64_t id;           /* out */
+	int replayed;         /* out: the key was used before, same request */
 };
 /*
 ** Writer job: records the contribution and its first revision. If the key
@@ -54,14 +54,13 @@ int contrib_create_job(struct db *db, void *arg, struct err *e);
 ** contribution of ${account} as an array, newest first. ${account} 0
 ** means anyone's (maintainers). NULL with ${e} (ERR_NOT_FOUND).
 */
-json_t *contrib_json(struct db *db, int64_t account, int64_t id,
-    struct err *e);
+json_t *contrib_json(struct db *db, int64_t account, int64_t id, struct err *e);
 
 struct contrib_withdraw {
-	int64_t id;		/* one contribution; 0 = all of the account's */
-	int64_t account_id;	/* whose (0 with id: anyone's, maintainer) */
-	int64_t actor;		/* who acted */
-	int count;		/* out: how many were withdrawn now */
+	int64_t id;         /* one contribution; 0 = all of the account's */
+	int64_t account_id; /* whose (0 with id: anyone's, maintainer) */
+	int64_t actor;      /* who acted */
+	int count;          /* out: how many were withdrawn now */
 };
 /* Writer job: withdraws (status withdrawn, withdrawn_at now; again is a
 ** no-op), audited per contribution. ERR_NOT_FOUND if not theirs. */

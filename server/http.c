@@ -72,10 +72,10 @@ struct req {
 	int responded;
 	enum job_state job_state;
 	struct writer_job job;
-	int pending; /* suspended, waiting for a job or a hash */
+	int pending;       /* suspended, waiting for a job or a hash */
 	int suspended_now; /* this call suspended (handler thread only: the
 			   ** resumer may clear pending before we look) */
-	int checked; /* session, CSRF and rate limits done */
+	int checked;       /* session, CSRF and rate limits done */
 	int has_session;
 	struct session sess;
 	char token[SESSION_TOKEN_LEN + 1];

@@ -1,0 +1,858 @@
+/*
+** Accounts, sessions and drive cards (account.h) on a real SQLite file:
+** the role table, handles, account creation and changes with their audit
+** rows, sessions (found, wrong, idle, expired, ended, ended by a disable),
+** card codes, the card life cycle (first use, wrong PINs, the lock, a right
+** PIN, re-issue) and the admin's one-time login code from node_init.
+** Writes go through a real writer, as in the server.
+*/
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "campaign.h"
+#include "db.h"
+#include "node.h"
+#include "testutil.h"
+#include "writer.h"
+
+static char *base;
+static char dbpath[600];
+static struct db *db;
+static struct writer *w;
+
+static void
+db_setup(void)
+{
+	struct err e = { 0 };
+
+	ck_assert_ptr_nonnull(base = tu_tmpdir());
+	snprintf(dbpath, sizeof(dbpath), "%s/node.db", base);
+	db = db_open(dbpath, 0, &e);
+	ck_assert_msg(db != NULL, "db_open: %s", e.msg);
+	ck_assert_msg(db_migrate(db, &e) == 0, "db_migrate: %s", e.msg);
+	w = writer_start(dbpath, 0, &e);
+	ck_assert_msg(w != NULL, "writer_start: %s", e.msg);
+}
+
+static void
+db_teardown(void)
+{
+	writer_stop(w);
+	w = NULL;
+	db_close(db);
+	db = NULL;
+	tu_rmrf(base);
+	free(base);
+	base = NULL;
+}
+
+/* Runs ${fn} on the writer; fails the test with the job's error. */
+static void
+run_ok(writer_fn fn, void *arg)
+{
+	struct err e = { 0 };
+
+	ck_assert_msg(writer_run(w, fn, arg, &e) == 0, "job failed: %s", e.msg);
+}
+
+/* Runs ${fn} on the writer, expecting it to refuse with ${code}. */
+static void
+run_fails(writer_fn fn, void *arg, enum err_code code)
+{
+	struct err e = { 0 };
+
+	ck_assert_msg(writer_run(w, fn, arg, &e) == -1, "job should fail");
+	ck_assert_msg(e.code == code, "error %s (%s), want %s",
+	    err_name(e.code), e.msg, err_name(code));
+}
+
+/* The first column of the first row of ${sql} as an integer (-1 if no
+** row). */
+static long long
+q_int(const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	ck_assert_msg(
+	    sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) == SQLITE_OK,
+	    "%s: %s", sql, sqlite3_errmsg(db_handle(db)));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+/* Text of the first column of the first row of ${sql}, malloc'd, or NULL. */
+static char *
+q_text(const char *sql)
+{
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	ck_assert_msg(
+	    sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) == SQLITE_OK,
+	    "%s: %s", sql, sqlite3_errmsg(db_handle(db)));
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return (v);
+}
+
+static void
+exec_ok(const char *sql)
+{
+	struct err e = { 0 };
+
+	ck_assert_msg(db_exec(db, sql, &e) == 0, "%s: %s", sql, e.msg);
+}
+
+static int64_t
+add_account(const char *handle, enum account_role role)
+{
+	struct account_new an = { 0 };
+
+	an.handle = handle;
+	an.role = role;
+	an.passphrase_hash = "$argon2id$not-a-real-hash";
+	run_ok(account_create_job, &an);
+	ck_assert_int_gt(an.id, 0);
+	return (an.id);
+}
+
+static const char DEMO_DEF[] =
+    "{\"slug\":\"demo-text\",\"title\":\"Community text drive\","
+    "\"language\":\"ee\",\"kind\":\"text\",\"consent\":\"general\","
+    "\"required_scopes\":[\"publish_text\"],\"minimum_age\":16,"
+    "\"max_chars\":2000}";
+
+static int64_t
+add_campaign(void)
+{
+	struct campaign_import ci = { 0 };
+	json_error_t je;
+
+	ci.def = json_loads(DEMO_DEF, 0, &je);
+	ck_assert_msg(ci.def != NULL, "campaign JSON: %s", je.text);
+	run_ok(campaign_import_job, &ci);
+	json_decref(ci.def);
+	ck_assert_int_gt(ci.id, 0);
+	return (ci.id);
+}
+
+/* --- roles and handles (no database) --- */
+
+START_TEST(test_role_names)
+{
+	static const char *const names[] = { "contributor", "reviewer",
+		"maintainer", "treasurer", "admin" };
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(role_parse(names[i]), ROLE_CONTRIBUTOR + i);
+		ck_assert_str_eq(role_name(ROLE_CONTRIBUTOR + i), names[i]);
+	}
+	ck_assert_int_eq(role_parse("none"), ROLE_NONE);
+	ck_assert_int_eq(role_parse("Admin"), ROLE_NONE);
+	ck_assert_int_eq(role_parse("admin "), ROLE_NONE);
+	ck_assert_int_eq(role_parse(""), ROLE_NONE);
+	ck_assert_int_eq(role_parse(NULL), ROLE_NONE);
+	ck_assert_str_eq(role_name(ROLE_NONE), "none");
+	ck_assert_str_eq(role_name((enum account_role)99), "none");
+}
+END_TEST
+
+/* allows[have][need], in enum order none, contributor, reviewer,
+** maintainer, treasurer, admin. */
+static const int allows[6][6] = {
+	/* none */ { 1, 0, 0, 0, 0, 0 },
+	/* contributor */ { 1, 1, 0, 0, 0, 0 },
+	/* reviewer */ { 1, 1, 1, 0, 0, 0 },
+	/* maintainer */ { 1, 1, 1, 1, 0, 0 },
+	/* treasurer */ { 1, 1, 0, 0, 1, 0 },
+	/* admin */ { 1, 1, 1, 1, 1, 1 },
+};
+
+START_TEST(test_role_allows)
+{
+	int have = _i / 6, need = _i % 6;
+
+	ck_assert_msg(role_allows((enum account_role)have,
+			  (enum account_role)need) == allows[have][need],
+	    "role_allows(%s, %s) should be %d",
+	    role_name((enum account_role)have),
+	    role_name((enum account_role)need), allows[have][need]);
+}
+END_TEST
+
+START_TEST(test_handle_check)
+{
+	static const char *const good[] = { "abc", "a.b_c-9", "0xx",
+		"abcdefghijklmnopqrstuvwxyz012345" /* 32 */ };
+	static const char *const bad[] = { "", "ab", "Abc", "a b", "a/b", "a@b",
+		"caf\xc3\xa9", "abcdefghijklmnopqrstuvwxyz0123456" /* 33 */ };
+	struct err e;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		ck_assert_msg(handle_check(good[i], &e) == 0, "\"%s\": %s",
+		    good[i], e.msg);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		ck_assert_msg(
+		    handle_check(bad[i], &e) == -1, "\"%s\" accepted", bad[i]);
+		ck_assert_int_eq(e.code, ERR_INVALID);
+		ck_assert_msg(
+		    e.msg[0] != '\0', "no message for \"%s\"", bad[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_card_normalize)
+{
+	char out[CARD_CODE_LEN + 1];
+
+	ck_assert_int_eq(card_normalize("abcd efgh jklm", out), 0);
+	ck_assert_str_eq(out, "ABCD-EFGH-JKLM");
+	ck_assert_int_eq(card_normalize("ABCDEFGHJKLM", out), 0);
+	ck_assert_str_eq(out, "ABCD-EFGH-JKLM");
+	ck_assert_int_eq(card_normalize("abcd-EFGH-jk23", out), 0);
+	ck_assert_str_eq(out, "ABCD-EFGH-JK23");
+	ck_assert_uint_eq(strlen(out), CARD_CODE_LEN);
+
+	ck_assert_int_eq(card_normalize("ABCDEFGHJKL", out), -1);   /* 11 */
+	ck_assert_int_eq(card_normalize("ABCDEFGHJKLMN", out), -1); /* 13 */
+	ck_assert_int_eq(card_normalize("ABCD-EFGH-JKLM-N", out), -1);
+	ck_assert_int_eq(card_normalize("ABCD.EFGH.JKLM", out), -1);
+	ck_assert_int_eq(card_normalize("ABCD-EFGH-JKL!", out), -1);
+	ck_assert_int_eq(card_normalize("ABCD_EFGH_JKLM", out), -1);
+	ck_assert_int_eq(card_normalize("", out), -1);
+	ck_assert_int_eq(card_normalize("---", out), -1);
+}
+END_TEST
+
+/* --- accounts --- */
+
+START_TEST(test_account_create)
+{
+	struct account_new an = { 0 };
+	struct account a;
+	struct err e = { 0 };
+	int64_t id;
+	char sql[200];
+
+	id = add_account("alice", ROLE_CONTRIBUTOR);
+	ck_assert_int_eq(account_get(db, "alice", 0, &a, &e), 1);
+	ck_assert_int_eq(a.id, id);
+	ck_assert_str_eq(a.handle, "alice");
+	ck_assert_int_eq(a.role, ROLE_CONTRIBUTOR);
+	ck_assert_int_eq(a.disabled, 0);
+	ck_assert_ptr_nonnull(a.passphrase_hash);
+	ck_assert_str_eq(a.passphrase_hash, "$argon2id$not-a-real-hash");
+	account_clear(&a);
+	ck_assert_ptr_null(a.passphrase_hash);
+	ck_assert_int_eq(account_get(db, NULL, id, &a, &e), 1);
+	ck_assert_str_eq(a.handle, "alice");
+	account_clear(&a);
+	ck_assert_int_eq(account_get(db, "nobody", 0, &a, &e), 0);
+	ck_assert_int_eq(account_get(db, NULL, id + 100, &a, &e), 0);
+
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM audit_log WHERE action = 'account.created' "
+	    "AND subject_id = %lld",
+	    (long long)id);
+	ck_assert_int_eq(q_int(sql), 1);
+
+	/* The same handle again is a conflict, and nothing is written. */
+	an.handle = "alice";
+	an.role = ROLE_ADMIN;
+	run_fails(account_create_job, &an, ERR_CONFLICT);
+	ck_assert_int_eq(
+	    q_int("SELECT count(*) FROM accounts WHERE handle = 'alice'"), 1);
+	ck_assert_int_eq(q_int("SELECT role = 'contributor' FROM accounts "
+			       "WHERE handle = 'alice'"),
+	    1);
+	/* A bad handle never reaches the table. */
+	an.handle = "Not Valid";
+	run_fails(account_create_job, &an, ERR_INVALID);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM accounts"), 1);
+}
+END_TEST
+
+START_TEST(test_account_list)
+{
+	struct err e = { 0 };
+	json_t *list, *v;
+
+	add_account("first", ROLE_ADMIN);
+	add_account("second", ROLE_REVIEWER);
+	list = account_list(db, &e);
+	ck_assert_msg(list != NULL, "account_list: %s", e.msg);
+	ck_assert_uint_eq(json_array_size(list), 2);
+	v = json_array_get(list, 0);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(v, "handle")), "first");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(v, "role")), "admin");
+	ck_assert(json_is_false(json_object_get(v, "disabled")));
+	/* The list never carries a passphrase hash. */
+	ck_assert_ptr_null(json_object_get(v, "passphrase_hash"));
+	v = json_array_get(list, 1);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(v, "handle")), "second");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(v, "role")), "reviewer");
+	json_decref(list);
+}
+END_TEST
+
+START_TEST(test_account_change)
+{
+	struct account_change ac = { 0 };
+	struct session_new sn = { 0 }, sn2 = { 0 };
+	struct session s;
+	struct account a;
+	struct err e = { 0 };
+	int64_t admin, id;
+	char sql[300], *detail;
+
+	admin = add_account("root", ROLE_ADMIN);
+	id = add_account("carol", ROLE_CONTRIBUTOR);
+	sn.account_id = id;
+	run_ok(session_create_job, &sn);
+	sn2.account_id = id;
+	run_ok(session_create_job, &sn2);
+	ck_assert_int_eq(session_get(db, sn.token, time(NULL), &s, &e), 1);
+	ck_assert_int_eq(s.role, ROLE_CONTRIBUTOR);
+
+	/* Role change: the session sees it at once, and it is audited. */
+	ac.id = id;
+	ac.role = ROLE_REVIEWER;
+	ac.actor = admin;
+	run_ok(account_change_job, &ac);
+	ck_assert_int_eq(account_get(db, NULL, id, &a, &e), 1);
+	ck_assert_int_eq(a.role, ROLE_REVIEWER);
+	ck_assert_int_eq(a.disabled, 0);
+	account_clear(&a);
+	ck_assert_int_eq(session_get(db, sn.token, time(NULL), &s, &e), 1);
+	ck_assert_int_eq(s.role, ROLE_REVIEWER);
+	snprintf(sql, sizeof(sql),
+	    "SELECT detail FROM audit_log WHERE action = 'account.role' AND "
+	    "subject_id = %lld AND actor_id = %lld",
+	    (long long)id, (long long)admin);
+	ck_assert_ptr_nonnull(detail = q_text(sql));
+	ck_assert_str_eq(
+	    detail, "{\"from\":\"contributor\",\"to\":\"reviewer\"}");
+	free(detail);
+
+	/* Disable: every session of the account ends, audited. */
+	memset(&ac, 0, sizeof(ac));
+	ac.id = id;
+	ac.disable = 1;
+	ac.actor = admin;
+	run_ok(account_change_job, &ac);
+	ck_assert_int_eq(account_get(db, NULL, id, &a, &e), 1);
+	ck_assert_int_eq(a.disabled, 1);
+	ck_assert_int_eq(a.role, ROLE_REVIEWER);
+	account_clear(&a);
+	ck_assert_int_eq(session_get(db, sn.token, time(NULL), &s, &e), 0);
+	ck_assert_int_eq(session_get(db, sn2.token, time(NULL), &s, &e), 0);
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM sessions WHERE account_id = %lld",
+	    (long long)id);
+	ck_assert_int_eq(q_int(sql), 0);
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM audit_log WHERE action = 'account.disabled' "
+	    "AND subject_id = %lld AND actor_id = %lld",
+	    (long long)id, (long long)admin);
+	ck_assert_int_eq(q_int(sql), 1);
+	/* A session for a disabled account is refused or never live. */
+	memset(&sn, 0, sizeof(sn));
+	sn.account_id = id;
+	if (writer_run(w, session_create_job, &sn, &e) == 0)
+		ck_assert_int_eq(
+		    session_get(db, sn.token, time(NULL), &s, &e), 0);
+
+	/* The admin's own sessions were not touched by any of this. */
+	memset(&sn2, 0, sizeof(sn2));
+	sn2.account_id = admin;
+	run_ok(session_create_job, &sn2);
+	ck_assert_int_eq(session_get(db, sn2.token, time(NULL), &s, &e), 1);
+	ck_assert_int_eq(s.account_id, admin);
+
+	/* No such account. */
+	memset(&ac, 0, sizeof(ac));
+	ac.id = id + 1000;
+	ac.role = ROLE_ADMIN;
+	run_fails(account_change_job, &ac, ERR_NOT_FOUND);
+}
+END_TEST
+
+/* --- sessions --- */
+
+START_TEST(test_sessions)
+{
+	struct session_new sn = { 0 }, other = { 0 };
+	struct session s;
+	struct err e = { 0 };
+	char wrong[SESSION_TOKEN_LEN + 1], sql[300];
+	time_t now = time(NULL);
+	int64_t id;
+
+	id = add_account("dave", ROLE_MAINTAINER);
+	sn.account_id = id;
+	run_ok(session_create_job, &sn);
+	ck_assert_uint_eq(strlen(sn.token), SESSION_TOKEN_LEN);
+	ck_assert_uint_eq(strlen(sn.csrf), CSRF_LEN);
+	ck_assert_uint_eq(
+	    strspn(sn.token,
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw"
+		"xyz0123456789-_"),
+	    SESSION_TOKEN_LEN);
+	ck_assert_str_ne(sn.token, sn.csrf);
+
+	ck_assert_int_eq(session_get(db, sn.token, now, &s, &e), 1);
+	ck_assert_int_eq(s.account_id, id);
+	ck_assert_int_eq(s.role, ROLE_MAINTAINER);
+	ck_assert_str_eq(s.handle, "dave");
+	ck_assert_str_eq(s.csrf, sn.csrf);
+	ck_assert_int_ge(s.last_seen, now - 5);
+
+	/* Only the token's hash is stored. */
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM sessions WHERE CAST(token_sha256 AS TEXT) = "
+	    "'%s'",
+	    sn.token);
+	ck_assert_int_eq(q_int(sql), 0);
+	ck_assert_int_eq(
+	    q_int("SELECT length(token_sha256) FROM sessions"), 32);
+
+	/* A different token of the same shape, and garbage. */
+	memcpy(wrong, sn.token, sizeof(wrong));
+	wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+	ck_assert_int_eq(session_get(db, wrong, now, &s, &e), 0);
+	ck_assert_int_eq(session_get(db, "", now, &s, &e), 0);
+	ck_assert_int_eq(session_get(db, "short", now, &s, &e), 0);
+
+	/* Two sessions are independent. */
+	other.account_id = id;
+	run_ok(session_create_job, &other);
+	ck_assert_str_ne(other.token, sn.token);
+	ck_assert_int_eq(session_get(db, other.token, now, &s, &e), 1);
+	ck_assert_str_eq(s.csrf, other.csrf);
+
+	/* Idle too long: last_seen beyond SESSION_IDLE. */
+	snprintf(sql, sizeof(sql),
+	    "UPDATE sessions SET last_seen = %lld WHERE csrf = '%s'",
+	    (long long)(now - SESSION_IDLE - 10), sn.csrf);
+	exec_ok(sql);
+	ck_assert_int_eq(session_get(db, sn.token, now, &s, &e), 0);
+	/* Touching brings it back (last_seen = now). */
+	run_ok(session_touch_job, sn.token);
+	ck_assert_int_eq(session_get(db, sn.token, now, &s, &e), 1);
+
+	/* Past its absolute expiry, however recently used. */
+	snprintf(sql, sizeof(sql),
+	    "UPDATE sessions SET expires_at = %lld WHERE csrf = '%s'",
+	    (long long)(now - 1), sn.csrf);
+	exec_ok(sql);
+	ck_assert_int_eq(session_get(db, sn.token, now, &s, &e), 0);
+	/* And the other one is still there. */
+	ck_assert_int_eq(session_get(db, other.token, now, &s, &e), 1);
+	/* A live session seen from a time past its idle limit. */
+	ck_assert_int_eq(
+	    session_get(db, other.token, now + SESSION_IDLE + 10, &s, &e), 0);
+
+	/* Deleted. */
+	run_ok(session_delete_job, other.token);
+	ck_assert_int_eq(session_get(db, other.token, now, &s, &e), 0);
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM sessions WHERE csrf = '%s'", other.csrf);
+	ck_assert_int_eq(q_int(sql), 0);
+}
+END_TEST
+
+/* --- drive cards --- */
+
+/* Reads the card ${code}; it must exist. */
+static void
+card_must(const char *code, struct card *c)
+{
+	struct err e = { 0 };
+
+	ck_assert_msg(card_get(db, code, c, &e) == 1, "card %s not found: %s",
+	    code, e.msg);
+}
+
+START_TEST(test_card_create)
+{
+	char codes[3][CARD_CODE_LEN + 1], norm[CARD_CODE_LEN + 1];
+	struct card_batch cb = { 0 };
+	struct card c;
+	struct err e = { 0 };
+	int64_t campaign;
+	int i;
+
+	campaign = add_campaign();
+	cb.campaign_id = campaign;
+	cb.count = 3;
+	cb.codes = codes;
+	run_ok(card_create_job, &cb);
+	for (i = 0; i < 3; i++) {
+		ck_assert_uint_eq(strlen(codes[i]), CARD_CODE_LEN);
+		ck_assert_int_eq(card_normalize(codes[i], norm), 0);
+		ck_assert_str_eq(norm, codes[i]);
+		card_must(codes[i], &c);
+		ck_assert_int_eq(c.campaign_id, campaign);
+		ck_assert_int_eq(c.account_id, 0);
+		ck_assert_ptr_null(c.pin_hash);
+		ck_assert_int_eq(c.failed_pins, 0);
+		ck_assert_int_eq(c.locked_until, 0);
+		ck_assert_int_eq(c.revoked, 0);
+		card_clear(&c);
+	}
+	ck_assert_str_ne(codes[0], codes[1]);
+	ck_assert_str_ne(codes[1], codes[2]);
+	ck_assert_str_ne(codes[0], codes[2]);
+	ck_assert_int_eq(card_get(db, "ZZZZ-ZZZZ-ZZZZ", &c, &e), 0);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM drive_codes"), 3);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM audit_log WHERE action = "
+			       "'cards.created'"),
+	    1);
+}
+END_TEST
+
+START_TEST(test_card_life)
+{
+	char codes[1][CARD_CODE_LEN + 1], sql[300];
+	struct card_batch cb = { 0 };
+	struct card_use cu;
+	struct account a;
+	struct card c;
+	struct err e = { 0 };
+	time_t before, after;
+	int64_t campaign, holder;
+	int i;
+
+	campaign = add_campaign();
+	cb.campaign_id = campaign;
+	cb.count = 1;
+	cb.codes = codes;
+	run_ok(card_create_job, &cb);
+	card_must(codes[0], &c);
+	card_clear(&c);
+
+	/* First use: the PIN is set and an account made for the holder. */
+	memset(&cu, 0, sizeof(cu));
+	cu.card_id = c.id;
+	cu.ok = 1;
+	cu.pin_hash = "$argon2id$first-pin";
+	run_ok(card_use_job, &cu);
+	ck_assert_int_eq(cu.created, 1);
+	ck_assert_int_gt(cu.account_id, 0);
+	ck_assert_int_eq(cu.failed_pins, 0);
+	holder = cu.account_id;
+	ck_assert_int_eq(account_get(db, NULL, holder, &a, &e), 1);
+	ck_assert_int_eq(a.role, ROLE_CONTRIBUTOR);
+	ck_assert_int_eq(handle_check(a.handle, &e), 0);
+	ck_assert_ptr_null(a.passphrase_hash);
+	account_clear(&a);
+	card_must(codes[0], &c);
+	ck_assert_int_eq(c.account_id, holder);
+	ck_assert_ptr_nonnull(c.pin_hash);
+	ck_assert_str_eq(c.pin_hash, "$argon2id$first-pin");
+	card_clear(&c);
+
+	/* A second "first use" is refused: the card has a PIN. */
+	memset(&cu, 0, sizeof(cu));
+	cu.card_id = c.id;
+	cu.ok = 1;
+	cu.pin_hash = "$argon2id$other-pin";
+	run_fails(card_use_job, &cu, ERR_CONFLICT);
+	card_must(codes[0], &c);
+	ck_assert_str_eq(c.pin_hash, "$argon2id$first-pin");
+	card_clear(&c);
+
+	/* Two wrong PINs, then a right one: the count starts over. */
+	for (i = 1; i <= 2; i++) {
+		memset(&cu, 0, sizeof(cu));
+		cu.card_id = c.id;
+		cu.ok = 0;
+		run_ok(card_use_job, &cu);
+		ck_assert_int_eq(cu.failed_pins, i);
+	}
+	card_must(codes[0], &c);
+	ck_assert_int_eq(c.failed_pins, 2);
+	card_clear(&c);
+	memset(&cu, 0, sizeof(cu));
+	cu.card_id = c.id;
+	cu.ok = 1;
+	run_ok(card_use_job, &cu);
+	ck_assert_int_eq(cu.created, 0);
+	ck_assert_int_eq(cu.account_id, holder);
+	ck_assert_int_eq(cu.failed_pins, 0);
+	card_must(codes[0], &c);
+	ck_assert_int_eq(c.failed_pins, 0);
+	ck_assert_int_eq(c.locked_until, 0);
+	ck_assert_str_eq(c.pin_hash, "$argon2id$first-pin");
+	card_clear(&c);
+
+	/* Four wrong PINs count up without a lock. */
+	for (i = 1; i < PIN_TRIES; i++) {
+		memset(&cu, 0, sizeof(cu));
+		cu.card_id = c.id;
+		cu.ok = 0;
+		run_ok(card_use_job, &cu);
+		ck_assert_int_eq(cu.created, 0);
+		ck_assert_int_eq(cu.failed_pins, i);
+		ck_assert_int_eq(cu.locked_until, 0);
+		card_must(codes[0], &c);
+		ck_assert_int_eq(c.failed_pins, i);
+		ck_assert_int_eq(c.locked_until, 0);
+		card_clear(&c);
+	}
+	ck_assert_int_eq(q_int("SELECT count(*) FROM audit_log WHERE action = "
+			       "'card.locked'"),
+	    0);
+
+	/* The fifth locks the card for PIN_LOCK seconds, audited. */
+	memset(&cu, 0, sizeof(cu));
+	cu.card_id = c.id;
+	cu.ok = 0;
+	before = time(NULL);
+	run_ok(card_use_job, &cu);
+	after = time(NULL);
+	ck_assert_int_eq(cu.failed_pins, PIN_TRIES);
+	ck_assert_int_ge(cu.locked_until, before + PIN_LOCK);
+	ck_assert_int_le(cu.locked_until, after + PIN_LOCK);
+	card_must(codes[0], &c);
+	ck_assert_int_eq(c.failed_pins, PIN_TRIES);
+	ck_assert_int_eq(c.locked_until, cu.locked_until);
+	card_clear(&c);
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM audit_log WHERE action = 'card.locked' AND "
+	    "subject_id = %lld",
+	    (long long)holder);
+	ck_assert_int_eq(q_int(sql), 1);
+
+	/* Once the lock has run out, a right PIN resets the count. */
+	snprintf(sql, sizeof(sql),
+	    "UPDATE drive_codes SET locked_until = %lld WHERE id = %lld",
+	    (long long)time(NULL) - 1, (long long)c.id);
+	exec_ok(sql);
+	memset(&cu, 0, sizeof(cu));
+	cu.card_id = c.id;
+	cu.ok = 1;
+	run_ok(card_use_job, &cu);
+	ck_assert_int_eq(cu.created, 0);
+	ck_assert_int_eq(cu.account_id, holder);
+	ck_assert_int_eq(cu.failed_pins, 0);
+	card_must(codes[0], &c);
+	ck_assert_int_eq(c.failed_pins, 0);
+	ck_assert_str_eq(c.pin_hash, "$argon2id$first-pin");
+	card_clear(&c);
+	/* Still one account: using a card never makes another. */
+	ck_assert_int_eq(q_int("SELECT count(*) FROM accounts"), 1);
+}
+END_TEST
+
+START_TEST(test_card_reissue)
+{
+	char first[2][CARD_CODE_LEN + 1], again[1][CARD_CODE_LEN + 1];
+	char sql[300];
+	struct card_batch cb = { 0 };
+	struct card_use cu;
+	struct card c, old, other;
+	int64_t campaign, holder, maint;
+
+	campaign = add_campaign();
+	maint = add_account("mia", ROLE_MAINTAINER);
+	cb.campaign_id = campaign;
+	cb.count = 2;
+	cb.codes = first;
+	run_ok(card_create_job, &cb);
+	card_must(first[0], &old);
+	card_clear(&old);
+	memset(&cu, 0, sizeof(cu));
+	cu.card_id = old.id;
+	cu.ok = 1;
+	cu.pin_hash = "$argon2id$old-pin";
+	run_ok(card_use_job, &cu);
+	holder = cu.account_id;
+
+	/* The holder lost it: a new card bound to the same account. */
+	memset(&cb, 0, sizeof(cb));
+	cb.campaign_id = campaign;
+	cb.count = 1;
+	cb.codes = again;
+	cb.for_account = holder;
+	cb.actor = maint;
+	run_ok(card_create_job, &cb);
+	ck_assert_str_ne(again[0], first[0]);
+
+	card_must(first[0], &old);
+	ck_assert_int_eq(old.revoked, 1);
+	card_clear(&old);
+	card_must(again[0], &c);
+	ck_assert_int_eq(c.revoked, 0);
+	ck_assert_int_eq(c.account_id, holder);
+	ck_assert_int_eq(c.campaign_id, campaign);
+	ck_assert_ptr_null(c.pin_hash);
+	card_clear(&c);
+	/* Someone else's unused card is untouched. */
+	card_must(first[1], &other);
+	ck_assert_int_eq(other.revoked, 0);
+	ck_assert_int_eq(other.account_id, 0);
+	card_clear(&other);
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM audit_log WHERE action = 'card.reissued' AND "
+	    "subject_id = %lld AND actor_id = %lld",
+	    (long long)holder, (long long)maint);
+	ck_assert_int_eq(q_int(sql), 1);
+
+	/* The old card no longer takes a PIN. */
+	memset(&cu, 0, sizeof(cu));
+	cu.card_id = old.id;
+	cu.ok = 1;
+	run_fails(card_use_job, &cu, ERR_NOT_FOUND);
+
+	/* The new card's first use sets a PIN for the same account. */
+	memset(&cu, 0, sizeof(cu));
+	cu.card_id = c.id;
+	cu.ok = 1;
+	cu.pin_hash = "$argon2id$new-pin";
+	run_ok(card_use_job, &cu);
+	ck_assert_int_eq(cu.created, 1);
+	ck_assert_int_eq(cu.account_id, holder);
+	card_must(again[0], &c);
+	ck_assert_str_eq(c.pin_hash, "$argon2id$new-pin");
+	card_clear(&c);
+	/* The holder and the maintainer, nobody else. */
+	ck_assert_int_eq(q_int("SELECT count(*) FROM accounts"), 2);
+}
+END_TEST
+
+/* --- the admin's one-time code --- */
+
+/* Runs login_code_use_job for ${code} in a transaction of our own. */
+static int
+use_code(struct db *d, const char *code, int64_t *account, struct err *e)
+{
+	struct code_use co = { 0 };
+	struct err ee = { 0 };
+	int rc;
+
+	co.code = code;
+	ck_assert_msg(db_exec(d, "BEGIN IMMEDIATE", &ee) == 0, "%s", ee.msg);
+	rc = login_code_use_job(d, &co, e);
+	ck_assert_msg(db_exec(d, rc == 0 ? "COMMIT" : "ROLLBACK", &ee) == 0,
+	    "%s", ee.msg);
+	*account = co.account_id;
+	return (rc);
+}
+
+START_TEST(test_login_code)
+{
+	char *tmp, dir[600], path[700], code[NODE_CODE_LEN + 1];
+	char sql[300];
+	struct account a;
+	struct err e = { 0 };
+	struct db *d;
+	sqlite3_stmt *st;
+	int64_t acct = 0;
+
+	ck_assert_ptr_nonnull(tmp = tu_tmpdir());
+	snprintf(dir, sizeof(dir), "%s/node", tmp);
+	ck_assert_msg(node_init(dir, code, &e) == 0, "node_init: %s", e.msg);
+	snprintf(path, sizeof(path), "%s/node.db", dir);
+	d = db_open(path, 0, &e);
+	ck_assert_msg(d != NULL, "db_open: %s", e.msg);
+	ck_assert_msg(db_migrate(d, &e) == 0, "db_migrate: %s", e.msg);
+
+	/* A code that was never issued. */
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(use_code(d, "ABCD-EFGH-JKLM", &acct, &e), -1);
+	ck_assert_int_eq(e.code, ERR_FORBIDDEN);
+
+	/* The real code, expired: refused, and not spent. */
+	snprintf(sql, sizeof(sql), "UPDATE login_codes SET expires_at = %lld",
+	    (long long)time(NULL) - 1);
+	ck_assert_msg(db_exec(d, sql, &e) == 0, "%s", e.msg);
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(use_code(d, code, &acct, &e), -1);
+	ck_assert_int_eq(e.code, ERR_FORBIDDEN);
+	snprintf(sql, sizeof(sql), "UPDATE login_codes SET expires_at = %lld",
+	    (long long)time(NULL) + 3600);
+	ck_assert_msg(db_exec(d, sql, &e) == 0, "%s", e.msg);
+
+	/* Once: the admin account. */
+	memset(&e, 0, sizeof(e));
+	ck_assert_msg(
+	    use_code(d, code, &acct, &e) == 0, "first use: %s", e.msg);
+	ck_assert_int_gt(acct, 0);
+	ck_assert_int_eq(account_get(d, NULL, acct, &a, &e), 1);
+	ck_assert_str_eq(a.handle, "admin");
+	ck_assert_int_eq(a.role, ROLE_ADMIN);
+	account_clear(&a);
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(d),
+			     "SELECT count(*) FROM audit_log WHERE action = "
+			     "'login_code.used' AND subject_id = ?1",
+			     -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(st, 1, acct);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+
+	/* Twice: refused. */
+	memset(&e, 0, sizeof(e));
+	acct = 0;
+	ck_assert_int_eq(use_code(d, code, &acct, &e), -1);
+	ck_assert_int_eq(e.code, ERR_FORBIDDEN);
+
+	db_close(d);
+	tu_rmrf(tmp);
+	free(tmp);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("account");
+	TCase *pure = tcase_create("pure");
+	TCase *tc = tcase_create("db");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(pure, test_role_names);
+	tcase_add_loop_test(pure, test_role_allows, 0, 36);
+	tcase_add_test(pure, test_handle_check);
+	tcase_add_test(pure, test_card_normalize);
+	suite_add_tcase(s, pure);
+
+	tcase_add_checked_fixture(tc, db_setup, db_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_account_create);
+	tcase_add_test(tc, test_account_list);
+	tcase_add_test(tc, test_account_change);
+	tcase_add_test(tc, test_sessions);
+	tcase_add_test(tc, test_card_create);
+	tcase_add_test(tc, test_card_life);
+	tcase_add_test(tc, test_card_reissue);
+	tcase_add_test(tc, test_login_code);
+	suite_add_tcase(s, tc);
+
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed ? 1 : 0);
+}
