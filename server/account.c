@@ -527,6 +527,12 @@ card_use_job(struct db *db, void *arg, struct err *e)
 	cu->locked_until = (time_t)sqlite3_column_int64(st, 3);
 	sqlite3_reset(st);
 
+	/* The lock is decided here, under the write lock: attempts checked
+	** in parallel before it was recorded are refused all the same. */
+	if (cu->locked_until > now) {
+		cu->locked = 1;
+		return (0);
+	}
 	if (cu->pin_hash != NULL && has_pin)
 		return (err_set(e, ERR_CONFLICT,
 		    "this card already has a PIN: log in with it"));

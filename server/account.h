@@ -146,6 +146,7 @@ struct card_use {
 	int failed_pins;      /* out, after this attempt */
 	time_t locked_until;  /* out */
 	int created;          /* out: first use */
+	int locked;           /* out: refused, the card is locked */
 };
 int card_use_job(struct db *db, void *arg, struct err *e);
 

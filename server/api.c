@@ -75,6 +75,8 @@ static int
 auth_job(struct db *db, void *arg, struct err *e)
 {
 	struct auth *a = arg;
+	struct account acct;
+	int disabled;
 
 	if (a->use_code) {
 		if (login_code_use_job(db, &a->co, e) == -1)
@@ -83,14 +85,22 @@ auth_job(struct db *db, void *arg, struct err *e)
 	} else if (a->use_card) {
 		if (card_use_job(db, &a->cu, e) == -1)
 			return (-1);
-		if (!a->cu.ok && !a->cu.created)
-			return (0); /* a wrong PIN, recorded */
+		if (a->cu.locked || (!a->cu.ok && !a->cu.created))
+			return (0); /* locked, or a wrong PIN recorded */
 		a->account_id = a->cu.account_id;
 	} else if (a->an.handle != NULL) {
 		if (account_create_job(db, &a->an, e) == -1)
 			return (-1);
 		a->account_id = a->an.id;
 	}
+	if (account_get(db, NULL, a->account_id, &acct, e) != 1)
+		return (-1);
+	disabled = acct.disabled;
+	account_clear(&acct);
+	if (disabled)
+		return (err_set(e, ERR_FORBIDDEN,
+		    "this account is disabled; "
+		    "ask the drive's organizers"));
 	a->sn.account_id = a->account_id;
 	return (session_create_job(db, &a->sn, e));
 }
@@ -321,13 +331,17 @@ login_page(struct req *r)
 	}
 	j = req_job(r);
 	if (j->status != WRITER_OK) {
-		if (a->use_code && j->err.code == ERR_FORBIDDEN)
+		if (a->use_code && j->err.code == ERR_FORBIDDEN &&
+		    a->co.account_id == 0)
 			return (req_error(
 			    r, 401, "wrong_credentials", "%s", j->err.msg));
+		if (j->err.code == ERR_FORBIDDEN)
+			return (req_error(
+			    r, 403, "account_disabled", "%s", j->err.msg));
 		return (req_fail(r, &j->err));
 	}
-	if (a->use_card && !a->cu.ok && !a->cu.created) {
-		if (a->cu.locked_until > time(NULL)) {
+	if (a->use_card && (a->cu.locked || (!a->cu.ok && !a->cu.created))) {
+		if (a->cu.locked || a->cu.locked_until > time(NULL)) {
 			req_retry_after(r, PIN_LOCK);
 			return (req_error(r, 429, "card_locked",
 			    "too many wrong PINs: this card is locked for %d "

@@ -57,9 +57,9 @@ ratelimit_free(struct ratelimit *rl)
 static size_t
 hash(const char *s)
 {
-	size_t h = 1469598103934665603ull;
+	size_t h = 1469598103934665603ull, n = 0;
 
-	while (*s)
+	while (*s && n++ < KEY_MAX - 1)
 		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
 	return (h);
 }
@@ -69,7 +69,9 @@ slot(struct bucket *b, size_t cap, const char *key)
 {
 	size_t i = hash(key) & (cap - 1);
 
-	while (b[i].used && strcmp(b[i].key, key) != 0)
+	/* Keys are their first KEY_MAX - 1 bytes (addresses and ids are far
+	** shorter; a longer key must still map to one bucket). */
+	while (b[i].used && strncmp(b[i].key, key, KEY_MAX - 1) != 0)
 		i = (i + 1) & (cap - 1);
 	return (&b[i]);
 }
