@@ -790,8 +790,8 @@ load_one(struct consent_set *s, const char *path, const char *slug, int version,
     const char *lang, struct err *e)
 {
 	struct consent_doc *d;
-	uint8_t *p;
-	size_t n;
+	uint8_t *p = NULL;
+	size_t n = 0;
 
 	if (read_file(path, &p, &n, e) == -1)
 		return (-1);
