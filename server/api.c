@@ -342,7 +342,10 @@ login_page(struct req *r)
 	}
 	if (a->use_card && (a->cu.locked || (!a->cu.ok && !a->cu.created))) {
 		if (a->cu.locked || a->cu.locked_until > time(NULL)) {
-			req_retry_after(r, PIN_LOCK);
+			req_retry_after(r,
+			    a->cu.locked_until > time(NULL)
+				? (int)(a->cu.locked_until - time(NULL))
+				: PIN_LOCK);
 			return (req_error(r, 429, "card_locked",
 			    "too many wrong PINs: this card is locked for %d "
 			    "minutes",

@@ -642,6 +642,25 @@ START_TEST(test_card_life)
 	    (long long)holder);
 	ck_assert_int_eq(q_int(sql), 1);
 
+	/* While locked, even a right PIN is refused and nothing is counted:
+	** the lock is decided here, under the write lock. */
+	memset(&cu, 0, sizeof(cu));
+	cu.card_id = c.id;
+	cu.ok = 1;
+	run_ok(card_use_job, &cu);
+	ck_assert_int_eq(cu.locked, 1);
+	ck_assert_int_eq(cu.created, 0);
+	memset(&cu, 0, sizeof(cu));
+	cu.card_id = c.id;
+	cu.ok = 0;
+	run_ok(card_use_job, &cu);
+	ck_assert_int_eq(cu.locked, 1);
+	card_must(codes[0], &c);
+	ck_assert_int_eq(c.failed_pins, PIN_TRIES);
+	ck_assert_int_eq(c.locked_until, cu.locked_until);
+	card_clear(&c);
+	ck_assert_int_eq(q_int(sql), 1);
+
 	/* Once the lock has run out, a right PIN resets the count. */
 	snprintf(sql, sizeof(sql),
 	    "UPDATE drive_codes SET locked_until = %lld WHERE id = %lld",
