@@ -20,5 +20,11 @@ int accounts_page(struct req *r);
 int account_create_page(struct req *r);
 int account_change_page(struct req *r);
 int card_reissue_page(struct req *r);
+int redact_page(struct req *r);
+int contrib_create_page(struct req *r);
+int my_contribs_page(struct req *r);
+int contrib_withdraw_page(struct req *r);
+int withdraw_all_page(struct req *r);
+int export_page(struct req *r);
 
 #endif

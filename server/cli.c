@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "config.h"
 #include "consent.h"
+#include "redact.h"
 #include "crypto.h"
 #include "http.h"
 #include "log.h"
@@ -183,8 +184,18 @@ cmd_serve(int argc, char **argv)
 		return (1);
 	}
 	n->consents = &docs;
+	/* So is a malformed redaction rule pack. */
+	if ((n->redact = redact_load(c.redact_dir, NULL, 0, &e)) == NULL) {
+		fprintf(stderr, "tributary serve: %s\n", e.msg);
+		consent_set_free(&docs);
+		node_close(n);
+		config_free(&c);
+		return (1);
+	}
+	writer_set_naive(n->writer, (int)c.naive_commit);
 	if (created && demo_fill(n, &e) == -1) {
 		fprintf(stderr, "tributary serve: demo: %s\n", e.msg);
+		redact_free(n->redact);
 		consent_set_free(&docs);
 		node_close(n);
 		config_free(&c);
@@ -203,6 +214,7 @@ cmd_serve(int argc, char **argv)
 
 	if ((s = server_start(n, &c, &e)) == NULL) {
 		fprintf(stderr, "tributary serve: %s\n", e.msg);
+		redact_free(n->redact);
 		node_close(n);
 		consent_set_free(&docs);
 		config_free(&c);
@@ -227,6 +239,7 @@ cmd_serve(int argc, char **argv)
 	sigwait(&set, &sig);
 	log_info("signal %d: finishing queued writes, then stopping", sig);
 	server_stop(s);
+	redact_free(n->redact);
 	node_close(n);
 	consent_set_free(&docs);
 	config_free(&c);

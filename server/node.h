@@ -27,6 +27,7 @@ struct node {
 	uint8_t sign_sk[64];
 	uint8_t pseudonym_key[32];
 	struct consent_set *consents; /* loaded by serve; NULL elsewhere */
+	struct redact_set *redact;    /* loaded by serve; NULL elsewhere */
 };
 
 /*

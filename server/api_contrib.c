@@ -1,0 +1,383 @@
+/*
+** The contribution API: redaction preview, creating a text contribution
+** with an Idempotency-Key, listing, withdrawing one or all, and the export
+** of everything held about the person. Text is redacted on the request's
+** thread before anything else sees it; only the redacted text reaches the
+** writer. Route table: routes.c.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "api.h"
+#include "campaign.h"
+#include "contrib.h"
+#include "crypto.h"
+#include "http.h"
+#include "redact.h"
+
+/* Counts UTF-8 code points (the text is already known to be valid). */
+static size_t
+utf8_chars(const char *s, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			c++;
+	return (c);
+}
+
+/* Is the text only white space? */
+static int
+blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strchr(" \t\r\n\f\v", s[i]) == NULL)
+			return (0);
+	return (1);
+}
+
+/* Redacts ${text} for the session's person. 0, or -1 with an answer
+** queued. */
+static int
+redact_for(struct req *r, const char *text, size_t n, struct redact_result *out)
+{
+	struct redact_ctx ctx = { 0 };
+	struct err e = { 0 };
+
+	ctx.handle = req_session(r)->handle;
+	ctx.contact_key = req_node(r)->pseudonym_key;
+	if (req_node(r)->redact == NULL) {
+		req_error(r, 503, "busy", "redaction rules are not loaded");
+		return (-1);
+	}
+	if (redact_text(req_node(r)->redact, text, n, &ctx, out, &e) == -1) {
+		req_fail(r, &e);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+** POST /api/v1/redact {"text"}: a contributor. What the text would be
+** stored as: 200 {"text","report":{"EMAIL":1,...}}; 400 not UTF-8.
+*/
+int
+redact_page(struct req *r)
+{
+	struct redact_result rr;
+	json_t *body, *t;
+	int rc;
+
+	if ((body = req_json_body(r)) == NULL)
+		return (0);
+	if (!json_is_string(t = json_object_get(body, "text")))
+		return (req_error(r, 400, "invalid", "\"text\" is required"));
+	if (redact_for(r, json_string_value(t), json_string_length(t), &rr) ==
+	    -1)
+		return (0);
+	rc = req_json(r, 200,
+	    json_pack(
+		"{s:s%,s:O}", "text", rr.text, rr.len, "report", rr.report));
+	redact_result_free(&rr);
+	return (rc);
+}
+
+struct create {
+	struct contrib_new cn;
+	struct redact_result rr;
+	char key[IDEMPOTENCY_KEY_MAX + 1];
+	char *prompt;
+};
+
+static void
+create_free(void *p)
+{
+	struct create *c = p;
+
+	redact_result_free(&c->rr);
+	free(c->prompt);
+	free(c);
+}
+
+static int
+answer_contrib(struct req *r, int64_t account, int64_t id, unsigned status)
+{
+	struct err e = { 0 };
+	struct db *db;
+	json_t *o;
+
+	if ((db = req_db(r, &e)) == NULL ||
+	    (o = contrib_json(db, account, id, &e)) == NULL)
+		return (req_fail(r, &e));
+	return (req_json(r, status, json_pack("{s:o}", "contribution", o)));
+}
+
+/* SHA-256 of what the request asks for: campaign, prompt, redacted text. */
+static void
+request_hash(const char *campaign, const char *prompt, const char *text,
+    size_t n, char out[65])
+{
+	uint8_t sum[SHA256_LEN];
+	struct sha256 *h;
+
+	if ((h = sha256_new()) == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	sha256_update(h, campaign, strlen(campaign) + 1);
+	sha256_update(
+	    h, prompt ? prompt : "", strlen(prompt ? prompt : "") + 1);
+	sha256_update(h, text, n);
+	if (sha256_final(h, sum) == 0)
+		hex_encode(sum, SHA256_LEN, out);
+	else
+		out[0] = '\0';
+}
+
+/*
+** POST /api/v1/contributions {"campaign","text","prompt"?} with an
+** Idempotency-Key header: a contributor with a live consent for the
+** campaign. The text is redacted before it is stored. 201
+** {"contribution"}; the same key again answers 200 with the same body;
+** 400 no key / empty text / not UTF-8; 403 consent_required; 404 no such
+** campaign; 409 the key was used for something else; 413 over the
+** campaign's max_chars (named); 415 an audio campaign (send audio/wav).
+*/
+int
+contrib_create_page(struct req *r)
+{
+	struct create *c = req_state(r);
+	const struct session *s = req_session(r);
+	const struct writer_job *j;
+	struct campaign camp;
+	struct err e = { 0 };
+	struct db *db;
+	const char *key, *slug, *text, *prompt;
+	char prev[65];
+	json_t *body, *t;
+	int64_t consent, existing;
+	size_t n, chars;
+	int rc;
+
+	if (c != NULL) {
+		j = req_job(r);
+		if (j->status != WRITER_OK) {
+			if (j->err.code == ERR_CONFLICT)
+				return (req_error(r, 409,
+				    "idempotency_mismatch", "%s", j->err.msg));
+			if (j->err.code == ERR_FORBIDDEN)
+				return (req_error(r, 403, "consent_required",
+				    "%s", j->err.msg));
+			return (req_fail(r, &j->err));
+		}
+		return (answer_contrib(
+		    r, s->account_id, c->cn.id, c->cn.replayed ? 200 : 201));
+	}
+	key = req_header(r, "Idempotency-Key");
+	if (key == NULL || key[0] == '\0' || strlen(key) > IDEMPOTENCY_KEY_MAX)
+		return (req_error(r, 400, "invalid",
+		    "send an Idempotency-Key header (1 to %d characters) so a "
+		    "retry never saves the same thing twice",
+		    IDEMPOTENCY_KEY_MAX));
+	if ((body = req_json_body(r)) == NULL)
+		return (0);
+	slug = json_string_value(json_object_get(body, "campaign"));
+	t = json_object_get(body, "text");
+	prompt = json_string_value(json_object_get(body, "prompt"));
+	if (slug == NULL)
+		return (
+		    req_error(r, 400, "invalid", "\"campaign\" is required"));
+	if ((db = req_db(r, &e)) == NULL)
+		return (req_fail(r, &e));
+	if ((rc = campaign_get(db, slug, 0, &camp, &e)) != 1)
+		return (rc == 0 ? req_error(r, 404, "not_found",
+				      "no campaign \"%s\"", slug)
+				: req_fail(r, &e));
+	if (strcmp(camp.kind, "text") != 0) {
+		campaign_clear(&camp);
+		return (req_error(r, 415, "unsupported",
+		    "this campaign collects recordings: send audio/wav"));
+	}
+	if ((consent = contrib_live_consent(db, s->account_id, camp.id, &e)) <=
+	    0) {
+		campaign_clear(&camp);
+		if (consent == -1)
+			return (req_fail(r, &e));
+		return (req_error(r, 403, "consent_required",
+		    "give your consent for \"%s\" first (the consent page), "
+		    "then send this again",
+		    slug));
+	}
+	if (!json_is_string(t) ||
+	    blank(json_string_value(t), json_string_length(t))) {
+		campaign_clear(&camp);
+		return (req_error(r, 400, "empty", "the text is empty"));
+	}
+	text = json_string_value(t);
+	n = json_string_length(t);
+	if (prompt != NULL && strlen(prompt) > 2000) {
+		campaign_clear(&camp);
+		return (req_error(
+		    r, 413, "too_large", "a prompt is at most 2000 bytes"));
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		campaign_clear(&camp);
+		return (-1);
+	}
+	req_set_state(r, c, create_free);
+	if (redact_for(r, text, n, &c->rr) == -1) {
+		campaign_clear(&camp);
+		return (0);
+	}
+	chars = utf8_chars(text, n);
+	if (chars > (size_t)camp.max_chars) {
+		rc = req_error(r, 413, "too_large",
+		    "the text has %zu characters; this campaign takes at most "
+		    "%d",
+		    chars, camp.max_chars);
+		campaign_clear(&camp);
+		return (rc);
+	}
+	snprintf(c->key, sizeof(c->key), "%s", key);
+	c->prompt = prompt ? strdup(prompt) : NULL;
+	request_hash(slug, prompt, c->rr.text, c->rr.len, c->cn.request_sha);
+	c->cn.account_id = s->account_id;
+	c->cn.campaign_id = camp.id;
+	c->cn.consent_id = consent;
+	c->cn.key = c->key;
+	c->cn.prompt = c->prompt;
+	c->cn.kind = "text";
+	c->cn.text = c->rr.text;
+	c->cn.report = c->rr.report;
+	campaign_clear(&camp);
+	/* A retry after a dropped answer: reply without the writer. */
+	if ((rc = contrib_by_key(
+		 db, s->account_id, c->key, &existing, prev, &e)) == -1)
+		return (req_fail(r, &e));
+	if (rc == 1) {
+		if (strcmp(prev, c->cn.request_sha) != 0)
+			return (req_error(r, 409, "idempotency_mismatch",
+			    "this Idempotency-Key was already used for a "
+			    "different contribution; use a new key"));
+		return (answer_contrib(r, s->account_id, existing, 200));
+	}
+	return (req_submit(r, contrib_create_job, &c->cn));
+}
+
+/* GET /api/v1/me/contributions: a contributor. 200 {"contributions"}. */
+int
+my_contribs_page(struct req *r)
+{
+	struct err e = { 0 };
+	struct db *db;
+	json_t *o;
+
+	if ((db = req_db(r, &e)) == NULL ||
+	    (o = contrib_json(db, req_session(r)->account_id, 0, &e)) == NULL)
+		return (req_fail(r, &e));
+	return (req_json(r, 200, json_pack("{s:o}", "contributions", o)));
+}
+
+static int64_t
+id_param(struct req *r, const char *name)
+{
+	const char *s = req_param(r, name);
+	char *end;
+	long long v;
+
+	if (s == NULL)
+		return (0);
+	v = strtoll(s, &end, 10);
+	return (*end == '\0' && v > 0 ? (int64_t)v : 0);
+}
+
+/*
+** POST /api/v1/contributions/{id}/withdraw: its contributor, or a
+** maintainer on their behalf (audited with the maintainer as actor). 200
+** {"contribution"}; 404 if neither.
+*/
+int
+contrib_withdraw_page(struct req *r)
+{
+	struct contrib_withdraw *w = req_state(r);
+	const struct session *s = req_session(r);
+	const struct writer_job *j;
+
+	if (w == NULL) {
+		if ((w = calloc(1, sizeof(*w))) == NULL)
+			return (-1);
+		req_set_state(r, w, NULL);
+		if ((w->id = id_param(r, "id")) == 0)
+			return (req_error(r, 404, "not_found",
+			    "no such contribution of yours"));
+		w->account_id =
+		    role_allows(s->role, ROLE_MAINTAINER) ? 0 : s->account_id;
+		w->actor = s->account_id;
+		return (req_submit(r, contrib_withdraw_job, w));
+	}
+	j = req_job(r);
+	if (j->status != WRITER_OK)
+		return (req_fail(r, &j->err));
+	return (answer_contrib(r, w->account_id, w->id, 200));
+}
+
+/*
+** POST /api/v1/me/withdraw-all: a contributor. Withdraws every one of
+** their contributions. 200 {"withdrawn":N}.
+*/
+int
+withdraw_all_page(struct req *r)
+{
+	struct contrib_withdraw *w = req_state(r);
+	const struct writer_job *j;
+
+	if (w == NULL) {
+		if ((w = calloc(1, sizeof(*w))) == NULL)
+			return (-1);
+		req_set_state(r, w, NULL);
+		w->account_id = req_session(r)->account_id;
+		w->actor = w->account_id;
+		return (req_submit(r, contrib_withdraw_job, w));
+	}
+	j = req_job(r);
+	if (j->status != WRITER_OK)
+		return (req_fail(r, &j->err));
+	return (req_json(r, 200, json_pack("{s:i}", "withdrawn", w->count)));
+}
+
+/*
+** GET /api/v1/me/export: a contributor. Everything held about them as one
+** JSON file (Content-Disposition: attachment).
+*/
+int
+export_page(struct req *r)
+{
+	struct MHD_Response *resp;
+	struct err e = { 0 };
+	struct db *db;
+	json_t *o;
+	char *s;
+
+	if ((db = req_db(r, &e)) == NULL ||
+	    (o = contrib_export(db, req_session(r)->account_id, &e)) == NULL)
+		return (req_fail(r, &e));
+	s = json_dumps(o, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+	json_decref(o);
+	if (s == NULL)
+		return (-1);
+	resp = MHD_create_response_from_buffer(
+	    strlen(s), s, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(s);
+		return (-1);
+	}
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "Content-Disposition",
+	    "attachment; filename=\"tributary-export.json\"");
+	return (req_respond(r, 200, resp));
+}
