@@ -26,16 +26,20 @@ static const char SQL_INSERT_REV[] =
     "INSERT INTO contribution_revisions(contribution_id, revision, kind, "
     "prompt, text, audio_sha256, duration, sample_rate, redaction, "
     "created_at) VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+#define SQL_CONTRIB_COLS                                                       \
+	"SELECT c.id, k.slug, c.status, r.kind, r.text, r.prompt, "            \
+	"r.redaction, c.created_at, c.withdrawn_at, r.revision, r.duration, "  \
+	"r.sample_rate, r.audio_sha256, c.account_id FROM contributions c "    \
+	"JOIN campaigns k ON k.id = c.campaign_id "                            \
+	"JOIN contribution_revisions r ON r.contribution_id = c.id AND "       \
+	"r.revision = (SELECT max(revision) FROM contribution_revisions "      \
+	"WHERE contribution_id = c.id) "
+/* Two statements, not one with "?2 = 0 OR": an OR over the key would
+** make SQLite scan every contribution for every answer. */
+static const char SQL_ONE[] =
+    SQL_CONTRIB_COLS "WHERE c.id = ?2 AND (?1 = 0 OR c.account_id = ?1)";
 static const char SQL_LIST[] =
-    "SELECT c.id, k.slug, c.status, r.kind, r.text, r.prompt, r.redaction, "
-    "c.created_at, c.withdrawn_at, r.revision, r.duration, r.sample_rate, "
-    "r.audio_sha256, c.account_id FROM contributions c "
-    "JOIN campaigns k ON k.id = c.campaign_id "
-    "JOIN contribution_revisions r ON r.contribution_id = c.id AND "
-    "r.revision = (SELECT max(revision) FROM contribution_revisions WHERE "
-    "contribution_id = c.id) "
-    "WHERE (?1 = 0 OR c.account_id = ?1) AND (?2 = 0 OR c.id = ?2) "
-    "ORDER BY c.id DESC";
+    SQL_CONTRIB_COLS "WHERE c.account_id = ?1 ORDER BY c.id DESC";
 static const char SQL_WITHDRAW_ONE[] =
     "UPDATE contributions SET status = 'withdrawn', withdrawn_at = ?3 "
     "WHERE id = ?1 AND (?2 = 0 OR account_id = ?2) AND withdrawn_at IS NULL "
@@ -184,10 +188,11 @@ contrib_json(struct db *db, int64_t account, int64_t id, struct err *e)
 	json_t *arr, *o;
 	int rc;
 
-	if ((st = db_prepare(db, SQL_LIST, e)) == NULL)
+	if ((st = db_prepare(db, id > 0 ? SQL_ONE : SQL_LIST, e)) == NULL)
 		return (NULL);
 	sqlite3_bind_int64(st, 1, account);
-	sqlite3_bind_int64(st, 2, id);
+	if (id > 0)
+		sqlite3_bind_int64(st, 2, id);
 	arr = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		o = json_object();

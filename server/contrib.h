@@ -50,9 +50,9 @@ int contrib_create_job(struct db *db, void *arg, struct err *e);
 
 /*
 ** One contribution ({"id","campaign","status","kind","text","prompt",
-** "redaction","created_at","withdrawn_at",...}) when ${id} > 0, else every
-** contribution of ${account} as an array, newest first. ${account} 0
-** means anyone's (maintainers). NULL with ${e} (ERR_NOT_FOUND).
+** "redaction","created_at","withdrawn_at",...}) when ${id} > 0 (${account}
+** 0: anyone's, for maintainers), else every contribution of ${account} as
+** an array, newest first. NULL with ${e} (ERR_NOT_FOUND).
 */
 json_t *contrib_json(struct db *db, int64_t account, int64_t id, struct err *e);
 
