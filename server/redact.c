@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1453,6 +1454,74 @@ nomem:
 	return (oom(sc->e));
 }
 
+/*
+** Match data, match context and JIT stack are kept per thread: creating a
+** JIT stack maps memory, and mapping and unmapping it on every call cost
+** more than the matching (TLB shootdowns on every CPU). Freed when the
+** thread exits.
+*/
+struct scratch {
+	pcre2_match_data *md;
+	uint32_t ovec;
+	pcre2_match_context *mc;
+	pcre2_jit_stack *js;
+};
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void
+scratch_free(void *p)
+{
+	struct scratch *t = p;
+
+	pcre2_match_data_free(t->md);
+	pcre2_jit_stack_free(t->js);
+	pcre2_match_context_free(t->mc);
+	free(t);
+}
+
+static void
+scratch_init(void)
+{
+	pthread_key_create(&scratch_key, scratch_free);
+}
+
+/* Fills sc->md, sc->mc, sc->js from this thread's scratch. 0 or -1. */
+static int
+scratch_get(struct scan *sc, uint32_t ovec)
+{
+	struct scratch *t;
+
+	pthread_once(&scratch_once, scratch_init);
+	if ((t = pthread_getspecific(scratch_key)) == NULL) {
+		if ((t = calloc(1, sizeof(*t))) == NULL)
+			return (-1);
+		if ((t->mc = pcre2_match_context_create(NULL)) == NULL) {
+			free(t);
+			return (-1);
+		}
+		pcre2_set_match_limit(t->mc, MATCH_LIMIT);
+		/* NULL if JIT is unavailable: PCRE2 then uses its own 32 KiB. */
+		if ((t->js = pcre2_jit_stack_create(
+			 32 * 1024, JIT_STACK_MAX, NULL)) != NULL)
+			pcre2_jit_stack_assign(t->mc, NULL, t->js);
+		pthread_setspecific(scratch_key, t);
+	}
+	if (t->md == NULL || t->ovec < ovec) {
+		pcre2_match_data_free(t->md);
+		if ((t->md = pcre2_match_data_create(ovec, NULL)) == NULL) {
+			t->ovec = 0;
+			return (-1);
+		}
+		t->ovec = ovec;
+	}
+	sc->md = t->md;
+	sc->mc = t->mc;
+	sc->js = t->js;
+	return (0);
+}
+
 int
 redact_text(const struct redact_set *rs, const char *text, size_t n,
     const struct redact_ctx *ctx, struct redact_result *out, struct err *e)
@@ -1466,16 +1535,10 @@ redact_text(const struct redact_set *rs, const char *text, size_t n,
 	if (n > 0 && (bad = utf8_bad((const uint8_t *)text, n)) < n)
 		return (err_set(e, ERR_INVALID, "text: %s at byte %zu",
 		    text[bad] == '\0' ? "NUL byte" : "invalid UTF-8", bad));
-	if ((sc.md = pcre2_match_data_create(rs->ovec, NULL)) == NULL ||
-	    (sc.mc = pcre2_match_context_create(NULL)) == NULL) {
+	if (scratch_get(&sc, rs->ovec) == -1) {
 		oom(e);
 		goto out;
 	}
-	pcre2_set_match_limit(sc.mc, MATCH_LIMIT);
-	/* NULL if JIT is unavailable: PCRE2 then uses its own 32 KiB. */
-	if ((sc.js = pcre2_jit_stack_create(32 * 1024, JIT_STACK_MAX, NULL)) !=
-	    NULL)
-		pcre2_jit_stack_assign(sc.mc, NULL, sc.js);
 	for (i = 0; i < rs->nrules; i++)
 		if (scan_all(&sc, rs->rules[i].re, &rs->rules[i], found_rule) ==
 		    -1)
@@ -1498,9 +1561,6 @@ redact_text(const struct redact_set *rs, const char *text, size_t n,
 out:
 	free(taken);
 	free(sc.c);
-	pcre2_jit_stack_free(sc.js);
-	pcre2_match_context_free(sc.mc);
-	pcre2_match_data_free(sc.md);
 	return (rc);
 }
 
