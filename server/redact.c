@@ -63,8 +63,26 @@ static const char *const validator_names[NV] = { "none", "luhn", "iban",
 enum { KIND_HANDLE, KIND_CONTACT, NFIXED };
 static const char *const fixed_kinds[NFIXED] = { "HANDLE", "CONTACT" };
 
+/*
+** What every match of a pattern must contain, so a rule can be skipped on
+** a text that lacks it, and stopped past its last occurrence (a match
+** holding it starts at or before it). Two sources, both must hold:
+** PCRE2's "last code unit" (the rightmost literal byte of every match),
+** and the rule's own `needs:` list (a match must contain one of these
+** strings: a match without one is dropped, as if its validator refused
+** it). PCRE2 does its own check only when the rest of the subject is a
+** few KB at most, and the rightmost literal is often a common one ('.'
+** for an e-mail address), hence `needs: ['@']`. ASCII letters match in
+** either case.
+*/
+struct gate {
+	int cu;		/* the last code unit if ASCII, else -1 */
+	char **needles; /* NULL-terminated, or NULL */
+};
+
 struct rule {
 	pcre2_code *re;
+	struct gate g;
 	enum validator v;
 	uint32_t kind;   /* index into the set's kinds */
 	char where[160]; /* "FILE:LINE" for errors while matching */
@@ -77,6 +95,7 @@ struct redact_set {
 	size_t nkinds;
 	pcre2_code *digits; /* digit runs that may be a contact */
 	pcre2_code *email;  /* e-mail-like words that may be a contact */
+	struct gate gdigits, gemail; /* no needles */
 	uint32_t ovec;      /* ovector pairs the largest pattern needs */
 };
 
@@ -85,6 +104,17 @@ static const char DIGITS_RE[] =
     "(?<![0-9])(?:\\+\\s?)?(?:\\(\\s?)?[0-9](?:[ .\\-()]{0,3}[0-9])*";
 static const char EMAIL_RE[] =
     "(?<![\\w.%+\\-])[\\w.%+\\-]+@[\\w\\-]+(?:\\.[\\w\\-]+)+";
+
+static void
+gate_free(struct gate *g)
+{
+	size_t i;
+
+	for (i = 0; g->needles != NULL && g->needles[i] != NULL; i++)
+		free(g->needles[i]);
+	free(g->needles);
+	g->needles = NULL;
+}
 
 static int
 oom(struct err *e)
@@ -381,8 +411,10 @@ redact_free(struct redact_set *rs)
 
 	if (rs == NULL)
 		return;
-	for (i = 0; i < rs->nrules; i++)
+	for (i = 0; i < rs->nrules; i++) {
 		pcre2_code_free(rs->rules[i].re);
+		gate_free(&rs->rules[i].g);
+	}
 	free(rs->rules);
 	for (i = 0; i < rs->nkinds; i++)
 		free(rs->kinds[i]);
@@ -449,6 +481,21 @@ compile(
 	return (re);
 }
 
+/* Sets ${g}'s code unit from ${re}. Can't fail (-1 is a valid answer). */
+static void
+gate_init(const pcre2_code *re, struct gate *g)
+{
+	uint32_t type = 0, cu = 0;
+
+	g->cu = -1;
+	/* A non-ASCII unit might be one byte of a caseless character. */
+	if (pcre2_pattern_info(re, PCRE2_INFO_LASTCODETYPE, &type) == 0 &&
+	    type == 1 &&
+	    pcre2_pattern_info(re, PCRE2_INFO_LASTCODEUNIT, &cu) == 0 &&
+	    cu > 0 && cu < 0x80)
+		g->cu = (int)cu;
+}
+
 static void
 set_ovec(struct redact_set *rs, const pcre2_code *re)
 {
@@ -473,6 +520,8 @@ set_builtins(struct redact_set *rs, struct err *e)
 		return (err_set(e, ERR_INTERNAL, "built-in pattern: %s", msg));
 	set_ovec(rs, rs->digits);
 	set_ovec(rs, rs->email);
+	gate_init(rs->digits, &rs->gdigits);
+	gate_init(rs->email, &rs->gemail);
 	return (0);
 }
 
@@ -626,9 +675,49 @@ pk_compile(struct pk *k, const yaml_node_t *pn, size_t idx, const char *kind,
 }
 
 /* The rule keys. */
-enum { R_KIND, R_PATTERN, R_VALIDATE, R_NOTE, NR };
+enum { R_KIND, R_PATTERN, R_VALIDATE, R_NEEDS, R_NOTE, NR };
 static const char *const rule_keys[NR] = { "kind", "pattern", "validate",
-	"note" };
+	"needs", "note" };
+
+/* Most strings a `needs:` list may hold, and their longest. */
+#define MAX_NEEDLES 32
+#define MAX_NEEDLE  64
+
+/* Reads rule ${idx}'s `needs:` list ${nd} into ${g}. 0 or -1. */
+static int
+pk_needs(struct pk *k, yaml_node_t *nd, size_t idx, struct gate *g)
+{
+	yaml_node_item_t *it;
+	const char *s;
+	size_t n = 0;
+
+	if (nd->type != YAML_SEQUENCE_NODE ||
+	    nd->data.sequence.items.top == nd->data.sequence.items.start ||
+	    nd->data.sequence.items.top - nd->data.sequence.items.start >
+		MAX_NEEDLES)
+		return (pk_err(k, nd,
+		    "rule %zu: needs must be a list of 1 to %d strings", idx,
+		    MAX_NEEDLES));
+	if ((g->needles = calloc((size_t)(nd->data.sequence.items.top -
+					 nd->data.sequence.items.start) +
+		     1,
+		 sizeof(*g->needles))) == NULL)
+		return (oom(k->e));
+	for (it = nd->data.sequence.items.start;
+	     it < nd->data.sequence.items.top; it++) {
+		yaml_node_t *v = node(k, *it);
+
+		if ((s = scalar(v)) == NULL || *s == '\0' ||
+		    strlen(s) > MAX_NEEDLE)
+			return (pk_err(k, v,
+			    "rule %zu: each of needs must be a string of 1 to "
+			    "%d bytes",
+			    idx, MAX_NEEDLE));
+		if ((g->needles[n++] = strdup(s)) == NULL)
+			return (oom(k->e));
+	}
+	return (0);
+}
 
 /* Reads rule number ${idx} (1-based), mapping ${m}, and adds it. */
 static int
@@ -709,9 +798,13 @@ pk_rule(struct pk *k, yaml_node_t *m, size_t idx)
 		return (oom(k->e));
 	r->kind = (uint32_t)ki;
 	r->v = v;
+	if (val[R_NEEDS] != NULL &&
+	    pk_needs(k, val[R_NEEDS], idx, &r->g) == -1)
+		return (-1);
 	snprintf(r->where, sizeof(r->where), "%s:%d", k->name,
 	    (int)val[R_PATTERN]->start_mark.line + 1);
 	set_ovec(rs, r->re);
+	gate_init(r->re, &r->g);
 	return (0);
 }
 
@@ -918,8 +1011,8 @@ load_pack(
     struct redact_set *rs, const char *dir, const char *pack, struct err *e)
 {
 	char path[4096];
-	char *p;
-	size_t n;
+	char *p = NULL;
+	size_t n = 0;
 	int rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s.yaml", dir, pack) >=
@@ -1168,19 +1261,105 @@ on_callout(pcre2_callout_block *cb, void *arg)
 		: 1);
 }
 
+static int
+lower(int c)
+{
+	return (c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
 /*
-** Runs ${re} (for ${r}, NULL for a built-in) over the whole text, calling
-** ${found} on each non-empty match. Returns 0, or -1 with the error set.
+** The offset of the last occurrence of ${needle} (${len} > 0 bytes, ASCII
+** letters in either case) in the text, or -1.
+*/
+static int64_t
+last_of(const struct scan *sc, const char *needle, size_t len)
+{
+	const char *t = sc->text;
+	size_t end = sc->n, i, k;
+	int c0 = lower((unsigned char)needle[0]);
+
+	while (end >= len) {
+		/* Candidates for the first byte, from the right. */
+		for (i = end - len + 1; i-- > 0;)
+			if (lower((unsigned char)t[i]) == c0)
+				break;
+		if (i == (size_t)-1)
+			return (-1);
+		for (k = 1; k < len && lower((unsigned char)t[i + k]) ==
+				 lower((unsigned char)needle[k]);
+		     k++)
+			;
+		if (k == len)
+			return ((int64_t)i);
+		end = i + len - 1;
+	}
+	return (-1);
+}
+
+/* 1 if the ${n} bytes at ${s} hold one of ${g}'s needles (or it has none). */
+static int
+has_needle(const struct gate *g, const char *s, size_t n)
+{
+	size_t i, j, k, len;
+
+	for (i = 0; g->needles != NULL && g->needles[i] != NULL; i++) {
+		len = strlen(g->needles[i]);
+		for (j = 0; j + len <= n; j++) {
+			for (k = 0; k < len && lower((unsigned char)s[j + k]) ==
+				 lower((unsigned char)g->needles[i][k]);
+			     k++)
+				;
+			if (k == len)
+				return (1);
+		}
+	}
+	return (g->needles == NULL);
+}
+
+/*
+** The last offset at which a match of gate ${g} may start, or -1 if the
+** text cannot hold one.
+*/
+static int64_t
+gate_last(const struct scan *sc, const struct gate *g)
+{
+	int64_t last = INT64_MAX, l, best;
+	char cu[2];
+	size_t i;
+
+	if (g == NULL)
+		return (last);
+	if (g->cu >= 0) {
+		cu[0] = (char)g->cu;
+		last = last_of(sc, cu, 1);
+	}
+	if (g->needles != NULL) {
+		for (best = -1, i = 0; g->needles[i] != NULL; i++)
+			if ((l = last_of(sc, g->needles[i],
+				 strlen(g->needles[i]))) > best)
+				best = l;
+		if (best < last)
+			last = best;
+	}
+	return (last);
+}
+
+/*
+** Runs ${re} (for ${r}, NULL for a built-in; gate ${g} or NULL) over the
+** whole text, calling ${found} on each non-empty match. Returns 0, or -1
+** with the error set.
 */
 static int
-scan_all(struct scan *sc, const pcre2_code *re, const struct rule *r,
+scan_all(struct scan *sc, const pcre2_code *re, const struct gate *g,
+    const struct rule *r,
     int (*found)(struct scan *, const struct rule *, size_t, size_t))
 {
 	PCRE2_SIZE *ov, s, e, off = 0;
+	int64_t last = gate_last(sc, g);
 	int rc;
 
 	pcre2_set_callout(sc->mc, r != NULL ? on_callout : NULL, (void *)r);
-	while (off < sc->n) {
+	while (off < sc->n && (int64_t)off <= last) {
 		rc = pcre2_match(re, (PCRE2_SPTR)sc->text, sc->n, off,
 		    PCRE2_NO_UTF_CHECK, sc->md, sc->mc);
 		if (rc == PCRE2_ERROR_NOMATCH)
@@ -1202,11 +1381,12 @@ scan_all(struct scan *sc, const pcre2_code *re, const struct rule *r,
 		s = ov[0];
 		e = ov[1];
 		if (e > s &&
-		    (r == NULL || validate(r->v, sc->text + s, e - s))) {
+		    (r == NULL || (validate(r->v, sc->text + s, e - s) &&
+				      has_needle(&r->g, sc->text + s, e - s)))) {
 			if (found(sc, r, s, e) == -1)
 				return (-1);
 			off = e;
-		} else if (e > s) /* a bypassed validator: retry further on */
+		} else if (e > s) /* refused: look again one further on */
 			off = next_char(sc->text, sc->n, s > off ? s : off);
 		else
 			off = e > off ? e : next_char(sc->text, sc->n, off);
@@ -1354,7 +1534,7 @@ scan_handle(struct scan *sc)
 	buf_free(&b);
 	if (re == NULL)
 		return (err_set(sc->e, ERR_INVALID, "handle: %s", msg));
-	rc = scan_all(sc, re, NULL, found_handle);
+	rc = scan_all(sc, re, NULL, NULL, found_handle);
 	pcre2_code_free(re);
 	return (rc);
 nomem:
@@ -1540,15 +1720,16 @@ redact_text(const struct redact_set *rs, const char *text, size_t n,
 		goto out;
 	}
 	for (i = 0; i < rs->nrules; i++)
-		if (scan_all(&sc, rs->rules[i].re, &rs->rules[i], found_rule) ==
-		    -1)
+		if (scan_all(&sc, rs->rules[i].re, &rs->rules[i].g,
+			&rs->rules[i], found_rule) == -1)
 			goto out;
 	if (ctx != NULL && scan_handle(&sc) == -1)
 		goto out;
 	if (ctx != NULL && ctx->ncontacts > 0 && ctx->contact_key != NULL &&
 	    ctx->contact_hashes != NULL &&
-	    (scan_all(&sc, rs->digits, NULL, found_digits) == -1 ||
-		scan_all(&sc, rs->email, NULL, found_email) == -1))
+	    (scan_all(&sc, rs->digits, &rs->gdigits, NULL, found_digits) ==
+		    -1 ||
+		scan_all(&sc, rs->email, &rs->gemail, NULL, found_email) == -1))
 		goto out;
 	if (sc.nc > 0) {
 		if ((taken = calloc(n, 1)) == NULL) {
