@@ -28,15 +28,26 @@ utf8_chars(const char *s, size_t n)
 	return (c);
 }
 
-/* Is the text only white space? */
+/* Is the text only white space (ASCII, no-break U+00A0, ideographic
+** U+3000)? */
 static int
 blank(const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (strchr(" \t\r\n\f\v", s[i]) == NULL)
-			return (0);
+	for (i = 0; i < n; i++) {
+		if (s[i] != '\0' && strchr(" \t\r\n\f\v", s[i]) != NULL)
+			continue;
+		if (i + 1 < n && memcmp(s + i, "\xc2\xa0", 2) == 0) {
+			i += 1;
+			continue;
+		}
+		if (i + 2 < n && memcmp(s + i, "\xe3\x80\x80", 3) == 0) {
+			i += 2;
+			continue;
+		}
+		return (0);
+	}
 	return (1);
 }
 

@@ -35,8 +35,8 @@ export function csrfToken() {
 	return csrf;
 }
 
-export async function request(method, path, body) {
-	const headers = { Accept: 'application/json' };
+export async function request(method, path, body, extra) {
+	const headers = { ...(extra || {}), Accept: 'application/json' };
 	const opts = { method, credentials: 'same-origin', headers, cache: 'no-store' };
 	if (body !== undefined) {
 		headers['Content-Type'] = 'application/json';
@@ -75,8 +75,9 @@ export async function request(method, path, body) {
 export const get = (path) => request('GET', path);
 export const post = (path, body) => request('POST', path, body);
 
-/* The logged-in account ({account, csrf}), or null if nobody is. */
-export async function me() {
+let meAnswer = null; /* the promise of this page's /me, shared */
+
+async function fetchMe() {
 	try {
 		return await get('/api/v1/me');
 	} catch (e) {
@@ -86,9 +87,32 @@ export async function me() {
 	}
 }
 
+/*
+** The logged-in account ({account, csrf}), or null if nobody is. One
+** request per page: every caller shares the answer (the menu asks too),
+** unless ${fresh} asks again.
+*/
+export function me({ fresh = false } = {}) {
+	if (fresh || meAnswer === null) {
+		const p = fetchMe();
+		meAnswer = p;
+		p.catch(() => {
+			if (meAnswer === p)
+				meAnswer = null; /* a failure is not remembered */
+		});
+	}
+	return meAnswer;
+}
+
 export async function logout() {
 	await post('/api/v1/logout');
 	csrf = null;
+	meAnswer = Promise.resolve(null);
+}
+
+/* Sends ${body} as JSON with extra ${headers} (e.g. Idempotency-Key). */
+export function postWith(path, body, headers) {
+	return request('POST', path, body, headers);
 }
 
 /*

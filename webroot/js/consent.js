@@ -216,6 +216,9 @@ start(async () => {
 		showMessage($('page-error'), t('consent.no_campaign'));
 		return;
 	}
+	const here = `contribute.html?campaign=${encodeURIComponent(slug)}`;
+	$('already-contribute').href = here;
+	$('contribute-now').href = here;
 	await loadDoc();
 	$('consent-view').hidden = false;
 	$('consent-form').addEventListener('submit', onSubmit);

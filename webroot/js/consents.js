@@ -4,7 +4,7 @@
 */
 import { t, languageName, formatTime } from './i18n.js';
 import { get, post, me, logout, showError, clearError } from './api.js';
-import { $, el, start, focusOn, scopeName } from './page.js';
+import { $, el, start, focusOn, scopeName, showNav } from './page.js';
 
 let account = null;
 let consents = [];
@@ -129,6 +129,7 @@ async function onLogout(ev) {
 	try {
 		await logout();
 		account = null;
+		showNav(null);
 		consents = [];
 		$('list').replaceChildren();
 		$('signed-in').hidden = true;

@@ -97,6 +97,37 @@ export function t(key, vars) {
 	return s;
 }
 
+/*
+** A count: the text for ${key} holds one form per plural category,
+** "one:# file|other:# files" (categories as Intl.PluralRules names them
+** for the page's language: one, two, few, many, other); "#" becomes ${n}.
+** A missing category falls back to "other".
+*/
+export function tn(key, n, vars) {
+	const forms = {};
+	for (const part of t(key, vars).split('|')) {
+		const i = part.indexOf(':');
+		if (i > 0)
+			forms[part.slice(0, i).trim()] = part.slice(i + 1);
+		else
+			forms.other = part;
+	}
+	let cat = 'other';
+	try {
+		cat = new Intl.PluralRules(lang).select(n);
+	} catch {
+		/* old browser */
+	}
+	const s = forms[cat] ?? forms.other ?? '';
+	let num = String(n);
+	try {
+		num = new Intl.NumberFormat(lang).format(n);
+	} catch {
+		/* old browser */
+	}
+	return s.replace(/#/g, num);
+}
+
 export function has(key) {
 	return typeof catalog[key] === 'string' || typeof fallback[key] === 'string';
 }

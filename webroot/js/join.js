@@ -8,10 +8,23 @@ import { $, start, flash } from './page.js';
 
 const params = new URLSearchParams(location.search);
 
+/* Pages a ?next= may name (nothing else: no open redirect). */
+const NEXT = {
+	consents: 'consents.html',
+	contributions: 'contributions.html',
+	contribute: 'contribute.html',
+	admin: 'admin.html',
+};
+
 /* Where to go once logged in. */
 async function target() {
-	if (params.get('next') === 'consents')
-		return 'consents.html';
+	const next = params.get('next');
+	if (next !== null && Object.hasOwn(NEXT, next)) {
+		const c = params.get('campaign');
+		return next === 'contribute' && c
+		    ? `${NEXT[next]}?campaign=${encodeURIComponent(c)}`
+		    : NEXT[next];
+	}
 	let slug = params.get('campaign');
 	if (!slug) {
 		try {

@@ -1,6 +1,6 @@
 /* What every page shares: start i18n, then report a failure to load. */
 import { init, t, apply } from './i18n.js';
-import { showError } from './api.js';
+import { showError, me } from './api.js';
 
 export const $ = (id) => document.getElementById(id);
 
@@ -52,6 +52,16 @@ function showFlash() {
 	apply(box);
 }
 
+/* Roles that see the Admin page in the menu (maintainers re-issue cards). */
+const STAFF = ['admin', 'maintainer'];
+
+/* Shows or hides the menu's Admin entry for ${account} (null: nobody). */
+export function showNav(account) {
+	const a = $('nav-admin');
+	if (a)
+		a.hidden = !(account && STAFF.includes(account.role));
+}
+
 /* Runs ${main} after i18n is up; any error it throws lands in #page-error. */
 export async function start(main) {
 	try {
@@ -61,6 +71,8 @@ export async function start(main) {
 		console.error(e);
 	}
 	showFlash();
+	/* who is logged in decides the menu; the page's own me() shares it */
+	const who = me().then((w) => w?.account ?? null, () => null);
 	try {
 		await main();
 	} catch (e) {
@@ -72,6 +84,7 @@ export async function start(main) {
 		const l = $('loading');
 		if (l)
 			l.hidden = true;
+		showNav(await who);
 		/* for tests and scripts: the page is wired and filled */
 		document.documentElement.dataset.ready = 'true';
 	}

@@ -1,0 +1,364 @@
+/*
+** Accounts, for the node's administrators: list, create, change a role,
+** disable (confirmed first), and re-issue a lost drive card (confirmed
+** first; the new code is shown once). Maintainers may only re-issue
+** cards, by account number. Logged out, the page takes the one-time login
+** code that `tributary init` prints for the first administrator.
+*/
+import { t, tn, nfc } from './i18n.js';
+import { get, post, me, showError, showMessage, clearError, ApiError } from './api.js';
+import { $, el, start, focusOn, showNav } from './page.js';
+
+const ROLES = ['contributor', 'reviewer', 'maintainer', 'treasurer', 'admin'];
+
+let self = null; /* the logged-in account */
+let accounts = [];
+let open = null; /* {id, what: 'disable' | 'card'} whose confirmation shows */
+let shownFor = null; /* whose new code is showing */
+
+function say(text) {
+	$('status').replaceChildren(el('p', { text }));
+}
+
+function roleName(r) {
+	return ROLES.includes(r) ? t(`role.${r}`) : String(r ?? '');
+}
+
+function roleSelect(id, value) {
+	const s = el('select', { id, name: 'role' });
+	for (const r of ROLES) {
+		const o = el('option', { value: r, text: roleName(r) });
+		o.selected = r === value;
+		s.append(o);
+	}
+	return s;
+}
+
+function replace(a) {
+	const i = accounts.findIndex((x) => x.id === a.id);
+	if (i >= 0)
+		accounts[i] = a;
+	else
+		accounts.push(a);
+}
+
+/* ---- the new card code, shown once ---- */
+
+function renderCodeFor() {
+	if (shownFor !== null)
+		$('reissue-for').textContent = shownFor.handle
+		    ? t('admin.new_code_for', { name: shownFor.handle, id: shownFor.id })
+		    : t('admin.new_code_for_id', { id: shownFor.id });
+}
+
+/* ${a} is the account, or {id} alone when only its number is known. */
+function showCode(a, code) {
+	shownFor = a;
+	renderCodeFor();
+	$('reissue-code').textContent = code;
+	$('reissue-result').hidden = false;
+	$('reissue-result').scrollIntoView();
+	focusOn($('reissue-result'));
+}
+
+/* ---- one account ---- */
+
+function confirmPanel(a, what, headingId) {
+	const panel = el('div', { class: 'confirm', role: 'group', 'aria-labelledby': `${headingId}-q` });
+	const err = el('div', { class: 'alert', role: 'alert' });
+	const yes = el('button', {
+		type: 'button',
+		class: what === 'disable' ? 'danger' : '',
+		text: t(what === 'disable' ? 'admin.disable_yes' : 'admin.card_yes'),
+	});
+	const no = el('button', { type: 'button', class: 'secondary', text: t('admin.cancel') });
+	panel.append(
+	    el('h3', {
+		    id: `${headingId}-q`,
+		    text: t(what === 'disable' ? 'admin.disable_q' : 'admin.card_q', { name: a.handle }),
+	    }),
+	    el('p', { text: t(what === 'disable' ? 'admin.disable_text' : 'admin.card_text') }),
+	    err,
+	    el('div', { class: 'buttons' }, yes, no));
+	no.addEventListener('click', () => {
+		open = null;
+		render();
+		focusOn(document.querySelector(`[data-${what}="${CSS.escape(String(a.id))}"]`));
+	});
+	yes.addEventListener('click', async () => {
+		clearError(err);
+		yes.disabled = no.disabled = true;
+		const url = `/api/v1/accounts/${encodeURIComponent(a.id)}/${what === 'disable' ? 'disable' : 'card'}`;
+		try {
+			const r = await post(url);
+			open = null;
+			if (what === 'disable') {
+				replace(r?.account ?? { ...a, disabled: true });
+				render();
+				say(t('admin.disabled_ok', { name: a.handle }));
+				focusOn($(headingId));
+			} else {
+				render();
+				$('status').replaceChildren();
+				showCode(a, String(r?.code ?? ''));
+			}
+		} catch (e) {
+			showError(err, e);
+			yes.disabled = no.disabled = false;
+		}
+	});
+	return panel;
+}
+
+function roleForm(a) {
+	const sid = `role-${a.id}`;
+	const err = el('div', { class: 'alert', role: 'alert' });
+	const select = roleSelect(sid, a.role);
+	const button = el('button', { type: 'submit', class: 'secondary', text: t('admin.change_role') });
+	const form = el('form', { class: 'role-form', method: 'post', novalidate: true },
+	    el('div', { class: 'field' },
+		el('label', { for: sid, text: t('admin.role_of', { name: a.handle }) }),
+		el('div', { class: 'inline' }, select, button)),
+	    err);
+	form.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		clearError(err);
+		if (select.value === a.role)
+			return;
+		button.disabled = select.disabled = true;
+		try {
+			const r = await post(`/api/v1/accounts/${encodeURIComponent(a.id)}/role`, { role: select.value });
+			replace(r?.account ?? { ...a, role: select.value });
+			render();
+			say(t('admin.role_ok', { name: a.handle, role: roleName(select.value) }));
+			focusOn($(sid));
+		} catch (e) {
+			showError(err, e);
+			button.disabled = select.disabled = false;
+		}
+	});
+	return form;
+}
+
+function item(a) {
+	const headingId = `account-${a.id}`;
+	const me_ = self !== null && a.id === self.id;
+	const badges = el('span', { class: 'badges' },
+	    el('span', { class: `badge role ${a.role}`, text: roleName(a.role) }));
+	if (a.disabled)
+		badges.append(el('span', { class: 'badge withdrawn', text: t('admin.disabled') }));
+	const li = el('li', { class: 'card account', 'data-account': String(a.id) },
+	    el('div', { class: 'consent-head' },
+		el('h3', { id: headingId, text: a.handle }),
+		badges),
+	    el('p', { class: 'muted account-no', text: t('admin.number', { id: a.id }) }));
+	if (me_) {
+		li.append(el('p', { class: 'hint', text: t('admin.is_you') }));
+		return li;
+	}
+	if (a.disabled)
+		return li;
+	li.append(roleForm(a));
+	if (open !== null && open.id === a.id) {
+		li.append(confirmPanel(a, open.what, headingId));
+		return li;
+	}
+	const card = el('button', {
+		type: 'button', class: 'secondary', 'data-card': String(a.id),
+		'aria-describedby': headingId, text: t('admin.card'),
+	});
+	const off = el('button', {
+		type: 'button', class: 'danger secondary', 'data-disable': String(a.id),
+		'aria-describedby': headingId, text: t('admin.disable'),
+	});
+	for (const [b, what] of [[card, 'card'], [off, 'disable']])
+		b.addEventListener('click', () => {
+			open = { id: a.id, what };
+			$('status').replaceChildren();
+			render();
+			focusOn(document.getElementById(`${headingId}-q`));
+		});
+	li.append(el('div', { class: 'buttons' }, card, off));
+	return li;
+}
+
+function render() {
+	if ($('admin-view').hidden)
+		return;
+	const q = nfc($('filter').value).trim().toLowerCase();
+	const shown = accounts.filter((a) => q === '' || a.handle.toLowerCase().includes(q) ||
+	    String(a.id) === q || roleName(a.role).toLowerCase().includes(q) || a.role.includes(q));
+	$('count').textContent = q === ''
+	    ? tn('admin.count', accounts.length)
+	    : t('admin.count_filtered', { n: shown.length, total: accounts.length });
+	$('accounts').replaceChildren(...shown.map(item));
+}
+
+function fillRoleChoices() {
+	const s = $('new-role');
+	const v = s.value || 'contributor';
+	s.replaceChildren(...roleSelect('x', v).children);
+	s.value = v;
+}
+
+/* ---- creating ---- */
+
+async function onCreate(ev) {
+	ev.preventDefault();
+	const form = ev.currentTarget;
+	const box = $('create-error');
+	const handle = $('new-handle');
+	const pass = $('new-pass');
+	clearError(box);
+	handle.removeAttribute('aria-invalid');
+	pass.removeAttribute('aria-invalid');
+	const h = nfc(handle.value).trim().toLowerCase();
+	const p = nfc(pass.value);
+	if (!/^[a-z0-9._-]{3,32}$/.test(h)) {
+		showMessage(box, t('join.bad_handle'));
+		handle.setAttribute('aria-invalid', 'true');
+		handle.focus();
+		return;
+	}
+	if (p !== '' && [...p].length < 10) {
+		showMessage(box, t('join.short_pass'));
+		pass.setAttribute('aria-invalid', 'true');
+		pass.focus();
+		return;
+	}
+	const body = { handle: h, role: $('new-role').value };
+	if (p !== '')
+		body.passphrase = p;
+	const button = form.querySelector('button[type=submit]');
+	button.disabled = true;
+	try {
+		const r = await post('/api/v1/accounts', body);
+		const a = r?.account;
+		if (a)
+			replace(a);
+		form.reset();
+		fillRoleChoices();
+		$('filter').value = '';
+		render();
+		say(t('admin.created_ok', { name: a?.handle ?? h, role: roleName(a?.role ?? body.role) }));
+		focusOn($('status'));
+	} catch (e) {
+		showError(box, e);
+		if (e instanceof ApiError && e.code === 'handle_taken') {
+			handle.setAttribute('aria-invalid', 'true');
+			handle.focus();
+		}
+	} finally {
+		button.disabled = false;
+	}
+}
+
+/* ---- maintainers: a card by account number ---- */
+
+async function onById(ev) {
+	ev.preventDefault();
+	const box = $('byid-error');
+	const input = $('byid');
+	clearError(box);
+	const id = nfc(input.value).trim();
+	if (!/^[0-9]{1,18}$/.test(id)) {
+		showMessage(box, t('admin.need_number'));
+		input.setAttribute('aria-invalid', 'true');
+		input.focus();
+		return;
+	}
+	input.removeAttribute('aria-invalid');
+	const button = ev.currentTarget.querySelector('button');
+	button.disabled = true;
+	try {
+		const r = await post(`/api/v1/accounts/${encodeURIComponent(id)}/card`);
+		input.value = '';
+		showCode({ id }, String(r?.code ?? ''));
+	} catch (e) {
+		showError(box, e);
+	} finally {
+		button.disabled = false;
+	}
+}
+
+/* ---- entering ---- */
+
+async function enter(account) {
+	self = account;
+	showNav(account);
+	$('logged-out').hidden = true;
+	try {
+		const r = await get('/api/v1/accounts');
+		accounts = Array.isArray(r?.accounts) ? r.accounts : [];
+	} catch (e) {
+		if (e instanceof ApiError && e.status === 403) {
+			/* maintainers still re-issue lost cards */
+			const m = account?.role === 'maintainer';
+			const note = $('not-allowed-text');
+			note.dataset.i18n = m ? 'admin.maintainer_only' : 'admin.not_allowed';
+			note.textContent = t(note.dataset.i18n);
+			$('not-allowed').hidden = false;
+			$('reissue-by-id').hidden = !m;
+			return;
+		}
+		throw e;
+	}
+	fillRoleChoices();
+	$('admin-view').hidden = false;
+	render();
+}
+
+async function onCode(ev) {
+	ev.preventDefault();
+	const form = ev.currentTarget;
+	const box = $('code-error');
+	const input = $('code');
+	clearError(box);
+	const code = nfc(input.value).trim();
+	if (code.replace(/[^0-9A-Za-z]/g, '').length < 4) {
+		showMessage(box, t('admin.need_code'));
+		input.setAttribute('aria-invalid', 'true');
+		input.focus();
+		return;
+	}
+	input.removeAttribute('aria-invalid');
+	const button = form.querySelector('button');
+	button.disabled = true;
+	try {
+		const r = await post('/api/v1/login', { code });
+		input.value = '';
+		await enter(r?.account ?? null);
+		say(t('admin.logged_in', { name: r?.account?.handle ?? '' }));
+	} catch (e) {
+		showError(box, e);
+		input.setAttribute('aria-invalid', 'true');
+		input.focus();
+	} finally {
+		button.disabled = false;
+	}
+}
+
+start(async () => {
+	$('code-form').addEventListener('submit', onCode);
+	$('create-form').addEventListener('submit', onCreate);
+	$('byid-form').addEventListener('submit', onById);
+	$('filter').addEventListener('input', render);
+	$('reissue-close').addEventListener('click', () => {
+		$('reissue-result').hidden = true;
+		$('reissue-code').textContent = '';
+		shownFor = null;
+		focusOn($('admin-view').hidden ? $('main') : $('list-h'));
+	});
+	document.addEventListener('langchange', () => {
+		if (!$('admin-view').hidden)
+			fillRoleChoices();
+		renderCodeFor();
+		render();
+	});
+	const who = await me();
+	if (who === null) {
+		$('logged-out').hidden = false;
+		return;
+	}
+	await enter(who.account ?? null);
+});

@@ -1,0 +1,210 @@
+/*
+** My contributions: everything this person gave (already redacted), its
+** review status, a Withdraw button per item and a Withdraw all, each with
+** a plain confirmation; and the export of everything held about them.
+*/
+import { t, tn, formatTime } from './i18n.js';
+import { get, post, me, showError, clearError } from './api.js';
+import { removedSummary, fillRedacted } from './redaction.js';
+import { $, el, start, focusOn } from './page.js';
+
+const STATUSES = ['pending', 'validated', 'rejected', 'withdrawn'];
+
+let account = null;
+let items = [];
+let titles = new Map(); /* campaign slug → {title, language} */
+let open = null; /* id of the contribution whose confirmation is showing */
+let allOpen = false;
+
+function live(c) {
+	return c.status !== 'withdrawn' && (c.withdrawn_at === null || c.withdrawn_at === undefined);
+}
+
+function say(text) {
+	$('status').replaceChildren(el('p', { text }));
+}
+
+function fact(term, value) {
+	return [el('dt', { text: term }), el('dd', {}, value)];
+}
+
+function statusName(s) {
+	return STATUSES.includes(s) ? t(`contributions.status_${s}`) : String(s ?? '');
+}
+
+/* What withdrawing does and does not do, for one item or for all. */
+function explanation() {
+	return [
+		el('p', { text: t('consents.confirm_does') }),
+		el('ul', {},
+		    el('li', { text: t('contributions.does_1') }),
+		    el('li', { text: t('contributions.does_2') }),
+		    el('li', { text: t('contributions.does_3') })),
+		el('p', { text: t('consents.confirm_doesnt') }),
+		el('ul', {},
+		    el('li', { text: t('consents.doesnt_1') }),
+		    el('li', { text: t('consents.doesnt_2') })),
+	];
+}
+
+function confirmPanel(c, headingId) {
+	const panel = el('div', { class: 'confirm', role: 'group', 'aria-labelledby': `${headingId}-q` });
+	const err = el('div', { class: 'alert', role: 'alert' });
+	const yes = el('button', { type: 'button', class: 'danger', text: t('consents.confirm_yes') });
+	const no = el('button', { type: 'button', class: 'secondary', text: t('contributions.confirm_no') });
+	panel.append(
+	    el('h3', { id: `${headingId}-q`, text: t('contributions.confirm_title') }),
+	    ...explanation(),
+	    err,
+	    el('div', { class: 'buttons' }, yes, no));
+	no.addEventListener('click', () => {
+		open = null;
+		render();
+		focusOn(document.querySelector(`[data-withdraw="${CSS.escape(String(c.id))}"]`));
+	});
+	yes.addEventListener('click', async () => {
+		clearError(err);
+		yes.disabled = no.disabled = true;
+		try {
+			const r = await post(`/api/v1/contributions/${encodeURIComponent(c.id)}/withdraw`);
+			const w = r?.contribution;
+			if (w && typeof w === 'object')
+				Object.assign(c, w);
+			c.status = 'withdrawn';
+			c.withdrawn_at = c.withdrawn_at ?? Math.floor(Date.now() / 1000);
+			open = null;
+			render();
+			say(t('contributions.withdrawn_ok'));
+			focusOn($(headingId));
+		} catch (e) {
+			showError(err, e);
+			yes.disabled = no.disabled = false;
+		}
+	});
+	return panel;
+}
+
+function item(c) {
+	const headingId = `contribution-${c.id}`;
+	const isLive = live(c);
+	const camp = titles.get(c.campaign);
+	const text = el('div', { class: 'contribution-text', lang: camp?.language || null });
+	if (typeof c.text === 'string' && c.text !== '')
+		fillRedacted(text, c.text);
+	else {
+		text.classList.add('muted');
+		text.textContent = t(isLive ? 'contributions.no_text' : 'contributions.erased');
+	}
+	const facts = el('dl', { class: 'facts' },
+	    ...fact(t('contributions.given_at'), formatTime(c.created_at)),
+	    ...(c.prompt ? fact(t('contributions.prompt'), String(c.prompt)) : []),
+	    ...fact(t('contributions.removed'), removedSummary(c.redaction)),
+	    ...(isLive ? [] : fact(t('consents.withdrawn_at'), formatTime(c.withdrawn_at))));
+	const status = STATUSES.includes(c.status) ? c.status : 'pending';
+	const li = el('li', { class: 'card contribution', 'data-contribution': String(c.id) },
+	    el('div', { class: 'consent-head' },
+		el('h2', { id: headingId, text: camp?.title ?? c.campaign ?? '' }),
+		el('span', { class: `badge ${status}`, text: statusName(c.status) })),
+	    text,
+	    facts);
+	if (isLive) {
+		if (open === c.id)
+			li.append(confirmPanel(c, headingId));
+		else {
+			const b = el('button', {
+				type: 'button',
+				class: 'danger secondary',
+				'data-withdraw': String(c.id),
+				'aria-describedby': headingId,
+				text: t('contributions.withdraw'),
+			});
+			b.addEventListener('click', () => {
+				open = c.id;
+				$('status').replaceChildren();
+				render();
+				focusOn(document.getElementById(`${headingId}-q`));
+			});
+			li.append(el('div', { class: 'buttons' }, b));
+		}
+	}
+	return li;
+}
+
+function renderAll() {
+	const n = items.filter(live).length;
+	$('all-box').hidden = n === 0;
+	const panel = $('all-panel');
+	panel.replaceChildren();
+	$('all-buttons').hidden = allOpen;
+	if (!allOpen || n === 0)
+		return;
+	const box = el('div', { class: 'confirm', role: 'group', 'aria-labelledby': 'all-q' });
+	const err = el('div', { class: 'alert', role: 'alert' });
+	const yes = el('button', { type: 'button', class: 'danger', text: t('contributions.all_yes') });
+	const no = el('button', { type: 'button', class: 'secondary', text: t('contributions.confirm_no') });
+	box.append(
+	    el('h3', { id: 'all-q', text: tn('contributions.all_confirm', n) }),
+	    ...explanation(),
+	    err,
+	    el('div', { class: 'buttons' }, yes, no));
+	no.addEventListener('click', () => {
+		allOpen = false;
+		renderAll();
+		focusOn($('withdraw-all'));
+	});
+	yes.addEventListener('click', async () => {
+		clearError(err);
+		yes.disabled = no.disabled = true;
+		try {
+			const r = await post('/api/v1/me/withdraw-all');
+			allOpen = false;
+			await load();
+			say(tn('contributions.all_done', Number(r?.withdrawn ?? 0)));
+			focusOn($('status'));
+		} catch (e) {
+			showError(err, e);
+			yes.disabled = no.disabled = false;
+		}
+	});
+	panel.append(box);
+}
+
+function render() {
+	if (account === null)
+		return;
+	$('empty').hidden = items.length > 0;
+	$('list').replaceChildren(...items.map(item));
+	renderAll();
+}
+
+async function load() {
+	const r = await get('/api/v1/me/contributions');
+	items = Array.isArray(r?.contributions) ? r.contributions : [];
+	items.sort((a, b) => (b.created_at ?? 0) - (a.created_at ?? 0) || (b.id ?? 0) - (a.id ?? 0));
+	render();
+}
+
+start(async () => {
+	document.addEventListener('langchange', render);
+	const who = await me();
+	if (who === null) {
+		$('logged-out').hidden = false;
+		return;
+	}
+	account = who.account ?? {};
+	try {
+		const r = await get('/api/v1/campaigns');
+		for (const c of r?.campaigns ?? [])
+			titles.set(c.slug, { title: c.title, language: c.language });
+	} catch {
+		titles = new Map(); /* the slugs will do */
+	}
+	$('withdraw-all').addEventListener('click', () => {
+		allOpen = true;
+		$('status').replaceChildren();
+		renderAll();
+		focusOn($('all-q'));
+	});
+	await load();
+	$('signed-in').hidden = false;
+});
