@@ -100,8 +100,8 @@ redact_page(struct req *r)
 struct create {
 	struct contrib_new cn;
 	struct redact_result rr;
+	struct redact_result pr; /* the prompt, redacted too */
 	char key[IDEMPOTENCY_KEY_MAX + 1];
-	char *prompt;
 };
 
 static void
@@ -110,7 +110,7 @@ create_free(void *p)
 	struct create *c = p;
 
 	redact_result_free(&c->rr);
-	free(c->prompt);
+	redact_result_free(&c->pr);
 	free(c);
 }
 
@@ -254,13 +254,18 @@ contrib_create_page(struct req *r)
 		return (rc);
 	}
 	snprintf(c->key, sizeof(c->key), "%s", key);
-	c->prompt = prompt ? strdup(prompt) : NULL;
-	request_hash(slug, prompt, c->rr.text, c->rr.len, c->cn.request_sha);
+	if (prompt != NULL &&
+	    redact_for(r, prompt, strlen(prompt), &c->pr) == -1) {
+		campaign_clear(&camp);
+		return (0);
+	}
+	request_hash(
+	    slug, c->pr.text, c->rr.text, c->rr.len, c->cn.request_sha);
 	c->cn.account_id = s->account_id;
 	c->cn.campaign_id = camp.id;
 	c->cn.consent_id = consent;
 	c->cn.key = c->key;
-	c->cn.prompt = c->prompt;
+	c->cn.prompt = c->pr.text;
 	c->cn.kind = "text";
 	c->cn.text = c->rr.text;
 	c->cn.report = c->rr.report;

@@ -17,7 +17,7 @@ static const char SQL_CONSENT_WITHDRAW[] =
     " AND withdrawn_at IS NULL";
 static const char SQL_CONTRIB_WITHDRAW_BY_CONSENT[] =
     "UPDATE contributions SET status = 'withdrawn', withdrawn_at = ?2 "
-    "WHERE consent_id = ?1 AND withdrawn_at IS NULL";
+    "WHERE consent_id = ?1 AND withdrawn_at IS NULL RETURNING id";
 static const char SQL_CONSENT_OWNED[] =
     "SELECT 1 FROM consents WHERE id = ?1 AND account_id = ?2";
 static const char SQL_CONSENT_LIST[] =
@@ -153,7 +153,17 @@ consent_withdraw_job(struct db *db, void *arg, struct err *e)
 		return (-1);
 	sqlite3_bind_int64(st, 1, w->id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-	rc = sqlite3_step(st);
+	/* The UPDATE is done at the first step; the ids come buffered. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (audit_append(db, w->actor ? w->actor : w->account_id,
+			"contribution.withdrawn", sqlite3_column_int64(st, 0),
+			json_pack("{s:I,s:I}", "account",
+			    (json_int_t)w->account_id, "consent",
+			    (json_int_t)w->id),
+			e) == -1) {
+			sqlite3_reset(st);
+			return (-1);
+		}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return (db_err(db, e, "contributions"));

@@ -339,6 +339,12 @@ contrib_export(struct db *db, int64_t account, struct err *e)
 		}
 		sqlite3_reset(st);
 		json_object_set_new(c, "revisions", revs);
+		if (rc != SQLITE_DONE) {
+			/* Never a partial export: all of it or an error. */
+			db_err(db, e, "revisions");
+			json_decref(list);
+			goto fail;
+		}
 	}
 	json_object_set_new(out, "contributions", list);
 	return (out);
