@@ -3,8 +3,8 @@
 ** the checksum validators, and redact_text().
 **
 ** A pack is YAML (redact/README.md): `pack`, an optional `description`,
-** and `rules`, each a mapping of `kind`, `pattern`, optional `validate` and
-** `note`. Patterns compile once, with UTF and Unicode properties (\w, \b
+** and `rules`, each a mapping of `kind`, `pattern`, optional `validate`,
+** `needs` and `note`. Patterns compile once, with UTF and Unicode properties (\w, \b
 ** and \d know every script) and \C forbidden (it could cut a character in
 ** two). A rule with a validator is compiled as "(?:PATTERN\E)(?C255)": the
 ** callout at the end runs the validator on the would-be match and, when it
@@ -18,8 +18,11 @@
 ** picks up where the last match ended, so a rule costs one pass), adds
 ** the author's handle and contacts, then keeps the longest candidates
 ** that do not overlap (ties: earliest, then the author's own data, then
-** rule order) and writes the text with each kept span replaced by
-** "[KIND]".
+** rules with a checksum, then rule order) and writes the text with each
+** kept span replaced by "[KIND]". Each step is linear in the text: a scan
+** never goes back inside a match, patterns repeat characters or bounded
+** groups (an unbounded repeated group would grow the JIT stack with the
+** match), and contact windows hold at most 15 digits.
 */
 #include "redact.h"
 
@@ -27,9 +30,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,7 +55,7 @@
 ** shipped rules need on any text, low enough that a pathological pattern
 ** or text cannot stall a request thread. */
 #define MATCH_LIMIT 5000000
-/* JIT stack per call: starts small, may grow to this. */
+/* JIT stack per thread: starts small, may grow to this. */
 #define JIT_STACK_MAX (1024 * 1024)
 
 enum validator { V_NONE, V_LUHN, V_IBAN, V_KENNITALA, V_IP, V_PHONE, NV };
@@ -76,7 +79,7 @@ static const char *const fixed_kinds[NFIXED] = { "HANDLE", "CONTACT" };
 ** either case.
 */
 struct gate {
-	int cu;		/* the last code unit if ASCII, else -1 */
+	int cu;         /* the last code unit if ASCII, else -1 */
 	char **needles; /* NULL-terminated, or NULL */
 };
 
@@ -96,14 +99,14 @@ struct redact_set {
 	pcre2_code *digits; /* digit runs that may be a contact */
 	pcre2_code *email;  /* e-mail-like words that may be a contact */
 	struct gate gdigits, gemail; /* no needles */
-	uint32_t ovec;      /* ovector pairs the largest pattern needs */
+	uint32_t ovec; /* ovector pairs the largest pattern needs */
 };
 
 /* The built-in patterns for contacts (see redact_text()). */
 static const char DIGITS_RE[] =
-    "(?<![0-9])(?:\\+\\s?)?(?:\\(\\s?)?[0-9](?:[ .\\-()]{0,3}[0-9])*";
+    "(?<![0-9])(?:\\+ ?)?(?:\\( ?)?[0-9][0-9 .\\-()]*";
 static const char EMAIL_RE[] =
-    "(?<![\\w.%+\\-])[\\w.%+\\-]+@[\\w\\-]+(?:\\.[\\w\\-]+)+";
+    "(?<![\\w.%+\\-])[\\w.%+\\-]+@[\\w\\-]+\\.[\\w.\\-]*[\\w\\-]";
 
 static void
 gate_free(struct gate *g)
@@ -699,7 +702,7 @@ pk_needs(struct pk *k, yaml_node_t *nd, size_t idx, struct gate *g)
 		    "rule %zu: needs must be a list of 1 to %d strings", idx,
 		    MAX_NEEDLES));
 	if ((g->needles = calloc((size_t)(nd->data.sequence.items.top -
-					 nd->data.sequence.items.start) +
+				     nd->data.sequence.items.start) +
 		     1,
 		 sizeof(*g->needles))) == NULL)
 		return (oom(k->e));
@@ -798,8 +801,7 @@ pk_rule(struct pk *k, yaml_node_t *m, size_t idx)
 		return (oom(k->e));
 	r->kind = (uint32_t)ki;
 	r->v = v;
-	if (val[R_NEEDS] != NULL &&
-	    pk_needs(k, val[R_NEEDS], idx, &r->g) == -1)
+	if (val[R_NEEDS] != NULL && pk_needs(k, val[R_NEEDS], idx, &r->g) == -1)
 		return (-1);
 	snprintf(r->where, sizeof(r->where), "%s:%d", k->name,
 	    (int)val[R_PATTERN]->start_mark.line + 1);
@@ -1285,8 +1287,9 @@ last_of(const struct scan *sc, const char *needle, size_t len)
 				break;
 		if (i == (size_t)-1)
 			return (-1);
-		for (k = 1; k < len && lower((unsigned char)t[i + k]) ==
-				 lower((unsigned char)needle[k]);
+		for (k = 1; k < len &&
+		     lower((unsigned char)t[i + k]) ==
+			 lower((unsigned char)needle[k]);
 		     k++)
 			;
 		if (k == len)
@@ -1305,7 +1308,8 @@ has_needle(const struct gate *g, const char *s, size_t n)
 	for (i = 0; g->needles != NULL && g->needles[i] != NULL; i++) {
 		len = strlen(g->needles[i]);
 		for (j = 0; j + len <= n; j++) {
-			for (k = 0; k < len && lower((unsigned char)s[j + k]) ==
+			for (k = 0; k < len &&
+			     lower((unsigned char)s[j + k]) ==
 				 lower((unsigned char)g->needles[i][k]);
 			     k++)
 				;
@@ -1381,15 +1385,18 @@ scan_all(struct scan *sc, const pcre2_code *re, const struct gate *g,
 		s = ov[0];
 		e = ov[1];
 		if (e > s &&
-		    (r == NULL || (validate(r->v, sc->text + s, e - s) &&
-				      has_needle(&r->g, sc->text + s, e - s)))) {
+		    (r == NULL ||
+			(validate(r->v, sc->text + s, e - s) &&
+			    has_needle(&r->g, sc->text + s, e - s)))) {
 			if (found(sc, r, s, e) == -1)
 				return (-1);
-			off = e;
-		} else if (e > s) /* refused: look again one further on */
-			off = next_char(sc->text, sc->n, s > off ? s : off);
-		else
-			off = e > off ? e : next_char(sc->text, sc->n, off);
+		}
+		/*
+		** A match refused here (no needle, or (*ACCEPT) skipped the
+		** validator) is passed over whole like an accepted one: going
+		** back inside it could make a scan quadratic.
+		*/
+		off = e > off ? e : next_char(sc->text, sc->n, off);
 	}
 	return (0);
 }
@@ -1440,24 +1447,29 @@ next_group(const char *t, size_t p, size_t e, size_t *gs, size_t *ge)
 	return (1);
 }
 
+/* Most digit groups a contact is written in ("+233 24 123 45 67" is 6). */
+#define MAX_GROUPS 8
+
 /*
 ** A run of digits with separators, [${s}, ${e}): every stretch of whole
-** digit groups holding 7 to 15 digits is tried as a contact, so a contact
-** is found beside other numbers ("call 024 123 4567 or 024 765 4321"). A
-** stretch spans at most 15 groups, so this is linear in the run.
+** digit groups holding 7 to 15 digits in at most MAX_GROUPS groups is
+** tried as a contact, so a contact is found beside other numbers ("call
+** 024 123 4567 or 024 765 4321"). At most MAX_GROUPS hashes per group:
+** linear in the run.
 */
 static int
 found_digits(struct scan *sc, const struct rule *r, size_t s, size_t e)
 {
 	const char *t = sc->text;
 	char norm[CONTACT_MAX];
-	size_t is, ie, js, je, p, q, nd, ws, we, k;
+	size_t is, ie, js, je, p, q, nd, ng, ws, we, k;
 	int open;
 
 	(void)r;
 	for (p = s; next_group(t, p, e, &is, &ie); p = ie) {
-		for (nd = 0, q = is; next_group(t, q, e, &js, &je); q = je) {
-			if ((nd += je - js) > 15)
+		for (nd = ng = 0, q = is; next_group(t, q, e, &js, &je);
+		     q = je) {
+			if ((nd += je - js) > 15 || ++ng > MAX_GROUPS)
 				break;
 			if (nd < 7)
 				continue;
@@ -1500,9 +1512,18 @@ found_handle(struct scan *sc, const struct rule *r, size_t s, size_t e)
 }
 
 /*
+** Texts longer than this get the handle pattern JIT-compiled (tens of
+** microseconds). The interpreter looks for a caseless first character
+** with one memchr() per case, each to the end of the text when that case
+** is absent, and again on every call: quadratic for a long text full of
+** the handle.
+*/
+#define HANDLE_JIT_MIN 4096
+
+/*
 ** Adds every whole-word, any-case occurrence of ctx->handle. The handle
-** is one literal: it is compiled per call without JIT (microseconds),
-** every character but letters and digits escaped.
+** is one literal, compiled per call with every character but letters and
+** digits escaped: microseconds without JIT.
 */
 static int
 scan_handle(struct scan *sc)
@@ -1530,7 +1551,7 @@ scan_handle(struct scan *sc)
 	}
 	if (buf_puts(&b, "(?!\\w)") == -1)
 		goto nomem;
-	re = compile(b.p, b.n, 0, msg, sizeof(msg), &off);
+	re = compile(b.p, b.n, sc->n > HANDLE_JIT_MIN, msg, sizeof(msg), &off);
 	buf_free(&b);
 	if (re == NULL)
 		return (err_set(sc->e, ERR_INVALID, "handle: %s", msg));

@@ -12,8 +12,8 @@
 ** (compared through keyed hashes, so the server never needs the contact in
 ** clear) becomes [CONTACT].
 **
-** A loaded set is immutable and may be shared by every thread; each
-** redact_text() call allocates its own match state.
+** A loaded set is immutable and may be shared by every thread; the match
+** state (PCRE2 match data, context, JIT stack) is kept per thread.
 */
 #ifndef TRIBUTARY_REDACT_H
 #define TRIBUTARY_REDACT_H

@@ -1,0 +1,984 @@
+/*
+** Redaction (redact.h): the shipped packs against the labelled corpus
+** tests/redact/corpus.tsv, with recall and precision per kind printed and
+** held to a floor; the validators; the author's handle and contacts;
+** refusals (bad UTF-8, bad packs with file and line, a text that drives a
+** rule past the match limit); empty and 1 MB texts; many threads on one
+** set.
+*/
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "redact.h"
+#include "testutil.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Quality floors over the corpus. */
+#define MIN_RECALL    0.98
+#define MIN_PRECISION 0.95
+#define MIN_EXACT     0.97
+
+/* ${rel} under the source tree (static buffer). */
+static const char *
+src_path(const char *rel)
+{
+	static char path[4096];
+	const char *src = getenv("TRIBUTARY_SOURCE_DIR");
+
+	snprintf(path, sizeof(path), "%s/%s",
+	    src != NULL ? src : TRIBUTARY_SOURCE_DIR, rel);
+	return (path);
+}
+
+/* Every pack in redact/. Fails the test if they do not load. */
+static struct redact_set *
+load_all(void)
+{
+	struct err e = { 0 };
+	struct redact_set *rs;
+
+	rs = redact_load(src_path("redact"), NULL, 0, &e);
+	ck_assert_msg(rs != NULL, "redact_load: %s", e.msg);
+	return (rs);
+}
+
+/* The bytes of ${path}, malloc'd and NUL-terminated; length in ${n}. */
+static char *
+slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	long len;
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	ck_assert_int_ge(len, 0);
+	rewind(f);
+	p = malloc((size_t)len + 1);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(fread(p, 1, (size_t)len, f), (size_t)len);
+	p[len] = '\0';
+	fclose(f);
+	*n = (size_t)len;
+	return (p);
+}
+
+/* Redacts NUL-terminated ${s}; the caller frees the text. */
+static char *
+redact_str(
+    const struct redact_set *rs, const char *s, const struct redact_ctx *ctx)
+{
+	struct redact_result r;
+	struct err e = { 0 };
+	char *t;
+
+	ck_assert_msg(redact_text(rs, s, strlen(s), ctx, &r, &e) == 0,
+	    "redact_text(%s): %s", s, e.msg);
+	ck_assert_uint_eq(strlen(r.text), r.len);
+	t = strdup(r.text);
+	redact_result_free(&r);
+	return (t);
+}
+
+/* ---------------------------------------------------------------------
+** The corpus and its scores
+**
+** Each line of corpus.tsv is "input<TAB>expected", the expected text being
+** the input with every piece of personal data replaced by its placeholder.
+** We redact the input and compare placeholders, not characters:
+**
+** - An output is read as literal text and placeholders ("[EMAIL]" etc.,
+**   one of the known kinds). Each placeholder occurrence gets its kind,
+**   B = the number of literal bytes before it and A = the number after it.
+** - A predicted placeholder is a true positive if an expected placeholder
+**   of the same kind, not yet paired, sits at the same position: the same
+**   B (same literal text length before it) or the same A (same after it).
+**   Either side is enough so that one wrong span in a line (which shifts
+**   the literal counts on one side of it) does not also fail the correct
+**   placeholders elsewhere in that line. Pairing goes left to right.
+** - Unpaired predicted placeholders are false positives of their kind,
+**   unpaired expected ones false negatives.
+** - recall = TP / (TP + FN), precision = TP / (TP + FP), per kind.
+**
+** A placeholder at the right position with wrong bounds (it ate a word
+** or left a digit) counts as found, so the exact-line rate (the output
+** equals the expected line byte for byte) is held to a floor as well.
+*/
+
+static const char *const kinds[] = { "EMAIL", "URL", "IP", "PHONE", "CARD",
+	"IBAN", "KENNITALA", "NATIONAL_ID", "HANDLE", "CONTACT" };
+#define NKINDS NELEM(kinds)
+
+struct ph {
+	int kind;
+	size_t before, after;
+	int paired;
+};
+
+/* The placeholders of ${s} in order, into ${v} (at most ${cap}). */
+static size_t
+placeholders(const char *s, struct ph *v, size_t cap)
+{
+	size_t n = 0, lit = 0, len = strlen(s), i, k, kl, total;
+
+	for (i = 0; i < len;) {
+		int found = -1;
+
+		if (s[i] == '[')
+			for (k = 0; k < NKINDS; k++) {
+				kl = strlen(kinds[k]);
+				if (strncmp(s + i + 1, kinds[k], kl) == 0 &&
+				    s[i + 1 + kl] == ']') {
+					found = (int)k;
+					break;
+				}
+			}
+		if (found < 0) {
+			lit++;
+			i++;
+			continue;
+		}
+		if (n < cap)
+			v[n++] = (struct ph){ found, lit, 0, 0 };
+		i += strlen(kinds[found]) + 2;
+	}
+	total = lit;
+	for (k = 0; k < n; k++)
+		v[k].after = total - v[k].before;
+	return (n);
+}
+
+struct score {
+	size_t tp[NKINDS], fp[NKINDS], fn[NKINDS];
+	size_t lines, exact;
+};
+
+static void
+score_line(struct score *sc, const char *got, const char *want)
+{
+	struct ph g[64], w[64];
+	size_t ng = placeholders(got, g, 64), nw = placeholders(want, w, 64);
+	size_t i, j;
+
+	for (i = 0; i < ng; i++) {
+		for (j = 0; j < nw; j++)
+			if (!w[j].paired && w[j].kind == g[i].kind &&
+			    (w[j].before == g[i].before ||
+				w[j].after == g[i].after))
+				break;
+		if (j < nw) {
+			w[j].paired = g[i].paired = 1;
+			sc->tp[g[i].kind]++;
+		} else
+			sc->fp[g[i].kind]++;
+	}
+	for (j = 0; j < nw; j++)
+		if (!w[j].paired)
+			sc->fn[w[j].kind]++;
+	sc->lines++;
+	if (strcmp(got, want) == 0)
+		sc->exact++;
+}
+
+/*
+** Runs every line of ${corpus} (NUL-terminated, ${n} bytes) through ${rs},
+** scores it into ${sc}; mismatching lines are printed. Lines that are
+** empty or start with '#' are skipped.
+*/
+static void
+run_corpus(const struct redact_set *rs, char *corpus, struct score *sc)
+{
+	char *line, *save = NULL, *tab, *got;
+	int lineno = 0;
+
+	for (line = strtok_r(corpus, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		tab = strchr(line, '\t');
+		ck_assert_msg(
+		    tab != NULL, "corpus.tsv: a line has no tab: %s", line);
+		*tab = '\0';
+		got = redact_str(rs, line, NULL);
+		score_line(sc, got, tab + 1);
+		if (strcmp(got, tab + 1) != 0)
+			printf("MISMATCH\n  in:   %s\n  want: %s\n  got:  %s\n",
+			    line, tab + 1, got);
+		free(got);
+	}
+}
+
+START_TEST(test_corpus)
+{
+	struct redact_set *rs = load_all();
+	struct score sc = { 0 };
+	char *corpus;
+	double r, p, exact;
+	size_t n, k;
+	int bad = 0;
+
+	corpus = slurp(src_path("tests/redact/corpus.tsv"), &n);
+	run_corpus(rs, corpus, &sc);
+	free(corpus);
+	ck_assert_uint_ge(sc.lines, 300);
+
+	printf("\n%-12s %5s %5s %5s %8s %9s\n", "kind", "TP", "FP", "FN",
+	    "recall", "precision");
+	for (k = 0; k < NKINDS; k++) {
+		if (sc.tp[k] + sc.fp[k] + sc.fn[k] == 0)
+			continue;
+		r = sc.tp[k] + sc.fn[k]
+		    ? (double)sc.tp[k] / (sc.tp[k] + sc.fn[k])
+		    : 1.0;
+		p = sc.tp[k] + sc.fp[k]
+		    ? (double)sc.tp[k] / (sc.tp[k] + sc.fp[k])
+		    : 1.0;
+		printf("%-12s %5zu %5zu %5zu %8.3f %9.3f%s\n", kinds[k],
+		    sc.tp[k], sc.fp[k], sc.fn[k], r, p,
+		    r < MIN_RECALL || p < MIN_PRECISION ? "  BELOW FLOOR" : "");
+		if (r < MIN_RECALL || p < MIN_PRECISION)
+			bad = 1;
+	}
+	exact = (double)sc.exact / sc.lines;
+	printf("exact lines: %zu of %zu (%.3f)\n", sc.exact, sc.lines, exact);
+	fflush(stdout);
+	ck_assert_msg(!bad, "a kind is below recall %.2f or precision %.2f",
+	    MIN_RECALL, MIN_PRECISION);
+	ck_assert_msg(
+	    exact >= MIN_EXACT, "only %.3f of lines match exactly", exact);
+	redact_free(rs);
+}
+END_TEST
+
+/* Every line of the corpus must have been labelled with known kinds. */
+START_TEST(test_corpus_covers_kinds)
+{
+	static const char *const need[] = { "[EMAIL]", "[URL]", "[IP]",
+		"[PHONE]", "[CARD]", "[IBAN]", "[KENNITALA]", "[NATIONAL_ID]" };
+	char *corpus;
+	size_t n, i;
+
+	corpus = slurp(src_path("tests/redact/corpus.tsv"), &n);
+	for (i = 0; i < NELEM(need); i++)
+		ck_assert_msg(strstr(corpus, need[i]) != NULL,
+		    "corpus has no %s", need[i]);
+	free(corpus);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------
+** Validators
+*/
+
+START_TEST(test_luhn)
+{
+	static const char *const ok[] = { "4111 1111 1111 1111",
+		"5555-5555-5555-4444", "378282246310005", "6011111111111117",
+		"3056 930902 5904", "2223003122003222" };
+	static const char *const no[] = { "4111 1111 1111 1112", "79927398713",
+		"4111", "", "0000 0000 0000 00000 0000",
+		"1234 5678 9012 3456" };
+	size_t i;
+
+	for (i = 0; i < NELEM(ok); i++)
+		ck_assert_msg(
+		    redact_luhn_ok(ok[i], strlen(ok[i])), "%s", ok[i]);
+	for (i = 0; i < NELEM(no); i++)
+		ck_assert_msg(
+		    !redact_luhn_ok(no[i], strlen(no[i])), "%s", no[i]);
+	/* The length is honoured: the 17th digit is outside n. */
+	ck_assert(!redact_luhn_ok("41111111111111112", 17));
+	ck_assert(redact_luhn_ok("41111111111111112", 16));
+}
+END_TEST
+
+START_TEST(test_iban)
+{
+	static const char *const ok[] = { "GB82 WEST 1234 5698 7654 32",
+		"IS14 0159 2600 7654 5510 7303 39", "DE89370400440532013000",
+		"FR14 2004 1010 0505 0001 3M02 606", "NO93 8601 1117 947",
+		"gb82 west 1234 5698 7654 32" };
+	static const char *const no[] = { "GB82 WEST 1234 5698 7654 33",
+		"GB82 WEST 1234 5698 7654 3", /* wrong length for GB */
+		"IS14 0159 2600 7654 5510 7303 3",
+		"DE89 3704 0044 0532 0130 01", "GB", "", "1234 5678 9012 3456",
+		"GBXX WEST 1234 5698 7654 32",
+		"GB82 WEST 1234 5698 7654 32 1234 5678 9012 3456" };
+	size_t i;
+
+	for (i = 0; i < NELEM(ok); i++)
+		ck_assert_msg(
+		    redact_iban_ok(ok[i], strlen(ok[i])), "%s", ok[i]);
+	for (i = 0; i < NELEM(no); i++)
+		ck_assert_msg(
+		    !redact_iban_ok(no[i], strlen(no[i])), "%s", no[i]);
+}
+END_TEST
+
+START_TEST(test_kennitala)
+{
+	static const char *const ok[] = { "120389-4599", "0101702229",
+		"290284-3179", /* 1984 is a leap year */
+		"150602-1060", "311299-5739",
+		"410492-1139", /* a company: day + 40 */
+		"111111-1110" };
+	static const char *const no[] = { "120389-4569", /* check digit */
+		"300289-1269",                           /* 30 February */
+		"290285-1279", /* 1985 is not a leap year */
+		"140591-1225", /* century digit 5 */
+		"1203890509",  /* 11 - sum mod 11 = 10: never valid */
+		"121389-4599", /* month 13 */
+		"120389-459", "120389-45999", "" };
+	size_t i;
+
+	for (i = 0; i < NELEM(ok); i++)
+		ck_assert_msg(
+		    redact_kennitala_ok(ok[i], strlen(ok[i])), "%s", ok[i]);
+	for (i = 0; i < NELEM(no); i++)
+		ck_assert_msg(
+		    !redact_kennitala_ok(no[i], strlen(no[i])), "%s", no[i]);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------
+** The author's own data
+*/
+
+START_TEST(test_handle)
+{
+	struct redact_set *rs = load_all();
+	struct redact_ctx ctx = { .handle = "kofi_m" };
+	char *t;
+
+	t = redact_str(rs,
+	    "I am Kofi_M. KOFI_M's cousin kofi_mx and xkofi_m are others; "
+	    "@kofi_m on the radio.",
+	    &ctx);
+	ck_assert_str_eq(t,
+	    "I am [HANDLE]. [HANDLE]'s cousin kofi_mx and xkofi_m are others; "
+	    "@[HANDLE] on the radio.");
+	free(t);
+
+	/* Unicode case folding, and letters of any script bound a word. */
+	ctx.handle = "Þóra";
+	t = redact_str(rs, "ÞÓRA og þóra, en ekki Þórarinn eða aÞóra.", &ctx);
+	ck_assert_str_eq(
+	    t, "[HANDLE] og [HANDLE], en ekki Þórarinn eða aÞóra.");
+	free(t);
+
+	/* A handle is a literal, never a pattern. */
+	ctx.handle = "a.b+(c)";
+	t = redact_str(rs, "a.b+(c) axbbb(c) a.b+(c)", &ctx);
+	ck_assert_str_eq(t, "[HANDLE] axbbb(c) [HANDLE]");
+	free(t);
+
+	/* Inside a longer match (an e-mail), the longer one wins. */
+	ctx.handle = "ama";
+	t = redact_str(rs, "ama writes from ama@example.org", &ctx);
+	ck_assert_str_eq(t, "[HANDLE] writes from [EMAIL]");
+	free(t);
+
+	/* A long text (the handle pattern is JIT-compiled there). */
+	{
+		struct redact_result r;
+		struct err e = { 0 };
+		struct buf b = { 0 };
+		size_t i;
+
+		ctx.handle = "kofi_m";
+		for (i = 0; i < 3000; i++)
+			ck_assert_int_eq(buf_puts(&b, "Kofi_M x "), 0);
+		ck_assert_int_eq(redact_text(rs, b.p, b.n, &ctx, &r, &e), 0);
+		ck_assert_int_eq(
+		    json_integer_value(json_object_get(r.report, "HANDLE")),
+		    3000);
+		ck_assert_uint_eq(r.len, 3000 * strlen("[HANDLE] x "));
+		redact_result_free(&r);
+		buf_free(&b);
+	}
+
+	/* No handle: nothing happens. */
+	ctx.handle = "";
+	t = redact_str(rs, "ama", &ctx);
+	ck_assert_str_eq(t, "ama");
+	free(t);
+	redact_free(rs);
+}
+END_TEST
+
+START_TEST(test_contact_hash)
+{
+	uint8_t key[32], a[32], b[32];
+
+	memset(key, 7, sizeof(key));
+	ck_assert_int_eq(redact_contact_hash(key, "+233 (24) 123-4567", a), 0);
+	ck_assert_int_eq(redact_contact_hash(key, "00233241234567", b), 0);
+	ck_assert_mem_eq(a, b, 32);
+	ck_assert_int_eq(redact_contact_hash(key, " +233.24.123.4567 ", b), 0);
+	ck_assert_mem_eq(a, b, 32);
+	/* The local form is another number: we cannot know the country. */
+	ck_assert_int_eq(redact_contact_hash(key, "024 123 4567", b), 0);
+	ck_assert(memcmp(a, b, 32) != 0);
+
+	ck_assert_int_eq(
+	    redact_contact_hash(key, " Ama.Owusu@Example.ORG", a), 0);
+	ck_assert_int_eq(
+	    redact_contact_hash(key, "ama.owusu@example.org", b), 0);
+	ck_assert_mem_eq(a, b, 32);
+
+	/* Another key, another hash. */
+	key[0] ^= 1;
+	ck_assert_int_eq(
+	    redact_contact_hash(key, "ama.owusu@example.org", a), 0);
+	ck_assert(memcmp(a, b, 32) != 0);
+
+	ck_assert_int_eq(redact_contact_hash(key, "", a), -1);
+	ck_assert_int_eq(redact_contact_hash(key, "+", a), -1);
+	ck_assert_int_eq(redact_contact_hash(key, "no digits", a), -1);
+	ck_assert_int_eq(redact_contact_hash(key, "@example.org", a), -1);
+	ck_assert_int_eq(redact_contact_hash(key, NULL, a), -1);
+}
+END_TEST
+
+START_TEST(test_contacts)
+{
+	struct redact_set *rs = load_all();
+	uint8_t key[32], hashes[3][32];
+	struct redact_ctx ctx = { 0 };
+	struct redact_result r;
+	struct err e = { 0 };
+	const char *s;
+	char *t;
+
+	randombytes_buf(key, sizeof(key));
+	ck_assert_int_eq(
+	    redact_contact_hash(key, "+233 24 123 4567", hashes[0]), 0);
+	ck_assert_int_eq(
+	    redact_contact_hash(key, "Ama.Owusu@Example.org", hashes[1]), 0);
+	/* A number no pack knows the shape of. */
+	ck_assert_int_eq(redact_contact_hash(key, "31415926", hashes[2]), 0);
+	ctx.contact_key = key;
+	ctx.contact_hashes = (const uint8_t(*)[32])hashes;
+	ctx.ncontacts = 3;
+
+	/* Written oddly: 00 prefix, brackets, dots, dashes. */
+	t = redact_str(rs, "Ring 00 233 (24) 123-45.67 tonight.", &ctx);
+	ck_assert_str_eq(t, "Ring [CONTACT] tonight.");
+	free(t);
+	t = redact_str(rs, "Me: +233.24.123.4567, you: +233 24 555 0000", &ctx);
+	ck_assert_str_eq(t, "Me: [CONTACT], you: [PHONE]");
+	free(t);
+	/* Beside other digits, and with no rule for its shape. */
+	t = redact_str(rs, "codes 12 3141 5926 77 and 3141-5926", &ctx);
+	ck_assert_str_eq(t, "codes 12 [CONTACT] 77 and [CONTACT]");
+	free(t);
+	/* E-mail in another letter case. */
+	t = redact_str(
+	    rs, "write AMA.OWUSU@EXAMPLE.ORG or kofi@example.org", &ctx);
+	ck_assert_str_eq(t, "write [CONTACT] or [EMAIL]");
+	free(t);
+
+	s = "+233241234567 and 0241234567";
+	ck_assert_int_eq(redact_text(rs, s, strlen(s), &ctx, &r, &e), 0);
+	ck_assert_str_eq(r.text, "[CONTACT] and [PHONE]");
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(r.report, "CONTACT")), 1);
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(r.report, "PHONE")), 1);
+	redact_result_free(&r);
+
+	/* Without the context the same text only meets the rules. */
+	t = redact_str(rs, "Ring 00 233 (24) 123-45.67 tonight.", NULL);
+	ck_assert_str_eq(t, "Ring [PHONE] tonight.");
+	free(t);
+	redact_free(rs);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------
+** Refusals and edges
+*/
+
+START_TEST(test_invalid_utf8)
+{
+	static const struct {
+		const char *s;
+		size_t n;
+		const char *where;
+	} cases[] = {
+		{ "abc\xff", 4, "byte 3" },
+		{ "ab\xc3", 3, "byte 2" },        /* truncated */
+		{ "\xc0\xaf", 2, "byte 0" },      /* overlong */
+		{ "x\xed\xa0\x80", 4, "byte 1" }, /* surrogate */
+		{ "ok\0nul", 6, "NUL byte at byte 2" },
+	};
+	struct redact_set *rs = load_all();
+	struct redact_result r;
+	struct err e;
+	size_t i;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		memset(&e, 0, sizeof(e));
+		ck_assert_int_eq(
+		    redact_text(rs, cases[i].s, cases[i].n, NULL, &r, &e), -1);
+		ck_assert_int_eq(e.code, ERR_INVALID);
+		ck_assert_msg(
+		    strstr(e.msg, cases[i].where) != NULL, "%zu: %s", i, e.msg);
+		ck_assert_ptr_null(r.text);
+		ck_assert_ptr_null(r.report);
+	}
+	redact_free(rs);
+}
+END_TEST
+
+START_TEST(test_empty)
+{
+	struct redact_set *rs = load_all();
+	struct redact_result r;
+	struct err e = { 0 };
+
+	ck_assert_int_eq(redact_text(rs, "", 0, NULL, &r, &e), 0);
+	ck_assert_str_eq(r.text, "");
+	ck_assert_uint_eq(r.len, 0);
+	ck_assert(json_is_object(r.report));
+	ck_assert_uint_eq(json_object_size(r.report), 0);
+	redact_result_free(&r);
+	redact_result_free(&r); /* zeroed: fine */
+	redact_result_free(NULL);
+	redact_free(NULL);
+	redact_free(rs);
+}
+END_TEST
+
+/* Parses ${pack} as "t.yaml" and checks the error holds ${want}. */
+static void
+bad_pack(const char *pack, const char *want)
+{
+	struct redact_set *rs;
+	struct err e = { 0 };
+
+	rs = redact_parse(pack, strlen(pack), "t.yaml", &e);
+	ck_assert_msg(rs == NULL, "accepted: %s", pack);
+	ck_assert_int_eq(e.code, ERR_INVALID);
+	ck_assert_msg(
+	    strstr(e.msg, want) != NULL, "want '%s' in '%s'", want, e.msg);
+}
+
+START_TEST(test_bad_packs)
+{
+	struct redact_set *rs;
+	struct err e = { 0 };
+	const char *ok =
+	    "pack: t\nrules:\n  - kind: EMAIL\n    pattern: 'x@y'\n";
+
+	rs = redact_parse(ok, strlen(ok), "t.yaml", &e);
+	ck_assert_msg(rs != NULL, "%s", e.msg);
+	ck_assert_uint_eq(redact_nrules(rs), 1);
+	redact_free(rs);
+
+	bad_pack("pack: t\nrules:\n  - kind: EMAIL\n    pattern: '(abc'\n",
+	    "t.yaml:4: rule 1 (EMAIL): bad pattern at offset 4: missing "
+	    "closing parenthesis");
+	bad_pack("pack: t\nrules:\n  - kind: EMAIL\n    pattern: 'a'\n"
+		 "  - kind: CARD\n    pattern: '[0-9]+'\n    validate: crc32\n",
+	    "t.yaml:7: rule 2 (CARD): unknown validator 'crc32'");
+	bad_pack("pack: t\nrules:\n  - pattern: 'a'\n    validate: none\n",
+	    "t.yaml:3: rule 1: missing key 'kind'");
+	bad_pack("pack: t\nrules:\n  - kind: EMAIL\n",
+	    "t.yaml:3: rule 1: missing key 'pattern'");
+	bad_pack("pack: t\nrules:\n  - kind: email\n    pattern: a\n",
+	    "t.yaml:3: rule 1: kind 'email' is not");
+	bad_pack("pack: t\nrules:\n  - kind: HANDLE\n    pattern: a\n",
+	    "t.yaml:3: rule 1: kind HANDLE is reserved");
+	bad_pack("pack: t\nrules:\n  - kind: EMAIL\n    pattern: a\n"
+		 "    colour: red\n",
+	    "t.yaml:5: rule 1: unknown key 'colour'");
+	bad_pack("pack: t\nrules: []\n", "t.yaml:2: rules must be a non-empty");
+	bad_pack("rules:\n  - kind: EMAIL\n    pattern: a\n",
+	    "t.yaml:1: missing key 'pack'");
+	bad_pack(
+	    "pack: t\nrules:\n  - kind: EMAIL\n    pattern: 'a\n", "t.yaml:");
+	bad_pack("pack: t\nrules: [\n", "t.yaml:");
+	bad_pack("", "t.yaml:1: the pack is empty");
+	bad_pack("pack: t\n\xff\n", "t.yaml:2: invalid UTF-8");
+	bad_pack("pack: t\nrules:\n  - kind: EMAIL\n    pattern: '(?C1)\\C'\n",
+	    "t.yaml:4: rule 1 (EMAIL): bad pattern");
+	/* A validator wraps the pattern: one ending in a comment cannot. */
+	bad_pack("pack: t\nrules:\n  - kind: CARD\n    validate: luhn\n"
+		 "    pattern: '(?x)[0-9]+ # digits'\n",
+	    "t.yaml:5: rule 1 (CARD): pattern cannot take a validator");
+	bad_pack("pack: t\n---\npack: u\n", "t.yaml:2: a pack must be one");
+	bad_pack("pack: t\nrules:\n  - kind: EMAIL\n    pattern: a\n"
+		 "    needs: '@'\n",
+	    "t.yaml:5: rule 1: needs must be a list");
+	bad_pack("pack: t\nrules:\n  - kind: EMAIL\n    pattern: a\n"
+		 "    needs: ['@', '']\n",
+	    "t.yaml:5: rule 1: each of needs must be");
+}
+END_TEST
+
+START_TEST(test_load)
+{
+	static const char *const gh[] = { "gh" };
+	static const char *const bad[] = { "../etc" };
+	static const char *const missing[] = { "xx" };
+	struct redact_set *rs;
+	struct err e = { 0 };
+	char *t, *dir, path[4096];
+	FILE *f;
+
+	/* Only the packs asked for. */
+	rs = redact_load(src_path("redact"), gh, 1, &e);
+	ck_assert_msg(rs != NULL, "%s", e.msg);
+	t = redact_str(rs, "024 123 4567, 90 123 4567, 120389-4599", NULL);
+	ck_assert_str_eq(t, "[PHONE], 90 123 4567, 120389-4599");
+	free(t);
+	redact_free(rs);
+
+	rs = redact_load(src_path("redact"), bad, 1, &e);
+	ck_assert_ptr_null(rs);
+	ck_assert_int_eq(e.code, ERR_INVALID);
+	rs = redact_load(src_path("redact"), missing, 1, &e);
+	ck_assert_ptr_null(rs);
+	ck_assert_int_eq(e.code, ERR_NOT_FOUND);
+
+	/* A pack named otherwise than its file, in a folder of our own. */
+	dir = tu_tmpdir();
+	ck_assert_ptr_nonnull(dir);
+	snprintf(path, sizeof(path), "%s/default.yaml", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("pack: default\nrules:\n  - kind: EMAIL\n    pattern: x\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/zz.yaml", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("# comment\npack: yy\nrules:\n  - kind: EMAIL\n    pattern: x\n",
+	    f);
+	fclose(f);
+	rs = redact_load(dir, NULL, 0, &e);
+	ck_assert_ptr_null(rs);
+	ck_assert_msg(strstr(e.msg,
+			  "zz.yaml:2: pack 'yy' should be named "
+			  "'zz'") != NULL,
+	    "%s", e.msg);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* A text that sends a rule past PCRE2's budget is refused, not stored. */
+START_TEST(test_match_limit)
+{
+	const char *pack = "pack: t\nrules:\n  - kind: PHONE\n"
+			   "    pattern: '(?:a|aa)+(?:a|aa)+$'\n"
+			   "    validate: phone\n";
+	struct redact_set *rs;
+	struct redact_result r;
+	struct err e = { 0 };
+	char text[200];
+
+	rs = redact_parse(pack, strlen(pack), "t.yaml", &e);
+	ck_assert_msg(rs != NULL, "%s", e.msg);
+	memset(text, 'a', sizeof(text) - 1);
+	text[sizeof(text) - 2] = 'b';
+	text[sizeof(text) - 1] = '\0';
+	ck_assert_int_eq(redact_text(rs, text, strlen(text), NULL, &r, &e), -1);
+	ck_assert_int_eq(e.code, ERR_INVALID);
+	ck_assert_msg(strstr(e.msg, "too complex") != NULL, "%s", e.msg);
+	ck_assert_msg(strstr(e.msg, "t.yaml:4") != NULL, "%s", e.msg);
+	redact_free(rs);
+}
+END_TEST
+
+/* A validator that refuses makes the pattern backtrack into a shorter
+** match, and (*ACCEPT) cannot skip the validator. */
+START_TEST(test_validator_backtracks)
+{
+	const char *pack =
+	    "pack: t\nrules:\n  - kind: CARD\n"
+	    "    pattern: '(*UCP)(?<![0-9])[0-9][0-9 ]{11,30}[0-9]'\n"
+	    "    validate: luhn\n"
+	    "  - kind: IBAN\n    pattern: '[A-Z]{2}(*ACCEPT)[0-9]+'\n"
+	    "    validate: iban\n";
+	struct redact_set *rs;
+	struct err e = { 0 };
+	char *t;
+
+	rs = redact_parse(pack, strlen(pack), "t.yaml", &e);
+	ck_assert_msg(rs != NULL, "%s", e.msg);
+	t = redact_str(rs, "4111 1111 1111 1111 2026 GB82", NULL);
+	ck_assert_str_eq(t, "[CARD] 2026 GB82");
+	free(t);
+	redact_free(rs);
+}
+END_TEST
+
+/*
+** `needs:`: a rule is skipped on a text without one of its strings, and a
+** match holding none of them (in either case) is dropped.
+*/
+START_TEST(test_needs)
+{
+	const char *pack = "pack: t\nrules:\n  - kind: EMAIL\n"
+			   "    pattern: '[a-z]+@[a-z]+'\n    needs: ['@']\n"
+			   "  - kind: URL\n    pattern: 'go[0-9]+[a-zA-Z]*'\n"
+			   "    needs: ['XY', 'zw']\n";
+	struct redact_set *rs;
+	struct err e = { 0 };
+	char *t;
+
+	rs = redact_parse(pack, strlen(pack), "t.yaml", &e);
+	ck_assert_msg(rs != NULL, "%s", e.msg);
+	t = redact_str(rs, "a@b c@d go1 no needle", NULL);
+	ck_assert_str_eq(t, "[EMAIL] [EMAIL] go1 no needle");
+	free(t);
+	t = redact_str(rs, "go1 go2xy go3zw GO4 go5ZW go6", NULL);
+	ck_assert_str_eq(t, "go1 [URL] [URL] GO4 [URL] go6");
+	free(t);
+	redact_free(rs);
+}
+END_TEST
+
+/* The corpus inputs, one per line, repeated to ${min} bytes. */
+static char *
+big_text(size_t min, size_t *n, size_t *lines)
+{
+	char *corpus, *line, *save = NULL, *tab;
+	struct buf b = { 0 };
+	size_t len, cn;
+
+	corpus = slurp(src_path("tests/redact/corpus.tsv"), &cn);
+	*lines = 0;
+	while (b.n < min) {
+		char *copy = strdup(corpus);
+
+		ck_assert_ptr_nonnull(copy);
+		for (line = strtok_r(copy, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save)) {
+			if (line[0] == '#' ||
+			    (tab = strchr(line, '\t')) == NULL)
+				continue;
+			len = (size_t)(tab - line);
+			ck_assert_int_eq(buf_append(&b, line, len), 0);
+			ck_assert_int_eq(buf_append(&b, "\n", 1), 0);
+			(*lines)++;
+		}
+		free(copy);
+	}
+	free(corpus);
+	*n = b.n;
+	return (buf_take(&b));
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+/*
+** 1 MB of mixed text: it redacts, line by line as it would alone (no
+** match runs across a newline), and we print the speed (not asserted).
+*/
+START_TEST(test_large)
+{
+	struct redact_set *rs = load_all();
+	struct redact_result r;
+	struct err e = { 0 };
+	char *text, *line, *save = NULL, *want, *got_line, *gsave = NULL;
+	size_t n, lines, i, rounds = 3;
+	double t0, t1;
+
+	text = big_text(1024 * 1024, &n, &lines);
+	t0 = now();
+	for (i = 0; i < rounds; i++) {
+		ck_assert_msg(
+		    redact_text(rs, text, n, NULL, &r, &e) == 0, "%s", e.msg);
+		if (i + 1 < rounds)
+			redact_result_free(&r);
+	}
+	t1 = now();
+	printf("redact_text: %zu bytes x %zu in %.3f s: %.1f MB/s\n", n, rounds,
+	    t1 - t0, (double)n * rounds / (t1 - t0) / 1e6);
+	fflush(stdout);
+
+	/* Same answer as line by line. */
+	got_line = strtok_r(r.text, "\n", &gsave);
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		ck_assert_ptr_nonnull(got_line);
+		want = redact_str(rs, line, NULL);
+		ck_assert_str_eq(got_line, want);
+		free(want);
+		got_line = strtok_r(NULL, "\n", &gsave);
+	}
+	ck_assert_ptr_null(got_line);
+	redact_result_free(&r);
+
+	/* Pathological shapes stay linear: 1 MB of digits and separators. */
+	for (i = 0; i < n; i++)
+		text[i] = "0123456789 -.+@:"[i % 16];
+	t0 = now();
+	ck_assert_msg(redact_text(rs, text, n, NULL, &r, &e) == 0, "%s", e.msg);
+	t1 = now();
+	printf(
+	    "redact_text: 1 MB of digits and separators in %.3f s\n", t1 - t0);
+	redact_result_free(&r);
+	memset(text, '7', n);
+	t0 = now();
+	ck_assert_msg(redact_text(rs, text, n, NULL, &r, &e) == 0, "%s", e.msg);
+	t1 = now();
+	printf("redact_text: 1 MB of one digit in %.3f s\n", t1 - t0);
+	redact_result_free(&r);
+	free(text);
+	redact_free(rs);
+}
+END_TEST
+
+/*
+** Long runs of one shape (a 256 KB "URL", e-mail, phone filler, digits)
+** must redact, not be refused as too complex: the shipped patterns repeat
+** single characters or bounded groups, never unbounded groups, which
+** would keep a JIT stack frame per repetition.
+*/
+START_TEST(test_long_runs)
+{
+	static const char *const units[] = { "a.", "1.", "1:", "1 ", "+1 ",
+		"x@", "http://a", "a-", "1-2 ", "ab@cd.", "0", "a:", "[at]",
+		"a dot ", "ffff:", "24 ", "GB82 ", "4111 ", "s\xc3\xadmi ",
+		"tel 1 000 000 000 ", "a.com/", "www.a(b)c", "(", "x@x.", "a ",
+		"1(", "1 (2) " };
+	struct redact_set *rs = load_all();
+	uint8_t key[32] = { 1 }, hash[2][32];
+	struct redact_ctx ctx = { "a", key, (const uint8_t(*)[32])hash, 2 };
+	struct redact_result r;
+	struct err e = { 0 };
+	size_t i, n, len, cap = 256 * 1024;
+	char *t = malloc(cap);
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(redact_contact_hash(key, "+1 2 1 2", hash[0]), 0);
+	ck_assert_int_eq(redact_contact_hash(key, "x@x.x", hash[1]), 0);
+	for (i = 0; i < NELEM(units); i++) {
+		len = strlen(units[i]);
+		for (n = 0; n + len <= cap; n += len)
+			memcpy(t + n, units[i], len);
+		/* With and without the author's data (other built-ins). */
+		ck_assert_msg(redact_text(rs, t, n, NULL, &r, &e) == 0,
+		    "'%s' x %zu: %s", units[i], n / len, e.msg);
+		redact_result_free(&r);
+		ck_assert_msg(redact_text(rs, t, n, &ctx, &r, &e) == 0,
+		    "'%s' x %zu with context: %s", units[i], n / len, e.msg);
+		redact_result_free(&r);
+	}
+	free(t);
+	redact_free(rs);
+}
+END_TEST
+
+struct thr {
+	const struct redact_set *rs;
+	const char *text;
+	const char *want;
+	int ok;
+};
+
+static void *
+thr_run(void *arg)
+{
+	struct thr *t = arg;
+	struct redact_result r;
+	struct err e;
+	int i;
+
+	t->ok = 1;
+	for (i = 0; i < 200; i++) {
+		if (redact_text(
+			t->rs, t->text, strlen(t->text), NULL, &r, &e) == -1 ||
+		    strcmp(r.text, t->want) != 0)
+			t->ok = 0;
+		redact_result_free(&r);
+	}
+	return (NULL);
+}
+
+START_TEST(test_threads)
+{
+	struct redact_set *rs = load_all();
+	const char *text = "Kofi, kofi@example.com, +233 24 123 4567, "
+			   "4111 1111 1111 1111, kt. 120389-4599";
+	pthread_t th[8];
+	struct thr t[8];
+	char *want;
+	size_t i;
+
+	want = redact_str(rs, text, NULL);
+	ck_assert_str_eq(
+	    want, "Kofi, [EMAIL], [PHONE], [CARD], kt. [KENNITALA]");
+	for (i = 0; i < NELEM(th); i++) {
+		t[i] = (struct thr){ rs, text, want, 0 };
+		ck_assert_int_eq(
+		    pthread_create(&th[i], NULL, thr_run, &t[i]), 0);
+	}
+	for (i = 0; i < NELEM(th); i++) {
+		pthread_join(th[i], NULL);
+		ck_assert(t[i].ok);
+	}
+	free(want);
+	redact_free(rs);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("redact");
+	SRunner *sr;
+	TCase *tc;
+	int failed;
+
+	if (sodium_init() < 0)
+		return (1);
+	tc = tcase_create("redact");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_corpus);
+	tcase_add_test(tc, test_corpus_covers_kinds);
+	tcase_add_test(tc, test_luhn);
+	tcase_add_test(tc, test_iban);
+	tcase_add_test(tc, test_kennitala);
+	tcase_add_test(tc, test_handle);
+	tcase_add_test(tc, test_contact_hash);
+	tcase_add_test(tc, test_contacts);
+	tcase_add_test(tc, test_invalid_utf8);
+	tcase_add_test(tc, test_empty);
+	tcase_add_test(tc, test_bad_packs);
+	tcase_add_test(tc, test_load);
+	tcase_add_test(tc, test_match_limit);
+	tcase_add_test(tc, test_validator_backtracks);
+	tcase_add_test(tc, test_needs);
+	tcase_add_test(tc, test_large);
+	tcase_add_test(tc, test_long_runs);
+	tcase_add_test(tc, test_threads);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

@@ -1,0 +1,139 @@
+/*
+** libFuzzer harness for the rule-pack parser (redact.h). Every input goes
+** through redact_parse(); a pack it accepts redacts a fixed sample with a
+** handle and a contact, and must hold the promises callers rely on, or we
+** abort():
+**  - a refusal is ERR_INVALID with a message starting "fuzz.yaml:" (or
+**    ERR_INTERNAL when out of memory);
+**  - redact_text() on the sample succeeds, or refuses with ERR_INVALID
+**    "too complex" (a pattern past the match limit);
+**  - the redacted text is valid UTF-8 without NUL, len == strlen(text),
+**    and the report is an object of positive integers whose sum is the
+**    number of placeholders: the sample holds no '[', so every '[' in the
+**    output opens one;
+**  - nothing leaks (the fuzz build runs LeakSanitizer).
+** Build with -DFUZZ=ON; the seed corpus is tests/fuzz/corpus/fuzz_rulepack.
+*/
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "redact.h"
+
+static const char sample[] =
+    "Kofi (kofi@example.com, +233 24 123 4567, 024 555 0110) wrote from "
+    "https://example.org/k?x=1 and 192.0.2.1 / 2001:db8::1. Card 4111 1111 "
+    "1111 1111, IBAN GB82 WEST 1234 5698 7654 32, kt. 120389-4599, "
+    "GHA-123456789-0. Sími 555 1234; тел. +992 90 123 4567; tél. 06 12 34 "
+    "56 78. In 1998 we were 3 000; John 3:16 at 14:30, v2.10.3, GH\xe2\x82\xb5 "
+    "25.50. \xc3\x9e\xc3\xb3ra og \xd0\xa4\xd0\xb0\xd1\x80\xd1\x85\xd0\xbe\xd0"
+    "\xb4 kofi_m KOFI_M.";
+
+static uint8_t key[32];
+static uint8_t contact[32];
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (sodium_init() < 0)
+		abort();
+	memset(key, 0x5a, sizeof(key));
+	if (redact_contact_hash(key, "+233 24 555 0110", contact) == -1)
+		abort();
+	return (0);
+}
+
+/* The offset of the first invalid UTF-8 byte or NUL in ${s}, or ${n}. */
+static size_t
+utf8_bad(const uint8_t *s, size_t n)
+{
+	size_t i = 0, k, len;
+	uint32_t c;
+
+	while (i < n) {
+		if (s[i] == 0)
+			return (i);
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		len = (s[i] & 0xe0) == 0xc0 ? 2
+		    : (s[i] & 0xf0) == 0xe0 ? 3
+		    : (s[i] & 0xf8) == 0xf0 ? 4
+					    : 0;
+		if (len == 0 || n - i < len)
+			return (i);
+		c = s[i] & (0x7f >> len);
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return (i);
+			c = (c << 6) | (s[i + k] & 0x3f);
+		}
+		if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
+		    (len == 4 && c < 0x10000) || c > 0x10ffff ||
+		    (c >= 0xd800 && c <= 0xdfff))
+			return (i);
+		i += len;
+	}
+	return (n);
+}
+
+static void
+check_result(const struct redact_result *r)
+{
+	const char *k;
+	json_t *v;
+	json_int_t sum = 0;
+	size_t i, opens = 0;
+
+	if (r->text == NULL || strlen(r->text) != r->len ||
+	    utf8_bad((const uint8_t *)r->text, r->len) != r->len)
+		abort();
+	if (!json_is_object(r->report))
+		abort();
+	json_object_foreach(r->report, k, v)
+	{
+		if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+		    k[0] == '\0')
+			abort();
+		sum += json_integer_value(v);
+	}
+	for (i = 0; i < r->len; i++)
+		if (r->text[i] == '[')
+			opens++;
+	if ((json_int_t)opens != sum)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t(*hashes)[32] = (const uint8_t(*)[32])contact;
+	struct redact_ctx ctx = { "kofi_m", key, hashes, 1 };
+	struct redact_result r;
+	struct redact_set *rs;
+	struct err e = { 0 };
+
+	rs = redact_parse(data, size, "fuzz.yaml", &e);
+	if (rs == NULL) {
+		if (!(e.code == ERR_INVALID || e.code == ERR_INTERNAL) ||
+		    (e.code == ERR_INVALID &&
+			strncmp(e.msg, "fuzz.yaml:", 10) != 0))
+			abort();
+		return (0);
+	}
+	if (redact_text(rs, sample, sizeof(sample) - 1, &ctx, &r, &e) == 0) {
+		check_result(&r);
+		redact_result_free(&r);
+	} else if (!(e.code == ERR_INTERNAL ||
+		       (e.code == ERR_INVALID &&
+			   strstr(e.msg, "too complex") != NULL)) ||
+	    r.text != NULL || r.report != NULL)
+		abort();
+	redact_free(rs);
+	return (0);
+}
