@@ -54,10 +54,7 @@ db_open(const char *path, int flags, struct err *e)
 	if (!(flags & DB_READONLY) &&
 	    db_exec(db, "PRAGMA journal_mode=WAL", e) == -1)
 		goto fail;
-	/* mmap: reads come from the page cache without a pread per page. */
-	if (db_exec(db,
-		"PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-		"PRAGMA mmap_size=268435456;",
+	if (db_exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
 		e) == -1)
 		goto fail;
 	return (db);
