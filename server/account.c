@@ -22,6 +22,8 @@ static const char SQL_ACCOUNT_LIST[] =
 static const char SQL_ACCOUNT_INSERT[] =
     "INSERT INTO accounts(handle, role, created_at, passphrase_hash) "
     "VALUES (?1, ?2, ?3, ?4)";
+static const char SQL_ACCOUNT_PASSPHRASE[] =
+    "UPDATE accounts SET passphrase_hash = ?2 WHERE id = ?1";
 static const char SQL_ACCOUNT_ROLE[] =
     "UPDATE accounts SET role = ?2 WHERE id = ?1";
 static const char SQL_ACCOUNT_DISABLE[] =
@@ -293,6 +295,17 @@ account_change_job(struct db *db, void *arg, struct err *e)
 			json_pack("{s:s,s:s}", "from", role_name(a.role), "to",
 			    role_name(ac->role)),
 			e) == -1)
+			return (-1);
+	}
+	if (ac->passphrase_hash != NULL) {
+		if ((st = db_prepare(db, SQL_ACCOUNT_PASSPHRASE, e)) == NULL)
+			return (-1);
+		sqlite3_bind_int64(st, 1, ac->id);
+		sqlite3_bind_text(
+		    st, 2, ac->passphrase_hash, -1, SQLITE_STATIC);
+		if (step_done(db, st, "passphrase", e) == -1 ||
+		    audit_append(db, ac->actor, "account.passphrase", ac->id,
+			NULL, e) == -1)
 			return (-1);
 	}
 	if (ac->disable) {

@@ -72,8 +72,9 @@ int account_create_job(struct db *db, void *arg, struct err *e);
 /* Writer job: change role or disable (audited). */
 struct account_change {
 	int64_t id;
-	enum account_role role; /* ROLE_NONE = keep */
-	int disable;            /* 1 = disable and end sessions */
+	enum account_role role;      /* ROLE_NONE = keep */
+	int disable;                 /* 1 = disable and end sessions */
+	const char *passphrase_hash; /* set a new passphrase (NULL = keep) */
 	int64_t actor;
 };
 int account_change_job(struct db *db, void *arg, struct err *e);

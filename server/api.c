@@ -656,6 +656,55 @@ account_create_page(struct req *r)
 	return (rc);
 }
 
+/*
+** POST /api/v1/me/passphrase {"passphrase"}: anyone logged in. Sets or
+** changes their passphrase (the admin who came in with the one-time code,
+** a card holder who wants a handle login too). Audited. 204; 400 invalid.
+*/
+int
+passphrase_page(struct req *r)
+{
+	struct auth *a = req_state(r);
+	struct account_change *ac;
+	const struct writer_job *j;
+	struct MHD_Response *resp;
+	const char *p;
+	json_t *body;
+
+	if (a == NULL) {
+		if ((body = req_json_body(r)) == NULL)
+			return (0);
+		p = jstr(body, "passphrase");
+		if (p == NULL || strlen(p) < PASSPHRASE_MIN || strlen(p) > 200)
+			return (req_error(r, 400, "invalid",
+			    "a passphrase is %d to 200 characters long",
+			    PASSPHRASE_MIN));
+		if ((a = calloc(1, sizeof(*a))) == NULL)
+			return (-1);
+		a->r = r;
+		req_set_state(r, a, auth_free);
+		a->step = 1;
+		a->created = 1; /* a new hash, not a dummy */
+		return (auth_hash(r, a, p, NULL));
+	}
+	if (a->step == 1) {
+		a->step = 2;
+		if (!a->hj.ok)
+			return (
+			    req_error(r, 500, "internal", "hashing failed"));
+		if ((ac = req_keep(r, calloc(1, sizeof(*ac)))) == NULL)
+			return (-1);
+		ac->id = ac->actor = req_session(r)->account_id;
+		ac->passphrase_hash = a->hj.hash;
+		return (req_submit(r, account_change_job, ac));
+	}
+	j = req_job(r);
+	if (j->status != WRITER_OK)
+		return (req_fail(r, &j->err));
+	resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	return (req_respond(r, 204, resp));
+}
+
 /* GET /api/v1/accounts: admin. 200 {"accounts":[...]}. */
 int
 accounts_page(struct req *r)

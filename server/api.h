@@ -17,6 +17,7 @@ int consent_give_page(struct req *r);
 int consent_withdraw_page(struct req *r);
 int my_consents_page(struct req *r);
 int accounts_page(struct req *r);
+int passphrase_page(struct req *r);
 int account_create_page(struct req *r);
 int account_change_page(struct req *r);
 int card_reissue_page(struct req *r);

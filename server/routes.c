@@ -26,6 +26,8 @@ const struct route routes[] = {
 	{ "GET", "/api/v1/me/contributions", my_contribs_page, ROLE_CONTRIBUTOR,
 	    0 },
 	{ "GET", "/api/v1/me/export", export_page, ROLE_CONTRIBUTOR, 0 },
+	{ "POST", "/api/v1/me/passphrase", passphrase_page, ROLE_CONTRIBUTOR,
+	    4096 },
 	{ "POST", "/api/v1/me/withdraw-all", withdraw_all_page,
 	    ROLE_CONTRIBUTOR, 1024 },
 	{ "POST", "/api/v1/redact", redact_page, ROLE_CONTRIBUTOR, 65536 },

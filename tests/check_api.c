@@ -379,6 +379,37 @@ START_TEST(test_login_passphrase)
 }
 END_TEST
 
+/* A logged-in person sets a passphrase and can then log in with it. */
+START_TEST(test_set_passphrase)
+{
+	struct tu_resp r;
+	struct who w, l;
+
+	join_ok("pat", "pat's first passphrase", &w);
+	as(&w, "POST", "/api/v1/me/passphrase", "{\"passphrase\":\"short\"}",
+	    &r);
+	expect_error(&r, 400, "invalid", "short passphrase");
+	tu_resp_free(&r);
+	call(&srv, "POST", "/api/v1/me/passphrase", w.token, NULL, NULL,
+	    "{\"passphrase\":\"pat's second passphrase\"}", &r);
+	expect_error(&r, 403, "csrf", "no CSRF token");
+	tu_resp_free(&r);
+	ck_assert_int_eq(
+	    as(&w, "POST", "/api/v1/me/passphrase",
+		"{\"passphrase\":\"pat's second passphrase\"}", &r),
+	    204);
+	tu_resp_free(&r);
+	ck_assert_int_eq(
+	    login_pass(&srv, "pat", "pat's first passphrase", NULL, &r), 401);
+	tu_resp_free(&r);
+	ck_assert_int_eq(
+	    login_pass(&srv, "pat", "pat's second passphrase", NULL, &r), 200);
+	take_session(&r, &l);
+	ck_assert_int_eq(l.id, w.id);
+	tu_resp_free(&r);
+}
+END_TEST
+
 START_TEST(test_card_pin)
 {
 	struct tu_resp r;
@@ -1569,6 +1600,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_join);
 	tcase_add_test(tc, test_login_passphrase);
+	tcase_add_test(tc, test_set_passphrase);
 	tcase_add_test(tc, test_card_pin);
 	tcase_add_test(tc, test_pin_lock_in_flight);
 	tcase_add_test(tc, test_card_disabled);
