@@ -464,6 +464,23 @@ async function main() {
 		await ap.locator('#admin-view').waitFor();
 		assert.equal(await ap.locator('#nav-admin').isVisible(), true, 'Admin in the menu for an admin');
 
+		step = 'admin: set a passphrase after the one-time code';
+		await ap.fill('#mypass', 'the admin passphrase');
+		const [pp] = await Promise.all([
+			ap.waitForResponse((r) => r.url().endsWith('/api/v1/me/passphrase')),
+			ap.getByRole('button', { name: 'Save the passphrase' }).click(),
+		]);
+		assert.equal(pp.status(), 204, 'the passphrase is saved');
+		const relog = await ap.evaluate(async () => (await fetch('/api/v1/login', {
+			method: 'POST', credentials: 'same-origin',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify({ handle: 'admin', passphrase: 'the admin passphrase' }),
+		})).status);
+		assert.equal(relog, 200, 'the admin logs in with the new passphrase');
+		await ap.reload();
+		await ready(ap);
+		await ap.locator('#admin-view').waitFor();
+
 		step = 'admin: list';
 		await ap.locator('#accounts > li').first().waitFor();
 		const listed = await ap.locator('#accounts > li h3').allTextContents();

@@ -281,6 +281,34 @@ async function onById(ev) {
 	}
 }
 
+/* ---- your own passphrase ---- */
+
+async function onMyPass(ev) {
+	ev.preventDefault();
+	const box = $('mypass-error');
+	const input = $('mypass');
+	clearError(box);
+	const passphrase = nfc(input.value);
+	if (passphrase.length < 10) {
+		showMessage(box, t('admin.mypass_short'));
+		input.setAttribute('aria-invalid', 'true');
+		input.focus();
+		return;
+	}
+	input.removeAttribute('aria-invalid');
+	const button = ev.currentTarget.querySelector('button');
+	button.disabled = true;
+	try {
+		await post('/api/v1/me/passphrase', { passphrase });
+		input.value = '';
+		say(t('admin.mypass_saved'));
+	} catch (e) {
+		showError(box, e);
+	} finally {
+		button.disabled = false;
+	}
+}
+
 /* ---- entering ---- */
 
 async function enter(account) {
@@ -342,6 +370,7 @@ start(async () => {
 	$('code-form').addEventListener('submit', onCode);
 	$('create-form').addEventListener('submit', onCreate);
 	$('byid-form').addEventListener('submit', onById);
+	$('mypass-form').addEventListener('submit', onMyPass);
 	$('filter').addEventListener('input', render);
 	$('reissue-close').addEventListener('click', () => {
 		$('reissue-result').hidden = true;
