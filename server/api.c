@@ -367,9 +367,13 @@ logout_page(struct req *r)
 	const struct writer_job *j;
 	struct MHD_Response *resp;
 
-	if ((j = req_job(r)) == NULL)
-		return (req_submit(
-		    r, session_delete_job, req_keep(r, strdup(req_token(r)))));
+	if ((j = req_job(r)) == NULL) {
+		char *tok = req_keep(r, strdup(req_token(r)));
+
+		if (tok == NULL)
+			return (-1);
+		return (req_submit(r, session_delete_job, tok));
+	}
 	if (j->status != WRITER_OK)
 		return (req_fail(r, &j->err));
 	req_set_cookie(r, NULL);

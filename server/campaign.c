@@ -175,7 +175,6 @@ campaign_parse(json_t *def, struct campaign *c, struct err *e)
 	json_array_foreach(s, i, v) if (!json_is_string(v)) return (
 	    err_set(e, ERR_INVALID,
 		"campaign: \"required_scopes\"[%zu] must be a string", i));
-	c->required_scopes = json_incref(s);
 	if (json_object_get(def, "minimum_age") == NULL)
 		return (err_set(
 		    e, ERR_INVALID, "campaign: \"minimum_age\" is required"));
@@ -204,6 +203,7 @@ campaign_parse(json_t *def, struct campaign *c, struct err *e)
 	if (c->starts_at && c->ends_at && c->ends_at <= c->starts_at)
 		return (err_set(e, ERR_INVALID,
 		    "campaign: \"ends_at\" must be after \"starts_at\""));
+	c->required_scopes = json_incref(s);
 	return (0);
 }
 

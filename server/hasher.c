@@ -12,8 +12,7 @@
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct hasher_job *head, *tail;
-static int started, running;
-static pthread_cond_t idle_cv = PTHREAD_COND_INITIALIZER;
+static int started;
 static atomic_ulong dummies;
 static char dummy_hash[crypto_pwhash_STRBYTES];
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
@@ -67,14 +66,9 @@ worker(void *arg)
 		head = j->next;
 		if (head == NULL)
 			tail = NULL;
-		running++;
 		pthread_mutex_unlock(&mu);
 		hasher_run(j);
 		j->done(j);
-		pthread_mutex_lock(&mu);
-		if (--running == 0 && head == NULL)
-			pthread_cond_broadcast(&idle_cv);
-		pthread_mutex_unlock(&mu);
 	}
 	return (NULL);
 }
@@ -118,13 +112,4 @@ unsigned long
 hasher_dummy_count(void)
 {
 	return (atomic_load(&dummies));
-}
-
-void
-hasher_wait_idle(void)
-{
-	pthread_mutex_lock(&mu);
-	while (head != NULL || running > 0)
-		pthread_cond_wait(&idle_cv, &mu);
-	pthread_mutex_unlock(&mu);
 }

@@ -29,8 +29,6 @@ int hasher_start(void);
 void hasher_submit(struct hasher_job *j);
 /* Hashes or verifies on the calling thread (CLI). */
 void hasher_run(struct hasher_job *j);
-/* Waits until no job is queued or running (shutdown). */
-void hasher_wait_idle(void);
 /* How many dummy verifications have run (tests). */
 unsigned long hasher_dummy_count(void);
 

@@ -46,6 +46,13 @@ struct server {
 	pthread_key_t dbkey;
 	const char **metric_names;
 	struct ratelimit *rl_addr, *rl_account;
+	/* Shutdown: handlers running or suspended, and whether new requests
+	** are still taken. server_stop waits for busy to reach zero so no
+	** connection is suspended when MHD_stop_daemon runs. */
+	pthread_mutex_t smu;
+	pthread_cond_t scv;
+	int stopping;
+	int busy;
 };
 
 struct req {
@@ -567,9 +574,20 @@ req_job_done(struct writer_job *job)
 	req_resume(r);
 }
 
+static void
+busy_add(struct server *s, int delta)
+{
+	pthread_mutex_lock(&s->smu);
+	s->busy += delta;
+	if (s->busy == 0)
+		pthread_cond_broadcast(&s->scv);
+	pthread_mutex_unlock(&s->smu);
+}
+
 void
 req_suspend(struct req *r)
 {
+	busy_add(r->srv, 1);
 	r->pending = 1;
 	r->suspended_now = 1;
 	metrics_conn_suspended(1);
@@ -579,9 +597,12 @@ req_suspend(struct req *r)
 void
 req_resume(struct req *r)
 {
+	struct server *s = r->srv; /* r may be freed once resumed */
+
 	r->pending = 0;
 	metrics_conn_suspended(-1);
 	MHD_resume_connection(r->conn);
+	busy_add(s, -1);
 }
 
 int
@@ -611,6 +632,8 @@ req_free(struct req *r)
 	size_t i;
 
 	urlpath_free(&r->path);
+	if (r->body.p != NULL) /* may hold a passphrase or a PIN */
+		sodium_memzero(r->body.p, r->body.n);
 	buf_free(&r->body);
 	json_decref(r->jbody);
 	free(r->set_cookie);
@@ -784,6 +807,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	struct server *srv = cls;
 	struct req *r = *con_cls;
 	const char *cl;
+	int rc;
 
 	if (r == NULL) {
 		if ((r = calloc(1, sizeof(*r))) == NULL)
@@ -825,8 +849,22 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (r->responded || r->pending)
 		return (MHD_YES);
+	/* Shutting down: a new request is refused; one already under way
+	** (resumed after a hash or a job) is let through to its answer. */
+	pthread_mutex_lock(&srv->smu);
+	if (srv->stopping && r->state == NULL && r->job_state == JOB_NONE) {
+		pthread_mutex_unlock(&srv->smu);
+		return (req_error(r, 503, "busy",
+			    "the node is shutting down; try again shortly") == 0
+			? MHD_YES
+			: MHD_NO);
+	}
+	srv->busy++;
+	pthread_mutex_unlock(&srv->smu);
 	r->suspended_now = 0;
-	if (dispatch(r) == -1 && !r->responded && !r->suspended_now) {
+	rc = dispatch(r);
+	busy_add(srv, -1);
+	if (rc == -1 && !r->responded && !r->suspended_now) {
 		if (req_error(r, 500, "internal",
 			"something went wrong on the "
 			"server; nothing was changed") == -1)
@@ -958,6 +996,8 @@ server_start(struct node *n, const struct config *c, struct err *e)
 	}
 	s->node = n;
 	s->cfg = c;
+	pthread_mutex_init(&s->smu, NULL);
+	pthread_cond_init(&s->scv, NULL);
 	if ((s->metric_names = calloc(nroutes + 2, sizeof(char *))) == NULL) {
 		free(s);
 		err_set(e, ERR_INTERNAL, "out of memory");
@@ -1034,12 +1074,18 @@ server_stop(struct server *s)
 	if (s == NULL)
 		return;
 	MHD_quiesce_daemon(s->d);
-	/* Every suspended connection waits on a hash or a writer job:
-	** finishing them all resumes them, as MHD_stop_daemon requires. A
-	** hash leads to a writer job, never the other way round. */
-	hasher_wait_idle();
+	pthread_mutex_lock(&s->smu);
+	s->stopping = 1;
+	pthread_mutex_unlock(&s->smu);
+	/* Every suspended connection waits on a hash or a writer job. The
+	** writer finishes its queue (later submissions are refused at once),
+	** and each finished job or hash resumes its connection; wait until no
+	** handler runs and none is suspended, as MHD_stop_daemon requires. */
 	writer_drain(s->node->writer);
-	hasher_wait_idle();
+	pthread_mutex_lock(&s->smu);
+	while (s->busy > 0)
+		pthread_cond_wait(&s->scv, &s->smu);
+	pthread_mutex_unlock(&s->smu);
 	MHD_stop_daemon(s->d);
 	metrics_set_routes(NULL, 0);
 	log_flush();

@@ -12,6 +12,7 @@
 */
 #include <arpa/inet.h>
 #include <check.h>
+#include <pthread.h>
 #include <errno.h>
 #include <poll.h>
 #include <jansson.h>
@@ -1425,6 +1426,81 @@ serve_consent(const char *node, const char *consent, char *out, size_t n)
 	return (tu_run(argv, out, n));
 }
 
+/* One join sent at shutdown time: its answer, if any. */
+struct inflight {
+	const char *base;
+	int i;
+	long status;
+};
+
+static void *
+join_in_flight(void *arg)
+{
+	struct inflight *f = arg;
+	char url[256], body[128];
+	const char *h[] = { "Content-Type: application/json", NULL };
+	struct tu_resp r;
+
+	snprintf(url, sizeof(url), "%s/api/v1/join", f->base);
+	snprintf(body, sizeof(body),
+	    "{\"handle\":\"late%d\",\"passphrase\":\"a long passphrase\"}",
+	    f->i);
+	if (tu_http(NULL, "POST", url, h, body, strlen(body), &r) == 0)
+		f->status = r.status;
+	tu_resp_free(&r);
+	return (NULL);
+}
+
+/*
+** SIGTERM while joins are hashing or waiting for the writer: the node
+** exits 0 (no suspended connection is left behind), and every join that
+** was answered 201 is in the database.
+*/
+START_TEST(test_shutdown_in_flight)
+{
+	char node[700], consent[700], out[8192], want[64];
+	const char *extra[] = { "--consent-dir", consent, "--redact-dir", NULL,
+		NULL };
+	char redact[700];
+	struct inflight f[24];
+	pthread_t t[24];
+	struct tu_server s;
+	int i, answered = 0;
+
+	snprintf(node, sizeof(node), "%s/shutdown-node", base);
+	snprintf(consent, sizeof(consent), "%s/consent", srcdir);
+	snprintf(redact, sizeof(redact), "%s/redact", srcdir);
+	extra[3] = redact;
+	ck_assert_int_eq(
+	    tributary(out, sizeof(out), "init", "--data", node, (char *)NULL),
+	    0);
+	ck_assert_int_eq(tu_server_start(&s, node, extra), 0);
+	for (i = 0; i < 24; i++) {
+		f[i] = (struct inflight){ s.base, i, 0 };
+		pthread_create(&t[i], NULL, join_in_flight, &f[i]);
+	}
+	{
+		struct timespec ts = { 0, 150 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	ck_assert_int_eq(tu_server_stop(&s), 0);
+	for (i = 0; i < 24; i++)
+		pthread_join(t[i], NULL);
+	ck_assert_int_eq(tributary(out, sizeof(out), "user", "list", "--data",
+			     node, (char *)NULL),
+	    0);
+	for (i = 0; i < 24; i++) {
+		if (f[i].status != 201)
+			continue;
+		answered++;
+		snprintf(want, sizeof(want), "\tlate%d\t", i);
+		ck_assert_msg(strstr(out, want) != NULL,
+		    "late%d was answered 201 but is not stored", i);
+	}
+	(void)answered;
+}
+END_TEST
+
 START_TEST(test_bad_consent_dir)
 {
 	char node[700], dir[700], out[4096], want[64];
@@ -1617,6 +1693,7 @@ main(void)
 	tcase_add_test(more, test_trusted_proxy);
 	tcase_add_test(more, test_cli_users);
 	tcase_add_test(more, test_bad_consent_dir);
+	tcase_add_test(more, test_shutdown_in_flight);
 	suite_add_tcase(s, more);
 
 	sr = srunner_create(s);
