@@ -24,6 +24,7 @@
 #include <yaml.h>
 
 #include "crypto.h"
+#include "text.h"
 
 static const char SQL_CONSENT_DOC_INSERT[] =
     "INSERT OR IGNORE INTO consent_documents(sha256, slug, version, lang,"
@@ -87,63 +88,6 @@ is_lang(const char *s, size_t n)
 			return (0);
 	}
 	return (1);
-}
-
-/*
-** The offset of the first NUL byte or invalid UTF-8 sequence (overlong,
-** surrogate, above U+10FFFF, truncated) in ${s}, or ${n} if there is none.
-*/
-static size_t
-utf8_bad(const uint8_t *s, size_t n)
-{
-	size_t i = 0, k, len;
-	uint32_t c;
-
-	while (i < n) {
-		if (s[i] == 0)
-			return (i);
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			len = 2;
-			c = s[i] & 0x1f;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			len = 3;
-			c = s[i] & 0x0f;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			len = 4;
-			c = s[i] & 0x07;
-		} else
-			return (i);
-		if (n - i < len)
-			return (i);
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return (i);
-			c = (c << 6) | (s[i + k] & 0x3f);
-		}
-		if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
-		    (len == 4 && c < 0x10000) || c > 0x10ffff ||
-		    (c >= 0xd800 && c <= 0xdfff))
-			return (i);
-		i += len;
-	}
-	return (n);
-}
-
-/* The 1-based line of byte ${off} of ${s}. */
-static int
-line_of(const char *s, size_t off)
-{
-	int line = 1;
-	size_t i;
-
-	for (i = 0; i < off; i++)
-		if (s[i] == '\n')
-			line++;
-	return (line);
 }
 
 /*
@@ -420,7 +364,7 @@ yaml_error(const yaml_parser_t *parser, const char *p, size_t n,
 	/* The reader counts bytes, not lines. */
 	if (parser->error == YAML_READER_ERROR)
 		line = line0 - 1 +
-		    line_of(p,
+		    text_line_of(p, n,
 			parser->problem_offset < n ? parser->problem_offset
 						   : n);
 	return (err_set(e, ERR_INVALID, "%s:%d: YAML: %s%s%s%s", name, line,
@@ -535,8 +479,9 @@ consent_parse(const void *p, size_t n, const char *name, struct err *e)
 	size_t bad, off, len, fm0, fm1;
 	int line;
 
-	if ((bad = utf8_bad(p, n)) < n) {
-		err_set(e, ERR_INVALID, "%s:%d: %s", name, line_of(s, bad),
+	if ((bad = utf8_invalid_at(p, n)) < n) {
+		err_set(e, ERR_INVALID, "%s:%d: %s", name,
+		    text_line_of(s, n, bad),
 		    s[bad] == '\0' ? "NUL byte" : "invalid UTF-8");
 		return (NULL);
 	}
@@ -610,61 +555,6 @@ consent_doc_free(struct consent_doc *d)
 	free(d->body);
 	free(d->bytes);
 	free(d);
-}
-
-/*
-** Reads the whole file ${path} (at most CONSENT_MAX_BYTES) into a new
-** buffer ${out} of ${n} bytes, which the caller frees. Returns 0 or -1 with
-** ${e} set (ERR_STORAGE, or ERR_INVALID if the file is too large).
-*/
-static int
-read_file(const char *path, uint8_t **out, size_t *n, struct err *e)
-{
-	struct stat st;
-	uint8_t *p = NULL;
-	size_t got = 0;
-	ssize_t r;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (
-		    err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno)));
-	if (fstat(fd, &st) == -1) {
-		err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (st.st_size > CONSENT_MAX_BYTES) {
-		err_set(e, ERR_INVALID, "%s:1: larger than %d bytes", path,
-		    CONSENT_MAX_BYTES);
-		goto fail;
-	}
-	/* One byte more than the size, so a file that grew is noticed. */
-	if ((p = malloc((size_t)st.st_size + 1)) == NULL) {
-		oom(e);
-		goto fail;
-	}
-	while ((r = read(fd, p + got, (size_t)st.st_size + 1 - got)) != 0) {
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			err_set(
-			    e, ERR_STORAGE, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		got += (size_t)r;
-		if (got > (size_t)st.st_size) {
-			err_set(e, ERR_STORAGE, "%s: changed while read", path);
-			goto fail;
-		}
-	}
-	close(fd);
-	*out = p;
-	*n = got;
-	return (0);
-fail:
-	free(p);
-	close(fd);
-	return (-1);
 }
 
 static int
@@ -793,7 +683,7 @@ load_one(struct consent_set *s, const char *path, const char *slug, int version,
 	uint8_t *p = NULL;
 	size_t n = 0;
 
-	if (read_file(path, &p, &n, e) == -1)
+	if (text_read_file(path, CONSENT_MAX_BYTES, (char **)&p, &n, e) == -1)
 		return (-1);
 	d = consent_parse(p, n, path, e);
 	free(p);

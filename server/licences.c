@@ -5,6 +5,7 @@
 ** whose consent does not cover its licence.
 */
 #include "licences.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -208,19 +209,6 @@ table(struct lp *c, struct licence_table *t)
 	return (0);
 }
 
-/* The 1-based line of byte ${off} of the ${n} bytes at ${p}. */
-static int
-line_of(const char *p, size_t n, size_t off)
-{
-	int line = 1;
-	size_t i;
-
-	for (i = 0; i < off && i < n; i++)
-		if (p[i] == '\n')
-			line++;
-	return (line);
-}
-
 int
 licences_parse(const void *p, size_t n, const char *name,
     struct licence_table *t, struct err *e)
@@ -259,7 +247,7 @@ yaml:
 		oom(e);
 	else {
 		line = parser.error == YAML_READER_ERROR
-		    ? line_of(p, n, parser.problem_offset)
+		    ? text_line_of(p, n, parser.problem_offset)
 		    : (int)parser.problem_mark.line + 1;
 		err_set(e, ERR_INVALID, "%s:%d: YAML: %s%s%s%s", name, line,
 		    parser.problem ? parser.problem : "error",
@@ -278,26 +266,14 @@ int
 licences_load(const char *path, struct licence_table *t, struct err *e)
 {
 	char *p = NULL;
-	size_t n;
-	FILE *fp;
+	size_t n = 0;
 	int rc;
 
 	t->l = NULL;
 	t->n = 0;
-	if ((fp = fopen(path, "rbe")) == NULL)
-		return (
-		    err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno)));
-	if ((p = malloc(LICENCES_MAX_BYTES + 1)) == NULL) {
-		fclose(fp);
-		return (oom(e));
-	}
-	/* One byte over the limit, so licences_parse() refuses a larger file. */
-	n = fread(p, 1, LICENCES_MAX_BYTES + 1, fp);
-	if (ferror(fp))
-		rc = err_set(e, ERR_STORAGE, "%s: read error", path);
-	else
-		rc = licences_parse(p, n, path, t, e);
-	fclose(fp);
+	if (text_read_file(path, LICENCES_MAX_BYTES, &p, &n, e) == -1)
+		return (-1);
+	rc = licences_parse(p, n, path, t, e);
 	free(p);
 	return (rc);
 }

@@ -44,6 +44,7 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "text.h"
 
 /* The callout number our wrapper uses; a pattern's own callouts are
 ** ignored unless they use it too (then they validate early, which is
@@ -313,52 +314,6 @@ validate(enum validator v, const char *s, size_t n)
 ** Text helpers
 */
 
-/*
-** The offset of the first NUL byte or invalid UTF-8 sequence (overlong,
-** surrogate, above U+10FFFF, truncated) in ${s}, or ${n} if there is none.
-** PCRE2 is then told not to check again (PCRE2_NO_UTF_CHECK): it would
-** re-check the whole subject on every call.
-*/
-static size_t
-utf8_bad(const uint8_t *s, size_t n)
-{
-	size_t i = 0, k, len;
-	uint32_t c;
-
-	while (i < n) {
-		if (s[i] == 0)
-			return (i);
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			len = 2;
-			c = s[i] & 0x1f;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			len = 3;
-			c = s[i] & 0x0f;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			len = 4;
-			c = s[i] & 0x07;
-		} else
-			return (i);
-		if (n - i < len)
-			return (i);
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return (i);
-			c = (c << 6) | (s[i + k] & 0x3f);
-		}
-		if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
-		    (len == 4 && c < 0x10000) || c > 0x10ffff ||
-		    (c >= 0xd800 && c <= 0xdfff))
-			return (i);
-		i += len;
-	}
-	return (n);
-}
-
 /* The offset just past the character at ${i} (< ${n}) of UTF-8 ${s}. */
 static size_t
 next_char(const char *s, size_t n, size_t i)
@@ -366,19 +321,6 @@ next_char(const char *s, size_t n, size_t i)
 	for (i++; i < n && ((unsigned char)s[i] & 0xc0) == 0x80; i++)
 		;
 	return (i);
-}
-
-/* The 1-based line of byte ${off} of ${s}. */
-static int
-line_of(const char *s, size_t off)
-{
-	int line = 1;
-	size_t i;
-
-	for (i = 0; i < off; i++)
-		if (s[i] == '\n')
-			line++;
-	return (line);
 }
 
 /* ---------------------------------------------------------------------
@@ -891,11 +833,11 @@ pack_parse(struct redact_set *rs, const void *p, size_t n, const char *name,
 	size_t bad;
 	int rc = -1, line;
 
-	if ((bad = utf8_bad(p, n)) < n)
-		return (
-		    err_set(e, ERR_INVALID, "%s:%d: %s", name, line_of(p, bad),
-			((const char *)p)[bad] == '\0' ? "NUL byte"
-						       : "invalid UTF-8"));
+	if ((bad = utf8_invalid_at(p, n)) < n)
+		return (err_set(e, ERR_INVALID, "%s:%d: %s", name,
+		    text_line_of(p, n, bad),
+		    ((const char *)p)[bad] == '\0' ? "NUL byte"
+						   : "invalid UTF-8"));
 	if (n > REDACT_MAX_PACK)
 		return (err_set(e, ERR_INVALID, "%s:1: larger than %d bytes",
 		    name, REDACT_MAX_PACK));
@@ -927,7 +869,7 @@ yerr:
 		/* The reader counts bytes, not lines. */
 		line = (int)parser.problem_mark.line + 1;
 		if (parser.error == YAML_READER_ERROR)
-			line = line_of(p,
+			line = text_line_of(p, n,
 			    parser.problem_offset < n ? parser.problem_offset
 						      : n);
 		err_set(e, ERR_INVALID, "%s:%d: YAML: %s%s%s%s", name, line,
@@ -959,54 +901,6 @@ redact_parse(const void *p, size_t n, const char *name, struct err *e)
 ** Loader
 */
 
-/*
-** Reads all of ${path} (at most REDACT_MAX_PACK bytes) into a new buffer
-** ${out} of ${n} bytes, which the caller frees. Returns 0 or -1 with ${e}
-** set (ERR_NOT_FOUND if absent, ERR_INVALID if too large, else
-** ERR_STORAGE).
-*/
-static int
-read_file(const char *path, char **out, size_t *n, struct err *e)
-{
-	char *p = NULL;
-	size_t got = 0;
-	ssize_t r;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (
-		    err_set(e, errno == ENOENT ? ERR_NOT_FOUND : ERR_STORAGE,
-			"%s: %s", path, strerror(errno)));
-	if ((p = malloc(REDACT_MAX_PACK + 1)) == NULL) {
-		oom(e);
-		goto fail;
-	}
-	while (got <= REDACT_MAX_PACK &&
-	    (r = read(fd, p + got, REDACT_MAX_PACK + 1 - got)) != 0) {
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			err_set(
-			    e, ERR_STORAGE, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		got += (size_t)r;
-	}
-	if (got > REDACT_MAX_PACK) {
-		err_set(e, ERR_INVALID, "%s:1: larger than %d bytes", path,
-		    REDACT_MAX_PACK);
-		goto fail;
-	}
-	close(fd);
-	*out = p;
-	*n = got;
-	return (0);
-fail:
-	free(p);
-	close(fd);
-	return (-1);
-}
-
 /* Parses ${dir}/${pack}.yaml into ${rs}. 0 or -1. */
 static int
 load_pack(
@@ -1020,7 +914,7 @@ load_pack(
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s.yaml", dir, pack) >=
 	    sizeof(path))
 		return (err_set(e, ERR_INVALID, "%s: path too long", dir));
-	if (read_file(path, &p, &n, e) == -1)
+	if (text_read_file(path, REDACT_MAX_PACK, &p, &n, e) == -1)
 		return (-1);
 	rc = pack_parse(rs, p, n, path, pack, e);
 	free(p);
@@ -1733,7 +1627,7 @@ redact_text(const struct redact_set *rs, const char *text, size_t n,
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (n > 0 && (bad = utf8_bad((const uint8_t *)text, n)) < n)
+	if (n > 0 && (bad = utf8_invalid_at((const uint8_t *)text, n)) < n)
 		return (err_set(e, ERR_INVALID, "text: %s at byte %zu",
 		    text[bad] == '\0' ? "NUL byte" : "invalid UTF-8", bad));
 	if (scratch_get(&sc, rs->ovec) == -1) {

@@ -235,7 +235,7 @@ START_TEST(test_minimal_and_missing)
 
 	ck_assert_int_eq(
 	    licences_load("/nonexistent/licences.yaml", &t, &e), -1);
-	ck_assert_int_eq(e.code, ERR_STORAGE);
+	ck_assert_int_eq(e.code, ERR_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(e.msg, "/nonexistent/licences.yaml"));
 }
 END_TEST

@@ -1,0 +1,28 @@
+/*
+** Small helpers for the parsers of files we load (consent documents,
+** redaction rule packs, the licence table): reading a whole file with a
+** size cap, finding bad UTF-8, and turning a byte offset into a line
+** number for error messages.
+*/
+#ifndef TRIBUTARY_TEXT_H
+#define TRIBUTARY_TEXT_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/*
+** Reads all of ${path} into a new NUL-terminated buffer (*${out}, freed by
+** the caller) of *${n} bytes. A file over ${max} bytes is refused
+** (ERR_INVALID, "PATH:1: larger than MAX bytes"); a missing one is
+** ERR_NOT_FOUND; other failures ERR_STORAGE. Returns 0 or -1 with ${e}.
+*/
+int text_read_file(const char *path, size_t max, char **out, size_t *n,
+    struct err *e);
+/* The offset of the first NUL byte or invalid UTF-8 sequence (overlong,
+** surrogate, above U+10FFFF, truncated) in ${p}, or ${n} if none. */
+size_t utf8_invalid_at(const void *p, size_t n);
+/* The 1-based line holding byte ${off} of the ${n} bytes at ${s}. */
+int text_line_of(const char *s, size_t n, size_t off);
+
+#endif
