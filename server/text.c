@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 int
-text_read_file(const char *path, size_t max, char **out, size_t *n,
-    struct err *e)
+text_read_file(
+    const char *path, size_t max, char **out, size_t *n, struct err *e)
 {
 	char *p = NULL;
 	size_t got = 0;
@@ -20,8 +20,9 @@ text_read_file(const char *path, size_t max, char **out, size_t *n,
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (err_set(e, errno == ENOENT ? ERR_NOT_FOUND : ERR_STORAGE,
-		    "%s: %s", path, strerror(errno)));
+		return (
+		    err_set(e, errno == ENOENT ? ERR_NOT_FOUND : ERR_STORAGE,
+			"%s: %s", path, strerror(errno)));
 	/* One byte over the cap, so a larger file is noticed. */
 	if ((p = malloc(max + 2)) == NULL) {
 		err_set(e, ERR_INTERNAL, "out of memory");
@@ -31,13 +32,15 @@ text_read_file(const char *path, size_t max, char **out, size_t *n,
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno));
+			err_set(
+			    e, ERR_STORAGE, "%s: %s", path, strerror(errno));
 			goto fail;
 		}
 		got += (size_t)r;
 	}
 	if (got > max) {
-		err_set(e, ERR_INVALID, "%s:1: larger than %zu bytes", path, max);
+		err_set(
+		    e, ERR_INVALID, "%s:1: larger than %zu bytes", path, max);
 		goto fail;
 	}
 	close(fd);

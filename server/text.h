@@ -17,8 +17,8 @@
 ** (ERR_INVALID, "PATH:1: larger than MAX bytes"); a missing one is
 ** ERR_NOT_FOUND; other failures ERR_STORAGE. Returns 0 or -1 with ${e}.
 */
-int text_read_file(const char *path, size_t max, char **out, size_t *n,
-    struct err *e);
+int text_read_file(
+    const char *path, size_t max, char **out, size_t *n, struct err *e);
 /* The offset of the first NUL byte or invalid UTF-8 sequence (overlong,
 ** surrogate, above U+10FFFF, truncated) in ${p}, or ${n} if none. */
 size_t utf8_invalid_at(const void *p, size_t n);
