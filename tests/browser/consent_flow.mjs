@@ -8,113 +8,17 @@
 ** any failure; the server and the browser are always stopped.
 */
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import {
+	REPO, BIN, SHOTS, CHROMIUM, VIEWPORT, log, run, serve, stop, shot, ready, watch, checkPage,
+} from './harness.mjs';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = resolve(REPO, process.env.TRIBUTARY_BIN || 'build/test/tributary');
-const SHOTS = join(REPO, 'tests', 'out', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const VIEWPORT = { width: 360, height: 740 };
 const PIN = '4821';
 
 let step = 'setup';
-const log = (...a) => console.log(`[browser] ${a.join(' ')}`);
-
-function run(args) {
-	try {
-		return execFileSync(BIN, args, { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-	} catch (e) {
-		throw new Error(`tributary ${args.join(' ')} failed (exit ${e.status}):\n${e.stderr || ''}${e.stdout || ''}`);
-	}
-}
-
-/* Starts the server; resolves with its base URL once it says it listens. */
-function serve(data) {
-	const args = ['serve', '--data', data, '--port', '0',
-	    '--consent-dir', join(REPO, 'consent'), '--webroot', join(REPO, 'webroot')];
-	const child = spawn(BIN, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-	const srv = { child, stderr: '', stdout: '', exited: null };
-	child.stderr.setEncoding('utf8');
-	child.stdout.setEncoding('utf8');
-	child.stderr.on('data', (d) => {
-		srv.stderr += d;
-		if (srv.stderr.length > 1 << 20)
-			srv.stderr = srv.stderr.slice(-(1 << 19));
-	});
-	srv.ready = new Promise((res, rej) => {
-		const timer = setTimeout(() => rej(new Error(`server did not say "listening on" within 60 s\n${srv.stdout}\n${srv.stderr}`)), 60000);
-		child.stdout.on('data', (d) => {
-			srv.stdout += d;
-			const m = /listening on (http:\/\/[^\s]+)/.exec(srv.stdout);
-			if (m) {
-				clearTimeout(timer);
-				res(m[1].replace(/\/$/, ''));
-			}
-		});
-		child.on('exit', (code, sig) => {
-			srv.exited = { code, sig };
-			clearTimeout(timer);
-			rej(new Error(`server exited (${code ?? sig}) before listening:\n${srv.stdout}\n${srv.stderr}`));
-		});
-	});
-	srv.ready.catch(() => {});
-	return srv;
-}
-
-async function stop(srv) {
-	if (!srv || srv.exited)
-		return srv?.exited;
-	const done = new Promise((res) => srv.child.once('exit', (code, sig) => res({ code, sig })));
-	srv.child.kill('SIGTERM');
-	const t = setTimeout(() => srv.child.kill('SIGKILL'), 15000);
-	const r = await done;
-	clearTimeout(t);
-	return r;
-}
-
-/* ${name}.png is the screen as seen (scrolled to ${at}, else the top). */
-async function shot(page, name, at) {
-	await page.evaluate(() => document.fonts.ready);
-	if (at)
-		await at.scrollIntoViewIfNeeded();
-	else
-		await page.evaluate(() => window.scrollTo(0, 0));
-	await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-	await page.screenshot({ path: join(SHOTS, `${name}-full.png`), fullPage: true });
-}
-
-/* Waits until the page's script has wired and filled it. */
-async function ready(page) {
-	await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
-}
-
-/* Page errors and CSP violations fail the test; 4xx loads are expected. */
-function watch(page, problems) {
-	page.on('pageerror', (e) => problems.push(`${page.url()}: page error: ${e.message}`));
-	page.on('console', (m) => {
-		const text = m.text();
-		if (m.type() !== 'error' || /Failed to load resource/.test(text))
-			return;
-		problems.push(`${page.url()}: console error: ${text}`);
-	});
-}
-
-/* Every visible form control has a label, and nothing is wider than 360 px. */
-async function checkPage(page) {
-	const r = await page.evaluate(() => {
-		const unlabelled = [...document.querySelectorAll('input, select, textarea')]
-		    .filter((i) => i.type !== 'hidden' && i.offsetParent !== null && i.labels.length === 0 && !i.getAttribute('aria-label'))
-		    .map((i) => i.id || i.name);
-		return { unlabelled, scrollWidth: document.documentElement.scrollWidth };
-	});
-	assert.deepEqual(r.unlabelled, [], `${page.url()}: controls without a label`);
-	assert.ok(r.scrollWidth <= VIEWPORT.width, `${page.url()}: page is ${r.scrollWidth} px wide, wider than the screen`);
-}
 
 async function main() {
 	assert.ok(existsSync(BIN), `no binary at ${BIN} (set TRIBUTARY_BIN)`);
