@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "apitest.h"
 #include "testutil.h"
 
 #define ROOT_PASS "root passphrase, long enough"
@@ -41,15 +42,6 @@ static char cards[NCARDS][CARD_CODE_LEN + 1];
 static struct tu_server srv;     /* the main node */
 static struct tu_server limited; /* --rate-per-address 1 */
 static struct tu_server proxied; /* --trusted-proxy 127.0.0.1 */
-
-/* A logged-in person, as the API told us. */
-struct who {
-	char token[SESSION_TOKEN_LEN + 1];
-	char csrf[CSRF_LEN + 1];
-	long long id;
-	char handle[HANDLE_MAX + 1];
-	char role[16];
-};
 
 /*
 ** ${method} ${path} on ${s}; ${token} becomes the session cookie, ${csrf}
@@ -93,88 +85,6 @@ as(const struct who *w, const char *method, const char *path, const char *body,
     struct tu_resp *out)
 {
 	return (call(&srv, method, path, w->token, w->csrf, NULL, body, out));
-}
-
-static json_t *
-jbody(const struct tu_resp *r)
-{
-	json_error_t je;
-	json_t *j;
-
-	j = json_loadb(r->body, r->n, 0, &je);
-	ck_assert_msg(j != NULL, "not JSON (%s): %.300s", je.text, r->body);
-	return (j);
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return (json_string_value(json_object_get(o, k)));
-}
-
-/* The answer is ${status} with {"error":{"code":${code}}}. */
-static void
-expect_error(
-    const struct tu_resp *r, long status, const char *code, const char *what)
-{
-	const char *c;
-	json_t *j;
-
-	ck_assert_msg(r->status == status, "%s: status %ld, want %ld: %.400s",
-	    what, r->status, status, r->body);
-	j = jbody(r);
-	c = jstr(json_object_get(j, "error"), "code");
-	ck_assert_msg(c != NULL && strcmp(c, code) == 0,
-	    "%s: error code %s, want %s", what, c ? c : "(none)", code);
-	ck_assert_msg(jstr(json_object_get(j, "error"), "message") != NULL,
-	    "%s: no message", what);
-	json_decref(j);
-}
-
-/* The error message of ${r} contains ${needle}. */
-static void
-expect_message(const struct tu_resp *r, const char *needle)
-{
-	const char *m;
-	json_t *j;
-
-	j = jbody(r);
-	m = jstr(json_object_get(j, "error"), "message");
-	ck_assert_msg(m != NULL && strstr(m, needle) != NULL,
-	    "message \"%s\" does not name %s", m ? m : "(none)", needle);
-	json_decref(j);
-}
-
-/* Reads the cookie and the {"account","csrf"} of a login or join answer. */
-static void
-take_session(const struct tu_resp *r, struct who *w)
-{
-	json_t *j, *a;
-	char *sc;
-	size_t n;
-
-	memset(w, 0, sizeof(*w));
-	sc = tu_header(r, "Set-Cookie");
-	ck_assert_msg(sc != NULL, "no Set-Cookie: %.300s", r->headers);
-	ck_assert_msg(strncmp(sc, "tributary_session=", 18) == 0,
-	    "cookie \"%s\" is not tributary_session", sc);
-	n = strcspn(sc + 18, ";");
-	ck_assert_msg(
-	    n == SESSION_TOKEN_LEN, "token of %zu bytes in \"%s\"", n, sc);
-	memcpy(w->token, sc + 18, n);
-	free(sc);
-	j = jbody(r);
-	ck_assert_ptr_nonnull(jstr(j, "csrf"));
-	ck_assert_uint_eq(strlen(jstr(j, "csrf")), CSRF_LEN);
-	snprintf(w->csrf, sizeof(w->csrf), "%s", jstr(j, "csrf"));
-	a = json_object_get(j, "account");
-	ck_assert_msg(json_is_object(a), "no account in %.300s", r->body);
-	w->id = json_integer_value(json_object_get(a, "id"));
-	ck_assert_int_gt(w->id, 0);
-	snprintf(w->handle, sizeof(w->handle), "%s", jstr(a, "handle"));
-	snprintf(w->role, sizeof(w->role), "%s", jstr(a, "role"));
-	ck_assert(json_is_false(json_object_get(a, "disabled")));
-	json_decref(j);
 }
 
 static void

@@ -1,0 +1,35 @@
+/*
+** Helpers for the suites that speak the JSON API (check_api, check_contrib):
+** a logged-in person, JSON answers, and error assertions. They assert with
+** Check, so they are only for use inside Check tests.
+*/
+#ifndef TRIBUTARY_APITEST_H
+#define TRIBUTARY_APITEST_H
+
+#include <jansson.h>
+
+#include "account.h"
+#include "testutil.h"
+
+/* A logged-in person, as the API told us. */
+struct who {
+	char token[SESSION_TOKEN_LEN + 1];
+	char csrf[CSRF_LEN + 1];
+	long long id;
+	char handle[HANDLE_MAX + 1];
+	char role[16];
+};
+
+/* The answer's body as JSON (fails the test if it is not). */
+json_t *jbody(const struct tu_resp *r);
+const char *jstr(json_t *o, const char *k);
+long long jint(json_t *o, const char *k);
+/* The answer is ${status} with {"error":{"code":${code},"message"}}. */
+void expect_error(
+    const struct tu_resp *r, long status, const char *code, const char *what);
+/* The error message of ${r} contains ${needle}. */
+void expect_message(const struct tu_resp *r, const char *needle);
+/* Reads the cookie and the {"account","csrf"} of a login or join answer. */
+void take_session(const struct tu_resp *r, struct who *w);
+
+#endif
