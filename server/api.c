@@ -429,6 +429,8 @@ consent_doc_page(struct req *r)
 	const struct consent_set *set = req_node(r)->consents;
 	const struct consent_doc *d, *en;
 	const char *slug = req_param(r, "slug"), *lang = req_query(r, "lang");
+	const char *ctype;
+	char path[4096];
 	json_t *j, *langs;
 	size_t i;
 	int v;
@@ -451,6 +453,12 @@ consent_doc_page(struct req *r)
 			json_array_append_new(
 			    langs, json_string(set->docs[i]->lang));
 	json_object_set_new(j, "languages", langs);
+	json_object_set_new(j, "reading",
+	    consent_reading_path(req_config(r)->consent_dir, slug, v, d->lang,
+		path, sizeof(path), &ctype)
+		? json_sprintf("/api/v1/consent/%s/reading?lang=%s&version=%d",
+		      slug, d->lang, v)
+		: json_null());
 	json_object_set_new(j, "binding",
 	    d->reviewed || d == en ? json_null() : consent_doc_json(en));
 	return (req_json(r, 200, j));

@@ -5,6 +5,11 @@
 #ifndef TRIBUTARY_API_H
 #define TRIBUTARY_API_H
 
+#include <jansson.h>
+#include <stddef.h>
+
+#include "err.h"
+
 struct req;
 
 int join_page(struct req *r);
@@ -23,6 +28,20 @@ int account_change_page(struct req *r);
 int card_reissue_page(struct req *r);
 int redact_page(struct req *r);
 int contrib_create_page(struct req *r);
+
+/* Audio (api_audio.c). */
+#define SPOKEN_MAX_SECONDS 60
+#define SPOKEN_MAX_BYTES   (4096 + SPOKEN_MAX_SECONDS * 48000 * 8)
+int req_is_wav(struct req *r);
+size_t contrib_body_limit(struct req *r);
+int contrib_audio_create(struct req *r);
+int contrib_audio_page(struct req *r);
+int consent_spoken_page(struct req *r);
+int consent_reading_page(struct req *r);
+int consent_reading_path(const char *dir, const char *slug, int version,
+    const char *lang, char *path, size_t n, const char **ctype);
+/* Adds each recording's FLAC (base64) to an export. 0, or -1 with ${e}. */
+int export_add_audio(struct req *r, json_t *out, struct err *e);
 int my_contribs_page(struct req *r);
 int contrib_withdraw_page(struct req *r);
 int withdraw_all_page(struct req *r);

@@ -157,6 +157,7 @@ request_hash(const char *campaign, const char *prompt, const char *text,
 ** 400 no key / empty text / not UTF-8; 403 consent_required; 404 no such
 ** campaign; 409 the key was used for something else; 413 over the
 ** campaign's max_chars (named); 415 an audio campaign (send audio/wav).
+** A body sent as audio/wav goes to contrib_audio_create (api_audio.c).
 */
 int
 contrib_create_page(struct req *r)
@@ -174,6 +175,8 @@ contrib_create_page(struct req *r)
 	size_t n, chars;
 	int rc;
 
+	if (req_is_wav(r))
+		return (contrib_audio_create(r));
 	if (c != NULL) {
 		j = req_job(r);
 		if (j->status != WRITER_OK) {
@@ -381,6 +384,10 @@ export_page(struct req *r)
 	if ((db = req_db(r, &e)) == NULL ||
 	    (o = contrib_export(db, req_session(r)->account_id, &e)) == NULL)
 		return (req_fail(r, &e));
+	if (export_add_audio(r, o, &e) == -1) {
+		json_decref(o);
+		return (req_fail(r, &e));
+	}
 	s = json_dumps(o, JSON_INDENT(1) | JSON_ENSURE_ASCII);
 	json_decref(o);
 	if (s == NULL)

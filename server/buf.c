@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int
+int
 buf_reserve(struct buf *b, size_t more)
 {
 	size_t need, cap;

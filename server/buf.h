@@ -15,6 +15,9 @@ struct buf {
 	size_t n, cap;
 };
 
+/* Makes room for ${more} more bytes (and the NUL) without changing the
+** contents. 0, or -1 if out of memory. */
+int buf_reserve(struct buf *b, size_t more);
 /* Appends ${n} bytes of ${p}. Returns 0, or -1 if out of memory (buffer
 ** unchanged). */
 int buf_append(struct buf *b, const void *p, size_t n);

@@ -4,6 +4,7 @@
 #include "campaign.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -235,6 +236,8 @@ campaign_json(const struct campaign *c)
 		    j, "max_seconds", json_real(c->max_seconds));
 		json_object_set_new(
 		    j, "sample_rate", json_integer(c->sample_rate));
+		json_object_set_new(j, "max_bytes",
+		    json_integer((json_int_t)campaign_max_bytes(c)));
 	}
 	if (c->starts_at)
 		json_object_set_new(j, "starts_at", json_integer(c->starts_at));
@@ -352,4 +355,11 @@ campaign_list(struct db *db, struct err *e)
 		return (NULL);
 	}
 	return (arr);
+}
+
+size_t
+campaign_max_bytes(const struct campaign *c)
+{
+	return (CAMPAIGN_WAV_SLACK +
+	    (size_t)ceil(c->max_seconds * c->sample_rate) * 8);
 }

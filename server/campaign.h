@@ -6,6 +6,7 @@
 #define TRIBUTARY_CAMPAIGN_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -33,6 +34,14 @@ struct campaign {
 */
 int campaign_parse(json_t *def, struct campaign *c, struct err *e);
 void campaign_clear(struct campaign *c);
+/*
+** The largest WAV upload an audio campaign accepts, in bytes: its longest
+** recording as stereo 32-bit frames (the widest format the reader takes)
+** plus CAMPAIGN_WAV_SLACK for headers and extra chunks. A Content-Length
+** over it is refused before the body is read.
+*/
+#define CAMPAIGN_WAV_SLACK 4096
+size_t campaign_max_bytes(const struct campaign *c);
 /* Public fields as JSON. */
 json_t *campaign_json(const struct campaign *c);
 

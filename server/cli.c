@@ -220,7 +220,8 @@ cmd_serve(int argc, char **argv)
 		config_free(&c);
 		return (1);
 	}
-	printf("listening on http://%s:%u\n",
+	printf("listening on %s://%s:%u\n",
+	    c.tls_cert[0] != '\0' ? "https" : "http",
 	    strchr(c.bind, ':')                  ? "[::1]"
 		: strcmp(c.bind, "0.0.0.0") == 0 ? "127.0.0.1"
 						 : c.bind,

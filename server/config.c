@@ -63,6 +63,11 @@ static const struct opt opts[] = {
 	{ "naive-commit", OPT_BOOL, OFF(naive_commit), "0", 0, 1,
 	    "1 = commit each write alone instead of in groups (only to "
 	    "measure what group commit saves)" },
+	{ "tls-cert", OPT_STR, OFF(tls_cert), "", 0, 0,
+	    "PEM certificate (chain) to serve HTTPS itself, e.g. at a drive "
+	    "on a LAN: phones record audio only on a secure origin" },
+	{ "tls-key", OPT_STR, OFF(tls_key), "", 0, 0,
+	    "PEM private key of --tls-cert (keep it 0600)" },
 	{ "demo", OPT_BOOL, OFF(demo), "0", 0, 1,
 	    "create ./var/demo if absent and serve it on port 8080" },
 };

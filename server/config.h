@@ -28,6 +28,8 @@ struct config {
 	char *consent_dir;   /* consent/<slug>/<version>/<lang>.md */
 	char *redact_dir;    /* redaction rule packs */
 	long naive_commit;   /* 1 = one commit per request (benchmarks) */
+	char *tls_cert;      /* PEM certificate chain: serve HTTPS */
+	char *tls_key;       /* its PEM private key */
 };
 
 /*

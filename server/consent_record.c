@@ -20,9 +20,14 @@ static const char SQL_CONTRIB_WITHDRAW_BY_CONSENT[] =
     "WHERE consent_id = ?1 AND withdrawn_at IS NULL RETURNING id";
 static const char SQL_CONSENT_OWNED[] =
     "SELECT 1 FROM consents WHERE id = ?1 AND account_id = ?2";
+static const char SQL_CONSENT_SPOKEN[] =
+    "UPDATE consents SET spoken_sha256 = ?3, spoken_duration = ?4, "
+    "spoken_at = ?5 WHERE id = ?1 AND account_id = ?2 AND withdrawn_at IS "
+    "NULL";
 static const char SQL_CONSENT_LIST[] =
     "SELECT c.id, k.slug, k.title, c.document_sha256, d.lang, d.version, "
-    "c.scopes, c.given_at, c.withdrawn_at FROM consents c "
+    "c.scopes, c.given_at, c.withdrawn_at, c.spoken_sha256, "
+    "c.spoken_duration, c.spoken_at FROM consents c "
     "JOIN campaigns k ON k.id = c.campaign_id "
     "JOIN consent_documents d ON d.sha256 = c.document_sha256 "
     "WHERE c.account_id = ?1 AND (?2 = 0 OR c.id = ?2) ORDER BY c.id";
@@ -201,6 +206,13 @@ consent_record_json(
 		    sqlite3_column_type(st, 8) == SQLITE_NULL
 			? json_null()
 			: json_integer(sqlite3_column_int64(st, 8)));
+		json_object_set_new(o, "spoken",
+		    sqlite3_column_type(st, 9) == SQLITE_NULL
+			? json_null()
+			: json_pack("{s:s,s:f,s:I}", "sha256",
+			      (const char *)sqlite3_column_text(st, 9),
+			      "duration", sqlite3_column_double(st, 10), "at",
+			      (json_int_t)sqlite3_column_int64(st, 11)));
 		json_array_append_new(arr, o);
 	}
 	sqlite3_reset(st);
@@ -216,4 +228,31 @@ consent_record_json(
 	if (o == NULL)
 		err_set(e, ERR_NOT_FOUND, "no such consent of yours");
 	return (o);
+}
+
+int
+consent_spoken_job(struct db *db, void *arg, struct err *e)
+{
+	struct consent_spoken *sp = arg;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(db, SQL_CONSENT_SPOKEN, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, sp->id);
+	sqlite3_bind_int64(st, 2, sp->account_id);
+	sqlite3_bind_text(st, 3, sp->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, sp->duration);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return (db_err(db, e, "consent"));
+	if (sqlite3_changes(db_handle(db)) == 0)
+		return (err_set(e, ERR_NOT_FOUND,
+		    "no live consent %lld of yours", (long long)sp->id));
+	return (audit_append(db, sp->account_id, "consent.spoken", sp->id,
+	    json_pack(
+		"{s:s,s:f}", "sha256", sp->sha256, "duration", sp->duration),
+	    e));
 }

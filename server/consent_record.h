@@ -49,8 +49,19 @@ struct consent_withdraw {
 ** if it is not that person's. */
 int consent_withdraw_job(struct db *db, void *arg, struct err *e);
 
+struct consent_spoken {
+	int64_t id;         /* the consent */
+	int64_t account_id; /* must be theirs, and live */
+	char sha256[65];    /* the statement's FLAC blob */
+	double duration;
+};
+/* Writer job: records a spoken statement of agreement (evidence, never
+** released) on a live consent of that person, replacing an earlier one;
+** audits "consent.spoken". ERR_NOT_FOUND if not theirs or withdrawn. */
+int consent_spoken_job(struct db *db, void *arg, struct err *e);
+
 /* One consent as JSON ({"id","campaign","campaign_title","document",
-** "lang","version","scopes","given_at","withdrawn_at"}), or every consent
+** "lang","version","scopes","given_at","withdrawn_at","spoken"}), or every consent
 ** of ${account_id} as an array when ${id} is 0. NULL with ${e}
 ** (ERR_NOT_FOUND if ${id} is not theirs). */
 json_t *consent_record_json(

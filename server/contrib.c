@@ -51,6 +51,11 @@ static const char SQL_WITHDRAW_ALL[] =
 static const char SQL_OWNED[] =
     "SELECT 1 FROM contributions WHERE id = ?1 AND (?2 = 0 OR account_id = "
     "?2)";
+static const char SQL_AUDIO[] =
+    "SELECT r.audio_sha256, c.account_id, c.withdrawn_at FROM contributions "
+    "c JOIN contribution_revisions r ON r.contribution_id = c.id AND "
+    "r.revision = (SELECT max(revision) FROM contribution_revisions WHERE "
+    "contribution_id = c.id) WHERE c.id = ?1";
 static const char SQL_REVISIONS[] =
     "SELECT revision, kind, prompt, text, audio_sha256, duration, "
     "sample_rate, redaction, created_at FROM contribution_revisions "
@@ -186,6 +191,7 @@ contrib_json(struct db *db, int64_t account, int64_t id, struct err *e)
 {
 	sqlite3_stmt *st;
 	json_t *arr, *o;
+	char url[64];
 	int rc;
 
 	if ((st = db_prepare(db, id > 0 ? SQL_ONE : SQL_LIST, e)) == NULL)
@@ -209,10 +215,13 @@ contrib_json(struct db *db, int64_t account, int64_t id, struct err *e)
 		json_object_set_new(o, "withdrawn_at", col_json(st, 8));
 		json_object_set_new(o, "revision", col_json(st, 9));
 		if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
-			json_object_set_new(o, "duration", col_json(st, 10));
-			json_object_set_new(o, "sample_rate", col_json(st, 11));
-			json_object_set_new(
-			    o, "audio_sha256", col_json(st, 12));
+			snprintf(url, sizeof(url),
+			    "/api/v1/contributions/%lld/audio",
+			    (long long)sqlite3_column_int64(st, 0));
+			json_object_set_new(o, "audio",
+			    json_pack("{s:o,s:o,s:o,s:s}", "sha256",
+				col_json(st, 12), "duration", col_json(st, 10),
+				"sample_rate", col_json(st, 11), "url", url));
 		}
 		json_array_append_new(arr, o);
 	}
@@ -351,4 +360,28 @@ contrib_export(struct db *db, int64_t account, struct err *e)
 fail:
 	json_decref(out);
 	return (NULL);
+}
+
+int
+contrib_audio_blob(struct db *db, int64_t id, int64_t account, int reviewer,
+    char sha[65], struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc, ok = 0;
+
+	if ((st = db_prepare(db, SQL_AUDIO, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL &&
+	    (sqlite3_column_int64(st, 1) == account ||
+		(reviewer && sqlite3_column_type(st, 2) == SQLITE_NULL))) {
+		snprintf(
+		    sha, 65, "%s", (const char *)sqlite3_column_text(st, 0));
+		ok = 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (db_err(db, e, "contribution"));
+	return (ok);
 }

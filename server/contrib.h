@@ -50,11 +50,20 @@ int contrib_create_job(struct db *db, void *arg, struct err *e);
 
 /*
 ** One contribution ({"id","campaign","status","kind","text","prompt",
-** "redaction","created_at","withdrawn_at",...}) when ${id} > 0 (${account}
+** "redaction","created_at","withdrawn_at", and for a recording
+** "audio":{"sha256","duration","sample_rate","url"}}) when ${id} > 0 (${account}
 ** 0: anyone's, for maintainers), else every contribution of ${account} as
 ** an array, newest first. NULL with ${e} (ERR_NOT_FOUND).
 */
 json_t *contrib_json(struct db *db, int64_t account, int64_t id, struct err *e);
+
+/*
+** The audio blob of contribution ${id}'s latest revision, for its
+** contributor ${account}, or for a reviewer (${reviewer} 1) while it is not
+** withdrawn: 1 with ${sha} filled, 0 if none of those, -1 with ${e}.
+*/
+int contrib_audio_blob(struct db *db, int64_t id, int64_t account, int reviewer,
+    char sha[65], struct err *e);
 
 struct contrib_withdraw {
 	int64_t id;         /* one contribution; 0 = all of the account's */

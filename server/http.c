@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@
 #include "ratelimit.h"
 #include "log.h"
 #include "metrics.h"
+#include "text.h"
 #include "urlpath.h"
 
 #define MAX_PARAMS 8
@@ -53,6 +55,7 @@ struct server {
 	pthread_cond_t scv;
 	int stopping;
 	int busy;
+	char *tls_cert, *tls_key; /* PEM, NUL-terminated; NULL: plain HTTP */
 };
 
 struct req {
@@ -227,6 +230,98 @@ req_respond(struct req *r, unsigned int status, struct MHD_Response *resp)
 	return (0);
 }
 
+/*
+** Parses a Range header against ${size}: 1 with [*from, *to] (inclusive)
+** for one satisfiable range, 0 to send the whole file (no header, several
+** ranges, not bytes, malformed), -1 unsatisfiable.
+*/
+static int
+parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
+{
+	unsigned long long a, b;
+	char *end;
+
+	if (h == NULL || strncmp(h, "bytes=", 6) != 0 || strchr(h, ',') != NULL)
+		return (0);
+	h += 6;
+	while (*h == ' ')
+		h++;
+	if (*h == '-') { /* the last N bytes */
+		if (h[1] < '0' || h[1] > '9')
+			return (0);
+		b = strtoull(h + 1, &end, 10);
+		if (*end != '\0')
+			return (0);
+		if (b == 0 || size == 0)
+			return (-1);
+		*from = b >= size ? 0 : size - b;
+		*to = size - 1;
+		return (1);
+	}
+	if (*h < '0' || *h > '9')
+		return (0);
+	a = strtoull(h, &end, 10);
+	if (*end != '-')
+		return (0);
+	h = end + 1;
+	if (*h == '\0')
+		b = size ? size - 1 : 0;
+	else {
+		if (*h < '0' || *h > '9')
+			return (0);
+		b = strtoull(h, &end, 10);
+		if (*end != '\0' || b < a)
+			return (0);
+	}
+	if (a >= size)
+		return (-1);
+	*from = a;
+	*to = b >= size ? size - 1 : b;
+	return (1);
+}
+
+int
+req_file(
+    struct req *r, int fd, uint64_t size, const char *ctype, const char *etag)
+{
+	struct MHD_Response *resp;
+	uint64_t from = 0, to = size ? size - 1 : 0;
+	char cr[80];
+	int rng;
+
+	rng = parse_range(req_header(r, "Range"), size, &from, &to);
+	if (rng == -1) {
+		close(fd);
+		resp = MHD_create_response_from_buffer(
+		    0, "", MHD_RESPMEM_PERSISTENT);
+		if (resp == NULL)
+			return (-1);
+		snprintf(
+		    cr, sizeof(cr), "bytes */%llu", (unsigned long long)size);
+		MHD_add_response_header(resp, "Content-Range", cr);
+		MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+		return (req_respond(r, 416, resp));
+	}
+	resp = MHD_create_response_from_fd_at_offset64(
+	    rng == 1 ? to - from + 1 : size, fd, rng == 1 ? from : 0);
+	if (resp == NULL) {
+		close(fd);
+		return (-1);
+	}
+	MHD_add_response_header(resp, "Content-Type", ctype);
+	MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+	MHD_add_response_header(resp, "Cache-Control", "private, no-cache");
+	if (etag != NULL)
+		MHD_add_response_header(resp, "ETag", etag);
+	if (rng == 1) {
+		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu",
+		    (unsigned long long)from, (unsigned long long)to,
+		    (unsigned long long)size);
+		MHD_add_response_header(resp, "Content-Range", cr);
+	}
+	return (req_respond(r, rng == 1 ? 206 : 200, resp));
+}
+
 static int
 respond_bytes(
     struct req *r, unsigned int status, const char *ctype, char *p, size_t n)
@@ -330,12 +425,14 @@ req_token(struct req *r)
 
 static int peer_trusted(struct req *r);
 
-/* Is the client on the other side of TLS (here or at a trusted proxy)? */
+/* Is the client on the other side of TLS (ours, or a trusted proxy's)? */
 static int
 req_is_tls(struct req *r)
 {
 	const char *p;
 
+	if (r->srv->tls_cert != NULL)
+		return (1);
 	if (!peer_trusted(r))
 		return (0);
 	p = req_header(r, "X-Forwarded-Proto");
@@ -806,7 +903,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct server *srv = cls;
 	struct req *r = *con_cls;
+	unsigned long long declared = 0;
 	const char *cl;
+	size_t limit;
 	int rc;
 
 	if (r == NULL) {
@@ -820,10 +919,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		r->path_status = urlpath_parse(url, strlen(url), &r->path);
 		route_find(r);
 		*con_cls = r;
+		if (r->route != NULL && r->route->body_limit != NULL &&
+		    r->path_status == URLPATH_OK &&
+		    (limit = r->route->body_limit(r)) > 0)
+			r->max_body = limit;
 		cl = MHD_lookup_connection_value(
 		    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (r->route != NULL && cl != NULL &&
-		    strtoull(cl, NULL, 10) > r->max_body) {
+		    (declared = strtoull(cl, NULL, 10)) > r->max_body) {
 			/* Refuse before the body: MHD cannot answer mid-body. */
 			r->too_large = 1;
 			return (
@@ -834,6 +937,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				? MHD_YES
 				: MHD_NO);
 		}
+		/* A large upload lands in one allocation, not a string of
+		** doublings (the limit bounds it). */
+		if (r->route != NULL && cl != NULL && declared > 65536 &&
+		    buf_reserve(&r->body, (size_t)declared) == -1)
+			return (MHD_NO);
 		return (MHD_YES);
 	}
 	if (*upload_data_size > 0) {
@@ -958,6 +1066,48 @@ unescape_none(void *cls, struct MHD_Connection *c, char *s)
 }
 
 static void
+tls_free(struct server *s)
+{
+	free(s->tls_cert);
+	if (s->tls_key != NULL)
+		sodium_memzero(s->tls_key, strlen(s->tls_key));
+	free(s->tls_key);
+	s->tls_cert = s->tls_key = NULL;
+}
+
+/* Reads --tls-cert and --tls-key. Both or neither; the key must not be
+** readable by group or others. 0, or -1 with ${e}. */
+static int
+tls_load(struct server *s, const struct config *c, struct err *e)
+{
+	struct stat st;
+	size_t n;
+
+	if (c->tls_cert[0] == '\0' && c->tls_key[0] == '\0')
+		return (0);
+	if (c->tls_cert[0] == '\0' || c->tls_key[0] == '\0')
+		return (err_set(e, ERR_INVALID,
+		    "--tls-cert and --tls-key go together: give both"));
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return (err_set(e, ERR_INVALID,
+		    "this libmicrohttpd has no TLS; put a reverse proxy "
+		    "in front (ops/README.md)"));
+	if (stat(c->tls_key, &st) == 0 && (st.st_mode & 077) != 0)
+		return (err_set(e, ERR_INVALID,
+		    "%s is readable by others: chmod 600 it", c->tls_key));
+	if (text_read_file(c->tls_cert, 1 << 20, &s->tls_cert, &n, e) == -1 ||
+	    text_read_file(c->tls_key, 1 << 20, &s->tls_key, &n, e) == -1)
+		return (-1);
+	if (strstr(s->tls_cert, "-----BEGIN CERTIFICATE-----") == NULL)
+		return (err_set(e, ERR_INVALID, "%s holds no PEM certificate",
+		    c->tls_cert));
+	if (strstr(s->tls_key, "PRIVATE KEY-----") == NULL)
+		return (err_set(
+		    e, ERR_INVALID, "%s holds no PEM private key", c->tls_key));
+	return (0);
+}
+
+static void
 db_key_free(void *p)
 {
 	db_close(p);
@@ -971,6 +1121,8 @@ server_start(struct node *n, const struct config *c, struct err *e)
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	const union MHD_DaemonInfo *di;
 	unsigned int flags;
+	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL } };
 	struct server *s;
 	size_t i;
 	long threads;
@@ -1028,8 +1180,17 @@ server_start(struct node *n, const struct config *c, struct err *e)
 	threads = c->threads > 0 ? c->threads : sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
 		threads = 1;
+	if (tls_load(s, c, e) == -1)
+		goto fail;
+	if (s->tls_cert != NULL) {
+		flags |= MHD_USE_TLS;
+		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+			s->tls_cert };
+		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+			s->tls_key };
+	}
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_ARRAY, tls, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->conn_timeout,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)c->per_ip_limit,
@@ -1050,6 +1211,7 @@ server_start(struct node *n, const struct config *c, struct err *e)
 	s->port = di ? di->port : (unsigned short)c->port;
 	return (s);
 fail:
+	tls_free(s);
 	for (i = 0; i < nroutes; i++)
 		free((char *)s->metric_names[i]);
 	free(s->metric_names);
@@ -1087,6 +1249,7 @@ server_stop(struct server *s)
 		pthread_cond_wait(&s->scv, &s->smu);
 	pthread_mutex_unlock(&s->smu);
 	MHD_stop_daemon(s->d);
+	tls_free(s);
 	metrics_set_routes(NULL, 0);
 	log_flush();
 	for (i = 0; i < nroutes; i++)

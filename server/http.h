@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "account.h"
 #include "config.h"
@@ -35,6 +36,10 @@ struct route {
 	handler_fn fn;
 	enum account_role role;
 	size_t max_body; /* bytes of request body accepted; 0 = none */
+	/* When set, the body limit for this request instead (called on the
+	** first call, headers and query known, no body yet; 0 keeps
+	** max_body). */
+	size_t (*body_limit)(struct req *r);
 };
 
 /* The route table (routes.c). */
@@ -124,6 +129,16 @@ int req_submit(struct req *r, writer_fn fn, void *arg);
 const struct writer_job *req_job(struct req *r);
 /* Ties ${p} to the request: free(${p}) when the request ends. Returns ${p}. */
 void *req_keep(struct req *r, void *p);
+
+/*
+** Answers the ${size} bytes of the open file ${fd} (taken: closed with the
+** response) as ${ctype}, with Accept-Ranges. One "bytes=" range in a Range
+** header answers 206 with Content-Range; a range starting past the end 416;
+** several ranges or a malformed header get the whole file (RFC 9110 lets a
+** server ignore Range). Returns 0, or -1 (${fd} closed).
+*/
+int req_file(
+    struct req *r, int fd, uint64_t size, const char *ctype, const char *etag);
 
 /* Reads one row through this thread's connection: 0 if the database
 ** answers, -1 with ${e} if not (GET /healthz). */

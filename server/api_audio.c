@@ -1,0 +1,570 @@
+/*
+** The audio API: recorded contributions (audio/wav in, FLAC kept), their
+** playback with Range, spoken statements of consent, the recorded reading
+** of a consent document, and the audio part of the export. The WAV is
+** parsed strictly (wav.h) and checked (audio.h) on the request's thread;
+** only the FLAC of the canonical samples reaches the blob store, and only
+** its hash reaches the writer. Route table: routes.c.
+*/
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "api.h"
+#include "audio.h"
+#include "blob.h"
+#include "campaign.h"
+#include "consent_record.h"
+#include "contrib.h"
+#include "crypto.h"
+#include "http.h"
+#include "redact.h"
+#include "wav.h"
+
+/* Is the request's body a WAV file (by its Content-Type)? */
+int
+req_is_wav(struct req *r)
+{
+	const char *ct = req_header(r, "Content-Type");
+	static const char *const types[] = { "audio/wav", "audio/x-wav",
+		"audio/wave", "audio/vnd.wave" };
+	size_t i, n;
+
+	if (ct == NULL)
+		return (0);
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		n = strlen(types[i]);
+		if (strncasecmp(ct, types[i], n) == 0 &&
+		    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
+			return (1);
+	}
+	return (0);
+}
+
+/*
+** Body limit of POST /api/v1/contributions: for a WAV, the campaign's
+** largest recording (campaign_max_bytes), so a Content-Length over it is
+** refused before a byte of the body is read; JSON keeps the route's.
+*/
+size_t
+contrib_body_limit(struct req *r)
+{
+	struct campaign camp;
+	struct err e = { 0 };
+	struct db *db;
+	const char *slug;
+	size_t max = 0;
+
+	if (!req_is_wav(r) || (slug = req_query(r, "campaign")) == NULL ||
+	    (db = req_db(r, &e)) == NULL)
+		return (0);
+	if (campaign_get(db, slug, 0, &camp, &e) == 1 &&
+	    strcmp(camp.kind, "audio") == 0)
+		max = campaign_max_bytes(&camp);
+	campaign_clear(&camp);
+	return (max);
+}
+
+/*
+** Parses the body as WAV. 0 with ${w} filled, or -1 with a 400 bad_wav or
+** 415 unsupported queued.
+*/
+static int
+read_wav(struct req *r, struct wav_pcm *w)
+{
+	struct err e = { 0 };
+	const char *p;
+	size_t n;
+
+	p = req_body(r, &n);
+	if (wav_read(p, n, w, &e) == 0)
+		return (0);
+	if (e.code == ERR_UNSUPPORTED)
+		req_error(r, 415, "unsupported", "%s", e.msg);
+	else if (e.code == ERR_INVALID)
+		req_error(r, 400, "bad_wav", "%s", e.msg);
+	else
+		req_fail(r, &e);
+	return (-1);
+}
+
+/*
+** Encodes ${w}'s samples as FLAC and stores the blob durably. 0 with
+** ${sha} set, or -1 with an answer queued.
+*/
+static int
+store_flac(struct req *r, const struct wav_pcm *w, char sha[65])
+{
+	struct err e = { 0 };
+	void *flac;
+	size_t n;
+	int rc;
+
+	if ((flac = audio_flac_encode(
+		 w->samples, w->nsamples, w->sample_rate, &n, &e)) == NULL) {
+		req_fail(r, &e);
+		return (-1);
+	}
+	rc = blob_put(req_node(r)->blobs, flac, n, sha, &e);
+	free(flac);
+	if (rc == -1)
+		req_fail(r, &e);
+	return (rc);
+}
+
+/* What the request asks for: campaign, prompt, and the samples. */
+static void
+audio_request_hash(const char *campaign, const char *prompt,
+    const struct wav_pcm *w, char out[65])
+{
+	uint8_t sum[SHA256_LEN];
+	struct sha256 *h;
+	char rate[16];
+
+	out[0] = '\0';
+	if ((h = sha256_new()) == NULL)
+		return;
+	snprintf(rate, sizeof(rate), "%d", w->sample_rate);
+	sha256_update(h, "audio", 6);
+	sha256_update(h, campaign, strlen(campaign) + 1);
+	sha256_update(
+	    h, prompt ? prompt : "", strlen(prompt ? prompt : "") + 1);
+	sha256_update(h, rate, strlen(rate) + 1);
+	sha256_update(h, w->samples, w->nsamples * sizeof(int16_t));
+	if (sha256_final(h, sum) == 0)
+		hex_encode(sum, SHA256_LEN, out);
+}
+
+struct audio_create {
+	struct contrib_new cn;
+	struct redact_result pr; /* the prompt, redacted */
+	char key[IDEMPOTENCY_KEY_MAX + 1];
+	char sha[65];
+};
+
+static void
+audio_create_free(void *p)
+{
+	struct audio_create *c = p;
+
+	redact_result_free(&c->pr);
+	free(c);
+}
+
+static int
+answer(struct req *r, int64_t account, int64_t id, unsigned int status)
+{
+	struct err e = { 0 };
+	struct db *db;
+	json_t *o;
+
+	if ((db = req_db(r, &e)) == NULL ||
+	    (o = contrib_json(db, account, id, &e)) == NULL)
+		return (req_fail(r, &e));
+	return (req_json(r, status, json_pack("{s:o}", "contribution", o)));
+}
+
+/*
+** POST /api/v1/contributions?campaign=SLUG[&prompt=TEXT] with
+** Content-Type audio/wav and an Idempotency-Key (contrib_create_page hands
+** WAV bodies here). 201 {"contribution"} with "audio"; the same key again
+** 200 with the same body; 400 bad_wav / too_short / too_long / silent /
+** clipped / wrong_rate / invalid; 403 consent_required; 404 no campaign;
+** 409 idempotency_mismatch; 413 too_large (before the body, from
+** Content-Length); 415 unsupported (a text campaign, or a WAV format we do
+** not take).
+*/
+int
+contrib_audio_create(struct req *r)
+{
+	struct audio_create *c = req_state(r);
+	const struct session *s = req_session(r);
+	const struct writer_job *j;
+	struct audio_limits lim;
+	struct campaign camp;
+	struct wav_pcm w = { 0 };
+	struct err e = { 0 };
+	struct db *db;
+	const char *key, *slug, *prompt, *why;
+	char msg[256], prev[65];
+	int64_t consent, existing, campaign_id;
+	int rc;
+
+	if (c != NULL) {
+		j = req_job(r);
+		if (j->status != WRITER_OK) {
+			if (j->err.code == ERR_CONFLICT)
+				return (req_error(r, 409,
+				    "idempotency_mismatch", "%s", j->err.msg));
+			if (j->err.code == ERR_FORBIDDEN)
+				return (req_error(r, 403, "consent_required",
+				    "%s", j->err.msg));
+			return (req_fail(r, &j->err));
+		}
+		return (answer(
+		    r, s->account_id, c->cn.id, c->cn.replayed ? 200 : 201));
+	}
+	key = req_header(r, "Idempotency-Key");
+	if (key == NULL || key[0] == '\0' || strlen(key) > IDEMPOTENCY_KEY_MAX)
+		return (req_error(r, 400, "invalid",
+		    "send an Idempotency-Key header (1 to %d characters) so a "
+		    "retry never saves the same thing twice",
+		    IDEMPOTENCY_KEY_MAX));
+	if ((slug = req_query(r, "campaign")) == NULL)
+		return (req_error(r, 400, "invalid",
+		    "name the campaign in the query: ?campaign=SLUG"));
+	prompt = req_query(r, "prompt");
+	if (prompt != NULL && strlen(prompt) > 2000)
+		return (req_error(
+		    r, 413, "too_large", "a prompt is at most 2000 bytes"));
+	if ((db = req_db(r, &e)) == NULL)
+		return (req_fail(r, &e));
+	if ((rc = campaign_get(db, slug, 0, &camp, &e)) != 1)
+		return (rc == 0 ? req_error(r, 404, "not_found",
+				      "no campaign \"%s\"", slug)
+				: req_fail(r, &e));
+	if (strcmp(camp.kind, "audio") != 0) {
+		campaign_clear(&camp);
+		return (req_error(r, 415, "unsupported",
+		    "this campaign collects text: send JSON"));
+	}
+	lim.sample_rate = camp.sample_rate;
+	lim.min_seconds = camp.min_seconds;
+	lim.max_seconds = camp.max_seconds;
+	campaign_id = camp.id;
+	consent = contrib_live_consent(db, s->account_id, camp.id, &e);
+	campaign_clear(&camp);
+	if (consent <= 0) {
+		if (consent == -1)
+			return (req_fail(r, &e));
+		return (req_error(r, 403, "consent_required",
+		    "give your consent for \"%s\" first (the consent page), "
+		    "then send this again",
+		    slug));
+	}
+	if (read_wav(r, &w) == -1)
+		return (0);
+	if ((why = audio_check(w.samples, w.nsamples, w.sample_rate, &lim, msg,
+		 sizeof(msg))) != NULL) {
+		wav_pcm_free(&w);
+		return (req_error(r, 400, why, "%s", msg));
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		wav_pcm_free(&w);
+		return (-1);
+	}
+	req_set_state(r, c, audio_create_free);
+	snprintf(c->key, sizeof(c->key), "%s", key);
+	if (prompt != NULL) {
+		struct redact_ctx ctx = { 0 };
+
+		ctx.handle = s->handle;
+		ctx.contact_key = req_node(r)->pseudonym_key;
+		if (req_node(r)->redact == NULL ||
+		    redact_text(req_node(r)->redact, prompt, strlen(prompt),
+			&ctx, &c->pr, &e) == -1) {
+			wav_pcm_free(&w);
+			if (req_node(r)->redact == NULL)
+				return (req_error(r, 503, "busy",
+				    "redaction rules are not loaded"));
+			return (req_fail(r, &e));
+		}
+	}
+	audio_request_hash(slug, c->pr.text, &w, c->cn.request_sha);
+	/* A retry after a dropped answer: reply without encoding again. */
+	if ((rc = contrib_by_key(
+		 db, s->account_id, c->key, &existing, prev, &e)) != 0) {
+		wav_pcm_free(&w);
+		if (rc == -1)
+			return (req_fail(r, &e));
+		if (strcmp(prev, c->cn.request_sha) != 0)
+			return (req_error(r, 409, "idempotency_mismatch",
+			    "this Idempotency-Key was already used for a "
+			    "different contribution; use a new key"));
+		return (answer(r, s->account_id, existing, 200));
+	}
+	if (store_flac(r, &w, c->sha) == -1) {
+		wav_pcm_free(&w);
+		return (0);
+	}
+	c->cn.account_id = s->account_id;
+	c->cn.campaign_id = campaign_id;
+	c->cn.consent_id = consent;
+	c->cn.key = c->key;
+	c->cn.prompt = c->pr.text;
+	c->cn.kind = "audio";
+	c->cn.audio_sha256 = c->sha;
+	c->cn.duration = (double)w.nsamples / w.sample_rate;
+	c->cn.sample_rate = w.sample_rate;
+	wav_pcm_free(&w);
+	return (req_submit(r, contrib_create_job, &c->cn));
+}
+
+static int64_t
+id_of(struct req *r)
+{
+	const char *s = req_param(r, "id");
+	char *end;
+	long long v;
+
+	if (s == NULL)
+		return (0);
+	v = strtoll(s, &end, 10);
+	return (*end == '\0' && v > 0 ? (int64_t)v : 0);
+}
+
+/* Answers blob ${sha} (FLAC) with Range support. */
+static int
+send_blob(struct req *r, const char *sha, const char *ctype)
+{
+	struct stat st;
+	char path[4096], etag[72];
+	int fd;
+
+	if (blob_path(req_node(r)->blobs, sha, path, sizeof(path)) == -1 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (req_error(
+		    r, 404, "not_found", "the recording is no longer held"));
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return (-1);
+	}
+	snprintf(etag, sizeof(etag), "\"%s\"", sha);
+	return (req_file(r, fd, (uint64_t)st.st_size, ctype, etag));
+}
+
+/*
+** GET /api/v1/contributions/{id}/audio: its contributor, or a reviewer
+** while it is not withdrawn. 200 audio/flac, or 206 for a Range; 404 if
+** neither (or not a recording); 416 for a range past the end.
+*/
+int
+contrib_audio_page(struct req *r)
+{
+	const struct session *s = req_session(r);
+	struct err e = { 0 };
+	struct db *db;
+	char sha[65];
+	int64_t id;
+	int rc;
+
+	if ((id = id_of(r)) == 0)
+		return (req_error(
+		    r, 404, "not_found", "no such recording of yours"));
+	if ((db = req_db(r, &e)) == NULL)
+		return (req_fail(r, &e));
+	rc = contrib_audio_blob(db, id, s->account_id,
+	    role_allows(s->role, ROLE_REVIEWER), sha, &e);
+	if (rc == -1)
+		return (req_fail(r, &e));
+	if (rc == 0)
+		return (req_error(
+		    r, 404, "not_found", "no such recording of yours"));
+	return (send_blob(r, sha, "audio/flac"));
+}
+
+/*
+** POST /api/v1/consents/{id}/spoken (audio/wav): the consent's person,
+** while it is live. Keeps a spoken statement of agreement as evidence with
+** the consent (FLAC; never released; erased with the account). 1 to
+** SPOKEN_MAX_SECONDS seconds at any rate the reader takes, not silent. 201
+** {"spoken":{"sha256","duration"}}; 400 bad_wav / too_short / too_long /
+** silent; 404 not a live consent of theirs; 413 over SPOKEN_MAX_BYTES; 415
+** not a WAV.
+*/
+int
+consent_spoken_page(struct req *r)
+{
+	struct consent_spoken *sp = req_state(r);
+	const struct writer_job *j;
+	struct audio_limits lim;
+	struct wav_pcm w = { 0 };
+	const char *why;
+	char msg[256];
+
+	if (sp != NULL) {
+		j = req_job(r);
+		if (j->status != WRITER_OK)
+			return (req_fail(r, &j->err));
+		return (req_json(r, 201,
+		    json_pack("{s:{s:s,s:f}}", "spoken", "sha256", sp->sha256,
+			"duration", sp->duration)));
+	}
+	if (!req_is_wav(r))
+		return (req_error(
+		    r, 415, "unsupported", "send the statement as audio/wav"));
+	if (read_wav(r, &w) == -1)
+		return (0);
+	lim.sample_rate = w.sample_rate;
+	lim.min_seconds = 1;
+	lim.max_seconds = SPOKEN_MAX_SECONDS;
+	why = audio_check(
+	    w.samples, w.nsamples, w.sample_rate, &lim, msg, sizeof(msg));
+	if (why != NULL && strcmp(why, "clipped") != 0) {
+		wav_pcm_free(&w);
+		return (req_error(r, 400, why, "%s", msg));
+	}
+	if ((sp = calloc(1, sizeof(*sp))) == NULL) {
+		wav_pcm_free(&w);
+		return (-1);
+	}
+	req_set_state(r, sp, NULL);
+	if ((sp->id = id_of(r)) == 0) {
+		wav_pcm_free(&w);
+		return (
+		    req_error(r, 404, "not_found", "no such consent of yours"));
+	}
+	sp->account_id = req_session(r)->account_id;
+	sp->duration = (double)w.nsamples / w.sample_rate;
+	if (store_flac(r, &w, sp->sha256) == -1) {
+		wav_pcm_free(&w);
+		return (0);
+	}
+	wav_pcm_free(&w);
+	return (req_submit(r, consent_spoken_job, sp));
+}
+
+/* Is ${s} made only of [a-z0-9-] (and 1..63 long)? */
+static int
+safe_name(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return (n > 0 && n < 64 &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n);
+}
+
+/*
+** The recorded reading of a consent document, if the folder holds one
+** beside its text: consent/<slug>/<version>/<lang>.ogg or .wav. Writes its
+** path and type; 1 found, 0 not.
+*/
+int
+consent_reading_path(const char *dir, const char *slug, int version,
+    const char *lang, char *path, size_t n, const char **ctype)
+{
+	static const struct {
+		const char *ext, *type;
+	} kinds[] = { { "ogg", "audio/ogg" }, { "wav", "audio/wav" } };
+	struct stat st;
+	size_t i;
+	int len;
+
+	if (!safe_name(slug) || !safe_name(lang) || version <= 0)
+		return (0);
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		len = snprintf(path, n, "%s/%s/%d/%s.%s", dir, slug, version,
+		    lang, kinds[i].ext);
+		if (len < 0 || (size_t)len >= n)
+			return (0);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			*ctype = kinds[i].type;
+			return (1);
+		}
+	}
+	return (0);
+}
+
+/*
+** GET /api/v1/consent/{slug}/reading?lang=xx[&version=N]: anyone. The
+** recorded reading of the document (current version unless named), in
+** that language. 200/206 audio/ogg or audio/wav; 404 if there is none.
+*/
+int
+consent_reading_page(struct req *r)
+{
+	const struct consent_set *set = req_node(r)->consents;
+	const char *slug = req_param(r, "slug"), *lang = req_query(r, "lang");
+	const char *ver = req_query(r, "version"), *ctype;
+	char path[4096];
+	struct stat st;
+	int v, fd;
+
+	if (lang == NULL)
+		lang = "en";
+	v = ver ? atoi(ver) : set ? consent_current_version(set, slug) : 0;
+	if (!consent_reading_path(req_config(r)->consent_dir, slug, v, lang,
+		path, sizeof(path), &ctype))
+		return (req_error(r, 404, "not_found",
+		    "there is no recorded reading of \"%s\" in \"%s\"",
+		    slug ? slug : "", lang));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		if (fd != -1)
+			close(fd);
+		return (req_error(r, 404, "not_found",
+		    "the recorded reading cannot be read"));
+	}
+	return (req_file(r, fd, (uint64_t)st.st_size, ctype, NULL));
+}
+
+/* Adds "flac_base64" (the blob ${sha}) to ${o}. 0, or -1 with ${e}. */
+static int
+add_blob(struct req *r, json_t *o, const char *sha, struct err *e)
+{
+	struct stat st;
+	char path[4096], *b64 = NULL;
+	unsigned char *p = NULL;
+	size_t b64len;
+	ssize_t got;
+	int fd, rc = -1;
+
+	if (blob_path(req_node(r)->blobs, sha, path, sizeof(path)) == -1 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		/* Erased after a withdrawal: say so rather than fail. */
+		json_object_set_new(o, "flac_base64", json_null());
+		return (0);
+	}
+	if (fstat(fd, &st) == -1 ||
+	    (p = malloc((size_t)st.st_size + 1)) == NULL)
+		goto out;
+	got = read(fd, p, (size_t)st.st_size);
+	if (got != (ssize_t)st.st_size)
+		goto out;
+	b64len = sodium_base64_encoded_len(
+	    (size_t)st.st_size, sodium_base64_VARIANT_ORIGINAL);
+	if ((b64 = malloc(b64len)) == NULL)
+		goto out;
+	sodium_bin2base64(
+	    b64, b64len, p, (size_t)st.st_size, sodium_base64_VARIANT_ORIGINAL);
+	json_object_set_new(o, "flac_base64", json_string(b64));
+	rc = 0;
+out:
+	if (rc == -1)
+		err_set(e, ERR_STORAGE, "cannot read recording %s", sha);
+	free(b64);
+	free(p);
+	close(fd);
+	return (rc);
+}
+
+int
+export_add_audio(struct req *r, json_t *out, struct err *e)
+{
+	json_t *c, *rev, *sp;
+	const char *sha;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(out, "contributions"), i, c)
+	{
+		json_array_foreach(json_object_get(c, "revisions"), k, rev)
+		{
+			sha = json_string_value(
+			    json_object_get(rev, "audio_sha256"));
+			if (sha != NULL && add_blob(r, rev, sha, e) == -1)
+				return (-1);
+		}
+	}
+	json_array_foreach(json_object_get(out, "consents"), i, c)
+	{
+		sp = json_object_get(c, "spoken");
+		sha = json_string_value(json_object_get(sp, "sha256"));
+		if (sha != NULL && add_blob(r, sp, sha, e) == -1)
+			return (-1);
+	}
+	return (0);
+}
