@@ -80,7 +80,7 @@ tu_server_start(struct tu_server *s, const char *dir, const char *const *extra)
 {
 	const char *bin = getenv("TRIBUTARY_BIN");
 	char *argv[64], line[256];
-	int pfd[2], efd, i = 0, n = 0;
+	int pfd[2], efd, i = 0, n = 0, tls;
 	size_t used = 0;
 	ssize_t r;
 	char *p;
@@ -125,7 +125,8 @@ tu_server_start(struct tu_server *s, const char *dir, const char *const *extra)
 	line[used] = '\0';
 	/* Keep the pipe open in a child-less way: drain later output. */
 	fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
-	if ((p = strstr(line, "listening on http://127.0.0.1:")) == NULL) {
+	if ((p = strstr(line, "listening on http://127.0.0.1:")) == NULL &&
+	    (p = strstr(line, "listening on https://127.0.0.1:")) == NULL) {
 		close(pfd[0]);
 		kill(s->pid, SIGKILL);
 		waitpid(s->pid, NULL, 0);
@@ -133,8 +134,10 @@ tu_server_start(struct tu_server *s, const char *dir, const char *const *extra)
 		    s->errlog);
 		return (-1);
 	}
-	s->port = atoi(p + strlen("listening on http://127.0.0.1:"));
-	snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->port);
+	tls = strncmp(p, "listening on https", 18) == 0;
+	s->port = atoi(strstr(p, "127.0.0.1:") + strlen("127.0.0.1:"));
+	snprintf(s->base, sizeof(s->base), "%s://127.0.0.1:%d",
+	    tls ? "https" : "http", s->port);
 	/* stdout stays a pipe we never read again; the server writes nothing
 	** more than a few lines, well under the pipe's buffer. */
 	return (0);
@@ -176,6 +179,8 @@ sink_write(char *ptr, size_t size, size_t nmemb, void *ud)
 	return (len);
 }
 
+const char *tu_ca_file;
+
 int
 tu_http(void **handle, const char *method, const char *url,
     const char *const *headers, const void *body, size_t n, struct tu_resp *out)
@@ -203,6 +208,8 @@ tu_http(void **handle, const char *method, const char *url,
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (tu_ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, tu_ca_file);
 	hl = curl_slist_append(hl, "Expect:");
 	for (i = 0; headers != NULL && headers[i] != NULL; i++)
 		hl = curl_slist_append(hl, headers[i]);

@@ -43,6 +43,9 @@ struct tu_resp {
 	long connects; /* new connections this request opened (0 = reused) */
 };
 
+/* A PEM file of certificates tu_http() trusts for https:// (NULL: the
+** system's). */
+extern const char *tu_ca_file;
 /*
 ** One request with libcurl: ${method} on ${url} (sent exactly as given, no
 ** path normalization), extra ${headers} ("Name: value", NULL-ended, may be
