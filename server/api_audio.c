@@ -109,7 +109,8 @@ store_flac(struct req *r, const struct wav_pcm *w, char sha[65])
 		req_fail(r, &e);
 		return (-1);
 	}
-	rc = blob_put(req_node(r)->blobs, flac, n, sha, &e);
+	/* Durable when the writer commits the row (req_submit_blobs). */
+	rc = blob_put_unsynced(req_node(r)->blobs, flac, n, sha, &e);
 	free(flac);
 	if (rc == -1)
 		req_fail(r, &e);
@@ -301,7 +302,7 @@ contrib_audio_create(struct req *r)
 	c->cn.duration = (double)w.nsamples / w.sample_rate;
 	c->cn.sample_rate = w.sample_rate;
 	wav_pcm_free(&w);
-	return (req_submit(r, contrib_create_job, &c->cn));
+	return (req_submit_blobs(r, contrib_create_job, &c->cn));
 }
 
 static int64_t
@@ -425,7 +426,7 @@ consent_spoken_page(struct req *r)
 		return (0);
 	}
 	wav_pcm_free(&w);
-	return (req_submit(r, consent_spoken_job, sp));
+	return (req_submit_blobs(r, consent_spoken_job, sp));
 }
 
 /* Is ${s} made only of [a-z0-9-] (and 1..63 long)? */

@@ -16,6 +16,7 @@
 
 struct blobstore {
 	char *dir;
+	int dirfd; /* for syncfs() */
 };
 
 struct blob_writer {
@@ -66,7 +67,19 @@ blob_open(const char *dir, struct err *e)
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return (NULL);
 	}
+	if ((bs->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		io_err(e, "open", dir);
+		free(bs->dir);
+		free(bs);
+		return (NULL);
+	}
 	return (bs);
+}
+
+int
+blob_sync_fd(struct blobstore *bs)
+{
+	return (bs->dirfd);
 }
 
 void
@@ -74,6 +87,7 @@ blob_close(struct blobstore *bs)
 {
 	if (bs == NULL)
 		return;
+	close(bs->dirfd);
 	free(bs->dir);
 	free(bs);
 }
@@ -136,9 +150,9 @@ blob_writer_abort(struct blob_writer *bw)
 	free(bw);
 }
 
-int
-blob_writer_commit(
-    struct blob_writer *bw, char hex[SHA256_HEX_LEN + 1], struct err *e)
+static int
+writer_commit(struct blob_writer *bw, char hex[SHA256_HEX_LEN + 1], int sync,
+    struct err *e)
 {
 	uint8_t sum[SHA256_LEN];
 	char sub[PATH_MAX], dst[PATH_MAX];
@@ -151,7 +165,7 @@ blob_writer_commit(
 		goto err0;
 	}
 	hex_encode(sum, SHA256_LEN, hex);
-	if (fsync(bw->fd) == -1) {
+	if (sync && fsync(bw->fd) == -1) {
 		io_err(e, "fsync", bw->tmp);
 		goto err0;
 	}
@@ -174,7 +188,8 @@ blob_writer_commit(
 	}
 	close(bw->fd);
 	bw->fd = -1;
-	if (fsync_dir(sub, e) == -1 || fsync_dir(bw->bs->dir, e) == -1) {
+	if (sync &&
+	    (fsync_dir(sub, e) == -1 || fsync_dir(bw->bs->dir, e) == -1)) {
 		free(bw);
 		return (-1);
 	}
@@ -186,8 +201,15 @@ err0:
 }
 
 int
-blob_put(struct blobstore *bs, const void *p, size_t n,
-    char hex[SHA256_HEX_LEN + 1], struct err *e)
+blob_writer_commit(
+    struct blob_writer *bw, char hex[SHA256_HEX_LEN + 1], struct err *e)
+{
+	return (writer_commit(bw, hex, 1, e));
+}
+
+static int
+put(struct blobstore *bs, const void *p, size_t n, char hex[SHA256_HEX_LEN + 1],
+    int sync, struct err *e)
 {
 	struct blob_writer *bw;
 
@@ -197,7 +219,21 @@ blob_put(struct blobstore *bs, const void *p, size_t n,
 		blob_writer_abort(bw);
 		return (-1);
 	}
-	return (blob_writer_commit(bw, hex, e));
+	return (writer_commit(bw, hex, sync, e));
+}
+
+int
+blob_put(struct blobstore *bs, const void *p, size_t n,
+    char hex[SHA256_HEX_LEN + 1], struct err *e)
+{
+	return (put(bs, p, n, hex, 1, e));
+}
+
+int
+blob_put_unsynced(struct blobstore *bs, const void *p, size_t n,
+    char hex[SHA256_HEX_LEN + 1], struct err *e)
+{
+	return (put(bs, p, n, hex, 0, e));
 }
 
 static int

@@ -42,6 +42,18 @@ void blob_writer_abort(struct blob_writer *bw);
 /* blob_writer_new + write + commit of one buffer. */
 int blob_put(struct blobstore *bs, const void *p, size_t n,
     char hex[SHA256_HEX_LEN + 1], struct err *e);
+/*
+** As blob_put, without any fsync: the file is in place under its hash but
+** not yet durable. It becomes durable with the next syncfs() of the
+** store's file system (blob_sync_fd()); the writer does that once before
+** committing a batch whose jobs were submitted with sync_blobs set, so
+** one flush covers every upload of the batch instead of three fsyncs
+** each. A row must never commit a reference to such a blob without it.
+*/
+int blob_put_unsynced(struct blobstore *bs, const void *p, size_t n,
+    char hex[SHA256_HEX_LEN + 1], struct err *e);
+/* A descriptor on the store's folder, for syncfs(). Owned by ${bs}. */
+int blob_sync_fd(struct blobstore *bs);
 /* Writes the path of blob ${hex} into ${out}. Returns 0, -1 if ${hex} is not
 ** 64 lowercase hex digits or ${out} is too small. */
 int blob_path(struct blobstore *bs, const char *hex, char *out, size_t n);

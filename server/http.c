@@ -702,10 +702,11 @@ req_resume(struct req *r)
 	busy_add(s, -1);
 }
 
-int
-req_submit(struct req *r, writer_fn fn, void *arg)
+static int
+submit(struct req *r, writer_fn fn, void *arg, int sync_blobs)
 {
 	memset(&r->job, 0, sizeof(r->job));
+	r->job.sync_blobs = sync_blobs;
 	r->job.fn = fn;
 	r->job.arg = arg;
 	r->job.done = req_job_done;
@@ -715,6 +716,18 @@ req_submit(struct req *r, writer_fn fn, void *arg)
 	req_suspend(r);
 	writer_submit(r->srv->node->writer, &r->job);
 	return (0);
+}
+
+int
+req_submit(struct req *r, writer_fn fn, void *arg)
+{
+	return (submit(r, fn, arg, 0));
+}
+
+int
+req_submit_blobs(struct req *r, writer_fn fn, void *arg)
+{
+	return (submit(r, fn, arg, 1));
 }
 
 const struct writer_job *

@@ -125,6 +125,9 @@ int req_fail(struct req *r, const struct err *e);
 ** req_job(). ${arg} must live until then (use req_keep()). Returns 0.
 */
 int req_submit(struct req *r, writer_fn fn, void *arg);
+/* As req_submit, for a job that references blobs stored with
+** blob_put_unsynced(): its batch flushes them before it commits. */
+int req_submit_blobs(struct req *r, writer_fn fn, void *arg);
 /* The finished job, or NULL if the handler has not submitted one. */
 const struct writer_job *req_job(struct req *r);
 /* Ties ${p} to the request: free(${p}) when the request ends. Returns ${p}. */

@@ -239,6 +239,7 @@ node_open(const char *dir, struct err *e)
 		goto fail;
 	if ((n->writer = writer_start(n->dbpath, 0, e)) == NULL)
 		goto fail;
+	writer_set_sync_fd(n->writer, blob_sync_fd(n->blobs));
 	return (n);
 fail:
 	node_close(n);

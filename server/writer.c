@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "metrics.h"
@@ -31,6 +32,7 @@ struct writer {
 	writer_tick_fn tick;
 	void *tick_arg;
 	double tick_every;
+	int sync_fd; /* syncfs() target for sync_blobs jobs; -1 none */
 	struct writer_stats st;
 };
 
@@ -126,6 +128,17 @@ run_batch(struct writer *w, struct writer_job *jobs)
 		}
 	}
 	t1 = now_mono();
+	/* Files the batch references, written without fsync, become durable
+	** here: one flush of their file system for the whole batch. */
+	for (j = jobs; j != NULL && !lost; j = j->next)
+		if (j->sync_blobs && j->status != WRITER_FAILED) {
+			if (w->sync_fd >= 0 && syncfs(w->sync_fd) == -1) {
+				log_err("writer: syncfs failed: %s",
+				    strerror(errno));
+				lost = 1;
+			}
+			break;
+		}
 	if (!lost && step_retry(w->db, SQL_COMMIT, &e) == -1) {
 		log_err("writer: commit failed: %s", e.msg);
 		lost = 1;
@@ -259,6 +272,7 @@ writer_start(const char *path, int batch_max, struct err *e)
 		return (NULL);
 	}
 	w->batch_max = batch_max > 0 ? batch_max : 1024;
+	w->sync_fd = -1;
 	if ((w->db = db_open(path, 0, e)) == NULL)
 		goto err0;
 	pthread_mutex_init(&w->mu, NULL);
@@ -286,6 +300,12 @@ err1:
 err0:
 	free(w);
 	return (NULL);
+}
+
+void
+writer_set_sync_fd(struct writer *w, int fd)
+{
+	w->sync_fd = fd;
 }
 
 void

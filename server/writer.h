@@ -36,6 +36,10 @@ struct writer_job {
 	void *done_arg;
 	enum writer_status status;
 	struct err err;
+	/* Set by the submitter: the job references files written without
+	** fsync (blob_put_unsynced); the writer syncfs()es the store before
+	** committing its batch, and loses the batch if that fails. */
+	int sync_blobs;
 	struct writer_job *next; /* writer's own */
 };
 
@@ -60,6 +64,9 @@ struct writer *writer_start(const char *path, int batch_max, struct err *e);
 ** any job is submitted. */
 void
 writer_set_tick(struct writer *w, writer_tick_fn fn, void *arg, double seconds);
+/* The descriptor whose file system is flushed (syncfs) before a batch
+** holding a sync_blobs job commits. Call before any job is submitted. */
+void writer_set_sync_fd(struct writer *w, int fd);
 /* Makes every batch a single job (one commit per request): the naive path,
 ** for benchmarks. */
 void writer_set_naive(struct writer *w, int on);

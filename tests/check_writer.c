@@ -7,6 +7,8 @@
 ** mode commits once per job.
 */
 #include <check.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,6 +478,73 @@ START_TEST(test_rollback_by_failing_job_aborts_batch)
 }
 END_TEST
 
+/*
+** A batch holding a job that references unsynced blobs flushes their file
+** system before COMMIT; if that flush fails the whole batch is lost, and
+** a batch without such a job does not flush at all.
+*/
+static void
+sync_batch(const char *path, int fd, struct tjob *jobs, struct writer **wp)
+{
+	struct tjob g;
+	struct writer *w;
+	int i;
+
+	w = start(path);
+	writer_set_sync_fd(w, fd);
+	gate_hold(w, &g);
+	for (i = 0; i < NBATCH; i++) {
+		tjob_init(&jobs[i], GOOD, i + 1);
+		jobs[i].job.sync_blobs = i == NBATCH / 2;
+		writer_submit(w, &jobs[i].job);
+	}
+	gate_release();
+	wait_done(NBATCH + 1);
+	ck_assert_int_eq(g.job.status, WRITER_OK);
+	*wp = w;
+}
+
+START_TEST(test_sync_blobs_flushes_then_commits)
+{
+	struct tjob jobs[NBATCH];
+	struct writer *w;
+	char path[600];
+	int i, fd;
+
+	make_db("syncok", path, sizeof(path));
+	ck_assert_int_ge(fd = open(base, O_RDONLY | O_DIRECTORY), 0);
+	sync_batch(path, fd, jobs, &w);
+	writer_stop(w);
+	close(fd);
+	for (i = 0; i < NBATCH; i++) {
+		ck_assert_msg(jobs[i].job.status == WRITER_OK,
+		    "job %d: status %d (%s)", i, jobs[i].job.status,
+		    jobs[i].job.err.msg);
+		ck_assert_int_eq(rows(path, jobs[i].k), 1);
+	}
+}
+END_TEST
+
+START_TEST(test_sync_blobs_failure_aborts_batch)
+{
+	struct tjob jobs[NBATCH];
+	struct writer *w;
+	char path[600];
+	int i;
+
+	make_db("syncfail", path, sizeof(path));
+	/* No descriptor has this number: syncfs() fails with EBADF. */
+	sync_batch(path, 1000000, jobs, &w);
+	for (i = 0; i < NBATCH; i++) {
+		ck_assert_msg(jobs[i].job.status == WRITER_ABORTED,
+		    "job %d: status %d", i, jobs[i].job.status);
+		ck_assert_int_eq(jobs[i].job.err.code, ERR_STORAGE);
+	}
+	/* The next batch has no unsynced blobs: it commits. */
+	check_batch_lost(path, w, jobs);
+}
+END_TEST
+
 START_TEST(test_commit_failure_aborts_whole_batch)
 {
 	struct tjob jobs[NBATCH];
@@ -641,6 +710,8 @@ main(void)
 	tcase_add_test(tc, test_rollback_aborts_whole_batch);
 	tcase_add_test(tc, test_rollback_by_failing_job_aborts_batch);
 	tcase_add_test(tc, test_commit_failure_aborts_whole_batch);
+	tcase_add_test(tc, test_sync_blobs_flushes_then_commits);
+	tcase_add_test(tc, test_sync_blobs_failure_aborts_batch);
 	tcase_add_test(tc, test_drain_finishes_queue_then_refuses);
 	tcase_add_test(tc, test_naive_one_commit_per_job);
 	suite_add_tcase(s, tc);
