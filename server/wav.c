@@ -30,8 +30,8 @@ struct wav_fmt {
 
 /* Bytes 2..15 of the KSDATAFORMAT_SUBTYPE_PCM and _IEEE_FLOAT GUIDs; bytes
 ** 0..1 are the format tag. */
-static const uint8_t wav_guid_tail[14] = { 0x00, 0x00, 0x00, 0x00, 0x10,
-	0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71 };
+static const uint8_t wav_guid_tail[14] = { 0x00, 0x00, 0x00, 0x00, 0x10, 0x00,
+	0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71 };
 
 static uint16_t
 rd16(const uint8_t *p)
@@ -79,7 +79,8 @@ wav_id_name(const uint8_t *id, char *buf)
 		return ("data");
 	buf[0] = '"';
 	for (i = 0; i < 4; i++)
-		buf[i + 1] = (id[i] >= 0x20 && id[i] < 0x7f) ? (char)id[i] : '?';
+		buf[i + 1] =
+		    (id[i] >= 0x20 && id[i] < 0x7f) ? (char)id[i] : '?';
 	buf[5] = '"';
 	buf[6] = '\0';
 	return (buf);
@@ -146,8 +147,8 @@ wav_fmt_parse(const uint8_t *f, size_t n, struct wav_fmt *fmt, struct err *e)
 		if (memcmp(f + 26, wav_guid_tail, sizeof(wav_guid_tail)) != 0)
 			return (err_set(e, ERR_UNSUPPORTED,
 			    "the WAV file uses a WAVE_FORMAT_EXTENSIBLE "
-			    "sub-format we do not know; upload 16, 24 or 32-bit "
-			    "PCM or 32-bit float"));
+			    "sub-format we do not know; upload 16, 24 or "
+			    "32-bit PCM or 32-bit float"));
 	}
 	if (tag != WAV_TAG_PCM && tag != WAV_TAG_FLOAT) {
 		name = wav_tag_name(tag);
@@ -236,29 +237,28 @@ wav_sample(const uint8_t *q, const struct wav_fmt *f)
 	int64_t v;
 	float x;
 
-	switch (f->bits) {
-	case 16:
+	if (f->bits == 16) {
 		u = rd16(q);
 		return ((int32_t)u - (u & 0x8000 ? 0x10000 : 0));
-	case 24:
+	}
+	if (f->bits == 24) {
 		u = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16;
 		v = (int64_t)u - (u & 0x800000 ? 0x1000000 : 0);
 		return (clamp16(floor_shift(v + 128, 8)));
-	default: /* 32 */
-		u = rd32(q);
-		if (f->tag == WAV_TAG_PCM) {
-			v = (int64_t)u - (u & 0x80000000u ? INT64_C(1) << 32 : 0);
-			return (clamp16(floor_shift(v + 32768, 16)));
-		}
-		memcpy(&x, &u, sizeof(x));
-		if (isnan(x))
-			return (0);
-		if (x > 1.0f)
-			x = 1.0f;
-		else if (x < -1.0f)
-			x = -1.0f;
-		return (clamp16(lrintf(x * 32767.0f)));
 	}
+	u = rd32(q);
+	if (f->tag == WAV_TAG_PCM) {
+		v = (int64_t)u - (u & 0x80000000u ? INT64_C(1) << 32 : 0);
+		return (clamp16(floor_shift(v + 32768, 16)));
+	}
+	memcpy(&x, &u, sizeof(x));
+	if (isnan(x))
+		return (0);
+	if (x > 1.0f)
+		x = 1.0f;
+	else if (x < -1.0f)
+		x = -1.0f;
+	return (clamp16(lrintf(x * 32767.0f)));
 }
 
 int
