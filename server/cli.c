@@ -90,15 +90,21 @@ sweep_tick(struct db *db, void *arg)
 		    "blob sweep: removed %zu unreferenced files", st.removed);
 }
 
-/* The demo node's sample campaign. */
+/* The demo node's sample campaigns: text, and recordings. */
 static const char DEMO_CAMPAIGN[] =
     "{\"slug\":\"demo-text\",\"title\":\"Community text drive (demo)\","
     "\"language\":\"en\",\"kind\":\"text\",\"consent\":\"general\","
     "\"required_scopes\":[\"publish_text\"],\"minimum_age\":16,"
     "\"max_chars\":2000}";
+static const char DEMO_AUDIO_CAMPAIGN[] =
+    "{\"slug\":\"demo-voice\",\"title\":\"Community voice drive "
+    "(demo)\",\"language\":\"en\",\"kind\":\"audio\",\"consent\":"
+    "\"general\",\"required_scopes\":[\"publish_voice\"],"
+    "\"minimum_age\":16,\"min_seconds\":1,\"max_seconds\":15,"
+    "\"sample_rate\":16000}";
 
 /*
-** Fills a fresh demo node: the sample campaign and five drive-card codes,
+** Fills a fresh demo node: the sample campaigns and five drive-card codes,
 ** printed so a newcomer can join as a contributor. Returns 0 or -1.
 */
 static int
@@ -109,6 +115,11 @@ demo_fill(struct node *n, struct err *e)
 	struct card_batch cb = { 0 };
 	int i, rc;
 
+	ci.def = json_loads(DEMO_AUDIO_CAMPAIGN, 0, NULL);
+	rc = writer_run(n->writer, campaign_import_job, &ci, e);
+	json_decref(ci.def);
+	if (rc == -1)
+		return (-1);
 	ci.def = json_loads(DEMO_CAMPAIGN, 0, NULL);
 	rc = writer_run(n->writer, campaign_import_job, &ci, e);
 	json_decref(ci.def);
