@@ -29,6 +29,10 @@ int card_reissue_page(struct req *r);
 int redact_page(struct req *r);
 int contrib_create_page(struct req *r);
 
+/* Erasure (api_erase.c). */
+int account_erase_page(struct req *r);
+int my_erase_page(struct req *r);
+
 /* Audio (api_audio.c). */
 #define SPOKEN_MAX_SECONDS 60
 #define SPOKEN_MAX_BYTES   (4096 + SPOKEN_MAX_SECONDS * 48000 * 8)

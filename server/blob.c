@@ -279,6 +279,21 @@ referenced(struct db *db, const char *hex, struct err *e)
 }
 
 int
+blob_erase(struct blobstore *bs, struct db *db, const char *hex, struct err *e)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	if (blob_path(bs, hex, path, sizeof(path)) == -1)
+		return (err_set(e, ERR_INVALID, "not a blob hash: %s", hex));
+	if ((rc = referenced(db, hex, e)) != 0)
+		return (rc == 1 ? 0 : -1);
+	if (unlink(path) == -1 && errno != ENOENT)
+		return (io_err(e, "unlink", path));
+	return (1);
+}
+
+int
 blob_sweep(struct blobstore *bs, struct db *db, time_t now, long grace,
     struct blob_sweep_stats *st, struct err *e)
 {

@@ -58,6 +58,14 @@ int blob_sync_fd(struct blobstore *bs);
 ** 64 lowercase hex digits or ${out} is too small. */
 int blob_path(struct blobstore *bs, const char *hex, char *out, size_t n);
 
+/*
+** Deletes blob ${hex} now if no row references it any more (an erasure,
+** not waiting for the sweep). 1 deleted (or already gone), 0 still
+** referenced and kept, -1 with ${e}.
+*/
+int
+blob_erase(struct blobstore *bs, struct db *db, const char *hex, struct err *e);
+
 struct blob_sweep_stats {
 	size_t kept, removed, young;
 };

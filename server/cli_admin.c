@@ -13,6 +13,7 @@
 #include "campaign.h"
 #include "cards.h"
 #include "cli.h"
+#include "erase.h"
 #include "hasher.h"
 #include "node.h"
 
@@ -87,9 +88,40 @@ static const char user_usage[] =
     "usage: tributary user add HANDLE [--role ROLE] [--passphrase-stdin]\n"
     "       tributary user role HANDLE ROLE\n"
     "       tributary user disable HANDLE\n"
+    "       tributary user erase HANDLE --yes\n"
     "       tributary user list\n"
     "(each with --data DIR; roles: contributor reviewer maintainer "
     "treasurer admin)\n";
+
+/* `user erase`: 0, 1 failed, 2 not confirmed. */
+static int
+user_erase(
+    struct node *n, struct db *db, int64_t id, const char *handle, int yes)
+{
+	struct account_erase ae = { 0 };
+	struct err e = { 0 };
+	int gone;
+
+	if (!yes) {
+		fprintf(stderr,
+		    "tributary user: erasing %s withdraws and erases "
+		    "everything they gave and cannot be undone; add --yes\n",
+		    handle);
+		return (2);
+	}
+	ae.id = id;
+	ae.actor = 0;
+	if (writer_run(n->writer, account_erase_job, &ae, &e) == -1 ||
+	    (gone = account_erase_blobs(&ae, n->blobs, db, &e)) == -1) {
+		free(ae.blobs);
+		fprintf(stderr, "tributary user: %s\n", e.msg);
+		return (1);
+	}
+	printf("erased %s: %d contributions withdrawn, %d consents, %d "
+	       "recordings deleted; the account is now erased-%lld\n",
+	    handle, ae.contributions, ae.consents, gone, (long long)id);
+	return (0);
+}
 
 int
 cmd_user(int argc, char **argv)
@@ -178,6 +210,11 @@ cmd_user(int argc, char **argv)
 	}
 	account_clear(&a);
 	ac.id = a.id;
+	if (strcmp(argv[0], "erase") == 0) {
+		rc =
+		    user_erase(n, db, a.id, argv[1], flag(argc, argv, "--yes"));
+		goto out;
+	}
 	if (strcmp(argv[0], "role") == 0 && argc >= 3) {
 		if ((ac.role = role_parse(argv[2])) == ROLE_NONE) {
 			fprintf(stderr, "tributary user: unknown role \"%s\"\n",

@@ -28,6 +28,8 @@ const struct route routes[] = {
 	{ "GET", "/api/v1/me/contributions", my_contribs_page, ROLE_CONTRIBUTOR,
 	    0, NULL },
 	{ "GET", "/api/v1/me/export", export_page, ROLE_CONTRIBUTOR, 0, NULL },
+	{ "POST", "/api/v1/me/erase", my_erase_page, ROLE_CONTRIBUTOR, 1024,
+	    NULL },
 	{ "POST", "/api/v1/me/passphrase", passphrase_page, ROLE_CONTRIBUTOR,
 	    4096, NULL },
 	{ "POST", "/api/v1/me/withdraw-all", withdraw_all_page,
@@ -58,6 +60,8 @@ const struct route routes[] = {
 	    1024, NULL },
 	{ "POST", "/api/v1/accounts/{id}/disable", account_change_page,
 	    ROLE_ADMIN, 1024, NULL },
+	{ "POST", "/api/v1/accounts/{id}/erase", account_erase_page, ROLE_ADMIN,
+	    1024, NULL },
 	{ "POST", "/api/v1/accounts/{id}/card", card_reissue_page,
 	    ROLE_MAINTAINER, 1024, NULL },
 };

@@ -81,6 +81,8 @@ enum {
 	C_SPOKEN_STRANGER,
 	C_SPOKEN_GONE,
 	C_WITHDRAWN_CONSENT,
+	C_ERASE,
+	C_ERASE_CLI,
 };
 
 /* --- HTTP --- */
@@ -1916,6 +1918,164 @@ START_TEST(test_consent_reading)
 }
 END_TEST
 
+/* --- erasing an account: recordings and spoken statements go with it --- */
+
+/* ${who} has a voice consent with a spoken statement and one recording;
+** fills the consent id and both blob hashes. */
+static void
+erase_setup(
+    int card, struct who *w, long long *cid, char rec[65], char stmt[65])
+{
+	struct tu_resp r;
+	uint8_t *wav;
+	size_t len;
+	json_t *j;
+
+	card_person(card, w);
+	*cid = consent_voice(w);
+	wav = voice_wav(2.0, RATE, 900 + (uint32_t)card, &len);
+	upload_ok(w, "erase-1", wav, len, 2.0, rec);
+	free(wav);
+	wav = voice_wav(1.5, 22050, 950 + (uint32_t)card, &len);
+	spoken(w, *cid, "audio/wav", wav, len, &r);
+	ck_assert_msg(r.status == 201, "spoken: %ld %.300s", r.status, r.body);
+	j = jbody(&r);
+	snprintf(stmt, 65, "%s", jstr(json_object_get(j, "spoken"), "sha256"));
+	json_decref(j);
+	tu_resp_free(&r);
+	free(wav);
+}
+
+/* Is the main node's blob file ${sha} there? */
+static int
+blob_exists(const char *sha)
+{
+	char path[800];
+
+	snprintf(path, sizeof(path), "%s/blobs/%.2s/%s", maindir, sha, sha + 2);
+	return (access(path, F_OK) == 0);
+}
+
+/* What must hold in node.db once ${w} (first seen as ${handle}) is
+** erased. */
+static void
+expect_erased(const struct who *w, const char *handle, long long cid)
+{
+	char h[64], want[64];
+
+	db_get("SELECT handle FROM accounts WHERE id = ?1", w->id, NULL, h,
+	    sizeof(h));
+	snprintf(want, sizeof(want), "erased-%lld", w->id);
+	ck_assert_str_eq(h, want);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM accounts WHERE handle "
+				"= ?2",
+			     0, handle),
+	    0);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM accounts WHERE id = ?1 "
+				"AND disabled_at IS NOT NULL AND "
+				"passphrase_hash IS NULL",
+			     w->id, NULL),
+	    1);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM contributions WHERE "
+				"account_id = ?1 AND status <> 'withdrawn'",
+			     w->id, NULL),
+	    0);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM contribution_revisions "
+				"r JOIN contributions c ON c.id = "
+				"r.contribution_id WHERE c.account_id = ?1 "
+				"AND (r.audio_sha256 IS NOT NULL OR r.text IS "
+				"NOT NULL OR r.prompt IS NOT NULL)",
+			     w->id, NULL),
+	    0);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM consents WHERE id = ?1 "
+				"AND withdrawn_at IS NOT NULL AND "
+				"spoken_sha256 IS NULL AND spoken_at IS NULL",
+			     cid, NULL),
+	    1);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM sessions WHERE "
+				"account_id = ?1",
+			     w->id, NULL),
+	    0);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM audit_log WHERE action "
+				"= 'account.erased' AND subject_id = ?1",
+			     w->id, NULL),
+	    1);
+}
+
+START_TEST(test_erase_self)
+{
+	struct tu_resp r;
+	struct who w;
+	char rec[65], stmt[65], handle[64], body[128], *cookie;
+	long long cid;
+	json_t *j, *er;
+
+	erase_setup(C_ERASE, &w, &cid, rec, stmt);
+	snprintf(handle, sizeof(handle), "%s", w.handle);
+	ck_assert(blob_exists(rec));
+	ck_assert(blob_exists(stmt));
+
+	/* Without the confirmation nothing happens. */
+	ck_assert_int_eq(as(&w, "POST", "/api/v1/me/erase", "{}", &r), 400);
+	tu_resp_free(&r);
+	ck_assert(blob_exists(stmt));
+
+	ck_assert_int_eq(
+	    as(&w, "POST", "/api/v1/me/erase", "{\"confirm\":\"erase\"}", &r),
+	    200);
+	j = jbody(&r);
+	er = json_object_get(j, "erased");
+	ck_assert_int_eq(jint(er, "account"), w.id);
+	ck_assert_int_eq(jint(er, "contributions"), 1);
+	ck_assert_int_eq(jint(er, "consents"), 1);
+	ck_assert_int_eq(jint(er, "recordings"), 2);
+	json_decref(j);
+	cookie = tu_header(&r, "Set-Cookie");
+	ck_assert_ptr_nonnull(cookie);
+	ck_assert_msg(strstr(cookie, "Max-Age=0") != NULL, "%s", cookie);
+	free(cookie);
+	tu_resp_free(&r);
+
+	/* The recording and the spoken statement are gone from the disk. */
+	ck_assert_msg(!blob_exists(rec), "recording %s still on disk", rec);
+	ck_assert_msg(!blob_exists(stmt), "statement %s still on disk", stmt);
+	expect_erased(&w, handle, cid);
+	/* The old session and the card no longer work. */
+	ck_assert_int_eq(get(&srv, &w, "/api/v1/me", NULL, &r), 401);
+	tu_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"card\":\"%s\",\"pin\":\"" PIN "\"}",
+	    cards[C_ERASE]);
+	send_req(&srv, "POST", "/api/v1/login", NULL, 0, NULL,
+	    "application/json", NULL, body, strlen(body), &r);
+	ck_assert_msg(r.status == 401 || r.status == 403,
+	    "erased card logs in: %ld %.200s", r.status, r.body);
+	tu_resp_free(&r);
+}
+END_TEST
+
+START_TEST(test_erase_cli)
+{
+	struct who w;
+	char rec[65], stmt[65], handle[64], out[4096];
+	char *no[] = { (char *)bin, "user", "erase", handle, "--data", maindir,
+		NULL };
+	char *yes[] = { (char *)bin, "user", "erase", handle, "--data", maindir,
+		"--yes", NULL };
+	long long cid;
+
+	erase_setup(C_ERASE_CLI, &w, &cid, rec, stmt);
+	snprintf(handle, sizeof(handle), "%s", w.handle);
+	/* Beside the running server, as an operator would. */
+	ck_assert_int_eq(tu_run(no, out, sizeof(out)), 2);
+	ck_assert(blob_exists(rec));
+	ck_assert_msg(tu_run(yes, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(strstr(out, "2 recordings deleted") != NULL, "%s", out);
+	ck_assert(!blob_exists(rec));
+	ck_assert(!blob_exists(stmt));
+	expect_erased(&w, handle, cid);
+}
+END_TEST
+
 /* --- setup, before any test forks --- */
 
 static int
@@ -2124,6 +2284,8 @@ main(void)
 	tcase_add_test(tc, test_spoken_consent);
 	tcase_add_test(tc, test_spoken_refusals);
 	tcase_add_test(tc, test_consent_reading);
+	tcase_add_test(tc, test_erase_self);
+	tcase_add_test(tc, test_erase_cli);
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);

@@ -1,0 +1,39 @@
+/*
+** Erasing an account (domain): what a person asks for when they leave.
+** Everything they contributed is withdrawn and its content erased (text,
+** prompt, recordings), every consent is withdrawn and its spoken
+** statement erased, their sessions, login codes and cards end, and the
+** account keeps only a tombstone: "erased-<id>", disabled, no passphrase,
+** no languages. Ids stay, so the audit log, the revocation list and the
+** ledger still add up. Audited as "account.erased".
+*/
+#ifndef TRIBUTARY_ERASE_H
+#define TRIBUTARY_ERASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blob.h"
+#include "db.h"
+#include "err.h"
+
+struct account_erase {
+	int64_t id;    /* whose */
+	int64_t actor; /* who acted (an admin, or the person) */
+	/* out */
+	int contributions, consents;
+	char (*blobs)[65]; /* hashes the account's rows held (malloc'd) */
+	size_t nblobs;
+};
+
+/* Writer job: erases account ${id} as above. ERR_NOT_FOUND if there is no
+** such account; erasing twice is a no-op the second time. */
+int account_erase_job(struct db *db, void *arg, struct err *e);
+
+/* After the job committed: deletes the recordings it left unreferenced
+** (blob_erase) and frees the list. Returns how many files went, or -1
+** with ${e}. */
+int account_erase_blobs(struct account_erase *ae, struct blobstore *bs,
+    struct db *db, struct err *e);
+
+#endif
