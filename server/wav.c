@@ -267,7 +267,7 @@ wav_read(const void *p, size_t n, struct wav_pcm *out, struct err *e)
 	const uint8_t *b = p, *fmtp = NULL, *data = NULL, *q;
 	size_t end, off, avail, fmtn = 0, datan = 0, i, frames;
 	uint32_t riff, size;
-	struct wav_fmt f;
+	struct wav_fmt f = { 0 };
 	int16_t *s;
 	int64_t l, r;
 	char nbuf[8];

@@ -99,7 +99,7 @@ send_req(const struct tu_server *s, const char *method, const char *path,
     const struct who *w, int csrf, const char *key, const char *ctype,
     const char *extra, const void *body, size_t n, struct tu_resp *out)
 {
-	char url[4096], cookie[128], xcsrf[128], idem[512], ct[128];
+	char url[4200], cookie[128], xcsrf[128], idem[512], ct[128];
 	const char *h[8];
 	int i = 0;
 
@@ -1353,7 +1353,7 @@ static long
 fetch(const struct who *w, const char *path, const char *range,
     struct tu_resp *r, char **cr)
 {
-	char h[128];
+	char h[160];
 
 	if (range != NULL)
 		snprintf(h, sizeof(h), "Range: %s", range);
