@@ -93,23 +93,43 @@ read_wav(struct req *r, struct wav_pcm *w)
 }
 
 /*
-** Encodes ${w}'s samples as FLAC and stores the blob durably. 0 with
-** ${sha} set, or -1 with an answer queued.
+** Encodes ${w}'s samples as FLAC: the malloc'd stream and its size in
+** ${n}, and in ${md5} the MD5 of the samples from its STREAMINFO (libFLAC
+** computes it while encoding). NULL with an answer queued.
 */
-static int
-store_flac(struct req *r, const struct wav_pcm *w, char sha[65])
+static uint8_t *
+encode(struct req *r, const struct wav_pcm *w, size_t *n, uint8_t md5[16])
 {
 	struct err e = { 0 };
-	void *flac;
-	size_t n;
-	int rc;
+	uint8_t *flac;
 
 	if ((flac = audio_flac_encode(
-		 w->samples, w->nsamples, w->sample_rate, &n, &e)) == NULL) {
+		 w->samples, w->nsamples, w->sample_rate, n, &e)) == NULL) {
 		req_fail(r, &e);
-		return (-1);
+		return (NULL);
 	}
-	/* Durable when the writer commits the row (req_submit_blobs). */
+	/* "fLaC", the STREAMINFO block header, then 34 bytes of STREAMINFO
+	** whose last 16 are the MD5. */
+	if (*n < 42 || memcmp(flac, "fLaC", 4) != 0 || (flac[4] & 0x7f) != 0) {
+		free(flac);
+		req_error(
+		    r, 500, "internal", "the FLAC encoder wrote no STREAMINFO");
+		return (NULL);
+	}
+	memcpy(md5, flac + 26, 16);
+	return (flac);
+}
+
+/*
+** Stores ${flac} (taken) as a blob, durable when the writer commits the
+** row (req_submit_blobs). 0 with ${sha} set, or -1 with an answer queued.
+*/
+static int
+store(struct req *r, uint8_t *flac, size_t n, char sha[65])
+{
+	struct err e = { 0 };
+	int rc;
+
 	rc = blob_put_unsynced(req_node(r)->blobs, flac, n, sha, &e);
 	free(flac);
 	if (rc == -1)
@@ -117,25 +137,26 @@ store_flac(struct req *r, const struct wav_pcm *w, char sha[65])
 	return (rc);
 }
 
-/* What the request asks for: campaign, prompt, and the samples. */
+/* What the request asks for: campaign, prompt, rate, length and the
+** samples (by their MD5). */
 static void
-audio_request_hash(const char *campaign, const char *prompt,
-    const struct wav_pcm *w, char out[65])
+audio_request_hash(const char *campaign, const char *prompt, int rate,
+    size_t nsamples, const uint8_t md5[16], char out[65])
 {
 	uint8_t sum[SHA256_LEN];
 	struct sha256 *h;
-	char rate[16];
+	char num[48];
 
 	out[0] = '\0';
 	if ((h = sha256_new()) == NULL)
 		return;
-	snprintf(rate, sizeof(rate), "%d", w->sample_rate);
+	snprintf(num, sizeof(num), "%d %zu", rate, nsamples);
 	sha256_update(h, "audio", 6);
 	sha256_update(h, campaign, strlen(campaign) + 1);
 	sha256_update(
 	    h, prompt ? prompt : "", strlen(prompt ? prompt : "") + 1);
-	sha256_update(h, rate, strlen(rate) + 1);
-	sha256_update(h, w->samples, w->nsamples * sizeof(int16_t));
+	sha256_update(h, num, strlen(num) + 1);
+	sha256_update(h, md5, 16);
 	if (sha256_final(h, sum) == 0)
 		hex_encode(sum, SHA256_LEN, out);
 }
@@ -192,6 +213,8 @@ contrib_audio_create(struct req *r)
 	struct db *db;
 	const char *key, *slug, *prompt, *why;
 	char msg[256], prev[65];
+	uint8_t md5[16], *flac;
+	size_t flacn;
 	int64_t consent, existing, campaign_id;
 	int rc;
 
@@ -275,11 +298,19 @@ contrib_audio_create(struct req *r)
 			return (req_fail(r, &e));
 		}
 	}
-	audio_request_hash(slug, c->pr.text, &w, c->cn.request_sha);
-	/* A retry after a dropped answer: reply without encoding again. */
+	/* The request's identity uses the samples' MD5 that the encoder
+	** computes anyway; a replay or a mismatch is answered before anything
+	** is stored. */
+	if ((flac = encode(r, &w, &flacn, md5)) == NULL) {
+		wav_pcm_free(&w);
+		return (0);
+	}
+	audio_request_hash(slug, c->pr.text, w.sample_rate, w.nsamples, md5,
+	    c->cn.request_sha);
 	if ((rc = contrib_by_key(
 		 db, s->account_id, c->key, &existing, prev, &e)) != 0) {
 		wav_pcm_free(&w);
+		free(flac);
 		if (rc == -1)
 			return (req_fail(r, &e));
 		if (strcmp(prev, c->cn.request_sha) != 0)
@@ -288,7 +319,7 @@ contrib_audio_create(struct req *r)
 			    "different contribution; use a new key"));
 		return (answer(r, s->account_id, existing, 200));
 	}
-	if (store_flac(r, &w, c->sha) == -1) {
+	if (store(r, flac, flacn, c->sha) == -1) {
 		wav_pcm_free(&w);
 		return (0);
 	}
@@ -386,6 +417,8 @@ consent_spoken_page(struct req *r)
 	struct wav_pcm w = { 0 };
 	const char *why;
 	char msg[256];
+	uint8_t md5[16], *flac;
+	size_t flacn;
 
 	if (sp != NULL) {
 		j = req_job(r);
@@ -421,7 +454,8 @@ consent_spoken_page(struct req *r)
 	}
 	sp->account_id = req_session(r)->account_id;
 	sp->duration = (double)w.nsamples / w.sample_rate;
-	if (store_flac(r, &w, sp->sha256) == -1) {
+	if ((flac = encode(r, &w, &flacn, md5)) == NULL ||
+	    store(r, flac, flacn, sp->sha256) == -1) {
 		wav_pcm_free(&w);
 		return (0);
 	}

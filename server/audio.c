@@ -15,18 +15,17 @@
 void
 audio_measure(const int16_t *s, size_t n, int rate, struct audio_stats *st)
 {
-	double sum = 0;
+	uint64_t sum = 0; /* < 2^30 per sample: exact for 2^34 samples */
 	size_t i, clipped = 0;
-	int v;
+	int32_t v;
 
 	for (i = 0; i < n; i++) {
 		v = s[i];
-		sum += (double)v * v;
-		if (v >= AUDIO_CLIP_LEVEL || v <= -AUDIO_CLIP_LEVEL)
-			clipped++;
+		sum += (uint64_t)(v * v);
+		clipped += v >= AUDIO_CLIP_LEVEL || v <= -AUDIO_CLIP_LEVEL;
 	}
 	st->duration = rate > 0 ? (double)n / rate : 0;
-	st->rms = n ? sqrt(sum / (double)n) : 0;
+	st->rms = n ? sqrt((double)sum / (double)n) : 0;
 	st->clipped = n ? (double)clipped / (double)n : 0;
 }
 
