@@ -37,6 +37,7 @@ int my_erase_page(struct req *r);
 #define SPOKEN_MAX_SECONDS 60
 #define SPOKEN_MAX_BYTES   (4096 + SPOKEN_MAX_SECONDS * 48000 * 8)
 int req_is_wav(struct req *r);
+int req_is_audio(struct req *r);
 size_t contrib_body_limit(struct req *r);
 int contrib_audio_create(struct req *r);
 int contrib_audio_page(struct req *r);

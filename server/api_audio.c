@@ -45,10 +45,20 @@ req_is_wav(struct req *r)
 	return (0);
 }
 
+/* Is the body some audio (Content-Type audio/...)? */
+int
+req_is_audio(struct req *r)
+{
+	const char *ct = req_header(r, "Content-Type");
+
+	return (ct != NULL && strncasecmp(ct, "audio/", 6) == 0);
+}
+
 /*
 ** Body limit of POST /api/v1/contributions: for a WAV, the campaign's
 ** largest recording (campaign_max_bytes), so a Content-Length over it is
-** refused before a byte of the body is read; JSON keeps the route's.
+** refused before a byte of the body is read (other audio types too, so
+** they reach the handler's 415); JSON keeps the route's.
 */
 size_t
 contrib_body_limit(struct req *r)
@@ -59,7 +69,7 @@ contrib_body_limit(struct req *r)
 	const char *slug;
 	size_t max = 0;
 
-	if (!req_is_wav(r) || (slug = req_query(r, "campaign")) == NULL ||
+	if (!req_is_audio(r) || (slug = req_query(r, "campaign")) == NULL ||
 	    (db = req_db(r, &e)) == NULL)
 		return (0);
 	if (campaign_get(db, slug, 0, &camp, &e) == 1 &&

@@ -177,6 +177,10 @@ contrib_create_page(struct req *r)
 
 	if (req_is_wav(r))
 		return (contrib_audio_create(r));
+	if (req_is_audio(r))
+		return (req_error(r, 415, "unsupported",
+		    "send recordings as audio/wav (16-bit PCM is what the "
+		    "pages record)"));
 	if (c != NULL) {
 		j = req_job(r);
 		if (j->status != WRITER_OK) {

@@ -1009,6 +1009,12 @@ START_TEST(test_refusals)
 	upload(&w, "r-text", "demo-text", NULL, good, glen, &r);
 	expect_error(&r, 415, "unsupported", "a WAV to a text campaign");
 	tu_resp_free(&r);
+	/* Another audio type: named as such, not read as JSON. */
+	send_req(&srv, "POST", "/api/v1/contributions?campaign=voice", &w, 1,
+	    "r-ogg", "audio/ogg", NULL, good, glen, &r);
+	expect_error(&r, 415, "unsupported", "audio/ogg");
+	expect_message(&r, "audio/wav");
+	tu_resp_free(&r);
 
 	/* Too short (0.5 s, the minimum is 1), too long (10.5 s, the
 	** maximum is 10). */

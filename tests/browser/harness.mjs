@@ -24,10 +24,13 @@ export function run(args) {
 	}
 }
 
-/* Starts the server; resolves with its base URL once it says it listens. */
-export function serve(data) {
+/*
+** Starts the server; resolves with its base URL once it says it listens.
+** ${opts.consentDir} replaces the repo's consent/ folder.
+*/
+export function serve(data, opts = {}) {
 	const args = ['serve', '--data', data, '--port', '0',
-	    '--consent-dir', join(REPO, 'consent'), '--webroot', join(REPO, 'webroot'),
+	    '--consent-dir', opts.consentDir || join(REPO, 'consent'), '--webroot', join(REPO, 'webroot'),
 	    '--redact-dir', join(REPO, 'redact')];
 	const child = spawn(BIN, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
 	const srv = { child, stderr: '', stdout: '', exited: null };
@@ -108,3 +111,50 @@ export async function checkPage(page) {
 	assert.ok(r.scrollWidth <= VIEWPORT.width, `${page.url()}: page is ${r.scrollWidth} px wide, wider than the screen`);
 }
 
+/* ${count} drive codes for ${campaign} from `tributary drive-codes`. */
+export function driveCodes(data, campaign, count) {
+	const out = run(['drive-codes', '--data', data, '--campaign', campaign, '--count', String(count)]);
+	const codes = out.split('\n').map((l) => l.trim()).filter((l) => /^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+$|^[A-Za-z0-9]{8,}$/.test(l));
+	assert.equal(codes.length, count, `drive-codes printed ${codes.length} codes, wanted ${count}:\n${out}`);
+	return codes;
+}
+
+/* Is the command ${name} on the PATH? */
+export function hasTool(name) {
+	try {
+		execFileSync('sh', ['-c', `command -v "$1"`, 'sh', name], { stdio: 'ignore' });
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/*
+** A request from inside the page, as its own scripts make it: same origin,
+** the session cookie, and the CSRF token from /api/v1/me. Resolves
+** {status, type, disposition, text}.
+*/
+export async function pageFetch(page, method, path, body, headers = {}) {
+	return page.evaluate(async ({ method, path, body, headers }) => {
+		const who = await fetch('/api/v1/me', { credentials: 'same-origin', cache: 'no-store' });
+		const csrf = who.ok ? (await who.json()).csrf : null;
+		const h = { Accept: 'application/json', ...headers };
+		if (body !== undefined)
+			h['Content-Type'] = 'application/json';
+		if (csrf && method !== 'GET')
+			h['X-CSRF-Token'] = csrf;
+		const r = await fetch(path, {
+			method,
+			credentials: 'same-origin',
+			cache: 'no-store',
+			headers: h,
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		return {
+			status: r.status,
+			type: r.headers.get('Content-Type'),
+			disposition: r.headers.get('Content-Disposition'),
+			text: await r.text(),
+		};
+	}, { method, path, body, headers });
+}

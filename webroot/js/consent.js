@@ -2,11 +2,17 @@
 ** The consent page: the campaign's consent document in the chosen
 ** language, one checkbox per scope, the age confirmation, and the POST
 ** that records which document (by its SHA-256) the person agreed to.
+** A document may come with a recorded reading of it (a player shows it).
+** Once consent is given, the person may also record a short spoken
+** statement of agreement (POST /api/v1/consents/{id}/spoken, audio/wav):
+** kept as evidence only, never published.
 */
 import { t, currentLang, languageName, formatTime } from './i18n.js';
-import { get, post, me, showError, showMessage, clearError, ApiError } from './api.js';
+import { get, post, me, csrfToken, showError, showMessage, clearError, ApiError } from './api.js';
 import { renderMarkdown } from './markdown.js';
 import { $, el, start, focusOn, scopeName } from './page.js';
+import { recordingProblem, mountRecorder } from './recorder.js';
+import { registerServiceWorker } from './sw-register.js';
 
 const params = new URLSearchParams(location.search);
 let slug = null;
@@ -15,6 +21,8 @@ let doc = null;
 let seq = 0;
 let existing = null; /* a live consent this person already gave here */
 let granted = null; /* the consent just saved */
+let spoken = null; /* the spoken statement's recorder */
+let spokenTake = null;
 
 function required() {
 	return Array.isArray(campaign?.required_scopes) ? campaign.required_scopes : [];
@@ -67,6 +75,7 @@ function render() {
 		language: languageName(doc.lang),
 	});
 	$('doc-body').replaceChildren(renderMarkdown(doc.body, { idPrefix: 'doc-' }));
+	renderReading();
 
 	const want = currentLang();
 	$('lang-notice').hidden = doc.lang === want;
@@ -107,6 +116,104 @@ function render() {
 	renderDone();
 }
 
+/* A recorded reading of the document, when it has one. */
+function renderReading() {
+	const url = typeof doc.reading === 'string' && doc.reading !== '' ? doc.reading : null;
+	const audio = $('reading-audio');
+	$('reading').hidden = url === null;
+	if (url === null) {
+		audio.removeAttribute('src');
+		return;
+	}
+	const abs = new URL(url, location.href).href;
+	if (audio.src !== abs) {
+		audio.src = abs;
+		audio.lang = doc.lang;
+	}
+}
+
+/* ---- the spoken statement ---- */
+
+function renderSpoken() {
+	if (granted === null)
+		return;
+	$('spoken-statement').textContent = t('consent.spoken_statement', {
+		campaign: campaign?.title ?? doc?.title ?? slug,
+	});
+	$('spoken-insecure-text').textContent = t('consent.spoken_insecure', { origin: location.origin });
+	spoken?.render();
+}
+
+/* POSTs a WAV; the answer's JSON, or an ApiError. */
+async function postAudio(path, blob) {
+	const headers = { 'Content-Type': 'audio/wav', Accept: 'application/json' };
+	if (csrfToken() !== null)
+		headers['X-CSRF-Token'] = csrfToken();
+	let res;
+	try {
+		res = await fetch(path, { method: 'POST', credentials: 'same-origin', cache: 'no-store', headers, body: blob });
+	} catch {
+		throw new ApiError(0, 'network', t('error.network'), null, null);
+	}
+	let data = null;
+	try {
+		data = JSON.parse(await res.text());
+	} catch {
+		data = null;
+	}
+	if (!res.ok) {
+		const e = data && typeof data.error === 'object' ? data.error : {};
+		throw new ApiError(res.status, typeof e.code === 'string' ? e.code : `http_${res.status}`,
+		    typeof e.message === 'string' && e.message !== '' ? e.message : t('error.generic'), data, res.headers);
+	}
+	return data;
+}
+
+async function onSpokenSend() {
+	const box = $('spoken-error');
+	const button = $('spoken-send');
+	clearError(box);
+	if (spokenTake === null || granted?.id === undefined)
+		return;
+	button.disabled = true;
+	try {
+		await postAudio(`/api/v1/consents/${encodeURIComponent(granted.id)}/spoken`, spokenTake.blob);
+		$('spoken-done').replaceChildren(el('p', { 'data-i18n': 'consent.spoken_done', text: t('consent.spoken_done') }));
+		$('spoken-recorder').hidden = true;
+		button.hidden = true;
+		spokenTake = null;
+		focusOn($('spoken-done'));
+	} catch (e) {
+		showError(box, e);
+		button.disabled = false;
+	}
+}
+
+function offerSpoken() {
+	if (granted === null || granted.id === undefined || granted.id === null)
+		return;
+	$('spoken').hidden = false;
+	renderSpoken();
+	if (recordingProblem() !== null) {
+		$('spoken-insecure').hidden = false;
+		return;
+	}
+	spoken = mountRecorder($('spoken-recorder'), {
+		sampleRate: 16000,
+		minSeconds: 1,
+		maxSeconds: 30,
+		idPrefix: 'spoken-rec',
+		onTake(take) {
+			spokenTake = take;
+			$('spoken-send').disabled = take === null;
+			$('spoken-send').hidden = take === null;
+			if (take !== null)
+				clearError($('spoken-error'));
+		},
+	});
+	$('spoken-send').addEventListener('click', onSpokenSend);
+}
+
 function renderExisting() {
 	$('already').hidden = existing === null || granted !== null;
 	if (existing !== null)
@@ -120,6 +227,7 @@ function renderDone() {
 		return;
 	const names = (granted.scopes ?? []).map((s) => el('li', { text: scopeName(s) }));
 	$('done-scopes').replaceChildren(...names);
+	renderSpoken();
 }
 
 async function loadExisting() {
@@ -173,6 +281,7 @@ async function onSubmit(ev) {
 		renderDone();
 		$('consent-view').hidden = true;
 		$('done').hidden = false;
+		offerSpoken();
 		focusOn($('done'));
 		window.scrollTo(0, 0);
 	} catch (e) {
@@ -198,6 +307,7 @@ async function onSubmit(ev) {
 }
 
 start(async () => {
+	registerServiceWorker();
 	const who = await me();
 	if (who === null) {
 		const q = params.get('campaign');

@@ -1,14 +1,26 @@
 /*
-** Contribute text to a campaign: write, preview what the server's
-** redaction keeps (POST /api/v1/redact), then send (POST
-** /api/v1/contributions). The draft and its Idempotency-Key live in
-** localStorage until the server confirms it, so a retry after a dropped
-** connection (or a reload) sends the same key and never makes a duplicate.
+** Contribute to a campaign.
+**
+** Text: write, preview what the server's redaction keeps (POST
+** /api/v1/redact), then send (POST /api/v1/contributions). The draft and
+** its Idempotency-Key live in localStorage until the server confirms it,
+** so a retry after a dropped connection (or a reload) sends the same key
+** and never makes a duplicate.
+**
+** Audio: record (recorder.js), listen, then send: the WAV goes into the
+** outbox on this phone (queue.js, IndexedDB) with its key and account, and
+** is sent from there at once or when the connection returns. The page
+** itself opens without a network (the Service Worker keeps it; the last
+** answers of /me and /campaigns are kept here), so a person at a drive
+** with no signal can still record.
 */
-import { t, nfc, languageName } from './i18n.js';
+import { t, tn, nfc, languageName, formatTime } from './i18n.js';
 import { get, post, postWith, me, showError, showMessage, clearError, ApiError } from './api.js';
 import { removedSummary, fillRedacted } from './redaction.js';
 import { $, el, start, focusOn } from './page.js';
+import { recordingProblem, mountRecorder, wavBytes, secondsText, sizeText } from './recorder.js';
+import { Outbox } from './queue.js';
+import { registerServiceWorker } from './sw-register.js';
 
 const params = new URLSearchParams(location.search);
 let account = null;
@@ -251,17 +263,298 @@ function normalizePrompts(list) {
 	    .filter((p) => p !== null && p.text !== '');
 }
 
+/* ---- recorded speech ---- */
+
+let recorder = null; /* the controls of mountRecorder() */
+let outbox = null;
+let outboxItems = []; /* as last read from the outbox */
+
+const isAudio = () => campaign?.kind === 'audio';
+
+function audioLimits() {
+	const rate = Number(campaign.sample_rate) > 0 ? Number(campaign.sample_rate) : 16000;
+	const min = Number(campaign.min_seconds) > 0 ? Number(campaign.min_seconds) : 1;
+	const max = Number(campaign.max_seconds) > min ? Number(campaign.max_seconds) : 30;
+	const bytes = Number(campaign.max_bytes) > 0 ? Number(campaign.max_bytes) : wavBytes(max, rate);
+	return { rate, min, max, bytes };
+}
+
+function renderRecordHint() {
+	if (!isAudio())
+		return;
+	const { min, max } = audioLimits();
+	$('record-hint').textContent = t('contribute.record_hint', { min, max });
+}
+
+/* Shows message ${key} in ${box}; a language switch translates it too. */
+function say(box, key) {
+	box.replaceChildren(el('p', { 'data-i18n': key, text: t(key) }));
+}
+
+function onTake(take) {
+	$('send-audio').disabled = take === null;
+	$('send-audio').hidden = take === null;
+	if (take !== null) {
+		clearError($('record-error'));
+		clearError($('queued'));
+	}
+}
+
+/* The take goes into the outbox; the outbox sends it. */
+async function onSendAudio() {
+	const box = $('record-error');
+	clearError(box);
+	const take = recorder.take();
+	if (take === null)
+		return;
+	const { min, max, bytes } = audioLimits();
+	if (take.duration < min) {
+		showMessage(box, t('contribute.audio_too_short', { min }));
+		return;
+	}
+	if (take.duration > max + 0.001) {
+		showMessage(box, t('contribute.audio_too_long', { max }));
+		return;
+	}
+	if (take.blob.size > bytes) {
+		showMessage(box, t('contribute.audio_too_big', { size: sizeText(take.blob.size), max: sizeText(bytes) }));
+		return;
+	}
+	const p = currentPrompt();
+	const button = $('send-audio');
+	button.disabled = true;
+	try {
+		await outbox.add({
+			key: uuid(),
+			account: String(account.id),
+			campaign: campaign.slug,
+			campaignTitle: campaign.title ?? campaign.slug,
+			prompt: p === null ? null : p.text,
+			blob: take.blob,
+			duration: take.duration,
+			rate: take.rate,
+		});
+	} catch (e) {
+		console.warn('outbox:', e);
+		showMessage(box, t('contribute.no_storage'));
+		button.disabled = false;
+		return;
+	}
+	recorder.reset();
+	say($('queued'), 'contribute.queued');
+	if (prompts.length > 1) {
+		promptAt++;
+		renderPrompt();
+	}
+	recorder.focus();
+}
+
+function outboxUrl(item) {
+	let u = `/api/v1/contributions?campaign=${encodeURIComponent(item.campaign)}`;
+	if (item.prompt)
+		u += `&prompt=${encodeURIComponent(item.prompt)}`;
+	return u;
+}
+
+function stateText(it) {
+	if (outbox.sending === it.key)
+		return t('outbox.sending');
+	return t(`outbox.${it.state}`);
+}
+
+function outboxEntry(it) {
+	const sending = outbox.sending === it.key;
+	const state = sending ? 'sending' : it.state;
+	const li = el('li', {
+		class: `card outbox-item ${state}`, 'data-key': it.key, 'data-state': state, 'data-size': String(it.size ?? 0),
+	});
+	const head = el('div', { class: 'outbox-head' },
+	    el('h3', { text: t('outbox.item', { seconds: secondsText(it.duration ?? 0) }) }),
+	    el('span', { class: `badge ${state}`, text: stateText(it) }));
+	li.append(head);
+	const meta = [it.campaignTitle ?? it.campaign];
+	if (it.size)
+		meta.push(sizeText(it.size));
+	meta.push(formatTime(Math.floor(it.created / 1000)));
+	li.append(el('p', { class: 'outbox-meta', text: meta.join(' · ') }));
+	if (it.prompt)
+		li.append(el('p', { class: 'outbox-prompt', text: t('outbox.prompt', { prompt: it.prompt }) }));
+	if (sending) {
+		const [loaded, total] = outbox.progress.get(it.key) ?? [0, it.size];
+		li.append(el('progress', {
+			class: 'outbox-progress', max: String(total || 1), value: String(loaded),
+			'aria-label': t('outbox.progress'),
+		}));
+	} else if (it.state === 'waiting') {
+		li.append(el('p', { class: 'outbox-why', text: t(`outbox.why_${it.problem ?? 'waiting'}`) }));
+	} else if (it.state === 'refused') {
+		li.append(el('p', { class: 'outbox-why', text: t('outbox.refused_text') }));
+		const msg = el('div', { class: 'alert outbox-error' });
+		const e = it.error ?? {};
+		showError(msg, new ApiError(e.status ?? 0, e.code ?? 'refused', e.message || t('error.generic'), null, null));
+		li.append(msg);
+		li.append(el('button', {
+			type: 'button', class: 'secondary danger wide', 'data-remove': it.key, text: t('outbox.remove'),
+		}));
+	} else if (it.state === 'sent') {
+		li.append(el('p', { class: 'outbox-why', text: t('outbox.sent_text') }));
+	}
+	return li;
+}
+
+function renderOutbox() {
+	if (outbox === null)
+		return;
+	const mine = outboxItems.filter((i) => i.account === String(account.id));
+	const others = outboxItems.filter((i) => i.account !== String(account.id) && i.state === 'waiting');
+	$('outbox-list').replaceChildren(...mine.slice().reverse().map(outboxEntry));
+	$('outbox-others').hidden = others.length === 0;
+	if (others.length > 0)
+		$('outbox-others').textContent = tn('outbox.others', others.length);
+	$('outbox-retry').hidden = !mine.some((i) => i.state === 'waiting');
+	$('outbox-login').hidden = !outbox.needLogin;
+	$('outbox').hidden = mine.length === 0 && others.length === 0 && !outbox.needLogin;
+}
+
+async function loadOutbox() {
+	try {
+		outboxItems = await outbox.list();
+	} catch (e) {
+		console.warn('outbox:', e);
+		outboxItems = [];
+	}
+	renderOutbox();
+}
+
+function onProgress(ev) {
+	const { key, loaded, total } = ev.detail;
+	const bar = $('outbox-list').querySelector(`li[data-key="${CSS.escape(key)}"] progress`);
+	if (bar) {
+		bar.max = total || 1;
+		bar.value = loaded;
+	}
+}
+
+async function onOutboxClick(ev) {
+	const b = ev.target.closest('button[data-remove]');
+	if (!b)
+		return;
+	b.disabled = true;
+	await outbox.remove(b.dataset.remove).catch(() => false);
+	focusOn($('outbox-h'));
+}
+
+function startOutbox() {
+	outbox = new Outbox({ url: outboxUrl });
+	outbox.addEventListener('change', loadOutbox);
+	outbox.addEventListener('progress', onProgress);
+	outbox.addEventListener('login', renderOutbox);
+	outbox.addEventListener('sent', (ev) => {
+		$('offline-note').hidden = true;
+		if (ev.detail.item.account === String(account.id))
+			say($('queued'), 'contribute.done_audio');
+	});
+	$('outbox-list').addEventListener('click', onOutboxClick);
+	$('outbox-retry').addEventListener('click', () => outbox.kick({ now: true }));
+	$('outbox-login-link').href = `join.html?next=contribute&campaign=${encodeURIComponent(campaign.slug)}`;
+	outbox.account = String(account.id);
+	loadOutbox();
+	outbox.start();
+}
+
+function startAudio() {
+	prompts = normalizePrompts(campaign.prompts);
+	promptAt = prompts.length > 0 ? Math.floor(Math.random() * prompts.length) : 0;
+	/* the prompt box serves the recorder here */
+	$('record-view').prepend($('prompt-box'));
+	$('prompt-h').textContent = t('contribute.prompt_title_audio');
+	$('prompt-h').dataset.i18n = 'contribute.prompt_title_audio';
+	renderPrompt();
+	$('prompt-next').addEventListener('click', () => {
+		promptAt++;
+		renderPrompt();
+	});
+	$('prompt-text').lang = campaign.language || '';
+
+	const problem = recordingProblem();
+	if (problem === 'insecure') {
+		$('insecure-text').textContent = t('contribute.insecure_text', { origin: location.origin });
+		$('insecure').hidden = false;
+		return;
+	}
+	if (problem !== null) {
+		$('no-media').hidden = false;
+		return;
+	}
+	const { rate, min, max } = audioLimits();
+	renderRecordHint();
+	recorder = mountRecorder($('recorder'), {
+		sampleRate: rate, minSeconds: min, maxSeconds: max, idPrefix: 'rec', onTake,
+	});
+	$('send-audio').addEventListener('click', onSendAudio);
+	$('record-view').hidden = false;
+}
+
+/* ---- the last answers of /me and /campaigns, for opening offline ---- */
+
+const KEPT = 'tributary.kept';
+
+function keep(who, campaigns) {
+	try {
+		localStorage.setItem(KEPT, JSON.stringify({
+			account: { id: who.account?.id, handle: who.account?.handle, role: who.account?.role },
+			campaigns,
+		}));
+	} catch {
+		/* storage off: online only */
+	}
+}
+
+function kept() {
+	try {
+		const k = JSON.parse(localStorage.getItem(KEPT) ?? 'null');
+		if (k && k.account && k.account.id !== undefined && Array.isArray(k.campaigns))
+			return k;
+	} catch {
+		/* spoiled */
+	}
+	return null;
+}
+
+const offline = (e) => e instanceof ApiError && e.status === 0;
+
 start(async () => {
-	const who = await me();
+	registerServiceWorker();
 	const q = params.get('campaign');
+	let who;
+	let campaigns;
+	let cut = false; /* no network: working from what this phone kept */
+	try {
+		who = await me();
+		if (who !== null) {
+			const r = await get('/api/v1/campaigns');
+			campaigns = Array.isArray(r?.campaigns) ? r.campaigns : [];
+			keep(who, campaigns);
+		}
+	} catch (e) {
+		const k = offline(e) ? kept() : null;
+		if (k === null)
+			throw e;
+		who = { account: k.account };
+		campaigns = k.campaigns;
+		cut = true;
+	}
 	if (who === null) {
+		try {
+			localStorage.removeItem(KEPT); /* nobody to open offline as */
+		} catch {
+			/* storage off */
+		}
 		location.replace(q ? `join.html?next=contribute&campaign=${encodeURIComponent(q)}`
 		    : 'join.html?next=contribute');
 		return;
 	}
 	account = who.account ?? {};
-	const r = await get('/api/v1/campaigns');
-	const campaigns = Array.isArray(r?.campaigns) ? r.campaigns : [];
 	campaign = q ? campaigns.find((c) => c.slug === q) ?? null
 	    : campaigns.find((c) => c.kind === 'text') ?? null;
 	if (campaign === null) {
@@ -273,24 +566,42 @@ start(async () => {
 		renderCampaign();
 		renderCounter();
 		renderPreview();
+		renderRecordHint();
+		recorder?.render();
+		renderOutbox();
 	});
-	if (campaign.kind !== 'text') {
+	if (campaign.kind !== 'text' && campaign.kind !== 'audio') {
 		showMessage($('page-error'), t('contribute.audio_later'));
 		return;
 	}
+	/* recordings on this phone go out from any drive's page */
+	startOutbox();
+	if (isAudio())
+		$('offline-note').hidden = !cut;
 
 	/* Without a live consent for this drive the server refuses: say so first. */
 	let consented = true;
-	try {
-		const c = await get('/api/v1/me/consents');
-		consented = (c?.consents ?? []).some((x) => x.campaign === campaign.slug &&
-		    (x.withdrawn_at === null || x.withdrawn_at === undefined));
-	} catch {
-		consented = true; /* cannot tell: the server will say */
+	if (!cut) {
+		try {
+			const c = await get('/api/v1/me/consents');
+			consented = (c?.consents ?? []).some((x) => x.campaign === campaign.slug &&
+			    (x.withdrawn_at === null || x.withdrawn_at === undefined));
+		} catch {
+			consented = true; /* cannot tell: the server will say */
+		}
 	}
 	if (!consented) {
 		$('consent-link').href = `consent.html?campaign=${encodeURIComponent(campaign.slug)}`;
+		if (isAudio()) {
+			const p = $('no-consent').querySelector('p');
+			p.dataset.i18n = 'contribute.no_consent_audio';
+			p.textContent = t('contribute.no_consent_audio');
+		}
 		$('no-consent').hidden = false;
+		return;
+	}
+	if (isAudio()) {
+		startAudio();
 		return;
 	}
 
