@@ -327,6 +327,24 @@ async function main() {
 		assert.equal(range.status, 206, `a Range request: ${range.status}`);
 		assert.equal(range.text, 'fLaC');
 
+		step = 'my contributions plays it';
+		await page.goto(`${base}/contributions.html`);
+		const player = page.locator(`[data-contribution="${made.id}"] audio`);
+		await player.waitFor();
+		assert.equal(await player.getAttribute('src'), audioUrl);
+		const playable = await player.evaluate((a) => new Promise((res) => {
+			a.addEventListener('loadedmetadata', () => res(a.duration), { once: true });
+			a.addEventListener('error', () => res(-1), { once: true });
+			a.preload = 'metadata';
+			a.load();
+		}));
+		assert.ok(Math.abs(playable - made.audio.duration) < 0.1,
+		    `the player reads the stored FLAC: ${playable} s, stored ${made.audio.duration} s`);
+		await checkPage(page);
+		await shot(page, 'a05-my-recording');
+		await page.goto(`${base}/contribute.html?campaign=${SLUG}`);
+		await ready(page);
+
 		step = 'the same key again answers the same';
 		const again = await page.evaluate(async ({ key, body, u }) => {
 			const who = await (await fetch('/api/v1/me', { cache: 'no-store' })).json();

@@ -89,7 +89,16 @@ function item(c) {
 	const isLive = live(c);
 	const camp = titles.get(c.campaign);
 	const text = el('div', { class: 'contribution-text', lang: camp?.language || null });
-	if (typeof c.text === 'string' && c.text !== '')
+	if (c.audio && typeof c.audio.url === 'string') {
+		/* Fetched only when played: a weak connection pays nothing
+		** for a list of recordings. */
+		text.append(el('audio', {
+			controls: '',
+			preload: 'none',
+			src: c.audio.url,
+			'aria-label': `${t('contributions.recording')} ${c.id}`,
+		}));
+	} else if (typeof c.text === 'string' && c.text !== '')
 		fillRedacted(text, c.text);
 	else {
 		text.classList.add('muted');
@@ -98,6 +107,8 @@ function item(c) {
 	const facts = el('dl', { class: 'facts' },
 	    ...fact(t('contributions.given_at'), formatTime(c.created_at)),
 	    ...(c.prompt ? fact(t('contributions.prompt'), String(c.prompt)) : []),
+	    ...(c.audio ? fact(t('contributions.length'),
+		t('contributions.seconds', { n: Number(c.audio.duration).toFixed(1) })) : []),
 	    ...fact(t('contributions.removed'), removedSummary(c.redaction)),
 	    ...(isLive ? [] : fact(t('consents.withdrawn_at'), formatTime(c.withdrawn_at))));
 	const status = STATUSES.includes(c.status) ? c.status : 'pending';
