@@ -39,7 +39,8 @@ clip(int16_t *out, size_t n, int rate, uint32_t seed)
 
 	while (i < n) {
 		len = (size_t)(rate * (0.08 + 0.2 * unit(&seed)));
-		kind = (int)(rnd(&seed) % 6); /* 0-3 vowel, 4 consonant, 5 pause */
+		kind =
+		    (int)(rnd(&seed) % 6); /* 0-3 vowel, 4 consonant, 5 pause */
 		for (k = 0; k < len && i < n; k++, i++) {
 			env = sin(M_PI * (double)k / (double)len);
 			v = 0;
@@ -70,7 +71,8 @@ main(int argc, char **argv)
 	FILE *f;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: bench_audio_clips DIR N [SECONDS [RATE]]\n");
+		fprintf(stderr,
+		    "usage: bench_audio_clips DIR N [SECONDS [RATE]]\n");
 		return (2);
 	}
 	dir = argv[1];
