@@ -149,6 +149,18 @@ cmd_serve(int argc, char **argv)
 	sigset_t set;
 	int rc, sig, created = 0;
 
+	/* Signals are taken synchronously (sigwait, below). Block them before
+	** any thread starts: threads inherit the mask, and a SIGTERM handed
+	** to a thread that does not block it (the writer, started by
+	** node_open) would kill the process instead of stopping it cleanly.
+	** One arriving during start-up waits and stops the node once it is
+	** up. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
 	rc = config_load(&c, argc, argv, stdout, errbuf, sizeof(errbuf));
 	if (rc == 1) {
 		config_free(&c);
@@ -215,13 +227,6 @@ cmd_serve(int argc, char **argv)
 	sc.bs = n->blobs;
 	sc.grace = c.blob_grace;
 	writer_set_tick(n->writer, sweep_tick, &sc, 600);
-
-	/* Signals are taken synchronously below; block them everywhere. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	if ((s = server_start(n, &c, &e)) == NULL) {
 		fprintf(stderr, "tributary serve: %s\n", e.msg);

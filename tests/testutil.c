@@ -143,10 +143,31 @@ tu_server_start(struct tu_server *s, const char *dir, const char *const *extra)
 	return (0);
 }
 
+/* Copies the last ${max} bytes of ${path} to stderr: why a server died. */
+static void
+dump_tail(const char *path, long max)
+{
+	char buf[4096];
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	if (fseek(f, 0, SEEK_END) == 0 && ftell(f) > max)
+		fseek(f, -max, SEEK_END);
+	else
+		fseek(f, 0, SEEK_SET);
+	fprintf(stderr, "--- last lines of %s ---\n", path);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stderr);
+	fprintf(stderr, "--- end of %s ---\n", path);
+	fclose(f);
+}
+
 int
 tu_server_stop(struct tu_server *s)
 {
-	int status;
+	int status, rc;
 
 	if (s->pid <= 0)
 		return (-1);
@@ -154,8 +175,10 @@ tu_server_stop(struct tu_server *s)
 	if (waitpid(s->pid, &status, 0) == -1)
 		return (-1);
 	s->pid = 0;
-	return (
-	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (rc != 0)
+		dump_tail(s->errlog, 8192);
+	return (rc);
 }
 
 struct sink {
