@@ -131,6 +131,7 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 		    "again to contribute"));
 	if (rc != SQLITE_ROW)
 		return (db_err(db, e, "consent"));
+	c->created_at = (int64_t)time(NULL);
 	if ((st = db_prepare(db, SQL_INSERT, e)) == NULL)
 		return (-1);
 	sqlite3_bind_int64(st, 1, c->account_id);
@@ -138,7 +139,7 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 	sqlite3_bind_int64(st, 3, c->consent_id);
 	sqlite3_bind_text(st, 4, c->key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, c->request_sha, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)c->created_at);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -161,7 +162,7 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 		sqlite3_bind_int(st, 7, c->sample_rate);
 	}
 	sqlite3_bind_text(st, 8, report ? report : "{}", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 9, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)c->created_at);
 	free(report);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -179,6 +180,56 @@ col_json(sqlite3_stmt *st, int i)
 	case SQLITE_FLOAT: return (json_real(sqlite3_column_double(st, i)));
 	default: return (json_string((const char *)sqlite3_column_text(st, i)));
 	}
+}
+
+/* A string, or JSON null for NULL (as col_json() reads a NULL column). */
+static json_t *
+str_or_null(const char *s)
+{
+	return (s != NULL ? json_string(s) : json_null());
+}
+
+/*
+** Mirrors one row of contrib_json() (same keys in the same order, same
+** types) for a row just inserted by contrib_create_job(): status is the
+** schema's default, revision 1, not withdrawn; the redaction report is
+** stored with sorted keys, so it is answered sorted too. The idempotency
+** test compares this answer with its replay, which contrib_json() reads.
+*/
+json_t *
+contrib_new_json(const struct contrib_new *c, const char *campaign)
+{
+	json_t *o, *report;
+	char *s;
+
+	if ((o = json_object()) == NULL)
+		return (NULL);
+	s = c->report ? json_dumps(c->report, JSON_COMPACT | JSON_SORT_KEYS)
+		      : NULL;
+	report = json_loads(s ? s : "{}", 0, NULL);
+	free(s);
+	json_object_set_new(o, "id", json_integer(c->id));
+	json_object_set_new(o, "campaign", json_string(campaign));
+	json_object_set_new(o, "status", json_string("pending"));
+	json_object_set_new(o, "kind", str_or_null(c->kind));
+	json_object_set_new(o, "text", str_or_null(c->text));
+	json_object_set_new(o, "prompt", str_or_null(c->prompt));
+	json_object_set_new(o, "redaction", report);
+	json_object_set_new(o, "created_at", json_integer(c->created_at));
+	json_object_set_new(o, "withdrawn_at", json_null());
+	json_object_set_new(o, "revision", json_integer(1));
+	if (c->audio_sha256 != NULL) {
+		json_object_set_new(o, "duration", json_real(c->duration));
+		json_object_set_new(
+		    o, "sample_rate", json_integer(c->sample_rate));
+		json_object_set_new(
+		    o, "audio_sha256", json_string(c->audio_sha256));
+	}
+	if (report == NULL || json_object_size(o) < 10) {
+		json_decref(o);
+		return (NULL);
+	}
+	return (o);
 }
 
 json_t *
