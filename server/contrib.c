@@ -189,6 +189,47 @@ str_or_null(const char *s)
 	return (s != NULL ? json_string(s) : json_null());
 }
 
+static int
+key_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(const char *const *)a, *(const char *const *)b));
+}
+
+/*
+** A new object holding ${o}'s members (shared, not copied) with its keys
+** in sorted order, as json_dumps(JSON_SORT_KEYS) stores a redaction report
+** (flat: kind -> count); an empty object for NULL. NULL if out of memory.
+*/
+static json_t *
+sorted_copy(json_t *o)
+{
+	const char **keys;
+	const char *k;
+	json_t *out, *v;
+	size_t i = 0, n = json_object_size(o);
+
+	if ((out = json_object()) == NULL || n == 0)
+		return (out);
+	if ((keys = calloc(n, sizeof(*keys))) == NULL) {
+		json_decref(out);
+		return (NULL);
+	}
+	json_object_foreach(o, k, v)
+	{
+		keys[i++] = k;
+	}
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (i = 0; i < n; i++)
+		if (json_object_set(
+			out, keys[i], json_object_get(o, keys[i])) == -1) {
+			json_decref(out);
+			out = NULL;
+			break;
+		}
+	free(keys);
+	return (out);
+}
+
 /*
 ** Mirrors one row of contrib_json() (same keys in the same order, same
 ** types) for a row just inserted by contrib_create_job(): status is the
@@ -200,14 +241,10 @@ json_t *
 contrib_new_json(const struct contrib_new *c, const char *campaign)
 {
 	json_t *o, *report;
-	char *s;
 
 	if ((o = json_object()) == NULL)
 		return (NULL);
-	s = c->report ? json_dumps(c->report, JSON_COMPACT | JSON_SORT_KEYS)
-		      : NULL;
-	report = json_loads(s ? s : "{}", 0, NULL);
-	free(s);
+	report = sorted_copy(c->report);
 	json_object_set_new(o, "id", json_integer(c->id));
 	json_object_set_new(o, "campaign", json_string(campaign));
 	json_object_set_new(o, "status", json_string("pending"));
