@@ -102,6 +102,7 @@ struct create {
 	struct redact_result rr;
 	struct redact_result pr; /* the prompt, redacted too */
 	char key[IDEMPOTENCY_KEY_MAX + 1];
+	char slug[64]; /* the campaign's, for the answer */
 };
 
 static void
@@ -169,9 +170,8 @@ contrib_create_page(struct req *r)
 	struct err e = { 0 };
 	struct db *db;
 	const char *key, *slug, *text, *prompt;
-	char prev[65];
-	json_t *body, *t;
-	int64_t consent, existing;
+	json_t *body, *t, *o;
+	int64_t consent;
 	size_t n, chars;
 	int rc;
 
@@ -192,8 +192,15 @@ contrib_create_page(struct req *r)
 				    "%s", j->err.msg));
 			return (req_fail(r, &j->err));
 		}
-		return (answer_contrib(
-		    r, s->account_id, c->cn.id, c->cn.replayed ? 200 : 201));
+		if (c->cn.replayed)
+			return (
+			    answer_contrib(r, s->account_id, c->cn.id, 200));
+		/* Committed: answer from what was written, not a re-read
+		** (every commit makes this thread's page cache stale). */
+		if ((o = contrib_new_json(&c->cn, c->slug)) == NULL)
+			return (-1);
+		return (
+		    req_json(r, 201, json_pack("{s:o}", "contribution", o)));
 	}
 	key = req_header(r, "Idempotency-Key");
 	if (key == NULL || key[0] == '\0' || strlen(key) > IDEMPOTENCY_KEY_MAX)
@@ -276,18 +283,11 @@ contrib_create_page(struct req *r)
 	c->cn.kind = "text";
 	c->cn.text = c->rr.text;
 	c->cn.report = c->rr.report;
+	snprintf(c->slug, sizeof(c->slug), "%s", camp.slug);
 	campaign_clear(&camp);
-	/* A retry after a dropped answer: reply without the writer. */
-	if ((rc = contrib_by_key(
-		 db, s->account_id, c->key, &existing, prev, &e)) == -1)
-		return (req_fail(r, &e));
-	if (rc == 1) {
-		if (strcmp(prev, c->cn.request_sha) != 0)
-			return (req_error(r, 409, "idempotency_mismatch",
-			    "this Idempotency-Key was already used for a "
-			    "different contribution; use a new key"));
-		return (answer_contrib(r, s->account_id, existing, 200));
-	}
+	/* The writer job checks the key (a retry after a dropped answer, or a
+	** key used for something else) on its own connection, whose cache
+	** is never stale: no lookup here. */
 	return (req_submit(r, contrib_create_job, &c->cn));
 }
 

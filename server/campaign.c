@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -292,16 +293,92 @@ out:
 	return (rc);
 }
 
-static int
-campaign_from_row(sqlite3_stmt *st, struct campaign *c, struct err *e)
+/*
+** Each thread remembers the last campaign it parsed, keyed by the stored
+** definition's exact bytes and the row id. campaign_parse() is a pure
+** function of the definition, so a hit answers exactly what parsing would;
+** the row is still read on every call, so an import (by this process or
+** the CLI) is seen at once. It saves parsing the definition on every
+** contribution. Freed when its thread exits.
+*/
+struct memo {
+	int64_t id;
+	struct campaign c;
+	size_t n;
+	char def[]; /* n bytes */
+};
+
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+static pthread_key_t memo_key;
+static int memo_ok;
+
+static void
+memo_free(void *p)
 {
+	struct memo *m = p;
+
+	if (m != NULL) {
+		campaign_clear(&m->c);
+		free(m);
+	}
+}
+
+static void
+memo_init(void)
+{
+	memo_ok = pthread_key_create(&memo_key, memo_free) == 0;
+}
+
+/* Remembers ${c}, parsed from ${def} (${n} bytes), for this thread. Can't
+** fail (out of memory: nothing is remembered). */
+static void
+memo_put(const char *def, size_t n, const struct campaign *c)
+{
+	struct memo *m;
+
+	if (!memo_ok || (m = malloc(sizeof(*m) + n)) == NULL)
+		return;
+	m->id = c->id;
+	m->c = *c;
+	m->c.required_scopes = json_deep_copy(c->required_scopes);
+	m->n = n;
+	memcpy(m->def, def, n);
+	if (m->c.required_scopes == NULL && c->required_scopes != NULL) {
+		free(m);
+		return;
+	}
+	memo_free(pthread_getspecific(memo_key));
+	if (pthread_setspecific(memo_key, m) != 0)
+		memo_free(m);
+}
+
+/* Fills ${c} from a row (definition, id); with ${memo}, through this
+** thread's memo. 0, or -1 with ${e}; ${c} must be cleared either way. */
+static int
+campaign_from_row(sqlite3_stmt *st, struct campaign *c, int memo, struct err *e)
+{
+	const char *text = (const char *)sqlite3_column_text(st, 0);
+	size_t n = (size_t)sqlite3_column_bytes(st, 0);
+	int64_t id = sqlite3_column_int64(st, 1);
+	struct memo *m;
 	json_t *def;
 	int rc;
 
-	def = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+	pthread_once(&memo_once, memo_init);
+	m = memo && memo_ok ? pthread_getspecific(memo_key) : NULL;
+	if (text != NULL && m != NULL && m->id == id && m->n == n &&
+	    memcmp(m->def, text, n) == 0) {
+		*c = m->c;
+		c->required_scopes = json_deep_copy(m->c.required_scopes);
+		if (c->required_scopes != NULL || m->c.required_scopes == NULL)
+			return (0);
+	}
+	def = json_loads(text ? text : "", 0, NULL);
 	rc = campaign_parse(def, c, e);
 	json_decref(def);
-	c->id = sqlite3_column_int64(st, 1);
+	c->id = id;
+	if (memo && rc == 0 && text != NULL)
+		memo_put(text, n, c);
 	return (rc);
 }
 
@@ -323,7 +400,7 @@ campaign_get(struct db *db, const char *slug, int64_t id, struct campaign *c,
 		sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		rc = campaign_from_row(st, c, e) == -1 ? -1 : SQLITE_ROW;
+		rc = campaign_from_row(st, c, 1, e) == -1 ? -1 : SQLITE_ROW;
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return (1);
@@ -344,7 +421,7 @@ campaign_list(struct db *db, struct err *e)
 		return (NULL);
 	arr = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (campaign_from_row(st, &c, e) == 0)
+		if (campaign_from_row(st, &c, 0, e) == 0)
 			json_array_append_new(arr, campaign_json(&c));
 		campaign_clear(&c);
 	}

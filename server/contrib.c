@@ -136,6 +136,7 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 		    "again to contribute"));
 	if (rc != SQLITE_ROW)
 		return (db_err(db, e, "consent"));
+	c->created_at = (int64_t)time(NULL);
 	if ((st = db_prepare(db, SQL_INSERT, e)) == NULL)
 		return (-1);
 	sqlite3_bind_int64(st, 1, c->account_id);
@@ -143,7 +144,7 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 	sqlite3_bind_int64(st, 3, c->consent_id);
 	sqlite3_bind_text(st, 4, c->key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, c->request_sha, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)c->created_at);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -166,7 +167,7 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 		sqlite3_bind_int(st, 7, c->sample_rate);
 	}
 	sqlite3_bind_text(st, 8, report ? report : "{}", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 9, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)c->created_at);
 	free(report);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -184,6 +185,93 @@ col_json(sqlite3_stmt *st, int i)
 	case SQLITE_FLOAT: return (json_real(sqlite3_column_double(st, i)));
 	default: return (json_string((const char *)sqlite3_column_text(st, i)));
 	}
+}
+
+/* A string, or JSON null for NULL (as col_json() reads a NULL column). */
+static json_t *
+str_or_null(const char *s)
+{
+	return (s != NULL ? json_string(s) : json_null());
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(const char *const *)a, *(const char *const *)b));
+}
+
+/*
+** A new object holding ${o}'s members (shared, not copied) with its keys
+** in sorted order, as json_dumps(JSON_SORT_KEYS) stores a redaction report
+** (flat: kind -> count); an empty object for NULL. NULL if out of memory.
+*/
+static json_t *
+sorted_copy(json_t *o)
+{
+	const char **keys;
+	const char *k;
+	json_t *out, *v;
+	size_t i = 0, n = json_object_size(o);
+
+	if ((out = json_object()) == NULL || n == 0)
+		return (out);
+	if ((keys = calloc(n, sizeof(*keys))) == NULL) {
+		json_decref(out);
+		return (NULL);
+	}
+	json_object_foreach(o, k, v)
+	{
+		keys[i++] = k;
+	}
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (i = 0; i < n; i++)
+		if (json_object_set(
+			out, keys[i], json_object_get(o, keys[i])) == -1) {
+			json_decref(out);
+			out = NULL;
+			break;
+		}
+	free(keys);
+	return (out);
+}
+
+/*
+** Mirrors one row of contrib_json() (same keys in the same order, same
+** types) for a row just inserted by contrib_create_job(): status is the
+** schema's default, revision 1, not withdrawn; the redaction report is
+** stored with sorted keys, so it is answered sorted too. The idempotency
+** test compares this answer with its replay, which contrib_json() reads.
+*/
+json_t *
+contrib_new_json(const struct contrib_new *c, const char *campaign)
+{
+	json_t *o, *report;
+
+	if ((o = json_object()) == NULL)
+		return (NULL);
+	report = sorted_copy(c->report);
+	json_object_set_new(o, "id", json_integer(c->id));
+	json_object_set_new(o, "campaign", json_string(campaign));
+	json_object_set_new(o, "status", json_string("pending"));
+	json_object_set_new(o, "kind", str_or_null(c->kind));
+	json_object_set_new(o, "text", str_or_null(c->text));
+	json_object_set_new(o, "prompt", str_or_null(c->prompt));
+	json_object_set_new(o, "redaction", report);
+	json_object_set_new(o, "created_at", json_integer(c->created_at));
+	json_object_set_new(o, "withdrawn_at", json_null());
+	json_object_set_new(o, "revision", json_integer(1));
+	if (c->audio_sha256 != NULL) {
+		json_object_set_new(o, "duration", json_real(c->duration));
+		json_object_set_new(
+		    o, "sample_rate", json_integer(c->sample_rate));
+		json_object_set_new(
+		    o, "audio_sha256", json_string(c->audio_sha256));
+	}
+	if (report == NULL || json_object_size(o) < 10) {
+		json_decref(o);
+		return (NULL);
+	}
+	return (o);
 }
 
 json_t *

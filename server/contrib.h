@@ -38,6 +38,7 @@ struct contrib_new {
 	int sample_rate;
 	char request_sha[65]; /* what the request asked for */
 	int64_t id;           /* out */
+	int64_t created_at;   /* out: when it was recorded (new ones only) */
 	int replayed;         /* out: the key was used before, same request */
 };
 /*
@@ -47,6 +48,13 @@ struct contrib_new {
 ** consent must still be live (ERR_FORBIDDEN).
 */
 int contrib_create_job(struct db *db, void *arg, struct err *e);
+/*
+** The contribution ${c} that contrib_create_job() has just recorded (not
+** replayed), in campaign ${campaign} (its slug), as contrib_json() would
+** read it back: the answer to its creation without a read of the
+** database. NULL if out of memory.
+*/
+json_t *contrib_new_json(const struct contrib_new *c, const char *campaign);
 
 /*
 ** One contribution ({"id","campaign","status","kind","text","prompt",

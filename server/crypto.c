@@ -4,6 +4,7 @@
 #include "crypto.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sodium.h>
 #include <string.h>
@@ -11,6 +12,28 @@
 struct sha256 {
 	EVP_MD_CTX *ctx;
 };
+
+/*
+** The SHA-256 implementation, fetched once. EVP_sha256() makes OpenSSL 3
+** look the algorithm up again, under its locks, on every digest (two per
+** contribution). Kept for the life of the process; NULL (fetch failed)
+** falls back to EVP_sha256().
+*/
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_fetched;
+
+static void
+md_fetch(void)
+{
+	md_fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *
+md_sha256(void)
+{
+	pthread_once(&md_once, md_fetch);
+	return (md_fetched != NULL ? md_fetched : EVP_sha256());
+}
 
 struct sha256 *
 sha256_new(void)
@@ -21,7 +44,7 @@ sha256_new(void)
 		return (NULL);
 	if ((h->ctx = EVP_MD_CTX_new()) == NULL)
 		goto err0;
-	if (EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+	if (EVP_DigestInit_ex(h->ctx, md_sha256(), NULL) != 1)
 		goto err1;
 	return (h);
 err1:
@@ -64,7 +87,7 @@ sha256_digest(const void *p, size_t n, uint8_t out[SHA256_LEN])
 {
 	unsigned int len = 0;
 
-	if (EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) != 1 ||
+	if (EVP_Digest(p, n, out, &len, md_sha256(), NULL) != 1 ||
 	    len != SHA256_LEN)
 		return (-1);
 	return (0);

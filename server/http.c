@@ -111,6 +111,8 @@ static const char CSP[] =
     "frame-ancestors 'none'";
 
 static const char SQL_HEALTH_PROBE[] = "SELECT count(*) FROM node_meta";
+static const char SQL_READ_BEGIN[] = "BEGIN";
+static const char SQL_READ_END[] = "COMMIT";
 
 unsigned int
 http_status_for(enum err_code code)
@@ -872,10 +874,64 @@ check_request(struct req *r)
 	return (0);
 }
 
+/* Steps ${sql} (BEGIN or COMMIT) on ${db}. 0, or -1. */
+static int
+step_txn(struct db *db, const char *sql)
+{
+	struct err e = { 0 };
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(db, sql, &e)) == NULL)
+		return (-1);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
+/*
+** One read transaction for a call of an /api/ handler: the session check
+** and the handler's reads see one snapshot and take the WAL read lock
+** once, not once per statement. It never outlives the call: a handler
+** that waits for the writer is suspended after its call returns, and every
+** change goes through the writer, so nothing here waits for its own
+** write. A request that starts after an answer (logout, a withdrawn
+** consent) was sent starts after that commit, so it sees it. Returns the
+** connection holding the transaction, or NULL (none begun: each statement
+** then reads in its own, as before).
+*/
+static struct db *
+read_begin(struct req *r)
+{
+	struct err e = { 0 };
+	struct db *db;
+
+	if (strncmp(r->route->pattern, "/api/", 5) != 0)
+		return (NULL);
+	if ((db = req_db(r, &e)) == NULL ||
+	    !sqlite3_get_autocommit(db_handle(db)) ||
+	    step_txn(db, SQL_READ_BEGIN) == -1)
+		return (NULL);
+	return (db);
+}
+
+/* Ends read_begin()'s transaction on ${db} (NULL: nothing to end). */
+static void
+read_end(struct db *db)
+{
+	if (db == NULL || sqlite3_get_autocommit(db_handle(db)))
+		return;
+	if (step_txn(db, SQL_READ_END) == -1)
+		sqlite3_exec(db_handle(db), "ROLLBACK", NULL, NULL, NULL);
+}
+
 /* Runs the request once its body is complete (or after a resume). */
 static int
 dispatch(struct req *r)
 {
+	struct db *snap;
+	int rc;
+
 	const char *webroot = r->srv->cfg->webroot;
 
 	if (r->path_status == URLPATH_MALFORMED)
@@ -901,12 +957,17 @@ dispatch(struct req *r)
 		    "the request body is over "
 		    "the %zu bytes this endpoint accepts",
 		    r->max_body));
+	snap = read_begin(r);
 	if (!r->checked) {
 		r->checked = 1;
-		if (check_request(r) == 1)
+		if (check_request(r) == 1) {
+			read_end(snap);
 			return (0); /* refused: answer queued */
+		}
 	}
-	return (r->route->fn(r));
+	rc = r->route->fn(r);
+	read_end(snap);
+	return (rc);
 }
 
 static enum MHD_Result

@@ -1414,23 +1414,31 @@ found_handle(struct scan *sc, const struct rule *r, size_t s, size_t e)
 */
 #define HANDLE_JIT_MIN 4096
 
+static const pcre2_code *handle_memo_get(const char *h, int jit);
+static const pcre2_code *
+handle_memo_put(const char *h, int jit, pcre2_code *re);
+
 /*
 ** Adds every whole-word, any-case occurrence of ctx->handle. The handle
-** is one literal, compiled per call with every character but letters and
-** digits escaped: microseconds without JIT.
+** is one literal, compiled with every character but letters and digits
+** escaped (microseconds without JIT); the thread keeps the last one, as
+** one person sends many texts.
 */
 static int
 scan_handle(struct scan *sc)
 {
 	const char *h = sc->ctx->handle;
+	const pcre2_code *kept;
 	struct buf b = { 0 };
 	pcre2_code *re;
 	char msg[200];
 	size_t i, off;
-	int rc;
+	int rc, jit = sc->n > HANDLE_JIT_MIN;
 
 	if (h == NULL || *h == '\0')
 		return (0);
+	if ((kept = handle_memo_get(h, jit)) != NULL)
+		return (scan_all(sc, kept, NULL, NULL, found_handle));
 	if (buf_puts(&b, "(?i)(?<!\\w)") == -1)
 		goto nomem;
 	for (i = 0; h[i] != '\0'; i++) {
@@ -1445,10 +1453,12 @@ scan_handle(struct scan *sc)
 	}
 	if (buf_puts(&b, "(?!\\w)") == -1)
 		goto nomem;
-	re = compile(b.p, b.n, sc->n > HANDLE_JIT_MIN, msg, sizeof(msg), &off);
+	re = compile(b.p, b.n, jit, msg, sizeof(msg), &off);
 	buf_free(&b);
 	if (re == NULL)
 		return (err_set(sc->e, ERR_INVALID, "handle: %s", msg));
+	if ((kept = handle_memo_put(h, jit, re)) != NULL)
+		return (scan_all(sc, kept, NULL, NULL, found_handle));
 	rc = scan_all(sc, re, NULL, NULL, found_handle);
 	pcre2_code_free(re);
 	return (rc);
@@ -1560,6 +1570,9 @@ struct scratch {
 	uint32_t ovec;
 	pcre2_match_context *mc;
 	pcre2_jit_stack *js;
+	char *handle;   /* the last handle scan_handle() compiled */
+	int handle_jit; /* ... with JIT */
+	pcre2_code *handle_re;
 };
 
 static pthread_key_t scratch_key;
@@ -1573,7 +1586,46 @@ scratch_free(void *p)
 	pcre2_match_data_free(t->md);
 	pcre2_jit_stack_free(t->js);
 	pcre2_match_context_free(t->mc);
+	pcre2_code_free(t->handle_re);
+	free(t->handle);
 	free(t);
+}
+
+/*
+** This thread's compiled pattern for handle ${h}, if it is the last one
+** compiled here, and JIT-compiled if ${jit} asks for it (JIT or not, the
+** answers are the same). NULL if not kept. Call after scratch_get().
+*/
+static const pcre2_code *
+handle_memo_get(const char *h, int jit)
+{
+	struct scratch *t = pthread_getspecific(scratch_key);
+
+	if (t == NULL || t->handle_re == NULL || t->handle_jit < jit ||
+	    strcmp(t->handle, h) != 0)
+		return (NULL);
+	return (t->handle_re);
+}
+
+/*
+** Keeps ${re}, compiled for ${h}, as this thread's handle pattern and
+** returns it (the thread now owns it), or NULL if it cannot be kept (the
+** caller still owns it). Call after scratch_get().
+*/
+static const pcre2_code *
+handle_memo_put(const char *h, int jit, pcre2_code *re)
+{
+	struct scratch *t = pthread_getspecific(scratch_key);
+	char *copy;
+
+	if (t == NULL || (copy = strdup(h)) == NULL)
+		return (NULL);
+	pcre2_code_free(t->handle_re);
+	free(t->handle);
+	t->handle = copy;
+	t->handle_jit = jit;
+	t->handle_re = re;
+	return (re);
 }
 
 static void
