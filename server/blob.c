@@ -170,10 +170,6 @@ writer_commit(struct blob_writer *bw, char hex[SHA256_HEX_LEN + 1], int sync,
 		goto err0;
 	}
 	snprintf(sub, sizeof(sub), "%s/%.2s", bw->bs->dir, hex);
-	if (mkdir(sub, 0700) == -1 && errno != EEXIST) {
-		io_err(e, "mkdir", sub);
-		goto err0;
-	}
 	blob_path(bw->bs, hex, dst, sizeof(dst));
 	if (stat(dst, &sb) == 0) {
 		/* Same bytes already stored: keep the old file, but refresh its
@@ -182,7 +178,10 @@ writer_commit(struct blob_writer *bw, char hex[SHA256_HEX_LEN + 1], int sync,
 		blob_writer_abort(bw);
 		return (0);
 	}
-	if (rename(bw->tmp, dst) == -1) {
+	/* The folder usually exists: make it only when the rename says so. */
+	if (rename(bw->tmp, dst) == -1 &&
+	    (errno != ENOENT || (mkdir(sub, 0700) == -1 && errno != EEXIST) ||
+		rename(bw->tmp, dst) == -1)) {
 		io_err(e, "rename", dst);
 		goto err0;
 	}
@@ -229,11 +228,87 @@ blob_put(struct blobstore *bs, const void *p, size_t n,
 	return (put(bs, p, n, hex, 1, e));
 }
 
+/* Writes all of ${p} to ${fd}. 0, or -1 with errno. */
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, c, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return (0);
+}
+
+/* Gives the unnamed file ${fd} the name ${dst}. 0, or -1 with errno. */
+static int
+link_tmpfile(int fd, const char *dst)
+{
+	char proc[64];
+
+	if (linkat(fd, "", AT_FDCWD, dst, AT_EMPTY_PATH) == 0)
+		return (0);
+	if (errno != EPERM && errno != ENOENT && errno != EINVAL)
+		return (-1);
+	/* Without CAP_DAC_READ_SEARCH: through /proc, where it is mounted. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return (linkat(AT_FDCWD, proc, AT_FDCWD, dst, AT_SYMLINK_FOLLOW));
+}
+
+/*
+** The bytes are all here, so the hash comes first: an existing blob is not
+** written again, and a new one is written as an unnamed file (O_TMPFILE)
+** in its own folder and linked under its name when complete. No temp name
+** in the shared top folder, so uploads on different threads do not queue
+** on its lock, and nothing is left to clean up if we crash. Falls back to
+** temp file and rename where O_TMPFILE or linking it is refused.
+*/
 int
 blob_put_unsynced(struct blobstore *bs, const void *p, size_t n,
     char hex[SHA256_HEX_LEN + 1], struct err *e)
 {
-	return (put(bs, p, n, hex, 0, e));
+	uint8_t sum[SHA256_LEN];
+	char sub[PATH_MAX], dst[PATH_MAX];
+	int fd;
+
+	if (sha256_digest(p, n, sum) == -1)
+		return (err_set(e, ERR_INTERNAL, "sha256 failed"));
+	hex_encode(sum, SHA256_LEN, hex);
+	blob_path(bs, hex, dst, sizeof(dst));
+	/* Same bytes already stored: refresh the mtime so a sweep does not
+	** take the file before the new row lands. */
+	if (utimensat(AT_FDCWD, dst, NULL, 0) == 0)
+		return (0);
+	snprintf(sub, sizeof(sub), "%s/%.2s", bs->dir, hex);
+	fd = open(sub, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd == -1 && errno == ENOENT) {
+		if (mkdir(sub, 0700) == -1 && errno != EEXIST)
+			return (io_err(e, "mkdir", sub));
+		fd = open(sub, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	}
+	if (fd == -1)
+		return (put(bs, p, n, hex, 0, e));
+	if (write_all(fd, p, n) == -1) {
+		io_err(e, "write a blob in", sub);
+		close(fd);
+		return (-1);
+	}
+	if (link_tmpfile(fd, dst) == -1 && errno != EEXIST) {
+		close(fd);
+		if (errno == EPERM || errno == ENOENT || errno == EINVAL ||
+		    errno == EOPNOTSUPP)
+			return (put(bs, p, n, hex, 0, e));
+		return (io_err(e, "link", dst));
+	}
+	close(fd);
+	return (0);
 }
 
 static int

@@ -364,6 +364,52 @@ START_TEST(test_put_refreshes_existing_mtime)
 }
 END_TEST
 
+/* The unsynced put (recordings): same names and bytes as blob_put, no
+** temp file left in the top folder, the same bytes again written once,
+** and an old copy made young again. */
+START_TEST(test_put_unsynced)
+{
+	char dir[600], sub[700], path[800], hex[SHA256_HEX_LEN + 1],
+	    hex2[SHA256_HEX_LEN + 1];
+	struct err e = { 0 };
+	struct blobstore *bs = store("unsynced", dir, sizeof(dir));
+	size_t n = 200000, got;
+	char *data = pattern(n, 11), *back;
+	struct stat sb;
+	time_t old = time(NULL) - 86400;
+
+	ck_assert_msg(
+	    blob_put_unsynced(bs, data, n, hex, &e) == 0, "%s", e.msg);
+	ck_assert_msg(blob_put(bs, data, n, hex2, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(hex, hex2);
+	ck_assert_int_eq(blob_path(bs, hex, path, sizeof(path)), 0);
+	back = slurp(path, &got);
+	ck_assert_uint_eq(got, n);
+	ck_assert(memcmp(back, data, n) == 0);
+	free(back);
+	snprintf(sub, sizeof(sub), "%s/%.2s", dir, hex);
+	ck_assert_int_eq(count_entries(sub, ""), 1);
+	ck_assert_int_eq(count_entries(dir, ""), 1); /* the sub folder only */
+
+	set_mtime(path, old);
+	ck_assert_int_eq(blob_put_unsynced(bs, data, n, hex2, &e), 0);
+	ck_assert_str_eq(hex, hex2);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_gt(sb.st_mtime, old);
+	ck_assert_int_eq(count_entries(sub, ""), 1);
+
+	/* Empty, and a second blob in the same store. */
+	ck_assert_int_eq(blob_put_unsynced(bs, "", 0, hex2, &e), 0);
+	ck_assert_str_eq(hex2,
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	ck_assert_int_eq(blob_path(bs, hex2, path, sizeof(path)), 0);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_size, 0);
+	free(data);
+	blob_close(bs);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -384,6 +430,7 @@ main(void)
 	tcase_add_test(tc, test_abort_leaves_nothing);
 	tcase_add_test(tc, test_sweep);
 	tcase_add_test(tc, test_put_refreshes_existing_mtime);
+	tcase_add_test(tc, test_put_unsynced);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
