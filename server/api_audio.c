@@ -17,12 +17,14 @@
 #include "api.h"
 #include "audio.h"
 #include "blob.h"
+#include "buf.h"
 #include "campaign.h"
 #include "consent_record.h"
 #include "contrib.h"
 #include "crypto.h"
 #include "http.h"
 #include "redact.h"
+#include "urlpath.h"
 #include "wav.h"
 
 /* Is the request's body a WAV file (by its Content-Type)? */
@@ -55,6 +57,29 @@ req_is_audio(struct req *r)
 }
 
 /*
+** A recording's ${name} ("campaign", "prompt"): from the query, else from
+** the header X-Campaign / X-Prompt (percent-encoded UTF-8, as a header can
+** only carry ASCII). NULL if neither, or badly encoded. Belongs to ${r}.
+*/
+static const char *
+audio_arg(struct req *r, const char *name)
+{
+	struct buf b = { 0 };
+	const char *v, *h;
+
+	if ((v = req_query(r, name)) != NULL)
+		return (v);
+	h = strcmp(name, "campaign") == 0 ? "X-Campaign" : "X-Prompt";
+	if ((v = req_header(r, h)) == NULL)
+		return (NULL);
+	if (url_decode_component(v, strlen(v), &b) == -1) {
+		buf_free(&b);
+		return (NULL);
+	}
+	return (req_keep(r, buf_take(&b)));
+}
+
+/*
 ** Body limit of POST /api/v1/contributions: for a WAV, the campaign's
 ** largest recording (campaign_max_bytes), so a Content-Length over it is
 ** refused before a byte of the body is read (other audio types too, so
@@ -69,7 +94,7 @@ contrib_body_limit(struct req *r)
 	const char *slug;
 	size_t max = 0;
 
-	if (!req_is_audio(r) || (slug = req_query(r, "campaign")) == NULL ||
+	if (!req_is_audio(r) || (slug = audio_arg(r, "campaign")) == NULL ||
 	    (db = req_db(r, &e)) == NULL)
 		return (0);
 	if (campaign_get(db, slug, 0, &camp, &e) == 1 &&
@@ -203,7 +228,8 @@ answer(struct req *r, int64_t account, int64_t id, unsigned int status)
 /*
 ** POST /api/v1/contributions?campaign=SLUG[&prompt=TEXT] with
 ** Content-Type audio/wav and an Idempotency-Key (contrib_create_page hands
-** WAV bodies here). 201 {"contribution"} with "audio"; the same key again
+** WAV bodies here). The campaign and prompt may come as X-Campaign and
+** X-Prompt headers instead, the key as ?idempotency_key=. 201 {"contribution"} with "audio"; the same key again
 ** 200 with the same body; 400 bad_wav / too_short / too_long / silent /
 ** clipped / wrong_rate / invalid; 403 consent_required; 404 no campaign;
 ** 409 idempotency_mismatch; 413 too_large (before the body, from
@@ -242,16 +268,18 @@ contrib_audio_create(struct req *r)
 		return (answer(
 		    r, s->account_id, c->cn.id, c->cn.replayed ? 200 : 201));
 	}
-	key = req_header(r, "Idempotency-Key");
+	if ((key = req_header(r, "Idempotency-Key")) == NULL)
+		key = req_query(r, "idempotency_key");
 	if (key == NULL || key[0] == '\0' || strlen(key) > IDEMPOTENCY_KEY_MAX)
 		return (req_error(r, 400, "invalid",
 		    "send an Idempotency-Key header (1 to %d characters) so a "
 		    "retry never saves the same thing twice",
 		    IDEMPOTENCY_KEY_MAX));
-	if ((slug = req_query(r, "campaign")) == NULL)
+	if ((slug = audio_arg(r, "campaign")) == NULL)
 		return (req_error(r, 400, "invalid",
-		    "name the campaign in the query: ?campaign=SLUG"));
-	prompt = req_query(r, "prompt");
+		    "name the campaign: ?campaign=SLUG or an X-Campaign "
+		    "header"));
+	prompt = audio_arg(r, "prompt");
 	if (prompt != NULL && strlen(prompt) > 2000)
 		return (req_error(
 		    r, 413, "too_large", "a prompt is at most 2000 bytes"));

@@ -83,6 +83,7 @@ enum {
 	C_WITHDRAWN_CONSENT,
 	C_ERASE,
 	C_ERASE_CLI,
+	C_HEADERS,
 };
 
 /* --- HTTP --- */
@@ -1924,6 +1925,55 @@ START_TEST(test_consent_reading)
 }
 END_TEST
 
+/* The campaign and prompt as headers, the key in the query: for clients
+** that cannot set a query or a header. */
+START_TEST(test_args_in_headers)
+{
+	struct tu_resp r;
+	struct who w;
+	uint8_t *wav;
+	size_t len;
+	json_t *j, *c;
+
+	card_person(C_HEADERS, &w);
+	consent_voice(&w);
+	wav = voice_wav(2.0, RATE, 77, &len);
+	send_req(&srv, "POST", "/api/v1/contributions?idempotency_key=hdr-1",
+	    &w, 1, NULL, "audio/wav", "X-Campaign: voice", wav, len, &r);
+	ck_assert_msg(
+	    r.status == 201, "by header: %ld %.300s", r.status, r.body);
+	j = jbody(&r);
+	c = json_object_get(j, "contribution");
+	ck_assert_str_eq(jstr(c, "campaign"), "voice");
+	ck_assert_str_eq(jstr(c, "kind"), "audio");
+	json_decref(j);
+	tu_resp_free(&r);
+	/* The same key in the query replays. */
+	send_req(&srv, "POST", "/api/v1/contributions?idempotency_key=hdr-1",
+	    &w, 1, NULL, "audio/wav", "X-Campaign: voice", wav, len, &r);
+	ck_assert_int_eq(r.status, 200);
+	tu_resp_free(&r);
+	/* A prompt in UTF-8, percent-encoded in X-Prompt. */
+	send_req(&srv, "POST", "/api/v1/contributions?campaign=voice", &w, 1,
+	    "hdr-2", "audio/wav", "X-Prompt: Tell%20me%20about%20caf%C3%A9",
+	    wav, len, &r);
+	ck_assert_msg(
+	    r.status == 201, "prompt header: %ld %.300s", r.status, r.body);
+	j = jbody(&r);
+	ck_assert_str_eq(jstr(json_object_get(j, "contribution"), "prompt"),
+	    "Tell me about caf\xc3\xa9");
+	json_decref(j);
+	tu_resp_free(&r);
+	/* Neither query nor header: a plain refusal. */
+	send_req(&srv, "POST", "/api/v1/contributions", &w, 1, "hdr-3",
+	    "audio/wav", NULL, wav, len, &r);
+	expect_error(&r, 400, "invalid", "no campaign anywhere");
+	expect_message(&r, "X-Campaign");
+	tu_resp_free(&r);
+	free(wav);
+}
+END_TEST
+
 /* --- erasing an account: recordings and spoken statements go with it --- */
 
 /* ${who} has a voice consent with a spoken statement and one recording;
@@ -2290,6 +2340,7 @@ main(void)
 	tcase_add_test(tc, test_spoken_consent);
 	tcase_add_test(tc, test_spoken_refusals);
 	tcase_add_test(tc, test_consent_reading);
+	tcase_add_test(tc, test_args_in_headers);
 	tcase_add_test(tc, test_erase_self);
 	tcase_add_test(tc, test_erase_cli);
 	suite_add_tcase(s, tc);

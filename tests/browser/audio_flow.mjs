@@ -432,6 +432,20 @@ async function main() {
 		await shot(page, 'a09-refused', refused);
 		await refused.getByRole('button', { name: 'Remove it from this phone' }).click();
 		await refused.waitFor({ state: 'detached' });
+
+		step = 'the recorder stops by itself at the drive\'s longest';
+		await page.reload();
+		await ready(page);
+		await page.locator('#record-view').waitFor();
+		await page.locator('#rec-record').click();
+		await page.locator('#rec-stop').waitFor();
+		/* nobody presses stop: the take appears on its own */
+		await page.locator('#rec-listen').waitFor({ timeout: 15000 });
+		const capped = await page.waitForFunction(() => {
+			const a = document.getElementById('rec-audio');
+			return a && Number.isFinite(a.duration) && a.duration > 0 ? a.duration : false;
+		}).then((h) => h.jsonValue());
+		assert.ok(capped > 0.4 && capped <= 0.55, `auto-stopped take lasts ${capped} s, the limit is 0.5 s`);
 		run(['campaign', 'import', '--data', data, CAMPAIGN]);
 
 		step = 'a shared phone: not logged in';
