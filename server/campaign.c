@@ -31,7 +31,7 @@ static const char SQL_CAMPAIGN_ALL[] =
 static const char *const known[] = { "slug", "title", "language", "kind",
 	"consent", "required_scopes", "minimum_age", "max_chars", "min_seconds",
 	"max_seconds", "sample_rate", "starts_at", "ends_at", "description",
-	NULL };
+	"prompts", NULL };
 
 static int
 slug_ok(const char *s)
@@ -205,7 +205,23 @@ campaign_parse(json_t *def, struct campaign *c, struct err *e)
 	if (c->starts_at && c->ends_at && c->ends_at <= c->starts_at)
 		return (err_set(e, ERR_INVALID,
 		    "campaign: \"ends_at\" must be after \"starts_at\""));
-	c->required_scopes = json_incref(s);
+	if ((s = json_object_get(def, "prompts")) != NULL) {
+		if (!json_is_array(s) ||
+		    json_array_size(s) > CAMPAIGN_MAX_PROMPTS)
+			return (err_set(e, ERR_INVALID,
+			    "campaign: \"prompts\" must be an array of at most "
+			    "%d sentences",
+			    CAMPAIGN_MAX_PROMPTS));
+		json_array_foreach(s, i, v) if (!json_is_string(v) ||
+		    json_string_length(v) == 0 ||
+		    json_string_length(v) >
+			CAMPAIGN_PROMPT_MAX) return (err_set(e, ERR_INVALID,
+		    "campaign: \"prompts\"[%zu] must be a text of 1 to "
+		    "%d bytes",
+		    i, CAMPAIGN_PROMPT_MAX));
+	}
+	c->required_scopes =
+	    json_incref(json_object_get(def, "required_scopes"));
 	return (0);
 }
 
@@ -414,15 +430,26 @@ campaign_list(struct db *db, struct err *e)
 {
 	struct campaign c;
 	sqlite3_stmt *st;
-	json_t *arr;
+	json_t *arr, *o, *def;
 	int rc;
 
 	if ((st = db_prepare(db, SQL_CAMPAIGN_ALL, e)) == NULL)
 		return (NULL);
 	arr = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (campaign_from_row(st, &c, 0, e) == 0)
-			json_array_append_new(arr, campaign_json(&c));
+		if (campaign_from_row(st, &c, 0, e) == 0 &&
+		    (o = campaign_json(&c)) != NULL) {
+			/* Prompts stay in the definition: only this listing
+			** needs them, not every contribution's lookup. */
+			def = json_loads(
+			    (const char *)sqlite3_column_text(st, 0), 0, NULL);
+			json_object_set(o, "prompts",
+			    json_is_array(json_object_get(def, "prompts"))
+				? json_object_get(def, "prompts")
+				: json_array());
+			json_decref(def);
+			json_array_append_new(arr, o);
+		}
 		campaign_clear(&c);
 	}
 	sqlite3_reset(st);

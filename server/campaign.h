@@ -27,6 +27,11 @@ struct campaign {
 	int64_t starts_at, ends_at; /* 0 = open */
 };
 
+/* A campaign may carry prompts: sentences to read aloud, or things to
+** write about. */
+#define CAMPAIGN_MAX_PROMPTS 1000
+#define CAMPAIGN_PROMPT_MAX  1000
+
 /*
 ** Checks a campaign definition (the JSON of `tributary campaign import`)
 ** and fills ${c}. Returns 0, or -1 with ${e} (ERR_INVALID) naming the
@@ -57,7 +62,8 @@ int campaign_import_job(struct db *db, void *arg, struct err *e);
 /* Reads one campaign by slug (or id when slug is NULL): 1, 0, -1. */
 int campaign_get(struct db *db, const char *slug, int64_t id,
     struct campaign *c, struct err *e);
-/* Every campaign as a JSON array. NULL with ${e}. */
+/* Every campaign as a JSON array, each with its "prompts" (possibly
+** empty). NULL with ${e}. */
 json_t *campaign_list(struct db *db, struct err *e);
 
 #endif

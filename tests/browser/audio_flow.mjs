@@ -294,6 +294,10 @@ async function main() {
 		assert.equal(made.kind, 'audio');
 		assert.equal(made.campaign, SLUG);
 		assert.equal(made.audio?.sample_rate, RATE);
+		/* the sentence shown to read is sent and kept with the recording */
+		assert.ok(JSON.parse(readFileSync(CAMPAIGN, 'utf8')).prompts.includes(made.prompt),
+		    `the stored prompt "${made.prompt}" is one of the drive's`);
+		assert.equal(url.searchParams.get('prompt'), made.prompt);
 		assert.ok(Math.abs(made.audio.duration - seconds) < 0.01, `server duration ${made.audio.duration}, sent ${seconds}`);
 		await page.locator(`#outbox-list li[data-key="${key}"][data-state="sent"]`).waitFor();
 		await page.locator('#queued', { hasText: 'Your recording has arrived' }).waitFor();

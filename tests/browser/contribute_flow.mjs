@@ -9,7 +9,7 @@
 ** non-zero on any failure; the server and the browser are always stopped.
 */
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -168,7 +168,14 @@ async function main() {
 		step = 'contribute page';
 		await page.locator('#write-view').waitFor();
 		assert.match(await page.locator('#campaign-line').textContent(), /Community text drive/);
-		assert.equal(await page.locator('#prompt-box').isVisible(), false, 'no prompt: a free text box');
+		/* the drive's prompts: one is shown, another is a click away */
+		const PROMPTS = JSON.parse(readFileSync(join(REPO, 'tests', 'browser', 'campaign.json'), 'utf8')).prompts;
+		assert.equal(await page.locator('#prompt-box').isVisible(), true, 'the drive has prompts: one is shown');
+		const firstPrompt = await page.locator('#prompt-text').textContent();
+		assert.ok(PROMPTS.includes(firstPrompt), `shown prompt "${firstPrompt}" is one of the drive's`);
+		await page.locator('#prompt-next').click();
+		const shownPrompt = await page.locator('#prompt-text').textContent();
+		assert.ok(PROMPTS.includes(shownPrompt) && shownPrompt !== firstPrompt, 'another prompt on request');
 		assert.equal(await page.locator('#counter').textContent(), 'Characters: 0 of 2000');
 		await page.getByRole('button', { name: 'Preview' }).click();
 		await page.locator('#write-error p', { hasText: 'empty' }).waitFor();
@@ -241,10 +248,12 @@ async function main() {
 		const sentBody = sendReq.postDataJSON();
 		assert.equal(sentBody.campaign, 'demo-text');
 		assert.equal(sentBody.text, TEXT);
+		assert.equal(sentBody.prompt, shownPrompt, 'the prompt on screen is sent with the text');
 		assert.equal(sendResp.status(), 201, `POST /api/v1/contributions: ${sendResp.status()} ${await sendResp.text()}`);
 		const made = (await sendResp.json()).contribution;
 		assert.ok(made && made.id, 'the answer holds the contribution');
 		assert.ok(!String(made.text).includes(EMAIL), 'the stored text is redacted');
+		assert.equal(made.prompt, shownPrompt, 'and kept with it');
 		await page.locator('#done').waitFor();
 		const drafts = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tributary.draft.')));
 		assert.deepEqual(drafts, [], 'the draft and its key are gone after success');
