@@ -443,9 +443,9 @@ campaign_list(struct db *db, struct err *e)
 			** needs them, not every contribution's lookup. */
 			def = json_loads(
 			    (const char *)sqlite3_column_text(st, 0), 0, NULL);
-			json_object_set(o, "prompts",
+			json_object_set_new(o, "prompts",
 			    json_is_array(json_object_get(def, "prompts"))
-				? json_object_get(def, "prompts")
+				? json_incref(json_object_get(def, "prompts"))
 				: json_array());
 			json_decref(def);
 			json_array_append_new(arr, o);
