@@ -21,7 +21,13 @@ struct writer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct writer_job *head, *tail;
+	int queued; /* jobs in head..tail */
 	int stopping, batch_max, naive;
+	/* Load-aware gathering (writer_gather_goal): ${recent} follows batch
+	** sizes; while the writer waits for ${goal} jobs (0: not gathering),
+	** submitters wake it only once that many are queued. */
+	double recent, gather_max;
+	int goal;
 	/* Finished batches wait here for the notifier thread, which runs the
 	** done callbacks so the writer can start the next batch at once:
 	** waking dozens of submitters costs as much as the fsync. */
@@ -211,6 +217,44 @@ notifier_main(void *arg)
 	return (NULL);
 }
 
+int
+writer_gather_goal(double recent, int batch_max)
+{
+	int goal;
+
+	if (recent < WRITER_GATHER_FROM)
+		return (0);
+	goal = (int)(recent / 2 + 0.5);
+	return (goal < batch_max ? goal : batch_max);
+}
+
+/*
+** Called with the lock held and at least one job queued. Under load (the
+** recent batches were large) waits, at most gather_max seconds, until
+** writer_gather_goal() jobs are queued, so that one commit (one fsync)
+** serves more of them; a lone request at light load is never held back.
+** Stopping ends the wait at once.
+*/
+static void
+gather(struct writer *w)
+{
+	struct timespec ts;
+	double until;
+	int goal;
+
+	goal = writer_gather_goal(w->recent, w->batch_max);
+	if (goal <= w->queued || w->gather_max <= 0)
+		return;
+	until = now_mono() + w->gather_max;
+	ts.tv_sec = (time_t)until;
+	ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+	w->goal = goal;
+	while (w->queued < goal && !w->stopping)
+		if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) == ETIMEDOUT)
+			break;
+	w->goal = 0;
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -229,7 +273,7 @@ writer_main(void *arg)
 			}
 			if (now_mono() >= next_tick)
 				break;
-			clock_gettime(CLOCK_REALTIME, &ts);
+			clock_gettime(CLOCK_MONOTONIC, &ts);
 			ts.tv_sec += 1;
 			pthread_cond_timedwait(&w->cv, &w->mu, &ts);
 		}
@@ -245,6 +289,8 @@ writer_main(void *arg)
 			pthread_mutex_lock(&w->mu);
 			continue;
 		}
+		if (!w->naive)
+			gather(w);
 		batch = last = w->head;
 		for (n = 1;
 		     last->next != NULL && n < (w->naive ? 1 : w->batch_max);
@@ -254,6 +300,9 @@ writer_main(void *arg)
 		if (w->head == NULL)
 			w->tail = NULL;
 		last->next = NULL;
+		w->queued -= n;
+		/* Rise at once with the load, fall back slowly. */
+		w->recent = n > w->recent ? n : 0.75 * w->recent + 0.25 * n;
 		pthread_mutex_unlock(&w->mu);
 		run_batch(w, batch);
 		pthread_mutex_lock(&w->mu);
@@ -266,6 +315,7 @@ struct writer *
 writer_start(const char *path, int batch_max, struct err *e)
 {
 	struct writer *w;
+	pthread_condattr_t ca;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		err_set(e, ERR_INTERNAL, "out of memory");
@@ -275,8 +325,12 @@ writer_start(const char *path, int batch_max, struct err *e)
 	w->sync_fd = -1;
 	if ((w->db = db_open(path, 0, e)) == NULL)
 		goto err0;
+	w->gather_max = WRITER_GATHER_MAX;
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&w->ncv, NULL);
 	if (pthread_create(&w->notifier, NULL, notifier_main, w) != 0) {
 		err_set(e, ERR_INTERNAL, "cannot start the notifier thread");
@@ -320,6 +374,15 @@ writer_set_tick(struct writer *w, writer_tick_fn fn, void *arg, double seconds)
 }
 
 void
+writer_set_gather(struct writer *w, double seconds)
+{
+	pthread_mutex_lock(&w->mu);
+	w->gather_max = seconds;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
 writer_set_naive(struct writer *w, int on)
 {
 	pthread_mutex_lock(&w->mu);
@@ -347,7 +410,9 @@ writer_submit(struct writer *w, struct writer_job *job)
 	else
 		w->head = job;
 	w->tail = job;
-	pthread_cond_signal(&w->cv);
+	/* A gathering writer wants waking only once its goal is queued. */
+	if (++w->queued >= w->goal)
+		pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 }
 

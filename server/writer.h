@@ -67,6 +67,23 @@ writer_set_tick(struct writer *w, writer_tick_fn fn, void *arg, double seconds);
 /* The descriptor whose file system is flushed (syncfs) before a batch
 ** holding a sync_blobs job commits. Call before any job is submitted. */
 void writer_set_sync_fd(struct writer *w, int fd);
+/*
+** Load-aware group commit. When the recent batches held at least
+** WRITER_GATHER_FROM jobs (many submitters are waiting on commits) the writer,
+** finding fewer than writer_gather_goal() jobs queued, waits for that many
+** before BEGIN, but never longer than WRITER_GATHER_MAX seconds (or what
+** writer_set_gather() chose): fewer, larger commits, fewer fsyncs per job.
+** At light load nothing waits; so the most a request is held back is that
+** bound, and only while the writer is busy anyway.
+*/
+#define WRITER_GATHER_FROM 4
+#define WRITER_GATHER_MAX  0.001
+/* Jobs worth waiting for when the recent batches held ${recent} jobs on
+** average (rising at once with the load, falling back slowly); 0 means do
+** not wait. Never more than ${batch_max}. Can't fail. */
+int writer_gather_goal(double recent, int batch_max);
+/* Sets the gathering bound to ${seconds} (0: never wait). */
+void writer_set_gather(struct writer *w, double seconds);
 /* Makes every batch a single job (one commit per request): the naive path,
 ** for benchmarks. */
 void writer_set_naive(struct writer *w, int on);

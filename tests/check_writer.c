@@ -4,7 +4,8 @@
 ** that refuses rolls back alone; a lost transaction (SQLite's own ROLLBACK,
 ** or a failed COMMIT) reports every job of its batch as aborted and saves
 ** none of them; drain finishes queued work and refuses new work; the naive
-** mode commits once per job.
+** mode commits once per job; under load the writer gathers jobs into fewer
+** commits, at light load it holds nothing back.
 */
 #include <check.h>
 #include <fcntl.h>
@@ -664,6 +665,78 @@ START_TEST(test_drain_finishes_queue_then_refuses)
 }
 END_TEST
 
+/* ---- load-aware gathering ---- */
+
+START_TEST(test_gather_goal_policy)
+{
+	/* Light load: never wait. */
+	ck_assert_int_eq(writer_gather_goal(0, 1024), 0);
+	ck_assert_int_eq(writer_gather_goal(1, 1024), 0);
+	ck_assert_int_eq(writer_gather_goal(WRITER_GATHER_FROM - 0.5, 1024), 0);
+	/* Under load: about half the recent batch, never above the cap. */
+	ck_assert_int_ge(writer_gather_goal(WRITER_GATHER_FROM, 1024), 2);
+	ck_assert_int_eq(writer_gather_goal(64, 1024), 32);
+	ck_assert_int_le(writer_gather_goal(41, 1024), 41);
+	ck_assert_int_eq(writer_gather_goal(64, 10), 10);
+}
+END_TEST
+
+/*
+** The bound is made (practically) endless so that the outcome depends on
+** no timing: a lone job at light load still runs at once (were it held, the
+** test would time out), jobs arriving one by one after a large batch are
+** gathered into few commits, and the drain ends a wait that no further job
+** would end.
+*/
+START_TEST(test_gather_after_large_batch)
+{
+	struct tjob g, jobs[NBATCH], more[NBATCH];
+	struct writer_stats st, st0;
+	struct row_arg a;
+	struct err e = { 0 };
+	struct writer *w;
+	char path[600];
+	int i;
+
+	make_db("gather", path, sizeof(path));
+	w = start(path);
+	writer_set_gather(w, 600);
+	for (i = 0; i < 10; i++) {
+		a.k = 1000 + i;
+		a.thread = 0;
+		ck_assert_msg(writer_run(w, job_insert, &a, &e) == 0,
+		    "lone job: %s", e.msg);
+	}
+	writer_stats(w, &st0);
+	ck_assert_uint_eq(st0.batches, 10);
+
+	gate_hold(w, &g);
+	for (i = 0; i < NBATCH; i++) {
+		tjob_init(&jobs[i], GOOD, i + 1);
+		writer_submit(w, &jobs[i].job);
+	}
+	gate_release();
+	wait_done(NBATCH + 1);
+	/* One by one: without gathering each could be its own commit. */
+	for (i = 0; i < NBATCH; i++) {
+		tjob_init(&more[i], GOOD, 100 + i);
+		writer_submit(w, &more[i].job);
+	}
+	writer_drain(w);
+	writer_stats(w, &st);
+	writer_stop(w);
+	for (i = 0; i < NBATCH; i++) {
+		ck_assert_int_eq(jobs[i].job.status, WRITER_OK);
+		ck_assert_int_eq(more[i].job.status, WRITER_OK);
+	}
+	/* Gate, the batch, then at most three: a first of at least half the
+	** last batch, perhaps a second as large, and what the drain took. */
+	ck_assert_uint_eq(st.jobs, 10 + 1 + 2 * NBATCH);
+	ck_assert_uint_le(st.batches - st0.batches, 2 + 3);
+	ck_assert_int_eq(rows(path, -1), 10 + 1 + 2 * NBATCH);
+}
+END_TEST
+
 /* ---- naive mode ---- */
 
 START_TEST(test_naive_one_commit_per_job)
@@ -714,6 +787,8 @@ main(void)
 	tcase_add_test(tc, test_sync_blobs_failure_aborts_batch);
 	tcase_add_test(tc, test_drain_finishes_queue_then_refuses);
 	tcase_add_test(tc, test_naive_one_commit_per_job);
+	tcase_add_test(tc, test_gather_goal_policy);
+	tcase_add_test(tc, test_gather_after_large_batch);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
