@@ -174,6 +174,9 @@ run_batch(struct writer *w, struct writer_job *jobs)
 		}
 	w->st.secs_jobs += t1 - t0;
 	w->st.secs_commit += t2 - t1;
+	/* Counted before anyone is answered: a client that has its answer
+	** finds its batch in /metrics. */
+	metrics_commit_batch(n, lost);
 	/* Hand the batch to the notifier. */
 	for (last = jobs; last->next != NULL; last = last->next)
 		;
@@ -184,7 +187,6 @@ run_batch(struct writer *w, struct writer_job *jobs)
 	w->ntail = last;
 	pthread_cond_signal(&w->ncv);
 	pthread_mutex_unlock(&w->mu);
-	metrics_commit_batch(n, lost);
 }
 
 /* The notifier thread: runs done callbacks of finished jobs, in order. */
