@@ -531,19 +531,6 @@ consent_give_page(struct req *r)
 	return (req_json(r, 201, json_pack("{s:o}", "consent", o)));
 }
 
-static int64_t
-param_id(struct req *r)
-{
-	const char *s = req_param(r, "id");
-	char *end;
-	long long v;
-
-	if (s == NULL)
-		return (0);
-	v = strtoll(s, &end, 10);
-	return (*end == '\0' && v > 0 ? (int64_t)v : 0);
-}
-
 /*
 ** POST /api/v1/consents/{id}/withdraw: the person who gave it. 200
 ** {"consent":{...,"withdrawn_at":T}} (again: the same answer); 404 if it is
@@ -562,7 +549,7 @@ consent_withdraw_page(struct req *r)
 		if ((w = calloc(1, sizeof(*w))) == NULL)
 			return (-1);
 		req_set_state(r, w, NULL);
-		w->id = param_id(r);
+		w->id = req_param_id(r);
 		w->account_id = req_session(r)->account_id;
 		if (w->id == 0)
 			return (req_error(
@@ -749,7 +736,7 @@ account_change_page(struct req *r)
 		if ((ac = calloc(1, sizeof(*ac))) == NULL)
 			return (-1);
 		req_set_state(r, ac, NULL);
-		ac->id = param_id(r);
+		ac->id = req_param_id(r);
 		ac->actor = req_session(r)->account_id;
 		if (strstr(req_url(r), "/disable") != NULL)
 			ac->disable = 1;
@@ -801,7 +788,7 @@ card_reissue_page(struct req *r)
 		if ((ri = calloc(1, sizeof(*ri))) == NULL)
 			return (-1);
 		req_set_state(r, ri, NULL);
-		ri->cb.for_account = param_id(r);
+		ri->cb.for_account = req_param_id(r);
 		ri->cb.actor = req_session(r)->account_id;
 		ri->cb.count = 1;
 		ri->cb.codes = ri->codes;

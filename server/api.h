@@ -28,6 +28,10 @@ int account_change_page(struct req *r);
 int card_reissue_page(struct req *r);
 int redact_page(struct req *r);
 int contrib_create_page(struct req *r);
+struct writer_job;
+/* Answers a contribution job that failed: 409 idempotency_mismatch, 403
+** consent_required, or the error's own status. */
+int contrib_job_failed(struct req *r, const struct writer_job *j);
 
 /* Erasure (api_erase.c). */
 int account_erase_page(struct req *r);

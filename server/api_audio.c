@@ -256,15 +256,8 @@ contrib_audio_create(struct req *r)
 
 	if (c != NULL) {
 		j = req_job(r);
-		if (j->status != WRITER_OK) {
-			if (j->err.code == ERR_CONFLICT)
-				return (req_error(r, 409,
-				    "idempotency_mismatch", "%s", j->err.msg));
-			if (j->err.code == ERR_FORBIDDEN)
-				return (req_error(r, 403, "consent_required",
-				    "%s", j->err.msg));
-			return (req_fail(r, &j->err));
-		}
+		if (j->status != WRITER_OK)
+			return (contrib_job_failed(r, j));
 		return (answer(
 		    r, s->account_id, c->cn.id, c->cn.replayed ? 200 : 201));
 	}
@@ -374,19 +367,6 @@ contrib_audio_create(struct req *r)
 	return (req_submit_blobs(r, contrib_create_job, &c->cn));
 }
 
-static int64_t
-id_of(struct req *r)
-{
-	const char *s = req_param(r, "id");
-	char *end;
-	long long v;
-
-	if (s == NULL)
-		return (0);
-	v = strtoll(s, &end, 10);
-	return (*end == '\0' && v > 0 ? (int64_t)v : 0);
-}
-
 /* Answers blob ${sha} (FLAC) with Range support. */
 static int
 send_blob(struct req *r, const char *sha, const char *ctype)
@@ -422,7 +402,7 @@ contrib_audio_page(struct req *r)
 	int64_t id;
 	int rc;
 
-	if ((id = id_of(r)) == 0)
+	if ((id = req_param_id(r)) == 0)
 		return (req_error(
 		    r, 404, "not_found", "no such recording of yours"));
 	if ((db = req_db(r, &e)) == NULL)
@@ -485,7 +465,7 @@ consent_spoken_page(struct req *r)
 		return (-1);
 	}
 	req_set_state(r, sp, NULL);
-	if ((sp->id = id_of(r)) == 0) {
+	if ((sp->id = req_param_id(r)) == 0) {
 		wav_pcm_free(&w);
 		return (
 		    req_error(r, 404, "not_found", "no such consent of yours"));

@@ -128,6 +128,18 @@ answer_contrib(struct req *r, int64_t account, int64_t id, unsigned status)
 	return (req_json(r, status, json_pack("{s:o}", "contribution", o)));
 }
 
+int
+contrib_job_failed(struct req *r, const struct writer_job *j)
+{
+	if (j->err.code == ERR_CONFLICT)
+		return (req_error(
+		    r, 409, "idempotency_mismatch", "%s", j->err.msg));
+	if (j->err.code == ERR_FORBIDDEN)
+		return (
+		    req_error(r, 403, "consent_required", "%s", j->err.msg));
+	return (req_fail(r, &j->err));
+}
+
 /* SHA-256 of what the request asks for: campaign, prompt, redacted text. */
 static void
 request_hash(const char *campaign, const char *prompt, const char *text,
@@ -183,15 +195,8 @@ contrib_create_page(struct req *r)
 		    "pages record)"));
 	if (c != NULL) {
 		j = req_job(r);
-		if (j->status != WRITER_OK) {
-			if (j->err.code == ERR_CONFLICT)
-				return (req_error(r, 409,
-				    "idempotency_mismatch", "%s", j->err.msg));
-			if (j->err.code == ERR_FORBIDDEN)
-				return (req_error(r, 403, "consent_required",
-				    "%s", j->err.msg));
-			return (req_fail(r, &j->err));
-		}
+		if (j->status != WRITER_OK)
+			return (contrib_job_failed(r, j));
 		if (c->cn.replayed)
 			return (
 			    answer_contrib(r, s->account_id, c->cn.id, 200));
@@ -305,19 +310,6 @@ my_contribs_page(struct req *r)
 	return (req_json(r, 200, json_pack("{s:o}", "contributions", o)));
 }
 
-static int64_t
-id_param(struct req *r, const char *name)
-{
-	const char *s = req_param(r, name);
-	char *end;
-	long long v;
-
-	if (s == NULL)
-		return (0);
-	v = strtoll(s, &end, 10);
-	return (*end == '\0' && v > 0 ? (int64_t)v : 0);
-}
-
 /*
 ** POST /api/v1/contributions/{id}/withdraw: its contributor, or a
 ** maintainer on their behalf (audited with the maintainer as actor). 200
@@ -334,7 +326,7 @@ contrib_withdraw_page(struct req *r)
 		if ((w = calloc(1, sizeof(*w))) == NULL)
 			return (-1);
 		req_set_state(r, w, NULL);
-		if ((w->id = id_param(r, "id")) == 0)
+		if ((w->id = req_param_id(r)) == 0)
 			return (req_error(r, 404, "not_found",
 			    "no such contribution of yours"));
 		w->account_id =

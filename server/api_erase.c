@@ -42,6 +42,24 @@ erase_done(struct req *r, struct account_erase *ae, int self)
 		"consents", ae->consents, "recordings", gone)));
 }
 
+/* Did the body say {"confirm":"erase"}? 1, or 0 with a 400 queued. */
+static int
+confirmed(struct req *r)
+{
+	json_t *body;
+
+	if ((body = req_json_body(r)) == NULL)
+		return (0);
+	if (!json_is_string(json_object_get(body, "confirm")) ||
+	    strcmp(json_string_value(json_object_get(body, "confirm")),
+		"erase") != 0) {
+		req_error(r, 400, "invalid",
+		    "send {\"confirm\":\"erase\"}: erasing cannot be undone");
+		return (0);
+	}
+	return (1);
+}
+
 static int
 erase_start(struct req *r, int64_t id)
 {
@@ -65,22 +83,12 @@ int
 account_erase_page(struct req *r)
 {
 	struct account_erase *ae = req_state(r);
-	const char *id = req_param(r, "id");
-	json_t *body;
-	char *end;
-	long long v;
 
 	if (ae != NULL)
 		return (erase_done(r, ae, 0));
-	if ((body = req_json_body(r)) == NULL)
+	if (!confirmed(r))
 		return (0);
-	if (!json_is_string(json_object_get(body, "confirm")) ||
-	    strcmp(json_string_value(json_object_get(body, "confirm")),
-		"erase") != 0)
-		return (req_error(r, 400, "invalid",
-		    "send {\"confirm\":\"erase\"}: erasing cannot be undone"));
-	v = id ? strtoll(id, &end, 10) : 0;
-	return (erase_start(r, id && *end == '\0' ? (int64_t)v : 0));
+	return (erase_start(r, req_param_id(r)));
 }
 
 /*
@@ -91,16 +99,10 @@ int
 my_erase_page(struct req *r)
 {
 	struct account_erase *ae = req_state(r);
-	json_t *body;
 
 	if (ae != NULL)
 		return (erase_done(r, ae, 1));
-	if ((body = req_json_body(r)) == NULL)
+	if (!confirmed(r))
 		return (0);
-	if (!json_is_string(json_object_get(body, "confirm")) ||
-	    strcmp(json_string_value(json_object_get(body, "confirm")),
-		"erase") != 0)
-		return (req_error(r, 400, "invalid",
-		    "send {\"confirm\":\"erase\"}: erasing cannot be undone"));
 	return (erase_start(r, req_session(r)->account_id));
 }

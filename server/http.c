@@ -638,6 +638,19 @@ req_query(struct req *r, const char *name)
 	return (req_keep(r, buf_take(&b)));
 }
 
+int64_t
+req_param_id(struct req *r)
+{
+	const char *s = req_param(r, "id");
+	char *end;
+	long long v;
+
+	if (s == NULL)
+		return (0);
+	v = strtoll(s, &end, 10);
+	return (*end == '\0' && v > 0 ? (int64_t)v : 0);
+}
+
 const char *
 req_header(struct req *r, const char *name)
 {

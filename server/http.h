@@ -95,6 +95,8 @@ struct node *req_node(struct req *r);
 const struct config *req_config(struct req *r);
 /* Path parameter {name} from the route pattern, decoded; NULL if none. */
 const char *req_param(struct req *r, const char *name);
+/* Path parameter {id} as a positive integer; 0 if absent or not one. */
+int64_t req_param_id(struct req *r);
 /* Query argument, percent-decoded; NULL if absent or badly encoded. */
 const char *req_query(struct req *r, const char *name);
 const char *req_header(struct req *r, const char *name);
