@@ -95,3 +95,49 @@ take_session(const struct tu_resp *r, struct who *w)
 	ck_assert(json_is_false(json_object_get(a, "disabled")));
 	json_decref(j);
 }
+
+int
+tu_run_quiet(char *const argv[], char *out, size_t n)
+{
+	int rc = tu_run(argv, out, n);
+
+	if (rc != 0)
+		fprintf(stderr, "%s %s: exit %d: %s\n", argv[0], argv[1], rc,
+		    out ? out : "");
+	return (rc);
+}
+
+int
+tu_import_campaign(const char *bin, const char *tmp, const char *dir,
+    const char *name, const char *json)
+{
+	char path[700], out[1024];
+	char *argv[] = { (char *)bin, "campaign", "import", "--data",
+		(char *)dir, path, NULL };
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return (-1);
+	fputs(json, f);
+	fclose(f);
+	return (tu_run_quiet(argv, out, sizeof(out)));
+}
+
+int
+tu_read_cards(const char *out, int n, char (*dst)[CARD_CODE_LEN + 1])
+{
+	const char *p = out;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (strcspn(p, "\n") != CARD_CODE_LEN) {
+			fprintf(stderr, "drive-codes printed: %s\n", out);
+			return (-1);
+		}
+		memcpy(dst[i], p, CARD_CODE_LEN);
+		dst[i][CARD_CODE_LEN] = '\0';
+		p += CARD_CODE_LEN + 1;
+	}
+	return (0);
+}

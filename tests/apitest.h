@@ -32,4 +32,14 @@ void expect_message(const struct tu_resp *r, const char *needle);
 /* Reads the cookie and the {"account","csrf"} of a login or join answer. */
 void take_session(const struct tu_resp *r, struct who *w);
 
+/* Runs ${argv} (tu_run); on failure says so on stderr with its output. */
+int tu_run_quiet(char *const argv[], char *out, size_t n);
+/* Writes ${json} to ${tmp}/${name} and runs `${bin} campaign import` of it
+** into the node ${dir}. 0, or the exit status. */
+int tu_import_campaign(const char *bin, const char *tmp, const char *dir,
+    const char *name, const char *json);
+/* Reads ${n} card codes, one a line (`tributary drive-codes`), from ${out}
+** into ${dst}. 0, or -1 saying what was printed instead. */
+int tu_read_cards(const char *out, int n, char (*dst)[CARD_CODE_LEN + 1]);
+
 #endif

@@ -1451,16 +1451,6 @@ END_TEST
 
 /* --- setup, before any test forks --- */
 
-static int
-run_quiet(char *const argv[], char *out, size_t n)
-{
-	int rc = tu_run(argv, out, n);
-
-	if (rc != 0)
-		fprintf(stderr, "%s %s: exit %d\n", argv[0], argv[1], rc);
-	return (rc);
-}
-
 /*
 ** Makes a node in ${dir}; with ${full}, also the campaign, the drive cards,
 ** the admin code and an admin "root" with a passphrase.
@@ -1482,7 +1472,7 @@ make_node(const char *dir, int full)
 	FILE *f;
 	int i;
 
-	if (run_quiet(init, out, sizeof(out)) != 0)
+	if (tu_run_quiet(init, out, sizeof(out)) != 0)
 		return (-1);
 	if (!full)
 		return (0);
@@ -1502,8 +1492,8 @@ make_node(const char *dir, int full)
 	      "\"max_chars\":2000}\n",
 	    f);
 	fclose(f);
-	if (run_quiet(import, out, sizeof(out)) != 0 ||
-	    run_quiet(codes, out, sizeof(out)) != 0)
+	if (tu_run_quiet(import, out, sizeof(out)) != 0 ||
+	    tu_run_quiet(codes, out, sizeof(out)) != 0)
 		return (-1);
 	for (i = 0, p = out; i < NCARDS; i++) {
 		if (strcspn(p, "\n") != CARD_CODE_LEN) {
@@ -1514,7 +1504,7 @@ make_node(const char *dir, int full)
 		cards[i][CARD_CODE_LEN] = '\0';
 		p += CARD_CODE_LEN + 1;
 	}
-	return (run_quiet(root, out, sizeof(out)));
+	return (tu_run_quiet(root, out, sizeof(out)));
 }
 
 static int

@@ -2134,53 +2134,6 @@ END_TEST
 
 /* --- setup, before any test forks --- */
 
-static int
-run_quiet(char *const argv[], char *out, size_t n)
-{
-	int rc = tu_run(argv, out, n);
-
-	if (rc != 0)
-		fprintf(stderr, "%s %s: exit %d: %s\n", argv[0], argv[1], rc,
-		    out ? out : "");
-	return (rc);
-}
-
-/* Writes ${json} to ${base}/${name} and imports it into ${dir}. */
-static int
-import(const char *dir, const char *name, const char *json)
-{
-	char path[700], out[1024];
-	char *argv[] = { (char *)bin, "campaign", "import", "--data",
-		(char *)dir, path, NULL };
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", base, name);
-	if ((f = fopen(path, "w")) == NULL)
-		return (-1);
-	fputs(json, f);
-	fclose(f);
-	return (run_quiet(argv, out, sizeof(out)));
-}
-
-/* Reads ${n} card codes, one a line, from ${out} into ${dst}. */
-static int
-read_cards(const char *out, int n, char (*dst)[CARD_CODE_LEN + 1])
-{
-	const char *p = out;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (strcspn(p, "\n") != CARD_CODE_LEN) {
-			fprintf(stderr, "drive-codes printed: %s\n", out);
-			return (-1);
-		}
-		memcpy(dst[i], p, CARD_CODE_LEN);
-		dst[i][CARD_CODE_LEN] = '\0';
-		p += CARD_CODE_LEN + 1;
-	}
-	return (0);
-}
-
 /* Makes the main node in ${maindir}: the voice campaign, demo-text,
 ** NCARDS cards and a reviewer "rita". */
 static int
@@ -2196,21 +2149,21 @@ make_main(void)
 		(char *)bin, maindir, RITA, NULL };
 
 	snprintf(count, sizeof(count), "%d", NCARDS);
-	if (run_quiet(init, out, sizeof(out)) != 0 ||
-	    import(maindir, "voice.json",
+	if (tu_run_quiet(init, out, sizeof(out)) != 0 ||
+	    tu_import_campaign(bin, base, maindir, "voice.json",
 		"{\"slug\":\"voice\",\"title\":\"Voice drive\","
 		"\"language\":\"ee\",\"kind\":\"audio\",\"consent\":"
 		"\"general\",\"required_scopes\":[\"publish_voice\"],"
 		"\"minimum_age\":16,\"min_seconds\":1,\"max_seconds\":10,"
 		"\"sample_rate\":16000}\n") != 0 ||
-	    import(maindir, "demo-text.json",
+	    tu_import_campaign(bin, base, maindir, "demo-text.json",
 		"{\"slug\":\"demo-text\",\"title\":\"Community text drive\","
 		"\"language\":\"ee\",\"kind\":\"text\",\"consent\":"
 		"\"general\",\"required_scopes\":[\"publish_text\"],"
 		"\"minimum_age\":16,\"max_chars\":2000}\n") != 0 ||
-	    run_quiet(codes, out, sizeof(out)) != 0 ||
-	    read_cards(out, NCARDS, cards) == -1 ||
-	    run_quiet(rita, out, sizeof(out)) != 0)
+	    tu_run_quiet(codes, out, sizeof(out)) != 0 ||
+	    tu_read_cards(out, NCARDS, cards) == -1 ||
+	    tu_run_quiet(rita, out, sizeof(out)) != 0)
 		return (-1);
 	return (0);
 }
@@ -2234,14 +2187,14 @@ make_reading(void)
 	FILE *f;
 	int rc;
 
-	if (run_quiet(init, out, sizeof(out)) != 0 ||
-	    run_quiet(mk, out, sizeof(out)) != 0)
+	if (tu_run_quiet(init, out, sizeof(out)) != 0 ||
+	    tu_run_quiet(mk, out, sizeof(out)) != 0)
 		return (-1);
 	snprintf(src, sizeof(src), "%s/consent/general", srcdir);
-	if (run_quiet(cp, out, sizeof(out)) != 0)
+	if (tu_run_quiet(cp, out, sizeof(out)) != 0)
 		return (-1);
 	snprintf(src, sizeof(src), "%s/consent/licences.yaml", srcdir);
-	if (run_quiet(cpl, out, sizeof(out)) != 0)
+	if (tu_run_quiet(cpl, out, sizeof(out)) != 0)
 		return (-1);
 	voice_fill(s, RATE, RATE, 99);
 	if ((wav = wav_write_mono16(s, RATE, RATE, &len)) == NULL)
