@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import {
 	REPO, BIN, SHOTS, CHROMIUM, VIEWPORT, log, run, serve, stop, shot, ready, watch, checkPage,
+	pageFetch,
 } from './harness.mjs';
 
 const PIN = '5307';
@@ -27,35 +28,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 const CODE = /^[A-Z0-9]{4}(?:-[A-Z0-9]{4})+$/;
 
 let step = 'setup';
-
-/*
-** A request from inside the page, as its own scripts make it: same origin,
-** the session cookie, and the CSRF token from /api/v1/me.
-*/
-async function pageFetch(page, method, path, body, headers = {}) {
-	return page.evaluate(async ({ method, path, body, headers }) => {
-		const who = await fetch('/api/v1/me', { credentials: 'same-origin', cache: 'no-store' });
-		const csrf = who.ok ? (await who.json()).csrf : null;
-		const h = { Accept: 'application/json', ...headers };
-		if (body !== undefined)
-			h['Content-Type'] = 'application/json';
-		if (csrf && method !== 'GET')
-			h['X-CSRF-Token'] = csrf;
-		const r = await fetch(path, {
-			method,
-			credentials: 'same-origin',
-			cache: 'no-store',
-			headers: h,
-			body: body === undefined ? undefined : JSON.stringify(body),
-		});
-		return {
-			status: r.status,
-			type: r.headers.get('Content-Type'),
-			disposition: r.headers.get('Content-Disposition'),
-			text: await r.text(),
-		};
-	}, { method, path, body, headers });
-}
 
 function json(r, what) {
 	try {
