@@ -1007,9 +1007,17 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		route_find(r);
 		*con_cls = r;
 		if (r->route != NULL && r->route->body_limit != NULL &&
-		    r->path_status == URLPATH_OK &&
-		    (limit = r->route->body_limit(r)) > 0)
-			r->max_body = limit;
+		    r->path_status == URLPATH_OK) {
+			/* A large body is only for someone allowed to send
+			** it: session, role, CSRF and rate limits first, so
+			** a stranger cannot make us hold a recording's worth
+			** of memory. A refusal is answered before the body. */
+			r->checked = 1;
+			if (check_request(r) == 1)
+				return (r->responded ? MHD_YES : MHD_NO);
+			if ((limit = r->route->body_limit(r)) > 0)
+				r->max_body = limit;
+		}
 		cl = MHD_lookup_connection_value(
 		    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (r->route != NULL && cl != NULL &&

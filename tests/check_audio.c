@@ -1210,6 +1210,29 @@ START_TEST(test_too_large)
 	    "max_bytes + 1 announced: \"%s\"", out);
 	ck_assert_msg(strstr(out, "\"too_large\"") != NULL,
 	    "no too_large code: \"%s\"", out);
+	/* Within max_bytes but from a stranger, or without the CSRF token:
+	** refused before the body too, so nobody unknown makes the node
+	** hold a recording's worth of memory. */
+	snprintf(head, sizeof(head),
+	    "POST /api/v1/contributions?campaign=voice HTTP/1.1\r\n"
+	    "Host: 127.0.0.1:%d\r\n"
+	    "Content-Type: audio/wav\r\n"
+	    "Idempotency-Key: big-3\r\n"
+	    "Content-Length: %d\r\n\r\n",
+	    srv.port, MAX_BYTES - 10);
+	ck_assert_msg(head_only(&srv, head, out, sizeof(out)) == 401,
+	    "no session, body announced: \"%s\"", out);
+	snprintf(head, sizeof(head),
+	    "POST /api/v1/contributions?campaign=voice HTTP/1.1\r\n"
+	    "Host: 127.0.0.1:%d\r\n"
+	    "Content-Type: audio/wav\r\n"
+	    "Cookie: tributary_session=%s\r\n"
+	    "Idempotency-Key: big-4\r\n"
+	    "Content-Length: %d\r\n\r\n",
+	    srv.port, w.token, MAX_BYTES - 10);
+	ck_assert_msg(head_only(&srv, head, out, sizeof(out)) == 403,
+	    "no CSRF token, body announced: \"%s\"", out);
+	ck_assert_msg(strstr(out, "\"csrf\"") != NULL, "not csrf: \"%s\"", out);
 	ck_assert_int_eq(rows_of(&w), 0);
 
 	/* Exactly max_bytes: ten seconds, padded with a chunk to the limit,
