@@ -182,8 +182,10 @@ campaign_parse(json_t *def, struct campaign *c, struct err *e)
 		    e, ERR_INVALID, "campaign: \"minimum_age\" is required"));
 	if (get_num(def, "minimum_age", 0, 120, &age, e) == -1 ||
 	    get_num(def, "max_chars", 1, 100000, &chars, e) == -1 ||
-	    get_num(def, "min_seconds", 0, 3600, &minsec, e) == -1 ||
-	    get_num(def, "max_seconds", 0.1, 3600, &maxsec, e) == -1 ||
+	    get_num(def, "min_seconds", 0, CAMPAIGN_MAX_SECONDS, &minsec, e) ==
+		-1 ||
+	    get_num(def, "max_seconds", 0.1, CAMPAIGN_MAX_SECONDS, &maxsec,
+		e) == -1 ||
 	    get_num(def, "sample_rate", 8000, 48000, &rate, e) == -1)
 		return (-1);
 	c->minimum_age = (int)age;

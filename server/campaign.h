@@ -46,6 +46,9 @@ void campaign_clear(struct campaign *c);
 ** over it is refused before the body is read.
 */
 #define CAMPAIGN_WAV_SLACK 4096
+/* The longest recording a campaign may ask for: ten minutes. Its upload is
+** held in memory while it is checked (at 48 kHz, up to 230 MB). */
+#define CAMPAIGN_MAX_SECONDS 600
 size_t campaign_max_bytes(const struct campaign *c);
 /* Public fields as JSON. */
 json_t *campaign_json(const struct campaign *c);

@@ -56,6 +56,9 @@ static const struct {
 	  "\"max_seconds\":2}",
 	    "\"min_seconds\" must be below" },
 	{ "{" BASE_TEXT ",\"kind\":\"video\"}", "\"kind\"" },
+	{ "{" BASE_TEXT ",\"kind\":\"audio\",\"max_seconds\":600}", NULL },
+	{ "{" BASE_TEXT ",\"kind\":\"audio\",\"max_seconds\":601}",
+	    "max_seconds" },
 };
 
 START_TEST(test_cases)
