@@ -229,8 +229,9 @@ answer(struct req *r, int64_t account, int64_t id, unsigned int status)
 ** POST /api/v1/contributions?campaign=SLUG[&prompt=TEXT] with
 ** Content-Type audio/wav and an Idempotency-Key (contrib_create_page hands
 ** WAV bodies here). The campaign and prompt may come as X-Campaign and
-** X-Prompt headers instead, the key as ?idempotency_key=. 201 {"contribution"} with "audio"; the same key again
-** 200 with the same body; 400 bad_wav / too_short / too_long / silent /
+** X-Prompt headers instead, the key as ?idempotency_key=. 201
+** {"contribution"} with "audio"; the same key again 200 with the same
+** body; 400 bad_wav / too_short / too_long / silent /
 ** clipped / wrong_rate / invalid; 403 consent_required; 404 no campaign;
 ** 409 idempotency_mismatch; 413 too_large (before the body, from
 ** Content-Length); 415 unsupported (a text campaign, or a WAV format we do

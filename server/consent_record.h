@@ -61,9 +61,9 @@ struct consent_spoken {
 int consent_spoken_job(struct db *db, void *arg, struct err *e);
 
 /* One consent as JSON ({"id","campaign","campaign_title","document",
-** "lang","version","scopes","given_at","withdrawn_at","spoken"}), or every consent
-** of ${account_id} as an array when ${id} is 0. NULL with ${e}
-** (ERR_NOT_FOUND if ${id} is not theirs). */
+** "lang","version","scopes","given_at","withdrawn_at","spoken"}), or
+** every consent of ${account_id} as an array when ${id} is 0. NULL with
+** ${e} (ERR_NOT_FOUND if ${id} is not theirs). */
 json_t *consent_record_json(
     struct db *db, int64_t account_id, int64_t id, struct err *e);
 

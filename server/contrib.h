@@ -59,9 +59,9 @@ json_t *contrib_new_json(const struct contrib_new *c, const char *campaign);
 /*
 ** One contribution ({"id","campaign","status","kind","text","prompt",
 ** "redaction","created_at","withdrawn_at", and for a recording
-** "audio":{"sha256","duration","sample_rate","url"}}) when ${id} > 0 (${account}
-** 0: anyone's, for maintainers), else every contribution of ${account} as
-** an array, newest first. NULL with ${e} (ERR_NOT_FOUND).
+** "audio":{"sha256","duration","sample_rate","url"}}) when ${id} > 0
+** (${account} 0: anyone's, for maintainers), else every contribution of
+** ${account} as an array, newest first. NULL with ${e} (ERR_NOT_FOUND).
 */
 json_t *contrib_json(struct db *db, int64_t account, int64_t id, struct err *e);
 
