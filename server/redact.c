@@ -8,11 +8,12 @@
 ** properties (\w, \b and \d know every script) and \C forbidden (it could
 ** cut a character in two). A rule with a validator is compiled as
 ** "(?:PATTERN\E)(?C255)": the callout at the end runs the validator on the
-** would-be match and, when it refuses, makes PCRE2 backtrack, so "GB82 WEST 1234 5698 7654 32 EUR"
-** still finds the IBAN without " EUR". (The \E closes an unterminated \Q,
-** which would otherwise swallow the wrapper; a pattern that ends inside an
-** (?x) comment fails to compile wrapped and is reported.) Every match is
-** validated once more afterwards, since (*ACCEPT) can skip the callout.
+** would-be match and, when it refuses, makes PCRE2 backtrack, so
+** "GB82 WEST 1234 5698 7654 32 EUR" still finds the IBAN without " EUR".
+** (The \E closes an unterminated \Q, which would otherwise swallow the
+** wrapper; a pattern that ends inside an (?x) comment fails to compile
+** wrapped and is reported.) Every match is validated once more afterwards,
+** since (*ACCEPT) can skip the callout.
 **
 ** redact_text() runs each rule over the whole text (each pcre2_match()
 ** picks up where the last match ended, so a rule costs one pass), adds
