@@ -43,13 +43,18 @@ int my_erase_page(struct req *r);
 int req_is_wav(struct req *r);
 int req_is_audio(struct req *r);
 size_t contrib_body_limit(struct req *r);
+size_t spoken_body_limit(struct req *r);
 int contrib_audio_create(struct req *r);
 int contrib_audio_page(struct req *r);
 int consent_spoken_page(struct req *r);
 int consent_reading_page(struct req *r);
 int consent_reading_path(const char *dir, const char *slug, int version,
     const char *lang, char *path, size_t n, const char **ctype);
-/* Adds each recording's FLAC (base64) to an export. 0, or -1 with ${e}. */
+/* Adds each recording's FLAC (base64) to an export, up to EXPORT_AUDIO_MAX
+** bytes of FLAC in all (the file is built in memory); past that a
+** recording is marked "flac_omitted" and can be fetched on its own. 0, or
+** -1 with ${e}. */
+#define EXPORT_AUDIO_MAX ((size_t)64 << 20)
 int export_add_audio(struct req *r, json_t *out, struct err *e);
 int my_contribs_page(struct req *r);
 int contrib_withdraw_page(struct req *r);

@@ -104,6 +104,14 @@ contrib_body_limit(struct req *r)
 	return (max);
 }
 
+/* Body limit of POST /api/v1/consents/{id}/spoken: a WAV of up to a minute
+** (SPOKEN_MAX_BYTES), after the caller's session is known good. */
+size_t
+spoken_body_limit(struct req *r)
+{
+	return (req_is_wav(r) ? SPOKEN_MAX_BYTES : 0);
+}
+
 /*
 ** Parses the body as WAV. 0 with ${w} filled, or -1 with a 400 bad_wav or
 ** 415 unsupported queued.
@@ -434,10 +442,13 @@ consent_spoken_page(struct req *r)
 	const struct writer_job *j;
 	struct audio_limits lim;
 	struct wav_pcm w = { 0 };
+	struct err e = { 0 };
+	struct db *db = NULL;
 	const char *why;
 	char msg[256];
 	uint8_t md5[16], *flac;
 	size_t flacn;
+	int rc = 0;
 
 	if (sp != NULL) {
 		j = req_job(r);
@@ -466,10 +477,16 @@ consent_spoken_page(struct req *r)
 		return (-1);
 	}
 	req_set_state(r, sp, NULL);
-	if ((sp->id = req_param_id(r)) == 0) {
+	/* Checked again when the row is written; checked here so a stranger's
+	** id stores nothing. */
+	if ((sp->id = req_param_id(r)) == 0 || (db = req_db(r, &e)) == NULL ||
+	    (rc = consent_live_of(
+		 db, sp->id, req_session(r)->account_id, &e)) != 1) {
 		wav_pcm_free(&w);
-		return (
-		    req_error(r, 404, "not_found", "no such consent of yours"));
+		if (sp->id != 0 && (db == NULL || rc == -1))
+			return (req_fail(r, &e));
+		return (req_error(r, 404, "not_found",
+		    "no live consent %lld of yours", (long long)sp->id));
 	}
 	sp->account_id = req_session(r)->account_id;
 	sp->duration = (double)w.nsamples / w.sample_rate;
@@ -556,9 +573,11 @@ consent_reading_page(struct req *r)
 	return (req_file(r, fd, (uint64_t)st.st_size, ctype, NULL));
 }
 
-/* Adds "flac_base64" (the blob ${sha}) to ${o}. 0, or -1 with ${e}. */
+/* Adds "flac_base64" (the blob ${sha}) to ${o} if it fits what is left
+** of ${budget} bytes, else "flac_omitted": true. 0, or -1 with ${e}. */
 static int
-add_blob(struct req *r, json_t *o, const char *sha, struct err *e)
+add_blob(
+    struct req *r, json_t *o, const char *sha, size_t *budget, struct err *e)
 {
 	struct stat st;
 	char path[4096], *b64 = NULL;
@@ -573,8 +592,18 @@ add_blob(struct req *r, json_t *o, const char *sha, struct err *e)
 		json_object_set_new(o, "flac_base64", json_null());
 		return (0);
 	}
-	if (fstat(fd, &st) == -1 ||
-	    (p = malloc((size_t)st.st_size + 1)) == NULL)
+	if (fstat(fd, &st) == -1)
+		goto out;
+	if ((size_t)st.st_size > *budget) {
+		/* One JSON file has a limit: the rest are named, each can
+		** still be fetched on its own. */
+		close(fd);
+		json_object_set_new(o, "flac_base64", json_null());
+		json_object_set_new(o, "flac_omitted", json_true());
+		return (0);
+	}
+	*budget -= (size_t)st.st_size;
+	if ((p = malloc((size_t)st.st_size + 1)) == NULL)
 		goto out;
 	got = read(fd, p, (size_t)st.st_size);
 	if (got != (ssize_t)st.st_size)
@@ -599,6 +628,7 @@ out:
 int
 export_add_audio(struct req *r, json_t *out, struct err *e)
 {
+	size_t budget = EXPORT_AUDIO_MAX;
 	json_t *c, *rev, *sp;
 	const char *sha;
 	size_t i, k;
@@ -609,7 +639,8 @@ export_add_audio(struct req *r, json_t *out, struct err *e)
 		{
 			sha = json_string_value(
 			    json_object_get(rev, "audio_sha256"));
-			if (sha != NULL && add_blob(r, rev, sha, e) == -1)
+			if (sha != NULL &&
+			    add_blob(r, rev, sha, &budget, e) == -1)
 				return (-1);
 		}
 	}
@@ -617,7 +648,7 @@ export_add_audio(struct req *r, json_t *out, struct err *e)
 	{
 		sp = json_object_get(c, "spoken");
 		sha = json_string_value(json_object_get(sp, "sha256"));
-		if (sha != NULL && add_blob(r, sp, sha, e) == -1)
+		if (sha != NULL && add_blob(r, sp, sha, &budget, e) == -1)
 			return (-1);
 	}
 	return (0);

@@ -10,6 +10,7 @@
 #include "api.h"
 #include "erase.h"
 #include "http.h"
+#include "log.h"
 
 static void
 erase_free(void *p)
@@ -31,9 +32,16 @@ erase_done(struct req *r, struct account_erase *ae, int self)
 
 	if (j->status != WRITER_OK)
 		return (req_fail(r, &j->err));
+	/* The erasure is committed: a file that cannot be deleted now is
+	** logged and left to the sweep, and the answer still says erased. */
 	if ((db = req_db(r, &e)) == NULL ||
-	    (gone = account_erase_blobs(ae, req_node(r)->blobs, db, &e)) == -1)
-		return (req_fail(r, &e));
+	    (gone = account_erase_blobs(ae, req_node(r)->blobs, db, &e)) ==
+		-1) {
+		log_err("erase of account %lld: %s; the blob sweep removes "
+			"the rest",
+		    (long long)ae->id, e.msg);
+		gone = 0;
+	}
 	if (self)
 		req_set_cookie(r, NULL);
 	return (req_json(r, 200,

@@ -150,13 +150,36 @@ blob_writer_abort(struct blob_writer *bw)
 	free(bw);
 }
 
+/*
+** Is the blob ${dst} already stored, all ${n} bytes of it? Then its mtime
+** is refreshed, so a sweep does not take it before the new row lands, and
+** 1 is returned. A file of another size is what a crash can leave of a
+** blob linked but never flushed (its row never committed): it is removed,
+** to be written again, and 0 returned; 0 also if there is none.
+*/
+static int
+stored_whole(const char *dst, size_t n)
+{
+	struct stat sb;
+	int fd, ok;
+
+	if ((fd = open(dst, O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	ok = fstat(fd, &sb) == 0 && (size_t)sb.st_size == n &&
+	    futimens(fd, NULL) == 0;
+	close(fd);
+	if (!ok)
+		unlink(dst);
+	return (ok);
+}
+
 static int
 writer_commit(struct blob_writer *bw, char hex[SHA256_HEX_LEN + 1], int sync,
     struct err *e)
 {
 	uint8_t sum[SHA256_LEN];
 	char sub[PATH_MAX], dst[PATH_MAX];
-	struct stat sb;
+	struct stat tb;
 	struct sha256 *h = bw->h;
 
 	bw->h = NULL;
@@ -171,10 +194,7 @@ writer_commit(struct blob_writer *bw, char hex[SHA256_HEX_LEN + 1], int sync,
 	}
 	snprintf(sub, sizeof(sub), "%s/%.2s", bw->bs->dir, hex);
 	blob_path(bw->bs, hex, dst, sizeof(dst));
-	if (stat(dst, &sb) == 0) {
-		/* Same bytes already stored: keep the old file, but refresh its
-		** mtime so a sweep does not take it before the new row lands. */
-		utimensat(AT_FDCWD, dst, NULL, 0);
+	if (fstat(bw->fd, &tb) == 0 && stored_whole(dst, (size_t)tb.st_size)) {
 		blob_writer_abort(bw);
 		return (0);
 	}
@@ -282,9 +302,7 @@ blob_put_unsynced(struct blobstore *bs, const void *p, size_t n,
 		return (err_set(e, ERR_INTERNAL, "sha256 failed"));
 	hex_encode(sum, SHA256_LEN, hex);
 	blob_path(bs, hex, dst, sizeof(dst));
-	/* Same bytes already stored: refresh the mtime so a sweep does not
-	** take the file before the new row lands. */
-	if (utimensat(AT_FDCWD, dst, NULL, 0) == 0)
+	if (stored_whole(dst, n))
 		return (0);
 	snprintf(sub, sizeof(sub), "%s/%.2s", bs->dir, hex);
 	fd = open(sub, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);

@@ -24,6 +24,9 @@ static const char SQL_CONSENT_SPOKEN[] =
     "UPDATE consents SET spoken_sha256 = ?3, spoken_duration = ?4, "
     "spoken_at = ?5 WHERE id = ?1 AND account_id = ?2 AND withdrawn_at IS "
     "NULL";
+static const char SQL_CONSENT_LIVE_OF[] =
+    "SELECT 1 FROM consents WHERE id = ?1 AND account_id = ?2 AND "
+    "withdrawn_at IS NULL";
 static const char SQL_CONSENT_LIST[] =
     "SELECT c.id, k.slug, k.title, c.document_sha256, d.lang, d.version, "
     "c.scopes, c.given_at, c.withdrawn_at, c.spoken_sha256, "
@@ -255,4 +258,23 @@ consent_spoken_job(struct db *db, void *arg, struct err *e)
 	    json_pack(
 		"{s:s,s:f}", "sha256", sp->sha256, "duration", sp->duration),
 	    e));
+}
+
+int
+consent_live_of(struct db *db, int64_t id, int64_t account_id, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(db, SQL_CONSENT_LIVE_OF, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, account_id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return (1);
+	if (rc == SQLITE_DONE)
+		return (0);
+	return (db_err(db, e, "consent"));
 }

@@ -49,6 +49,10 @@ struct consent_withdraw {
 ** if it is not that person's. */
 int consent_withdraw_job(struct db *db, void *arg, struct err *e);
 
+/* Is consent ${id} a live one of ${account_id}'s? 1, 0, or -1 with ${e}. */
+int
+consent_live_of(struct db *db, int64_t id, int64_t account_id, struct err *e);
+
 struct consent_spoken {
 	int64_t id;         /* the consent */
 	int64_t account_id; /* must be theirs, and live */

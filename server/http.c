@@ -86,6 +86,7 @@ struct req {
 	int suspended_now; /* this call suspended (handler thread only: the
 			   ** resumer may clear pending before we look) */
 	int checked;       /* session, CSRF and rate limits done */
+	int recheck;       /* checked before the body: check again after it */
 	int has_session;
 	struct session sess;
 	char token[SESSION_TOKEN_LEN + 1];
@@ -820,11 +821,11 @@ read_cookie(struct req *r)
 }
 
 /*
-** Rate limits, session, role and CSRF for a routed request. Returns 0 to
-** go on, 1 if a refusal was queued.
+** Rate limits (when ${limits}), session, role and CSRF for a routed
+** request. Returns 0 to go on, 1 if a refusal was queued.
 */
 static int
-check_request(struct req *r)
+check_request(struct req *r, int limits)
 {
 	const char *csrf;
 	struct err e = { 0 };
@@ -836,7 +837,8 @@ check_request(struct req *r)
 	if (strncmp(r->route->pattern, "/api/", 5) != 0 &&
 	    r->route->role == ROLE_ANY)
 		return (0); /* /healthz, /metrics: no session, no limit */
-	if (!ratelimit_take(r->srv->rl_addr, req_client(r), mono_now(), &ra)) {
+	if (limits &&
+	    !ratelimit_take(r->srv->rl_addr, req_client(r), mono_now(), &ra)) {
 		r->retry_after = ra;
 		req_error(r, 429, "rate_limited",
 		    "too many requests from this network; try again in %d s",
@@ -856,7 +858,7 @@ check_request(struct req *r)
 		req_error(r, 401, "login_required", "log in to use this");
 		return (1);
 	}
-	if (r->has_session) {
+	if (r->has_session && limits) {
 		snprintf(
 		    key, sizeof(key), "a%lld", (long long)r->sess.account_id);
 		if (!ratelimit_take(r->srv->rl_account, key, mono_now(), &ra)) {
@@ -971,9 +973,14 @@ dispatch(struct req *r)
 		    "the %zu bytes this endpoint accepts",
 		    r->max_body));
 	snap = read_begin(r);
-	if (!r->checked) {
+	if (!r->checked || r->recheck) {
+		/* Checked before a long upload? The session may have ended,
+		** or the account been disabled, while the body came in: look
+		** again (not counting the request against the limits twice). */
+		rc = check_request(r, !r->checked);
 		r->checked = 1;
-		if (check_request(r) == 1) {
+		r->recheck = 0;
+		if (rc == 1) {
 			read_end(snap);
 			return (0); /* refused: answer queued */
 		}
@@ -1012,8 +1019,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			** it: session, role, CSRF and rate limits first, so
 			** a stranger cannot make us hold a recording's worth
 			** of memory. A refusal is answered before the body. */
-			r->checked = 1;
-			if (check_request(r) == 1)
+			r->checked = r->recheck = 1;
+			if (check_request(r, 1) == 1)
 				return (r->responded ? MHD_YES : MHD_NO);
 			if ((limit = r->route->body_limit(r)) > 0)
 				r->max_body = limit;

@@ -50,7 +50,7 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/consents/{id}/withdraw", consent_withdraw_page,
 	    ROLE_CONTRIBUTOR, 1024, NULL },
 	{ "POST", "/api/v1/consents/{id}/spoken", consent_spoken_page,
-	    ROLE_CONTRIBUTOR, SPOKEN_MAX_BYTES, NULL },
+	    ROLE_CONTRIBUTOR, 65536, spoken_body_limit },
 	{ "GET", "/api/v1/consent/{slug}/reading", consent_reading_page,
 	    ROLE_ANY, 0, NULL },
 	{ "GET", "/api/v1/accounts", accounts_page, ROLE_ADMIN, 0, NULL },

@@ -84,6 +84,7 @@ enum {
 	C_ERASE,
 	C_ERASE_CLI,
 	C_HEADERS,
+	C_RECHECK,
 };
 
 /* --- HTTP --- */
@@ -1997,6 +1998,83 @@ START_TEST(test_args_in_headers)
 }
 END_TEST
 
+/* Writes all of ${p} to ${fd}. */
+static void
+write_all_fd(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t k;
+
+	while (n > 0) {
+		k = write(fd, c, n);
+		ck_assert_msg(k > 0, "write: %s", strerror(errno));
+		c += k;
+		n -= (size_t)k;
+	}
+}
+
+/*
+** The session is checked before a recording's body, and again after it:
+** someone logged out while the body was coming in is not saved.
+*/
+START_TEST(test_session_rechecked_after_body)
+{
+	struct sockaddr_in sa;
+	struct pollfd pfd;
+	struct tu_resp r;
+	struct who w;
+	char head[1024], out[4096];
+	uint8_t *wav;
+	size_t len, used = 0;
+	ssize_t k;
+	int fd;
+
+	out[0] = '\0';
+	card_person(C_RECHECK, &w);
+	consent_voice(&w);
+	wav = voice_wav(2.0, RATE, 4242, &len);
+	snprintf(head, sizeof(head),
+	    "POST /api/v1/contributions?campaign=voice HTTP/1.1\r\n"
+	    "Host: 127.0.0.1:%d\r\n"
+	    "Content-Type: audio/wav\r\n"
+	    "Cookie: tributary_session=%s\r\n"
+	    "X-CSRF-Token: %s\r\n"
+	    "Idempotency-Key: recheck-1\r\n"
+	    "Content-Length: %zu\r\n\r\n",
+	    srv.port, w.token, w.csrf, len);
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)srv.port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	write_all_fd(fd, head, strlen(head));
+	write_all_fd(fd, wav, len / 2);
+	/* Nothing answered yet: the session was good when the body began. */
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	ck_assert_int_eq(poll(&pfd, 1, 300), 0);
+	ck_assert_int_eq(as(&w, "POST", "/api/v1/logout", NULL, &r), 204);
+	tu_resp_free(&r);
+	write_all_fd(fd, wav + len / 2, len - len / 2);
+	while (used + 1 < sizeof(out) && strstr(out, "\r\n\r\n") == NULL) {
+		ck_assert_msg(poll(&pfd, 1, 10000) == 1, "no answer");
+		if ((k = read(fd, out + used, sizeof(out) - used - 1)) <= 0)
+			break;
+		used += (size_t)k;
+		out[used] = '\0';
+	}
+	close(fd);
+	free(wav);
+	ck_assert_msg(strncmp(out, "HTTP/1.1 401", 12) == 0,
+	    "logged out during the upload: \"%.200s\"", out);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM contributions WHERE "
+				"account_id = ?1",
+			     w.id, NULL),
+	    0);
+}
+END_TEST
+
 /* --- erasing an account: recordings and spoken statements go with it --- */
 
 /* ${who} has a voice consent with a spoken statement and one recording;
@@ -2317,6 +2395,7 @@ main(void)
 	tcase_add_test(tc, test_spoken_refusals);
 	tcase_add_test(tc, test_consent_reading);
 	tcase_add_test(tc, test_args_in_headers);
+	tcase_add_test(tc, test_session_rechecked_after_body);
 	tcase_add_test(tc, test_erase_self);
 	tcase_add_test(tc, test_erase_cli);
 	suite_add_tcase(s, tc);
