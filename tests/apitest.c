@@ -141,3 +141,45 @@ tu_read_cards(const char *out, int n, char (*dst)[CARD_CODE_LEN + 1])
 	}
 	return (0);
 }
+
+static void *
+burst_one(void *arg)
+{
+	struct tu_burst *b = arg;
+	char ct[128], cookie[128], xcsrf[128], idem[128];
+	const char *h[] = { ct, cookie, xcsrf, idem, NULL };
+	struct tu_resp r;
+
+	snprintf(ct, sizeof(ct), "Content-Type: %s", b->ctype);
+	snprintf(cookie, sizeof(cookie), "Cookie: tributary_session=%s",
+	    b->w->token);
+	snprintf(xcsrf, sizeof(xcsrf), "X-CSRF-Token: %s", b->w->csrf);
+	snprintf(idem, sizeof(idem), "Idempotency-Key: %s", b->key);
+	pthread_barrier_wait(b->bar);
+	b->rc = tu_http(NULL, "POST", b->url, h, b->body, b->len, &r);
+	b->status = r.status;
+	b->answer = r.body;
+	b->n = r.n;
+	r.body = NULL;
+	tu_resp_free(&r);
+	return (NULL);
+}
+
+void
+tu_burst_run(struct tu_burst *b, int n)
+{
+	pthread_t th[TU_BURST_MAX];
+	pthread_barrier_t bar;
+	int i;
+
+	ck_assert_int_le(n, TU_BURST_MAX);
+	pthread_barrier_init(&bar, NULL, (unsigned)n);
+	for (i = 0; i < n; i++) {
+		b[i].bar = &bar;
+		ck_assert_int_eq(
+		    pthread_create(&th[i], NULL, burst_one, &b[i]), 0);
+	}
+	for (i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&bar);
+}

@@ -7,6 +7,8 @@
 #define TRIBUTARY_APITEST_H
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stddef.h>
 
 #include "account.h"
 #include "testutil.h"
@@ -41,5 +43,26 @@ int tu_import_campaign(const char *bin, const char *tmp, const char *dir,
 /* Reads ${n} card codes, one a line (`tributary drive-codes`), from ${out}
 ** into ${dst}. 0, or -1 saying what was printed instead. */
 int tu_read_cards(const char *out, int n, char (*dst)[CARD_CODE_LEN + 1]);
+
+/* One of several requests sent at once (tu_burst_run). */
+#define TU_BURST_MAX 16
+struct tu_burst {
+	const char *url;   /* full URL of the POST */
+	const char *ctype; /* its Content-Type */
+	const struct who *w;
+	const void *body;
+	size_t len;
+	char key[64]; /* Idempotency-Key */
+	/* out */
+	int rc; /* tu_http's */
+	long status;
+	char *answer; /* the body (malloc'd), ${n} bytes */
+	size_t n;
+	pthread_barrier_t *bar; /* tu_burst_run's own */
+};
+/* POSTs the ${n} (at most TU_BURST_MAX) requests of ${b}, as ${w} with
+** the CSRF token, all released at the same instant, and waits for every
+** answer. */
+void tu_burst_run(struct tu_burst *b, int n);
 
 #endif

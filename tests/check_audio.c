@@ -820,86 +820,33 @@ START_TEST(test_idempotency)
 END_TEST
 
 /* One of several uploads sent at once (after the barrier ${bar}). */
-struct burst {
-	pthread_barrier_t *bar;
-	const struct who *w;
-	const uint8_t *wav;
-	size_t len;
-	const char *key;
-	long status;
-	char *answer;
-	size_t n;
-	int rc;
-};
-
-static void *
-burst_one(void *arg)
-{
-	struct burst *b = arg;
-	char url[256], cookie[128], xcsrf[128], idem[128];
-	const char *h[] = { "Content-Type: audio/wav", cookie, xcsrf, idem,
-		NULL };
-	struct tu_resp r;
-
-	snprintf(url, sizeof(url), "%s/api/v1/contributions?campaign=voice",
-	    srv.base);
-	snprintf(cookie, sizeof(cookie), "Cookie: tributary_session=%s",
-	    b->w->token);
-	snprintf(xcsrf, sizeof(xcsrf), "X-CSRF-Token: %s", b->w->csrf);
-	snprintf(idem, sizeof(idem), "Idempotency-Key: %s", b->key);
-	pthread_barrier_wait(b->bar);
-	b->rc = tu_http(NULL, "POST", url, h, b->wav, b->len, &r);
-	b->status = r.status;
-	b->answer = r.body;
-	b->n = r.n;
-	r.body = NULL;
-	tu_resp_free(&r);
-	return (NULL);
-}
-
-/* Sends the ${n} uploads of ${b} (w, wav, len, key filled) at once and
-** waits for every answer. */
-static void
-burst_run(struct burst *b, int n)
-{
-	pthread_t th[NBURST];
-	pthread_barrier_t bar;
-	int i;
-
-	ck_assert_int_le(n, NBURST);
-	pthread_barrier_init(&bar, NULL, (unsigned)n);
-	for (i = 0; i < n; i++) {
-		b[i].bar = &bar;
-		ck_assert_int_eq(
-		    pthread_create(&th[i], NULL, burst_one, &b[i]), 0);
-	}
-	for (i = 0; i < n; i++)
-		pthread_join(th[i], NULL);
-	pthread_barrier_destroy(&bar);
-}
-
 START_TEST(test_idempotency_concurrent)
 {
-	struct burst b[NBURST];
+	struct tu_burst b[NBURST];
 	struct who w;
 	uint8_t *wav, *other;
 	const uint8_t *winner = NULL;
 	size_t len, olen;
 	long long id = 0, idn;
 	int i, created = 0, replayed = 0, refused = 0;
+	char url[160];
 	json_t *j;
 
+	snprintf(url, sizeof(url), "%s/api/v1/contributions?campaign=voice",
+	    srv.base);
 	card_person(C_BURST, &w);
 	consent_voice(&w);
 	wav = voice_wav(3, RATE, 4, &len);
 	memset(b, 0, sizeof(b));
 	for (i = 0; i < NBURST; i++) {
+		b[i].url = url;
+		b[i].ctype = "audio/wav";
 		b[i].w = &w;
-		b[i].wav = wav;
+		b[i].body = wav;
 		b[i].len = len;
-		b[i].key = "burst-1";
+		snprintf(b[i].key, sizeof(b[i].key), "burst-1");
 	}
-	burst_run(b, NBURST);
+	tu_burst_run(b, NBURST);
 	for (i = 0; i < NBURST; i++) {
 		ck_assert_msg(b[i].rc == 0, "request %d had no answer", i);
 		ck_assert_msg(b[i].status == 201 || b[i].status == 200,
@@ -934,22 +881,24 @@ START_TEST(test_idempotency_concurrent)
 	other = voice_wav(3, RATE, 40, &olen);
 	memset(b, 0, sizeof(b));
 	for (i = 0; i < NBURST; i++) {
+		b[i].url = url;
+		b[i].ctype = "audio/wav";
 		b[i].w = &w;
-		b[i].wav = i % 2 ? other : wav;
+		b[i].body = i % 2 ? other : wav;
 		b[i].len = i % 2 ? olen : len;
-		b[i].key = "burst-2";
+		snprintf(b[i].key, sizeof(b[i].key), "burst-2");
 	}
-	burst_run(b, NBURST);
+	tu_burst_run(b, NBURST);
 	created = 0;
 	for (i = 0; i < NBURST; i++)
 		if (b[i].status == 201) {
 			created++;
-			winner = b[i].wav;
+			winner = b[i].body;
 		}
 	ck_assert_msg(created == 1, "%d answers were 201", created);
 	for (i = 0; i < NBURST; i++) {
 		ck_assert_msg(b[i].rc == 0, "request %d had no answer", i);
-		if (b[i].wav == winner) {
+		if (b[i].body == winner) {
 			ck_assert_msg(b[i].status == 201 || b[i].status == 200,
 			    "request %d (the winner's recording): %ld %.300s",
 			    i, b[i].status, b[i].answer);

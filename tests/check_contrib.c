@@ -664,81 +664,27 @@ START_TEST(test_idempotency)
 END_TEST
 
 /* One of several requests sent at once (after the barrier ${bar}). */
-struct burst {
-	pthread_barrier_t *bar;
-	const struct tu_server *s;
-	const struct who *w;
-	const char *body;
-	char key[64];
-	long status;
-	char *answer;
-	size_t n;
-	int rc;
-};
-
-static void *
-burst_one(void *arg)
-{
-	struct burst *b = arg;
-	char url[256], cookie[128], xcsrf[128], idem[128];
-	const char *h[] = { "Content-Type: application/json", cookie, xcsrf,
-		idem, NULL };
-	struct tu_resp r;
-
-	snprintf(url, sizeof(url), "%s/api/v1/contributions", b->s->base);
-	snprintf(idem, sizeof(idem), "Idempotency-Key: %s", b->key);
-	snprintf(cookie, sizeof(cookie), "Cookie: tributary_session=%s",
-	    b->w->token);
-	snprintf(xcsrf, sizeof(xcsrf), "X-CSRF-Token: %s", b->w->csrf);
-	pthread_barrier_wait(b->bar);
-	b->rc = tu_http(NULL, "POST", url, h, b->body, strlen(b->body), &r);
-	b->status = r.status;
-	b->answer = r.body;
-	b->n = r.n;
-	r.body = NULL;
-	tu_resp_free(&r);
-	return (NULL);
-}
-
-/* Sends the ${n} requests of ${b} (s, w, key, body filled) at once and
-** waits for every answer. */
-static void
-burst_run(struct burst *b, int n)
-{
-	pthread_t th[NBURST];
-	pthread_barrier_t bar;
-	int i;
-
-	ck_assert_int_le(n, NBURST);
-	pthread_barrier_init(&bar, NULL, (unsigned)n);
-	for (i = 0; i < n; i++) {
-		b[i].bar = &bar;
-		ck_assert_int_eq(
-		    pthread_create(&th[i], NULL, burst_one, &b[i]), 0);
-	}
-	for (i = 0; i < n; i++)
-		pthread_join(th[i], NULL);
-	pthread_barrier_destroy(&bar);
-}
-
 START_TEST(test_idempotency_concurrent)
 {
-	struct burst b[NBURST];
+	struct tu_burst b[NBURST];
 	struct who w;
-	char *body, *other, *winner;
+	char *body, *other, *winner, url[128];
 	int i, created = 0, replayed = 0, refused = 0;
 
+	snprintf(url, sizeof(url), "%s/api/v1/contributions", srv.base);
 	card_person(C_BURST, &w);
 	consent(&w, "demo-text");
 	body = contrib_body("demo-text", "Sixteen at once, one row.");
 	memset(b, 0, sizeof(b));
 	for (i = 0; i < NBURST; i++) {
-		b[i].s = &srv;
+		b[i].url = url;
+		b[i].ctype = "application/json";
 		snprintf(b[i].key, sizeof(b[i].key), "burst-key-1");
 		b[i].w = &w;
 		b[i].body = body;
+		b[i].len = strlen(body);
 	}
-	burst_run(b, NBURST);
+	tu_burst_run(b, NBURST);
 	for (i = 0; i < NBURST; i++) {
 		ck_assert_msg(b[i].rc == 0, "request %d had no answer", i);
 		ck_assert_msg(b[i].status == 201 || b[i].status == 200,
@@ -766,12 +712,14 @@ START_TEST(test_idempotency_concurrent)
 	other = contrib_body("demo-text", "The other text, same key.");
 	memset(b, 0, sizeof(b));
 	for (i = 0; i < NBURST; i++) {
-		b[i].s = &srv;
+		b[i].url = url;
+		b[i].ctype = "application/json";
 		snprintf(b[i].key, sizeof(b[i].key), "burst-key-2");
 		b[i].w = &w;
 		b[i].body = i % 2 ? other : body;
+		b[i].len = strlen(b[i].body);
 	}
-	burst_run(b, NBURST);
+	tu_burst_run(b, NBURST);
 	created = replayed = 0;
 	winner = NULL;
 	for (i = 0; i < NBURST; i++)
@@ -1229,13 +1177,14 @@ metric(const struct tu_server *s, const char *name)
 START_TEST(test_naive_commit)
 {
 	struct tu_resp r, again;
-	struct burst b[8];
+	struct tu_burst b[8];
 	struct who w;
 	long long id, jobs, batches;
-	char *body;
+	char *body, nurl[128];
 	json_t *j;
 	int i;
 
+	snprintf(nurl, sizeof(nurl), "%s/api/v1/contributions", naive.base);
 	card_person_on(&naive, naive_card, &w);
 	consent_on(&naive, &w, "demo-text", "[\"publish_text\"]");
 	contribute_on(&naive, &w, "naive-1", "demo-text", MESSAGE, &r);
@@ -1256,12 +1205,14 @@ START_TEST(test_naive_commit)
 	body = contrib_body("demo-text", "Another, sent alongside.");
 	memset(b, 0, sizeof(b));
 	for (i = 0; i < 8; i++) {
-		b[i].s = &naive;
+		b[i].url = nurl;
+		b[i].ctype = "application/json";
 		snprintf(b[i].key, sizeof(b[i].key), "naive-burst-%d", i);
 		b[i].w = &w;
 		b[i].body = body;
+		b[i].len = strlen(body);
 	}
-	burst_run(b, 8);
+	tu_burst_run(b, 8);
 	for (i = 0; i < 8; i++) {
 		ck_assert_msg(b[i].rc == 0 && b[i].status == 201,
 		    "naive burst %d: %ld %.300s", i, b[i].status, b[i].answer);
