@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -29,6 +30,13 @@ int card_reissue_page(struct req *r);
 int redact_page(struct req *r);
 int contrib_create_page(struct req *r);
 struct writer_job;
+struct redact_result;
+/* Redacts ${text} for the session's person. 0, or -1 with an answer
+** queued. */
+int redact_for(
+    struct req *r, const char *text, size_t n, struct redact_result *out);
+/* Answers ${status} {"contribution"} with contribution ${id} as stored. */
+int answer_contrib(struct req *r, int64_t account, int64_t id, unsigned status);
 /* Answers a contribution job that failed: 409 idempotency_mismatch, 403
 ** consent_required, or the error's own status. */
 int contrib_job_failed(struct req *r, const struct writer_job *j);

@@ -220,19 +220,6 @@ audio_create_free(void *p)
 	free(c);
 }
 
-static int
-answer(struct req *r, int64_t account, int64_t id, unsigned int status)
-{
-	struct err e = { 0 };
-	struct db *db;
-	json_t *o;
-
-	if ((db = req_db(r, &e)) == NULL ||
-	    (o = contrib_json(db, account, id, &e)) == NULL)
-		return (req_fail(r, &e));
-	return (req_json(r, status, json_pack("{s:o}", "contribution", o)));
-}
-
 /*
 ** POST /api/v1/contributions?campaign=SLUG[&prompt=TEXT] with
 ** Content-Type audio/wav and an Idempotency-Key (contrib_create_page hands
@@ -267,7 +254,7 @@ contrib_audio_create(struct req *r)
 		j = req_job(r);
 		if (j->status != WRITER_OK)
 			return (contrib_job_failed(r, j));
-		return (answer(
+		return (answer_contrib(
 		    r, s->account_id, c->cn.id, c->cn.replayed ? 200 : 201));
 	}
 	if ((key = req_header(r, "Idempotency-Key")) == NULL)
@@ -323,20 +310,10 @@ contrib_audio_create(struct req *r)
 	}
 	req_set_state(r, c, audio_create_free);
 	snprintf(c->key, sizeof(c->key), "%s", key);
-	if (prompt != NULL) {
-		struct redact_ctx ctx = { 0 };
-
-		ctx.handle = s->handle;
-		ctx.contact_key = req_node(r)->pseudonym_key;
-		if (req_node(r)->redact == NULL ||
-		    redact_text(req_node(r)->redact, prompt, strlen(prompt),
-			&ctx, &c->pr, &e) == -1) {
-			wav_pcm_free(&w);
-			if (req_node(r)->redact == NULL)
-				return (req_error(r, 503, "busy",
-				    "redaction rules are not loaded"));
-			return (req_fail(r, &e));
-		}
+	if (prompt != NULL &&
+	    redact_for(r, prompt, strlen(prompt), &c->pr) == -1) {
+		wav_pcm_free(&w);
+		return (0);
 	}
 	/* The request's identity uses the samples' MD5 that the encoder
 	** computes anyway; a replay or a mismatch is answered before anything
@@ -357,7 +334,7 @@ contrib_audio_create(struct req *r)
 			return (req_error(r, 409, "idempotency_mismatch",
 			    "this Idempotency-Key was already used for a "
 			    "different contribution; use a new key"));
-		return (answer(r, s->account_id, existing, 200));
+		return (answer_contrib(r, s->account_id, existing, 200));
 	}
 	if (store(r, flac, flacn, c->sha) == -1) {
 		wav_pcm_free(&w);

@@ -51,9 +51,7 @@ blank(const char *s, size_t n)
 	return (1);
 }
 
-/* Redacts ${text} for the session's person. 0, or -1 with an answer
-** queued. */
-static int
+int
 redact_for(struct req *r, const char *text, size_t n, struct redact_result *out)
 {
 	struct redact_ctx ctx = { 0 };
@@ -115,7 +113,7 @@ create_free(void *p)
 	free(c);
 }
 
-static int
+int
 answer_contrib(struct req *r, int64_t account, int64_t id, unsigned status)
 {
 	struct err e = { 0 };

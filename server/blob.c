@@ -118,24 +118,33 @@ blob_writer_new(struct blobstore *bs, struct err *e)
 	return (bw);
 }
 
-int
-blob_writer_write(
-    struct blob_writer *bw, const void *p, size_t n, struct err *e)
+/* Writes all of ${p} to ${fd}. 0, or -1 with errno. */
+static int
+write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
 	ssize_t w;
 
-	if (sha256_update(bw->h, p, n) == -1)
-		return (err_set(e, ERR_INTERNAL, "sha256 failed"));
 	while (n > 0) {
-		if ((w = write(bw->fd, c, n)) == -1) {
+		if ((w = write(fd, c, n)) == -1) {
 			if (errno == EINTR)
 				continue;
-			return (io_err(e, "write", bw->tmp));
+			return (-1);
 		}
 		c += w;
 		n -= (size_t)w;
 	}
+	return (0);
+}
+
+int
+blob_writer_write(
+    struct blob_writer *bw, const void *p, size_t n, struct err *e)
+{
+	if (sha256_update(bw->h, p, n) == -1)
+		return (err_set(e, ERR_INTERNAL, "sha256 failed"));
+	if (write_all(bw->fd, p, n) == -1)
+		return (io_err(e, "write", bw->tmp));
 	return (0);
 }
 
@@ -246,25 +255,6 @@ blob_put(struct blobstore *bs, const void *p, size_t n,
     char hex[SHA256_HEX_LEN + 1], struct err *e)
 {
 	return (put(bs, p, n, hex, 1, e));
-}
-
-/* Writes all of ${p} to ${fd}. 0, or -1 with errno. */
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, c, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return (0);
 }
 
 /* Gives the unnamed file ${fd} the name ${dst}. 0, or -1 with errno. */
