@@ -183,3 +183,18 @@ tu_burst_run(struct tu_burst *b, int n)
 		pthread_join(th[i], NULL);
 	pthread_barrier_destroy(&bar);
 }
+
+int
+tu_stop_clean(struct tu_server *s, const char *name)
+{
+	int rc;
+
+	if (s->pid <= 0)
+		return (0);
+	if ((rc = tu_server_stop(s)) != 0) {
+		fprintf(stderr, "%s server exited with %d (its log is above)\n",
+		    name, rc);
+		return (-1);
+	}
+	return (0);
+}

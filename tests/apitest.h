@@ -44,6 +44,11 @@ int tu_import_campaign(const char *bin, const char *tmp, const char *dir,
 ** into ${dst}. 0, or -1 saying what was printed instead. */
 int tu_read_cards(const char *out, int n, char (*dst)[CARD_CODE_LEN + 1]);
 
+/* Stops ${s} (SIGTERM; tu_server_stop prints its log if it dies): 0 if it
+** shut down cleanly, no ASan report included, else -1 saying which
+** (${name}) on stderr. */
+int tu_stop_clean(struct tu_server *s, const char *name);
+
 /* One of several requests sent at once (tu_burst_run). */
 #define TU_BURST_MAX 16
 struct tu_burst {

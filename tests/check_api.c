@@ -1523,25 +1523,6 @@ start(struct tu_server *s, const char *name, int full, const char *opt,
 	return (tu_server_start(s, dir, extra));
 }
 
-/* Stops ${s}; 0 if it shut down cleanly (ASan finds no leak or error). */
-static int
-stop(struct tu_server *s, const char *name)
-{
-	char *argv[] = { "tail", "-n", "30", s->errlog, NULL };
-	char log[8192];
-	int rc;
-
-	if (s->pid <= 0)
-		return (0);
-	if ((rc = tu_server_stop(s)) != 0) {
-		tu_run(argv, log, sizeof(log));
-		fprintf(stderr, "%s server exited with %d; its log ends:\n%s\n",
-		    name, rc, log);
-		return (-1);
-	}
-	return (0);
-}
-
 int
 main(void)
 {
@@ -1564,9 +1545,9 @@ main(void)
 		-1) {
 		fprintf(
 		    stderr, "could not start the servers (logs in %s)\n", base);
-		stop(&srv, "main");
-		stop(&limited, "limited");
-		stop(&proxied, "proxied");
+		tu_stop_clean(&srv, "main");
+		tu_stop_clean(&limited, "limited");
+		tu_stop_clean(&proxied, "proxied");
 		return (1);
 	}
 
@@ -1601,9 +1582,9 @@ main(void)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	/* Each server must stop cleanly: ASan reports leaks at exit. */
-	failed += stop(&srv, "main") == -1;
-	failed += stop(&limited, "limited") == -1;
-	failed += stop(&proxied, "proxied") == -1;
+	failed += tu_stop_clean(&srv, "main") == -1;
+	failed += tu_stop_clean(&limited, "limited") == -1;
+	failed += tu_stop_clean(&proxied, "proxied") == -1;
 	if (failed == 0)
 		tu_rmrf(base);
 	else

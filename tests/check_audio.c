@@ -2275,25 +2275,6 @@ start(struct tu_server *s, const char *dir, const char *consent)
 	return (tu_server_start(s, dir, extra));
 }
 
-/* Stops ${s}; 0 if it shut down cleanly (ASan finds no leak or error). */
-static int
-stop(struct tu_server *s, const char *name)
-{
-	char *argv[] = { "tail", "-n", "30", s->errlog, NULL };
-	char log[8192];
-	int rc;
-
-	if (s->pid <= 0)
-		return (0);
-	if ((rc = tu_server_stop(s)) != 0) {
-		tu_run(argv, log, sizeof(log));
-		fprintf(stderr, "%s server exited with %d; its log ends:\n%s\n",
-		    name, rc, log);
-		return (-1);
-	}
-	return (0);
-}
-
 int
 main(void)
 {
@@ -2322,8 +2303,8 @@ main(void)
 	    start(&rsrv, readingdir, consentdir) == -1) {
 		fprintf(
 		    stderr, "could not start the servers (logs in %s)\n", base);
-		stop(&srv, "main");
-		stop(&rsrv, "reading");
+		tu_stop_clean(&srv, "main");
+		tu_stop_clean(&rsrv, "reading");
 		return (1);
 	}
 
@@ -2354,8 +2335,8 @@ main(void)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	/* Each server must stop cleanly: ASan reports leaks at exit. */
-	failed += stop(&srv, "main") == -1;
-	failed += stop(&rsrv, "reading") == -1;
+	failed += tu_stop_clean(&srv, "main") == -1;
+	failed += tu_stop_clean(&rsrv, "reading") == -1;
 	curl_global_cleanup();
 	if (failed == 0)
 		tu_rmrf(base);

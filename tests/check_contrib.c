@@ -1318,25 +1318,6 @@ start(struct tu_server *s, const char *dir, const char *opt, const char *val)
 	return (tu_server_start(s, dir, extra));
 }
 
-/* Stops ${s}; 0 if it shut down cleanly (ASan finds no leak or error). */
-static int
-stop(struct tu_server *s, const char *name)
-{
-	char *argv[] = { "tail", "-n", "30", s->errlog, NULL };
-	char log[8192];
-	int rc;
-
-	if (s->pid <= 0)
-		return (0);
-	if ((rc = tu_server_stop(s)) != 0) {
-		tu_run(argv, log, sizeof(log));
-		fprintf(stderr, "%s server exited with %d; its log ends:\n%s\n",
-		    name, rc, log);
-		return (-1);
-	}
-	return (0);
-}
-
 int
 main(void)
 {
@@ -1362,8 +1343,8 @@ main(void)
 	    start(&naive, naivedir, "--naive-commit", "1") == -1) {
 		fprintf(
 		    stderr, "could not start the servers (logs in %s)\n", base);
-		stop(&srv, "main");
-		stop(&naive, "naive");
+		tu_stop_clean(&srv, "main");
+		tu_stop_clean(&naive, "naive");
 		return (1);
 	}
 
@@ -1388,8 +1369,8 @@ main(void)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	/* Each server must stop cleanly: ASan reports leaks at exit. */
-	failed += stop(&srv, "main") == -1;
-	failed += stop(&naive, "naive") == -1;
+	failed += tu_stop_clean(&srv, "main") == -1;
+	failed += tu_stop_clean(&naive, "naive") == -1;
 	curl_global_cleanup();
 	if (failed == 0)
 		tu_rmrf(base);
