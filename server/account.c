@@ -35,8 +35,8 @@ static const char SQL_SESSION_INSERT[] =
     "INSERT INTO sessions(token_sha256, account_id, csrf, created_at, "
     "last_seen, expires_at) VALUES (?1, ?2, ?3, ?4, ?4, ?5)";
 static const char SQL_SESSION_GET[] =
-    "SELECT s.account_id, a.role, a.handle, s.csrf, s.last_seen "
-    "FROM sessions s JOIN accounts a ON a.id = s.account_id "
+    "SELECT s.account_id, a.role, a.handle, s.csrf, s.last_seen, "
+    "s.expires_at FROM sessions s JOIN accounts a ON a.id = s.account_id "
     "WHERE s.token_sha256 = ?1 AND s.expires_at > ?2 AND s.last_seen > ?3 "
     "AND a.disabled_at IS NULL";
 static const char SQL_SESSION_DELETE[] =
@@ -385,6 +385,7 @@ session_get(struct db *db, const char *token, time_t now, struct session *s,
 		snprintf(s->csrf, sizeof(s->csrf), "%s",
 		    (const char *)sqlite3_column_text(st, 3));
 		s->last_seen = (time_t)sqlite3_column_int64(st, 4);
+		s->expires_at = (time_t)sqlite3_column_int64(st, 5);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)

@@ -90,6 +90,7 @@ struct session {
 	char handle[HANDLE_MAX + 1];
 	char csrf[CSRF_LEN + 1];
 	time_t last_seen;
+	time_t expires_at;
 };
 
 /* Writer job: start a session for ${account_id}; fills token and csrf. */

@@ -31,6 +31,19 @@ int redact_page(struct req *r);
 int contrib_create_page(struct req *r);
 struct writer_job;
 struct redact_result;
+struct campaign;
+/*
+** The campaign called ${slug}, remembered by this thread while nothing
+** could have changed it (dbcache.h): 1 with ${c} filled (clear it with
+** campaign_clear()), 0 if there is none, -1 with ${e}.
+*/
+int req_campaign(
+    struct req *r, const char *slug, struct campaign *c, struct err *e);
+/* The id of ${account}'s live consent to ${campaign}, remembered likewise:
+** > 0, 0 if there is none, -1 with ${e}. The writer job that stores a
+** contribution checks it again. */
+int64_t req_live_consent(
+    struct req *r, int64_t account, int64_t campaign, struct err *e);
 /* Redacts ${text} for the session's person. 0, or -1 with an answer
 ** queued. */
 int redact_for(

@@ -90,14 +90,12 @@ contrib_body_limit(struct req *r)
 {
 	struct campaign camp;
 	struct err e = { 0 };
-	struct db *db;
 	const char *slug;
 	size_t max = 0;
 
-	if (!req_is_audio(r) || (slug = audio_arg(r, "campaign")) == NULL ||
-	    (db = req_db(r, &e)) == NULL)
+	if (!req_is_audio(r) || (slug = audio_arg(r, "campaign")) == NULL)
 		return (0);
-	if (campaign_get(db, slug, 0, &camp, &e) == 1 &&
+	if (req_campaign(r, slug, &camp, &e) == 1 &&
 	    strcmp(camp.kind, "audio") == 0)
 		max = campaign_max_bytes(&camp);
 	campaign_clear(&camp);
@@ -165,7 +163,7 @@ encode(struct req *r, const struct wav_pcm *w, size_t *n, uint8_t md5[16])
 
 /*
 ** Stores ${flac} (taken) as a blob, durable when the writer commits the
-** row (req_submit_blobs). 0 with ${sha} set, or -1 with an answer queued.
+** row (REQ_JOB_BLOBS). 0 with ${sha} set, or -1 with an answer queued.
 */
 static int
 store(struct req *r, uint8_t *flac, size_t n, char sha[65])
@@ -272,9 +270,7 @@ contrib_audio_create(struct req *r)
 	if (prompt != NULL && strlen(prompt) > 2000)
 		return (req_error(
 		    r, 413, "too_large", "a prompt is at most 2000 bytes"));
-	if ((db = req_db(r, &e)) == NULL)
-		return (req_fail(r, &e));
-	if ((rc = campaign_get(db, slug, 0, &camp, &e)) != 1)
+	if ((rc = req_campaign(r, slug, &camp, &e)) != 1)
 		return (rc == 0 ? req_error(r, 404, "not_found",
 				      "no campaign \"%s\"", slug)
 				: req_fail(r, &e));
@@ -287,7 +283,7 @@ contrib_audio_create(struct req *r)
 	lim.min_seconds = camp.min_seconds;
 	lim.max_seconds = camp.max_seconds;
 	campaign_id = camp.id;
-	consent = contrib_live_consent(db, s->account_id, camp.id, &e);
+	consent = req_live_consent(r, s->account_id, camp.id, &e);
 	campaign_clear(&camp);
 	if (consent <= 0) {
 		if (consent == -1)
@@ -324,11 +320,12 @@ contrib_audio_create(struct req *r)
 	}
 	audio_request_hash(slug, c->pr.text, w.sample_rate, w.nsamples, md5,
 	    c->cn.request_sha);
-	if ((rc = contrib_by_key(
+	if ((db = req_db(r, &e)) == NULL ||
+	    (rc = contrib_by_key(
 		 db, s->account_id, c->key, &existing, prev, &e)) != 0) {
 		wav_pcm_free(&w);
 		free(flac);
-		if (rc == -1)
+		if (db == NULL || rc == -1)
 			return (req_fail(r, &e));
 		if (strcmp(prev, c->cn.request_sha) != 0)
 			return (req_error(r, 409, "idempotency_mismatch",
@@ -350,7 +347,8 @@ contrib_audio_create(struct req *r)
 	c->cn.duration = (double)w.nsamples / w.sample_rate;
 	c->cn.sample_rate = w.sample_rate;
 	wav_pcm_free(&w);
-	return (req_submit_blobs(r, contrib_create_job, &c->cn));
+	return (req_submit_job(r, contrib_create_job, &c->cn,
+	    REQ_JOB_BLOBS | REQ_JOB_KEEPS_CACHE));
 }
 
 /* Answers blob ${sha} (FLAC) with Range support. */
@@ -473,7 +471,7 @@ consent_spoken_page(struct req *r)
 		return (0);
 	}
 	wav_pcm_free(&w);
-	return (req_submit_blobs(r, consent_spoken_job, sp));
+	return (req_submit_job(r, consent_spoken_job, sp, REQ_JOB_BLOBS));
 }
 
 /* Is ${s} made only of [a-z0-9-] (and 1..63 long)? */

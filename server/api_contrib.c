@@ -7,12 +7,14 @@
 */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "account.h"
 #include "api.h"
 #include "campaign.h"
 #include "contrib.h"
 #include "crypto.h"
+#include "dbcache.h"
 #include "http.h"
 #include "redact.h"
 
@@ -68,6 +70,74 @@ redact_for(struct req *r, const char *text, size_t n, struct redact_result *out)
 		return (-1);
 	}
 	return (0);
+}
+
+static void
+campaign_forget(void *p)
+{
+	campaign_clear(p);
+	free(p);
+}
+
+int
+req_campaign(struct req *r, const char *slug, struct campaign *c, struct err *e)
+{
+	struct dbcache *cache = req_node(r)->cache;
+	const struct campaign *m;
+	struct campaign *keep;
+	struct db *db;
+	uint64_t epoch;
+	char key[DBCACHE_KEY_MAX];
+	size_t n = strlen(slug);
+	time_t now = time(NULL);
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (n + 2 > sizeof(key)) /* no slug is that long */
+		return (0);
+	memcpy(key, "c:", 2);
+	memcpy(key + 2, slug, n);
+	if ((m = dbcache_get(cache, key, n + 2, now)) != NULL) {
+		*c = *m;
+		c->required_scopes = json_incref(m->required_scopes);
+		return (1);
+	}
+	epoch = req_cache_epoch(r);
+	if ((db = req_db(r, e)) == NULL ||
+	    (rc = campaign_get(db, slug, 0, c, e)) != 1)
+		return (db == NULL ? -1 : rc);
+	if ((keep = malloc(sizeof(*keep))) != NULL) {
+		*keep = *c;
+		keep->required_scopes = json_incref(c->required_scopes);
+		dbcache_put(
+		    cache, key, n + 2, epoch, now, keep, campaign_forget);
+	}
+	return (1);
+}
+
+int64_t
+req_live_consent(
+    struct req *r, int64_t account, int64_t campaign, struct err *e)
+{
+	struct dbcache *cache = req_node(r)->cache;
+	const int64_t *m;
+	int64_t id, *keep, k[3] = { 0, account, campaign };
+	struct db *db;
+	uint64_t epoch;
+	time_t now = time(NULL);
+
+	memcpy(k, "k:", 2); /* keys of their own kind: see req_campaign */
+	if ((m = dbcache_get(cache, k, sizeof(k), now)) != NULL)
+		return (*m);
+	epoch = req_cache_epoch(r);
+	if ((db = req_db(r, e)) == NULL ||
+	    (id = contrib_live_consent(db, account, campaign, e)) == -1)
+		return (-1);
+	if ((keep = malloc(sizeof(*keep))) != NULL) {
+		*keep = id;
+		dbcache_put(cache, k, sizeof(k), epoch, now, keep, NULL);
+	}
+	return (id);
 }
 
 /*
@@ -178,7 +248,6 @@ contrib_create_page(struct req *r)
 	const struct writer_job *j;
 	struct campaign camp;
 	struct err e = { 0 };
-	struct db *db;
 	const char *key, *slug, *text, *prompt;
 	json_t *body, *t, *o;
 	int64_t consent;
@@ -219,9 +288,7 @@ contrib_create_page(struct req *r)
 	if (slug == NULL)
 		return (
 		    req_error(r, 400, "invalid", "\"campaign\" is required"));
-	if ((db = req_db(r, &e)) == NULL)
-		return (req_fail(r, &e));
-	if ((rc = campaign_get(db, slug, 0, &camp, &e)) != 1)
+	if ((rc = req_campaign(r, slug, &camp, &e)) != 1)
 		return (rc == 0 ? req_error(r, 404, "not_found",
 				      "no campaign \"%s\"", slug)
 				: req_fail(r, &e));
@@ -230,8 +297,7 @@ contrib_create_page(struct req *r)
 		return (req_error(r, 415, "unsupported",
 		    "this campaign collects recordings: send audio/wav"));
 	}
-	if ((consent = contrib_live_consent(db, s->account_id, camp.id, &e)) <=
-	    0) {
+	if ((consent = req_live_consent(r, s->account_id, camp.id, &e)) <= 0) {
 		campaign_clear(&camp);
 		if (consent == -1)
 			return (req_fail(r, &e));
@@ -291,7 +357,8 @@ contrib_create_page(struct req *r)
 	/* The writer job checks the key (a retry after a dropped answer, or a
 	** key used for something else) on its own connection, whose cache
 	** is never stale: no lookup here. */
-	return (req_submit(r, contrib_create_job, &c->cn));
+	return (
+	    req_submit_job(r, contrib_create_job, &c->cn, REQ_JOB_KEEPS_CACHE));
 }
 
 /* GET /api/v1/me/contributions: a contributor. 200 {"contributions"}. */

@@ -3,6 +3,7 @@
 */
 #include "db.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +31,26 @@ db_err(struct db *db, struct err *e, const char *what)
 	return (err_set(e, code, "%s: %s", what, sqlite3_errmsg(db->h)));
 }
 
+/*
+** Process-wide SQLite settings, before its first use. Memory statistics
+** off: with them on, every allocation of every connection takes one
+** global mutex, and the HTTP threads and the writer allocate all the
+** time. Nothing here reads sqlite3_memory_used().
+*/
+static void
+db_configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct db *
 db_open(const char *path, int flags, struct err *e)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct db *db;
 	int oflags;
+
+	pthread_once(&once, db_configure);
 
 	if ((db = calloc(1, sizeof(*db))) == NULL) {
 		err_set(e, ERR_INTERNAL, "out of memory");

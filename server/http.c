@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dbcache.h"
 #include "hasher.h"
 #include "ratelimit.h"
 #include "log.h"
@@ -89,6 +90,9 @@ struct req {
 	int recheck;       /* checked before the body: check again after it */
 	int has_session;
 	struct session sess;
+	int in_call;         /* an /api/ handler call: reads share a snapshot */
+	int snap;            /* that snapshot's transaction is open */
+	uint64_t snap_epoch; /* dbcache epoch read before it began */
 	char token[SESSION_TOKEN_LEN + 1];
 	char *set_cookie; /* Set-Cookie value for the response */
 	int retry_after;  /* Retry-After seconds for a 429 */
@@ -665,17 +669,41 @@ req_body(struct req *r, size_t *n)
 	return (r->body.p ? r->body.p : "");
 }
 
+static int step_txn(struct db *db, const char *sql);
+
+/*
+** This thread's connection. Within a call of an /api/ handler the first use
+** begins one read transaction, ended when the call returns (read_end()):
+** the session check and the handler's reads see one snapshot and take the
+** WAL read lock once, not once per statement. It never outlives the call:
+** a handler that waits for the writer is suspended after its call
+** returns, and every change goes through the writer, so nothing here waits
+** for its own write. A request that starts after an answer (logout, a
+** withdrawn consent) was sent starts after that commit, so it sees it. A
+** call that needs no database (its answers remembered, dbcache.h) begins
+** nothing. If BEGIN fails, each statement reads in its own transaction.
+*/
 struct db *
 req_db(struct req *r, struct err *e)
 {
 	struct db *db;
 
-	if ((db = pthread_getspecific(r->srv->dbkey)) != NULL)
-		return (db);
-	if ((db = db_open(r->srv->node->dbpath, 0, e)) == NULL)
-		return (NULL);
-	pthread_setspecific(r->srv->dbkey, db);
+	if ((db = pthread_getspecific(r->srv->dbkey)) == NULL) {
+		if ((db = db_open(r->srv->node->dbpath, 0, e)) == NULL)
+			return (NULL);
+		pthread_setspecific(r->srv->dbkey, db);
+	}
+	if (r->in_call && !r->snap && sqlite3_get_autocommit(db_handle(db))) {
+		r->snap_epoch = dbcache_epoch(r->srv->node->cache);
+		r->snap = step_txn(db, SQL_READ_BEGIN) == 0;
+	}
 	return (db);
+}
+
+uint64_t
+req_cache_epoch(struct req *r)
+{
+	return (r->snap ? r->snap_epoch : dbcache_epoch(r->srv->node->cache));
 }
 
 static void
@@ -718,11 +746,12 @@ req_resume(struct req *r)
 	busy_add(s, -1);
 }
 
-static int
-submit(struct req *r, writer_fn fn, void *arg, int sync_blobs)
+int
+req_submit_job(struct req *r, writer_fn fn, void *arg, unsigned flags)
 {
 	memset(&r->job, 0, sizeof(r->job));
-	r->job.sync_blobs = sync_blobs;
+	r->job.sync_blobs = (flags & REQ_JOB_BLOBS) != 0;
+	r->job.keeps_cache = (flags & REQ_JOB_KEEPS_CACHE) != 0;
 	r->job.fn = fn;
 	r->job.arg = arg;
 	r->job.done = req_job_done;
@@ -737,13 +766,7 @@ submit(struct req *r, writer_fn fn, void *arg, int sync_blobs)
 int
 req_submit(struct req *r, writer_fn fn, void *arg)
 {
-	return (submit(r, fn, arg, 0));
-}
-
-int
-req_submit_blobs(struct req *r, writer_fn fn, void *arg)
-{
-	return (submit(r, fn, arg, 1));
+	return (req_submit_job(r, fn, arg, 0));
 }
 
 const struct writer_job *
@@ -820,6 +843,53 @@ read_cookie(struct req *r)
 	memcpy(r->token, c, n + 1);
 }
 
+static void
+session_forget(void *p)
+{
+	sodium_memzero(p, sizeof(struct session));
+	free(p);
+}
+
+/*
+** The live session for r->token into r->sess: remembered by this thread
+** while nothing that could change it was committed (dbcache.h), else read.
+** Expiry and idleness are judged at ${now} either way. 1, 0 (none, expired,
+** or its account disabled), or -1 with ${e}.
+*/
+static int
+session_lookup(struct req *r, time_t now, struct err *e)
+{
+	struct dbcache *c = r->srv->node->cache;
+	const struct session *m;
+	struct session *keep;
+	struct db *db;
+	uint64_t epoch;
+	char key[2 + SESSION_TOKEN_LEN];
+	int rc;
+
+	memcpy(key, "s:", 2);
+	memcpy(key + 2, r->token, SESSION_TOKEN_LEN);
+	if ((m = dbcache_get(c, key, sizeof(key), now)) != NULL &&
+	    m->expires_at > now && m->last_seen > now - SESSION_IDLE) {
+		r->sess = *m;
+		sodium_memzero(key, sizeof(key));
+		return (1);
+	}
+	epoch = req_cache_epoch(r);
+	if ((db = req_db(r, e)) == NULL ||
+	    (rc = session_get(db, r->token, now, &r->sess, e)) == -1) {
+		sodium_memzero(key, sizeof(key));
+		return (-1);
+	}
+	if (rc == 1 && (keep = malloc(sizeof(*keep))) != NULL) {
+		*keep = r->sess;
+		dbcache_put(
+		    c, key, sizeof(key), epoch, now, keep, session_forget);
+	}
+	sodium_memzero(key, sizeof(key));
+	return (rc);
+}
+
 /*
 ** Rate limits (when ${limits}), session, role and CSRF for a routed
 ** request. Returns 0 to go on, 1 if a refusal was queued.
@@ -829,7 +899,6 @@ check_request(struct req *r, int limits)
 {
 	const char *csrf;
 	struct err e = { 0 };
-	struct db *db;
 	char key[40];
 	int ra = 0;
 	time_t now = time(NULL);
@@ -846,13 +915,10 @@ check_request(struct req *r, int limits)
 		return (1);
 	}
 	read_cookie(r);
-	if (r->token[0] != '\0') {
-		if ((db = req_db(r, &e)) == NULL ||
-		    (r->has_session = session_get(
-			 db, r->token, now, &r->sess, &e)) == -1) {
-			req_fail(r, &e);
-			return (1);
-		}
+	if (r->token[0] != '\0' &&
+	    (r->has_session = session_lookup(r, now, &e)) == -1) {
+		req_fail(r, &e);
+		return (1);
 	}
 	if (r->route->role != ROLE_ANY && !r->has_session) {
 		req_error(r, 401, "login_required", "log in to use this");
@@ -904,36 +970,16 @@ step_txn(struct db *db, const char *sql)
 	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
-/*
-** One read transaction for a call of an /api/ handler: the session check
-** and the handler's reads see one snapshot and take the WAL read lock
-** once, not once per statement. It never outlives the call: a handler
-** that waits for the writer is suspended after its call returns, and every
-** change goes through the writer, so nothing here waits for its own
-** write. A request that starts after an answer (logout, a withdrawn
-** consent) was sent starts after that commit, so it sees it. Returns the
-** connection holding the transaction, or NULL (none begun: each statement
-** then reads in its own, as before).
-*/
-static struct db *
-read_begin(struct req *r)
-{
-	struct err e = { 0 };
-	struct db *db;
-
-	if (strncmp(r->route->pattern, "/api/", 5) != 0)
-		return (NULL);
-	if ((db = req_db(r, &e)) == NULL ||
-	    !sqlite3_get_autocommit(db_handle(db)) ||
-	    step_txn(db, SQL_READ_BEGIN) == -1)
-		return (NULL);
-	return (db);
-}
-
-/* Ends read_begin()'s transaction on ${db} (NULL: nothing to end). */
+/* Ends the call's read transaction, if req_db() began one. */
 static void
-read_end(struct db *db)
+read_end(struct req *r)
 {
+	struct db *db = pthread_getspecific(r->srv->dbkey);
+
+	r->in_call = 0;
+	if (!r->snap)
+		return;
+	r->snap = 0;
 	if (db == NULL || sqlite3_get_autocommit(db_handle(db)))
 		return;
 	if (step_txn(db, SQL_READ_END) == -1)
@@ -944,7 +990,6 @@ read_end(struct db *db)
 static int
 dispatch(struct req *r)
 {
-	struct db *snap;
 	int rc;
 
 	const char *webroot = r->srv->cfg->webroot;
@@ -972,7 +1017,7 @@ dispatch(struct req *r)
 		    "the request body is over "
 		    "the %zu bytes this endpoint accepts",
 		    r->max_body));
-	snap = read_begin(r);
+	r->in_call = strncmp(r->route->pattern, "/api/", 5) == 0;
 	if (!r->checked || r->recheck) {
 		/* Checked before a long upload? The session may have ended,
 		** or the account been disabled, while the body came in: look
@@ -981,12 +1026,12 @@ dispatch(struct req *r)
 		r->checked = 1;
 		r->recheck = 0;
 		if (rc == 1) {
-			read_end(snap);
+			read_end(r);
 			return (0); /* refused: answer queued */
 		}
 	}
 	rc = r->route->fn(r);
-	read_end(snap);
+	read_end(r);
 	return (rc);
 }
 

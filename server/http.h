@@ -103,9 +103,16 @@ const char *req_header(struct req *r, const char *name);
 const char *req_method(struct req *r);
 /* The request body (NUL-terminated past n). */
 const char *req_body(struct req *r, size_t *n);
-/* This thread's read-only connection to the node's database. NULL with
-** ${e} set if it cannot open. */
+/* This thread's read-only connection to the node's database; in an /api/
+** handler's call, its reads share one snapshot. NULL with ${e} set if it
+** cannot open. */
 struct db *req_db(struct req *r, struct err *e);
+/*
+** The epoch (dbcache.h) to remember what this call reads from the database
+** under. Take it before the read: it is the one read before the call's
+** snapshot began, or the current one if none has.
+*/
+uint64_t req_cache_epoch(struct req *r);
 
 /*
 ** Queues ${resp} with status ${status} after adding the security headers
@@ -127,9 +134,14 @@ int req_fail(struct req *r, const struct err *e);
 ** req_job(). ${arg} must live until then (use req_keep()). Returns 0.
 */
 int req_submit(struct req *r, writer_fn fn, void *arg);
-/* As req_submit, for a job that references blobs stored with
-** blob_put_unsynced(): its batch flushes them before it commits. */
-int req_submit_blobs(struct req *r, writer_fn fn, void *arg);
+/* What req_submit_job() is told of its job (writer.h). REQ_JOB_BLOBS: it
+** references blobs stored with blob_put_unsynced(), which its batch flushes
+** before it commits. REQ_JOB_KEEPS_CACHE: it changes nothing the threads
+** remember (dbcache.h); it only adds a contribution. */
+#define REQ_JOB_BLOBS       1
+#define REQ_JOB_KEEPS_CACHE 2
+/* As req_submit, with ${flags} (REQ_JOB_*). */
+int req_submit_job(struct req *r, writer_fn fn, void *arg, unsigned flags);
 /* The finished job, or NULL if the handler has not submitted one. */
 const struct writer_job *req_job(struct req *r);
 /* Ties ${p} to the request: free(${p}) when the request ends. Returns ${p}. */

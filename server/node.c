@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dbcache.h"
+
 static const char SQL_META_PUT[] =
     "INSERT OR REPLACE INTO node_meta(key, value) VALUES (?1, ?2)";
 static const char SQL_ACCOUNT_ADD[] =
@@ -237,9 +239,13 @@ node_open(const char *dir, struct err *e)
 	snprintf(path, sizeof(path), "%s/blobs", dir);
 	if ((n->blobs = blob_open(path, e)) == NULL)
 		goto fail;
+	snprintf(path, sizeof(path), "%s/node.db-changes", dir);
+	if ((n->cache = dbcache_open(path, e)) == NULL)
+		goto fail;
 	if ((n->writer = writer_start(n->dbpath, 0, e)) == NULL)
 		goto fail;
 	writer_set_sync_fd(n->writer, blob_sync_fd(n->blobs));
+	writer_set_cache(n->writer, n->cache);
 	return (n);
 fail:
 	node_close(n);
@@ -252,6 +258,11 @@ node_close(struct node *n)
 	if (n == NULL)
 		return;
 	writer_stop(n->writer);
+	/* Whatever this process wrote without the writer (CLI commands
+	** with a connection of their own), a running server must not go
+	** on answering from what it remembered before. */
+	dbcache_bump(n->cache);
+	dbcache_close(n->cache);
 	blob_close(n->blobs);
 	sodium_memzero(n->sign_sk, sizeof(n->sign_sk));
 	sodium_memzero(n->pseudonym_key, sizeof(n->pseudonym_key));

@@ -14,6 +14,7 @@
 #include "writer.h"
 
 struct consent_set;
+struct dbcache;
 struct redact_set;
 
 #define NODE_CODE_LEN 14 /* "XXXX-XXXX-XXXX" */
@@ -23,6 +24,7 @@ struct node {
 	char dbpath[PATH_MAX];
 	struct blobstore *blobs;
 	struct writer *writer;
+	struct dbcache *cache; /* what HTTP threads remember (dbcache.h) */
 	uint8_t sign_pk[32];
 	uint8_t sign_sk[64];
 	uint8_t pseudonym_key[32];

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dbcache.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -39,6 +40,7 @@ struct writer {
 	void *tick_arg;
 	double tick_every;
 	int sync_fd; /* syncfs() target for sync_blobs jobs; -1 none */
+	struct dbcache *cache; /* bumped after changes it may remember */
 	struct writer_stats st;
 };
 
@@ -151,6 +153,13 @@ run_batch(struct writer *w, struct writer_job *jobs)
 	}
 	if (lost && !sqlite3_get_autocommit(h))
 		sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+	/* Before anyone is answered: a request that follows an answer must
+	** not use what the threads remembered from before it. */
+	for (j = jobs; j != NULL && !lost; j = j->next)
+		if (!j->keeps_cache) {
+			dbcache_bump(w->cache);
+			break;
+		}
 
 	t2 = now_mono();
 	pthread_mutex_lock(&w->mu);
@@ -287,6 +296,7 @@ writer_main(void *arg)
 		if (w->head == NULL) {
 			pthread_mutex_unlock(&w->mu);
 			w->tick(w->db, w->tick_arg);
+			dbcache_bump(w->cache);
 			next_tick = now_mono() + w->tick_every;
 			pthread_mutex_lock(&w->mu);
 			continue;
@@ -362,6 +372,12 @@ void
 writer_set_sync_fd(struct writer *w, int fd)
 {
 	w->sync_fd = fd;
+}
+
+void
+writer_set_cache(struct writer *w, struct dbcache *c)
+{
+	w->cache = c;
 }
 
 void

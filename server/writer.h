@@ -40,6 +40,10 @@ struct writer_job {
 	** fsync (blob_put_unsynced); the writer syncfs()es the store before
 	** committing its batch, and loses the batch if that fails. */
 	int sync_blobs;
+	/* Set by the submitter: the job changes nothing the HTTP threads
+	** remember (dbcache.h), e.g. it only adds a contribution. A batch
+	** holding any other job bumps the cache's counter once committed. */
+	int keeps_cache;
 	struct writer_job *next; /* writer's own */
 };
 
@@ -51,6 +55,7 @@ struct writer_stats {
 };
 
 struct writer;
+struct dbcache;
 
 /* Periodic work run on the writer thread between batches (the blob sweep). */
 typedef void (*writer_tick_fn)(struct db *db, void *arg);
@@ -67,6 +72,9 @@ writer_set_tick(struct writer *w, writer_tick_fn fn, void *arg, double seconds);
 /* The descriptor whose file system is flushed (syncfs) before a batch
 ** holding a sync_blobs job commits. Call before any job is submitted. */
 void writer_set_sync_fd(struct writer *w, int fd);
+/* The cache to bump after a batch that may change what it remembers, and
+** after each tick. Call before any job is submitted. */
+void writer_set_cache(struct writer *w, struct dbcache *c);
 /*
 ** Load-aware group commit. When the recent batches held at least
 ** WRITER_GATHER_FROM jobs (many submitters are waiting on commits) the writer,
