@@ -114,28 +114,9 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 	char *report;
 	int rc;
 
-	if ((rc = contrib_by_key(db, c->account_id, c->key, &c->id, prev, e)) ==
-	    -1)
-		return (-1);
-	if (rc == 1) {
-		if (strcmp(prev, c->request_sha) != 0)
-			return (err_set(e, ERR_CONFLICT,
-			    "this Idempotency-Key was already used for a "
-			    "different contribution; use a new key"));
-		c->replayed = 1;
-		return (0);
-	}
-	if ((st = db_prepare(db, SQL_CONSENT_LIVE, e)) == NULL)
-		return (-1);
-	sqlite3_bind_int64(st, 1, c->consent_id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return (err_set(e, ERR_FORBIDDEN,
-		    "your consent for this campaign was withdrawn; give it "
-		    "again to contribute"));
-	if (rc != SQLITE_ROW)
-		return (db_err(db, e, "consent"));
+	/* Insert first: the key's UNIQUE index finds a replay in the same
+	** descent that a lookup would make. Nothing of a refused job stays
+	** (the writer rolls it back to its savepoint). */
 	c->created_at = (int64_t)time(NULL);
 	if ((st = db_prepare(db, SQL_INSERT, e)) == NULL)
 		return (-1);
@@ -147,9 +128,37 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)c->created_at);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) { /* extended codes are on */
+		/* The key was used before: a replay keeps its first answer
+		** even if the consent was withdrawn since. */
+		if ((rc = contrib_by_key(
+			 db, c->account_id, c->key, &c->id, prev, e)) != 1)
+			return (rc == -1 ? -1
+					 : err_set(e, ERR_INTERNAL,
+					       "the key's contribution "
+					       "vanished"));
+		if (strcmp(prev, c->request_sha) != 0)
+			return (err_set(e, ERR_CONFLICT,
+			    "this Idempotency-Key was already used for a "
+			    "different contribution; use a new key"));
+		c->replayed = 1;
+		c->created_at = 0;
+		return (0);
+	}
 	if (rc != SQLITE_DONE)
 		return (db_err(db, e, "contribution"));
 	c->id = sqlite3_last_insert_rowid(db_handle(db));
+	if ((st = db_prepare(db, SQL_CONSENT_LIVE, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, c->consent_id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return (err_set(e, ERR_FORBIDDEN,
+		    "your consent for this campaign was withdrawn; give it "
+		    "again to contribute"));
+	if (rc != SQLITE_ROW)
+		return (db_err(db, e, "consent"));
 	if ((st = db_prepare(db, SQL_INSERT_REV, e)) == NULL)
 		return (-1);
 	report = c->report

@@ -96,16 +96,26 @@ static int
 metrics_page(struct req *r)
 {
 	struct MHD_Response *resp;
+	struct writer_stats ws;
 	struct buf b = { 0 };
 	size_t n;
 
+	writer_stats(req_node(r)->writer, &ws);
 	if (metrics_render(&b) == -1 ||
 	    buf_printf(&b,
 		"# HELP tributary_auth_dummy_hashes_total Logins with an "
 		"unknown handle, answered after a full hash all the same.\n"
 		"# TYPE tributary_auth_dummy_hashes_total counter\n"
-		"tributary_auth_dummy_hashes_total %lu\n",
-		hasher_dummy_count()) == -1) {
+		"tributary_auth_dummy_hashes_total %lu\n"
+		"# HELP tributary_writer_seconds_total Time the writer spent "
+		"running jobs, committing (the fsync), and handing answers "
+		"back.\n"
+		"# TYPE tributary_writer_seconds_total counter\n"
+		"tributary_writer_seconds_total{phase=\"jobs\"} %.6f\n"
+		"tributary_writer_seconds_total{phase=\"commit\"} %.6f\n"
+		"tributary_writer_seconds_total{phase=\"notify\"} %.6f\n",
+		hasher_dummy_count(), ws.secs_jobs, ws.secs_commit,
+		ws.secs_notify) == -1) {
 		buf_free(&b);
 		return (-1);
 	}
