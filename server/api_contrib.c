@@ -214,17 +214,11 @@ request_hash(const char *campaign, const char *prompt, const char *text,
     size_t n, char out[65])
 {
 	uint8_t sum[SHA256_LEN];
-	struct sha256 *h;
+	const char *pr = prompt ? prompt : "";
+	const void *p[3] = { campaign, pr, text };
+	size_t len[3] = { strlen(campaign) + 1, strlen(pr) + 1, n };
 
-	if ((h = sha256_new()) == NULL) {
-		out[0] = '\0';
-		return;
-	}
-	sha256_update(h, campaign, strlen(campaign) + 1);
-	sha256_update(
-	    h, prompt ? prompt : "", strlen(prompt ? prompt : "") + 1);
-	sha256_update(h, text, n);
-	if (sha256_final(h, sum) == 0)
+	if (sha256_parts(p, len, 3, sum) == 0)
 		hex_encode(sum, SHA256_LEN, out);
 	else
 		out[0] = '\0';
@@ -248,8 +242,9 @@ contrib_create_page(struct req *r)
 	const struct writer_job *j;
 	struct campaign camp;
 	struct err e = { 0 };
+	struct buf ans = { 0 };
 	const char *key, *slug, *text, *prompt;
-	json_t *body, *t, *o;
+	json_t *body, *t;
 	int64_t consent;
 	size_t n, chars;
 	int rc;
@@ -269,10 +264,11 @@ contrib_create_page(struct req *r)
 			    answer_contrib(r, s->account_id, c->cn.id, 200));
 		/* Committed: answer from what was written, not a re-read
 		** (every commit makes this thread's page cache stale). */
-		if ((o = contrib_new_json(&c->cn, c->slug)) == NULL)
+		if (contrib_new_answer(&c->cn, c->slug, &ans) == -1) {
+			buf_free(&ans);
 			return (-1);
-		return (
-		    req_json(r, 201, json_pack("{s:o}", "contribution", o)));
+		}
+		return (req_json_buf(r, 201, &ans));
 	}
 	key = req_header(r, "Idempotency-Key");
 	if (key == NULL || key[0] == '\0' || strlen(key) > IDEMPOTENCY_KEY_MAX)
@@ -354,6 +350,8 @@ contrib_create_page(struct req *r)
 	c->cn.report = c->rr.report;
 	snprintf(c->slug, sizeof(c->slug), "%s", camp.slug);
 	campaign_clear(&camp);
+	/* As stored, and spliced into the answer. */
+	c->cn.report_json = c->rr.report_json;
 	/* The writer job checks the key (a retry after a dropped answer, or a
 	** key used for something else) on its own connection, whose cache
 	** is never stale: no lookup here. */

@@ -28,6 +28,15 @@ int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Appends ${s} as the inside of a JSON string (escapes quotes, controls). */
 int buf_json_str(struct buf *b, const char *s, size_t n);
+/*
+** Appends the ${n} bytes of UTF-8 ${s} as a JSON string, quotes included,
+** exactly as jansson's json_dumps() with JSON_ENSURE_ASCII writes it (\n
+** and the other short escapes, \u00XX for other controls, \uXXXX and
+** surrogate pairs in upper-case hex for everything past ASCII), so an
+** answer built here matches one jansson builds. Returns 0, or -1 if ${s}
+** is not UTF-8 or memory runs out (${b} may hold part of it).
+*/
+int buf_json_ascii(struct buf *b, const char *s, size_t n);
 /* Hands the bytes to the caller (who frees them) and empties ${b}. */
 char *buf_take(struct buf *b);
 /* Frees the bytes; the buffer can be reused. buf_free on empty does nothing. */

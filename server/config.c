@@ -32,6 +32,10 @@ static const struct opt opts[] = {
 	    "TCP port; 0 picks a free one (printed on stdout)" },
 	{ "threads", OPT_LONG, OFF(threads), "0", 0, 256,
 	    "HTTP worker threads; 0 = one per CPU" },
+	{ "epoll", OPT_BOOL, OFF(epoll), "0", 0, 1,
+	    "1 = wait for connections with epoll instead of poll: for many "
+	    "thousands of open connections; poll costs less per request that "
+	    "waits for the writer" },
 	{ "connection-timeout", OPT_LONG, OFF(conn_timeout), "30", 1, 86400,
 	    "seconds an idle connection is kept open" },
 	{ "per-ip-limit", OPT_LONG, OFF(per_ip_limit), "256", 1, 100000,

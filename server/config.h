@@ -14,6 +14,7 @@ struct config {
 	char *bind;        /* address to listen on */
 	long port;         /* 0 = any free port */
 	long threads;      /* HTTP pool threads */
+	long epoll;        /* 1 = epoll, 0 = poll (the default) */
 	long conn_timeout; /* seconds of idleness before a connection closes */
 	long per_ip_limit; /* open connections per client address */
 	long conn_memory;  /* bytes of memory per connection */

@@ -161,9 +161,9 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 		return (db_err(db, e, "consent"));
 	if ((st = db_prepare(db, SQL_INSERT_REV, e)) == NULL)
 		return (-1);
-	report = c->report
-	    ? json_dumps(c->report, JSON_COMPACT | JSON_SORT_KEYS)
-	    : NULL;
+	report = c->report_json ? NULL
+	    : c->report ? json_dumps(c->report, JSON_COMPACT | JSON_SORT_KEYS)
+			: NULL;
 	sqlite3_bind_int64(st, 1, c->id);
 	sqlite3_bind_text(st, 2, c->kind, -1, SQLITE_STATIC);
 	if (c->prompt)
@@ -175,7 +175,11 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 		sqlite3_bind_double(st, 6, c->duration);
 		sqlite3_bind_int(st, 7, c->sample_rate);
 	}
-	sqlite3_bind_text(st, 8, report ? report : "{}", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 8,
+	    c->report_json ? c->report_json
+		: report   ? report
+			   : "{}",
+	    -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)c->created_at);
 	free(report);
 	rc = sqlite3_step(st);
@@ -281,6 +285,34 @@ contrib_new_json(const struct contrib_new *c, const char *campaign)
 		return (NULL);
 	}
 	return (o);
+}
+
+int
+contrib_new_answer(
+    const struct contrib_new *c, const char *campaign, struct buf *out)
+{
+	if (c->report_json == NULL || c->audio_sha256 != NULL ||
+	    c->text == NULL)
+		return (-1);
+	/* Keys in contrib_new_json()'s order. */
+	if (buf_printf(out, "{\"contribution\":{\"id\":%lld,\"campaign\":",
+		(long long)c->id) == -1 ||
+	    buf_json_ascii(out, campaign, strlen(campaign)) == -1 ||
+	    buf_puts(out, ",\"status\":\"pending\",\"kind\":") == -1 ||
+	    buf_json_ascii(out, c->kind, strlen(c->kind)) == -1 ||
+	    buf_puts(out, ",\"text\":") == -1 ||
+	    buf_json_ascii(out, c->text, strlen(c->text)) == -1 ||
+	    buf_puts(out, ",\"prompt\":") == -1 ||
+	    (c->prompt != NULL
+		    ? buf_json_ascii(out, c->prompt, strlen(c->prompt))
+		    : buf_puts(out, "null")) == -1 ||
+	    buf_puts(out, ",\"redaction\":") == -1 ||
+	    buf_puts(out, c->report_json) == -1 ||
+	    buf_printf(out,
+		",\"created_at\":%lld,\"withdrawn_at\":null,\"revision\":1}}",
+		(long long)c->created_at) == -1)
+		return (-1);
+	return (0);
 }
 
 json_t *

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "db.h"
 #include "err.h"
 
@@ -33,6 +34,8 @@ struct contrib_new {
 	const char *kind;         /* "text" or "audio" */
 	const char *text;         /* redacted (text) */
 	json_t *report;           /* redaction report (borrowed) */
+	const char *report_json;  /* or that report already as stored
+				  ** (compact, keys sorted); wins if set */
 	const char *audio_sha256; /* audio */
 	double duration;
 	int sample_rate;
@@ -55,6 +58,14 @@ int contrib_create_job(struct db *db, void *arg, struct err *e);
 ** database. NULL if out of memory.
 */
 json_t *contrib_new_json(const struct contrib_new *c, const char *campaign);
+/*
+** The same for a text contribution with report_json set, as the bytes of
+** {"contribution":{...}} that json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII)
+** would write, appended to ${out}: the answer without building a tree.
+** Returns 0, or -1 (out of memory, or not UTF-8).
+*/
+int contrib_new_answer(
+    const struct contrib_new *c, const char *campaign, struct buf *out);
 
 /*
 ** One contribution ({"id","campaign","status","kind","text","prompt",

@@ -25,6 +25,10 @@ int sha256_final(struct sha256 *h, uint8_t out[SHA256_LEN]);
 void sha256_free(struct sha256 *h);
 /* One-shot digest of ${p}. Returns 0 or -1. */
 int sha256_digest(const void *p, size_t n, uint8_t out[SHA256_LEN]);
+/* One-shot digest of the ${k} pieces ${p}[i] of ${n}[i] bytes, one after
+** the other, on a context the calling thread keeps. Returns 0 or -1. */
+int sha256_parts(
+    const void *const p[], const size_t n[], size_t k, uint8_t out[SHA256_LEN]);
 
 /* Writes ${n} bytes of ${p} as lowercase hex plus NUL into ${out} (2n+1). */
 void hex_encode(const uint8_t *p, size_t n, char *out);

@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -51,11 +52,16 @@ struct server {
 	struct ratelimit *rl_addr, *rl_account;
 	/* Shutdown: handlers running or suspended, and whether new requests
 	** are still taken. server_stop waits for busy to reach zero so no
-	** connection is suspended when MHD_stop_daemon runs. */
+	** connection is suspended when MHD_stop_daemon runs. Both are atomic
+	** (every request counts itself in and out); the mutex and condition
+	** only carry the last one out to a waiting server_stop. A handler
+	** counts itself in before it looks at stopping, and server_stop sets
+	** stopping before it looks at busy (sequentially consistent), so no
+	** request slips past a shutdown that saw busy at zero. */
 	pthread_mutex_t smu;
 	pthread_cond_t scv;
-	int stopping;
-	int busy;
+	atomic_int stopping;
+	atomic_int busy;
 	char *tls_cert, *tls_key; /* PEM, NUL-terminated; NULL: plain HTTP */
 };
 
@@ -355,6 +361,14 @@ req_json(struct req *r, unsigned int status, json_t *j)
 	if (s == NULL)
 		return (-1);
 	return (respond_bytes(r, status, "application/json", s, strlen(s)));
+}
+
+int
+req_json_buf(struct req *r, unsigned int status, struct buf *b)
+{
+	size_t n = b->n;
+
+	return (respond_bytes(r, status, "application/json", buf_take(b), n));
 }
 
 int
@@ -718,11 +732,12 @@ req_job_done(struct writer_job *job)
 static void
 busy_add(struct server *s, int delta)
 {
-	pthread_mutex_lock(&s->smu);
-	s->busy += delta;
-	if (s->busy == 0)
+	if (atomic_fetch_add(&s->busy, delta) + delta == 0 &&
+	    atomic_load(&s->stopping)) {
+		pthread_mutex_lock(&s->smu);
 		pthread_cond_broadcast(&s->scv);
-	pthread_mutex_unlock(&s->smu);
+		pthread_mutex_unlock(&s->smu);
+	}
 }
 
 void
@@ -1106,16 +1121,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return (MHD_YES);
 	/* Shutting down: a new request is refused; one already under way
 	** (resumed after a hash or a job) is let through to its answer. */
-	pthread_mutex_lock(&srv->smu);
-	if (srv->stopping && r->state == NULL && r->job_state == JOB_NONE) {
-		pthread_mutex_unlock(&srv->smu);
+	atomic_fetch_add(&srv->busy, 1);
+	if (atomic_load(&srv->stopping) && r->state == NULL &&
+	    r->job_state == JOB_NONE) {
+		busy_add(srv, -1);
 		return (req_error(r, 503, "busy",
 			    "the node is shutting down; try again shortly") == 0
 			? MHD_YES
 			: MHD_NO);
 	}
-	srv->busy++;
-	pthread_mutex_unlock(&srv->smu);
 	r->suspended_now = 0;
 	rc = dispatch(r);
 	busy_add(srv, -1);
@@ -1275,7 +1289,13 @@ server_start(struct node *n, const struct config *c, struct err *e)
 	long threads;
 
 	memset(&ss, 0, sizeof(ss));
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	/* poll(), not epoll, by default: under epoll MHD takes a suspended
+	** connection out of the epoll set and puts it back on resume, two
+	** system calls for every request that waits for the writer, and on
+	** a virtual machine those cost more than poll() scanning a drive's
+	** few hundred connections. */
+	flags = MHD_USE_INTERNAL_POLLING_THREAD |
+	    (c->epoll ? MHD_USE_EPOLL : MHD_USE_POLL) |
 	    MHD_ALLOW_SUSPEND_RESUME;
 	if (inet_pton(AF_INET, c->bind, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
@@ -1383,16 +1403,14 @@ server_stop(struct server *s)
 	if (s == NULL)
 		return;
 	MHD_quiesce_daemon(s->d);
-	pthread_mutex_lock(&s->smu);
-	s->stopping = 1;
-	pthread_mutex_unlock(&s->smu);
+	atomic_store(&s->stopping, 1);
 	/* Every suspended connection waits on a hash or a writer job. The
 	** writer finishes its queue (later submissions are refused at once),
 	** and each finished job or hash resumes its connection; wait until no
 	** handler runs and none is suspended, as MHD_stop_daemon requires. */
 	writer_drain(s->node->writer);
 	pthread_mutex_lock(&s->smu);
-	while (s->busy > 0)
+	while (atomic_load(&s->busy) > 0)
 		pthread_cond_wait(&s->scv, &s->smu);
 	pthread_mutex_unlock(&s->smu);
 	MHD_stop_daemon(s->d);

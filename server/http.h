@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "account.h"
+#include "buf.h"
 #include "config.h"
 #include "db.h"
 #include "err.h"
@@ -122,6 +123,8 @@ uint64_t req_cache_epoch(struct req *r);
 int req_respond(struct req *r, unsigned int status, struct MHD_Response *resp);
 /* Serializes ${j} (stolen) as the body with status ${status}. */
 int req_json(struct req *r, unsigned int status, json_t *j);
+/* Answers the JSON already written in ${b} (taken: ${b} is left empty). */
+int req_json_buf(struct req *r, unsigned int status, struct buf *b);
 /* Answers {"error":{"code":${code},"message":...}} with ${status}. */
 int req_error(struct req *r, unsigned int status, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

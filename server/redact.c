@@ -1259,8 +1259,13 @@ scan_all(struct scan *sc, const pcre2_code *re, const struct gate *g,
 
 	pcre2_set_callout(sc->mc, r != NULL ? on_callout : NULL, (void *)r);
 	while (off < sc->n && (int64_t)off <= last) {
-		rc = pcre2_match(re, (PCRE2_SPTR)sc->text, sc->n, off,
-		    PCRE2_NO_UTF_CHECK, sc->md, sc->mc);
+		/* The text is known to be UTF-8; jit_match skips the checks
+		** pcre2_match() would make again on every call. */
+		rc = pcre2_jit_match(
+		    re, (PCRE2_SPTR)sc->text, sc->n, off, 0, sc->md, sc->mc);
+		if (rc == PCRE2_ERROR_JIT_BADOPTION) /* not JIT-compiled */
+			rc = pcre2_match(re, (PCRE2_SPTR)sc->text, sc->n, off,
+			    PCRE2_NO_UTF_CHECK, sc->md, sc->mc);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
 		if (rc < 0) {
@@ -1517,12 +1522,46 @@ choose(struct scan *sc, uint8_t *taken)
 	qsort(sc->c, sc->nc, sizeof(*sc->c), cand_start_cmp);
 }
 
+/*
+** Writes the report ${count} (per kind of ${rs}) to ${b} as the compact
+** JSON object, keys in byte order, that json_dumps() writes with
+** JSON_COMPACT | JSON_SORT_KEYS: kinds are [A-Z][A-Z0-9_]*, nothing to
+** escape. 0 or -1.
+*/
+static int
+report_json(const struct redact_set *rs, const size_t *count, struct buf *b)
+{
+	const char *done = NULL, *next;
+	size_t i, n = 0;
+
+	if (buf_append(b, "{", 1) == -1)
+		return (-1);
+	/* A handful of kinds: pick the next one in order each time. */
+	for (;;) {
+		next = NULL;
+		for (i = 0; i < rs->nkinds; i++)
+			if (count[i] > 0 &&
+			    (done == NULL || strcmp(rs->kinds[i], done) > 0) &&
+			    (next == NULL || strcmp(rs->kinds[i], next) < 0))
+				next = rs->kinds[i];
+		if (next == NULL)
+			break;
+		for (i = 0; rs->kinds[i] != next; i++)
+			;
+		if (buf_printf(b, "%s\"%s\":%zu", n++ ? "," : "", next,
+			count[i]) == -1)
+			return (-1);
+		done = next;
+	}
+	return (buf_append(b, "}", 1));
+}
+
 /* Writes the redacted text and report of ${sc}'s chosen spans to ${out}. */
 static int
 emit(struct scan *sc, struct redact_result *out)
 {
 	const struct redact_set *rs = sc->rs;
-	struct buf b = { 0 };
+	struct buf b = { 0 }, rb = { 0 };
 	size_t *count = NULL, i, prev = 0;
 	json_t *rep = NULL;
 
@@ -1548,15 +1587,19 @@ emit(struct scan *sc, struct redact_result *out)
 		    json_object_set_new(rep, rs->kinds[i],
 			json_integer((json_int_t)count[i])) == -1)
 			goto nomem;
+	if (report_json(rs, count, &rb) == -1)
+		goto nomem;
 	free(count);
 	out->len = b.n;
 	out->text = buf_take(&b);
 	out->report = rep;
+	out->report_json = buf_take(&rb);
 	return (0);
 nomem:
 	free(count);
 	json_decref(rep);
 	buf_free(&b);
+	buf_free(&rb);
 	return (oom(sc->e));
 }
 
@@ -1720,5 +1763,6 @@ redact_result_free(struct redact_result *r)
 		return;
 	free(r->text);
 	json_decref(r->report);
+	free(r->report_json);
 	memset(r, 0, sizeof(*r));
 }

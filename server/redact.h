@@ -93,6 +93,9 @@ struct redact_result {
 	char *text;     /* the redacted text, malloc'd, NUL-terminated */
 	size_t len;     /* strlen(text) */
 	json_t *report; /* {"EMAIL":1,"PHONE":2}: kinds found, new reference */
+	char *report_json; /* the same as compact JSON, keys sorted (as
+			   ** json_dumps(JSON_COMPACT | JSON_SORT_KEYS)
+			   ** writes it), malloc'd */
 };
 
 /*
