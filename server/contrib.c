@@ -16,8 +16,6 @@ static const char SQL_LIVE_CONSENT[] =
 static const char SQL_BY_KEY[] =
     "SELECT id, request_sha256 FROM contributions WHERE account_id = ?1 AND "
     "idempotency_key = ?2";
-static const char SQL_CONSENT_LIVE[] =
-    "SELECT 1 FROM consents WHERE id = ?1 AND withdrawn_at IS NULL";
 static const char SQL_INSERT[] =
     "INSERT INTO contributions(account_id, campaign_id, consent_id, "
     "idempotency_key, request_sha256, created_at) "
@@ -114,9 +112,9 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 	char *report;
 	int rc;
 
-	/* Insert first: the key's UNIQUE index finds a replay in the same
-	** descent that a lookup would make. Nothing of a refused job stays
-	** (the writer rolls it back to its savepoint). */
+	/* Insert first, if the consent is live: the key's UNIQUE index finds
+	** a replay in the same descent that a lookup would make. Nothing of a
+	** refused job stays (the writer rolls it back to its savepoint). */
 	c->created_at = (int64_t)time(NULL);
 	if ((st = db_prepare(db, SQL_INSERT, e)) == NULL)
 		return (-1);
@@ -128,15 +126,19 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)c->created_at);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (rc == SQLITE_CONSTRAINT_UNIQUE) { /* extended codes are on */
-		/* The key was used before: a replay keeps its first answer
-		** even if the consent was withdrawn since. */
+	if (rc == SQLITE_DONE && sqlite3_changes(db_handle(db)) == 1) {
+		c->id = sqlite3_last_insert_rowid(db_handle(db));
+	} else if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_DONE) {
+		/* The key was used before (extended codes are on), or the
+		** consent was withdrawn (nothing inserted). A replay keeps its
+		** first answer even if the consent was withdrawn since. */
 		if ((rc = contrib_by_key(
-			 db, c->account_id, c->key, &c->id, prev, e)) != 1)
-			return (rc == -1 ? -1
-					 : err_set(e, ERR_INTERNAL,
-					       "the key's contribution "
-					       "vanished"));
+			 db, c->account_id, c->key, &c->id, prev, e)) == -1)
+			return (-1);
+		if (rc == 0)
+			return (err_set(e, ERR_FORBIDDEN,
+			    "your consent for this campaign was withdrawn; "
+			    "give it again to contribute"));
 		if (strcmp(prev, c->request_sha) != 0)
 			return (err_set(e, ERR_CONFLICT,
 			    "this Idempotency-Key was already used for a "
@@ -144,21 +146,8 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 		c->replayed = 1;
 		c->created_at = 0;
 		return (0);
-	}
-	if (rc != SQLITE_DONE)
+	} else
 		return (db_err(db, e, "contribution"));
-	c->id = sqlite3_last_insert_rowid(db_handle(db));
-	if ((st = db_prepare(db, SQL_CONSENT_LIVE, e)) == NULL)
-		return (-1);
-	sqlite3_bind_int64(st, 1, c->consent_id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return (err_set(e, ERR_FORBIDDEN,
-		    "your consent for this campaign was withdrawn; give it "
-		    "again to contribute"));
-	if (rc != SQLITE_ROW)
-		return (db_err(db, e, "consent"));
 	if ((st = db_prepare(db, SQL_INSERT_REV, e)) == NULL)
 		return (-1);
 	report = c->report_json ? NULL
