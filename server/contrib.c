@@ -281,7 +281,7 @@ contrib_new_answer(
     const struct contrib_new *c, const char *campaign, struct buf *out)
 {
 	if (c->report_json == NULL || c->audio_sha256 != NULL ||
-	    c->text == NULL)
+	    c->text == NULL || c->kind == NULL)
 		return (-1);
 	/* Keys in contrib_new_json()'s order. */
 	if (buf_printf(out, "{\"contribution\":{\"id\":%lld,\"campaign\":",

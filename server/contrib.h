@@ -59,10 +59,11 @@ int contrib_create_job(struct db *db, void *arg, struct err *e);
 */
 json_t *contrib_new_json(const struct contrib_new *c, const char *campaign);
 /*
-** The same for a text contribution with report_json set, as the bytes of
-** {"contribution":{...}} that json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII)
-** would write, appended to ${out}: the answer without building a tree.
-** Returns 0, or -1 (out of memory, or not UTF-8).
+** The same for a text contribution (kind, text and report_json set, no
+** audio), as the bytes of {"contribution":{...}} that json_dumps(
+** JSON_COMPACT | JSON_ENSURE_ASCII) would write, appended to ${out}: the
+** answer without building a tree. Returns 0, or -1 for anything else, out
+** of memory, or text that is not UTF-8 (${out} may then hold part of it).
 */
 int contrib_new_answer(
     const struct contrib_new *c, const char *campaign, struct buf *out);
