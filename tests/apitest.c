@@ -4,6 +4,7 @@
 #include "apitest.h"
 
 #include <check.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,4 +198,42 @@ tu_stop_clean(struct tu_server *s, const char *name)
 		return (-1);
 	}
 	return (0);
+}
+
+int
+tu_suite_begin(const char **bin, const char **srcdir, char **base)
+{
+	if ((*bin = getenv("TRIBUTARY_BIN")) == NULL) {
+		fprintf(stderr, "TRIBUTARY_BIN is not set\n");
+		return (-1);
+	}
+	if ((*srcdir = getenv("TRIBUTARY_SOURCE_DIR")) == NULL)
+		*srcdir = TRIBUTARY_SOURCE_DIR;
+	if ((*base = tu_tmpdir()) == NULL)
+		return (-1);
+	curl_global_init(CURL_GLOBAL_ALL);
+	return (0);
+}
+
+int
+tu_suite_end(Suite *s, struct tu_server *const srv[], const char *const names[],
+    size_t n, char *base)
+{
+	SRunner *sr;
+	size_t i;
+	int failed;
+
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	for (i = 0; i < n; i++)
+		failed += tu_stop_clean(srv[i], names[i]) == -1;
+	curl_global_cleanup();
+	if (failed == 0)
+		tu_rmrf(base);
+	else
+		fprintf(stderr, "left %s for a look\n", base);
+	free(base);
+	return (failed ? 1 : 0);
 }

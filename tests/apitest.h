@@ -6,6 +6,7 @@
 #ifndef TRIBUTARY_APITEST_H
 #define TRIBUTARY_APITEST_H
 
+#include <check.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -69,5 +70,21 @@ struct tu_burst {
 ** the CSRF token, all released at the same instant, and waits for every
 ** answer. */
 void tu_burst_run(struct tu_burst *b, int n);
+
+/*
+** The start of an API suite's main(): $TRIBUTARY_BIN into ${bin}, the
+** source folder ($TRIBUTARY_SOURCE_DIR, else the build's) into ${srcdir}, a
+** fresh temporary folder into ${base}, and curl's global set-up, which
+** must come before any thread. 0, or -1 having said why on stderr.
+*/
+int tu_suite_begin(const char **bin, const char **srcdir, char **base);
+/*
+** The end of it: runs ${s}; stops the ${n} servers ${srv}[i], named
+** ${names}[i], each of which must stop cleanly (ASan reports leaks at
+** exit); cleans curl up; removes ${base} if everything passed, else says
+** where it is; frees it. Returns main()'s exit status.
+*/
+int tu_suite_end(Suite *s, struct tu_server *const srv[],
+    const char *const names[], size_t n, char *base);
 
 #endif

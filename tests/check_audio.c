@@ -2278,22 +2278,17 @@ start(struct tu_server *s, const char *dir, const char *consent)
 int
 main(void)
 {
+	/* The servers, stopped (and checked) at the end. */
+	struct tu_server *const stop[] = { &srv, &rsrv };
+	const char *const names[] = { "main", "reading" };
 	char srcconsent[700];
 	Suite *s;
 	TCase *tc;
-	SRunner *sr;
-	int failed = 0;
 
-	if ((bin = getenv("TRIBUTARY_BIN")) == NULL) {
-		fprintf(stderr, "TRIBUTARY_BIN is not set\n");
+	if (sodium_init() == -1)
 		return (1);
-	}
-	if ((srcdir = getenv("TRIBUTARY_SOURCE_DIR")) == NULL)
-		srcdir = TRIBUTARY_SOURCE_DIR;
-	if (sodium_init() == -1 || (base = tu_tmpdir()) == NULL)
+	if (tu_suite_begin(&bin, &srcdir, &base) == -1)
 		return (1);
-	/* Before any thread: curl's global set-up is not thread-safe. */
-	curl_global_init(CURL_GLOBAL_ALL);
 	snprintf(maindir, sizeof(maindir), "%s/main", base);
 	snprintf(readingdir, sizeof(readingdir), "%s/reading", base);
 	snprintf(consentdir, sizeof(consentdir), "%s/consent", base);
@@ -2330,18 +2325,5 @@ main(void)
 	tcase_add_test(tc, test_erase_cli);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	/* Each server must stop cleanly: ASan reports leaks at exit. */
-	failed += tu_stop_clean(&srv, "main") == -1;
-	failed += tu_stop_clean(&rsrv, "reading") == -1;
-	curl_global_cleanup();
-	if (failed == 0)
-		tu_rmrf(base);
-	else
-		fprintf(stderr, "left %s for a look\n", base);
-	free(base);
-	return (failed ? 1 : 0);
+	return (tu_suite_end(s, stop, names, 2, base));
 }

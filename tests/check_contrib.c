@@ -1321,21 +1321,14 @@ start(struct tu_server *s, const char *dir, const char *opt, const char *val)
 int
 main(void)
 {
+	/* The servers, stopped (and checked) at the end. */
+	struct tu_server *const stop[] = { &srv, &naive };
+	const char *const names[] = { "main", "naive" };
 	Suite *s;
 	TCase *tc;
-	SRunner *sr;
-	int failed = 0;
 
-	if ((bin = getenv("TRIBUTARY_BIN")) == NULL) {
-		fprintf(stderr, "TRIBUTARY_BIN is not set\n");
+	if (tu_suite_begin(&bin, &srcdir, &base) == -1)
 		return (1);
-	}
-	if ((srcdir = getenv("TRIBUTARY_SOURCE_DIR")) == NULL)
-		srcdir = TRIBUTARY_SOURCE_DIR;
-	if ((base = tu_tmpdir()) == NULL)
-		return (1);
-	/* Before any thread: curl's global set-up is not thread-safe. */
-	curl_global_init(CURL_GLOBAL_ALL);
 	snprintf(maindir, sizeof(maindir), "%s/main", base);
 	snprintf(naivedir, sizeof(naivedir), "%s/naive", base);
 	if (make_main() == -1 || make_naive() == -1 ||
@@ -1364,18 +1357,5 @@ main(void)
 	tcase_add_test(tc, test_naive_commit);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	/* Each server must stop cleanly: ASan reports leaks at exit. */
-	failed += tu_stop_clean(&srv, "main") == -1;
-	failed += tu_stop_clean(&naive, "naive") == -1;
-	curl_global_cleanup();
-	if (failed == 0)
-		tu_rmrf(base);
-	else
-		fprintf(stderr, "left %s for a look\n", base);
-	free(base);
-	return (failed ? 1 : 0);
+	return (tu_suite_end(s, stop, names, 2, base));
 }
