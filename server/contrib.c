@@ -16,10 +16,13 @@ static const char SQL_LIVE_CONSENT[] =
 static const char SQL_BY_KEY[] =
     "SELECT id, request_sha256 FROM contributions WHERE account_id = ?1 AND "
     "idempotency_key = ?2";
+/* Inserts nothing (and changes() is 0) if the consent was withdrawn since
+** the request thread looked: the check and the insert are one statement. */
 static const char SQL_INSERT[] =
     "INSERT INTO contributions(account_id, campaign_id, consent_id, "
     "idempotency_key, request_sha256, created_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM consents "
+    "WHERE id = ?3 AND withdrawn_at IS NULL)";
 static const char SQL_INSERT_REV[] =
     "INSERT INTO contribution_revisions(contribution_id, revision, kind, "
     "prompt, text, audio_sha256, duration, sample_rate, redaction, "

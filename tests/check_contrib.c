@@ -60,6 +60,7 @@ enum {
 	C_ALL,
 	C_ALL_OTHER,
 	C_CONSENT,
+	C_BEHIND,
 };
 
 /*
@@ -1090,6 +1091,42 @@ START_TEST(test_withdraw_consent)
 }
 END_TEST
 
+/*
+** The consent goes while the server still remembers it as live (dbcache.h:
+** a write made outside the server is seen within DBCACHE_TTL): the request
+** thread lets the contribution through, and the writer, which checks the
+** consent in the insert itself, must still refuse it and store nothing.
+*/
+START_TEST(test_consent_gone_behind_cache)
+{
+	struct tu_resp r;
+	struct who w;
+	long long cid;
+	char path[800];
+	sqlite3 *db = NULL;
+	char *msg = NULL, sql[160];
+
+	card_person(C_BEHIND, &w);
+	cid = consent(&w, "demo-text");
+	contribute_ok(&w, "bc-a", "Given while the consent was live.");
+	snprintf(path, sizeof(path), "%s/node.db", maindir);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	snprintf(sql, sizeof(sql),
+	    "UPDATE consents SET withdrawn_at = unixepoch() WHERE id = %lld",
+	    cid);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK,
+	    "%s: %s", sql, msg ? msg : "?");
+	sqlite3_close(db);
+
+	contribute(&w, "bc-b", "demo-text", "Sent after it went.", &r);
+	expect_error(&r, 403, "consent_required", "consent gone, still cached");
+	expect_message(&r, "withdrawn");
+	tu_resp_free(&r);
+	ck_assert_int_eq(rows_of(&w), 1);
+}
+END_TEST
+
 /* --- export --- */
 
 START_TEST(test_export)
@@ -1353,6 +1390,7 @@ main(void)
 	tcase_add_test(tc, test_withdraw);
 	tcase_add_test(tc, test_withdraw_all);
 	tcase_add_test(tc, test_withdraw_consent);
+	tcase_add_test(tc, test_consent_gone_behind_cache);
 	tcase_add_test(tc, test_export);
 	tcase_add_test(tc, test_naive_commit);
 	suite_add_tcase(s, tc);
