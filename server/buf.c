@@ -47,6 +47,21 @@ buf_puts(struct buf *b, const char *s)
 }
 
 int
+buf_int(struct buf *b, long long v)
+{
+	char d[24], *q = d + sizeof(d);
+	unsigned long long u =
+	    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		*--q = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--q = '-';
+	return (buf_append(b, q, (size_t)(d + sizeof(d) - q)));
+}
+
+int
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -23,6 +23,9 @@ int buf_reserve(struct buf *b, size_t more);
 int buf_append(struct buf *b, const void *p, size_t n);
 /* Appends a NUL-terminated string. Same contract as buf_append(). */
 int buf_puts(struct buf *b, const char *s);
+/* Appends ${v} in decimal, as printf's %lld writes it (the hot paths
+** append their numbers without a format string). Same contract. */
+int buf_int(struct buf *b, long long v);
 /* Appends printf-formatted text. Same contract as buf_append(). */
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -1560,8 +1560,10 @@ report_json(const struct redact_set *rs, const size_t *count, struct buf *b)
 			break;
 		for (i = 0; rs->kinds[i] != next; i++)
 			;
-		if (buf_printf(b, "%s\"%s\":%zu", n++ ? "," : "", next,
-			count[i]) == -1)
+		if ((n++ && buf_append(b, ",", 1) == -1) ||
+		    buf_append(b, "\"", 1) == -1 || buf_puts(b, next) == -1 ||
+		    buf_append(b, "\":", 2) == -1 ||
+		    buf_int(b, (long long)count[i]) == -1)
 			return (-1);
 		done = next;
 	}
@@ -1587,7 +1589,9 @@ emit(struct scan *sc, struct redact_result *out)
 		const struct cand *c = &sc->c[i];
 
 		if (buf_append(&b, sc->text + prev, c->s - prev) == -1 ||
-		    buf_printf(&b, "[%s]", rs->kinds[c->kind]) == -1)
+		    buf_append(&b, "[", 1) == -1 ||
+		    buf_puts(&b, rs->kinds[c->kind]) == -1 ||
+		    buf_append(&b, "]", 1) == -1)
 			goto nomem;
 		count[c->kind]++;
 		prev = c->e;

@@ -3,7 +3,8 @@
 ** the byte to the slow path it replaced: buf_json_ascii() to jansson's
 ** json_dumps(JSON_ENSURE_ASCII) of a string (every ASCII byte, every code
 ** point, random UTF-8, and the same refusals of bad UTF-8); buf_printf()
-** to snprintf() at and around the room the buffer has; a redaction's
+** to snprintf() at and around the room the buffer has; buf_int() to
+** snprintf's %lld; a redaction's
 ** report_json to json_dumps(report, JSON_SORT_KEYS) over the labelled
 ** corpus; contrib_new_answer() to the jansson tree of contrib_new_json();
 ** sha256_parts() to OpenSSL's own digest and the FIPS 180 vectors, also
@@ -627,6 +628,42 @@ START_TEST(test_printf_room)
 	free(pre);
 	free(s);
 	free(want);
+}
+END_TEST
+
+/* buf_int() writes what snprintf's %lld writes: the ends of the range,
+** around every power of ten, and a spread of values between. */
+START_TEST(test_int_decimal)
+{
+	struct buf b = { 0 };
+	char ref[64];
+	long long v, p;
+	int i, k, n;
+
+	for (i = 0; i < 2000; i++) {
+		switch (i % 5) {
+		case 0: v = i / 5; break;
+		case 1: v = -(long long)(i / 5); break;
+		case 2: v = INT64_MAX - i; break;
+		case 3: v = INT64_MIN + i; break;
+		default:
+			v = (long long)((unsigned long long)i * 2654435761u);
+			break;
+		}
+		b.n = 0;
+		ck_assert_int_eq(buf_int(&b, v), 0);
+		n = snprintf(ref, sizeof(ref), "%lld", v);
+		buf_is(&b, ref, (size_t)n, "buf_int");
+	}
+	for (p = 1, k = 0; k < 18; k++, p *= 10)
+		for (v = p - 2; v <= p + 1; v++) {
+			b.n = 0;
+			ck_assert_int_eq(buf_int(&b, v), 0);
+			ck_assert_int_eq(buf_int(&b, -v), 0);
+			n = snprintf(ref, sizeof(ref), "%lld%lld", v, -v);
+			buf_is(&b, ref, (size_t)n, "around a power of ten");
+		}
+	buf_free(&b);
 }
 END_TEST
 
@@ -1465,6 +1502,7 @@ main(void)
 	tcase_add_test(tc, test_printf_lengths);
 	tcase_add_test(tc, test_printf_room);
 	tcase_add_test(tc, test_printf_many);
+	tcase_add_test(tc, test_int_decimal);
 	tcase_add_test(tc, test_report_corpus);
 	tcase_add_test(tc, test_report_fixed);
 	tcase_add_test(tc, test_answer_matrix);
