@@ -16,6 +16,7 @@
 #include "crypto.h"
 #include "dbcache.h"
 #include "http.h"
+#include "jsonflat.h"
 #include "redact.h"
 
 /* Counts UTF-8 code points (the text is already known to be valid). */
@@ -169,6 +170,7 @@ struct create {
 	struct contrib_new cn;
 	struct redact_result rr;
 	struct redact_result pr; /* the prompt, redacted too */
+	struct jsonflat body;    /* the body, if read quickly */
 	char key[IDEMPOTENCY_KEY_MAX + 1];
 	char slug[64]; /* the campaign's, for the answer */
 };
@@ -180,8 +182,13 @@ create_free(void *p)
 
 	redact_result_free(&c->rr);
 	redact_result_free(&c->pr);
+	jsonflat_free(&c->body);
 	free(c);
 }
+
+/* The members of a contribution's body (jsonflat_parse() order). */
+enum { B_CAMPAIGN, B_TEXT, B_PROMPT, NB };
+static const char *const body_keys[NB] = { "campaign", "text", "prompt" };
 
 int
 answer_contrib(struct req *r, int64_t account, int64_t id, unsigned status)
@@ -243,10 +250,10 @@ contrib_create_page(struct req *r)
 	struct campaign camp;
 	struct err e = { 0 };
 	struct buf ans = { 0 };
-	const char *key, *slug, *text, *prompt;
+	const char *key, *slug, *text, *prompt, *raw;
 	json_t *body, *t;
 	int64_t consent;
-	size_t n, chars;
+	size_t n, chars, rawn;
 	int rc;
 
 	if (req_is_wav(r))
@@ -276,11 +283,29 @@ contrib_create_page(struct req *r)
 		    "send an Idempotency-Key header (1 to %d characters) so a "
 		    "retry never saves the same thing twice",
 		    IDEMPOTENCY_KEY_MAX));
-	if ((body = req_json_body(r)) == NULL)
-		return (0);
-	slug = json_string_value(json_object_get(body, "campaign"));
-	t = json_object_get(body, "text");
-	prompt = json_string_value(json_object_get(body, "prompt"));
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (-1);
+	req_set_state(r, c, create_free);
+	/* A flat object of strings is read in one pass; anything else (and
+	** every error) is jansson's to read and word. */
+	raw = req_body(r, &rawn);
+	if ((rc = jsonflat_parse(raw, rawn, body_keys, NB, &c->body)) ==
+	    JSONFLAT_NOMEM)
+		return (-1);
+	if (rc == JSONFLAT_OK) {
+		slug = c->body.val[B_CAMPAIGN];
+		text = c->body.val[B_TEXT];
+		n = c->body.len[B_TEXT];
+		prompt = c->body.val[B_PROMPT];
+	} else {
+		if ((body = req_json_body(r)) == NULL)
+			return (0);
+		slug = json_string_value(json_object_get(body, "campaign"));
+		t = json_object_get(body, "text");
+		text = json_is_string(t) ? json_string_value(t) : NULL;
+		n = json_is_string(t) ? json_string_length(t) : 0;
+		prompt = json_string_value(json_object_get(body, "prompt"));
+	}
 	if (slug == NULL)
 		return (
 		    req_error(r, 400, "invalid", "\"campaign\" is required"));
@@ -302,23 +327,15 @@ contrib_create_page(struct req *r)
 		    "then send this again",
 		    slug));
 	}
-	if (!json_is_string(t) ||
-	    blank(json_string_value(t), json_string_length(t))) {
+	if (text == NULL || blank(text, n)) {
 		campaign_clear(&camp);
 		return (req_error(r, 400, "empty", "the text is empty"));
 	}
-	text = json_string_value(t);
-	n = json_string_length(t);
 	if (prompt != NULL && strlen(prompt) > 2000) {
 		campaign_clear(&camp);
 		return (req_error(
 		    r, 413, "too_large", "a prompt is at most 2000 bytes"));
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		campaign_clear(&camp);
-		return (-1);
-	}
-	req_set_state(r, c, create_free);
 	if (redact_for(r, text, n, &c->rr) == -1) {
 		campaign_clear(&camp);
 		return (0);

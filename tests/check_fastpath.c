@@ -1,6 +1,8 @@
 /*
 ** The hand-written fast paths of POST /api/v1/contributions, each held to
-** the byte to the slow path it replaced: buf_json_ascii() to jansson's
+** the byte to the slow path it replaced: jsonflat_parse() to jansson's
+** json_loadb() (hand-picked bodies, and random ones jansson wrote, intact
+** and broken); buf_json_ascii() to jansson's
 ** json_dumps(JSON_ENSURE_ASCII) of a string (every ASCII byte, every code
 ** point, random UTF-8, and the same refusals of bad UTF-8); buf_printf()
 ** to snprintf() at and around the room the buffer has; buf_int() to
@@ -29,6 +31,7 @@
 #include "buf.h"
 #include "contrib.h"
 #include "crypto.h"
+#include "jsonflat.h"
 #include "redact.h"
 #include "testutil.h"
 
@@ -412,6 +415,154 @@ START_TEST(test_ascii_random)
 	/* Both outcomes were really tried. */
 	ck_assert_int_gt(valid, 500);
 	ck_assert_int_gt(refused, 500);
+}
+END_TEST
+
+/* --- jsonflat_parse() against jansson --- */
+
+static const char *const flat_keys[] = { "campaign", "text", "prompt" };
+
+/*
+** What jsonflat_parse() makes of the ${n} bytes at ${p} agrees with
+** json_loadb(JSON_REJECT_DUPLICATES): it reads only objects of strings,
+** with jansson's values, and reads every such object jansson reads. Returns
+** 1 if it read it, 0 if it left it to jansson.
+*/
+static int
+flat_agrees(const char *p, size_t n, const char *what)
+{
+	struct jsonflat f;
+	json_error_t je;
+	json_t *j, *v;
+	const char *k;
+	int rc, flat, i;
+
+	rc = jsonflat_parse(p, n, flat_keys, 3, &f);
+	ck_assert_int_ne(rc, JSONFLAT_NOMEM);
+	j = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);
+	flat = j != NULL && json_is_object(j);
+	if (flat)
+		json_object_foreach(j, k, v) if (!json_is_string(v)) flat = 0;
+	ck_assert_msg(rc == (flat ? JSONFLAT_OK : JSONFLAT_OTHER),
+	    "%s: jsonflat %d, jansson %s: %.*s", what, rc,
+	    flat ? "an object of strings" : "something else", (int)n, p);
+	if (rc == JSONFLAT_OK) {
+		for (i = 0; i < 3; i++) {
+			v = json_object_get(j, flat_keys[i]);
+			ck_assert_msg((v == NULL) == (f.val[i] == NULL),
+			    "%s: %s present in one only", what, flat_keys[i]);
+			if (v == NULL)
+				continue;
+			ck_assert_uint_eq(f.len[i], json_string_length(v));
+			ck_assert_msg(memcmp(f.val[i], json_string_value(v),
+					  f.len[i]) == 0 &&
+				f.val[i][f.len[i]] == '\0',
+			    "%s: %s differs", what, flat_keys[i]);
+		}
+		jsonflat_free(&f);
+	} else
+		ck_assert_ptr_null(f.mem);
+	json_decref(j);
+	return (rc == JSONFLAT_OK);
+}
+
+/* Hand-picked bodies, read or left alone as jansson decides. */
+START_TEST(test_flat_cases)
+{
+	static const struct {
+		const char *body;
+		int read;
+	} cases[] = {
+		{ "{\"campaign\":\"bench\",\"text\":\"Call +233 24 123 4567\"}",
+		    1 },
+		{ " {\r\n\t\"text\" : \"a\" ,\"campaign\":\"c\" } \n", 1 },
+		{ "{}", 1 }, { "{\"other\":\"x\",\"text\":\"y\"}", 1 },
+		{ "{\"text\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}", 1 },
+		{ "{\"text\":\"\\u00e9\\u00C9\\u20AC\\ud83d\\ude00\"}", 1 },
+		{ "{\"text\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}", 1 },
+		{ "{\"\":\"empty key\"}", 1 },
+		{ "{\"text\":\"a\",\"text\":\"b\"}", 0 },       /* duplicate */
+		{ "{\"t\\u0065xt\":\"a\",\"text\":\"b\"}", 0 }, /* same key */
+		{ "{\"text\":\"a\",\"n\":1}", 0 }, { "{\"text\":null}", 0 },
+		{ "{\"text\":[\"a\"]}", 0 }, { "{\"text\":\"a\\u0000b\"}", 0 },
+		{ "{\"text\":\"\\ud800\"}", 0 },
+		{ "{\"text\":\"\\udc00\"}", 0 },
+		{ "{\"text\":\"\\ud800\\u0041\"}", 0 },
+		{ "{\"text\":\"\xed\xa0\x80\"}", 0 },
+		{ "{\"text\":\"\xc0\xaf\"}", 0 },
+		{ "{\"text\":\"\xf4\x90\x80\x80\"}", 0 },
+		{ "{\"text\":\"\xe2\x82\"}", 0 },
+		{ "{\"text\":\"tab\there\"}", 0 }, { "{\"text\":\"\\x\"}", 0 },
+		{ "{\"text\":\"\\u12\"}", 0 }, { "{\"text\":\"a\",}", 0 },
+		{ "{\"text\":\"a\"} x", 0 }, { "{\"text\":\"a\"", 0 },
+		{ "{\"text\" \"a\"}", 0 }, { "{text:\"a\"}", 0 },
+		{ "[\"a\"]", 0 }, { "\"a\"", 0 }, { "", 0 }, { "   ", 0 },
+		{ "\xef\xbb\xbf{\"text\":\"a\"}", 0 }, /* a byte-order mark */
+	};
+	char what[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(what, sizeof(what), "case %zu", i);
+		ck_assert_int_eq(
+		    flat_agrees(cases[i].body, strlen(cases[i].body), what),
+		    cases[i].read);
+	}
+	/* A NUL byte in the body, inside a string or out. */
+	ck_assert_int_eq(flat_agrees("{\"text\":\"a\0b\"}", 14, "raw NUL"), 0);
+	ck_assert_int_eq(flat_agrees("{\"text\":\"a\"}\0", 13, "NUL after"), 0);
+}
+END_TEST
+
+/*
+** Random objects of random strings, written by jansson (escaped to ASCII
+** or not, keys sorted or not, compact or indented), are read with
+** jansson's values; then each is broken at one random byte and must still
+** agree with jansson.
+*/
+START_TEST(test_flat_random)
+{
+	uint64_t seed = 0x666c61746a736f6eULL; /* "flatjson" */
+	static const size_t flags[] = { JSON_COMPACT, JSON_ENSURE_ASCII,
+		JSON_INDENT(2) | JSON_SORT_KEYS,
+		JSON_COMPACT | JSON_ENSURE_ASCII };
+	char s[80 * 4 + 1], key[24];
+	json_t *o;
+	char *d;
+	size_t n, i, k, members;
+	int read = 0, left = 0;
+
+	for (i = 0; i < 3000; i++) {
+		o = json_object();
+		members = rnd_in(&seed, 0, 5);
+		for (k = 0; k < members; k++) {
+			n = random_utf8(&seed, s, 80);
+			if (memchr(s, '\0', n) != NULL)
+				continue;
+			if (k < 3)
+				snprintf(key, sizeof(key), "%s", flat_keys[k]);
+			else
+				snprintf(key, sizeof(key), "k%zu", k);
+			json_object_set_new(o, key, json_stringn(s, n));
+		}
+		d = json_dumps(o, flags[i % 4]);
+		ck_assert_ptr_nonnull(d);
+		n = strlen(d);
+		ck_assert_msg(
+		    flat_agrees(d, n, "written by jansson"), "not read: %s", d);
+		if (n > 0) {
+			d[rnd_in(&seed, 0, (uint32_t)n - 1)] = (char)rnd(&seed);
+			if (flat_agrees(d, n, "one byte changed"))
+				read++;
+			else
+				left++;
+		}
+		free(d);
+		json_decref(o);
+	}
+	/* Both outcomes were really tried. */
+	ck_assert_int_gt(read, 300);
+	ck_assert_int_gt(left, 300);
 }
 END_TEST
 
@@ -1499,6 +1650,8 @@ main(void)
 	tcase_add_test(tc, test_ascii_utf8);
 	tcase_add_test(tc, test_ascii_random);
 	tcase_add_test(tc, test_ascii_invalid);
+	tcase_add_test(tc, test_flat_cases);
+	tcase_add_test(tc, test_flat_random);
 	tcase_add_test(tc, test_printf_lengths);
 	tcase_add_test(tc, test_printf_room);
 	tcase_add_test(tc, test_printf_many);
