@@ -348,7 +348,7 @@ contrib_audio_create(struct req *r)
 	c->cn.sample_rate = w.sample_rate;
 	wav_pcm_free(&w);
 	return (req_submit_job(r, contrib_create_job, &c->cn,
-	    REQ_JOB_BLOBS | REQ_JOB_KEEPS_CACHE));
+	    REQ_JOB_BLOBS | REQ_JOB_KEEPS_CACHE | REQ_JOB_ATOMIC));
 }
 
 /* Answers blob ${sha} (FLAC) with Range support. */

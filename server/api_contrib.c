@@ -372,8 +372,8 @@ contrib_create_page(struct req *r)
 	/* The writer job checks the key (a retry after a dropped answer, or a
 	** key used for something else) on its own connection, whose cache
 	** is never stale: no lookup here. */
-	return (
-	    req_submit_job(r, contrib_create_job, &c->cn, REQ_JOB_KEEPS_CACHE));
+	return (req_submit_job(r, contrib_create_job, &c->cn,
+	    REQ_JOB_KEEPS_CACHE | REQ_JOB_ATOMIC));
 }
 
 /* GET /api/v1/me/contributions: a contributor. 200 {"contributions"}. */

@@ -9,6 +9,7 @@
 
 #include "account.h"
 #include "consent_record.h"
+#include "writer.h"
 
 static const char SQL_LIVE_CONSENT[] =
     "SELECT id FROM consents WHERE account_id = ?1 AND campaign_id = ?2 AND "
@@ -29,6 +30,7 @@ static const char SQL_INSERT_REV[] =
     "INSERT INTO contribution_revisions(contribution_id, revision, kind, "
     "prompt, text, audio_sha256, duration, sample_rate, redaction, "
     "created_at) VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char SQL_UNDO[] = "DELETE FROM contributions WHERE id = ?1";
 #define SQL_CONTRIB_COLS                                                       \
 	"SELECT c.id, k.slug, c.status, r.kind, r.text, r.prompt, "            \
 	"r.redaction, c.created_at, c.withdrawn_at, r.revision, r.duration, "  \
@@ -108,6 +110,35 @@ contrib_by_key(struct db *db, int64_t account, const char *key, int64_t *id,
 	return (rc == SQLITE_DONE ? 0 : db_err(db, e, "contribution"));
 }
 
+/*
+** The revision of ${c} could not be written: takes its contribution row
+** back out, so the job leaves nothing (it runs without a SAVEPOINT, see
+** contrib.h). Returns -1 with ${e} saying why the revision failed, or
+** WRITER_DIRTY if the row could not be taken out either.
+*/
+static int
+undo_contribution(struct db *db, struct contrib_new *c, struct err *e)
+{
+	struct err e2 = { 0 };
+	sqlite3_stmt *st;
+	int rc;
+
+	db_err(db, e, "revision");
+	/* SQLite rolled the transaction back itself (I/O error, full
+	** disk): nothing is left, and the writer sees the batch lost. */
+	if (sqlite3_get_autocommit(db_handle(db)))
+		return (-1);
+	if ((st = db_prepare(db, SQL_UNDO, &e2)) == NULL)
+		return (WRITER_DIRTY);
+	sqlite3_bind_int64(st, 1, c->id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	c->id = 0;
+	return (rc == SQLITE_DONE && sqlite3_changes(db_handle(db)) == 1
+		? -1
+		: WRITER_DIRTY);
+}
+
 int
 contrib_create_job(struct db *db, void *arg, struct err *e)
 {
@@ -181,7 +212,7 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return (db_err(db, e, "revision"));
+		return (undo_contribution(db, c, e));
 	return (0);
 }
 

@@ -48,7 +48,9 @@ struct contrib_new {
 ** Writer job: records the contribution and its first revision. If the key
 ** was used before by the same person for the same request, sets replayed
 ** and id and writes nothing; for a different request, ERR_CONFLICT. The
-** consent must still be live (ERR_FORBIDDEN).
+** consent must still be live (ERR_FORBIDDEN). Atomic (writer.h): whatever
+** it refuses leaves nothing written, so it is submitted without a
+** SAVEPOINT (REQ_JOB_ATOMIC).
 */
 int contrib_create_job(struct db *db, void *arg, struct err *e);
 /*

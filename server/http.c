@@ -767,6 +767,7 @@ req_submit_job(struct req *r, writer_fn fn, void *arg, unsigned flags)
 	memset(&r->job, 0, sizeof(r->job));
 	r->job.sync_blobs = (flags & REQ_JOB_BLOBS) != 0;
 	r->job.keeps_cache = (flags & REQ_JOB_KEEPS_CACHE) != 0;
+	r->job.atomic = (flags & REQ_JOB_ATOMIC) != 0;
 	r->job.fn = fn;
 	r->job.arg = arg;
 	r->job.done = req_job_done;

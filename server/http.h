@@ -140,9 +140,11 @@ int req_submit(struct req *r, writer_fn fn, void *arg);
 /* What req_submit_job() is told of its job (writer.h). REQ_JOB_BLOBS: it
 ** references blobs stored with blob_put_unsynced(), which its batch flushes
 ** before it commits. REQ_JOB_KEEPS_CACHE: it changes nothing the threads
-** remember (dbcache.h); it only adds a contribution. */
+** remember (dbcache.h); it only adds a contribution. REQ_JOB_ATOMIC: it
+** undoes its own refusals, so it runs without a SAVEPOINT (writer.h). */
 #define REQ_JOB_BLOBS       1
 #define REQ_JOB_KEEPS_CACHE 2
+#define REQ_JOB_ATOMIC      4
 /* As req_submit, with ${flags} (REQ_JOB_*). */
 int req_submit_job(struct req *r, writer_fn fn, void *arg, unsigned flags);
 /* The finished job, or NULL if the handler has not submitted one. */

@@ -86,8 +86,9 @@ step_retry(struct db *db, const char *sql, struct err *e)
 
 /*
 ** Runs one batch (the list ${jobs}) in a single transaction and reports
-** every job. A job's own failure is rolled back to its savepoint; a lost
-** transaction aborts all.
+** every job. A job's own failure is rolled back to its savepoint (an
+** atomic job has none: it leaves nothing of a refusal, or says it could
+** not, which loses the batch); a lost transaction aborts all.
 */
 static void
 run_batch(struct writer *w, struct writer_job *jobs)
@@ -95,7 +96,7 @@ run_batch(struct writer *w, struct writer_job *jobs)
 	struct writer_job *j, *last;
 	struct err e = { 0 };
 	sqlite3 *h = db_handle(w->db);
-	int lost = 0;
+	int lost = 0, rc;
 	size_t n = 0;
 	double t0, t1, t2;
 
@@ -108,23 +109,30 @@ run_batch(struct writer *w, struct writer_job *jobs)
 	}
 	for (j = jobs; j != NULL && !lost; j = j->next) {
 		memset(&j->err, 0, sizeof(j->err));
-		if (step_retry(w->db, SQL_SAVEPOINT, &e) == -1) {
+		if (!j->atomic && step_retry(w->db, SQL_SAVEPOINT, &e) == -1) {
 			lost = 1;
 			break;
 		}
-		if (j->fn(w->db, j->arg, &j->err) == -1) {
+		rc = j->fn(w->db, j->arg, &j->err);
+		if (rc < 0) {
 			if (j->err.code == ERR_NONE)
 				err_set(&j->err, ERR_INTERNAL, "job failed");
 			j->status = WRITER_FAILED;
 		}
-		if (sqlite3_get_autocommit(h)) {
-			/* SQLite rolled the whole transaction back. */
-			log_err(
-			    "writer: transaction lost (%s)", sqlite3_errmsg(h));
+		if (sqlite3_get_autocommit(h) ||
+		    (j->atomic && rc == WRITER_DIRTY)) {
+			/* SQLite rolled the whole transaction back, or an
+			** atomic job could not undo what it began. */
+			log_err("writer: transaction lost (%s)",
+			    j->atomic && rc == WRITER_DIRTY
+				? j->err.msg
+				: sqlite3_errmsg(h));
 			j->status = WRITER_PENDING; /* lost, not refused */
 			lost = 1;
 			break;
 		}
+		if (j->atomic)
+			continue;
 		if (j->status == WRITER_FAILED &&
 		    step_retry(w->db, SQL_ROLLBACK_TO, &e) == -1) {
 			lost = 1;

@@ -16,8 +16,13 @@
 #include "err.h"
 
 /* Runs inside the batch transaction and its SAVEPOINT. Returns 0, or -1 with
-** ${e} set (only this job's changes are rolled back). */
+** ${e} set (only this job's changes are rolled back). An atomic job (see
+** writer_job) runs without a SAVEPOINT: on -1 it must have left nothing
+** written; if it began a change it could not undo it returns WRITER_DIRTY
+** with ${e} set, and the writer loses the whole batch rather than commit
+** half a job. */
 typedef int (*writer_fn)(struct db *db, void *arg, struct err *e);
+#define WRITER_DIRTY (-2)
 
 enum writer_status {
 	WRITER_PENDING = 0,
@@ -44,6 +49,11 @@ struct writer_job {
 	** remember (dbcache.h), e.g. it only adds a contribution. A batch
 	** holding any other job bumps the cache's counter once committed. */
 	int keeps_cache;
+	/* Set by the submitter: the job needs no SAVEPOINT (writer_fn). A
+	** SAVEPOINT costs more than its two statements: every page the job
+	** touches is first copied to the statement journal, ~2 us for a
+	** contribution. */
+	int atomic;
 	struct writer_job *next; /* writer's own */
 };
 

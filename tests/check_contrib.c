@@ -1128,6 +1128,29 @@ START_TEST(test_consent_gone_before_write)
 	/* Live: the job records it (rolled back below). */
 	ck_assert_msg(contrib_create_job(db, &c, &e) == 0, "%s", e.msg);
 	ck_assert_int_gt(c.id, 0);
+	/* A revision the table refuses (its kind CHECK): the job runs
+	** without a SAVEPOINT, so it takes its contribution row back out. */
+	c.key = "bc-v";
+	c.kind = "video";
+	c.id = 0;
+	ck_assert_int_eq(contrib_create_job(db, &c, &e), -1);
+	ck_assert_msg(strstr(e.msg, "revision") != NULL, "%s", e.msg);
+	ck_assert_int_eq(c.id, 0);
+	ck_assert_int_eq(sqlite3_get_autocommit(db_handle(db)), 0);
+	{
+		sqlite3_stmt *q;
+
+		ck_assert_int_eq(sqlite3_prepare_v2(db_handle(db),
+				     "SELECT count(*) FROM contributions "
+				     "WHERE idempotency_key = 'bc-v'",
+				     -1, &q, NULL),
+		    SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+		ck_assert_int_eq(sqlite3_column_int(q, 0), 0);
+		sqlite3_finalize(q);
+	}
+	c.key = "bc-b";
+	c.kind = "text";
 	snprintf(sql, sizeof(sql),
 	    "ROLLBACK; BEGIN IMMEDIATE; UPDATE consents SET withdrawn_at = "
 	    "unixepoch() WHERE withdrawn_at IS NULL AND id = %lld",

@@ -3,8 +3,9 @@
 ** is on disk after a fresh open; concurrent jobs share transactions; a job
 ** that refuses rolls back alone; a lost transaction (SQLite's own ROLLBACK,
 ** or a failed COMMIT) reports every job of its batch as aborted and saves
-** none of them; drain finishes queued work and refuses new work; the naive
-** mode commits once per job; under load the writer gathers jobs into fewer
+** none of them; an atomic job (no SAVEPOINT) refuses alone, or loses its
+** batch when it cannot undo what it wrote; drain finishes queued work and
+** refuses new work; the naive mode commits once per job; under load the writer gathers jobs into fewer
 ** commits, at light load it holds nothing back.
 */
 #include <check.h>
@@ -236,7 +237,17 @@ struct gate {
 static struct gate gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
 	0, 0, 0 };
 
-enum mode { GOOD, FAIL, ROLLBACK, ROLLBACK_FAIL, HOOK, GATE, NOOP };
+enum mode {
+	GOOD,
+	FAIL,
+	ROLLBACK,
+	ROLLBACK_FAIL,
+	HOOK,
+	GATE,
+	NOOP,
+	ATOMIC_REFUSE, /* atomic: refuses before writing */
+	ATOMIC_DIRTY,  /* atomic: writes, then cannot undo it */
+};
 
 struct tjob {
 	struct writer_job job;
@@ -272,6 +283,8 @@ tjob_fn(struct db *db, void *arg, struct err *e)
 	}
 	if (t->mode == NOOP)
 		return (0);
+	if (t->mode == ATOMIC_REFUSE)
+		return (err_set(e, ERR_CONFLICT, "job %ld refuses", t->k));
 	if (t->mode == HOOK)
 		sqlite3_commit_hook(
 		    db_handle(db), refuse_commit, db_handle(db));
@@ -279,6 +292,9 @@ tjob_fn(struct db *db, void *arg, struct err *e)
 		return (-1);
 	switch (t->mode) {
 	case FAIL: return (err_set(e, ERR_INVALID, "job %ld refuses", t->k));
+	case ATOMIC_DIRTY:
+		err_set(e, ERR_STORAGE, "job %ld cannot undo its row", t->k);
+		return (WRITER_DIRTY);
 	case ROLLBACK:
 		/* What SQLite does by itself on SQLITE_FULL or SQLITE_IOERR. */
 		sqlite3_exec(db_handle(db), "ROLLBACK", NULL, NULL, NULL);
@@ -310,6 +326,7 @@ tjob_init(struct tjob *t, enum mode mode, long k)
 	t->job.arg = t;
 	t->job.done = tjob_done;
 	t->job.done_arg = t;
+	t->job.atomic = mode == ATOMIC_REFUSE || mode == ATOMIC_DIRTY;
 }
 
 /* Submits the gate job (key 0) and waits until the writer is inside it. */
@@ -363,6 +380,10 @@ run_batch_with(const char *path, enum mode mode, struct tjob *jobs,
 	gate_hold(w, &g);
 	for (i = 0; i < NBATCH; i++) {
 		tjob_init(&jobs[i], i == NBATCH / 2 ? mode : GOOD, i + 1);
+		/* Good jobs with and without SAVEPOINTs around an atomic one. */
+		if (jobs[i].job.atomic == 0 && jobs[i].mode == GOOD &&
+		    (mode == ATOMIC_REFUSE || mode == ATOMIC_DIRTY))
+			jobs[i].job.atomic = i % 2;
 		writer_submit(w, &jobs[i].job);
 	}
 	gate_release();
@@ -404,6 +425,36 @@ START_TEST(test_failing_job_rolls_back_alone)
 	}
 	ck_assert_int_eq(rows(path, 0), 1);
 	ck_assert_int_eq(rows(path, -1), NBATCH); /* gate + 40 good */
+}
+END_TEST
+
+/* An atomic job (no SAVEPOINT) that refuses, having written nothing,
+** among good jobs with and without SAVEPOINTs: it alone fails. */
+START_TEST(test_atomic_refusal_alone)
+{
+	struct tjob jobs[NBATCH];
+	struct writer_stats st;
+	struct writer *w;
+	char path[600];
+	int i;
+
+	make_db("atomic", path, sizeof(path));
+	w = run_batch_with(path, ATOMIC_REFUSE, jobs, &st);
+	writer_stop(w);
+	ck_assert_uint_eq(st.failed, 1);
+	ck_assert_uint_eq(st.aborted, 0);
+	for (i = 0; i < NBATCH; i++)
+		if (jobs[i].mode == ATOMIC_REFUSE) {
+			ck_assert_int_eq(jobs[i].job.status, WRITER_FAILED);
+			ck_assert_int_eq(jobs[i].job.err.code, ERR_CONFLICT);
+			ck_assert_int_eq(rows(path, jobs[i].k), 0);
+		} else {
+			ck_assert_msg(jobs[i].job.status == WRITER_OK,
+			    "job %d: status %d (%s)", i, jobs[i].job.status,
+			    jobs[i].job.err.msg);
+			ck_assert_int_eq(rows(path, jobs[i].k), 1);
+		}
+	ck_assert_int_eq(rows(path, -1), NBATCH);
 }
 END_TEST
 
@@ -475,6 +526,28 @@ START_TEST(test_rollback_by_failing_job_aborts_batch)
 		ck_assert_int_eq(jobs[i].job.err.code, ERR_STORAGE);
 	}
 	ck_assert_uint_eq(st.aborted + st.failed, NBATCH);
+	check_batch_lost(path, w, jobs);
+}
+END_TEST
+
+/* An atomic job that wrote and cannot undo it (WRITER_DIRTY): the writer
+** commits none of its batch rather than half a job, and goes on. */
+START_TEST(test_atomic_dirty_loses_batch)
+{
+	struct tjob jobs[NBATCH];
+	struct writer_stats st;
+	struct writer *w;
+	char path[600];
+	int i;
+
+	make_db("dirty", path, sizeof(path));
+	w = run_batch_with(path, ATOMIC_DIRTY, jobs, &st);
+	for (i = 0; i < NBATCH; i++) {
+		ck_assert_msg(jobs[i].job.status == WRITER_ABORTED,
+		    "job %d: status %d", i, jobs[i].job.status);
+		ck_assert_int_eq(jobs[i].job.err.code, ERR_STORAGE);
+	}
+	ck_assert_uint_eq(st.aborted, NBATCH);
 	check_batch_lost(path, w, jobs);
 }
 END_TEST
@@ -782,6 +855,8 @@ main(void)
 	tcase_add_test(tc, test_failing_job_rolls_back_alone);
 	tcase_add_test(tc, test_rollback_aborts_whole_batch);
 	tcase_add_test(tc, test_rollback_by_failing_job_aborts_batch);
+	tcase_add_test(tc, test_atomic_refusal_alone);
+	tcase_add_test(tc, test_atomic_dirty_loses_batch);
 	tcase_add_test(tc, test_commit_failure_aborts_whole_batch);
 	tcase_add_test(tc, test_sync_blobs_flushes_then_commits);
 	tcase_add_test(tc, test_sync_blobs_failure_aborts_batch);
