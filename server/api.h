@@ -44,10 +44,10 @@ int req_campaign(
 ** contribution checks it again. */
 int64_t req_live_consent(
     struct req *r, int64_t account, int64_t campaign, struct err *e);
-/* Redacts ${text} for the session's person. 0, or -1 with an answer
-** queued. */
-int redact_for(
-    struct req *r, const char *text, size_t n, struct redact_result *out);
+/* Redacts ${text} for the session's person (with ${json_only}, the report
+** as report_json alone: redact_ctx). 0, or -1 with an answer queued. */
+int redact_for(struct req *r, const char *text, size_t n, int json_only,
+    struct redact_result *out);
 /* Answers ${status} {"contribution"} with contribution ${id} as stored. */
 int answer_contrib(struct req *r, int64_t account, int64_t id, unsigned status);
 /* Answers a contribution job that failed: 409 idempotency_mismatch, 403

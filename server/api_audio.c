@@ -307,7 +307,7 @@ contrib_audio_create(struct req *r)
 	req_set_state(r, c, audio_create_free);
 	snprintf(c->key, sizeof(c->key), "%s", key);
 	if (prompt != NULL &&
-	    redact_for(r, prompt, strlen(prompt), &c->pr) == -1) {
+	    redact_for(r, prompt, strlen(prompt), 0, &c->pr) == -1) {
 		wav_pcm_free(&w);
 		return (0);
 	}

@@ -55,11 +55,13 @@ blank(const char *s, size_t n)
 }
 
 int
-redact_for(struct req *r, const char *text, size_t n, struct redact_result *out)
+redact_for(struct req *r, const char *text, size_t n, int json_only,
+    struct redact_result *out)
 {
 	struct redact_ctx ctx = { 0 };
 	struct err e = { 0 };
 
+	ctx.json_only = json_only;
 	ctx.handle = req_session(r)->handle;
 	ctx.contact_key = req_node(r)->pseudonym_key;
 	if (req_node(r)->redact == NULL) {
@@ -156,8 +158,8 @@ redact_page(struct req *r)
 		return (0);
 	if (!json_is_string(t = json_object_get(body, "text")))
 		return (req_error(r, 400, "invalid", "\"text\" is required"));
-	if (redact_for(r, json_string_value(t), json_string_length(t), &rr) ==
-	    -1)
+	if (redact_for(
+		r, json_string_value(t), json_string_length(t), 0, &rr) == -1)
 		return (0);
 	rc = req_json(r, 200,
 	    json_pack(
@@ -336,7 +338,8 @@ contrib_create_page(struct req *r)
 		return (req_error(
 		    r, 413, "too_large", "a prompt is at most 2000 bytes"));
 	}
-	if (redact_for(r, text, n, &c->rr) == -1) {
+	/* Stored and answered as report_json (contrib_new_answer). */
+	if (redact_for(r, text, n, 1, &c->rr) == -1) {
 		campaign_clear(&camp);
 		return (0);
 	}
@@ -351,7 +354,7 @@ contrib_create_page(struct req *r)
 	}
 	snprintf(c->key, sizeof(c->key), "%s", key);
 	if (prompt != NULL &&
-	    redact_for(r, prompt, strlen(prompt), &c->pr) == -1) {
+	    redact_for(r, prompt, strlen(prompt), 1, &c->pr) == -1) {
 		campaign_clear(&camp);
 		return (0);
 	}
@@ -364,7 +367,7 @@ contrib_create_page(struct req *r)
 	c->cn.prompt = c->pr.text;
 	c->cn.kind = "text";
 	c->cn.text = c->rr.text;
-	c->cn.report = c->rr.report;
+	c->cn.report = NULL; /* json_only: report_json below */
 	snprintf(c->slug, sizeof(c->slug), "%s", camp.slug);
 	campaign_clear(&camp);
 	/* As stored, and spliced into the answer. */

@@ -555,6 +555,27 @@ peer_trusted(struct req *r)
 	return (0);
 }
 
+/*
+** Writes ${a} as inet_ntop() does ("192.0.2.7") to ${out} (16 bytes or
+** more): every API request names its client for the rate limit, and
+** inet_ntop formats through sprintf.
+*/
+static void
+ipv4_text(const struct in_addr *a, char *out)
+{
+	const unsigned char *b = (const unsigned char *)&a->s_addr;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (b[i] >= 100)
+			*out++ = (char)('0' + b[i] / 100);
+		if (b[i] >= 10)
+			*out++ = (char)('0' + b[i] / 10 % 10);
+		*out++ = (char)('0' + b[i] % 10);
+		*out++ = i < 3 ? '.' : '\0';
+	}
+}
+
 const char *
 req_client(struct req *r)
 {
@@ -570,9 +591,8 @@ req_client(struct req *r)
 	    r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci != NULL && (sa = ci->client_addr) != NULL) {
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET,
-			    &((const struct sockaddr_in *)sa)->sin_addr,
-			    r->client, sizeof(r->client));
+			ipv4_text(&((const struct sockaddr_in *)sa)->sin_addr,
+			    r->client);
 		else if (sa->sa_family == AF_INET6)
 			inet_ntop(AF_INET6,
 			    &((const struct sockaddr_in6 *)sa)->sin6_addr,
@@ -910,6 +930,22 @@ session_lookup(struct req *r, time_t now, struct err *e)
 ** Rate limits (when ${limits}), session, role and CSRF for a routed
 ** request. Returns 0 to go on, 1 if a refusal was queued.
 */
+/* The account rate limit's key, "a" and the account id in decimal, into
+** ${key} (24 bytes or more). */
+static void
+account_key(int64_t id, char *key)
+{
+	char d[21], *q = d + sizeof(d);
+	uint64_t u = id < 0 ? 0 : (uint64_t)id;
+
+	*--q = '\0';
+	do
+		*--q = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	key[0] = 'a';
+	memcpy(key + 1, q, (size_t)(d + sizeof(d) - q));
+}
+
 static int
 check_request(struct req *r, int limits)
 {
@@ -941,8 +977,7 @@ check_request(struct req *r, int limits)
 		return (1);
 	}
 	if (r->has_session && limits) {
-		snprintf(
-		    key, sizeof(key), "a%lld", (long long)r->sess.account_id);
+		account_key(r->sess.account_id, key);
 		if (!ratelimit_take(r->srv->rl_account, key, mono_now(), &ra)) {
 			r->retry_after = ra;
 			req_error(r, 429, "rate_limited",

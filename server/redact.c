@@ -1575,12 +1575,13 @@ static int
 emit(struct scan *sc, struct redact_result *out)
 {
 	const struct redact_set *rs = sc->rs;
+	int json_only = sc->ctx != NULL && sc->ctx->json_only;
 	struct buf b = { 0 }, rb = { 0 };
 	size_t *count = NULL, i, prev = 0;
 	json_t *rep = NULL;
 
 	if ((count = calloc(rs->nkinds, sizeof(*count))) == NULL ||
-	    (rep = json_object()) == NULL)
+	    (!json_only && (rep = json_object()) == NULL))
 		goto nomem;
 	/* An empty result is still a string. */
 	if (buf_append(&b, "", 0) == -1)
@@ -1598,7 +1599,7 @@ emit(struct scan *sc, struct redact_result *out)
 	}
 	if (buf_append(&b, sc->text + prev, sc->n - prev) == -1)
 		goto nomem;
-	for (i = 0; i < rs->nkinds; i++)
+	for (i = 0; rep != NULL && i < rs->nkinds; i++)
 		if (count[i] > 0 &&
 		    json_object_set_new(rep, rs->kinds[i],
 			json_integer((json_int_t)count[i])) == -1)

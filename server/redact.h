@@ -74,6 +74,9 @@ struct redact_ctx {
 	/* redact_contact_hash() of each of the person's contacts. */
 	const uint8_t (*contact_hashes)[32];
 	size_t ncontacts;
+	/* The caller reads report_json only: report is left NULL (a tree
+	** of the kinds costs a handful of allocations per text). */
+	int json_only;
 };
 
 /*

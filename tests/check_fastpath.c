@@ -896,6 +896,22 @@ report_agrees(const struct redact_set *rs, const char *s,
 	t->handle += json_object_get(r.report, "HANDLE") != NULL;
 	t->contact += json_object_get(r.report, "CONTACT") != NULL;
 	free(want);
+	/* Asked for report_json alone: the same text and bytes, no tree. */
+	{
+		struct redact_ctx jo = { 0 };
+		struct redact_result r2;
+
+		if (ctx != NULL)
+			jo = *ctx;
+		jo.json_only = 1;
+		ck_assert_msg(redact_text(rs, s, strlen(s), &jo, &r2, &e) == 0,
+		    "json_only %s: %s", s, e.msg);
+		ck_assert_ptr_null(r2.report);
+		ck_assert_uint_eq(r2.len, r.len);
+		ck_assert_str_eq(r2.text, r.text);
+		ck_assert_str_eq(r2.report_json, r.report_json);
+		redact_result_free(&r2);
+	}
 	redact_result_free(&r);
 }
 
@@ -922,8 +938,8 @@ START_TEST(test_report_corpus)
 	struct redact_set *rs = load_all();
 	uint8_t key[32] = { 7 }, hashes[2][32];
 	struct redact_ctx author = { "Kofi", key, (const uint8_t(*)[32])hashes,
-		2 };
-	struct redact_ctx handle_only = { "kofi_m", NULL, NULL, 0 };
+		2, 0 };
+	struct redact_ctx handle_only = { "kofi_m", NULL, NULL, 0, 0 };
 	struct report_tally t = { 0 };
 	char *corpus, *line, *save = NULL, *tab;
 	size_t n, i;

@@ -866,7 +866,7 @@ START_TEST(test_long_runs)
 		"1(", "1 (2) " };
 	struct redact_set *rs = load_all();
 	uint8_t key[32] = { 1 }, hash[2][32];
-	struct redact_ctx ctx = { "a", key, (const uint8_t(*)[32])hash, 2 };
+	struct redact_ctx ctx = { "a", key, (const uint8_t(*)[32])hash, 2, 0 };
 	struct redact_result r;
 	struct err e = { 0 };
 	size_t i, n, len, cap = 256 * 1024;

@@ -137,7 +137,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t(*hashes)[32] = (const uint8_t(*)[32])contacts;
-	struct redact_ctx ctx = { "kofi_m", key, hashes, 2 };
+	struct redact_ctx ctx = { "kofi_m", key, hashes, 2, 0 };
 	struct redact_result r;
 	struct err e = { 0 };
 	size_t bad = utf8_bad(data, size);

@@ -113,7 +113,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t(*hashes)[32] = (const uint8_t(*)[32])contact;
-	struct redact_ctx ctx = { "kofi_m", key, hashes, 1 };
+	struct redact_ctx ctx = { "kofi_m", key, hashes, 1, 0 };
 	struct redact_result r;
 	struct redact_set *rs;
 	struct err e = { 0 };
