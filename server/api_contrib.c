@@ -258,7 +258,8 @@ contrib_create_page(struct req *r)
 	size_t n, chars, rawn;
 	int rc;
 
-	if (req_is_wav(r))
+	/* Every WAV type is audio/...: a JSON body is told apart at once. */
+	if (req_is_audio(r) && req_is_wav(r))
 		return (contrib_audio_create(r));
 	if (req_is_audio(r))
 		return (req_error(r, 415, "unsupported",
@@ -352,7 +353,7 @@ contrib_create_page(struct req *r)
 		campaign_clear(&camp);
 		return (rc);
 	}
-	snprintf(c->key, sizeof(c->key), "%s", key);
+	memcpy(c->key, key, strlen(key) + 1); /* at most IDEMPOTENCY_KEY_MAX */
 	if (prompt != NULL &&
 	    redact_for(r, prompt, strlen(prompt), 1, &c->pr) == -1) {
 		campaign_clear(&camp);
