@@ -259,12 +259,13 @@ contrib_create_page(struct req *r)
 	int rc;
 
 	/* Every WAV type is audio/...: a JSON body is told apart at once. */
-	if (req_is_audio(r) && req_is_wav(r))
-		return (contrib_audio_create(r));
-	if (req_is_audio(r))
+	if (req_is_audio(r)) {
+		if (req_is_wav(r))
+			return (contrib_audio_create(r));
 		return (req_error(r, 415, "unsupported",
 		    "send recordings as audio/wav (16-bit PCM is what the "
 		    "pages record)"));
+	}
 	if (c != NULL) {
 		j = req_job(r);
 		if (j->status != WRITER_OK)
@@ -368,7 +369,6 @@ contrib_create_page(struct req *r)
 	c->cn.prompt = c->pr.text;
 	c->cn.kind = "text";
 	c->cn.text = c->rr.text;
-	c->cn.report = NULL; /* json_only: report_json below */
 	snprintf(c->slug, sizeof(c->slug), "%s", camp.slug);
 	campaign_clear(&camp);
 	/* As stored, and spliced into the answer. */

@@ -46,16 +46,22 @@ buf_puts(struct buf *b, const char *s)
 	return (buf_append(b, s, strlen(s)));
 }
 
+char *
+dec_digits(char *end, unsigned long long u)
+{
+	do
+		*--end = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	return (end);
+}
+
 int
 buf_int(struct buf *b, long long v)
 {
-	char d[24], *q = d + sizeof(d);
-	unsigned long long u =
-	    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	char d[24], *q;
 
-	do
-		*--q = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
+	q = dec_digits(d + sizeof(d),
+	    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
 	if (v < 0)
 		*--q = '-';
 	return (buf_append(b, q, (size_t)(d + sizeof(d) - q)));

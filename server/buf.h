@@ -26,6 +26,9 @@ int buf_puts(struct buf *b, const char *s);
 /* Appends ${v} in decimal, as printf's %lld writes it (the hot paths
 ** append their numbers without a format string). Same contract. */
 int buf_int(struct buf *b, long long v);
+/* Writes ${u} in decimal to the bytes just before ${end} (20 at most, no
+** NUL) and returns where they begin. Can't fail. */
+char *dec_digits(char *end, unsigned long long u);
 /* Appends printf-formatted text. Same contract as buf_append(). */
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -926,26 +926,23 @@ session_lookup(struct req *r, time_t now, struct err *e)
 	return (rc);
 }
 
-/*
-** Rate limits (when ${limits}), session, role and CSRF for a routed
-** request. Returns 0 to go on, 1 if a refusal was queued.
-*/
 /* The account rate limit's key, "a" and the account id in decimal, into
-** ${key} (24 bytes or more). */
+** ${key} (22 bytes or more). */
 static void
 account_key(int64_t id, char *key)
 {
-	char d[21], *q = d + sizeof(d);
-	uint64_t u = id < 0 ? 0 : (uint64_t)id;
+	char d[21], *q;
 
-	*--q = '\0';
-	do
-		*--q = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
+	d[20] = '\0';
+	q = dec_digits(d + 20, id < 0 ? 0 : (unsigned long long)id);
 	key[0] = 'a';
 	memcpy(key + 1, q, (size_t)(d + sizeof(d) - q));
 }
 
+/*
+** Rate limits (when ${limits}), session, role and CSRF for a routed
+** request. Returns 0 to go on, 1 if a refusal was queued.
+*/
 static int
 check_request(struct req *r, int limits)
 {

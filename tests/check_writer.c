@@ -396,7 +396,13 @@ run_batch_with(const char *path, enum mode mode, struct tjob *jobs,
 	return (w);
 }
 
-START_TEST(test_failing_job_rolls_back_alone)
+/*
+** Runs the hand-built batch with job 21 in ${mode}, which refuses with
+** ${code}: it alone fails and leaves no row; the gate and every other
+** job are saved.
+*/
+static void
+refused_alone(const char *name, enum mode mode, enum err_code code)
 {
 	struct tjob jobs[NBATCH];
 	struct writer_stats st;
@@ -404,15 +410,15 @@ START_TEST(test_failing_job_rolls_back_alone)
 	char path[600];
 	int i;
 
-	make_db("fail", path, sizeof(path));
-	w = run_batch_with(path, FAIL, jobs, &st);
+	make_db(name, path, sizeof(path));
+	w = run_batch_with(path, mode, jobs, &st);
 	writer_stop(w);
 	ck_assert_uint_eq(st.failed, 1);
 	ck_assert_uint_eq(st.aborted, 0);
 	for (i = 0; i < NBATCH; i++) {
-		if (jobs[i].mode == FAIL) {
+		if (jobs[i].mode == mode) {
 			ck_assert_int_eq(jobs[i].job.status, WRITER_FAILED);
-			ck_assert_int_eq(jobs[i].job.err.code, ERR_INVALID);
+			ck_assert_int_eq(jobs[i].job.err.code, code);
 			ck_assert_str_eq(jobs[i].job.err.msg, "job 21 refuses");
 			ck_assert_int_eq(rows(path, jobs[i].k), 0);
 		} else {
@@ -426,35 +432,18 @@ START_TEST(test_failing_job_rolls_back_alone)
 	ck_assert_int_eq(rows(path, 0), 1);
 	ck_assert_int_eq(rows(path, -1), NBATCH); /* gate + 40 good */
 }
+
+START_TEST(test_failing_job_rolls_back_alone)
+{
+	refused_alone("fail", FAIL, ERR_INVALID);
+}
 END_TEST
 
 /* An atomic job (no SAVEPOINT) that refuses, having written nothing,
 ** among good jobs with and without SAVEPOINTs: it alone fails. */
 START_TEST(test_atomic_refusal_alone)
 {
-	struct tjob jobs[NBATCH];
-	struct writer_stats st;
-	struct writer *w;
-	char path[600];
-	int i;
-
-	make_db("atomic", path, sizeof(path));
-	w = run_batch_with(path, ATOMIC_REFUSE, jobs, &st);
-	writer_stop(w);
-	ck_assert_uint_eq(st.failed, 1);
-	ck_assert_uint_eq(st.aborted, 0);
-	for (i = 0; i < NBATCH; i++)
-		if (jobs[i].mode == ATOMIC_REFUSE) {
-			ck_assert_int_eq(jobs[i].job.status, WRITER_FAILED);
-			ck_assert_int_eq(jobs[i].job.err.code, ERR_CONFLICT);
-			ck_assert_int_eq(rows(path, jobs[i].k), 0);
-		} else {
-			ck_assert_msg(jobs[i].job.status == WRITER_OK,
-			    "job %d: status %d (%s)", i, jobs[i].job.status,
-			    jobs[i].job.err.msg);
-			ck_assert_int_eq(rows(path, jobs[i].k), 1);
-		}
-	ck_assert_int_eq(rows(path, -1), NBATCH);
+	refused_alone("atomic", ATOMIC_REFUSE, ERR_CONFLICT);
 }
 END_TEST
 
@@ -477,7 +466,13 @@ check_batch_lost(const char *path, struct writer *w, struct tjob *jobs)
 	ck_assert_int_eq(rows(path, -1), 2);
 }
 
-START_TEST(test_rollback_aborts_whole_batch)
+/*
+** Runs the hand-built batch with job 21 in ${mode}, which loses the
+** transaction: every job of the batch is aborted (ERR_STORAGE), none
+** saved, and the writer goes on (check_batch_lost).
+*/
+static void
+batch_aborted(const char *name, enum mode mode)
 {
 	struct tjob jobs[NBATCH];
 	struct writer_stats st;
@@ -485,8 +480,8 @@ START_TEST(test_rollback_aborts_whole_batch)
 	char path[600];
 	int i;
 
-	make_db("rollback", path, sizeof(path));
-	w = run_batch_with(path, ROLLBACK, jobs, &st);
+	make_db(name, path, sizeof(path));
+	w = run_batch_with(path, mode, jobs, &st);
 	for (i = 0; i < NBATCH; i++) {
 		ck_assert_msg(jobs[i].job.status == WRITER_ABORTED,
 		    "job %d (%s): status %d", i,
@@ -499,6 +494,11 @@ START_TEST(test_rollback_aborts_whole_batch)
 	ck_assert_uint_eq(st.aborted, NBATCH);
 	ck_assert_uint_eq(st.failed, 0);
 	check_batch_lost(path, w, jobs);
+}
+
+START_TEST(test_rollback_aborts_whole_batch)
+{
+	batch_aborted("rollback", ROLLBACK);
 }
 END_TEST
 
@@ -534,21 +534,7 @@ END_TEST
 ** commits none of its batch rather than half a job, and goes on. */
 START_TEST(test_atomic_dirty_loses_batch)
 {
-	struct tjob jobs[NBATCH];
-	struct writer_stats st;
-	struct writer *w;
-	char path[600];
-	int i;
-
-	make_db("dirty", path, sizeof(path));
-	w = run_batch_with(path, ATOMIC_DIRTY, jobs, &st);
-	for (i = 0; i < NBATCH; i++) {
-		ck_assert_msg(jobs[i].job.status == WRITER_ABORTED,
-		    "job %d: status %d", i, jobs[i].job.status);
-		ck_assert_int_eq(jobs[i].job.err.code, ERR_STORAGE);
-	}
-	ck_assert_uint_eq(st.aborted, NBATCH);
-	check_batch_lost(path, w, jobs);
+	batch_aborted("dirty", ATOMIC_DIRTY);
 }
 END_TEST
 
