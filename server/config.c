@@ -58,6 +58,43 @@ static const struct opt opts[] = {
 	    "shares one NAT address: keep it generous)" },
 	{ "rate-per-account", OPT_LONG, OFF(rate_account), "10", 1, 100000,
 	    "API requests per second per account, burst 4x" },
+	{ "upload-budget", OPT_LONG, OFF(upload_budget), "268435456", 1048576,
+	    1L << 40,
+	    "bytes of request bodies the whole node holds at once; an upload "
+	    "that would go over is refused (503, Retry-After) before its "
+	    "body is read" },
+	{ "uploads-per-account", OPT_LONG, OFF(uploads_per_account), "2", 1,
+	    1000,
+	    "large uploads (over 64 KiB) one account may send at once; more "
+	    "get 429 with Retry-After before their body is read" },
+	{ "header-timeout", OPT_LONG, OFF(header_timeout), "10", 1, 3600,
+	    "seconds a connection may take to send a request's headers "
+	    "(counted from when it became ready for one); slower ones are "
+	    "closed" },
+	{ "header-timeout-busy", OPT_LONG, OFF(header_timeout_busy), "2", 1,
+	    3600,
+	    "--header-timeout while more than 7/8 of --max-connections are "
+	    "open, so a node filled by slow clients makes room at once" },
+	{ "body-min-rate", OPT_LONG, OFF(body_min_rate), "1024", 0, 1L << 30,
+	    "bytes per second a request body must average over each "
+	    "--body-rate-window after --body-grace; slower ones are closed "
+	    "(0 = no minimum)" },
+	{ "body-rate-window", OPT_LONG, OFF(body_rate_window), "10", 1, 3600,
+	    "seconds over which --body-min-rate is averaged" },
+	{ "body-grace", OPT_LONG, OFF(body_grace), "10", 0, 3600,
+	    "seconds a request body may start slowly before --body-min-rate "
+	    "applies" },
+	{ "login-backoff-after", OPT_LONG, OFF(login_backoff_after), "5", 1,
+	    1000,
+	    "failed logins for one handle or from one address before each "
+	    "further try must wait (the wait doubles, up to "
+	    "--login-backoff-max)" },
+	{ "login-backoff-max", OPT_LONG, OFF(login_backoff_max), "60", 1, 3600,
+	    "longest wait in seconds between login tries after failures; "
+	    "never a lock: the right passphrase works once the wait is over" },
+	{ "hashes-per-address", OPT_LONG, OFF(hashes_per_address), "4", 1, 1000,
+	    "passphrase or PIN checks one client address may have queued or "
+	    "running at once; more get 429 (two hasher threads serve all)" },
 	{ "consent-dir", OPT_STR, OFF(consent_dir),
 	    TRIBUTARY_SOURCE_DIR "/consent", 0, 0,
 	    "folder of consent documents: <slug>/<version>/<lang>.md" },

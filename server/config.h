@@ -26,11 +26,21 @@ struct config {
 	char *trusted_proxy; /* addresses whose X-Forwarded-For we believe */
 	long rate_address;   /* requests/s per client address (burst 4x) */
 	long rate_account;   /* requests/s per account (burst 4x) */
-	char *consent_dir;   /* consent/<slug>/<version>/<lang>.md */
-	char *redact_dir;    /* redaction rule packs */
-	long naive_commit;   /* 1 = one commit per request (benchmarks) */
-	char *tls_cert;      /* PEM certificate chain: serve HTTPS */
-	char *tls_key;       /* its PEM private key */
+	long upload_budget;  /* bytes of bodies held, whole node */
+	long uploads_per_account; /* concurrent large uploads per account */
+	long header_timeout;      /* seconds to send a request's headers */
+	long header_timeout_busy; /* the same while nearly full */
+	long body_min_rate;       /* bytes/s a body must average (0 = off) */
+	long body_rate_window;    /* seconds that average is taken over */
+	long body_grace;          /* seconds before the minimum applies */
+	long login_backoff_after; /* failed logins before waits begin */
+	long login_backoff_max;   /* longest wait between tries, seconds */
+	long hashes_per_address;  /* hash jobs one address may have queued */
+	char *consent_dir;        /* consent/<slug>/<version>/<lang>.md */
+	char *redact_dir;         /* redaction rule packs */
+	long naive_commit;        /* 1 = one commit per request (benchmarks) */
+	char *tls_cert;           /* PEM certificate chain: serve HTTPS */
+	char *tls_key;            /* its PEM private key */
 };
 
 /*

@@ -23,18 +23,21 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "conntrack.h"
 #include "dbcache.h"
 #include "hasher.h"
 #include "ratelimit.h"
 #include "log.h"
 #include "metrics.h"
 #include "text.h"
+#include "uploadlimit.h"
 #include "urlpath.h"
 
 #define MAX_PARAMS 8
@@ -50,6 +53,8 @@ struct server {
 	pthread_key_t dbkey;
 	const char **metric_names;
 	struct ratelimit *rl_addr, *rl_account;
+	struct conntrack *ct;   /* header deadline, minimum body rate */
+	struct uploadlimit *ul; /* bodies held, large uploads per account */
 	/* Shutdown: handlers running or suspended, and whether new requests
 	** are still taken. server_stop waits for busy to reach zero so no
 	** connection is suspended when MHD_stop_daemon runs. Both are atomic
@@ -84,6 +89,9 @@ struct req {
 	struct buf body;
 	size_t max_body;
 	int too_large;
+	struct conn_rec *rec; /* the connection's deadlines (conntrack.h) */
+	size_t budget;        /* bytes of the upload budget taken */
+	int64_t upload_acct;  /* a large upload counted for this account */
 	struct timespec start;
 	unsigned int status;
 	int responded;
@@ -293,6 +301,20 @@ parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
 	return (1);
 }
 
+/*
+** Does an If-Range of ${h} (NULL: none) allow a partial answer for the
+** file whose strong ETag is ${etag}? Only an exact match does (RFC 9110
+** 13.1.5); a date cannot, as these files carry no Last-Modified, nor can
+** a weak tag.
+*/
+static int
+if_range_holds(const char *h, const char *etag)
+{
+	if (h == NULL)
+		return (1);
+	return (etag != NULL && h[0] == '"' && strcmp(h, etag) == 0);
+}
+
 int
 req_file(
     struct req *r, int fd, uint64_t size, const char *ctype, const char *etag)
@@ -303,6 +325,8 @@ req_file(
 	int rng;
 
 	rng = parse_range(req_header(r, "Range"), size, &from, &to);
+	if (rng != 0 && !if_range_holds(req_header(r, "If-Range"), etag))
+		rng = 0; /* the client's copy is another: send it whole */
 	if (rng == -1) {
 		close(fd);
 		resp = MHD_create_response_from_buffer(
@@ -816,6 +840,11 @@ req_free(struct req *r)
 {
 	size_t i;
 
+	if (r->budget > 0)
+		uploadlimit_give(r->srv->ul, r->budget);
+	if (r->upload_acct != 0)
+		uploadlimit_account_give(r->srv->ul, r->upload_acct);
+
 	urlpath_free(&r->path);
 	if (r->body.p != NULL) /* may hold a passphrase or a PIN */
 		sodium_memzero(r->body.p, r->body.n);
@@ -940,6 +969,29 @@ account_key(int64_t id, char *key)
 }
 
 /*
+** Does the ${sent} X-CSRF-Token (NULL if absent) match the session's
+** ${want}? Both are compared whole, CSRF_LEN bytes, in constant time: a
+** token that is empty, short or a prefix compares against zeros where it
+** ends, so it can never match however the lengths are judged.
+*/
+static int
+csrf_matches(const char *sent, const char *want)
+{
+	char a[CSRF_LEN + 1] = { 0 }, b[CSRF_LEN + 1] = { 0 };
+	size_t n;
+	int same;
+
+	if (sent == NULL)
+		return (0);
+	n = strlen(sent);
+	memcpy(a, sent, n < CSRF_LEN ? n : CSRF_LEN);
+	memcpy(b, want, strnlen(want, CSRF_LEN));
+	same = sodium_memcmp(a, b, CSRF_LEN) == 0;
+	sodium_memzero(b, sizeof(b));
+	return (same && n == CSRF_LEN && want[0] != '\0');
+}
+
+/*
 ** Rate limits (when ${limits}), session, role and CSRF for a routed
 ** request. Returns 0 to go on, 1 if a refusal was queued.
 */
@@ -990,8 +1042,7 @@ check_request(struct req *r, int limits)
 	if (r->has_session && strcmp(r->method, "GET") != 0 &&
 	    strcmp(r->method, "HEAD") != 0 && r->route->role != ROLE_ANY) {
 		csrf = req_header(r, "X-CSRF-Token");
-		if (csrf == NULL || strlen(csrf) != strlen(r->sess.csrf) ||
-		    sodium_memcmp(csrf, r->sess.csrf, strlen(csrf)) != 0) {
+		if (!csrf_matches(csrf, r->sess.csrf)) {
 			req_error(r, 403, "csrf",
 			    "this request lacks the session's X-CSRF-Token "
 			    "header; reload the page");
@@ -1083,6 +1134,153 @@ dispatch(struct req *r)
 	return (rc);
 }
 
+static int dispatch(struct req *r);
+
+/* Does ${m} change state (anything but GET and HEAD)? */
+static int
+method_writes(const char *m)
+{
+	return (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0);
+}
+
+/*
+** Did this request come from a page of another site? Browsers send
+** Sec-Fetch-Site on every request and Origin on every cross-origin POST;
+** a client that sends neither is not a browser that a page elsewhere can
+** drive. "same-site" is refused too: another host under the same domain
+** is another party. 1 if it came from elsewhere, 0 if not.
+*/
+static int
+cross_site(struct req *r)
+{
+	const char *sfs = req_header(r, "Sec-Fetch-Site");
+	const char *origin = req_header(r, "Origin");
+	const char *host = NULL, *p;
+
+	if (sfs != NULL && strcmp(sfs, "same-origin") != 0 &&
+	    strcmp(sfs, "none") != 0)
+		return (1);
+	if (origin == NULL)
+		return (0);
+	if (peer_trusted(r))
+		host = req_header(r, "X-Forwarded-Host");
+	if (host == NULL)
+		host = req_header(r, "Host");
+	if (host == NULL || (p = strstr(origin, "://")) == NULL)
+		return (1); /* "Origin: null" (a sandboxed or file page) too */
+	return (strcasecmp(p + 3, host) != 0);
+}
+
+/* Is ${ct} a type the route takes: JSON, or audio where it takes it? */
+static int
+ctype_allowed(const struct route *rt, const char *ct)
+{
+	if (ct == NULL)
+		return (0);
+	if (strncasecmp(ct, "application/json", 16) == 0 &&
+	    (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' '))
+		return (1);
+	return (rt->body_limit != NULL && strncasecmp(ct, "audio/", 6) == 0);
+}
+
+/* Bodies over this many bytes are "large uploads" (uploadlimit.h). */
+#define LARGE_UPLOAD 65536
+
+/*
+** What is refused before a body is read, so that nobody can make the node
+** read or hold one it will not take: a write to the API from another site
+** (403), a body that is not JSON (or audio where a route takes it, 415),
+** one without a length (411), one over the route's limit (413), one the
+** upload budget cannot hold (503), an account's large upload over its
+** limit in flight (429). Routes with a large body limit check session,
+** role, CSRF and rate limits here too. ${declared} is the Content-Length
+** (0 if none), ${chunked} whether the body comes without one. 0 to read
+** the body, 1 if a refusal was queued, -1 if none could be.
+*/
+static int
+refuse_early(struct req *r, unsigned long long declared, int chunked)
+{
+	struct server *srv = r->srv;
+	const struct route *rt = r->route;
+	int api_write, ok;
+	size_t limit;
+
+	if (r->path_status != URLPATH_OK)
+		rt = NULL;
+	if (rt == NULL && (declared > 0 || chunked)) {
+		/* Nothing here takes a body: say so (400, 404, 405) before
+		** it, rather than read it for nobody. */
+		ok = dispatch(r);
+		if (ok == 0 && r->responded)
+			return (1);
+		return (-1);
+	}
+	api_write = rt != NULL && strncmp(rt->pattern, "/api/", 5) == 0 &&
+	    method_writes(r->method);
+	if (api_write && cross_site(r))
+		ok = req_error(r, 403, "cross_site",
+		    "this request came from a page of another site: use the "
+		    "node's own pages");
+	else if (api_write && (declared > 0 || chunked) &&
+	    !ctype_allowed(rt, req_header(r, "Content-Type")))
+		ok = req_error(r, 415, "unsupported",
+		    "send the body as application/json%s",
+		    rt->body_limit ? " (or a recording as audio/wav)" : "");
+	else if (api_write && chunked)
+		ok = req_error(r, 411, "length_required",
+		    "send the body with a Content-Length");
+	else {
+		if (rt != NULL && rt->body_limit != NULL) {
+			/* A large body is only for someone allowed to send
+			** it: session, role, CSRF and rate limits first. */
+			r->checked = r->recheck = 1;
+			if (check_request(r, 1) == 1)
+				return (r->responded ? 1 : -1);
+			if ((limit = rt->body_limit(r)) > 0)
+				r->max_body = limit;
+		}
+		if (declared > r->max_body) {
+			r->too_large = 1;
+			ok = req_error(r, 413, "too_large",
+			    "the request body is over the %zu bytes this "
+			    "endpoint accepts",
+			    r->max_body);
+		} else if (declared == 0)
+			return (0);
+		else if (!uploadlimit_take(srv->ul, (size_t)declared)) {
+			r->retry_after = 5;
+			ok = req_error(r, 503, "busy",
+			    "the node is receiving too much at once; send "
+			    "again in a few seconds");
+		} else {
+			r->budget = (size_t)declared;
+			if (declared <= LARGE_UPLOAD || !r->has_session)
+				return (0);
+			if (uploadlimit_account_take(
+				srv->ul, r->sess.account_id)) {
+				r->upload_acct = r->sess.account_id;
+				return (0);
+			}
+			r->retry_after = 10;
+			ok = req_error(r, 429, "too_many_uploads",
+			    "this account already has %ld uploads under way: "
+			    "send this one when they are done",
+			    srv->cfg->uploads_per_account);
+		}
+	}
+	return (ok == 0 ? 1 : -1);
+}
+
+/* The deadline record of ${conn} (conntrack.h), or NULL. */
+static struct conn_rec *
+conn_rec_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return (ci != NULL ? ci->socket_context : NULL);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -1092,9 +1290,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	struct req *r = *con_cls;
 	unsigned long long declared = 0;
 	const char *cl;
-	size_t limit;
-	int rc;
+	int rc, chunked;
 
+	(void)version;
 	if (r == NULL) {
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return (MHD_NO);
@@ -1106,50 +1304,36 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		r->path_status = urlpath_parse(url, strlen(url), &r->path);
 		route_find(r);
 		*con_cls = r;
-		if (r->route != NULL && r->route->body_limit != NULL &&
-		    r->path_status == URLPATH_OK) {
-			/* A large body is only for someone allowed to send
-			** it: session, role, CSRF and rate limits first, so
-			** a stranger cannot make us hold a recording's worth
-			** of memory. A refusal is answered before the body. */
-			r->checked = r->recheck = 1;
-			if (check_request(r, 1) == 1)
-				return (r->responded ? MHD_YES : MHD_NO);
-			if ((limit = r->route->body_limit(r)) > 0)
-				r->max_body = limit;
-		}
+		r->rec = conn_rec_of(conn);
 		cl = MHD_lookup_connection_value(
 		    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (r->route != NULL && cl != NULL &&
-		    (declared = strtoull(cl, NULL, 10)) > r->max_body) {
-			/* Refuse before the body: MHD cannot answer mid-body. */
-			r->too_large = 1;
-			return (
-			    req_error(r, 413, "too_large",
-				"the request body "
-				"is over the %zu bytes this endpoint accepts",
-				r->max_body) == 0
-				? MHD_YES
-				: MHD_NO);
-		}
+		if (cl != NULL)
+			declared = strtoull(cl, NULL, 10);
+		chunked = cl == NULL &&
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+			MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+		conn_rec_headers(r->rec, declared > 0 || chunked);
+		if ((rc = refuse_early(r, declared, chunked)) != 0)
+			return (rc == 1 ? MHD_YES : MHD_NO);
 		/* A large upload lands in one allocation, not a string of
-		** doublings (the limit bounds it). */
-		if (r->route != NULL && cl != NULL && declared > 65536 &&
+		** doublings (the limit and the budget bound it). */
+		if (declared > 65536 &&
 		    buf_reserve(&r->body, (size_t)declared) == -1)
 			return (MHD_NO);
 		return (MHD_YES);
 	}
 	if (*upload_data_size > 0) {
-		if (!r->too_large &&
-		    r->body.n + *upload_data_size <= r->max_body) {
-			if (buf_append(
-				&r->body, upload_data, *upload_data_size) == -1)
-				return (MHD_NO);
-		} else
-			r->too_large = 1;
+		conn_rec_body(r->rec, *upload_data_size);
+		/* Only a body without a length can outgrow its limit (MHD
+		** holds one with a length to it): close at once rather than
+		** read and discard it, since no answer can go mid-body. */
+		if (r->body.n + *upload_data_size > r->max_body ||
+		    buf_append(&r->body, upload_data, *upload_data_size) == -1)
+			return (MHD_NO);
 		*upload_data_size = 0;
 		return (MHD_YES);
 	}
+	conn_rec_handling(r->rec);
 	if (r->responded || r->pending)
 		return (MHD_YES);
 	/* Shutting down: a new request is refused; one already under way
@@ -1205,6 +1389,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	    (now.tv_nsec - r->start.tv_nsec) / 1e9;
 	if (!r->responded)
 		r->status = 0; /* client went away before an answer */
+	conn_rec_ready(r->rec);
 	metrics_request(r->slot, (int)r->status, secs);
 	if (log_requests()) {
 		ci = MHD_get_connection_info(
@@ -1244,10 +1429,23 @@ static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
 {
-	(void)cls;
-	(void)conn;
-	(void)socket_context;
-	metrics_conn_open(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+	struct server *srv = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(
+		    conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci != NULL)
+			*socket_context =
+			    conntrack_open(srv->ct, ci->connect_fd);
+		metrics_conn_open(1);
+		return;
+	}
+	/* MHD closes the fd after this returns: the sweeper, which holds
+	** the same lock, never shuts a number that is no longer ours. */
+	conntrack_close(srv->ct, *socket_context);
+	*socket_context = NULL;
+	metrics_conn_open(-1);
 }
 
 /* Leaves %HH in the path and arguments: urlpath.c decodes them itself. */
@@ -1299,6 +1497,28 @@ tls_load(struct server *s, const struct config *c, struct err *e)
 		return (err_set(
 		    e, ERR_INVALID, "%s holds no PEM private key", c->tls_key));
 	return (0);
+}
+
+/*
+** Raises the open-file limit toward what ${conns} connections need (plus
+** the database, blobs and logs), up to the hard limit: a soft limit of
+** 1024 would make --max-connections a promise the node cannot keep.
+*/
+static void
+fd_limit_raise(long conns)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)conns + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want
+	    ? want
+	    : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		log_err("open files are limited to %llu: fewer than the %ld "
+			"connections --max-connections allows",
+		    (unsigned long long)rl.rlim_cur, conns);
 }
 
 static void
@@ -1367,16 +1587,28 @@ server_start(struct node *n, const struct config *c, struct err *e)
 	    (double)c->rate_address, 4.0 * (double)c->rate_address);
 	s->rl_account = ratelimit_new(
 	    (double)c->rate_account, 4.0 * (double)c->rate_account);
-	if (s->rl_addr == NULL || s->rl_account == NULL ||
-	    hasher_start() == -1) {
+	s->ul =
+	    uploadlimit_new((size_t)c->upload_budget, c->uploads_per_account);
+	s->ct = conntrack_start(
+	    &(struct conntrack_limits){ .header_timeout = c->header_timeout,
+		.busy_timeout = c->header_timeout_busy,
+		.max_conns = c->max_conns,
+		.min_rate = c->body_min_rate,
+		.window = c->body_rate_window,
+		.grace = c->body_grace });
+	if (s->rl_addr == NULL || s->rl_account == NULL || s->ul == NULL ||
+	    s->ct == NULL || hasher_start() == -1) {
 		ratelimit_free(s->rl_addr);
 		ratelimit_free(s->rl_account);
+		uploadlimit_free(s->ul);
+		conntrack_stop(s->ct);
 		free(s->metric_names);
 		free(s);
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return (NULL);
 	}
 	pthread_key_create(&s->dbkey, db_key_free);
+	fd_limit_raise(c->max_conns);
 	threads = c->threads > 0 ? c->threads : sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
 		threads = 1;
@@ -1398,7 +1630,7 @@ server_start(struct node *n, const struct config *c, struct err *e)
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_conns,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
 	if (s->d == NULL) {
 		err_set(e, ERR_INVALID,
@@ -1418,6 +1650,8 @@ fail:
 	pthread_key_delete(s->dbkey);
 	ratelimit_free(s->rl_addr);
 	ratelimit_free(s->rl_account);
+	uploadlimit_free(s->ul);
+	conntrack_stop(s->ct);
 	free(s);
 	return (NULL);
 }
@@ -1447,6 +1681,8 @@ server_stop(struct server *s)
 		pthread_cond_wait(&s->scv, &s->smu);
 	pthread_mutex_unlock(&s->smu);
 	MHD_stop_daemon(s->d);
+	conntrack_stop(s->ct); /* after MHD's last CLOSED notification */
+	uploadlimit_free(s->ul);
 	tls_free(s);
 	metrics_set_routes(NULL, 0);
 	log_flush();
@@ -1460,21 +1696,17 @@ server_stop(struct server *s)
 }
 
 /*
-** A successful probe is remembered for a second per thread: a load
-** balancer polling /healthz should not turn into file locking on every
-** hit. A failure is never remembered.
+** The database probe of /healthz, run live on every call: one read of a
+** one-row table on this thread's connection, a few microseconds, so a
+** failed database shows on the very next probe.
 */
 int
 http_db_probe(struct req *r, struct err *e)
 {
-	static __thread time_t ok_at;
 	sqlite3_stmt *st;
 	struct db *db;
-	time_t now = time(NULL);
 	int rc;
 
-	if (ok_at == now)
-		return (0);
 	if ((db = req_db(r, e)) == NULL)
 		return (-1);
 	if ((st = db_prepare(db, SQL_HEALTH_PROBE, e)) == NULL)
@@ -1483,6 +1715,5 @@ http_db_probe(struct req *r, struct err *e)
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return (db_err(db, e, "health probe"));
-	ok_at = now;
 	return (0);
 }

@@ -2265,10 +2265,12 @@ static int
 start(struct tu_server *s, const char *dir, const char *consent)
 {
 	char redact[600], webroot[600];
-	/* Rate limits are not under test here; a burst of eight is. */
+	/* Rate limits and the uploads one account may have in flight are
+	** not under test here; a burst of eight is. */
 	const char *extra[] = { "--consent-dir", consent, "--redact-dir",
 		redact, "--webroot", webroot, "--rate-per-address", "100000",
-		"--rate-per-account", "100000", NULL };
+		"--rate-per-account", "100000", "--uploads-per-account", "8",
+		NULL };
 
 	snprintf(redact, sizeof(redact), "%s/redact", srcdir);
 	snprintf(webroot, sizeof(webroot), "%s/webroot", srcdir);
