@@ -71,10 +71,12 @@ static const struct opt opts[] = {
 	    "seconds a connection may take to send a request's headers "
 	    "(counted from when it became ready for one); slower ones are "
 	    "closed" },
-	{ "header-timeout-busy", OPT_LONG, OFF(header_timeout_busy), "2", 1,
+	{ "header-timeout-busy", OPT_LONG, OFF(header_timeout_busy), "1", 1,
 	    3600,
-	    "--header-timeout while more than 7/8 of --max-connections are "
-	    "open, so a node filled by slow clients makes room at once" },
+	    "while more than 15/16 of --max-connections are open, "
+	    "connections that have waited this many seconds for their "
+	    "headers are closed, longest first, until 7/8 are: a node filled "
+	    "by slow clients makes room for newcomers" },
 	{ "body-min-rate", OPT_LONG, OFF(body_min_rate), "1024", 0, 1L << 30,
 	    "bytes per second a request body must average over each "
 	    "--body-rate-window after --body-grace; slower ones are closed "

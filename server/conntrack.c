@@ -16,7 +16,7 @@
 
 #include "log.h"
 
-#define SWEEP_MS 200
+#define SWEEP_MS 100
 
 enum phase { PH_HEADERS, PH_BODY, PH_HANDLING };
 
@@ -53,22 +53,19 @@ now_ms(void)
 	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
-/* Is ${r} overdue at ${now}? 1 headers, 2 body, 0 no. Lock held. */
+/* Is ${r} past a deadline at ${now}? 1 headers, 2 body, 0 no. Lock
+** held. */
 static int
-overdue(struct conntrack *ct, struct conn_rec *r, long long now, int busy)
+overdue(struct conntrack *ct, struct conn_rec *r, long long now)
 {
 	const struct conntrack_limits *l = &ct->lim;
 	long long since = atomic_load_explicit(&r->since, memory_order_relaxed);
 	unsigned long long bytes;
 	unsigned int gen;
-	long limit;
 
 	switch (atomic_load_explicit(&r->phase, memory_order_relaxed)) {
 	case PH_HEADERS:
-		limit = busy && l->busy_timeout < l->header_timeout
-		    ? l->busy_timeout
-		    : l->header_timeout;
-		return (now - since >= limit * 1000LL ? 1 : 0);
+		return (now - since >= l->header_timeout * 1000LL ? 1 : 0);
 	case PH_BODY:
 		if (l->min_rate <= 0 || now - since < l->grace * 1000LL)
 			return (0);
@@ -93,14 +90,69 @@ overdue(struct conntrack *ct, struct conn_rec *r, long long now, int busy)
 	}
 }
 
+/* Shuts ${r}'s socket down, counted as slow headers (1) or body (2). MHD
+** sees the end of the stream and closes the connection on its own
+** thread. Lock held. */
+static void
+shut(struct conntrack *ct, struct conn_rec *r, int why)
+{
+	r->shut = 1;
+	shutdown(r->fd, SHUT_RDWR);
+	atomic_fetch_add(why == 1 ? &ct->slow_headers : &ct->slow_bodies, 1);
+}
+
+static int
+older_first(const void *a, const void *b)
+{
+	long long x = atomic_load_explicit(
+		      &(*(struct conn_rec *const *)a)->since,
+		      memory_order_relaxed),
+		  y = atomic_load_explicit(
+		      &(*(struct conn_rec *const *)b)->since,
+		      memory_order_relaxed);
+
+	return (x < y ? -1 : x > y);
+}
+
+/*
+** The node holds more than 15/16 of its connections: make room down to 7/8
+** by closing the connections that have waited longest for their headers,
+** among those waiting at least busy_timeout. Only as many as that, not
+** every one overdue: closing them all at once would have them all dial
+** again at once, overflow the listen queue, and drop a newcomer's
+** connection with theirs. Lock held; ${v} has room for every record.
+*/
+static void
+make_room(struct conntrack *ct, struct conn_rec **v, long long now)
+{
+	struct conn_rec *r;
+	long k, n = 0, i;
+
+	k = ct->n - ct->lim.max_conns * 7 / 8;
+	for (r = ct->head; r != NULL; r = r->next)
+		if (!r->shut &&
+		    atomic_load_explicit(&r->phase, memory_order_relaxed) ==
+			PH_HEADERS &&
+		    now -
+			    atomic_load_explicit(
+				&r->since, memory_order_relaxed) >=
+			ct->lim.busy_timeout * 1000LL)
+			v[n++] = r;
+	if (n > k)
+		qsort(v, (size_t)n, sizeof(*v), older_first);
+	for (i = 0; i < n && i < k; i++)
+		shut(ct, v[i], 1);
+}
+
 static void *
 sweeper(void *arg)
 {
 	struct conntrack *ct = arg;
-	struct conn_rec *r;
+	struct conn_rec *r, **v = NULL;
 	struct timespec until;
+	size_t cap = 0;
 	long long now;
-	int why, busy;
+	int why;
 
 	pthread_mutex_lock(&ct->mu);
 	while (!ct->stop) {
@@ -114,19 +166,23 @@ sweeper(void *arg)
 		if (ct->stop)
 			break;
 		now = now_ms();
-		busy = ct->n * 8 > ct->lim.max_conns * 7;
-		for (r = ct->head; r != NULL; r = r->next) {
-			if (r->shut || (why = overdue(ct, r, now, busy)) == 0)
+		for (r = ct->head; r != NULL; r = r->next)
+			if (!r->shut && (why = overdue(ct, r, now)) != 0)
+				shut(ct, r, why);
+		if (ct->n * 16 <= ct->lim.max_conns * 15)
+			continue;
+		if (cap < (size_t)ct->n) {
+			struct conn_rec **nv;
+			size_t ncap = (size_t)ct->n * 2;
+			if ((nv = realloc(v, ncap * sizeof(*v))) == NULL)
 				continue;
-			/* MHD sees the end of the stream and closes the
-			** connection itself, on its own thread. */
-			r->shut = 1;
-			shutdown(r->fd, SHUT_RDWR);
-			atomic_fetch_add(
-			    why == 1 ? &ct->slow_headers : &ct->slow_bodies, 1);
+			v = nv;
+			cap = ncap;
 		}
+		make_room(ct, v, now);
 	}
 	pthread_mutex_unlock(&ct->mu);
+	free(v);
 	return (NULL);
 }
 

@@ -10,8 +10,12 @@
 ** overdue:
 **  - headers not complete ${header_timeout} seconds after the connection
 **    became ready for a request (accepted, or its previous answer sent);
-**    ${busy_timeout} instead while the node holds more than 7/8 of its
-**    connection limit, so a full node makes room for newcomers quickly;
+**  - while the node holds more than 15/16 of its connection limit, the
+**    ones that have waited longest for their headers (at least
+**    ${busy_timeout} seconds), until it holds 7/8: a full node makes room
+**    for newcomers
+**    at once, and a few at a time, so those closed do not all dial again
+**    at once and overflow the listen queue;
 **  - a body averaging under ${min_rate} bytes/s over a ${window}-second
 **    window, once ${grace} seconds of it have passed.
 ** A connection whose request is being handled, waits for the writer or a
