@@ -29,8 +29,10 @@ static const char SQL_ACCOUNT_ROLE[] =
 static const char SQL_ACCOUNT_DISABLE[] =
     "UPDATE accounts SET disabled_at = ?2 WHERE id = ?1 AND disabled_at IS "
     "NULL";
+/* Every session of ?1 but the one whose token hashes to ?2 (NULL: all). */
 static const char SQL_SESSIONS_END[] =
-    "DELETE FROM sessions WHERE account_id = ?1";
+    "DELETE FROM sessions WHERE account_id = ?1 AND (?2 IS NULL OR "
+    "token_sha256 <> ?2)";
 static const char SQL_SESSION_INSERT[] =
     "INSERT INTO sessions(token_sha256, account_id, csrf, created_at, "
     "last_seen, expires_at) VALUES (?1, ?2, ?3, ?4, ?4, ?5)";
@@ -271,19 +273,89 @@ account_create_job(struct db *db, void *arg, struct err *e)
 	    e));
 }
 
+/*
+** The role of ${actor}, a live account, into ${role}. Returns 0, or -1
+** with ${e}: ERR_FORBIDDEN if it is gone or disabled (its session was
+** checked before the job ran), or a storage error.
+*/
+static int
+actor_role(struct db *db, int64_t actor, enum account_role *role, struct err *e)
+{
+	struct account a;
+	int rc;
+
+	if ((rc = account_get(db, NULL, actor, &a, e)) == -1)
+		return (-1);
+	account_clear(&a);
+	if (rc == 0 || a.disabled)
+		return (err_set(
+		    e, ERR_FORBIDDEN, "your account can no longer do this"));
+	*role = a.role;
+	return (0);
+}
+
+int
+account_may_act(struct db *db, int64_t actor, int64_t target, struct err *e)
+{
+	struct account t;
+	enum account_role mine;
+	int rc;
+
+	if ((rc = account_get(db, NULL, target, &t, e)) != 1)
+		return (rc == 0 ? err_set(e, ERR_NOT_FOUND, "no account %lld",
+				      (long long)target)
+				: -1);
+	account_clear(&t);
+	if (actor == 0 || actor == target)
+		return (0);
+	if (actor_role(db, actor, &mine, e) == -1)
+		return (-1);
+	if (mine == ROLE_ADMIN || mine > t.role)
+		return (0);
+	return (err_set(e, ERR_FORBIDDEN,
+	    "%s is a %s: only an admin or a role above that may do this",
+	    t.handle, role_name(t.role)));
+}
+
+/* Ends the sessions of ${id} but ${keep} (a token's SHA-256, or NULL). */
+static int
+sessions_end(struct db *db, int64_t id, const uint8_t *keep, struct err *e)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(db, SQL_SESSIONS_END, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	if (keep != NULL)
+		sqlite3_bind_blob(st, 2, keep, SHA256_LEN, SQLITE_STATIC);
+	return (step_done(db, st, "sessions", e));
+}
+
 int
 account_change_job(struct db *db, void *arg, struct err *e)
 {
 	struct account_change *ac = arg;
+	enum account_role mine;
 	struct account a;
 	sqlite3_stmt *st;
 	int rc;
 
+	if (account_may_act(db, ac->actor, ac->id, e) == -1)
+		return (-1);
 	if ((rc = account_get(db, NULL, ac->id, &a, e)) != 1)
 		return (rc == 0 ? err_set(e, ERR_NOT_FOUND, "no account %lld",
 				      (long long)ac->id)
 				: -1);
 	account_clear(&a);
+	/* Nobody hands out more than they hold, themself included. */
+	if (ac->role != ROLE_NONE && ac->actor != 0) {
+		if (actor_role(db, ac->actor, &mine, e) == -1)
+			return (-1);
+		if (mine != ROLE_ADMIN && ac->role > mine)
+			return (err_set(e, ERR_FORBIDDEN,
+			    "only an admin may give a role above %s",
+			    role_name(mine)));
+	}
 	if (ac->role != ROLE_NONE) {
 		if ((st = db_prepare(db, SQL_ACCOUNT_ROLE, e)) == NULL)
 			return (-1);
@@ -303,7 +375,10 @@ account_change_job(struct db *db, void *arg, struct err *e)
 		sqlite3_bind_int64(st, 1, ac->id);
 		sqlite3_bind_text(
 		    st, 2, ac->passphrase_hash, -1, SQLITE_STATIC);
+		/* Whoever held the old passphrase is out, but for the session
+		** that changed it. */
 		if (step_done(db, st, "passphrase", e) == -1 ||
+		    sessions_end(db, ac->id, ac->keep_session, e) == -1 ||
 		    audit_append(db, ac->actor, "account.passphrase", ac->id,
 			NULL, e) == -1)
 			return (-1);
@@ -313,12 +388,8 @@ account_change_job(struct db *db, void *arg, struct err *e)
 			return (-1);
 		sqlite3_bind_int64(st, 1, ac->id);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-		if (step_done(db, st, "disable", e) == -1)
-			return (-1);
-		if ((st = db_prepare(db, SQL_SESSIONS_END, e)) == NULL)
-			return (-1);
-		sqlite3_bind_int64(st, 1, ac->id);
-		if (step_done(db, st, "sessions", e) == -1 ||
+		if (step_done(db, st, "disable", e) == -1 ||
+		    sessions_end(db, ac->id, NULL, e) == -1 ||
 		    audit_append(db, ac->actor, "account.disabled", ac->id,
 			NULL, e) == -1)
 			return (-1);
@@ -486,11 +557,24 @@ card_create_job(struct db *db, void *arg, struct err *e)
 	int i;
 
 	if (cb->for_account > 0) {
+		struct account a;
+
+		if (account_may_act(db, cb->actor, cb->for_account, e) == -1 ||
+		    account_get(db, NULL, cb->for_account, &a, e) != 1)
+			return (-1);
+		account_clear(&a);
+		if (a.disabled)
+			return (err_set(e, ERR_CONFLICT,
+			    "%s is disabled or erased: a new card would "
+			    "log nobody in",
+			    a.handle));
 		if ((st = db_prepare(db, SQL_CARD_REVOKE_ACCOUNT, e)) == NULL)
 			return (-1);
 		sqlite3_bind_int64(st, 1, cb->for_account);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-		if (step_done(db, st, "revoke", e) == -1)
+		/* A session may have come from the lost card: all end. */
+		if (step_done(db, st, "revoke", e) == -1 ||
+		    sessions_end(db, cb->for_account, NULL, e) == -1)
 			return (-1);
 	}
 	for (i = 0; i < cb->count; i++) {

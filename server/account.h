@@ -69,12 +69,36 @@ struct account_new {
 };
 int account_create_job(struct db *db, void *arg, struct err *e);
 
-/* Writer job: change role or disable (audited). */
+/*
+** May ${actor} act on the account ${target}: re-issue its card, change its
+** role, disable or erase it, withdraw on its behalf? Yes for actor 0 (the
+** CLI: whoever runs it owns the machine) and for the person themself;
+** otherwise the actor must be a live account that is an admin or whose
+** role is above the target's (contributor < reviewer < maintainer <
+** treasurer < admin: enum account_role's order). Call it inside the writer
+** job that acts, so the roles it compares are the ones that job commits
+** under. Returns 0 if allowed; -1 with ${e} set: ERR_NOT_FOUND (no such
+** target), ERR_FORBIDDEN (not allowed), or a storage error.
+*/
+int
+account_may_act(struct db *db, int64_t actor, int64_t target, struct err *e);
+
+/*
+** Writer job: change role or passphrase, or disable (audited). The actor
+** must pass account_may_act(); a new role may be no higher than the
+** actor's own unless the actor is an admin (or 0). Disabling ends every
+** session of the account; a new passphrase ends every one but
+** ${keep_session} (the session that made the change; NULL: all of them).
+** Returns 0, or -1 with ${e}: ERR_NOT_FOUND, ERR_FORBIDDEN, storage.
+*/
 struct account_change {
 	int64_t id;
 	enum account_role role;      /* ROLE_NONE = keep */
 	int disable;                 /* 1 = disable and end sessions */
 	const char *passphrase_hash; /* set a new passphrase (NULL = keep) */
+	/* SHA-256 of the token (SHA256_LEN bytes) of the session to keep
+	** when the passphrase changes; NULL ends them all */
+	const uint8_t *keep_session;
 	int64_t actor;
 };
 int account_change_job(struct db *db, void *arg, struct err *e);
@@ -127,8 +151,16 @@ struct card {
 int card_get(struct db *db, const char *code, struct card *c, struct err *e);
 void card_clear(struct card *c);
 
-/* Writer job: make ${count} new codes for a campaign, written to codes[]
-** (caller allocates count * (CARD_CODE_LEN + 1)). */
+/*
+** Writer job: make ${count} new codes for a campaign, written to codes[]
+** (caller allocates count * (CARD_CODE_LEN + 1)). A re-issue
+** (${for_account} set) is an act on that account: the actor must pass
+** account_may_act(), the account must not be disabled (nor erased, which
+** disables), its old cards are revoked and every one of its sessions ends,
+** since one may have come from the lost card. Returns 0, or -1 with ${e}:
+** ERR_NOT_FOUND, ERR_FORBIDDEN, ERR_CONFLICT (disabled), storage; no code
+** is made then.
+*/
 struct card_batch {
 	int64_t campaign_id;
 	int count;

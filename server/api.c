@@ -5,8 +5,16 @@
 ** it and what it answers; the route table is in routes.c. Passphrases and
 ** PINs are hashed on the hasher threads and every write goes through the
 ** writer, with the connection suspended meanwhile.
+**
+** Logins are guarded (loginguard.h): after repeated failures for a handle,
+** a card or an address each further try waits, refused with 429
+** login_wait before any hash runs; and one address may have only
+** hashes_per_address hashes queued or running at once (429 busy). A card
+** that does not exist costs a dummy hash and is answered exactly as a
+** wrong PIN on one that does.
 */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,10 +24,16 @@
 #include "campaign.h"
 #include "consent.h"
 #include "consent_record.h"
+#include "crypto.h"
 #include "hasher.h"
 #include "http.h"
+#include "loginguard.h"
 
 #define PASSPHRASE_MIN 10
+
+/* The one answer to a card that is not known here and to a wrong PIN on
+** one that is: they must not be told apart. */
+#define CARD_MISMATCH "this card code and PIN do not match"
 
 /* State of a login or join across its suspensions. */
 struct auth {
@@ -31,6 +45,11 @@ struct auth {
 	char *stored_hash;
 	int64_t account_id;
 	int use_card, use_code, created;
+	int unknown_card;       /* no such card (or a replaced one) */
+	struct loginguard *g;   /* the node's, or NULL (out of memory) */
+	char client[64];        /* the address holding a hash slot, or "" */
+	char akey[2 + 64];      /* "a:" and the client's address */
+	char idkey[2 + 64 + 1]; /* "h:" handle or "c:" card; "" for a code */
 	struct card_use cu;
 	struct code_use co;
 	struct account_new an;
@@ -47,23 +66,134 @@ auth_free(void *p)
 	free(a);
 }
 
+/*
+** The node's login guard. One per process, since a process serves one
+** node: made on the first call with the node's settings, and kept until
+** the process exits. NULL only if it could not be made (out of memory):
+** logins then go unguarded rather than refused.
+*/
+static struct loginguard *guard;
+static pthread_mutex_t guard_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static struct loginguard *
+guard_of(struct req *r)
+{
+	const struct config *c = req_config(r);
+	struct loginguard *g;
+
+	pthread_mutex_lock(&guard_mu);
+	if (guard == NULL)
+		guard = loginguard_new(
+		    (int)c->login_backoff_after, (int)c->login_backoff_max, 0);
+	g = guard;
+	pthread_mutex_unlock(&guard_mu);
+	return (g);
+}
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
 static void
 hash_done(struct hasher_job *j)
 {
-	req_resume(((struct auth *)j->arg)->r);
+	struct auth *a = j->arg;
+
+	/* Before the resume: once resumed, the request and ${a} may go. */
+	if (a->client[0] != '\0')
+		loginguard_release(a->g, a->client);
+	req_resume(a->r);
 }
 
-/* Starts a hash or verify of ${secret} and suspends. */
+/*
+** Starts a hash of ${secret}, or a check of it against ${verify}, or
+** against the dummy (${dummy}), and suspends. The client must have a
+** hash slot free (hashes_per_address): if not, answers 429 busy with
+** Retry-After: 1 and queues nothing. Returns 0.
+*/
 static int
-auth_hash(struct req *r, struct auth *a, const char *secret, const char *verify)
+auth_hash(struct req *r, struct auth *a, const char *secret, const char *verify,
+    int dummy)
 {
+	if (a->g == NULL)
+		a->g = guard_of(r);
+	if (a->g != NULL) {
+		if (loginguard_claim(a->g, req_client(r),
+			(int)req_config(r)->hashes_per_address) == -1) {
+			req_retry_after(r, 1);
+			return (req_error(r, 429, "busy",
+			    "too many passphrase or PIN checks from this "
+			    "address at once; try again in a second"));
+		}
+		snprintf(a->client, sizeof(a->client), "%s", req_client(r));
+	}
 	snprintf(a->hj.secret, sizeof(a->hj.secret), "%s", secret);
 	a->hj.verify = verify;
-	a->hj.dummy = verify == NULL && a->step == 1 && !a->created;
+	a->hj.dummy = dummy;
 	a->hj.done = hash_done;
 	a->hj.arg = a;
 	req_suspend(r);
 	hasher_submit(&a->hj);
+	return (0);
+}
+
+/*
+** Must this login wait (loginguard.h)? Asks for its address and, if it
+** has one, its handle or card. 1 with 429 login_wait and Retry-After
+** queued, else 0. The answer does not say which key waits.
+*/
+static int
+login_waits(struct req *r, struct auth *a)
+{
+	double now = mono_now();
+	int w, k;
+
+	if (a->g == NULL)
+		return (0);
+	w = loginguard_wait(a->g, a->akey, now);
+	if (a->idkey[0] != '\0' &&
+	    (k = loginguard_wait(a->g, a->idkey, now)) > w)
+		w = k;
+	if (w == 0)
+		return (0);
+	req_retry_after(r, w);
+	req_error(r, 429, "login_wait",
+	    "too many failed logins: wait %d s before the next try", w);
+	return (1);
+}
+
+/* Records how a login's secret fared: a failure counts against its
+** address and its handle or card; a success clears the handle or card. */
+static void
+login_outcome(struct auth *a, int ok)
+{
+	double now = mono_now();
+
+	if (a->g == NULL)
+		return;
+	if (ok) {
+		if (a->idkey[0] != '\0')
+			loginguard_passed(a->g, a->idkey);
+		return;
+	}
+	loginguard_failed(a->g, a->akey, now);
+	if (a->idkey[0] != '\0')
+		loginguard_failed(a->g, a->idkey, now);
+}
+
+/* Writer job that does nothing: an unknown card's answer waits for the
+** writer as a wrong PIN's does. */
+static int
+nothing_job(struct db *db, void *arg, struct err *e)
+{
+	(void)db;
+	(void)arg;
+	(void)e;
 	return (0);
 }
 
@@ -170,7 +300,7 @@ join_page(struct req *r)
 		a->created = 1;
 		snprintf(a->handle, sizeof(a->handle), "%s", h);
 		req_set_state(r, a, auth_free);
-		return (auth_hash(r, a, p, NULL));
+		return (auth_hash(r, a, p, NULL, 0));
 	}
 	if (a->step == 1) {
 		if (!a->hj.ok)
@@ -224,6 +354,8 @@ login_start(struct req *r, json_t *body)
 		return (-1);
 	a->r = r;
 	req_set_state(r, a, auth_free);
+	a->g = guard_of(r);
+	snprintf(a->akey, sizeof(a->akey), "a:%s", req_client(r));
 	if ((db = req_db(r, &e)) == NULL)
 		return (req_fail(r, &e));
 
@@ -231,6 +363,8 @@ login_start(struct req *r, json_t *body)
 		if (card_normalize(code, a->code) == -1)
 			return (req_error(r, 401, "wrong_credentials",
 			    "this login code is wrong, used or expired"));
+		if (login_waits(r, a))
+			return (0);
 		a->use_code = 1;
 		a->co.code = a->code;
 		a->step = 2;
@@ -240,17 +374,24 @@ login_start(struct req *r, json_t *body)
 		if (pin == NULL || !pin_ok(pin))
 			return (req_error(
 			    r, 400, "invalid", "a PIN is 4 to 8 digits"));
-		if (card_normalize(card_s, a->code) == -1 ||
-		    (rc = card_get(db, a->code, &card, &e)) == 0)
+		/* Not the shape of a code: no card, and nothing to hash. */
+		if (card_normalize(card_s, a->code) == -1)
 			return (req_error(r, 401, "wrong_credentials",
-			    "this card code is not known here: check it "
-			    "against your card"));
-		if (rc == -1)
+			    "this is not a card code: check it against your "
+			    "card"));
+		snprintf(a->idkey, sizeof(a->idkey), "c:%s", a->code);
+		if (login_waits(r, a))
+			return (0);
+		if ((rc = card_get(db, a->code, &card, &e)) == -1)
 			return (req_fail(r, &e));
-		if (card.revoked) {
+		a->use_card = 1;
+		a->step = 1;
+		if (rc == 0 || card.revoked) {
+			/* Unknown, or replaced by a new one: the same hash
+			** and the same answer as a wrong PIN. */
 			card_clear(&card);
-			return (req_error(r, 401, "wrong_credentials",
-			    "this card was replaced by a new one"));
+			a->unknown_card = 1;
+			return (auth_hash(r, a, pin, NULL, 1));
 		}
 		if (card.locked_until > now) {
 			card_clear(&card);
@@ -260,22 +401,23 @@ login_start(struct req *r, json_t *body)
 			    "minutes",
 			    (int)((card.locked_until - now + 59) / 60)));
 		}
-		a->use_card = 1;
 		a->cu.card_id = card.id;
-		a->step = 1;
 		if (card.pin_hash == NULL) {
 			a->created = 1; /* first use: this PIN becomes it */
 			card_clear(&card);
-			return (auth_hash(r, a, pin, NULL));
+			return (auth_hash(r, a, pin, NULL, 0));
 		}
 		a->stored_hash = card.pin_hash;
 		card.pin_hash = NULL;
-		return (auth_hash(r, a, pin, a->stored_hash));
+		return (auth_hash(r, a, pin, a->stored_hash, 0));
 	}
 	if (h == NULL || p == NULL)
 		return (req_error(r, 400, "invalid",
 		    "give a card and PIN, a handle and passphrase, or a login "
 		    "code"));
+	snprintf(a->idkey, sizeof(a->idkey), "h:%s", h);
+	if (login_waits(r, a))
+		return (0);
 	if ((rc = account_get(db, h, 0, &acct, &e)) == -1)
 		return (req_fail(r, &e));
 	a->step = 1;
@@ -284,20 +426,23 @@ login_start(struct req *r, json_t *body)
 		a->stored_hash = acct.passphrase_hash;
 		acct.passphrase_hash = NULL;
 		account_clear(&acct);
-		return (auth_hash(r, a, p, a->stored_hash));
+		return (auth_hash(r, a, p, a->stored_hash, 0));
 	}
 	if (rc == 1)
 		account_clear(&acct);
 	/* Unknown handle: the same work, so timing does not tell. */
-	return (auth_hash(r, a, p, NULL));
+	return (auth_hash(r, a, p, NULL, 1));
 }
 
 /*
 ** POST /api/v1/login: anyone. One of {"card","pin"} (first use of a card
 ** sets its PIN: 201 with "created":true), {"handle","passphrase"}, or
 ** {"code"} (the admin's one-time code). 200 {"account","csrf"} + cookie;
-** 400 invalid; 401 wrong_credentials / wrong_pin (attempts left named);
-** 429 card_locked with Retry-After.
+** 400 invalid; 401 wrong_credentials (an unknown card and a wrong PIN get
+** the very same answer); 403 account_disabled; 429 card_locked,
+** login_wait (too many failures for this handle, card or address: no
+** hash was run) or busy (too many checks from this address at once), each
+** with Retry-After.
 */
 int
 login_page(struct req *r)
@@ -305,7 +450,6 @@ login_page(struct req *r)
 	struct auth *a = req_state(r);
 	const struct writer_job *j;
 	json_t *body;
-	int left;
 
 	if (a == NULL) {
 		if ((body = req_json_body(r)) == NULL)
@@ -314,6 +458,10 @@ login_page(struct req *r)
 	}
 	if (a->step == 1) {
 		a->step = 2;
+		login_outcome(a, a->hj.ok && !a->hj.dummy);
+		if (a->unknown_card)
+			return (req_submit_job(r, nothing_job, NULL,
+			    REQ_JOB_KEEPS_CACHE | REQ_JOB_ATOMIC));
 		if (a->use_card) {
 			a->cu.ok = a->hj.ok;
 			if (a->created) {
@@ -330,11 +478,15 @@ login_page(struct req *r)
 		return (req_submit(r, auth_job, a));
 	}
 	j = req_job(r);
+	if (a->unknown_card && j->status == WRITER_OK)
+		return (req_error(r, 401, "wrong_credentials", CARD_MISMATCH));
 	if (j->status != WRITER_OK) {
 		if (a->use_code && j->err.code == ERR_FORBIDDEN &&
-		    a->co.account_id == 0)
+		    a->co.account_id == 0) {
+			login_outcome(a, 0);
 			return (req_error(
 			    r, 401, "wrong_credentials", "%s", j->err.msg));
+		}
 		if (j->err.code == ERR_FORBIDDEN)
 			return (req_error(
 			    r, 403, "account_disabled", "%s", j->err.msg));
@@ -351,11 +503,7 @@ login_page(struct req *r)
 			    "minutes",
 			    PIN_LOCK / 60));
 		}
-		left = PIN_TRIES - a->cu.failed_pins % PIN_TRIES;
-		return (req_error(r, 401, "wrong_pin",
-		    "wrong PIN: %d more tries before the card is locked for a "
-		    "while",
-		    left));
+		return (req_error(r, 401, "wrong_credentials", CARD_MISMATCH));
 	}
 	return (auth_answer(r, a, a->created ? 201 : 200));
 }
@@ -625,8 +773,7 @@ account_create_page(struct req *r)
 			    "maintainer, treasurer, admin"));
 		if (p != NULL) {
 			a->step = 1;
-			a->created = 1; /* a new hash, not a dummy */
-			return (auth_hash(r, a, p, NULL));
+			return (auth_hash(r, a, p, NULL, 0));
 		}
 		a->step = 2;
 		return (req_submit(r, account_create_job, &a->an));
@@ -655,16 +802,24 @@ account_create_page(struct req *r)
 	return (rc);
 }
 
+/* A passphrase change, and the session it keeps (passphrase_page). */
+struct pass_change {
+	struct account_change ac;
+	uint8_t keep[SHA256_LEN]; /* SHA-256 of the changer's token */
+};
+
 /*
 ** POST /api/v1/me/passphrase {"passphrase"}: anyone logged in. Sets or
 ** changes their passphrase (the admin who came in with the one-time code,
-** a card holder who wants a handle login too). Audited. 204; 400 invalid.
+** a card holder who wants a handle login too). Every other session of the
+** account ends: whoever knew the old passphrase is out; this one stays.
+** Audited. 204; 400 invalid; 429 busy (Retry-After).
 */
 int
 passphrase_page(struct req *r)
 {
 	struct auth *a = req_state(r);
-	struct account_change *ac;
+	struct pass_change *c;
 	const struct writer_job *j;
 	struct MHD_Response *resp;
 	const char *p;
@@ -683,19 +838,20 @@ passphrase_page(struct req *r)
 		a->r = r;
 		req_set_state(r, a, auth_free);
 		a->step = 1;
-		a->created = 1; /* a new hash, not a dummy */
-		return (auth_hash(r, a, p, NULL));
+		return (auth_hash(r, a, p, NULL, 0));
 	}
 	if (a->step == 1) {
 		a->step = 2;
 		if (!a->hj.ok)
 			return (
 			    req_error(r, 500, "internal", "hashing failed"));
-		if ((ac = req_keep(r, calloc(1, sizeof(*ac)))) == NULL)
+		if ((c = req_keep(r, calloc(1, sizeof(*c)))) == NULL)
 			return (-1);
-		ac->id = ac->actor = req_session(r)->account_id;
-		ac->passphrase_hash = a->hj.hash;
-		return (req_submit(r, account_change_job, ac));
+		c->ac.id = c->ac.actor = req_session(r)->account_id;
+		c->ac.passphrase_hash = a->hj.hash;
+		sha256_digest(req_token(r), strlen(req_token(r)), c->keep);
+		c->ac.keep_session = c->keep;
+		return (req_submit(r, account_change_job, &c->ac));
 	}
 	j = req_job(r);
 	if (j->status != WRITER_OK)
@@ -718,8 +874,12 @@ accounts_page(struct req *r)
 }
 
 /*
-** POST /api/v1/accounts/{id}/role {"role"} and /disable: admin. Audited.
-** 200 {"account"}; 400 unknown role; 404 no such account.
+** POST /api/v1/accounts/{id}/role {"role"} and /disable: admin. The
+** writer checks the rule for acts on another account (account_may_act:
+** an admin, or a role above the target's) and that a role given is no
+** higher than the giver's own unless they are an admin. Disabling ends
+** the account's sessions. Audited. 200 {"account"}; 400 unknown role; 403
+** forbidden; 404 no such account.
 */
 int
 account_change_page(struct req *r)
@@ -764,9 +924,14 @@ account_change_page(struct req *r)
 }
 
 /*
-** POST /api/v1/accounts/{id}/card: maintainer. Re-issues a lost card:
-** the person's old cards stop working, the new code (answered once, to be
-** printed) asks for a new PIN at first use. Audited. 201 {"code"}; 404.
+** POST /api/v1/accounts/{id}/card: maintainer, for an account whose role
+** is below theirs (an admin for anyone). Re-issues a lost card: the
+** person's old cards stop working and every session of theirs ends (one
+** may have come from the lost card); the new code (answered once, to be
+** printed) asks for a new PIN at first use. All checked and done in the
+** writer's transaction (card_create_job). Audited. 201 {"code"}; 403
+** forbidden (the role rule); 404 no account, or never a card; 409
+** conflict (disabled or erased: no code is made).
 */
 int
 card_reissue_page(struct req *r)

@@ -83,9 +83,11 @@ erase_start(struct req *r, int64_t id)
 }
 
 /*
-** POST /api/v1/accounts/{id}/erase {"confirm":"erase"}: admin. 200
+** POST /api/v1/accounts/{id}/erase {"confirm":"erase"}: admin (the writer
+** checks the rule for acts on another account again, in the erasing
+** transaction: account_may_act). 200
 ** {"erased":{"account","contributions","consents","recordings"}}; 400
-** without the confirmation; 404.
+** without the confirmation; 403 forbidden; 404.
 */
 int
 account_erase_page(struct req *r)

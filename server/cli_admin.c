@@ -2,7 +2,9 @@
 ** `tributary user`, `tributary drive-codes`, `tributary campaign`: the
 ** maintainer's commands. They open the node's database beside a running
 ** server (the writer retries while the server holds the write lock) and
-** call the same domain functions as the API.
+** call the same domain functions as the API. They act as actor 0, the
+** machine's owner: the rule for acts on another account
+** (account_may_act) lets them change, disable or erase anyone.
 */
 #include <stdio.h>
 #include <stdlib.h>

@@ -153,6 +153,10 @@ account_erase_job(struct db *db, void *arg, struct err *e)
 		    e, ERR_NOT_FOUND, "no account %lld", (long long)ae->id));
 	if (rc != SQLITE_ROW)
 		return (db_err(db, e, "erase"));
+	/* Decided here, in the transaction that erases: a role changed a
+	** moment ago counts. */
+	if (account_may_act(db, ae->actor, ae->id, e) == -1)
+		return (-1);
 	if (collect_blobs(db, ae, e) == -1)
 		return (-1);
 	/* Withdraw what is still live, each audited like any withdrawal. */

@@ -19,15 +19,18 @@
 
 struct account_erase {
 	int64_t id;    /* whose */
-	int64_t actor; /* who acted (an admin, or the person) */
+	int64_t actor; /* who acted (an admin, the person, 0: the CLI) */
 	/* out */
 	int contributions, consents;
 	char (*blobs)[65]; /* hashes the account's rows held (malloc'd) */
 	size_t nblobs;
 };
 
-/* Writer job: erases account ${id} as above. ERR_NOT_FOUND if there is no
-** such account; erasing twice is a no-op the second time. */
+/* Writer job: erases account ${id} as above. The actor must pass
+** account_may_act() (account.h): the person, the CLI, an admin, or a role
+** above the account's. Returns 0, or -1 with ${e}: ERR_NOT_FOUND if there
+** is no such account, ERR_FORBIDDEN, storage. Erasing twice is a no-op
+** the second time. */
 int account_erase_job(struct db *db, void *arg, struct err *e);
 
 /* After the job committed: deletes the recordings it left unreferenced

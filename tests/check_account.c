@@ -4,6 +4,10 @@
 ** rows, sessions (found, wrong, idle, expired, ended, ended by a disable),
 ** card codes, the card life cycle (first use, wrong PINs, the lock, a right
 ** PIN, re-issue) and the admin's one-time login code from node_init.
+** Then the rule for acts on another account (account_may_act) over every
+** pair of roles, and in each writer job that acts (re-issue, role change,
+** disable, erase): refused acts change nothing; a re-issue ends the
+** account's sessions and a new passphrase every one but the changer's.
 ** Writes go through a real writer, as in the server.
 */
 #include <check.h>
@@ -14,7 +18,9 @@
 
 #include "account.h"
 #include "campaign.h"
+#include "crypto.h"
 #include "db.h"
+#include "erase.h"
 #include "node.h"
 #include "testutil.h"
 #include "writer.h"
@@ -758,6 +764,306 @@ START_TEST(test_card_reissue)
 }
 END_TEST
 
+/* --- acts on another account --- */
+
+/*
+** account_may_act over every pair of roles: ${_i} is actor role * 5 +
+** target role (each 0..4 for contributor..admin). Allowed iff the actor
+** is an admin or above the target; the CLI (actor 0) and the person
+** themself always.
+*/
+START_TEST(test_may_act_roles)
+{
+	enum account_role ar = ROLE_CONTRIBUTOR + _i / 5;
+	enum account_role tr = ROLE_CONTRIBUTOR + _i % 5;
+	struct err e = { 0 };
+	int64_t actor, target;
+	int want = ar == ROLE_ADMIN || ar > tr, rc;
+
+	actor = add_account("actor", ar);
+	target = add_account("target", tr);
+	rc = account_may_act(db, actor, target, &e);
+	ck_assert_msg(rc == (want ? 0 : -1), "%s on %s: %d (%s), want %d",
+	    role_name(ar), role_name(tr), rc, e.msg, want ? 0 : -1);
+	if (!want)
+		ck_assert_int_eq(e.code, ERR_FORBIDDEN);
+	ck_assert_int_eq(account_may_act(db, 0, target, &e), 0);
+	ck_assert_int_eq(account_may_act(db, actor, actor, &e), 0);
+	ck_assert_int_eq(account_may_act(db, target, target, &e), 0);
+}
+END_TEST
+
+/* No such target: not found, whoever asks; a disabled actor: forbidden. */
+START_TEST(test_may_act_edges)
+{
+	struct account_change ac = { 0 };
+	struct err e = { 0 };
+	int64_t admin, other, con;
+
+	admin = add_account("root", ROLE_ADMIN);
+	other = add_account("ops", ROLE_ADMIN);
+	con = add_account("con", ROLE_CONTRIBUTOR);
+	ck_assert_int_eq(account_may_act(db, admin, con + 100, &e), -1);
+	ck_assert_int_eq(e.code, ERR_NOT_FOUND);
+	ck_assert_int_eq(account_may_act(db, 0, con + 100, &e), -1);
+	ck_assert_int_eq(e.code, ERR_NOT_FOUND);
+	ac.id = other;
+	ac.disable = 1;
+	ac.actor = admin;
+	run_ok(account_change_job, &ac);
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(account_may_act(db, other, con, &e), -1);
+	ck_assert_int_eq(e.code, ERR_FORBIDDEN);
+}
+END_TEST
+
+/* How many sessions account ${id} has. */
+static long long
+sessions_of(int64_t id)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM sessions WHERE account_id = %lld",
+	    (long long)id);
+	return (q_int(sql));
+}
+
+/*
+** A maintainer re-issuing the card of an admin, a treasurer or another
+** maintainer is refused, and nothing changes: no card made or revoked, no
+** session ended, nothing audited. The same maintainer may re-issue a
+** reviewer's card, which ends the reviewer's sessions. A disabled account
+** gets no card, even from an admin.
+*/
+START_TEST(test_reissue_rule)
+{
+	static const enum account_role above[] = { ROLE_ADMIN, ROLE_TREASURER,
+		ROLE_MAINTAINER };
+	char first[4][CARD_CODE_LEN + 1], again[1][CARD_CODE_LEN + 1];
+	struct card_batch cb = { 0 };
+	struct session_new sn = { 0 };
+	struct card_use cu;
+	struct card c;
+	int64_t campaign, maint, admin, holder[4];
+	long long cards_before;
+	int i;
+
+	campaign = add_campaign();
+	maint = add_account("mia", ROLE_MAINTAINER);
+	admin = add_account("root", ROLE_ADMIN);
+	cb.campaign_id = campaign;
+	cb.count = 4;
+	cb.codes = first;
+	run_ok(card_create_job, &cb);
+	for (i = 0; i < 4; i++) {
+		struct account_change ac = { 0 };
+
+		card_must(first[i], &c);
+		card_clear(&c);
+		memset(&cu, 0, sizeof(cu));
+		cu.card_id = c.id;
+		cu.ok = 1;
+		cu.pin_hash = "$argon2id$a-pin";
+		run_ok(card_use_job, &cu);
+		holder[i] = cu.account_id;
+		ac.id = holder[i];
+		ac.role = i < 3 ? above[i] : ROLE_REVIEWER;
+		run_ok(account_change_job, &ac); /* the CLI: actor 0 */
+		memset(&sn, 0, sizeof(sn));
+		sn.account_id = holder[i];
+		run_ok(session_create_job, &sn);
+	}
+	cards_before = q_int("SELECT count(*) FROM drive_codes");
+
+	for (i = 0; i < 3; i++) {
+		memset(&cb, 0, sizeof(cb));
+		cb.campaign_id = campaign;
+		cb.count = 1;
+		cb.codes = again;
+		cb.for_account = holder[i];
+		cb.actor = maint;
+		run_fails(card_create_job, &cb, ERR_FORBIDDEN);
+		card_must(first[i], &c);
+		ck_assert_msg(!c.revoked, "%s's card revoked by a refusal",
+		    role_name(above[i]));
+		card_clear(&c);
+		ck_assert_int_eq(sessions_of(holder[i]), 1);
+	}
+	ck_assert_int_eq(
+	    q_int("SELECT count(*) FROM drive_codes"), cards_before);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM audit_log WHERE action = "
+			       "'card.reissued'"),
+	    0);
+
+	/* Below the maintainer: done, and the reviewer's session ends. */
+	memset(&cb, 0, sizeof(cb));
+	cb.campaign_id = campaign;
+	cb.count = 1;
+	cb.codes = again;
+	cb.for_account = holder[3];
+	cb.actor = maint;
+	run_ok(card_create_job, &cb);
+	ck_assert_int_eq(sessions_of(holder[3]), 0);
+	/* An admin may, for an admin; that admin's sessions end too. */
+	cb.for_account = holder[0];
+	cb.actor = admin;
+	run_ok(card_create_job, &cb);
+	ck_assert_int_eq(sessions_of(holder[0]), 0);
+	/* Others' sessions stay. */
+	ck_assert_int_eq(sessions_of(holder[1]), 1);
+
+	/* Disabled: refused, even for an admin and the CLI. */
+	{
+		struct account_change ac = { 0 };
+
+		ac.id = holder[3];
+		ac.disable = 1;
+		ac.actor = admin;
+		run_ok(account_change_job, &ac);
+	}
+	cards_before = q_int("SELECT count(*) FROM drive_codes");
+	cb.for_account = holder[3];
+	cb.actor = admin;
+	run_fails(card_create_job, &cb, ERR_CONFLICT);
+	cb.actor = 0;
+	run_fails(card_create_job, &cb, ERR_CONFLICT);
+	ck_assert_int_eq(
+	    q_int("SELECT count(*) FROM drive_codes"), cards_before);
+}
+END_TEST
+
+/*
+** Role changes, disabling and erasing follow the same rule, and nobody but
+** an admin gives a role above their own.
+*/
+START_TEST(test_change_rule)
+{
+	struct account_change ac = { 0 };
+	struct account_erase ae = { 0 };
+	struct account a;
+	struct err e = { 0 };
+	int64_t admin, tre, maint, con, rev;
+	char sql[200];
+
+	admin = add_account("root", ROLE_ADMIN);
+	tre = add_account("tess", ROLE_TREASURER);
+	maint = add_account("mia", ROLE_MAINTAINER);
+	con = add_account("con", ROLE_CONTRIBUTOR);
+	rev = add_account("rev", ROLE_REVIEWER);
+
+	/* A maintainer on a treasurer: neither role nor disable. */
+	ac.id = tre;
+	ac.role = ROLE_CONTRIBUTOR;
+	ac.actor = maint;
+	run_fails(account_change_job, &ac, ERR_FORBIDDEN);
+	memset(&ac, 0, sizeof(ac));
+	ac.id = tre;
+	ac.disable = 1;
+	ac.actor = maint;
+	run_fails(account_change_job, &ac, ERR_FORBIDDEN);
+	ck_assert_int_eq(account_get(db, NULL, tre, &a, &e), 1);
+	ck_assert_int_eq(a.role, ROLE_TREASURER);
+	ck_assert_int_eq(a.disabled, 0);
+	account_clear(&a);
+
+	/* Above their own: refused; their own or below: yes. */
+	memset(&ac, 0, sizeof(ac));
+	ac.id = con;
+	ac.role = ROLE_ADMIN;
+	ac.actor = maint;
+	run_fails(account_change_job, &ac, ERR_FORBIDDEN);
+	ac.role = ROLE_TREASURER;
+	run_fails(account_change_job, &ac, ERR_FORBIDDEN);
+	ac.role = ROLE_MAINTAINER;
+	run_ok(account_change_job, &ac);
+	/* con is a maintainer now: the same as mia, so no more. */
+	ac.role = ROLE_REVIEWER;
+	run_fails(account_change_job, &ac, ERR_FORBIDDEN);
+	/* Nor on themself. */
+	memset(&ac, 0, sizeof(ac));
+	ac.id = ac.actor = maint;
+	ac.role = ROLE_ADMIN;
+	run_fails(account_change_job, &ac, ERR_FORBIDDEN);
+	/* An admin gives any role, the CLI too. */
+	memset(&ac, 0, sizeof(ac));
+	ac.id = rev;
+	ac.role = ROLE_ADMIN;
+	ac.actor = admin;
+	run_ok(account_change_job, &ac);
+	ac.role = ROLE_TREASURER;
+	ac.actor = 0;
+	run_ok(account_change_job, &ac);
+	/* The refusals left no trace in the audit log. */
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM audit_log WHERE subject_id = %lld AND "
+	    "action IN ('account.role', 'account.disabled')",
+	    (long long)tre);
+	ck_assert_int_eq(q_int(sql), 0);
+
+	/* Erase: a maintainer may not erase a treasurer; an admin may; the
+	** person themself may. */
+	ae.id = tre;
+	ae.actor = maint;
+	run_fails(account_erase_job, &ae, ERR_FORBIDDEN);
+	free(ae.blobs);
+	ck_assert_int_eq(account_get(db, NULL, tre, &a, &e), 1);
+	ck_assert_str_eq(a.handle, "tess");
+	account_clear(&a);
+	memset(&ae, 0, sizeof(ae));
+	ae.id = ae.actor = tre;
+	run_ok(account_erase_job, &ae);
+	free(ae.blobs);
+	memset(&ae, 0, sizeof(ae));
+	ae.id = maint;
+	ae.actor = admin;
+	run_ok(account_erase_job, &ae);
+	free(ae.blobs);
+	ck_assert_int_eq(account_get(db, NULL, maint, &a, &e), 1);
+	ck_assert_int_eq(a.disabled, 1);
+	account_clear(&a);
+}
+END_TEST
+
+/* A new passphrase ends every session of the account but the one that
+** changed it; without one to keep, all of them; other accounts' stay. */
+START_TEST(test_passphrase_sessions)
+{
+	struct session_new keep = { 0 }, s1 = { 0 }, s2 = { 0 }, other = { 0 };
+	struct account_change ac = { 0 };
+	uint8_t sum[SHA256_LEN];
+	struct session s;
+	struct err e = { 0 };
+	int64_t id, id2;
+
+	id = add_account("pia", ROLE_CONTRIBUTOR);
+	id2 = add_account("quin", ROLE_CONTRIBUTOR);
+	keep.account_id = s1.account_id = s2.account_id = id;
+	other.account_id = id2;
+	run_ok(session_create_job, &keep);
+	run_ok(session_create_job, &s1);
+	run_ok(session_create_job, &s2);
+	run_ok(session_create_job, &other);
+
+	sha256_digest(keep.token, strlen(keep.token), sum);
+	ac.id = ac.actor = id;
+	ac.passphrase_hash = "$argon2id$second";
+	ac.keep_session = sum;
+	run_ok(account_change_job, &ac);
+	ck_assert_int_eq(session_get(db, keep.token, time(NULL), &s, &e), 1);
+	ck_assert_int_eq(session_get(db, s1.token, time(NULL), &s, &e), 0);
+	ck_assert_int_eq(session_get(db, s2.token, time(NULL), &s, &e), 0);
+	ck_assert_int_eq(session_get(db, other.token, time(NULL), &s, &e), 1);
+
+	/* None to keep: all end. */
+	ac.keep_session = NULL;
+	ac.passphrase_hash = "$argon2id$third";
+	run_ok(account_change_job, &ac);
+	ck_assert_int_eq(session_get(db, keep.token, time(NULL), &s, &e), 0);
+	ck_assert_int_eq(session_get(db, other.token, time(NULL), &s, &e), 1);
+}
+END_TEST
+
 /* --- the admin's one-time code --- */
 
 /* Runs login_code_use_job for ${code} in a transaction of our own. */
@@ -867,6 +1173,11 @@ main(void)
 	tcase_add_test(tc, test_card_life);
 	tcase_add_test(tc, test_card_reissue);
 	tcase_add_test(tc, test_login_code);
+	tcase_add_loop_test(tc, test_may_act_roles, 0, 25);
+	tcase_add_test(tc, test_may_act_edges);
+	tcase_add_test(tc, test_reissue_rule);
+	tcase_add_test(tc, test_change_rule);
+	tcase_add_test(tc, test_passphrase_sessions);
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);

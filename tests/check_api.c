@@ -7,7 +7,10 @@
 ** one-time code, roles and CSRF, card re-issue, consent documents and
 ** consent records, logout, the per-address rate limit, cookies behind a
 ** trusted proxy, the `user` commands, and `serve` refusing a malformed
-** consent document. The servers are started once, before the tests fork,
+** consent document. Then the guards: who may re-issue whose card, the
+** sessions a re-issue or a passphrase change ends, an unknown card
+** answered as a wrong PIN, and, on a server with small settings, the
+** login backoff and the cap on hashes per address. The servers are started once, before the tests fork,
 ** so a failing test never leaves one running; each must stop cleanly.
 */
 #include <arpa/inet.h>
@@ -32,7 +35,7 @@
 #include "testutil.h"
 
 #define ROOT_PASS "root passphrase, long enough"
-#define NCARDS    5
+#define NCARDS    11
 
 static const char *bin;
 static const char *srcdir;
@@ -42,6 +45,7 @@ static char cards[NCARDS][CARD_CODE_LEN + 1];
 static struct tu_server srv;     /* the main node */
 static struct tu_server limited; /* --rate-per-address 1 */
 static struct tu_server proxied; /* --trusted-proxy 127.0.0.1 */
+static struct tu_server guarded; /* small login backoff and hash cap */
 
 /*
 ** ${method} ${path} on ${s}; ${token} becomes the session cookie, ${csrf}
@@ -150,9 +154,9 @@ retry_after(const struct tu_resp *r)
 	return (s);
 }
 
-/* tributary_auth_dummy_hashes_total on the main server. */
+/* tributary_auth_dummy_hashes_total on ${s}. */
 static long
-dummy_hashes(void)
+dummy_hashes_on(const struct tu_server *s)
 {
 	static const char name[] = "\ntributary_auth_dummy_hashes_total ";
 	struct tu_resp r;
@@ -160,12 +164,54 @@ dummy_hashes(void)
 	long v;
 
 	ck_assert_int_eq(
-	    call(&srv, "GET", "/metrics", NULL, NULL, NULL, NULL, &r), 200);
+	    call(s, "GET", "/metrics", NULL, NULL, NULL, NULL, &r), 200);
 	p = strstr(r.body, name);
 	ck_assert_msg(p != NULL, "no dummy hash counter in /metrics");
 	v = strtol(p + strlen(name), NULL, 10);
 	tu_resp_free(&r);
 	return (v);
+}
+
+/* The same on the main server. */
+static long
+dummy_hashes(void)
+{
+	return (dummy_hashes_on(&srv));
+}
+
+static void
+nap(double seconds)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)seconds;
+	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* As the admin ${admin}: gives account ${id} the role ${role}. */
+static void
+set_role(const struct who *admin, long long id, const char *role)
+{
+	struct tu_resp r;
+	char path[128], body[64];
+
+	snprintf(path, sizeof(path), "/api/v1/accounts/%lld/role", id);
+	snprintf(body, sizeof(body), "{\"role\":\"%s\"}", role);
+	ck_assert_int_eq(as(admin, "POST", path, body, &r), 200);
+	tu_resp_free(&r);
+}
+
+/* ${r} has no "code" (a re-issue that was refused made none). */
+static void
+expect_no_code(const struct tu_resp *r)
+{
+	json_t *j = jbody(r);
+
+	ck_assert_msg(json_object_get(j, "code") == NULL,
+	    "a refused re-issue gave a code: %.300s", r->body);
+	json_decref(j);
 }
 
 /* --- joining and logging in --- */
@@ -357,14 +403,12 @@ START_TEST(test_card_pin)
 	json_decref(j);
 	tu_resp_free(&r);
 
-	/* Four wrong PINs: 401, naming the tries left. */
+	/* Four wrong PINs: 401, worded as for a card that does not exist
+	** (test_card_same_answer), so no count of tries left. */
 	for (i = 1; i < PIN_TRIES; i++) {
-		char left[8];
-
 		login_card(cards[0], "9999", &r);
-		expect_error(&r, 401, "wrong_pin", "wrong PIN");
-		snprintf(left, sizeof(left), "%d", PIN_TRIES - i);
-		expect_message(&r, left);
+		expect_error(&r, 401, "wrong_credentials", "wrong PIN");
+		expect_message(&r, "this card code and PIN do not match");
 		ck_assert_ptr_null(tu_header(&r, "Set-Cookie"));
 		tu_resp_free(&r);
 	}
@@ -758,6 +802,180 @@ START_TEST(test_card_reissue)
 	as(&admin, "POST", path, "{}", &r);
 	expect_error(&r, 404, "not_found", "account without a card");
 	tu_resp_free(&r);
+}
+END_TEST
+
+/*
+** Acts on another account follow the role order: a maintainer may not
+** re-issue the card of an admin, a treasurer or another maintainer (it
+** would hand them a login as that account), only of someone below; an
+** admin may re-issue anyone's. A re-issue ends every session of the
+** account, the lost card's among them. A disabled or erased account gets
+** no new card.
+*/
+START_TEST(test_reissue_role_rule)
+{
+	static const char *const above[] = { "admin", "treasurer",
+		"maintainer" };
+	struct tu_resp r;
+	struct who admin, mo, h[5];
+	char path[128], pin[5][8];
+	int i;
+
+	root_login(&admin);
+	join_ok("moe", "moe's long passphrase", &mo);
+	set_role(&admin, mo.id, "maintainer");
+	for (i = 0; i < 5; i++) {
+		snprintf(pin[i], sizeof(pin[i]), "%d%d%d%d", i + 1, i + 2,
+		    i + 3, i + 4);
+		ck_assert_int_eq(login_card(cards[5 + i], pin[i], &r), 201);
+		take_session(&r, &h[i]);
+		tu_resp_free(&r);
+	}
+
+	/* h[0..2] are an admin, a treasurer and a maintainer: refused, and
+	** nothing changed (their session goes on). */
+	for (i = 0; i < 3; i++) {
+		set_role(&admin, h[i].id, above[i]);
+		snprintf(
+		    path, sizeof(path), "/api/v1/accounts/%lld/card", h[i].id);
+		as(&mo, "POST", path, "{}", &r);
+		expect_error(&r, 403, "forbidden", above[i]);
+		expect_no_code(&r);
+		tu_resp_free(&r);
+		ck_assert_int_eq(as(&h[i], "GET", "/api/v1/me", NULL, &r), 200);
+		tu_resp_free(&r);
+	}
+	/* The admin's card still logs in: it was not revoked. */
+	ck_assert_int_eq(login_card(cards[5], pin[0], &r), 200);
+	tu_resp_free(&r);
+
+	/* A contributor's card: yes, and the lost card's session ends. */
+	snprintf(path, sizeof(path), "/api/v1/accounts/%lld/card", h[3].id);
+	ck_assert_int_eq(as(&mo, "POST", path, "{}", &r), 201);
+	tu_resp_free(&r);
+	as(&h[3], "GET", "/api/v1/me", NULL, &r);
+	expect_error(&r, 401, "login_required", "the lost card's session");
+	tu_resp_free(&r);
+
+	/* An admin may re-issue another admin's card and a maintainer's. */
+	for (i = 0; i < 3; i += 2) {
+		snprintf(
+		    path, sizeof(path), "/api/v1/accounts/%lld/card", h[i].id);
+		ck_assert_int_eq(as(&admin, "POST", path, "{}", &r), 201);
+		tu_resp_free(&r);
+		as(&h[i], "GET", "/api/v1/me", NULL, &r);
+		expect_error(&r, 401, "login_required", "re-issued by admin");
+		tu_resp_free(&r);
+	}
+	/* The admin's own session is untouched. */
+	ck_assert_int_eq(as(&admin, "GET", "/api/v1/me", NULL, &r), 200);
+	tu_resp_free(&r);
+
+	/* Disabled, then erased: no new card, for an admin or anyone. */
+	snprintf(path, sizeof(path), "/api/v1/accounts/%lld/disable", h[4].id);
+	ck_assert_int_eq(as(&admin, "POST", path, "{}", &r), 200);
+	tu_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/accounts/%lld/card", h[4].id);
+	as(&admin, "POST", path, "{}", &r);
+	expect_error(&r, 409, "conflict", "re-issue for a disabled account");
+	expect_no_code(&r);
+	tu_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/accounts/%lld/erase", h[4].id);
+	ck_assert_int_eq(
+	    as(&admin, "POST", path, "{\"confirm\":\"erase\"}", &r), 200);
+	tu_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/accounts/%lld/card", h[4].id);
+	as(&admin, "POST", path, "{}", &r);
+	expect_error(&r, 409, "conflict", "re-issue for an erased account");
+	expect_no_code(&r);
+	tu_resp_free(&r);
+	as(&mo, "POST", path, "{}", &r);
+	expect_error(&r, 409, "conflict", "maintainer, erased account");
+	expect_no_code(&r);
+	tu_resp_free(&r);
+	/* Its old card is no way in either. */
+	login_card(cards[9], pin[4], &r);
+	expect_error(&r, 401, "wrong_credentials", "an erased account's card");
+	tu_resp_free(&r);
+}
+END_TEST
+
+/* A new passphrase ends every other session of the account: whoever knew
+** the old one is out. The session that changed it goes on. */
+START_TEST(test_passphrase_ends_sessions)
+{
+	struct tu_resp r;
+	struct who here, there;
+
+	join_ok("pia", "pia's first passphrase", &here);
+	ck_assert_int_eq(
+	    login_pass(&srv, "pia", "pia's first passphrase", NULL, &r), 200);
+	take_session(&r, &there);
+	tu_resp_free(&r);
+	ck_assert_int_eq(as(&there, "GET", "/api/v1/me", NULL, &r), 200);
+	tu_resp_free(&r);
+
+	ck_assert_int_eq(
+	    as(&here, "POST", "/api/v1/me/passphrase",
+		"{\"passphrase\":\"pia's second passphrase\"}", &r),
+	    204);
+	tu_resp_free(&r);
+	as(&there, "GET", "/api/v1/me", NULL, &r);
+	expect_error(&r, 401, "login_required", "the other session");
+	tu_resp_free(&r);
+	ck_assert_int_eq(as(&here, "GET", "/api/v1/me", NULL, &r), 200);
+	tu_resp_free(&r);
+	/* Still a whole session: its CSRF token still writes. */
+	ck_assert_int_eq(as(&here, "POST", "/api/v1/logout", "{}", &r), 204);
+	tu_resp_free(&r);
+}
+END_TEST
+
+/*
+** A card that does not exist, one that was replaced, and a wrong PIN on a
+** card that does: the same status and the same bytes, and each ran a
+** hash (the unknown ones the dummy).
+*/
+START_TEST(test_card_same_answer)
+{
+	struct tu_resp known, unknown, replaced, r;
+	struct who admin, holder;
+	char path[128];
+	long before;
+
+	ck_assert_int_eq(login_card(cards[4], "1111", &r), 201);
+	take_session(&r, &holder);
+	tu_resp_free(&r);
+
+	before = dummy_hashes();
+	login_card(cards[4], "2222", &known);
+	ck_assert_int_eq(dummy_hashes(), before);
+	login_card("ZZZZ-ZZZZ-ZZZY", "2222", &unknown);
+	ck_assert_int_eq(dummy_hashes(), before + 1);
+	expect_error(&known, 401, "wrong_credentials", "wrong PIN");
+	ck_assert_int_eq(unknown.status, known.status);
+	ck_assert_msg(unknown.n == known.n &&
+		memcmp(unknown.body, known.body, known.n) == 0,
+	    "unknown card: %.300s\nwrong PIN: %.300s", unknown.body,
+	    known.body);
+
+	/* Replaced: the old code answers as if it never was. */
+	root_login(&admin);
+	snprintf(path, sizeof(path), "/api/v1/accounts/%lld/card", holder.id);
+	ck_assert_int_eq(as(&admin, "POST", path, "{}", &r), 201);
+	tu_resp_free(&r);
+	before = dummy_hashes();
+	login_card(cards[4], "1111", &replaced);
+	ck_assert_int_eq(dummy_hashes(), before + 1);
+	ck_assert_int_eq(replaced.status, known.status);
+	ck_assert_msg(replaced.n == known.n &&
+		memcmp(replaced.body, known.body, known.n) == 0,
+	    "replaced card: %.300s\nwrong PIN: %.300s", replaced.body,
+	    known.body);
+	tu_resp_free(&known);
+	tu_resp_free(&unknown);
+	tu_resp_free(&replaced);
 }
 END_TEST
 
@@ -1213,6 +1431,178 @@ START_TEST(test_trusted_proxy)
 }
 END_TEST
 
+/* A passphrase login on the guarded server from the client ${addr} (the
+** server trusts this machine's X-Forwarded-For). */
+static long
+guarded_login(
+    const char *addr, const char *handle, const char *pass, struct tu_resp *r)
+{
+	char xff[80];
+
+	snprintf(xff, sizeof(xff), "X-Forwarded-For: %s", addr);
+	return (login_pass(&guarded, handle, pass, xff, r));
+}
+
+/* ${r} is 429 login_wait with Retry-After ${ra} and no cookie. */
+static void
+expect_wait(const struct tu_resp *r, long ra, const char *what)
+{
+	char *sc = tu_header(r, "Set-Cookie");
+
+	expect_error(r, 429, "login_wait", what);
+	ck_assert_msg(retry_after(r) == ra, "%s: Retry-After %ld, want %ld",
+	    what, retry_after(r), ra);
+	ck_assert_msg(sc == NULL, "%s: a cookie: %s", what, sc);
+}
+
+/*
+** --login-backoff-after 2 --login-backoff-max 2: after two failures for a
+** handle, or from an address, the next try waits 1 s (then 2, never
+** more), refused without a hash even with the right passphrase; after
+** the wait the right one works, and clears the handle's count.
+*/
+START_TEST(test_login_backoff)
+{
+	struct tu_resp r;
+	long before;
+
+	call(&guarded, "POST", "/api/v1/join", NULL, NULL,
+	    "X-Forwarded-For: 10.1.1.9",
+	    "{\"handle\":\"bob\",\"passphrase\":\"bob's long passphrase\"}",
+	    &r);
+	ck_assert_msg(r.status == 201, "join: %ld %.300s", r.status, r.body);
+	tu_resp_free(&r);
+
+	/* Two wrong passphrases for bob, from two addresses. */
+	ck_assert_int_eq(
+	    guarded_login("10.1.1.1", "bob", "not bob's", &r), 401);
+	tu_resp_free(&r);
+	ck_assert_int_eq(
+	    guarded_login("10.1.1.2", "bob", "not bob's", &r), 401);
+	tu_resp_free(&r);
+	/* The right one, from a third: it waits. */
+	guarded_login("10.1.1.3", "bob", "bob's long passphrase", &r);
+	expect_wait(&r, 1, "the right passphrase inside the wait");
+	tu_resp_free(&r);
+	/* After the wait it works; the count starts again from nothing. */
+	nap(1.2);
+	ck_assert_int_eq(
+	    guarded_login("10.1.1.3", "bob", "bob's long passphrase", &r), 200);
+	tu_resp_free(&r);
+	ck_assert_int_eq(
+	    guarded_login("10.1.1.4", "bob", "not bob's", &r), 401);
+	tu_resp_free(&r);
+	ck_assert_int_eq(
+	    guarded_login("10.1.1.5", "bob", "bob's long passphrase", &r), 200);
+	tu_resp_free(&r);
+
+	/* An unknown handle waits alike, with no hash run inside the wait,
+	** and the wait doubles with the next failure, up to the maximum. */
+	ck_assert_int_eq(
+	    guarded_login("10.1.2.1", "ghost", "a guess", &r), 401);
+	tu_resp_free(&r);
+	ck_assert_int_eq(
+	    guarded_login("10.1.2.2", "ghost", "a guess", &r), 401);
+	tu_resp_free(&r);
+	before = dummy_hashes_on(&guarded);
+	guarded_login("10.1.2.3", "ghost", "a guess", &r);
+	expect_wait(&r, 1, "an unknown handle inside the wait");
+	tu_resp_free(&r);
+	ck_assert_int_eq(dummy_hashes_on(&guarded), before);
+	nap(1.2);
+	ck_assert_int_eq(
+	    guarded_login("10.1.2.3", "ghost", "a guess", &r), 401);
+	tu_resp_free(&r);
+	guarded_login("10.1.2.4", "ghost", "a guess", &r);
+	expect_wait(&r, 2, "the third failure's wait");
+	tu_resp_free(&r);
+
+	/* Per address: two failures on two handles from one address, and
+	** its next try waits, whatever the handle; another address goes on. */
+	ck_assert_int_eq(
+	    guarded_login("10.1.3.1", "nobody1", "guess", &r), 401);
+	tu_resp_free(&r);
+	ck_assert_int_eq(
+	    guarded_login("10.1.3.1", "nobody2", "guess", &r), 401);
+	tu_resp_free(&r);
+	guarded_login("10.1.3.1", "bob", "bob's long passphrase", &r);
+	expect_wait(&r, 1, "the address's third try");
+	tu_resp_free(&r);
+	ck_assert_int_eq(
+	    guarded_login("10.1.3.2", "bob", "bob's long passphrase", &r), 200);
+	tu_resp_free(&r);
+}
+END_TEST
+
+/* One login of a burst from one address (test_hash_slots). */
+struct slot_try {
+	pthread_barrier_t *bar;
+	int i;
+	int rc;
+	struct tu_resp r;
+};
+
+static void *
+slot_try(void *arg)
+{
+	struct slot_try *t = arg;
+	const char *h[] = { "Content-Type: application/json",
+		"X-Forwarded-For: 10.2.0.1", NULL };
+	char url[256], body[128];
+
+	snprintf(url, sizeof(url), "%s/api/v1/login", guarded.base);
+	snprintf(body, sizeof(body),
+	    "{\"handle\":\"slot%d\",\"passphrase\":\"a guess\"}", t->i);
+	pthread_barrier_wait(t->bar);
+	t->rc = tu_http(NULL, "POST", url, h, body, strlen(body), &t->r);
+	return (NULL);
+}
+
+/*
+** --hashes-per-address 2: eight logins at once from one address. Two are
+** hashed (each takes a hasher thread for ~0.1 s); the others are refused
+** at once with 429 busy and Retry-After: 1, before they are queued.
+*/
+START_TEST(test_hash_slots)
+{
+	enum { N = 8 };
+	struct slot_try t[N];
+	pthread_barrier_t bar;
+	pthread_t th[N];
+	int i, n401 = 0, busy = 0;
+
+	pthread_barrier_init(&bar, NULL, N);
+	for (i = 0; i < N; i++) {
+		memset(&t[i], 0, sizeof(t[i]));
+		t[i].bar = &bar;
+		t[i].i = i;
+		ck_assert_int_eq(
+		    pthread_create(&th[i], NULL, slot_try, &t[i]), 0);
+	}
+	for (i = 0; i < N; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&bar);
+	for (i = 0; i < N; i++) {
+		ck_assert_msg(t[i].rc == 0, "login %d: no answer", i);
+		if (t[i].r.status == 401)
+			n401++;
+		else if (strstr(t[i].r.body, "\"busy\"") != NULL) {
+			expect_error(&t[i].r, 429, "busy", "over the hash cap");
+			ck_assert_int_eq(retry_after(&t[i].r), 1);
+			busy++;
+		} else /* two failures came back before it was read */
+			expect_error(
+			    &t[i].r, 429, "login_wait", "late in burst");
+	}
+	for (i = 0; i < N; i++)
+		tu_resp_free(&t[i].r);
+	ck_assert_msg(n401 <= 4 && busy >= 4,
+	    "%d of %d logins from one address were hashed, %d refused busy "
+	    "(cap: 2)",
+	    n401, N, busy);
+}
+END_TEST
+
 /* Runs `$TRIBUTARY_BIN ${args...}` (NULL-ended); stdout into ${out}. */
 static int
 tributary(char *out, size_t n, ...)
@@ -1462,8 +1852,9 @@ make_node(const char *dir, int full)
 	char *init[] = { (char *)bin, "init", "--data", (char *)dir, NULL };
 	char *import[] = { (char *)bin, "campaign", "import", "--data",
 		(char *)dir, json, NULL };
+	char ncards[16];
 	char *codes[] = { (char *)bin, "drive-codes", "--data", (char *)dir,
-		"--campaign", "demo-text", "--count", "5", NULL };
+		"--campaign", "demo-text", "--count", ncards, NULL };
 	char *root[] = { "sh", "-c",
 		"printf '%s\\n' \"$2\" | \"$0\" user add --data \"$1\" root "
 		"--role admin --passphrase-stdin",
@@ -1472,6 +1863,7 @@ make_node(const char *dir, int full)
 	FILE *f;
 	int i;
 
+	snprintf(ncards, sizeof(ncards), "%d", NCARDS);
 	if (tu_run_quiet(init, out, sizeof(out)) != 0)
 		return (-1);
 	if (!full)
@@ -1507,14 +1899,19 @@ make_node(const char *dir, int full)
 	return (tu_run_quiet(root, out, sizeof(out)));
 }
 
+/* Makes the node ${name} and serves it with the flags ${more} (NULL-ended,
+** at most 12; NULL for none). */
 static int
-start(struct tu_server *s, const char *name, int full, const char *opt,
-    const char *val)
+start(struct tu_server *s, const char *name, int full, const char *const *more)
 {
 	char dir[700], consent[600], webroot[600];
-	const char *extra[] = { "--consent-dir", consent, "--webroot", webroot,
-		opt, val, NULL };
+	const char *extra[20] = { "--consent-dir", consent, "--webroot",
+		webroot };
+	int n = 4;
 
+	while (more != NULL && *more != NULL && n < 16)
+		extra[n++] = *more++;
+	extra[n] = NULL;
 	snprintf(dir, sizeof(dir), "%s/%s", base, name);
 	snprintf(consent, sizeof(consent), "%s/consent", srcdir);
 	snprintf(webroot, sizeof(webroot), "%s/webroot", srcdir);
@@ -1522,6 +1919,21 @@ start(struct tu_server *s, const char *name, int full, const char *opt,
 		return (-1);
 	return (tu_server_start(s, dir, extra));
 }
+
+/*
+** Each server's flags. The main server's tests fail many logins, and some
+** in parallel, from this one address: the login guards are tried on their
+** own server, with small settings, each test from addresses of its own
+** (X-Forwarded-For from a trusted proxy).
+*/
+static const char *const main_flags[] = { "--login-backoff-after", "1000",
+	"--hashes-per-address", "100", NULL };
+static const char *const limited_flags[] = { "--rate-per-address", "1", NULL };
+static const char *const proxied_flags[] = { "--trusted-proxy", "127.0.0.1",
+	NULL };
+static const char *const guarded_flags[] = { "--trusted-proxy", "127.0.0.1",
+	"--login-backoff-after", "2", "--login-backoff-max", "2",
+	"--hashes-per-address", "2", NULL };
 
 int
 main(void)
@@ -1539,15 +1951,16 @@ main(void)
 		srcdir = TRIBUTARY_SOURCE_DIR;
 	if ((base = tu_tmpdir()) == NULL)
 		return (1);
-	if (start(&srv, "main", 1, NULL, NULL) == -1 ||
-	    start(&limited, "limited", 0, "--rate-per-address", "1") == -1 ||
-	    start(&proxied, "proxied", 0, "--trusted-proxy", "127.0.0.1") ==
-		-1) {
+	if (start(&srv, "main", 1, main_flags) == -1 ||
+	    start(&limited, "limited", 0, limited_flags) == -1 ||
+	    start(&proxied, "proxied", 0, proxied_flags) == -1 ||
+	    start(&guarded, "guarded", 0, guarded_flags) == -1) {
 		fprintf(
 		    stderr, "could not start the servers (logs in %s)\n", base);
 		tu_stop_clean(&srv, "main");
 		tu_stop_clean(&limited, "limited");
 		tu_stop_clean(&proxied, "proxied");
+		tu_stop_clean(&guarded, "guarded");
 		return (1);
 	}
 
@@ -1564,6 +1977,9 @@ main(void)
 	tcase_add_test(tc, test_admin_code);
 	tcase_add_test(tc, test_roles);
 	tcase_add_test(tc, test_card_reissue);
+	tcase_add_test(tc, test_reissue_role_rule);
+	tcase_add_test(tc, test_passphrase_ends_sessions);
+	tcase_add_test(tc, test_card_same_answer);
 	tcase_add_test(tc, test_consent_documents);
 	tcase_add_test(tc, test_consent_records);
 	tcase_add_test(tc, test_logout);
@@ -1572,6 +1988,8 @@ main(void)
 	tcase_set_timeout(more, 120);
 	tcase_add_test(more, test_rate_limit);
 	tcase_add_test(more, test_trusted_proxy);
+	tcase_add_test(more, test_login_backoff);
+	tcase_add_test(more, test_hash_slots);
 	tcase_add_test(more, test_cli_users);
 	tcase_add_test(more, test_bad_consent_dir);
 	tcase_add_test(more, test_shutdown_in_flight);
@@ -1585,6 +2003,7 @@ main(void)
 	failed += tu_stop_clean(&srv, "main") == -1;
 	failed += tu_stop_clean(&limited, "limited") == -1;
 	failed += tu_stop_clean(&proxied, "proxied") == -1;
+	failed += tu_stop_clean(&guarded, "guarded") == -1;
 	if (failed == 0)
 		tu_rmrf(base);
 	else

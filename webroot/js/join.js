@@ -93,11 +93,18 @@ async function onCard(ev) {
 	} catch (e) {
 		showError(box, e);
 		if (e instanceof ApiError) {
-			if (e.code === 'wrong_pin' || e.code === 'card_locked') {
+			if (e.code === 'wrong_credentials') {
+				/* The card or the PIN: the server does not say which, so
+				** that nobody learns which cards exist. */
+				invalid(card, true);
 				invalid(pin, true);
 				pin.select();
 				pin.focus();
-			} else if (e.code === 'wrong_credentials' || e.code === 'invalid') {
+			} else if (e.code === 'card_locked') {
+				invalid(pin, true);
+				pin.select();
+				pin.focus();
+			} else if (e.code === 'invalid') {
 				invalid(card, true);
 				card.focus();
 			}
