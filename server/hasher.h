@@ -4,7 +4,7 @@
 ** hash and verify jobs; a job's done callback runs on the worker, which for
 ** HTTP resumes the suspended connection. Verifying against "no account"
 ** still runs a full hash against a dummy, so a wrong handle costs the same
-** time as a wrong passphrase.
+** time as a wrong passphrase, and an unknown card as a wrong PIN.
 */
 #ifndef TRIBUTARY_HASHER_H
 #define TRIBUTARY_HASHER_H
