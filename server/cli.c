@@ -70,20 +70,64 @@ cmd_init(int argc, char **argv)
 	return (0);
 }
 
-/* Runs on the writer thread: removes unreferenced blobs past the grace. */
+/* How often the blob sweep runs, and how often the consent documents are
+** tried again while a full disk kept them from being stored. */
+#define SWEEP_EVERY      600
+#define DOCS_RETRY_EVERY 5
+
+/* The writer's periodic work (sweep_tick). */
 struct sweep_ctx {
 	struct blobstore *bs;
 	long grace;
+	time_t swept; /* when the sweep last ran; 0 never */
+	/* The consent documents, while a full disk keeps them out of the
+	** database; NULL once stored. */
+	struct consent_set *docs;
 };
 
+/*
+** Stores the consent documents ${docs} in a transaction of its own, on the
+** writer's connection ${db} between batches. 0, or -1 with ${e} set.
+*/
+static int
+docs_store(struct db *db, struct consent_set *docs, struct err *e)
+{
+	if (db_exec(db, "BEGIN IMMEDIATE", e) == -1)
+		return (-1);
+	if (consent_store_job(db, docs, e) == -1 ||
+	    db_exec(db, "COMMIT", e) == -1) {
+		sqlite3_exec(db_handle(db), "ROLLBACK", NULL, NULL, NULL);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+** Runs on the writer thread every DOCS_RETRY_EVERY or SWEEP_EVERY seconds:
+** stores the consent documents a full disk kept out at start, once there
+** is room, and every SWEEP_EVERY seconds removes unreferenced blobs past
+** the grace (which frees space, and writes nothing).
+*/
 static void
 sweep_tick(struct db *db, void *arg)
 {
 	struct sweep_ctx *sc = arg;
 	struct blob_sweep_stats st;
 	struct err e = { 0 };
+	time_t now = time(NULL);
 
-	if (blob_sweep(sc->bs, db, time(NULL), sc->grace, &st, &e) == -1)
+	if (sc->docs != NULL) {
+		if (docs_store(db, sc->docs, &e) == 0) {
+			log_info("the consent documents are stored now: "
+				 "consents can be given again");
+			sc->docs = NULL;
+		} else if (!db_full_seen(db))
+			log_warn("consent documents: %s", e.msg);
+	}
+	if (sc->swept != 0 && now - sc->swept < SWEEP_EVERY)
+		return;
+	sc->swept = now;
+	if (blob_sweep(sc->bs, db, now, sc->grace, &st, &e) == -1)
 		log_warn("blob sweep: %s", e.msg);
 	else if (st.removed > 0)
 		log_info(
@@ -139,8 +183,8 @@ demo_fill(struct node *n, struct err *e)
 int
 cmd_serve(int argc, char **argv)
 {
-	char code[NODE_CODE_LEN + 1], errbuf[512];
-	struct sweep_ctx sc;
+	char code[NODE_CODE_LEN + 1], errbuf[512], why[256];
+	struct sweep_ctx sc = { 0 };
 	struct consent_set docs = { 0 };
 	struct config c;
 	struct server *s;
@@ -197,14 +241,34 @@ cmd_serve(int argc, char **argv)
 		config_free(&c);
 		return (1);
 	}
+	/* A full disk does not stop the node: it serves what it has and
+	** answers 507 to writes. Said first, so the lines that follow make
+	** sense. */
+	if (node_disk_full(n, why, sizeof(why)))
+		log_err("%s", why);
 	/* A malformed consent document stops the node: file and line. */
-	if (consent_load_dir(c.consent_dir, &docs, &e) == -1 ||
-	    writer_run(n->writer, consent_store_job, &docs, &e) == -1) {
+	if (consent_load_dir(c.consent_dir, &docs, &e) == -1) {
 		fprintf(stderr, "tributary serve: %s\n", e.msg);
 		consent_set_free(&docs);
 		node_close(n);
 		config_free(&c);
 		return (1);
+	}
+	/* Storing new ones needs room; on a full disk it waits for some,
+	** and a consent to one of them is refused (507) until then. */
+	if (writer_run(n->writer, consent_store_job, &docs, &e) == -1) {
+		if (!writer_disk_full(n->writer)) {
+			fprintf(stderr, "tributary serve: %s\n", e.msg);
+			consent_set_free(&docs);
+			node_close(n);
+			config_free(&c);
+			return (1);
+		}
+		log_err("the disk is full: the consent documents in %s "
+			"cannot be stored; consents to new ones are refused "
+			"until there is room (tried again every %d s)",
+		    c.consent_dir, DOCS_RETRY_EVERY);
+		sc.docs = &docs;
 	}
 	n->consents = &docs;
 	/* So is a malformed redaction rule pack. */
@@ -226,7 +290,8 @@ cmd_serve(int argc, char **argv)
 	}
 	sc.bs = n->blobs;
 	sc.grace = c.blob_grace;
-	writer_set_tick(n->writer, sweep_tick, &sc, 600);
+	writer_set_tick(n->writer, sweep_tick, &sc,
+	    sc.docs != NULL ? DOCS_RETRY_EVERY : SWEEP_EVERY);
 
 	if ((s = server_start(n, &c, &e)) == NULL) {
 		fprintf(stderr, "tributary serve: %s\n", e.msg);

@@ -3,20 +3,52 @@
 */
 #include "db.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #define DB_NCACHE 128
 
 struct db {
 	sqlite3 *h;
+	int full; /* an error since db_full_seen() was for lack of space */
 	struct {
 		const char *sql;
 		sqlite3_stmt *st;
 	} cache[DB_NCACHE];
 };
+
+/*
+** Did SQLite's error ${rc} on ${h} come from a disk with no room? SQLite
+** says SQLITE_FULL when a write of a page finds none, but an I/O error
+** when growing node.db-shm (or a truncate, an fsync) does: then the
+** system's errno tells. That errno is recorded only with I/O and open
+** errors, so it is read only for those (it may be stale otherwise).
+*/
+static int
+rc_full(sqlite3 *h, int rc)
+{
+	int sys;
+
+	if ((rc & 0xff) == SQLITE_FULL)
+		return (1);
+	if ((rc & 0xff) != SQLITE_IOERR && (rc & 0xff) != SQLITE_CANTOPEN)
+		return (0);
+	sys = sqlite3_system_errno(h);
+	return (sys == ENOSPC || sys == EDQUOT);
+}
+
+int
+db_full_seen(struct db *db)
+{
+	int full = db->full;
+
+	db->full = 0;
+	return (full);
+}
 
 int
 db_err(struct db *db, struct err *e, const char *what)
@@ -24,6 +56,11 @@ db_err(struct db *db, struct err *e, const char *what)
 	int rc = sqlite3_extended_errcode(db->h);
 	enum err_code code = ERR_STORAGE;
 
+	if (rc_full(db->h, rc)) {
+		db->full = 1;
+		return (err_set(e, ERR_STORAGE, "the disk is full: %s: %s",
+		    what, sqlite3_errmsg(db->h)));
+	}
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		code = ERR_CONFLICT;
 	else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
@@ -48,7 +85,7 @@ db_open(const char *path, int flags, struct err *e)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct db *db;
-	int oflags;
+	int oflags, keep = 1;
 
 	pthread_once(&once, db_configure);
 
@@ -67,6 +104,12 @@ db_open(const char *path, int flags, struct err *e)
 	}
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, 10000);
+	/* The first connection to a WAL database needs 32 KiB for
+	** node.db-shm, which SQLite deletes after the last one closes: a
+	** node stopped with room to spare could not start again on a full
+	** disk. Kept, the file is there to be reused (db_close() empties
+	** the -wal). */
+	sqlite3_file_control(db->h, "main", SQLITE_FCNTL_PERSIST_WAL, &keep);
 	if (!(flags & DB_READONLY) &&
 	    db_exec(db, "PRAGMA journal_mode=WAL", e) == -1)
 		goto fail;
@@ -75,6 +118,12 @@ db_open(const char *path, int flags, struct err *e)
 		goto fail;
 	return (db);
 fail:
+	if (db->full)
+		err_set(e, ERR_STORAGE,
+		    "the disk is full: %s cannot be opened: SQLite needs "
+		    "32 KiB beside it for %s-shm (%s); free some space and "
+		    "try again",
+		    path, path, sqlite3_errmsg(db->h));
 	db_close(db);
 	return (NULL);
 }
@@ -88,6 +137,10 @@ db_close(struct db *db)
 		return;
 	for (i = 0; i < DB_NCACHE; i++)
 		sqlite3_finalize(db->cache[i].st);
+	/* If this is the last connection, its close checkpoints the WAL and
+	** keeps the file (SQLITE_FCNTL_PERSIST_WAL): a limit of 0 empties
+	** it then, so what was erased does not linger in it on disk. */
+	sqlite3_exec(db->h, "PRAGMA journal_size_limit=0", NULL, NULL, NULL);
 	sqlite3_close(db->h);
 	free(db);
 }
@@ -134,6 +187,14 @@ db_exec(struct db *db, const char *sql, struct err *e)
 
 	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		int rc = sqlite3_extended_errcode(db->h);
+
+		if (rc_full(db->h, rc)) {
+			db->full = 1;
+			err_set(e, ERR_STORAGE, "the disk is full: %s",
+			    msg ? msg : sqlite3_errstr(rc));
+			sqlite3_free(msg);
+			return (-1);
+		}
 		err_set(e,
 		    (rc & 0xff) == SQLITE_CONSTRAINT ? ERR_CONFLICT
 			: (rc & 0xff) == SQLITE_BUSY ? ERR_BUSY

@@ -27,8 +27,11 @@ struct db;
 
 /*
 ** Opens the database at ${path} (created unless DB_READONLY is in ${flags}).
-** Returns the connection, or NULL with ${e} set. The caller frees it with
-** db_close().
+** Returns the connection, or NULL with ${e} set ("the disk is full: ..."
+** when there was no room for SQLite's shared-memory file). The caller frees
+** it with db_close(). Its -wal and -shm files are kept when the last
+** connection closes (the -wal emptied), so a node can open them again on a
+** full disk.
 */
 struct db *db_open(const char *path, int flags, struct err *e);
 /* Finalizes every cached statement and closes. db_close(NULL) does nothing. */
@@ -54,7 +57,13 @@ sqlite3_stmt *db_prepare(struct db *db, const char *sql, struct err *e);
 /* Runs ${sql} (one or more statements, no parameters). 0 or -1 with ${e}. */
 int db_exec(struct db *db, const char *sql, struct err *e);
 /* Records SQLite's last error on ${db} in ${e} as ERR_STORAGE or
-** ERR_CONFLICT (constraint) and returns -1. */
+** ERR_CONFLICT (constraint) and returns -1. An error for lack of disk
+** space says "the disk is full: " first. */
 int db_err(struct db *db, struct err *e, const char *what);
+/*
+** Did an error that db_err() or db_exec() recorded on ${db} since the last
+** call come from a disk with no room? Returns 1 or 0 and forgets it.
+*/
+int db_full_seen(struct db *db);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -160,7 +161,7 @@ node_init(const char *dir, char code[NODE_CODE_LEN + 1], struct err *e)
 	uint8_t pk[32], sk[64], pseud[32];
 	struct init_job j;
 	struct node *n;
-	int rc = -1;
+	int fd, rc = -1;
 
 	if (node_exists(dir))
 		return (err_set(e, ERR_CONFLICT,
@@ -182,6 +183,15 @@ node_init(const char *dir, char code[NODE_CODE_LEN + 1], struct err *e)
 	snprintf(path, sizeof(path), "%s/keys/pseudonym.key", dir);
 	if (write_secret(path, pseud, sizeof(pseud), e) == -1)
 		goto out;
+	/* Made private before SQLite opens it: its -wal and -shm, which
+	** stay beside it (db_open), take its mode when they are made. */
+	snprintf(path, sizeof(path), "%s/node.db", dir);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
+	    -1) {
+		err_set(e, ERR_STORAGE, "create %s: %s", path, strerror(errno));
+		goto out;
+	}
+	close(fd);
 	if ((n = node_open(dir, e)) == NULL)
 		goto out;
 	node_random_code(code);
@@ -230,12 +240,29 @@ node_open(const char *dir, struct err *e)
 	snprintf(n->dbpath, sizeof(n->dbpath), "%s/node.db", dir);
 	if ((db = db_open(n->dbpath, 0, e)) == NULL)
 		goto fail;
+	/* On a full disk with the schema up to date this writes nothing
+	** (BEGIN IMMEDIATE and COMMIT of no change). A migration needs
+	** room: without it the node cannot serve and says so. */
 	if (db_migrate(db, e) == -1) {
+		if (db_full_seen(db))
+			err_set(e, ERR_STORAGE,
+			    "the disk is full: the database must be "
+			    "upgraded to schema %d before the node can start, "
+			    "and there is no room for it: free some space in "
+			    "%s and start again",
+			    db_nmigrations, dir);
 		db_close(db);
 		goto fail;
 	}
 	db_close(db);
 	chmod(n->dbpath, 0600);
+	/* They stay beside it now (db_open), with the mode node.db had
+	** when they were made: a copy restored without its mode would
+	** leave them readable for good. */
+	snprintf(path, sizeof(path), "%s/node.db-wal", dir);
+	chmod(path, 0600);
+	snprintf(path, sizeof(path), "%s/node.db-shm", dir);
+	chmod(path, 0600);
 	snprintf(path, sizeof(path), "%s/blobs", dir);
 	if ((n->blobs = blob_open(path, e)) == NULL)
 		goto fail;
@@ -250,6 +277,36 @@ node_open(const char *dir, struct err *e)
 fail:
 	node_close(n);
 	return (NULL);
+}
+
+int
+node_disk_full(struct node *n, char *why, size_t len)
+{
+	struct statvfs sv;
+	unsigned long long avail;
+
+	if (statvfs(n->dir, &sv) == 0) {
+		/* root may use the blocks kept back for it (ext4's 5 %) */
+		avail = (unsigned long long)(geteuid() == 0 ? sv.f_bfree
+							    : sv.f_bavail) *
+		    sv.f_frsize;
+		if (avail < NODE_DISK_LOW) {
+			snprintf(why, len,
+			    "the disk is full: %llu KiB free in the data "
+			    "folder; reads are served, writes are answered "
+			    "507 until there is room",
+			    avail / 1024);
+			return (1);
+		}
+	}
+	if (n->writer != NULL && writer_disk_full(n->writer)) {
+		snprintf(why, len,
+		    "the disk is full: the last write found no room; reads "
+		    "are served, writes are answered 507 until there is "
+		    "room");
+		return (1);
+	}
+	return (0);
 }
 
 void

@@ -41,10 +41,24 @@ struct node {
 int node_init(const char *dir, char code[NODE_CODE_LEN + 1], struct err *e);
 /*
 ** Opens the node in ${dir}: refuses key files readable by group or others,
-** migrates the database, opens the blob store, starts the writer. Returns
-** the node (free with node_close) or NULL with ${e}.
+** migrates the database, opens the blob store, starts the writer. Opening
+** writes nothing when the schema is current, so it works on a full disk;
+** a migration that finds no room, or no room for SQLite's node.db-shm,
+** fails with a message beginning "the disk is full: ". Returns the node
+** (free with node_close) or NULL with ${e}.
 */
 struct node *node_open(const char *dir, struct err *e);
+/* Below this many bytes free, node_disk_full() calls the disk full: a
+** recording or a batch of commits would not fit. */
+#define NODE_DISK_LOW (1024 * 1024)
+/*
+** Is the disk that holds the node full? 1 if less than NODE_DISK_LOW bytes
+** are free in its folder (statvfs, checked now), or if the writer's last
+** write failed for lack of space and none has been saved since; then a
+** plain sentence saying so, starting "the disk is full: ", is written to
+** ${why} (${len} bytes). 0 otherwise. Cheap; any thread; can't fail.
+*/
+int node_disk_full(struct node *n, char *why, size_t len);
 /* Stops the writer (running every queued job), wipes keys, frees. */
 void node_close(struct node *n);
 /* Does ${dir} hold a node? */

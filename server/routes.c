@@ -68,23 +68,35 @@ const struct route routes[] = {
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
 
 /*
-** GET /healthz: is the node up and its database readable? Anyone.
-** 200 {"status":"ok","version":V,"database":"ok"}; 503 with
-** "database":"error" and the reason if a read fails.
+** GET /healthz: is the node up, its database readable, its disk not full?
+** Anyone. 200 {"status":"ok","version":V,"database":"ok","disk":"ok"}. A
+** full disk (node_disk_full) answers 200 too, with "status":"degraded",
+** "disk":"full" and the plain "reason": the node still serves every read
+** and answers 507 only to writes, so a load balancer should keep sending
+** it traffic, and a 503 would make it stop. 503 with "database":"error"
+** and the reason if a read fails.
 */
 static int
 health_page(struct req *r)
 {
+	char why[256];
 	struct err e = { 0 };
+	int full;
 
+	full = node_disk_full(req_node(r), why, sizeof(why));
 	if (http_db_probe(r, &e) == -1)
 		return (req_json(r, 503,
-		    json_pack("{s:s,s:s,s:s,s:s}", "status", "degraded",
+		    json_pack("{s:s,s:s,s:s,s:s,s:s}", "status", "degraded",
 			"version", TRIBUTARY_VERSION, "database", "error",
-			"reason", e.msg)));
+			"disk", full ? "full" : "ok", "reason", e.msg)));
+	if (full)
+		return (req_json(r, 200,
+		    json_pack("{s:s,s:s,s:s,s:s,s:s}", "status", "degraded",
+			"version", TRIBUTARY_VERSION, "database", "ok", "disk",
+			"full", "reason", why)));
 	return (req_json(r, 200,
-	    json_pack("{s:s,s:s,s:s}", "status", "ok", "version",
-		TRIBUTARY_VERSION, "database", "ok")));
+	    json_pack("{s:s,s:s,s:s,s:s}", "status", "ok", "version",
+		TRIBUTARY_VERSION, "database", "ok", "disk", "ok")));
 }
 
 /*

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,6 +43,9 @@ struct writer {
 	int sync_fd; /* syncfs() target for sync_blobs jobs; -1 none */
 	struct dbcache *cache; /* bumped after changes it may remember */
 	struct writer_stats st;
+	/* The last batch that wrote or failed to for lack of space found
+	** the disk full (writer_disk_full). */
+	_Atomic int full;
 };
 
 /* Savepoint statements are prepared once; db_prepare keys on the address. */
@@ -85,6 +89,24 @@ step_retry(struct db *db, const char *sql, struct err *e)
 }
 
 /*
+** Records whether the batch just run found the disk full (${full}) or
+** wrote something (${wrote}), and says so in the log when that changes:
+** the operator learns of a full disk from the first write it refused,
+** and that there is room again from the first write that went through.
+*/
+static void
+note_disk(struct writer *w, int full, int wrote)
+{
+	if (full) {
+		if (atomic_exchange(&w->full, 1) == 0)
+			log_err("the disk is full: writes are answered 507 "
+				"and nothing of them is saved until there is "
+				"room; reads go on");
+	} else if (wrote && atomic_exchange(&w->full, 0) == 1)
+		log_info("the disk has room again: writes are saved");
+}
+
+/*
 ** Runs one batch (the list ${jobs}) in a single transaction and reports
 ** every job. A job's own failure is rolled back to its savepoint (an
 ** atomic job has none: it leaves nothing of a refusal, or says it could
@@ -96,11 +118,14 @@ run_batch(struct writer *w, struct writer_job *jobs)
 	struct writer_job *j, *last;
 	struct err e = { 0 };
 	sqlite3 *h = db_handle(w->db);
-	int lost = 0, rc;
+	int lost = 0, full = 0, rc;
+	sqlite3_int64 changes;
 	size_t n = 0;
 	double t0, t1, t2;
 
 	t0 = now_mono();
+	(void)db_full_seen(w->db);
+	changes = sqlite3_total_changes64(h);
 	for (j = jobs; j != NULL; j = j->next)
 		n++;
 	if (step_retry(w->db, SQL_BEGIN, &e) == -1) {
@@ -123,6 +148,8 @@ run_batch(struct writer *w, struct writer_job *jobs)
 		    (j->atomic && rc == WRITER_DIRTY)) {
 			/* SQLite rolled the whole transaction back, or an
 			** atomic job could not undo what it began. */
+			if ((sqlite3_extended_errcode(h) & 0xff) == SQLITE_FULL)
+				full = 1;
 			log_err("writer: transaction lost (%s)",
 			    j->atomic && rc == WRITER_DIRTY
 				? j->err.msg
@@ -149,6 +176,7 @@ run_batch(struct writer *w, struct writer_job *jobs)
 	for (j = jobs; j != NULL && !lost; j = j->next)
 		if (j->sync_blobs && j->status != WRITER_FAILED) {
 			if (w->sync_fd >= 0 && syncfs(w->sync_fd) == -1) {
+				full = errno == ENOSPC || errno == EDQUOT;
 				log_err("writer: syncfs failed: %s",
 				    strerror(errno));
 				lost = 1;
@@ -161,6 +189,13 @@ run_batch(struct writer *w, struct writer_job *jobs)
 	}
 	if (lost && !sqlite3_get_autocommit(h))
 		sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+	full |= db_full_seen(w->db);
+	/* Rows changed by a job that was not refused, and committed: the
+	** disk took them. */
+	for (j = jobs; j != NULL && j->status == WRITER_FAILED; j = j->next)
+		;
+	note_disk(w, full,
+	    !lost && j != NULL && sqlite3_total_changes64(h) > changes);
 	/* Before anyone is answered: a request that follows an answer must
 	** not use what the threads remembered from before it. */
 	for (j = jobs; j != NULL && !lost; j = j->next)
@@ -182,7 +217,11 @@ run_batch(struct writer *w, struct writer_job *jobs)
 	for (j = jobs; j != NULL; j = j->next)
 		if (j->status != WRITER_FAILED) {
 			j->status = lost ? WRITER_ABORTED : WRITER_OK;
-			if (lost)
+			if (lost && full)
+				err_set(&j->err, ERR_STORAGE,
+				    "the disk is full: nothing was saved; try "
+				    "again once the node has room");
+			else if (lost)
 				err_set(&j->err, ERR_STORAGE,
 				    "the database could "
 				    "not save this (disk full or I/O error); "
@@ -471,6 +510,12 @@ writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e)
 	if (e != NULL)
 		*e = job.err;
 	return (-1);
+}
+
+int
+writer_disk_full(struct writer *w)
+{
+	return (atomic_load(&w->full));
 }
 
 void

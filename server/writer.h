@@ -119,6 +119,13 @@ int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e);
 /* Copies the counters. */
 void writer_stats(struct writer *w, struct writer_stats *st);
 /*
+** 1 if the last batch that failed for lack of disk space has not been
+** followed by one that saved something: the node is refusing writes
+** because its disk is full (each refused job says "the disk is full").
+** 0 otherwise. Any thread; can't fail.
+*/
+int writer_disk_full(struct writer *w);
+/*
 ** Stops taking jobs (later submissions are aborted at once, so nobody waits
 ** forever), runs every job already queued and joins the thread. The writer
 ** stays allocated until writer_stop(). Safe to call twice.

@@ -3,10 +3,14 @@
 ** version with the expected tables; migrating again changes nothing; a
 ** database from a newer tributary is refused without being touched; every
 ** connection is WAL, synchronous=FULL, foreign keys on; db_prepare caches
-** by the address of the SQL constant.
+** by the address of the SQL constant; the last close keeps the -shm file
+** (so a node can open again on a full disk) and leaves the -wal empty; an
+** error for lack of space says "the disk is full" and is reported once by
+** db_full_seen().
 */
 #include <check.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -257,6 +261,83 @@ START_TEST(test_prepare_cache)
 }
 END_TEST
 
+/* Does ${path} hold ${needle}? -1 if it cannot be read. */
+static int
+file_has(const char *path, const char *needle)
+{
+	static char buf[1 << 20];
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return (-1);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	return (memmem(buf, n, needle, strlen(needle)) != NULL);
+}
+
+START_TEST(test_close_keeps_shm_empties_wal)
+{
+	struct err e = { 0 };
+	struct stat sb;
+	char path[600], side[700];
+	struct db *db = open_named("keep.db", path, sizeof(path));
+	struct db *other = open_named("keep.db", path, sizeof(path));
+
+	ck_assert_int_eq(db_exec(db,
+			     "CREATE TABLE t(v TEXT);"
+			     "INSERT INTO t VALUES ('erase-me-7f3a');"
+			     "DELETE FROM t;",
+			     &e),
+	    0);
+	/* Not the last connection: nothing is checkpointed yet. */
+	db_close(db);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	ck_assert_int_eq(file_has(side, "erase-me-7f3a"), 1);
+	db_close(other);
+
+	snprintf(side, sizeof(side), "%s-shm", path);
+	ck_assert_msg(stat(side, &sb) == 0, "%s was removed", side);
+	ck_assert_int_ge(sb.st_size, 32768);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	ck_assert_msg(stat(side, &sb) == 0, "%s was removed", side);
+	ck_assert_int_eq(sb.st_size, 0);
+	/* It opens again from what was kept. */
+	db = open_named("keep.db", path, sizeof(path));
+	ck_assert_str_eq(query1(db, "SELECT count(*) FROM t"), "0");
+	db_close(db);
+}
+END_TEST
+
+START_TEST(test_full_says_so)
+{
+	struct err e = { 0 };
+	char path[600];
+	struct db *db = open_named("full.db", path, sizeof(path));
+
+	/* max_page_count is SQLite's own way to run out of room: the same
+	** SQLITE_FULL a full disk gives. */
+	ck_assert_int_eq(db_exec(db,
+			     "CREATE TABLE t(v BLOB);"
+			     "PRAGMA max_page_count=3;",
+			     &e),
+	    0);
+	ck_assert_int_eq(db_full_seen(db), 0);
+	ck_assert_int_eq(
+	    db_exec(db, "INSERT INTO t VALUES (zeroblob(100000))", &e), -1);
+	ck_assert_int_eq(e.code, ERR_STORAGE);
+	ck_assert_msg(
+	    strncmp(e.msg, "the disk is full: ", 18) == 0, "%s", e.msg);
+	ck_assert_int_eq(db_full_seen(db), 1);
+	ck_assert_int_eq(db_full_seen(db), 0);
+	/* Another error is not taken for one. */
+	ck_assert_int_eq(db_exec(db, "INSERT INTO nosuch VALUES (1)", &e), -1);
+	ck_assert_ptr_null(strstr(e.msg, "disk is full"));
+	ck_assert_int_eq(db_full_seen(db), 0);
+	db_close(db);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -273,6 +354,8 @@ main(void)
 	tcase_add_test(tc, test_connection_pragmas);
 	tcase_add_test(tc, test_readonly_missing_file);
 	tcase_add_test(tc, test_prepare_cache);
+	tcase_add_test(tc, test_close_keeps_shm_empties_wal);
+	tcase_add_test(tc, test_full_says_so);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

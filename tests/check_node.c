@@ -155,6 +155,36 @@ START_TEST(test_init_layout)
 }
 END_TEST
 
+/*
+** SQLite's -wal and -shm stay beside node.db after the node closes (so it
+** can open again on a full disk), private, the -wal empty; node_open makes
+** them private again if they were not; node_disk_full() finds room in a
+** temporary folder and says nothing.
+*/
+START_TEST(test_wal_shm_kept_private)
+{
+	char dir[600], code[NODE_CODE_LEN + 1], path[700], why[256] = "";
+	struct err e = { 0 };
+	struct node *n;
+
+	init_node("kept", dir, sizeof(dir), code);
+	check_mode(dir, "node.db-wal", S_IFREG, 0600, 0);
+	check_mode(dir, "node.db-shm", S_IFREG, 0600, -1);
+	snprintf(path, sizeof(path), "%s/node.db-wal", dir);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	snprintf(path, sizeof(path), "%s/node.db-shm", dir);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	n = node_open(dir, &e);
+	ck_assert_msg(n != NULL, "node_open: %s", e.msg);
+	check_mode(dir, "node.db-wal", S_IFREG, 0600, -1);
+	check_mode(dir, "node.db-shm", S_IFREG, 0600, -1);
+	ck_assert_int_eq(node_disk_full(n, why, sizeof(why)), 0);
+	ck_assert_str_eq(why, "");
+	node_close(n);
+	check_mode(dir, "node.db-wal", S_IFREG, 0600, 0);
+}
+END_TEST
+
 START_TEST(test_codes_are_random)
 {
 	char a[NODE_CODE_LEN + 1], b[NODE_CODE_LEN + 1];
@@ -289,6 +319,7 @@ main(void)
 	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_init_layout);
+	tcase_add_test(tc, test_wal_shm_kept_private);
 	tcase_add_test(tc, test_codes_are_random);
 	tcase_add_test(tc, test_second_init_refused);
 	tcase_add_test(tc, test_open_checks_permissions);

@@ -6,12 +6,16 @@
 ** none of them; an atomic job (no SAVEPOINT) refuses alone, or loses its
 ** batch when it cannot undo what it wrote; drain finishes queued work and
 ** refuses new work; the naive mode commits once per job; under load the writer gathers jobs into fewer
-** commits, at light load it holds nothing back.
+** commits, at light load it holds nothing back; a write that finds no room
+** says "the disk is full" and the writer reports the disk full until a
+** write is saved again.
 */
 #include <check.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -798,6 +802,65 @@ END_TEST
 
 /* ---- naive mode ---- */
 
+/* Writer job: ${arg} rows of 100 kB, after limiting the database to its
+** size now plus ${arg} pages (PRAGMA max_page_count: SQLite's own way to
+** run out of room, the same SQLITE_FULL a full disk gives). */
+static int
+job_fill(struct db *db, void *arg, struct err *e)
+{
+	long n = (long)(intptr_t)arg, i, pages = 0;
+	sqlite3_stmt *st;
+	char sql[128];
+
+	if (sqlite3_prepare_v2(
+		db_handle(db), "PRAGMA page_count", -1, &st, NULL) != SQLITE_OK)
+		return (db_err(db, e, "page_count"));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		pages = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %ld", pages + n);
+	if (db_exec(db, sql, e) == -1)
+		return (-1);
+	for (i = 0; i < n; i++)
+		if (db_exec(db, "INSERT INTO t(v) VALUES (zeroblob(100000))",
+			e) == -1)
+			return (-1);
+	return (0);
+}
+
+/* Writer job: lifts the limit job_fill set; changes nothing. */
+static int
+job_room(struct db *db, void *arg, struct err *e)
+{
+	(void)arg;
+	return (db_exec(db, "PRAGMA max_page_count = 1000000", e));
+}
+
+START_TEST(test_disk_full_reported)
+{
+	struct err e = { 0 };
+	struct writer *w;
+	char path[600];
+	struct row_arg a = { 1, 0 };
+
+	make_db("full", path, sizeof(path));
+	w = start(path);
+	ck_assert_int_eq(writer_disk_full(w), 0);
+	ck_assert_int_eq(writer_run(w, job_fill, (void *)(intptr_t)3, &e), -1);
+	ck_assert_int_eq(e.code, ERR_STORAGE);
+	ck_assert_msg(strstr(e.msg, "the disk is full") != NULL, "%s", e.msg);
+	ck_assert_int_eq(writer_disk_full(w), 1);
+	ck_assert_int_eq(rows(path, -1), 0);
+	/* Room again (a fresh limit): the first saved write clears it. */
+	ck_assert_int_eq(writer_run(w, job_room, NULL, &e), 0);
+	ck_assert_int_eq(writer_disk_full(w), 1); /* nothing was written */
+	ck_assert_int_eq(writer_run(w, job_insert, &a, &e), 0);
+	ck_assert_int_eq(writer_disk_full(w), 0);
+	writer_stop(w);
+	ck_assert_int_eq(rows(path, -1), 1);
+}
+END_TEST
+
 START_TEST(test_naive_one_commit_per_job)
 {
 	struct tjob g, jobs[NBATCH];
@@ -848,6 +911,7 @@ main(void)
 	tcase_add_test(tc, test_sync_blobs_failure_aborts_batch);
 	tcase_add_test(tc, test_drain_finishes_queue_then_refuses);
 	tcase_add_test(tc, test_naive_one_commit_per_job);
+	tcase_add_test(tc, test_disk_full_reported);
 	tcase_add_test(tc, test_gather_goal_policy);
 	tcase_add_test(tc, test_gather_after_large_batch);
 	suite_add_tcase(s, tc);
