@@ -227,7 +227,7 @@ async function main() {
 		]);
 		assert.equal(bad.status(), 401, `wrong PIN: POST /api/v1/login answered ${bad.status()}, wanted 401`);
 		const badBody = await bad.json();
-		assert.equal(badBody.error?.code, 'wrong_pin');
+		assert.equal(badBody.error?.code, 'wrong_credentials', 'a wrong PIN answers as an unknown card does');
 		const alert = p2.locator('#card-error[role=alert] p').first();
 		await alert.waitFor();
 		assert.ok((await alert.textContent()).trim().length > 0, 'the wrong PIN shows a message');
