@@ -24,6 +24,7 @@
 #include "crypto.h"
 #include "http.h"
 #include "redact.h"
+#include "text.h"
 #include "urlpath.h"
 #include "wav.h"
 
@@ -59,24 +60,48 @@ req_is_audio(struct req *r)
 /*
 ** A recording's ${name} ("campaign", "prompt"): from the query, else from
 ** the header X-Campaign / X-Prompt (percent-encoded UTF-8, as a header can
-** only carry ASCII). NULL if neither, or badly encoded. Belongs to ${r}.
+** only carry ASCII). Sets *${v} to it, decoded, or to NULL if neither is
+** sent; it belongs to ${r}. Returns 0, or -1 (*${v} NULL) if the value is
+** not percent-encoded UTF-8: a lone or bad "%" escape, an encoded NUL,
+** bytes that are not UTF-8 (or no memory to decode it). The caller
+** refuses that with bad_arg(), the same answer wherever it came from;
+** never is it taken as absent. (A query argument with a bad escape is
+** one req_query() does not return: it reads as absent.)
 */
-static const char *
-audio_arg(struct req *r, const char *name)
+static int
+audio_arg(struct req *r, const char *name, const char **v)
 {
 	struct buf b = { 0 };
-	const char *v, *h;
+	const char *h;
 
-	if ((v = req_query(r, name)) != NULL)
-		return (v);
-	h = strcmp(name, "campaign") == 0 ? "X-Campaign" : "X-Prompt";
-	if ((v = req_header(r, h)) == NULL)
-		return (NULL);
-	if (url_decode_component(v, strlen(v), &b) == -1) {
-		buf_free(&b);
-		return (NULL);
+	if ((*v = req_query(r, name)) == NULL) {
+		h = strcmp(name, "campaign") == 0 ? "X-Campaign" : "X-Prompt";
+		if ((h = req_header(r, h)) == NULL)
+			return (0);
+		if (url_decode_component(h, strlen(h), &b) == -1) {
+			buf_free(&b);
+			return (-1);
+		}
+		if ((*v = req_keep(r, buf_take(&b))) == NULL)
+			return (-1);
 	}
-	return (req_keep(r, buf_take(&b)));
+	if (utf8_invalid_at(*v, strlen(*v)) != strlen(*v)) {
+		*v = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+/* Answers 400 for the ${name} that audio_arg() refused. */
+static int
+bad_arg(struct req *r, const char *name)
+{
+	return (req_error(r, 400, "invalid",
+	    "the %s is not percent-encoded UTF-8 (a lone or bad %%-escape, an "
+	    "encoded NUL, or bytes that are not UTF-8): send its UTF-8 bytes, "
+	    "each that is not a plain letter or digit as %%HH, e.g. "
+	    "caf%%C3%%A9",
+	    name));
 }
 
 /*
@@ -93,7 +118,8 @@ contrib_body_limit(struct req *r)
 	const char *slug;
 	size_t max = 0;
 
-	if (!req_is_audio(r) || (slug = audio_arg(r, "campaign")) == NULL)
+	if (!req_is_audio(r) || audio_arg(r, "campaign", &slug) == -1 ||
+	    slug == NULL)
 		return (0);
 	if (req_campaign(r, slug, &camp, &e) == 1 &&
 	    strcmp(camp.kind, "audio") == 0)
@@ -225,10 +251,11 @@ audio_create_free(void *p)
 ** X-Prompt headers instead, the key as ?idempotency_key=. 201
 ** {"contribution"} with "audio"; the same key again 200 with the same
 ** body; 400 bad_wav / too_short / too_long / silent /
-** clipped / wrong_rate / invalid; 403 consent_required; 404 no campaign;
-** 409 idempotency_mismatch; 413 too_large (before the body, from
-** Content-Length); 415 unsupported (a text campaign, or a WAV format we do
-** not take).
+** clipped / wrong_rate / invalid (no key or campaign; a campaign or prompt
+** that is not percent-encoded UTF-8, in the query or a header); 403
+** consent_required; 404 no campaign; 409 idempotency_mismatch; 413
+** too_large (before the body, from Content-Length); 415 unsupported (a
+** text campaign, or a WAV format we do not take).
 */
 int
 contrib_audio_create(struct req *r)
@@ -262,11 +289,14 @@ contrib_audio_create(struct req *r)
 		    "send an Idempotency-Key header (1 to %d characters) so a "
 		    "retry never saves the same thing twice",
 		    IDEMPOTENCY_KEY_MAX));
-	if ((slug = audio_arg(r, "campaign")) == NULL)
+	if (audio_arg(r, "campaign", &slug) == -1)
+		return (bad_arg(r, "campaign"));
+	if (slug == NULL)
 		return (req_error(r, 400, "invalid",
 		    "name the campaign: ?campaign=SLUG or an X-Campaign "
 		    "header"));
-	prompt = audio_arg(r, "prompt");
+	if (audio_arg(r, "prompt", &prompt) == -1)
+		return (bad_arg(r, "prompt"));
 	if (prompt != NULL && strlen(prompt) > 2000)
 		return (req_error(
 		    r, 413, "too_large", "a prompt is at most 2000 bytes"));

@@ -84,6 +84,7 @@ enum {
 	C_ERASE,
 	C_ERASE_CLI,
 	C_HEADERS,
+	C_BADPROMPT,
 	C_RECHECK,
 };
 
@@ -1947,6 +1948,77 @@ START_TEST(test_args_in_headers)
 }
 END_TEST
 
+/*
+** A prompt that is not percent-encoded UTF-8 (bytes that are not UTF-8, a
+** lone or short "%", a bad or NUL escape) in X-Prompt is refused, never
+** dropped with a 201, and nothing is saved; bytes that are not UTF-8 get
+** the same answer in ?prompt=. (A bad escape in the query is not compared:
+** req_query() reads it as no argument at all.)
+*/
+START_TEST(test_bad_prompt_refused)
+{
+	static const struct {
+		const char *v;
+		int query; /* also compared in ?prompt= */
+	} bad[] = { { "%ff%fe", 1 }, { "%", 0 }, { "caf%C3", 1 }, { "100%", 0 },
+		{ "%zz", 0 }, { "a%0", 0 }, { "%00", 0 }, { "%C0%80", 1 } };
+	char path[256], hdr[256], key[32], first[512] = "";
+	struct tu_resp r;
+	struct who w;
+	uint8_t *wav;
+	size_t i, len;
+	json_t *j;
+
+	card_person(C_BADPROMPT, &w);
+	consent_voice(&w);
+	wav = voice_wav(2.0, RATE, 78, &len);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(hdr, sizeof(hdr), "X-Prompt: %s", bad[i].v);
+		snprintf(key, sizeof(key), "badp-h%zu", i);
+		send_req(&srv, "POST", "/api/v1/contributions?campaign=voice",
+		    &w, 1, key, "audio/wav", hdr, wav, len, &r);
+		expect_error(&r, 400, "invalid", hdr);
+		expect_message(&r, "prompt");
+		j = jbody(&r);
+		if (first[0] == '\0')
+			snprintf(first, sizeof(first), "%s",
+			    jstr(json_object_get(j, "error"), "message"));
+		ck_assert_str_eq(
+		    jstr(json_object_get(j, "error"), "message"), first);
+		json_decref(j);
+		tu_resp_free(&r);
+		if (!bad[i].query)
+			continue;
+		snprintf(path, sizeof(path),
+		    "/api/v1/contributions?campaign=voice&prompt=%s", bad[i].v);
+		snprintf(key, sizeof(key), "badp-q%zu", i);
+		send_req(&srv, "POST", path, &w, 1, key, "audio/wav", NULL, wav,
+		    len, &r);
+		expect_error(&r, 400, "invalid", path);
+		j = jbody(&r);
+		ck_assert_str_eq(
+		    jstr(json_object_get(j, "error"), "message"), first);
+		json_decref(j);
+		tu_resp_free(&r);
+	}
+	/* A good one in the header still wins over none in the query, and
+	** nothing of the refused ones was saved. */
+	send_req(&srv, "POST", "/api/v1/contributions?campaign=voice", &w, 1,
+	    "badp-ok", "audio/wav", "X-Prompt: caf%C3%A9", wav, len, &r);
+	ck_assert_msg(
+	    r.status == 201, "good prompt: %ld %.300s", r.status, r.body);
+	tu_resp_free(&r);
+	ck_assert_int_eq(
+	    as(&w, "GET", "/api/v1/me/contributions", NULL, &r), 200);
+	j = jbody(&r);
+	ck_assert_uint_eq(
+	    json_array_size(json_object_get(j, "contributions")), 1);
+	json_decref(j);
+	tu_resp_free(&r);
+	free(wav);
+}
+END_TEST
+
 /* Writes all of ${p} to ${fd}. */
 static void
 write_all_fd(int fd, const void *p, size_t n)
@@ -2322,6 +2394,7 @@ main(void)
 	tcase_add_test(tc, test_spoken_refusals);
 	tcase_add_test(tc, test_consent_reading);
 	tcase_add_test(tc, test_args_in_headers);
+	tcase_add_test(tc, test_bad_prompt_refused);
 	tcase_add_test(tc, test_session_rechecked_after_body);
 	tcase_add_test(tc, test_erase_self);
 	tcase_add_test(tc, test_erase_cli);
