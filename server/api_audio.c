@@ -65,8 +65,7 @@ req_is_audio(struct req *r)
 ** not percent-encoded UTF-8: a lone or bad "%" escape, an encoded NUL,
 ** bytes that are not UTF-8 (or no memory to decode it). The caller
 ** refuses that with bad_arg(), the same answer wherever it came from;
-** never is it taken as absent. (A query argument with a bad escape is
-** one req_query() does not return: it reads as absent.)
+** never is it taken as absent.
 */
 static int
 audio_arg(struct req *r, const char *name, const char **v)
@@ -74,7 +73,10 @@ audio_arg(struct req *r, const char *name, const char **v)
 	struct buf b = { 0 };
 	const char *h;
 
-	if ((*v = req_query(r, name)) == NULL) {
+	switch (req_query_arg(r, name, v)) {
+	case -1: return (-1);
+	case 1: break;
+	default:
 		h = strcmp(name, "campaign") == 0 ? "X-Campaign" : "X-Prompt";
 		if ((h = req_header(r, h)) == NULL)
 			return (0);

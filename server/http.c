@@ -685,20 +685,31 @@ req_keep(struct req *r, void *p)
 	return (p);
 }
 
-const char *
-req_query(struct req *r, const char *name)
+int
+req_query_arg(struct req *r, const char *name, const char **v)
 {
 	const char *raw;
 	struct buf b = { 0 };
 
+	*v = NULL;
 	raw = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 	if (raw == NULL)
-		return (NULL);
+		return (0);
 	if (url_decode_component(raw, strlen(raw), &b) == -1) {
 		buf_free(&b);
-		return (NULL);
+		return (-1);
 	}
-	return (req_keep(r, buf_take(&b)));
+	if ((*v = req_keep(r, buf_take(&b))) == NULL)
+		return (-1);
+	return (1);
+}
+
+const char *
+req_query(struct req *r, const char *name)
+{
+	const char *v;
+
+	return (req_query_arg(r, name, &v) == 1 ? v : NULL);
 }
 
 int64_t

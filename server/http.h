@@ -99,6 +99,10 @@ const char *req_param(struct req *r, const char *name);
 /* Path parameter {id} as a positive integer; 0 if absent or not one. */
 int64_t req_param_id(struct req *r);
 /* Query argument, percent-decoded; NULL if absent or badly encoded. */
+/* Query argument ${name}, percent-decoded, into ${v} (freed with the
+** request): 1 present, 0 absent, -1 malformed (a bad %-escape or an encoded
+** NUL; ${v} NULL) or out of memory. */
+int req_query_arg(struct req *r, const char *name, const char **v);
 const char *req_query(struct req *r, const char *name);
 const char *req_header(struct req *r, const char *name);
 const char *req_method(struct req *r);
