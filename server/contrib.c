@@ -54,8 +54,8 @@ static const char SQL_WITHDRAW_ALL[] =
     "WHERE ?1 = 0 AND account_id = ?2 AND withdrawn_at IS NULL "
     "RETURNING id, account_id";
 static const char SQL_OWNED[] =
-    "SELECT 1 FROM contributions WHERE id = ?1 AND (?2 = 0 OR account_id = "
-    "?2)";
+    "SELECT account_id FROM contributions WHERE id = ?1 AND (?2 = 0 OR "
+    "account_id = ?2)";
 static const char SQL_AUDIO[] =
     "SELECT r.audio_sha256, c.account_id, c.withdrawn_at FROM contributions "
     "c JOIN contribution_revisions r ON r.contribution_id = c.id AND "
@@ -402,6 +402,7 @@ contrib_withdraw_job(struct db *db, void *arg, struct err *e)
 {
 	struct contrib_withdraw *w = arg;
 	sqlite3_stmt *st;
+	int64_t owner;
 	int rc;
 
 	w->count = 0;
@@ -411,12 +412,17 @@ contrib_withdraw_job(struct db *db, void *arg, struct err *e)
 		sqlite3_bind_int64(st, 1, w->id);
 		sqlite3_bind_int64(st, 2, w->account_id);
 		rc = sqlite3_step(st);
+		owner = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
 			return (err_set(
 			    e, ERR_NOT_FOUND, "no such contribution of yours"));
 		if (rc != SQLITE_ROW)
 			return (db_err(db, e, "contribution"));
+		/* On someone's behalf: only over a lower role (or as admin). */
+		if (w->account_id == 0 &&
+		    account_may_act(db, w->actor, owner, e) == -1)
+			return (-1);
 	}
 	st = db_prepare(db, w->id > 0 ? SQL_WITHDRAW_ONE : SQL_WITHDRAW_ALL, e);
 	if (st == NULL)

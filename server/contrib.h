@@ -94,7 +94,9 @@ struct contrib_withdraw {
 	int count;          /* out: how many were withdrawn now */
 };
 /* Writer job: withdraws (status withdrawn, withdrawn_at now; again is a
-** no-op), audited per contribution. ERR_NOT_FOUND if not theirs. */
+** no-op), audited per contribution. ERR_NOT_FOUND if not theirs;
+** ERR_FORBIDDEN if withdrawn on someone's behalf (account_id 0) by an
+** actor whose role is not above the owner's (account_may_act()). */
 int contrib_withdraw_job(struct db *db, void *arg, struct err *e);
 
 /* Everything held about ${account}: account, consents (with document

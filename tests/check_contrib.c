@@ -31,6 +31,7 @@
 #define NCARDS 16
 #define PIN    "2468"
 #define MIA    "mia's maintainer passphrase"
+#define TOM    "tom's treasurer passphrase"
 #define NBURST 16
 
 /* What the redaction tests write, and what must never be stored. */
@@ -985,6 +986,42 @@ START_TEST(test_withdraw)
 }
 END_TEST
 
+/* A maintainer withdraws on someone's behalf only over a lower role: a
+** treasurer's contribution stays. */
+START_TEST(test_withdraw_behalf_rule)
+{
+	struct tu_resp r;
+	struct who mia, tom;
+	long long id;
+
+	send_req(&srv, "POST", "/api/v1/login", NULL, 0, NULL,
+	    "{\"handle\":\"tom\",\"passphrase\":\"" TOM "\"}", -1, &r);
+	ck_assert_msg(
+	    r.status == 200, "tom's login: %ld %.300s", r.status, r.body);
+	take_session(&r, &tom);
+	tu_resp_free(&r);
+	consent(&tom, "demo-text");
+	id = contribute_ok(&tom, "behalf-1", "A treasurer's own words.");
+	send_req(&srv, "POST", "/api/v1/login", NULL, 0, NULL,
+	    "{\"handle\":\"mia\",\"passphrase\":\"" MIA "\"}", -1, &r);
+	ck_assert_msg(
+	    r.status == 200, "mia's login: %ld %.300s", r.status, r.body);
+	take_session(&r, &mia);
+	tu_resp_free(&r);
+	withdraw(&mia, id, &r);
+	expect_error(&r, 403, "forbidden",
+	    "a maintainer withdrawing a treasurer's contribution");
+	tu_resp_free(&r);
+	expect_status(&tom, id, "pending");
+	ck_assert_int_eq(audits_by(id, mia.id), 0);
+	/* The owner still can. */
+	withdraw(&tom, id, &r);
+	expect_withdrawn(&r, id);
+	tu_resp_free(&r);
+	expect_status(&tom, id, "withdrawn");
+}
+END_TEST
+
 START_TEST(test_withdraw_all)
 {
 	struct tu_resp r;
@@ -1345,6 +1382,10 @@ make_main(void)
 		"printf '%s\\n' \"$2\" | \"$0\" user add --data \"$1\" mia "
 		"--role maintainer --passphrase-stdin",
 		(char *)bin, maindir, MIA, NULL };
+	char *tom[] = { "sh", "-c",
+		"printf '%s\\n' \"$2\" | \"$0\" user add --data \"$1\" tom "
+		"--role treasurer --passphrase-stdin",
+		(char *)bin, maindir, TOM, NULL };
 
 	snprintf(count, sizeof(count), "%d", NCARDS);
 	if (tu_run_quiet(init, out, sizeof(out)) != 0 ||
@@ -1362,7 +1403,8 @@ make_main(void)
 		"\"minimum_age\":16}\n") != 0 ||
 	    tu_run_quiet(codes, out, sizeof(out)) != 0 ||
 	    tu_read_cards(out, NCARDS, cards) == -1 ||
-	    tu_run_quiet(mia, out, sizeof(out)) != 0)
+	    tu_run_quiet(mia, out, sizeof(out)) != 0 ||
+	    tu_run_quiet(tom, out, sizeof(out)) != 0)
 		return (-1);
 	return (0);
 }
@@ -1434,6 +1476,7 @@ main(void)
 	tcase_add_test(tc, test_idempotency_concurrent);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_withdraw);
+	tcase_add_test(tc, test_withdraw_behalf_rule);
 	tcase_add_test(tc, test_withdraw_all);
 	tcase_add_test(tc, test_withdraw_consent);
 	tcase_add_test(tc, test_consent_gone_before_write);
