@@ -1706,6 +1706,27 @@ server_stop(struct server *s)
 	free(s);
 }
 
+int
+http_metrics(struct req *r, struct buf *b)
+{
+	uint64_t h, body;
+
+	conntrack_counts(r->srv->ct, &h, &body);
+	return (buf_printf(b,
+	    "# HELP tributary_connections_closed_slow_total Connections the "
+	    "node closed for headers past --header-timeout (or to make room "
+	    "when nearly full) and for bodies under --body-min-rate.\n"
+	    "# TYPE tributary_connections_closed_slow_total counter\n"
+	    "tributary_connections_closed_slow_total{part=\"headers\"} %llu\n"
+	    "tributary_connections_closed_slow_total{part=\"body\"} %llu\n"
+	    "# HELP tributary_upload_budget_bytes Bytes of request bodies "
+	    "held now, against --upload-budget.\n"
+	    "# TYPE tributary_upload_budget_bytes gauge\n"
+	    "tributary_upload_budget_bytes %zu\n",
+	    (unsigned long long)h, (unsigned long long)body,
+	    uploadlimit_used(r->srv->ul)));
+}
+
 /*
 ** The database probe of /healthz, run live on every call: one read of a
 ** one-row table on this thread's connection, a few microseconds, so a

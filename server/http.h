@@ -169,6 +169,10 @@ int req_file(
 /* Reads one row through this thread's connection: 0 if the database
 ** answers, -1 with ${e} if not (GET /healthz). */
 int http_db_probe(struct req *r, struct err *e);
+/* Appends the HTTP layer's own figures (connections closed for being
+** slow, bytes of the upload budget in use) to ${b} as Prometheus text.
+** 0, or -1 out of memory. */
+int http_metrics(struct req *r, struct buf *b);
 
 /* Maps a domain error code to its HTTP status. */
 unsigned int http_status_for(enum err_code code);

@@ -113,10 +113,11 @@ metrics_page(struct req *r)
 	size_t n;
 
 	writer_stats(req_node(r)->writer, &ws);
-	if (metrics_render(&b) == -1 ||
+	if (metrics_render(&b) == -1 || http_metrics(r, &b) == -1 ||
 	    buf_printf(&b,
 		"# HELP tributary_auth_dummy_hashes_total Logins with an "
-		"unknown handle, answered after a full hash all the same.\n"
+		"unknown handle or card, answered after a full hash all the "
+		"same.\n"
 		"# TYPE tributary_auth_dummy_hashes_total counter\n"
 		"tributary_auth_dummy_hashes_total %lu\n"
 		"# HELP tributary_writer_seconds_total Time the writer spent "

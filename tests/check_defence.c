@@ -309,6 +309,24 @@ START_TEST(test_slow_headers)
 	    WAIT_MS);
 	ck_assert_int_eq(healthz(&slow, &r), 200);
 	tu_resp_free(&r);
+	/* /metrics counts it. */
+	{
+		char url[128];
+		const char *m;
+
+		snprintf(url, sizeof(url), "%s/metrics", slow.base);
+		ck_assert_int_eq(
+		    tu_http(NULL, "GET", url, NULL, NULL, 0, &r), 0);
+		m = strstr(r.body,
+		    "tributary_connections_closed_slow_total{part=\"headers\"}"
+		    " ");
+		ck_assert_msg(m != NULL, "no slow-headers count in /metrics");
+		ck_assert_msg(atol(m +
+				  strlen("tributary_connections_closed_"
+					 "slow_total{part=\"headers\"} ")) >= 1,
+		    "the closed connection is not counted");
+		tu_resp_free(&r);
+	}
 }
 END_TEST
 
