@@ -29,9 +29,15 @@ struct blob_writer {
 static const char SQL_BLOB_REF[] =
     "SELECT 1 FROM blob_refs WHERE sha256 = ?1 LIMIT 1";
 
+/* ERR_STORAGE for ${what} on ${path} failing with errno; a full disk is
+** named as such, in the words the database's errors use. */
 static int
 io_err(struct err *e, const char *what, const char *path)
 {
+	if (errno == ENOSPC || errno == EDQUOT)
+		return (err_set(e, ERR_STORAGE,
+		    "the disk is full: nothing was saved (%s %s: %s)", what,
+		    path, strerror(errno)));
 	return (
 	    err_set(e, ERR_STORAGE, "%s %s: %s", what, path, strerror(errno)));
 }

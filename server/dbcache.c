@@ -76,7 +76,6 @@ struct dbcache *
 dbcache_open(const char *path, struct err *e)
 {
 	struct dbcache *c;
-	struct stat st;
 	void *m;
 	int fd;
 
@@ -95,10 +94,11 @@ dbcache_open(const char *path, struct err *e)
 		    path, strerror(errno));
 		return (c);
 	}
-	/* Two processes may both find it new: ftruncate to the same size is
-	** harmless, and a counter already bumped is never shrunk. */
-	if (fstat(fd, &st) == 0 && st.st_size < (off_t)sizeof(uint64_t) &&
-	    ftruncate(fd, sizeof(uint64_t)) == -1) {
+	/* Its blocks are allocated, not merely its size set: a write through
+	** the mapping to a hole the disk has no room for is a SIGBUS. Two
+	** processes may both find it new: allocating what is there already
+	** is harmless, and a counter already bumped is never shrunk. */
+	if ((errno = posix_fallocate(fd, 0, sizeof(uint64_t))) != 0) {
 		log_warn("%s: %s; answers are read from the database "
 			 "every time",
 		    path, strerror(errno));
