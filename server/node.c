@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdatomic.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -283,13 +284,20 @@ int
 node_disk_full(struct node *n, char *why, size_t len)
 {
 	struct statvfs sv;
-	unsigned long long avail;
+	unsigned long long avail = ~0ULL;
+	long long now = (long long)time(NULL);
 
-	if (statvfs(n->dir, &sv) == 0) {
+	if (atomic_load(&n->disk_at) == now)
+		avail = atomic_load(&n->disk_avail);
+	else if (statvfs(n->dir, &sv) == 0) {
 		/* root may use the blocks kept back for it (ext4's 5 %) */
 		avail = (unsigned long long)(geteuid() == 0 ? sv.f_bfree
 							    : sv.f_bavail) *
 		    sv.f_frsize;
+		atomic_store(&n->disk_avail, avail);
+		atomic_store(&n->disk_at, now);
+	}
+	{
 		if (avail < NODE_DISK_LOW) {
 			snprintf(why, len,
 			    "the disk is full: %llu KiB free in the data "

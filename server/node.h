@@ -30,6 +30,10 @@ struct node {
 	uint8_t pseudonym_key[32];
 	struct consent_set *consents; /* loaded by serve; NULL elsewhere */
 	struct redact_set *redact;    /* loaded by serve; NULL elsewhere */
+	/* node_disk_full()'s last statvfs: when (seconds; 0 never), and the
+	** bytes it found free. */
+	_Atomic long long disk_at;
+	_Atomic unsigned long long disk_avail;
 };
 
 /*
@@ -53,7 +57,9 @@ struct node *node_open(const char *dir, struct err *e);
 #define NODE_DISK_LOW (1024 * 1024)
 /*
 ** Is the disk that holds the node full? 1 if less than NODE_DISK_LOW bytes
-** are free in its folder (statvfs, checked now), or if the writer's last
+** are free in its folder (statvfs, at most once a second: a load balancer
+** polling /healthz should not cost a path walk per poll), or if the
+** writer's last
 ** write failed for lack of space and none has been saved since; then a
 ** plain sentence saying so, starting "the disk is full: ", is written to
 ** ${why} (${len} bytes). 0 otherwise. Cheap; any thread; can't fail.
