@@ -15,7 +15,6 @@
 
 #include "dbcache.h"
 #include "log.h"
-#include "metrics.h"
 
 struct writer {
 	struct db *db;
@@ -43,6 +42,7 @@ struct writer {
 	int sync_fd; /* syncfs() target for sync_blobs jobs; -1 none */
 	struct dbcache *cache; /* bumped after changes it may remember */
 	struct writer_stats st;
+	_Atomic(writer_batch_fn) on_batch; /* who counts batches, or NULL */
 	/* The last batch that wrote or failed to for lack of space found
 	** the disk full (writer_disk_full). */
 	_Atomic int full;
@@ -232,7 +232,11 @@ run_batch(struct writer *w, struct writer_job *jobs)
 	w->st.secs_commit += t2 - t1;
 	/* Counted before anyone is answered: a client that has its answer
 	** finds its batch in /metrics. */
-	metrics_commit_batch(n, lost);
+	{
+		writer_batch_fn fn = atomic_load(&w->on_batch);
+		if (fn != NULL)
+			fn(n, lost);
+	}
 	/* Hand the batch to the notifier. */
 	for (last = jobs; last->next != NULL; last = last->next)
 		;
@@ -553,4 +557,10 @@ writer_stop(struct writer *w)
 	pthread_mutex_destroy(&w->mu);
 	db_close(w->db);
 	free(w);
+}
+
+void
+writer_on_batch(struct writer *w, writer_batch_fn fn)
+{
+	atomic_store(&w->on_batch, fn);
 }

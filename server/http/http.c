@@ -1618,6 +1618,7 @@ server_start(struct node *n, const struct config *c, struct err *e)
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return (NULL);
 	}
+	writer_on_batch(n->writer, metrics_commit_batch);
 	pthread_key_create(&s->dbkey, db_key_free);
 	fd_limit_raise(c->max_conns);
 	threads = c->threads > 0 ? c->threads : sysconf(_SC_NPROCESSORS_ONLN);
@@ -1692,6 +1693,7 @@ server_stop(struct server *s)
 		pthread_cond_wait(&s->scv, &s->smu);
 	pthread_mutex_unlock(&s->smu);
 	MHD_stop_daemon(s->d);
+	writer_on_batch(s->node->writer, NULL);
 	conntrack_stop(s->ct); /* after MHD's last CLOSED notification */
 	uploadlimit_free(s->ul);
 	tls_free(s);

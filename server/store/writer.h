@@ -118,6 +118,13 @@ void writer_submit(struct writer *w, struct writer_job *job);
 int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e);
 /* Copies the counters. */
 void writer_stats(struct writer *w, struct writer_stats *st);
+/* Told of every batch: its ${jobs}, and whether it was ${lost} (did not
+** commit); called on the writer thread before anyone in it is answered,
+** so it must not block. */
+typedef void (*writer_batch_fn)(size_t jobs, int lost);
+/* Sets (or, with NULL, clears) who is told of each batch: the HTTP layer
+** counts them for /metrics, and the writer knows nothing of HTTP. */
+void writer_on_batch(struct writer *w, writer_batch_fn fn);
 /*
 ** 1 if the last batch that failed for lack of disk space has not been
 ** followed by one that saved something: the node is refusing writes
