@@ -157,8 +157,8 @@ hex_encode(const uint8_t *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-hexval(int c)
+int
+hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -178,8 +178,8 @@ hex_decode(const char *s, uint8_t *out, size_t n)
 	if (strlen(s) != 2 * n)
 		return (-1);
 	for (i = 0; i < n; i++) {
-		if ((hi = hexval(s[2 * i])) < 0 ||
-		    (lo = hexval(s[2 * i + 1])) < 0)
+		if ((hi = hex_digit(s[2 * i])) < 0 ||
+		    (lo = hex_digit(s[2 * i + 1])) < 0)
 			return (-1);
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}

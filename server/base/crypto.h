@@ -32,6 +32,8 @@ int sha256_parts(
 
 /* Writes ${n} bytes of ${p} as lowercase hex plus NUL into ${out} (2n+1). */
 void hex_encode(const uint8_t *p, size_t n, char *out);
+/* The value of hexadecimal digit ${c} (0-9, a-f, A-F), or -1. */
+int hex_digit(int c);
 /* Parses 2n hex digits from ${s} into ${out}. Returns 0, or -1 if ${s} is
 ** not exactly 2n hex digits. */
 int hex_decode(const char *s, uint8_t *out, size_t n);

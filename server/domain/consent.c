@@ -1044,3 +1044,39 @@ fail:
 	json_decref(j);
 	return (NULL);
 }
+
+/* Is ${s} made only of [a-z0-9-] (and 1..63 long)? */
+static int
+safe_name(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return (n > 0 && n < 64 &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n);
+}
+
+int
+consent_reading_path(const char *dir, const char *slug, int version,
+    const char *lang, char *path, size_t n, const char **ctype)
+{
+	static const struct {
+		const char *ext, *type;
+	} kinds[] = { { "ogg", "audio/ogg" }, { "wav", "audio/wav" } };
+	struct stat st;
+	size_t i;
+	int len;
+
+	if (!safe_name(slug) || !safe_name(lang) || version <= 0)
+		return (0);
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		len = snprintf(path, n, "%s/%s/%d/%s.%s", dir, slug, version,
+		    lang, kinds[i].ext);
+		if (len < 0 || (size_t)len >= n)
+			return (0);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			*ctype = kinds[i].type;
+			return (1);
+		}
+	}
+	return (0);
+}

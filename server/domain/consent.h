@@ -109,4 +109,14 @@ int consent_store_job(struct db *db, void *arg, struct err *e);
 */
 json_t *consent_doc_json(const struct consent_doc *d);
 
+/*
+** The recorded reading of a consent document, if the folder ${dir} holds
+** one beside its text: <slug>/<version>/<lang>.ogg or .wav. Writes its path
+** to ${path} (${n} bytes) and its media type to *${ctype}. 1 found; 0 if
+** not, or if ${slug} or ${lang} is not made of [a-z0-9-] (1 to 63 long) or
+** ${version} is not positive. Can't fail otherwise.
+*/
+int consent_reading_path(const char *dir, const char *slug, int version,
+    const char *lang, char *path, size_t n, const char **ctype);
+
 #endif

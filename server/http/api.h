@@ -69,8 +69,6 @@ int contrib_audio_create(struct req *r);
 int contrib_audio_page(struct req *r);
 int consent_spoken_page(struct req *r);
 int consent_reading_page(struct req *r);
-int consent_reading_path(const char *dir, const char *slug, int version,
-    const char *lang, char *path, size_t n, const char **ctype);
 /* Adds each recording's FLAC (base64) to an export, up to EXPORT_AUDIO_MAX
 ** bytes of FLAC in all (the file is built in memory); past that a
 ** recording is marked "flac_omitted" and can be fetched on its own. 0, or

@@ -506,47 +506,6 @@ consent_spoken_page(struct req *r)
 	return (req_submit_job(r, consent_spoken_job, sp, REQ_JOB_BLOBS));
 }
 
-/* Is ${s} made only of [a-z0-9-] (and 1..63 long)? */
-static int
-safe_name(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	return (n > 0 && n < 64 &&
-	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n);
-}
-
-/*
-** The recorded reading of a consent document, if the folder holds one
-** beside its text: consent/<slug>/<version>/<lang>.ogg or .wav. Writes its
-** path and type; 1 found, 0 not.
-*/
-int
-consent_reading_path(const char *dir, const char *slug, int version,
-    const char *lang, char *path, size_t n, const char **ctype)
-{
-	static const struct {
-		const char *ext, *type;
-	} kinds[] = { { "ogg", "audio/ogg" }, { "wav", "audio/wav" } };
-	struct stat st;
-	size_t i;
-	int len;
-
-	if (!safe_name(slug) || !safe_name(lang) || version <= 0)
-		return (0);
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		len = snprintf(path, n, "%s/%s/%d/%s.%s", dir, slug, version,
-		    lang, kinds[i].ext);
-		if (len < 0 || (size_t)len >= n)
-			return (0);
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-			*ctype = kinds[i].type;
-			return (1);
-		}
-	}
-	return (0);
-}
-
 /*
 ** GET /api/v1/consent/{slug}/reading?lang=xx[&version=N]: anyone. The
 ** recorded reading of the document (current version unless named), in

@@ -6,17 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int
-hexdigit(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
+#include "crypto.h"
 
 /* Decodes %HH at p[i] (p[i] == '%'). Returns the byte or -1. */
 static int
@@ -26,8 +16,8 @@ pct(const char *p, size_t n, size_t i)
 
 	if (n < 3 || i > n - 3)
 		return (-1);
-	if ((hi = hexdigit((unsigned char)p[i + 1])) < 0 ||
-	    (lo = hexdigit((unsigned char)p[i + 2])) < 0)
+	if ((hi = hex_digit((unsigned char)p[i + 1])) < 0 ||
+	    (lo = hex_digit((unsigned char)p[i + 2])) < 0)
 		return (-1);
 	return (hi << 4 | lo);
 }
