@@ -7,11 +7,28 @@
 #ifndef TRIBUTARY_RATELIMIT_H
 #define TRIBUTARY_RATELIMIT_H
 
+#include <time.h>
+
 struct ratelimit;
 
-/* NULL if out of memory. */
+/* A limiter of ${rate} tokens a second, ${burst} at most per key. NULL if
+** out of memory. */
 struct ratelimit *ratelimit_new(double rate, double burst);
+/* Frees ${rl}; NULL does nothing. Can't fail. */
 void ratelimit_free(struct ratelimit *rl);
+/*
+** Now, in seconds on the monotonic clock: the ${now} that
+** ratelimit_take() and loginguard's functions are told. Inline, as every
+** API request asks it. Can't fail.
+*/
+static inline double
+ratelimit_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
+}
 /*
 ** Takes a token for ${key} at time ${now} (seconds, monotonic). Returns 1
 ** if allowed; 0 if not, with ${retry_after} set to whole seconds until a

@@ -1,0 +1,285 @@
+/*
+** Responses (http.h): the one function every answer goes through
+** (req_respond: the security headers, the session cookie, Retry-After),
+** JSON answers and JSON errors, domain errors as statuses, and files with
+** one byte range (Range, If-Range) for recordings and readings.
+*/
+#include "http_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+static const char CSP[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data: blob:; media-src 'self' blob:; "
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'";
+
+unsigned int
+http_status_for(enum err_code code)
+{
+	switch (code) {
+	case ERR_INVALID: return (400);
+	case ERR_NOT_FOUND: return (404);
+	case ERR_CONFLICT: return (409);
+	case ERR_FORBIDDEN: return (403);
+	case ERR_TOO_LARGE: return (413);
+	case ERR_UNSUPPORTED: return (415);
+	case ERR_STORAGE: return (507);
+	case ERR_BUSY: return (503);
+	case ERR_NONE:
+	case ERR_INTERNAL: break;
+	}
+	return (500);
+}
+
+static void
+add_security_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+}
+
+int
+req_respond(struct req *r, unsigned int status, struct MHD_Response *resp)
+{
+	enum MHD_Result ok;
+
+	if (resp == NULL)
+		return (-1);
+	add_security_headers(resp);
+	if (r->set_cookie != NULL)
+		MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
+	if (r->retry_after > 0) {
+		char ra[24];
+		snprintf(ra, sizeof(ra), "%d", r->retry_after);
+		MHD_add_response_header(resp, "Retry-After", ra);
+	}
+	ok = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	if (ok != MHD_YES)
+		return (-1);
+	r->status = status;
+	r->responded = 1;
+	return (0);
+}
+
+/*
+** Parses a Range header against ${size}: 1 with [*from, *to] (inclusive)
+** for one satisfiable range, 0 to send the whole file (no header, several
+** ranges, not bytes, malformed), -1 unsatisfiable.
+*/
+static int
+parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
+{
+	unsigned long long a, b;
+	char *end;
+
+	if (h == NULL || strncmp(h, "bytes=", 6) != 0 || strchr(h, ',') != NULL)
+		return (0);
+	h += 6;
+	while (*h == ' ')
+		h++;
+	if (*h == '-') { /* the last N bytes */
+		if (h[1] < '0' || h[1] > '9')
+			return (0);
+		b = strtoull(h + 1, &end, 10);
+		if (*end != '\0')
+			return (0);
+		if (b == 0 || size == 0)
+			return (-1);
+		*from = b >= size ? 0 : size - b;
+		*to = size - 1;
+		return (1);
+	}
+	if (*h < '0' || *h > '9')
+		return (0);
+	a = strtoull(h, &end, 10);
+	if (*end != '-')
+		return (0);
+	h = end + 1;
+	if (*h == '\0')
+		b = size ? size - 1 : 0;
+	else {
+		if (*h < '0' || *h > '9')
+			return (0);
+		b = strtoull(h, &end, 10);
+		if (*end != '\0' || b < a)
+			return (0);
+	}
+	if (a >= size)
+		return (-1);
+	*from = a;
+	*to = b >= size ? size - 1 : b;
+	return (1);
+}
+
+/*
+** Does an If-Range of ${h} (NULL: none) allow a partial answer for the
+** file whose strong ETag is ${etag}? Only an exact match does (RFC 9110
+** 13.1.5); a date cannot, as these files carry no Last-Modified, nor can
+** a weak tag.
+*/
+static int
+if_range_holds(const char *h, const char *etag)
+{
+	if (h == NULL)
+		return (1);
+	return (etag != NULL && h[0] == '"' && strcmp(h, etag) == 0);
+}
+
+int
+req_file(
+    struct req *r, int fd, uint64_t size, const char *ctype, const char *etag)
+{
+	struct MHD_Response *resp;
+	uint64_t from = 0, to = size ? size - 1 : 0;
+	char cr[80];
+	int rng;
+
+	rng = parse_range(req_header(r, "Range"), size, &from, &to);
+	if (rng != 0 && !if_range_holds(req_header(r, "If-Range"), etag))
+		rng = 0; /* the client's copy is another: send it whole */
+	if (rng == -1) {
+		close(fd);
+		resp = MHD_create_response_from_buffer(
+		    0, "", MHD_RESPMEM_PERSISTENT);
+		if (resp == NULL)
+			return (-1);
+		snprintf(
+		    cr, sizeof(cr), "bytes */%llu", (unsigned long long)size);
+		MHD_add_response_header(resp, "Content-Range", cr);
+		MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+		return (req_respond(r, 416, resp));
+	}
+	resp = MHD_create_response_from_fd_at_offset64(
+	    rng == 1 ? to - from + 1 : size, fd, rng == 1 ? from : 0);
+	if (resp == NULL) {
+		close(fd);
+		return (-1);
+	}
+	MHD_add_response_header(resp, "Content-Type", ctype);
+	MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+	MHD_add_response_header(resp, "Cache-Control", "private, no-cache");
+	if (etag != NULL)
+		MHD_add_response_header(resp, "ETag", etag);
+	if (rng == 1) {
+		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu",
+		    (unsigned long long)from, (unsigned long long)to,
+		    (unsigned long long)size);
+		MHD_add_response_header(resp, "Content-Range", cr);
+	}
+	return (req_respond(r, rng == 1 ? 206 : 200, resp));
+}
+
+/*
+** Answers the ${n} bytes at ${p} (taken: freed with the response) as
+** ${ctype}, never to be cached, with an Allow header of ${allow} unless it
+** is NULL. 0, or -1 (${p} freed).
+*/
+static int
+respond_bytes(struct req *r, unsigned int status, const char *ctype, char *p,
+    size_t n, const char *allow)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(n, p, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(p);
+		return (-1);
+	}
+	MHD_add_response_header(resp, "Content-Type", ctype);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (allow != NULL)
+		MHD_add_response_header(resp, "Allow", allow);
+	return (req_respond(r, status, resp));
+}
+
+int
+req_json(struct req *r, unsigned int status, json_t *j)
+{
+	char *s;
+
+	s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(j);
+	if (s == NULL)
+		return (-1);
+	return (
+	    respond_bytes(r, status, "application/json", s, strlen(s), NULL));
+}
+
+int
+req_json_buf(struct req *r, unsigned int status, struct buf *b)
+{
+	size_t n = b->n;
+
+	return (
+	    respond_bytes(r, status, "application/json", buf_take(b), n, NULL));
+}
+
+/* The Allow header of a 405: every method whose route matches this path,
+** into ${allow} (${size} bytes). Can't fail (a long list is cut). */
+static void
+allowed_methods(struct req *r, char *allow, size_t size)
+{
+	size_t i;
+
+	allow[0] = '\0';
+	for (i = 0; i < nroutes; i++)
+		if (req_route_match(r, routes[i].pattern) &&
+		    strstr(allow, routes[i].method) == NULL) {
+			if (allow[0])
+				strncat(allow, ", ", size - strlen(allow) - 1);
+			strncat(
+			    allow, routes[i].method, size - strlen(allow) - 1);
+		}
+	r->nparams = 0;
+}
+
+int
+req_error(
+    struct req *r, unsigned int status, const char *code, const char *fmt, ...)
+{
+	char msg[1024], allow[128];
+	struct buf b = { 0 };
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (buf_puts(&b, "{\"error\":{\"code\":\"") == -1 ||
+	    buf_json_str(&b, code, strlen(code)) == -1 ||
+	    buf_puts(&b, "\",\"message\":\"") == -1 ||
+	    buf_json_str(&b, msg, strlen(msg)) == -1 ||
+	    buf_puts(&b, "\"}}\n") == -1) {
+		buf_free(&b);
+		return (-1);
+	}
+	if (status == 405 && r->bad_method)
+		allowed_methods(r, allow, sizeof(allow));
+	n = b.n;
+	return (respond_bytes(r, status, "application/json", buf_take(&b), n,
+	    status == 405 && r->bad_method ? allow : NULL));
+}
+
+int
+req_fail(struct req *r, const struct err *e)
+{
+	return (req_error(r, http_status_for(e->code), err_name(e->code), "%s",
+	    e->msg[0] ? e->msg : "request failed"));
+}
+
+void
+req_retry_after(struct req *r, int seconds)
+{
+	r->retry_after = seconds;
+}
