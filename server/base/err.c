@@ -19,6 +19,12 @@ err_set(struct err *e, enum err_code code, const char *fmt, ...)
 	return (-1);
 }
 
+int
+err_oom(struct err *e)
+{
+	return (err_set(e, ERR_INTERNAL, "out of memory"));
+}
+
 const char *
 err_name(enum err_code code)
 {

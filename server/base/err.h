@@ -25,10 +25,14 @@ struct err {
 	char msg[512];
 };
 
-/* Sets ${e} and returns -1, so `return (err_set(e, ERR_INVALID, ...));`. */
+/* Sets ${e} (NULL: nothing) and returns -1, so
+** `return (err_set(e, ERR_INVALID, ...));`. */
 int err_set(struct err *e, enum err_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* The machine-readable name of ${code}, e.g. "invalid". */
+/* Sets ${e} to ERR_INTERNAL "out of memory" and returns -1. */
+int err_oom(struct err *e);
+/* The machine-readable name of ${code}, e.g. "invalid"; "internal" for a
+** value outside the enum. Can't fail. */
 const char *err_name(enum err_code code);
 
 #endif

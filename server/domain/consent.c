@@ -14,30 +14,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #include "crypto.h"
 #include "text.h"
+#include "yamldoc.h"
 
 static const char SQL_CONSENT_DOC_INSERT[] =
     "INSERT OR IGNORE INTO consent_documents(sha256, slug, version, lang,"
     " title, reviewed, minimum_age, scopes, bytes, loaded_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-
-/* State of one front-matter parse: errors are "NAME:LINE: ...". */
-struct fm {
-	yaml_document_t doc;
-	const char *name;
-	int line0; /* file line of the front matter's first line */
-	struct err *e;
-};
 
 /* Character classes of the ids. */
 static int
@@ -113,87 +104,31 @@ is_dashes(const char *s, size_t len)
 	return (len == 3 && memcmp(s, "---", 3) == 0);
 }
 
-/* Sets ${f}'s error: "NAME:LINE: ..." for the line of ${nd}. Returns -1. */
-static int fm_err(const struct fm *f, const yaml_node_t *nd, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
-
-static int
-fm_err(const struct fm *f, const yaml_node_t *nd, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return (err_set(f->e, ERR_INVALID, "%s:%d: %s", f->name,
-	    f->line0 + (int)nd->start_mark.line, msg));
-}
-
-static int
-oom(struct err *e)
-{
-	return (err_set(e, ERR_INTERNAL, "out of memory"));
-}
-
-static yaml_node_t *
-node(struct fm *f, yaml_node_item_t i)
-{
-	return (yaml_document_get_node(&f->doc, i));
-}
-
-/* The text of scalar ${nd}, or NULL if it is not a scalar or holds a NUL. */
-static const char *
-scalar(const yaml_node_t *nd)
-{
-	const char *s;
-
-	if (nd == NULL || nd->type != YAML_SCALAR_NODE)
-		return (NULL);
-	s = (const char *)nd->data.scalar.value;
-	if (strlen(s) != nd->data.scalar.length)
-		return (NULL);
-	return (s);
-}
-
-/* 1 if ${nd} is a plain scalar YAML reads as null ("", ~, null). */
-static int
-is_null(const yaml_node_t *nd)
-{
-	const char *s = scalar(nd);
-
-	if (s == NULL || nd->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return (0);
-	return (strcmp(s, "") == 0 || strcmp(s, "~") == 0 ||
-	    strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
-	    strcmp(s, "NULL") == 0);
-}
-
 /*
 ** Copies string ${nd} (value of ${key}) to ${out}. An empty string is
 ** refused if ${nonempty}. Returns 0 or -1 with the error set.
 */
 static int
-fm_string(
-    struct fm *f, yaml_node_t *nd, const char *key, int nonempty, char **out)
+fm_string(struct yamldoc *f, yaml_node_t *nd, const char *key, int nonempty,
+    char **out)
 {
-	const char *s = scalar(nd);
+	const char *s = yamldoc_scalar(nd);
 
-	if (s == NULL || is_null(nd))
-		return (fm_err(f, nd, "%s must be a string", key));
+	if (s == NULL || yamldoc_is_null(nd))
+		return (yamldoc_err(f, nd, "%s must be a string", key));
 	if (nonempty && *s == '\0')
-		return (fm_err(f, nd, "%s must not be empty", key));
+		return (yamldoc_err(f, nd, "%s must not be empty", key));
 	if ((*out = strdup(s)) == NULL)
-		return (oom(f->e));
+		return (err_oom(f->e));
 	return (0);
 }
 
 /* Reads plain integer ${nd} (value of ${key}) within [min, max]. */
 static int
-fm_int(
-    struct fm *f, yaml_node_t *nd, const char *key, int min, int max, int *out)
+fm_int(struct yamldoc *f, yaml_node_t *nd, const char *key, int min, int max,
+    int *out)
 {
-	const char *s = scalar(nd);
+	const char *s = yamldoc_scalar(nd);
 	long v = 0;
 	size_t i;
 
@@ -210,15 +145,15 @@ fm_int(
 	*out = (int)v;
 	return (0);
 bad:
-	return (fm_err(
+	return (yamldoc_err(
 	    f, nd, "%s must be an integer from %d to %d", key, min, max));
 }
 
 /* Reads plain `true` or `false`. */
 static int
-fm_bool(struct fm *f, yaml_node_t *nd, const char *key, int *out)
+fm_bool(struct yamldoc *f, yaml_node_t *nd, const char *key, int *out)
 {
-	const char *s = scalar(nd);
+	const char *s = yamldoc_scalar(nd);
 
 	if (s != NULL && nd->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 		if (strcmp(s, "true") == 0)
@@ -226,65 +161,56 @@ fm_bool(struct fm *f, yaml_node_t *nd, const char *key, int *out)
 		if (strcmp(s, "false") == 0)
 			return (*out = 0, 0);
 	}
-	return (fm_err(f, nd, "%s must be true or false", key));
+	return (yamldoc_err(f, nd, "%s must be true or false", key));
 }
+
+/* The keys of a scope. */
+enum { S_ID, S_EXPLANATION, NS };
+static const char *const scope_keys[NS] = { "id", "explanation" };
+static const struct yamldoc_keys scope_map = { scope_keys, NS, "scope key",
+	NULL };
 
 /*
 ** Reads the scopes sequence ${seq}: a non-empty list of mappings with
 ** exactly `id` ([a-z_]+, unique) and `explanation` (non-empty string).
 */
 static int
-fm_scopes(struct fm *f, yaml_node_t *seq, struct consent_doc *d)
+fm_scopes(struct yamldoc *f, yaml_node_t *seq, struct consent_doc *d)
 {
 	yaml_node_item_t *it;
-	yaml_node_pair_t *pr;
 	size_t n, i;
 
 	if (seq->type != YAML_SEQUENCE_NODE ||
 	    seq->data.sequence.items.top == seq->data.sequence.items.start)
-		return (fm_err(f, seq, "scopes must be a non-empty list"));
+		return (yamldoc_err(f, seq, "scopes must be a non-empty list"));
 	n = (size_t)(seq->data.sequence.items.top -
 	    seq->data.sequence.items.start);
 	if ((d->scopes = calloc(n, sizeof(*d->scopes))) == NULL)
-		return (oom(f->e));
+		return (err_oom(f->e));
 	for (it = seq->data.sequence.items.start;
 	     it < seq->data.sequence.items.top; it++) {
 		struct consent_scope *sc = &d->scopes[d->nscopes++];
-		yaml_node_t *m = node(f, *it), *id = NULL, *ex = NULL;
+		yaml_node_t *m = yamldoc_node(f, *it), *val[NS], *id, *ex;
 
 		if (m->type != YAML_MAPPING_NODE)
-			return (fm_err(f, m,
+			return (yamldoc_err(f, m,
 			    "each scope must be a mapping of id and "
 			    "explanation"));
-		for (pr = m->data.mapping.pairs.start;
-		     pr < m->data.mapping.pairs.top; pr++) {
-			yaml_node_t *k = node(f, pr->key);
-			const char *ks = scalar(k);
-			yaml_node_t **slot = NULL;
-
-			if (ks != NULL && strcmp(ks, "id") == 0)
-				slot = &id;
-			else if (ks != NULL && strcmp(ks, "explanation") == 0)
-				slot = &ex;
-			if (slot == NULL)
-				return (fm_err(f, k, "unknown scope key '%s'",
-				    ks != NULL ? ks : "?"));
-			if (*slot != NULL)
-				return (fm_err(
-				    f, k, "duplicate scope key '%s'", ks));
-			*slot = node(f, pr->value);
-		}
+		if (yamldoc_mapping(f, m, &scope_map, "", val) == -1)
+			return (-1);
+		id = val[S_ID];
+		ex = val[S_EXPLANATION];
 		if (id == NULL || ex == NULL)
-			return (fm_err(f, m, "scope needs %s",
+			return (yamldoc_err(f, m, "scope needs %s",
 			    id == NULL ? "an id" : "an explanation"));
 		if (fm_string(f, id, "scope id", 1, &sc->id) == -1)
 			return (-1);
 		if (!all_of(sc->id, strlen(sc->id), is_scope_char))
-			return (fm_err(
+			return (yamldoc_err(
 			    f, id, "scope id '%s' is not [a-z_]+", sc->id));
 		for (i = 0; i + 1 < d->nscopes; i++)
 			if (strcmp(d->scopes[i].id, sc->id) == 0)
-				return (fm_err(
+				return (yamldoc_err(
 				    f, id, "duplicate scope id '%s'", sc->id));
 		if (fm_string(f, ex, "explanation", 1, &sc->explanation) == -1)
 			return (-1);
@@ -296,40 +222,28 @@ fm_scopes(struct fm *f, yaml_node_t *seq, struct consent_doc *d)
 enum { K_TITLE, K_VERSION, K_LANG, K_AGE, K_REVIEWED, K_NOTES, K_SCOPES, NK };
 static const char *const fm_keys[NK] = { "title", "version", "lang",
 	"minimum_age", "reviewed", "licence_notes", "scopes" };
+static const struct yamldoc_keys fm_map = { fm_keys, NK, "key",
+	"keys must be strings" };
 
 /* Fills ${d} from the root mapping of ${f}. Returns 0 or -1. */
 static int
-fm_fields(struct fm *f, struct consent_doc *d)
+fm_fields(struct yamldoc *f, struct consent_doc *d)
 {
 	yaml_node_t *root = yaml_document_get_root_node(&f->doc);
-	yaml_node_t *val[NK] = { 0 };
-	yaml_node_pair_t *pr;
+	yaml_node_t *val[NK];
 	int k;
 
 	if (root == NULL)
 		return (err_set(f->e, ERR_INVALID,
 		    "%s:%d: front matter is empty", f->name, f->line0));
 	if (root->type != YAML_MAPPING_NODE)
-		return (fm_err(f, root, "front matter must be a mapping"));
-	for (pr = root->data.mapping.pairs.start;
-	     pr < root->data.mapping.pairs.top; pr++) {
-		yaml_node_t *kn = node(f, pr->key);
-		const char *ks = scalar(kn);
-
-		if (ks == NULL)
-			return (fm_err(f, kn, "keys must be strings"));
-		for (k = 0; k < NK && strcmp(ks, fm_keys[k]) != 0; k++)
-			;
-		if (k == NK)
-			return (fm_err(f, kn, "unknown key '%s'", ks));
-		if (val[k] != NULL)
-			return (fm_err(f, kn, "duplicate key '%s'", ks));
-		val[k] = node(f, pr->value);
-	}
+		return (yamldoc_err(f, root, "front matter must be a mapping"));
+	if (yamldoc_mapping(f, root, &fm_map, "", val) == -1)
+		return (-1);
 	for (k = 0; k < NK; k++)
 		if (val[k] == NULL && k != K_NOTES)
-			return (
-			    fm_err(f, root, "missing key '%s'", fm_keys[k]));
+			return (yamldoc_err(
+			    f, root, "missing key '%s'", fm_keys[k]));
 	if (fm_string(f, val[K_TITLE], "title", 1, &d->title) == -1 ||
 	    fm_int(f, val[K_VERSION], "version", 1, 1000000, &d->version) ==
 		-1 ||
@@ -339,7 +253,7 @@ fm_fields(struct fm *f, struct consent_doc *d)
 	    fm_bool(f, val[K_REVIEWED], "reviewed", &d->reviewed) == -1)
 		return (-1);
 	if (!is_lang(d->lang, strlen(d->lang)))
-		return (fm_err(f, val[K_LANG],
+		return (yamldoc_err(f, val[K_LANG],
 		    "lang '%s' is not a language tag like en or pt-BR",
 		    d->lang));
 	if (val[K_NOTES] != NULL &&
@@ -350,30 +264,6 @@ fm_fields(struct fm *f, struct consent_doc *d)
 }
 
 /*
-** Sets ${e} from libyaml's error in ${parser}, which read the ${n} bytes at
-** ${p}, starting on line ${line0} of ${name}. Returns -1.
-*/
-static int
-yaml_error(const yaml_parser_t *parser, const char *p, size_t n,
-    const char *name, int line0, struct err *e)
-{
-	int line = line0 + (int)parser->problem_mark.line;
-
-	if (parser->error == YAML_MEMORY_ERROR)
-		return (oom(e));
-	/* The reader counts bytes, not lines. */
-	if (parser->error == YAML_READER_ERROR)
-		line = line0 - 1 +
-		    text_line_of(p, n,
-			parser->problem_offset < n ? parser->problem_offset
-						   : n);
-	return (err_set(e, ERR_INVALID, "%s:%d: YAML: %s%s%s%s", name, line,
-	    parser->problem ? parser->problem : "error",
-	    parser->context ? " (" : "", parser->context ? parser->context : "",
-	    parser->context ? ")" : ""));
-}
-
-/*
 ** Parses the ${n} front-matter bytes at ${p}, which start on line ${line0}
 ** of the file ${name}, into ${d}. Returns 0 or -1 with ${e} set.
 */
@@ -381,37 +271,14 @@ static int
 fm_parse(const char *p, size_t n, const char *name, int line0,
     struct consent_doc *d, struct err *e)
 {
-	struct fm f = { .name = name, .line0 = line0, .e = e };
-	yaml_parser_t parser;
-	yaml_document_t extra;
-	int rc = -1;
+	struct yamldoc f;
+	int rc;
 
-	if (!yaml_parser_initialize(&parser))
-		return (oom(e));
-	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)p, n);
-	if (!yaml_parser_load(&parser, &f.doc)) {
-		yaml_error(&parser, p, n, name, line0, e);
-		goto out;
-	}
-	/* One document only: a second one would be silently ignored. */
-	if (!yaml_parser_load(&parser, &extra)) {
-		yaml_error(&parser, p, n, name, line0, e);
-		goto doc;
-	}
-	if (yaml_document_get_root_node(&extra) != NULL) {
-		err_set(e, ERR_INVALID,
-		    "%s:%d: front matter must be one YAML document", name,
-		    line0 + (int)extra.start_mark.line);
-		yaml_document_delete(&extra);
-		goto doc;
-	}
-	yaml_document_delete(&extra);
+	if (yamldoc_load(&f, p, n, name, line0,
+		"front matter must be one YAML document", e) == -1)
+		return (-1);
 	rc = fm_fields(&f, d);
-doc:
-	yaml_document_delete(&f.doc);
-out:
-	yaml_parser_delete(&parser);
+	yamldoc_free(&f);
 	return (rc);
 }
 
@@ -455,11 +322,11 @@ body_headings(struct consent_doc *d, const char *name, int line, struct err *e)
 				    "%s:%d: duplicate heading id '%.*s'", name,
 				    line, (int)idlen, open + 2));
 		if ((id = strndup(open + 2, idlen)) == NULL)
-			return (oom(e));
+			return (err_oom(e));
 		v = reallocarray(d->headings, d->nheadings + 1, sizeof(*v));
 		if (v == NULL) {
 			free(id);
-			return (oom(e));
+			return (err_oom(e));
 		}
 		d->headings = v;
 		d->headings[d->nheadings++] = id;
@@ -514,7 +381,7 @@ consent_parse(const void *p, size_t n, const char *name, struct err *e)
 	if ((d = calloc(1, sizeof(*d))) == NULL ||
 	    (d->bytes = malloc(n)) == NULL ||
 	    (d->body = strndup(s + off, n - off)) == NULL) {
-		oom(e);
+		err_oom(e);
 		goto fail;
 	}
 	memcpy(d->bytes, p, n);
@@ -606,7 +473,7 @@ list_dir(const char *path, struct err *e)
 	qsort(v, n, sizeof(*v), name_cmp);
 	return (v);
 nomem:
-	oom(e);
+	err_oom(e);
 	free_names(v);
 	closedir(dp);
 	return (NULL);
@@ -702,7 +569,7 @@ load_one(struct consent_set *s, const char *path, const char *slug, int version,
 		goto fail;
 	}
 	if ((d->slug = strdup(slug)) == NULL || set_add(s, d) == -1) {
-		oom(e);
+		err_oom(e);
 		goto fail;
 	}
 	return (0);
@@ -993,7 +860,7 @@ consent_store_job(struct db *db, void *arg, struct err *e)
 		if ((st = db_prepare(db, SQL_CONSENT_DOC_INSERT, e)) == NULL)
 			return (-1);
 		if ((scopes = scope_ids_json(d)) == NULL)
-			return (oom(e));
+			return (err_oom(e));
 		sqlite3_bind_text(st, 1, d->sha256, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, d->slug, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 3, d->version);

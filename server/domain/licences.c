@@ -5,59 +5,16 @@
 ** whose consent does not cover its licence.
 */
 #include "licences.h"
-#include "text.h"
 
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
+
+#include "text.h"
+#include "yamldoc.h"
 
 /* Ample for the table; libyaml's scanner is quadratic in nesting depth. */
 #define LICENCES_MAX_BYTES (64 * 1024)
-
-/* State of one parse: errors are "NAME:LINE: ...". */
-struct lp {
-	yaml_document_t doc;
-	const char *name;
-	struct err *e;
-};
-
-/* Sets ${c}'s error for the line of ${nd}. Returns -1. */
-static int lp_err(const struct lp *c, const yaml_node_t *nd, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
-
-static int
-lp_err(const struct lp *c, const yaml_node_t *nd, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return (err_set(c->e, ERR_INVALID, "%s:%d: %s", c->name,
-	    (int)nd->start_mark.line + 1, msg));
-}
-
-static int
-oom(struct err *e)
-{
-	return (err_set(e, ERR_INTERNAL, "out of memory"));
-}
-
-/* The text of scalar ${nd}, or NULL if it is not a scalar or holds a NUL. */
-static const char *
-scalar(const yaml_node_t *nd)
-{
-	const char *s;
-
-	if (nd == NULL || nd->type != YAML_SCALAR_NODE)
-		return (NULL);
-	s = (const char *)nd->data.scalar.value;
-	return (strlen(s) == nd->data.scalar.length ? s : NULL);
-}
 
 /* 1 if ${s} is non-empty and every byte is in ${chars} or a-z. */
 static int
@@ -89,84 +46,79 @@ has(char *const *v, size_t n, const char *s)
 */
 static int
 scope_list(
-    struct lp *c, yaml_node_t *nd, const char *key, char ***out, size_t *n)
+    struct yamldoc *c, yaml_node_t *nd, const char *key, char ***out, size_t *n)
 {
 	yaml_node_item_t *it;
 	yaml_node_t *item;
 	const char *s;
 
 	if (nd->type != YAML_SEQUENCE_NODE)
-		return (lp_err(c, nd, "%s must be a list of scope ids", key));
+		return (
+		    yamldoc_err(c, nd, "%s must be a list of scope ids", key));
 	*out = calloc((size_t)(nd->data.sequence.items.top -
 			  nd->data.sequence.items.start) +
 		1,
 	    sizeof(**out));
 	if (*out == NULL)
-		return (oom(c->e));
+		return (err_oom(c->e));
 	for (it = nd->data.sequence.items.start;
 	     it < nd->data.sequence.items.top; it++) {
-		item = yaml_document_get_node(&c->doc, *it);
-		s = scalar(item);
+		item = yamldoc_node(c, *it);
+		s = yamldoc_scalar(item);
 		if (!is_id(s, "_"))
-			return (
-			    lp_err(c, item, "%s: not a scope id [a-z_]+", key));
+			return (yamldoc_err(
+			    c, item, "%s: not a scope id [a-z_]+", key));
 		if (has(*out, *n, s))
-			return (
-			    lp_err(c, item, "%s: '%s' given twice", key, s));
+			return (yamldoc_err(
+			    c, item, "%s: '%s' given twice", key, s));
 		if (((*out)[*n] = strdup(s)) == NULL)
-			return (oom(c->e));
+			return (err_oom(c->e));
 		(*n)++;
 	}
 	return (0);
 }
 
+/* The keys of a licence. */
+enum { L_TEXT, L_AUDIO, L_PERMITS, NL };
+static const char *const licence_keys[NL] = { "text", "audio", "permits" };
+static const struct yamldoc_keys licence_map = { licence_keys, NL, "key",
+	NULL };
+
 /* Reads licence ${l} from the pair ${k}: ${v} of the `licences` mapping. */
 static int
-licence_entry(struct lp *c, yaml_node_t *k, yaml_node_t *v, struct licence *l)
+licence_entry(
+    struct yamldoc *c, yaml_node_t *k, yaml_node_t *v, struct licence *l)
 {
-	static const char *const keys[] = { "text", "audio", "permits" };
-	yaml_node_t *val[3] = { 0 };
-	yaml_node_pair_t *pr;
+	yaml_node_t *val[NL];
+	char ctx[400]; /* as long as yamldoc_err()'s message */
 	const char *s;
 	size_t i;
 
-	if (!is_id(s = scalar(k), "0123456789.-"))
-		return (lp_err(c, k, "licence id must be [a-z0-9.-]+"));
+	if (!is_id(s = yamldoc_scalar(k), "0123456789.-"))
+		return (yamldoc_err(c, k, "licence id must be [a-z0-9.-]+"));
 	if ((l->id = strdup(s)) == NULL)
-		return (oom(c->e));
+		return (err_oom(c->e));
 	if (v->type != YAML_MAPPING_NODE)
-		return (lp_err(
+		return (yamldoc_err(
 		    c, v, "%s: must map text, audio and permits", l->id));
-	for (pr = v->data.mapping.pairs.start; pr < v->data.mapping.pairs.top;
-	     pr++) {
-		yaml_node_t *kn = yaml_document_get_node(&c->doc, pr->key);
-
-		s = scalar(kn);
-		for (i = 0; i < 3 && (s == NULL || strcmp(s, keys[i]) != 0);
-		     i++)
-			;
-		if (i == 3)
-			return (lp_err(c, kn, "%s: unknown key '%s'", l->id,
-			    s != NULL ? s : "?"));
-		if (val[i] != NULL)
-			return (
-			    lp_err(c, kn, "%s: duplicate key '%s'", l->id, s));
-		val[i] = yaml_document_get_node(&c->doc, pr->value);
-	}
-	for (i = 0; i < 3; i++)
+	snprintf(ctx, sizeof(ctx), "%s: ", l->id);
+	if (yamldoc_mapping(c, v, &licence_map, ctx, val) == -1)
+		return (-1);
+	for (i = 0; i < NL; i++)
 		if (val[i] == NULL)
-			return (lp_err(
-			    c, v, "%s: missing key '%s'", l->id, keys[i]));
-	if (scope_list(c, val[0], "text", &l->text, &l->ntext) == -1 ||
-	    scope_list(c, val[1], "audio", &l->audio, &l->naudio) == -1 ||
-	    scope_list(c, val[2], "permits", &l->permits, &l->npermits) == -1)
+			return (yamldoc_err(c, v, "%s: missing key '%s'", l->id,
+			    licence_keys[i]));
+	if (scope_list(c, val[L_TEXT], "text", &l->text, &l->ntext) == -1 ||
+	    scope_list(c, val[L_AUDIO], "audio", &l->audio, &l->naudio) == -1 ||
+	    scope_list(
+		c, val[L_PERMITS], "permits", &l->permits, &l->npermits) == -1)
 		return (-1);
 	return (0);
 }
 
 /* Reads the root mapping of ${c} into ${t}. Returns 0 or -1. */
 static int
-table(struct lp *c, struct licence_table *t)
+table(struct yamldoc *c, struct licence_table *t)
 {
 	yaml_node_t *root = yaml_document_get_root_node(&c->doc), *k, *lic;
 	yaml_node_pair_t *pr;
@@ -176,35 +128,33 @@ table(struct lp *c, struct licence_table *t)
 		return (err_set(c->e, ERR_INVALID, "%s:1: empty", c->name));
 	if (root->type != YAML_MAPPING_NODE ||
 	    root->data.mapping.pairs.top - root->data.mapping.pairs.start != 1)
-		return (lp_err(c, root,
+		return (yamldoc_err(c, root,
 		    "must be a mapping with one key, "
 		    "licences"));
-	k = yaml_document_get_node(
-	    &c->doc, root->data.mapping.pairs.start->key);
-	lic = yaml_document_get_node(
-	    &c->doc, root->data.mapping.pairs.start->value);
-	if (scalar(k) == NULL || strcmp(scalar(k), "licences") != 0)
-		return (lp_err(c, k, "unknown key '%s'",
-		    scalar(k) != NULL ? scalar(k) : "?"));
+	k = yamldoc_node(c, root->data.mapping.pairs.start->key);
+	lic = yamldoc_node(c, root->data.mapping.pairs.start->value);
+	if (yamldoc_scalar(k) == NULL ||
+	    strcmp(yamldoc_scalar(k), "licences") != 0)
+		return (yamldoc_err(c, k, "unknown key '%s'",
+		    yamldoc_scalar(k) != NULL ? yamldoc_scalar(k) : "?"));
 	if (lic->type != YAML_MAPPING_NODE ||
 	    lic->data.mapping.pairs.top == lic->data.mapping.pairs.start)
-		return (lp_err(c, lic, "licences must map licence ids"));
+		return (yamldoc_err(c, lic, "licences must map licence ids"));
 	t->l = calloc((size_t)(lic->data.mapping.pairs.top -
 			  lic->data.mapping.pairs.start),
 	    sizeof(*t->l));
 	if (t->l == NULL)
-		return (oom(c->e));
+		return (err_oom(c->e));
 	for (pr = lic->data.mapping.pairs.start;
 	     pr < lic->data.mapping.pairs.top; pr++) {
-		k = yaml_document_get_node(&c->doc, pr->key);
-		if (licence_entry(c, k,
-			yaml_document_get_node(&c->doc, pr->value),
-			&t->l[t->n++]) == -1)
+		k = yamldoc_node(c, pr->key);
+		if (licence_entry(
+			c, k, yamldoc_node(c, pr->value), &t->l[t->n++]) == -1)
 			return (-1);
 		for (i = 0; i + 1 < t->n; i++)
 			if (strcmp(t->l[i].id, t->l[t->n - 1].id) == 0)
-				return (lp_err(c, k, "licence '%s' given twice",
-				    t->l[i].id));
+				return (yamldoc_err(c, k,
+				    "licence '%s' given twice", t->l[i].id));
 	}
 	return (0);
 }
@@ -213,50 +163,19 @@ int
 licences_parse(const void *p, size_t n, const char *name,
     struct licence_table *t, struct err *e)
 {
-	struct lp c = { .name = name, .e = e };
-	yaml_parser_t parser;
-	yaml_document_t extra;
-	int rc = -1, line;
+	struct yamldoc c;
+	int rc;
 
 	t->l = NULL;
 	t->n = 0;
 	if (n > LICENCES_MAX_BYTES)
 		return (err_set(e, ERR_INVALID, "%s:1: larger than %d bytes",
 		    name, LICENCES_MAX_BYTES));
-	if (!yaml_parser_initialize(&parser))
-		return (oom(e));
-	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-	yaml_parser_set_input_string(&parser, p, n);
-	if (!yaml_parser_load(&parser, &c.doc))
-		goto yaml;
-	if (!yaml_parser_load(&parser, &extra)) {
-		yaml_document_delete(&c.doc);
-		goto yaml;
-	}
-	if (yaml_document_get_root_node(&extra) != NULL)
-		err_set(e, ERR_INVALID, "%s:%d: more than one YAML document",
-		    name, (int)extra.start_mark.line + 1);
-	else
-		rc = table(&c, t);
-	yaml_document_delete(&extra);
-	yaml_document_delete(&c.doc);
-	goto out;
-yaml:
-	/* The reader counts bytes, not lines. */
-	if (parser.error == YAML_MEMORY_ERROR)
-		oom(e);
-	else {
-		line = parser.error == YAML_READER_ERROR
-		    ? text_line_of(p, n, parser.problem_offset)
-		    : (int)parser.problem_mark.line + 1;
-		err_set(e, ERR_INVALID, "%s:%d: YAML: %s%s%s%s", name, line,
-		    parser.problem ? parser.problem : "error",
-		    parser.context ? " (" : "",
-		    parser.context ? parser.context : "",
-		    parser.context ? ")" : "");
-	}
-out:
-	yaml_parser_delete(&parser);
+	if (yamldoc_load(&c, p, n, name, 1, "more than one YAML document", e) ==
+	    -1)
+		return (-1);
+	rc = table(&c, t);
+	yamldoc_free(&c);
 	if (rc == -1)
 		licences_free(t);
 	return (rc);
