@@ -28,6 +28,7 @@
 #include "hasher.h"
 #include "http.h"
 #include "loginguard.h"
+#include "ratelimit.h"
 
 #define PASSPHRASE_MIN 10
 
@@ -90,15 +91,6 @@ guard_of(struct req *r)
 	return (g);
 }
 
-static double
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
 static void
 hash_done(struct hasher_job *j)
 {
@@ -150,7 +142,7 @@ auth_hash(struct req *r, struct auth *a, const char *secret, const char *verify,
 static int
 login_waits(struct req *r, struct auth *a)
 {
-	double now = mono_now();
+	double now = ratelimit_now();
 	int w, k;
 
 	if (a->g == NULL)
@@ -172,7 +164,7 @@ login_waits(struct req *r, struct auth *a)
 static void
 login_outcome(struct auth *a, int ok)
 {
-	double now = mono_now();
+	double now = ratelimit_now();
 
 	if (a->g == NULL)
 		return;
@@ -259,6 +251,24 @@ auth_answer(struct req *r, struct auth *a, unsigned int status)
 	return (req_json(r, status, j));
 }
 
+/* Answers ${status} {"account"} with account ${id} as stored. */
+static int
+answer_account(struct req *r, int64_t id, unsigned status)
+{
+	struct account acct;
+	struct err e = { 0 };
+	struct db *db;
+	int rc;
+
+	if ((db = req_db(r, &e)) == NULL ||
+	    (rc = account_get(db, NULL, id, &acct, &e)) != 1)
+		return (req_fail(r, &e));
+	rc = req_json(
+	    r, status, json_pack("{s:o}", "account", account_json(&acct)));
+	account_clear(&acct);
+	return (rc);
+}
+
 static const char *
 jstr(json_t *o, const char *k)
 {
@@ -271,7 +281,7 @@ jstr(json_t *o, const char *k)
 ** handle or short passphrase; 409 handle_taken.
 */
 int
-join_page(struct req *r)
+join_and_log_in(struct req *r)
 {
 	struct auth *a = req_state(r);
 	const struct writer_job *j;
@@ -445,7 +455,7 @@ login_start(struct req *r, json_t *body)
 ** with Retry-After.
 */
 int
-login_page(struct req *r)
+log_in(struct req *r)
 {
 	struct auth *a = req_state(r);
 	const struct writer_job *j;
@@ -508,30 +518,48 @@ login_page(struct req *r)
 	return (auth_answer(r, a, a->created ? 201 : 200));
 }
 
-/* POST /api/v1/logout: a session. Ends it. 204 and the cookie cleared. */
-int
-logout_page(struct req *r)
+/* The session a logout ends (log_out). */
+struct logout {
+	char token[SESSION_TOKEN_LEN + 1];
+};
+
+static int
+logout_build(struct req *r, void *state, void **arg)
 {
-	const struct writer_job *j;
+	struct logout *lo = state;
+
+	snprintf(lo->token, sizeof(lo->token), "%s", req_token(r));
+	*arg = lo->token;
+	return (1);
+}
+
+static int
+logout_answer(struct req *r, void *state)
+{
 	struct MHD_Response *resp;
 
-	if ((j = req_job(r)) == NULL) {
-		char *tok = req_keep(r, strdup(req_token(r)));
-
-		if (tok == NULL)
-			return (-1);
-		return (req_submit(r, session_delete_job, tok));
-	}
-	if (j->status != WRITER_OK)
-		return (req_fail(r, &j->err));
 	req_set_cookie(r, NULL);
 	resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
 	return (req_respond(r, 204, resp));
 }
 
+static const struct req_write logout = {
+	.state_size = sizeof(struct logout),
+	.build = logout_build,
+	.job = session_delete_job,
+	.answer = logout_answer,
+};
+
+/* POST /api/v1/logout: a session. Ends it. 204 and the cookie cleared. */
+int
+log_out(struct req *r)
+{
+	return (req_write(r, &logout));
+}
+
 /* GET /api/v1/me: a session. 200 {"account","csrf"}; 401 without one. */
 int
-me_page(struct req *r)
+show_my_account(struct req *r)
 {
 	const struct session *s = req_session(r);
 	struct account acct;
@@ -553,7 +581,7 @@ me_page(struct req *r)
 
 /* GET /api/v1/campaigns: anyone. 200 {"campaigns":[...]}. */
 int
-campaigns_page(struct req *r)
+list_campaigns(struct req *r)
 {
 	struct err e = { 0 };
 	struct db *db;
@@ -572,7 +600,7 @@ campaigns_page(struct req *r)
 ** text that binds. 404 if the document does not exist.
 */
 int
-consent_doc_page(struct req *r)
+show_consent_document(struct req *r)
 {
 	const struct consent_set *set = req_node(r)->consents;
 	const struct consent_doc *d, *en;
@@ -613,16 +641,15 @@ consent_doc_page(struct req *r)
 }
 
 /*
-** POST /api/v1/consents {"campaign","document","scopes","age_confirmed"}:
-** a contributor. 201 {"consent":{...}}; 400 invalid (unknown or missing
-** required scope); 403 guardian_required; 404 no such campaign; 409
-** outdated_document with "current": the hash to read instead.
+** First call of give_consent: the campaign, and the document, scopes and
+** age checked against it (consent_validate); the writer job's consent in
+** ${state}. 1, or an answer: 400 invalid, 403 guardian_required, 404 no
+** such campaign, 409 outdated_document with "current".
 */
-int
-consent_give_page(struct req *r)
+static int
+consent_build(struct req *r, void *state, void **arg)
 {
-	struct consent_give *g = req_state(r);
-	const struct writer_job *j;
+	struct consent_give *g = state;
 	struct campaign c;
 	struct err e = { 0 };
 	struct db *db;
@@ -630,54 +657,109 @@ consent_give_page(struct req *r)
 	json_t *body, *o;
 	int rc;
 
-	if (g == NULL) {
-		if ((body = req_json_body(r)) == NULL)
-			return (0);
-		if ((db = req_db(r, &e)) == NULL)
-			return (req_fail(r, &e));
-		if (jstr(body, "campaign") == NULL)
-			return (req_error(
-			    r, 400, "invalid", "\"campaign\" is required"));
-		if ((rc = campaign_get(
-			 db, jstr(body, "campaign"), 0, &c, &e)) != 1)
-			return (rc == 0 ? req_error(r, 404, "not_found",
-					      "no such campaign")
-					: req_fail(r, &e));
-		rc = consent_validate(&c, req_node(r)->consents,
-		    jstr(body, "document"), json_object_get(body, "scopes"),
-		    json_is_true(json_object_get(body, "age_confirmed")),
-		    current, &e);
-		campaign_clear(&c);
-		if (rc == -1 && e.code == ERR_CONFLICT) {
-			o = json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
-			    "outdated_document", "message", e.msg, "current",
-			    current);
-			return (req_json(r, 409, o));
-		}
-		if (rc == -1 && e.code == ERR_FORBIDDEN)
-			return (req_error(
-			    r, 403, "guardian_required", "%s", e.msg));
-		if (rc == -1)
-			return (req_fail(r, &e));
-		if ((g = calloc(1, sizeof(*g))) == NULL)
-			return (-1);
-		req_set_state(r, g, NULL);
-		g->account_id = req_session(r)->account_id;
-		g->campaign_id = c.id;
-		g->document = jstr(body, "document");
-		g->scopes = json_object_get(body, "scopes");
-		g->age_confirmed = 1;
-		g->method = "checkbox";
-		return (req_submit(r, consent_give_job, g));
-	}
-	j = req_job(r);
-	if (j->status != WRITER_OK)
-		return (req_fail(r, &j->err));
-	if ((db = req_db(r, &e)) == NULL ||
-	    (o = consent_record_json(db, g->account_id, g->id, &e)) == NULL)
+	if ((body = req_json_body(r)) == NULL)
+		return (0);
+	if ((db = req_db(r, &e)) == NULL)
 		return (req_fail(r, &e));
-	return (req_json(r, 201, json_pack("{s:o}", "consent", o)));
+	if (jstr(body, "campaign") == NULL)
+		return (
+		    req_error(r, 400, "invalid", "\"campaign\" is required"));
+	if ((rc = campaign_get(db, jstr(body, "campaign"), 0, &c, &e)) != 1)
+		return (rc == 0
+			? req_error(r, 404, "not_found", "no such campaign")
+			: req_fail(r, &e));
+	rc = consent_validate(&c, req_node(r)->consents, jstr(body, "document"),
+	    json_object_get(body, "scopes"),
+	    json_is_true(json_object_get(body, "age_confirmed")), current, &e);
+	campaign_clear(&c);
+	if (rc == -1 && e.code == ERR_CONFLICT) {
+		o = json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
+		    "outdated_document", "message", e.msg, "current", current);
+		return (req_json(r, 409, o));
+	}
+	if (rc == -1 && e.code == ERR_FORBIDDEN)
+		return (req_error(r, 403, "guardian_required", "%s", e.msg));
+	if (rc == -1)
+		return (req_fail(r, &e));
+	g->account_id = req_session(r)->account_id;
+	g->campaign_id = c.id;
+	g->document = jstr(body, "document");
+	g->scopes = json_object_get(body, "scopes");
+	g->age_confirmed = 1;
+	g->method = "checkbox";
+	return (1);
 }
+
+/* Answers ${status} {"consent"} with consent ${id} of ${account} as
+** stored. */
+static int
+answer_consent(struct req *r, int64_t account, int64_t id, unsigned status)
+{
+	struct err e = { 0 };
+	struct db *db;
+	json_t *o;
+
+	if ((db = req_db(r, &e)) == NULL ||
+	    (o = consent_record_json(db, account, id, &e)) == NULL)
+		return (req_fail(r, &e));
+	return (req_json(r, status, json_pack("{s:o}", "consent", o)));
+}
+
+static int
+consent_answer(struct req *r, void *state)
+{
+	struct consent_give *g = state;
+
+	return (answer_consent(r, g->account_id, g->id, 201));
+}
+
+static const struct req_write consent_giving = {
+	.state_size = sizeof(struct consent_give),
+	.build = consent_build,
+	.job = consent_give_job,
+	.answer = consent_answer,
+};
+
+/*
+** POST /api/v1/consents {"campaign","document","scopes","age_confirmed"}:
+** a contributor. 201 {"consent":{...}}; 400 invalid (unknown or missing
+** required scope); 403 guardian_required; 404 no such campaign; 409
+** outdated_document with "current": the hash to read instead.
+*/
+int
+give_consent(struct req *r)
+{
+	return (req_write(r, &consent_giving));
+}
+
+/* Which consent, and whose (withdraw_consent). */
+static int
+consent_withdrawal_build(struct req *r, void *state, void **arg)
+{
+	struct consent_withdraw *w = state;
+
+	w->id = req_param_id(r);
+	w->account_id = req_session(r)->account_id;
+	if (w->id == 0)
+		return (
+		    req_error(r, 404, "not_found", "no such consent of yours"));
+	return (1);
+}
+
+static int
+consent_withdrawal_answer(struct req *r, void *state)
+{
+	struct consent_withdraw *w = state;
+
+	return (answer_consent(r, w->account_id, w->id, 200));
+}
+
+static const struct req_write consent_withdrawal = {
+	.state_size = sizeof(struct consent_withdraw),
+	.build = consent_withdrawal_build,
+	.job = consent_withdraw_job,
+	.answer = consent_withdrawal_answer,
+};
 
 /*
 ** POST /api/v1/consents/{id}/withdraw: the person who gave it. 200
@@ -685,37 +767,14 @@ consent_give_page(struct req *r)
 ** not theirs.
 */
 int
-consent_withdraw_page(struct req *r)
+withdraw_consent(struct req *r)
 {
-	struct consent_withdraw *w = req_state(r);
-	const struct writer_job *j;
-	struct err e = { 0 };
-	struct db *db;
-	json_t *o;
-
-	if (w == NULL) {
-		if ((w = calloc(1, sizeof(*w))) == NULL)
-			return (-1);
-		req_set_state(r, w, NULL);
-		w->id = req_param_id(r);
-		w->account_id = req_session(r)->account_id;
-		if (w->id == 0)
-			return (req_error(
-			    r, 404, "not_found", "no such consent of yours"));
-		return (req_submit(r, consent_withdraw_job, w));
-	}
-	j = req_job(r);
-	if (j->status != WRITER_OK)
-		return (req_fail(r, &j->err));
-	if ((db = req_db(r, &e)) == NULL ||
-	    (o = consent_record_json(db, w->account_id, w->id, &e)) == NULL)
-		return (req_fail(r, &e));
-	return (req_json(r, 200, json_pack("{s:o}", "consent", o)));
+	return (req_write(r, &consent_withdrawal));
 }
 
 /* GET /api/v1/me/consents: a session. 200 {"consents":[...]}. */
 int
-my_consents_page(struct req *r)
+list_my_consents(struct req *r)
 {
 	struct err e = { 0 };
 	struct db *db;
@@ -734,16 +793,13 @@ my_consents_page(struct req *r)
 ** or a passphrase set later. 201 {"account"}; 400 invalid; 409 handle_taken.
 */
 int
-account_create_page(struct req *r)
+create_account(struct req *r)
 {
 	struct auth *a = req_state(r);
 	const struct writer_job *j;
-	struct account acct;
 	struct err e = { 0 };
-	struct db *db;
 	const char *h, *p, *role;
 	json_t *body;
-	int rc;
 
 	if (a == NULL) {
 		if ((body = req_json_body(r)) == NULL)
@@ -793,16 +849,10 @@ account_create_page(struct req *r)
 			    r, 409, "handle_taken", "%s", j->err.msg));
 		return (req_fail(r, &j->err));
 	}
-	if ((db = req_db(r, &e)) == NULL ||
-	    (rc = account_get(db, NULL, a->an.id, &acct, &e)) != 1)
-		return (req_fail(r, &e));
-	rc = req_json(
-	    r, 201, json_pack("{s:o}", "account", account_json(&acct)));
-	account_clear(&acct);
-	return (rc);
+	return (answer_account(r, a->an.id, 201));
 }
 
-/* A passphrase change, and the session it keeps (passphrase_page). */
+/* A passphrase change, and the session it keeps (set_my_passphrase). */
 struct pass_change {
 	struct account_change ac;
 	uint8_t keep[SHA256_LEN]; /* SHA-256 of the changer's token */
@@ -816,7 +866,7 @@ struct pass_change {
 ** Audited. 204; 400 invalid; 429 busy (Retry-After).
 */
 int
-passphrase_page(struct req *r)
+set_my_passphrase(struct req *r)
 {
 	struct auth *a = req_state(r);
 	struct pass_change *c;
@@ -862,7 +912,7 @@ passphrase_page(struct req *r)
 
 /* GET /api/v1/accounts: admin. 200 {"accounts":[...]}. */
 int
-accounts_page(struct req *r)
+list_accounts(struct req *r)
 {
 	struct err e = { 0 };
 	struct db *db;
@@ -873,6 +923,43 @@ accounts_page(struct req *r)
 	return (req_json(r, 200, json_pack("{s:o}", "accounts", o)));
 }
 
+/* The change asked for: a role, or disabling (change_account). */
+static int
+account_change_build(struct req *r, void *state, void **arg)
+{
+	struct account_change *ac = state;
+	json_t *body;
+
+	ac->id = req_param_id(r);
+	ac->actor = req_session(r)->account_id;
+	if (strstr(req_url(r), "/disable") != NULL) {
+		ac->disable = 1;
+		return (1);
+	}
+	if ((body = req_json_body(r)) == NULL)
+		return (0);
+	if ((ac->role = role_parse(jstr(body, "role"))) == ROLE_NONE)
+		return (req_error(r, 400, "invalid",
+		    "\"role\" is one of contributor, reviewer, maintainer, "
+		    "treasurer, admin"));
+	return (1);
+}
+
+static int
+account_change_answer(struct req *r, void *state)
+{
+	struct account_change *ac = state;
+
+	return (answer_account(r, ac->id, 200));
+}
+
+static const struct req_write account_changing = {
+	.state_size = sizeof(struct account_change),
+	.build = account_change_build,
+	.job = account_change_job,
+	.answer = account_change_answer,
+};
+
 /*
 ** POST /api/v1/accounts/{id}/role {"role"} and /disable: admin. The
 ** writer checks the rule for acts on another account (account_may_act:
@@ -882,46 +969,65 @@ accounts_page(struct req *r)
 ** forbidden; 404 no such account.
 */
 int
-account_change_page(struct req *r)
+change_account(struct req *r)
 {
-	struct account_change *ac = req_state(r);
-	const struct writer_job *j;
-	struct account acct;
+	return (req_write(r, &account_changing));
+}
+
+/* A re-issued card: the batch of one the writer makes (reissue_card). */
+struct reissue {
+	struct card_batch cb;
+	char codes[1][CARD_CODE_LEN + 1];
+};
+
+static const char SQL_LAST_CARD[] =
+    "SELECT campaign_id FROM drive_codes WHERE account_id = ?1 "
+    "ORDER BY id DESC LIMIT 1";
+
+/* Whose card, and the campaign of their last one (reissue_card). 1, or an
+** answer: 404 never a card. */
+static int
+reissue_build(struct req *r, void *state, void **arg)
+{
+	struct reissue *ri = state;
 	struct err e = { 0 };
 	struct db *db;
-	json_t *body;
+	sqlite3_stmt *st;
 	int rc;
 
-	if (ac == NULL) {
-		if ((ac = calloc(1, sizeof(*ac))) == NULL)
-			return (-1);
-		req_set_state(r, ac, NULL);
-		ac->id = req_param_id(r);
-		ac->actor = req_session(r)->account_id;
-		if (strstr(req_url(r), "/disable") != NULL)
-			ac->disable = 1;
-		else {
-			if ((body = req_json_body(r)) == NULL)
-				return (0);
-			if ((ac->role = role_parse(jstr(body, "role"))) ==
-			    ROLE_NONE)
-				return (req_error(r, 400, "invalid",
-				    "\"role\" is one of contributor, reviewer, "
-				    "maintainer, treasurer, admin"));
-		}
-		return (req_submit(r, account_change_job, ac));
-	}
-	j = req_job(r);
-	if (j->status != WRITER_OK)
-		return (req_fail(r, &j->err));
+	ri->cb.for_account = req_param_id(r);
+	ri->cb.actor = req_session(r)->account_id;
+	ri->cb.count = 1;
+	ri->cb.codes = ri->codes;
 	if ((db = req_db(r, &e)) == NULL ||
-	    (rc = account_get(db, NULL, ac->id, &acct, &e)) != 1)
+	    (st = db_prepare(db, SQL_LAST_CARD, &e)) == NULL)
 		return (req_fail(r, &e));
-	rc = req_json(
-	    r, 200, json_pack("{s:o}", "account", account_json(&acct)));
-	account_clear(&acct);
-	return (rc);
+	sqlite3_bind_int64(st, 1, ri->cb.for_account);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ri->cb.campaign_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return (req_error(
+		    r, 404, "not_found", "this account never had a card"));
+	*arg = &ri->cb;
+	return (1);
 }
+
+static int
+reissue_answer(struct req *r, void *state)
+{
+	struct reissue *ri = state;
+
+	return (req_json(r, 201, json_pack("{s:s}", "code", ri->codes[0])));
+}
+
+static const struct req_write card_reissue = {
+	.state_size = sizeof(struct reissue),
+	.build = reissue_build,
+	.job = card_create_job,
+	.answer = reissue_answer,
+};
 
 /*
 ** POST /api/v1/accounts/{id}/card: maintainer, for an account whose role
@@ -934,44 +1040,7 @@ account_change_page(struct req *r)
 ** conflict (disabled or erased: no code is made).
 */
 int
-card_reissue_page(struct req *r)
+reissue_card(struct req *r)
 {
-	struct reissue {
-		struct card_batch cb;
-		char codes[1][CARD_CODE_LEN + 1];
-	} *ri = req_state(r);
-	const struct writer_job *j;
-	struct err e = { 0 };
-	struct db *db;
-	sqlite3_stmt *st;
-	static const char SQL_LAST_CARD[] =
-	    "SELECT campaign_id FROM drive_codes WHERE account_id = ?1 "
-	    "ORDER BY id DESC LIMIT 1";
-	int rc;
-
-	if (ri == NULL) {
-		if ((ri = calloc(1, sizeof(*ri))) == NULL)
-			return (-1);
-		req_set_state(r, ri, NULL);
-		ri->cb.for_account = req_param_id(r);
-		ri->cb.actor = req_session(r)->account_id;
-		ri->cb.count = 1;
-		ri->cb.codes = ri->codes;
-		if ((db = req_db(r, &e)) == NULL ||
-		    (st = db_prepare(db, SQL_LAST_CARD, &e)) == NULL)
-			return (req_fail(r, &e));
-		sqlite3_bind_int64(st, 1, ri->cb.for_account);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			ri->cb.campaign_id = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW)
-			return (req_error(r, 404, "not_found",
-			    "this account never had a card"));
-		return (req_submit(r, card_create_job, &ri->cb));
-	}
-	j = req_job(r);
-	if (j->status != WRITER_OK)
-		return (req_fail(r, &j->err));
-	return (req_json(r, 201, json_pack("{s:s}", "code", ri->codes[0])));
+	return (req_write(r, &card_reissue));
 }

@@ -1,6 +1,12 @@
 /*
-** Handlers of the people/campaign/consent API (api.c), named in the route
-** table (routes.c).
+** The JSON API's handlers, named in the route table (routes.c) and
+** described in API.md, by the file that holds them; and the request steps
+** the contribution handlers share (api_shared.c), so that the text and the
+** audio handlers never call each other.
+**
+** Every handler is an handler_fn (http.h): it returns 0 once an answer is
+** queued or the request is suspended, and -1 (the layer answers 500) only
+** when no answer could be queued.
 */
 #ifndef TRIBUTARY_API_H
 #define TRIBUTARY_API_H
@@ -12,72 +18,113 @@
 #include "err.h"
 
 struct req;
-
-int join_page(struct req *r);
-int login_page(struct req *r);
-int logout_page(struct req *r);
-int me_page(struct req *r);
-int campaigns_page(struct req *r);
-int consent_doc_page(struct req *r);
-int consent_give_page(struct req *r);
-int consent_withdraw_page(struct req *r);
-int my_consents_page(struct req *r);
-int accounts_page(struct req *r);
-int passphrase_page(struct req *r);
-int account_create_page(struct req *r);
-int account_change_page(struct req *r);
-int card_reissue_page(struct req *r);
-int redact_page(struct req *r);
-int contrib_create_page(struct req *r);
 struct writer_job;
 struct redact_result;
 struct campaign;
+
+/* People, campaigns and consent (api.c). */
+int join_and_log_in(struct req *r);
+int log_in(struct req *r);
+int log_out(struct req *r);
+int show_my_account(struct req *r);
+int set_my_passphrase(struct req *r);
+int list_campaigns(struct req *r);
+int show_consent_document(struct req *r);
+int give_consent(struct req *r);
+int withdraw_consent(struct req *r);
+int list_my_consents(struct req *r);
+int list_accounts(struct req *r);
+int create_account(struct req *r);
+int change_account(struct req *r);
+int reissue_card(struct req *r);
+
+/* Text contributions and redaction (api_contrib.c). */
+int preview_redaction(struct req *r);
+int create_text_contribution(struct req *r);
+int list_my_contributions(struct req *r);
+int withdraw_contribution(struct req *r);
+int withdraw_my_contributions(struct req *r);
+
+/* Recordings: contributions, spoken consent, readings (api_audio.c). */
+#define SPOKEN_MAX_SECONDS 60
+#define SPOKEN_MAX_BYTES   (4096 + SPOKEN_MAX_SECONDS * 48000 * 8)
+int create_audio_contribution(struct req *r);
+int send_contribution_audio(struct req *r);
+int keep_spoken_consent(struct req *r);
+int send_consent_reading(struct req *r);
+/* The body limits of POST /api/v1/contributions (the campaign's longest
+** recording for a WAV) and POST /api/v1/consents/{id}/spoken
+** (SPOKEN_MAX_BYTES for a WAV): route.body_limit (http.h). 0 keeps the
+** route's own limit. Can't fail. */
+size_t contribution_body_limit(struct req *r);
+size_t spoken_body_limit(struct req *r);
+
+/* Everything held about the person, as one file (api_export.c). At most
+** EXPORT_AUDIO_MAX bytes of FLAC go in it. */
+#define EXPORT_AUDIO_MAX ((size_t)64 << 20)
+int export_my_data(struct req *r);
+
+/* Erasure (api_erase.c). */
+int erase_account(struct req *r);
+int erase_my_account(struct req *r);
+
+/*
+** The request steps of creating a contribution, text or audio alike
+** (api_shared.c). Those returning "1, or an answer" return 1 to go on,
+** else what the handler returns: 0 with an answer queued, -1 if none
+** could be.
+*/
+
+/* Is the request's body a WAV file, or some audio (by Content-Type)?
+** Can't fail. */
+int req_is_wav(struct req *r);
+int req_is_audio(struct req *r);
+/*
+** The Idempotency-Key that makes a retry the same contribution: the
+** header, else the query's idempotency_key, 1 to IDEMPOTENCY_KEY_MAX
+** characters, into ${key} (the request's). 1, or an answer: 400 invalid.
+*/
+int req_idempotency_key(struct req *r, const char **key);
+/* A prompt (NULL: none) is at most CONTRIB_PROMPT_MAX bytes. 1, or an
+** answer: 413 too_large. */
+#define CONTRIB_PROMPT_MAX 2000
+int req_prompt_fits(struct req *r, const char *prompt);
+/*
+** The campaign ${slug} that a contribution of ${kind} ("text" or
+** "audio") goes to, into ${c} (clear it with campaign_clear()), and the id
+** of the session's live consent to it into ${consent}. 1, or an answer
+** (${c} cleared): 404 not_found, 415 unsupported (the other kind), 403
+** consent_required, or the error's status.
+*/
+int req_contribution_target(struct req *r, const char *slug, const char *kind,
+    struct campaign *c, int64_t *consent);
 /*
 ** The campaign called ${slug}, remembered by this thread while nothing
 ** could have changed it (dbcache.h): 1 with ${c} filled (clear it with
-** campaign_clear()), 0 if there is none, -1 with ${e}.
+** campaign_clear()), 0 if there is none, -1 with ${e} set.
 */
 int req_campaign(
     struct req *r, const char *slug, struct campaign *c, struct err *e);
 /* The id of ${account}'s live consent to ${campaign}, remembered likewise:
-** > 0, 0 if there is none, -1 with ${e}. The writer job that stores a
+** > 0, 0 if there is none, -1 with ${e} set. The writer job that stores a
 ** contribution checks it again. */
 int64_t req_live_consent(
     struct req *r, int64_t account, int64_t campaign, struct err *e);
 /* Redacts ${text} for the session's person (with ${json_only}, the report
-** as report_json alone: redact_ctx). 0, or -1 with an answer queued. */
-int redact_for(struct req *r, const char *text, size_t n, int json_only,
+** as report_json alone: redact_ctx) into ${out}. 0, or -1 with an answer
+** queued (503 busy without rules, or the error's status). */
+int req_redact(struct req *r, const char *text, size_t n, int json_only,
     struct redact_result *out);
-/* Answers ${status} {"contribution"} with contribution ${id} as stored. */
-int answer_contrib(struct req *r, int64_t account, int64_t id, unsigned status);
+/* Answers ${status} {"contribution"} with contribution ${id} of
+** ${account} as stored. 0, or -1 if no answer could be queued. */
+int answer_contribution(
+    struct req *r, int64_t account, int64_t id, unsigned status);
+/* Answers 409 idempotency_mismatch: the key was used for another
+** contribution. 0, or -1 if no answer could be queued. */
+int answer_key_reused(struct req *r);
 /* Answers a contribution job that failed: 409 idempotency_mismatch, 403
-** consent_required, or the error's own status. */
-int contrib_job_failed(struct req *r, const struct writer_job *j);
-
-/* Erasure (api_erase.c). */
-int account_erase_page(struct req *r);
-int my_erase_page(struct req *r);
-
-/* Audio (api_audio.c). */
-#define SPOKEN_MAX_SECONDS 60
-#define SPOKEN_MAX_BYTES   (4096 + SPOKEN_MAX_SECONDS * 48000 * 8)
-int req_is_wav(struct req *r);
-int req_is_audio(struct req *r);
-size_t contrib_body_limit(struct req *r);
-size_t spoken_body_limit(struct req *r);
-int contrib_audio_create(struct req *r);
-int contrib_audio_page(struct req *r);
-int consent_spoken_page(struct req *r);
-int consent_reading_page(struct req *r);
-/* Adds each recording's FLAC (base64) to an export, up to EXPORT_AUDIO_MAX
-** bytes of FLAC in all (the file is built in memory); past that a
-** recording is marked "flac_omitted" and can be fetched on its own. 0, or
-** -1 with ${e}. */
-#define EXPORT_AUDIO_MAX ((size_t)64 << 20)
-int export_add_audio(struct req *r, json_t *out, struct err *e);
-int my_contribs_page(struct req *r);
-int contrib_withdraw_page(struct req *r);
-int withdraw_all_page(struct req *r);
-int export_page(struct req *r);
+** consent_required, or the error's own status. 0, or -1 if no answer
+** could be queued. */
+int answer_contribution_failed(struct req *r, const struct writer_job *j);
 
 #endif

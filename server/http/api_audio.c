@@ -1,13 +1,13 @@
 /*
 ** The audio API: recorded contributions (audio/wav in, FLAC kept), their
-** playback with Range, spoken statements of consent, the recorded reading
-** of a consent document, and the audio part of the export. The WAV is
-** parsed strictly (wav.h) and checked (audio.h) on the request's thread;
-** only the FLAC of the canonical samples reaches the blob store, and only
-** its hash reaches the writer. Route table: routes.c.
+** playback with Range, spoken statements of consent, and the recorded
+** reading of a consent document. The WAV is parsed strictly (wav.h) and
+** checked (audio.h) on the request's thread; only the FLAC of the
+** canonical samples reaches the blob store, and only its hash reaches the
+** writer. The steps a text contribution takes too are api_shared.c's.
+** Route table: routes.c.
 */
 #include <fcntl.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,35 +27,6 @@
 #include "text.h"
 #include "urlpath.h"
 #include "wav.h"
-
-/* Is the request's body a WAV file (by its Content-Type)? */
-int
-req_is_wav(struct req *r)
-{
-	const char *ct = req_header(r, "Content-Type");
-	static const char *const types[] = { "audio/wav", "audio/x-wav",
-		"audio/wave", "audio/vnd.wave" };
-	size_t i, n;
-
-	if (ct == NULL)
-		return (0);
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		n = strlen(types[i]);
-		if (strncasecmp(ct, types[i], n) == 0 &&
-		    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
-			return (1);
-	}
-	return (0);
-}
-
-/* Is the body some audio (Content-Type audio/...)? */
-int
-req_is_audio(struct req *r)
-{
-	const char *ct = req_header(r, "Content-Type");
-
-	return (ct != NULL && strncasecmp(ct, "audio/", 6) == 0);
-}
 
 /*
 ** A recording's ${name} ("campaign", "prompt"): from the query, else from
@@ -113,7 +84,7 @@ bad_arg(struct req *r, const char *name)
 ** they reach the handler's 415); JSON keeps the route's.
 */
 size_t
-contrib_body_limit(struct req *r)
+contribution_body_limit(struct req *r)
 {
 	struct campaign camp;
 	struct err e = { 0 };
@@ -247,9 +218,159 @@ audio_create_free(void *p)
 }
 
 /*
+** A recording's campaign and prompt (NULL: none), from the query or the
+** X-Campaign and X-Prompt headers, into ${slug} and ${prompt}. 1, or an
+** answer: 400 invalid (no campaign, or either is not percent-encoded
+** UTF-8), 413 too_large (the prompt).
+*/
+static int
+recording_args(struct req *r, const char **slug, const char **prompt)
+{
+	if (audio_arg(r, "campaign", slug) == -1)
+		return (bad_arg(r, "campaign"));
+	if (*slug == NULL)
+		return (req_error(r, 400, "invalid",
+		    "name the campaign: ?campaign=SLUG or an X-Campaign "
+		    "header"));
+	if (audio_arg(r, "prompt", prompt) == -1)
+		return (bad_arg(r, "prompt"));
+	return (req_prompt_fits(r, *prompt));
+}
+
+/*
+** The body as a WAV whose samples meet ${lim}, into ${w} (free it with
+** wav_pcm_free()). 1, or an answer (${w} freed): 400 bad_wav, too_short,
+** too_long, silent, clipped or wrong_rate, 415 unsupported.
+*/
+static int
+recording_read(struct req *r, const struct audio_limits *lim, struct wav_pcm *w)
+{
+	const char *why;
+	char msg[256];
+
+	if (read_wav(r, w) == -1)
+		return (0);
+	if ((why = audio_check(w->samples, w->nsamples, w->sample_rate, lim,
+		 msg, sizeof(msg))) != NULL) {
+		wav_pcm_free(w);
+		return (req_error(r, 400, why, "%s", msg));
+	}
+	return (1);
+}
+
+/*
+** Encodes ${w} as FLAC and stores it as a blob (its hash in c->sha),
+** unless c->key was used before: the request's hash (c->cn.request_sha)
+** uses the samples' MD5 that the encoder computes anyway, so a replay or
+** a mismatch is answered before anything is stored. 1, or an answer: 200
+** the first answer again, 409 idempotency_mismatch, or the error's.
+*/
+static int
+recording_store(
+    struct req *r, struct audio_create *c, const char *slug, struct wav_pcm *w)
+{
+	int64_t account = req_session(r)->account_id, existing;
+	struct err e = { 0 };
+	struct db *db;
+	char prev[65];
+	uint8_t md5[16], *flac;
+	size_t flacn;
+	int rc;
+
+	if ((flac = encode(r, w, &flacn, md5)) == NULL)
+		return (0);
+	audio_request_hash(slug, c->pr.text, w->sample_rate, w->nsamples, md5,
+	    c->cn.request_sha);
+	if ((db = req_db(r, &e)) == NULL ||
+	    (rc = contrib_by_key(db, account, c->key, &existing, prev, &e)) !=
+		0) {
+		free(flac);
+		if (db == NULL || rc == -1)
+			return (req_fail(r, &e));
+		if (strcmp(prev, c->cn.request_sha) != 0)
+			return (answer_key_reused(r));
+		return (answer_contribution(r, account, existing, 200));
+	}
+	if (store(r, flac, flacn, c->sha) == -1)
+		return (0);
+	return (1);
+}
+
+/*
+** First call of create_audio_contribution: the key, campaign and prompt,
+** the consent, the recording checked, encoded and stored; then the writer
+** job's contribution in ${state}, answered by audio_answer().
+*/
+static int
+audio_build(struct req *r, void *state, void **arg)
+{
+	struct audio_create *c = state;
+	struct audio_limits lim;
+	struct campaign camp;
+	struct wav_pcm w = { 0 };
+	const char *key, *slug, *prompt;
+	int64_t consent;
+	int rc;
+
+	if ((rc = req_idempotency_key(r, &key)) != 1 ||
+	    (rc = recording_args(r, &slug, &prompt)) != 1 ||
+	    (rc = req_contribution_target(r, slug, "audio", &camp, &consent)) !=
+		1)
+		return (rc);
+	lim.sample_rate = camp.sample_rate;
+	lim.min_seconds = camp.min_seconds;
+	lim.max_seconds = camp.max_seconds;
+	c->cn.campaign_id = camp.id;
+	campaign_clear(&camp);
+	if ((rc = recording_read(r, &lim, &w)) != 1)
+		return (rc);
+	snprintf(c->key, sizeof(c->key), "%s", key);
+	if (prompt != NULL &&
+	    req_redact(r, prompt, strlen(prompt), 0, &c->pr) == -1) {
+		wav_pcm_free(&w);
+		return (0);
+	}
+	rc = recording_store(r, c, slug, &w);
+	c->cn.duration = (double)w.nsamples / w.sample_rate;
+	c->cn.sample_rate = w.sample_rate;
+	wav_pcm_free(&w);
+	if (rc != 1)
+		return (rc);
+	c->cn.account_id = req_session(r)->account_id;
+	c->cn.consent_id = consent;
+	c->cn.key = c->key;
+	c->cn.prompt = c->pr.text;
+	c->cn.kind = "audio";
+	c->cn.audio_sha256 = c->sha;
+	*arg = &c->cn;
+	return (1);
+}
+
+/* Second call: 201 with the contribution as stored, 200 for a replay the
+** writer found. */
+static int
+audio_answer(struct req *r, void *state)
+{
+	struct audio_create *c = state;
+
+	return (answer_contribution(r, req_session(r)->account_id, c->cn.id,
+	    c->cn.replayed ? 200 : 201));
+}
+
+static const struct req_write audio_contribution = {
+	.state_size = sizeof(struct audio_create),
+	.state_free = audio_create_free,
+	.build = audio_build,
+	.job = contrib_create_job,
+	.flags = REQ_JOB_BLOBS | REQ_JOB_KEEPS_CACHE | REQ_JOB_ATOMIC,
+	.failed = answer_contribution_failed,
+	.answer = audio_answer,
+};
+
+/*
 ** POST /api/v1/contributions?campaign=SLUG[&prompt=TEXT] with
-** Content-Type audio/wav and an Idempotency-Key (contrib_create_page hands
-** WAV bodies here). The campaign and prompt may come as X-Campaign and
+** Content-Type audio/wav and an Idempotency-Key (routes.c sends WAV
+** bodies here). The campaign and prompt may come as X-Campaign and
 ** X-Prompt headers instead, the key as ?idempotency_key=. 201
 ** {"contribution"} with "audio"; the same key again 200 with the same
 ** body; 400 bad_wav / too_short / too_long / silent /
@@ -260,127 +381,9 @@ audio_create_free(void *p)
 ** text campaign, or a WAV format we do not take).
 */
 int
-contrib_audio_create(struct req *r)
+create_audio_contribution(struct req *r)
 {
-	struct audio_create *c = req_state(r);
-	const struct session *s = req_session(r);
-	const struct writer_job *j;
-	struct audio_limits lim;
-	struct campaign camp;
-	struct wav_pcm w = { 0 };
-	struct err e = { 0 };
-	struct db *db;
-	const char *key, *slug, *prompt, *why;
-	char msg[256], prev[65];
-	uint8_t md5[16], *flac;
-	size_t flacn;
-	int64_t consent, existing, campaign_id;
-	int rc;
-
-	if (c != NULL) {
-		j = req_job(r);
-		if (j->status != WRITER_OK)
-			return (contrib_job_failed(r, j));
-		return (answer_contrib(
-		    r, s->account_id, c->cn.id, c->cn.replayed ? 200 : 201));
-	}
-	if ((key = req_header(r, "Idempotency-Key")) == NULL)
-		key = req_query(r, "idempotency_key");
-	if (key == NULL || key[0] == '\0' || strlen(key) > IDEMPOTENCY_KEY_MAX)
-		return (req_error(r, 400, "invalid",
-		    "send an Idempotency-Key header (1 to %d characters) so a "
-		    "retry never saves the same thing twice",
-		    IDEMPOTENCY_KEY_MAX));
-	if (audio_arg(r, "campaign", &slug) == -1)
-		return (bad_arg(r, "campaign"));
-	if (slug == NULL)
-		return (req_error(r, 400, "invalid",
-		    "name the campaign: ?campaign=SLUG or an X-Campaign "
-		    "header"));
-	if (audio_arg(r, "prompt", &prompt) == -1)
-		return (bad_arg(r, "prompt"));
-	if (prompt != NULL && strlen(prompt) > 2000)
-		return (req_error(
-		    r, 413, "too_large", "a prompt is at most 2000 bytes"));
-	if ((rc = req_campaign(r, slug, &camp, &e)) != 1)
-		return (rc == 0 ? req_error(r, 404, "not_found",
-				      "no campaign \"%s\"", slug)
-				: req_fail(r, &e));
-	if (strcmp(camp.kind, "audio") != 0) {
-		campaign_clear(&camp);
-		return (req_error(r, 415, "unsupported",
-		    "this campaign collects text: send JSON"));
-	}
-	lim.sample_rate = camp.sample_rate;
-	lim.min_seconds = camp.min_seconds;
-	lim.max_seconds = camp.max_seconds;
-	campaign_id = camp.id;
-	consent = req_live_consent(r, s->account_id, camp.id, &e);
-	campaign_clear(&camp);
-	if (consent <= 0) {
-		if (consent == -1)
-			return (req_fail(r, &e));
-		return (req_error(r, 403, "consent_required",
-		    "give your consent for \"%s\" first (the consent page), "
-		    "then send this again",
-		    slug));
-	}
-	if (read_wav(r, &w) == -1)
-		return (0);
-	if ((why = audio_check(w.samples, w.nsamples, w.sample_rate, &lim, msg,
-		 sizeof(msg))) != NULL) {
-		wav_pcm_free(&w);
-		return (req_error(r, 400, why, "%s", msg));
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		wav_pcm_free(&w);
-		return (-1);
-	}
-	req_set_state(r, c, audio_create_free);
-	snprintf(c->key, sizeof(c->key), "%s", key);
-	if (prompt != NULL &&
-	    redact_for(r, prompt, strlen(prompt), 0, &c->pr) == -1) {
-		wav_pcm_free(&w);
-		return (0);
-	}
-	/* The request's identity uses the samples' MD5 that the encoder
-	** computes anyway; a replay or a mismatch is answered before anything
-	** is stored. */
-	if ((flac = encode(r, &w, &flacn, md5)) == NULL) {
-		wav_pcm_free(&w);
-		return (0);
-	}
-	audio_request_hash(slug, c->pr.text, w.sample_rate, w.nsamples, md5,
-	    c->cn.request_sha);
-	if ((db = req_db(r, &e)) == NULL ||
-	    (rc = contrib_by_key(
-		 db, s->account_id, c->key, &existing, prev, &e)) != 0) {
-		wav_pcm_free(&w);
-		free(flac);
-		if (db == NULL || rc == -1)
-			return (req_fail(r, &e));
-		if (strcmp(prev, c->cn.request_sha) != 0)
-			return (req_error(r, 409, "idempotency_mismatch",
-			    "this Idempotency-Key was already used for a "
-			    "different contribution; use a new key"));
-		return (answer_contrib(r, s->account_id, existing, 200));
-	}
-	if (store(r, flac, flacn, c->sha) == -1) {
-		wav_pcm_free(&w);
-		return (0);
-	}
-	c->cn.account_id = s->account_id;
-	c->cn.campaign_id = campaign_id;
-	c->cn.consent_id = consent;
-	c->cn.key = c->key;
-	c->cn.prompt = c->pr.text;
-	c->cn.kind = "audio";
-	c->cn.audio_sha256 = c->sha;
-	c->cn.duration = (double)w.nsamples / w.sample_rate;
-	c->cn.sample_rate = w.sample_rate;
-	wav_pcm_free(&w);
-	return (req_submit_job(r, contrib_create_job, &c->cn,
-	    REQ_JOB_BLOBS | REQ_JOB_KEEPS_CACHE | REQ_JOB_ATOMIC));
+	return (req_write(r, &audio_contribution));
 }
 
 /* Answers blob ${sha} (FLAC) with Range support. */
@@ -409,7 +412,7 @@ send_blob(struct req *r, const char *sha, const char *ctype)
 ** neither (or not a recording); 416 for a range past the end.
 */
 int
-contrib_audio_page(struct req *r)
+send_contribution_audio(struct req *r)
 {
 	const struct session *s = req_session(r);
 	struct err e = { 0 };
@@ -434,19 +437,14 @@ contrib_audio_page(struct req *r)
 }
 
 /*
-** POST /api/v1/consents/{id}/spoken (audio/wav): the consent's person,
-** while it is live. Keeps a spoken statement of agreement as evidence with
-** the consent (FLAC; never released; erased with the account). 1 to
-** SPOKEN_MAX_SECONDS seconds at any rate the reader takes, not silent. 201
-** {"spoken":{"sha256","duration"}}; 400 bad_wav / too_short / too_long /
-** silent; 404 not a live consent of theirs; 413 over SPOKEN_MAX_BYTES; 415
-** not a WAV.
+** First call of keep_spoken_consent: the statement read and checked, the
+** consent known to be the session's and live, the FLAC stored; the
+** writer job's record in ${state}.
 */
-int
-consent_spoken_page(struct req *r)
+static int
+spoken_build(struct req *r, void *state, void **arg)
 {
-	struct consent_spoken *sp = req_state(r);
-	const struct writer_job *j;
+	struct consent_spoken *sp = state;
 	struct audio_limits lim;
 	struct wav_pcm w = { 0 };
 	struct err e = { 0 };
@@ -457,14 +455,6 @@ consent_spoken_page(struct req *r)
 	size_t flacn;
 	int rc = 0;
 
-	if (sp != NULL) {
-		j = req_job(r);
-		if (j->status != WRITER_OK)
-			return (req_fail(r, &j->err));
-		return (req_json(r, 201,
-		    json_pack("{s:{s:s,s:f}}", "spoken", "sha256", sp->sha256,
-			"duration", sp->duration)));
-	}
 	if (!req_is_wav(r))
 		return (req_error(
 		    r, 415, "unsupported", "send the statement as audio/wav"));
@@ -479,11 +469,6 @@ consent_spoken_page(struct req *r)
 		wav_pcm_free(&w);
 		return (req_error(r, 400, why, "%s", msg));
 	}
-	if ((sp = calloc(1, sizeof(*sp))) == NULL) {
-		wav_pcm_free(&w);
-		return (-1);
-	}
-	req_set_state(r, sp, NULL);
 	/* Checked again when the row is written; checked here so a stranger's
 	** id stores nothing. */
 	if ((sp->id = req_param_id(r)) == 0 || (db = req_db(r, &e)) == NULL ||
@@ -503,7 +488,40 @@ consent_spoken_page(struct req *r)
 		return (0);
 	}
 	wav_pcm_free(&w);
-	return (req_submit_job(r, consent_spoken_job, sp, REQ_JOB_BLOBS));
+	return (1);
+}
+
+static int
+spoken_answer(struct req *r, void *state)
+{
+	struct consent_spoken *sp = state;
+
+	return (req_json(r, 201,
+	    json_pack("{s:{s:s,s:f}}", "spoken", "sha256", sp->sha256,
+		"duration", sp->duration)));
+}
+
+static const struct req_write spoken_consent = {
+	.state_size = sizeof(struct consent_spoken),
+	.build = spoken_build,
+	.job = consent_spoken_job,
+	.flags = REQ_JOB_BLOBS,
+	.answer = spoken_answer,
+};
+
+/*
+** POST /api/v1/consents/{id}/spoken (audio/wav): the consent's person,
+** while it is live. Keeps a spoken statement of agreement as evidence with
+** the consent (FLAC; never released; erased with the account). 1 to
+** SPOKEN_MAX_SECONDS seconds at any rate the reader takes, not silent. 201
+** {"spoken":{"sha256","duration"}}; 400 bad_wav / too_short / too_long /
+** silent; 404 not a live consent of theirs; 413 over SPOKEN_MAX_BYTES; 415
+** not a WAV.
+*/
+int
+keep_spoken_consent(struct req *r)
+{
+	return (req_write(r, &spoken_consent));
 }
 
 /*
@@ -512,7 +530,7 @@ consent_spoken_page(struct req *r)
 ** that language. 200/206 audio/ogg or audio/wav; 404 if there is none.
 */
 int
-consent_reading_page(struct req *r)
+send_consent_reading(struct req *r)
 {
 	const struct consent_set *set = req_node(r)->consents;
 	const char *slug = req_param(r, "slug"), *lang = req_query(r, "lang");
@@ -537,85 +555,4 @@ consent_reading_page(struct req *r)
 		    "the recorded reading cannot be read"));
 	}
 	return (req_file(r, fd, (uint64_t)st.st_size, ctype, NULL));
-}
-
-/* Adds "flac_base64" (the blob ${sha}) to ${o} if it fits what is left
-** of ${budget} bytes, else "flac_omitted": true. 0, or -1 with ${e}. */
-static int
-add_blob(
-    struct req *r, json_t *o, const char *sha, size_t *budget, struct err *e)
-{
-	struct stat st;
-	char path[4096], *b64 = NULL;
-	unsigned char *p = NULL;
-	size_t b64len;
-	ssize_t got;
-	int fd, rc = -1;
-
-	if (blob_path(req_node(r)->blobs, sha, path, sizeof(path)) == -1 ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		/* Erased after a withdrawal: say so rather than fail. */
-		json_object_set_new(o, "flac_base64", json_null());
-		return (0);
-	}
-	if (fstat(fd, &st) == -1)
-		goto out;
-	if ((size_t)st.st_size > *budget) {
-		/* One JSON file has a limit: the rest are named, each can
-		** still be fetched on its own. */
-		close(fd);
-		json_object_set_new(o, "flac_base64", json_null());
-		json_object_set_new(o, "flac_omitted", json_true());
-		return (0);
-	}
-	*budget -= (size_t)st.st_size;
-	if ((p = malloc((size_t)st.st_size + 1)) == NULL)
-		goto out;
-	got = read(fd, p, (size_t)st.st_size);
-	if (got != (ssize_t)st.st_size)
-		goto out;
-	b64len = sodium_base64_encoded_len(
-	    (size_t)st.st_size, sodium_base64_VARIANT_ORIGINAL);
-	if ((b64 = malloc(b64len)) == NULL)
-		goto out;
-	sodium_bin2base64(
-	    b64, b64len, p, (size_t)st.st_size, sodium_base64_VARIANT_ORIGINAL);
-	json_object_set_new(o, "flac_base64", json_string(b64));
-	rc = 0;
-out:
-	if (rc == -1)
-		err_set(e, ERR_STORAGE, "cannot read recording %s", sha);
-	free(b64);
-	free(p);
-	close(fd);
-	return (rc);
-}
-
-int
-export_add_audio(struct req *r, json_t *out, struct err *e)
-{
-	size_t budget = EXPORT_AUDIO_MAX;
-	json_t *c, *rev, *sp;
-	const char *sha;
-	size_t i, k;
-
-	json_array_foreach(json_object_get(out, "contributions"), i, c)
-	{
-		json_array_foreach(json_object_get(c, "revisions"), k, rev)
-		{
-			sha = json_string_value(
-			    json_object_get(rev, "audio_sha256"));
-			if (sha != NULL &&
-			    add_blob(r, rev, sha, &budget, e) == -1)
-				return (-1);
-		}
-	}
-	json_array_foreach(json_object_get(out, "consents"), i, c)
-	{
-		sp = json_object_get(c, "spoken");
-		sha = json_string_value(json_object_get(sp, "sha256"));
-		if (sha != NULL && add_blob(r, sp, sha, &budget, e) == -1)
-			return (-1);
-	}
-	return (0);
 }

@@ -21,19 +21,19 @@ erase_free(void *p)
 	free(ae);
 }
 
-/* The second call: the job is done; delete the files and answer. */
+/*
+** Second call: the erasure is committed; delete the recordings' files and
+** answer. ${self}: the person erased themself, so their cookie goes too.
+*/
 static int
 erase_done(struct req *r, struct account_erase *ae, int self)
 {
-	const struct writer_job *j = req_job(r);
 	struct err e = { 0 };
 	struct db *db;
 	int gone;
 
-	if (j->status != WRITER_OK)
-		return (req_fail(r, &j->err));
-	/* The erasure is committed: a file that cannot be deleted now is
-	** logged and left to the sweep, and the answer still says erased. */
+	/* A file that cannot be deleted now is logged and left to the sweep,
+	** and the answer still says erased. */
 	if ((db = req_db(r, &e)) == NULL ||
 	    (gone = account_erase_blobs(ae, req_node(r)->blobs, db, &e)) ==
 		-1) {
@@ -68,19 +68,38 @@ confirmed(struct req *r)
 	return (1);
 }
 
+/* The confirmed erasure of account ${id} by the session's person. 1, or
+** an answer: 400 unconfirmed, 404 no such account. */
 static int
-erase_start(struct req *r, int64_t id)
+erase_build(struct req *r, struct account_erase *ae, int64_t id)
 {
-	struct account_erase *ae;
-
-	if ((ae = calloc(1, sizeof(*ae))) == NULL)
-		return (-1);
-	req_set_state(r, ae, erase_free);
+	if (!confirmed(r))
+		return (0);
 	if ((ae->id = id) <= 0)
 		return (req_error(r, 404, "not_found", "no such account"));
 	ae->actor = req_session(r)->account_id;
-	return (req_submit(r, account_erase_job, ae));
+	return (1);
 }
+
+static int
+account_erase_build(struct req *r, void *state, void **arg)
+{
+	return (erase_build(r, state, req_param_id(r)));
+}
+
+static int
+account_erase_answer(struct req *r, void *state)
+{
+	return (erase_done(r, state, 0));
+}
+
+static const struct req_write account_erasure = {
+	.state_size = sizeof(struct account_erase),
+	.state_free = erase_free,
+	.build = account_erase_build,
+	.job = account_erase_job,
+	.answer = account_erase_answer,
+};
 
 /*
 ** POST /api/v1/accounts/{id}/erase {"confirm":"erase"}: admin (the writer
@@ -90,29 +109,37 @@ erase_start(struct req *r, int64_t id)
 ** without the confirmation; 403 forbidden; 404.
 */
 int
-account_erase_page(struct req *r)
+erase_account(struct req *r)
 {
-	struct account_erase *ae = req_state(r);
-
-	if (ae != NULL)
-		return (erase_done(r, ae, 0));
-	if (!confirmed(r))
-		return (0);
-	return (erase_start(r, req_param_id(r)));
+	return (req_write(r, &account_erasure));
 }
+
+static int
+my_erase_build(struct req *r, void *state, void **arg)
+{
+	return (erase_build(r, state, req_session(r)->account_id));
+}
+
+static int
+my_erase_answer(struct req *r, void *state)
+{
+	return (erase_done(r, state, 1));
+}
+
+static const struct req_write my_erasure = {
+	.state_size = sizeof(struct account_erase),
+	.state_free = erase_free,
+	.build = my_erase_build,
+	.job = account_erase_job,
+	.answer = my_erase_answer,
+};
 
 /*
 ** POST /api/v1/me/erase {"confirm":"erase"}: the person themself. Same
 ** answer; their session ends with it.
 */
 int
-my_erase_page(struct req *r)
+erase_my_account(struct req *r)
 {
-	struct account_erase *ae = req_state(r);
-
-	if (ae != NULL)
-		return (erase_done(r, ae, 1));
-	if (!confirmed(r))
-		return (0);
-	return (erase_start(r, req_session(r)->account_id));
+	return (req_write(r, &my_erasure));
 }

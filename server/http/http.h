@@ -153,6 +153,29 @@ int req_submit(struct req *r, writer_fn fn, void *arg);
 int req_submit_job(struct req *r, writer_fn fn, void *arg, unsigned flags);
 /* The finished job, or NULL if the handler has not submitted one. */
 const struct writer_job *req_job(struct req *r);
+
+/*
+** A handler that writes, told in its parts: its first call builds a
+** writer job from the request and submits it; its second, once the job is
+** final, answers from the outcome. req_write() is that skeleton.
+*/
+struct req_write {
+	size_t state_size;          /* the handler's state: zeroed, kept */
+	void (*state_free)(void *); /* frees it; NULL: free() */
+	/* First call: fills ${state} from the request. 1 to submit the job
+	** with *${arg} (${state} unless it points elsewhere), 0 with an
+	** answer queued, -1 if none could be. */
+	int (*build)(struct req *r, void *state, void **arg);
+	writer_fn job;
+	unsigned flags; /* REQ_JOB_* */
+	/* Answers a job that failed; NULL: req_fail(). */
+	int (*failed)(struct req *r, const struct writer_job *j);
+	/* Answers a job that succeeded, from ${state}. */
+	int (*answer)(struct req *r, void *state);
+};
+/* Runs the handler ${w} for the request: a handler_fn's contract (0, or
+** -1 when no answer could be queued). */
+int req_write(struct req *r, const struct req_write *w);
 /* Ties ${p} to the request: free(${p}) when the request ends. Returns ${p}. */
 void *req_keep(struct req *r, void *p);
 

@@ -442,6 +442,27 @@ req_job(struct req *r)
 	return (r->job_state == JOB_DONE ? &r->job : NULL);
 }
 
+int
+req_write(struct req *r, const struct req_write *w)
+{
+	const struct writer_job *j;
+	void *arg;
+	int rc;
+
+	if ((j = req_job(r)) != NULL) {
+		if (j->status != WRITER_OK)
+			return (w->failed != NULL ? w->failed(r, j)
+						  : req_fail(r, &j->err));
+		return (w->answer(r, r->state));
+	}
+	if ((arg = calloc(1, w->state_size)) == NULL)
+		return (-1);
+	req_set_state(r, arg, w->state_free);
+	if ((rc = w->build(r, r->state, &arg)) != 1)
+		return (rc);
+	return (req_submit_job(r, w->job, arg, w->flags));
+}
+
 static void
 req_free(struct req *r)
 {

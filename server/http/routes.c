@@ -1,7 +1,8 @@
 /*
 ** Every URL the server answers, and the small handlers that belong to no
 ** domain module. The API reference beside this file (API.md) lists each
-** route with its role and errors; keep the two in step.
+** route with its role, body limit and answers; tests/check_routes.c fails
+** when the two differ.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -11,59 +12,60 @@
 #include "http.h"
 #include "metrics.h"
 
-static int health_page(struct req *r);
-static int metrics_page(struct req *r);
+static int report_health(struct req *r);
+static int report_metrics(struct req *r);
+static int create_contribution(struct req *r);
 
 /* method, pattern, handler, role needed, body bytes accepted, and the
 ** function that sets the body limit per request (NULL: the fixed one) */
 const struct route routes[] = {
-	{ "GET", "/healthz", health_page, ROLE_ANY, 0, NULL },
-	{ "GET", "/metrics", metrics_page, ROLE_ANY, 0, NULL },
-	{ "POST", "/api/v1/join", join_page, ROLE_ANY, 4096, NULL },
-	{ "POST", "/api/v1/login", login_page, ROLE_ANY, 4096, NULL },
-	{ "POST", "/api/v1/logout", logout_page, ROLE_CONTRIBUTOR, 1024, NULL },
-	{ "GET", "/api/v1/me", me_page, ROLE_CONTRIBUTOR, 0, NULL },
-	{ "GET", "/api/v1/me/consents", my_consents_page, ROLE_CONTRIBUTOR, 0,
+	{ "GET", "/healthz", report_health, ROLE_ANY, 0, NULL },
+	{ "GET", "/metrics", report_metrics, ROLE_ANY, 0, NULL },
+	{ "POST", "/api/v1/join", join_and_log_in, ROLE_ANY, 4096, NULL },
+	{ "POST", "/api/v1/login", log_in, ROLE_ANY, 4096, NULL },
+	{ "POST", "/api/v1/logout", log_out, ROLE_CONTRIBUTOR, 1024, NULL },
+	{ "GET", "/api/v1/me", show_my_account, ROLE_CONTRIBUTOR, 0, NULL },
+	{ "GET", "/api/v1/me/consents", list_my_consents, ROLE_CONTRIBUTOR, 0,
 	    NULL },
-	{ "GET", "/api/v1/me/contributions", my_contribs_page, ROLE_CONTRIBUTOR,
-	    0, NULL },
-	{ "GET", "/api/v1/me/export", export_page, ROLE_CONTRIBUTOR, 0, NULL },
-	{ "POST", "/api/v1/me/erase", my_erase_page, ROLE_CONTRIBUTOR, 1024,
-	    NULL },
-	{ "POST", "/api/v1/me/passphrase", passphrase_page, ROLE_CONTRIBUTOR,
-	    4096, NULL },
-	{ "POST", "/api/v1/me/withdraw-all", withdraw_all_page,
-	    ROLE_CONTRIBUTOR, 1024, NULL },
-	{ "POST", "/api/v1/redact", redact_page, ROLE_CONTRIBUTOR, 65536,
-	    NULL },
-	{ "POST", "/api/v1/contributions", contrib_create_page,
-	    ROLE_CONTRIBUTOR, 65536, contrib_body_limit },
-	{ "GET", "/api/v1/contributions/{id}/audio", contrib_audio_page,
+	{ "GET", "/api/v1/me/contributions", list_my_contributions,
 	    ROLE_CONTRIBUTOR, 0, NULL },
-	{ "POST", "/api/v1/contributions/{id}/withdraw", contrib_withdraw_page,
-	    ROLE_CONTRIBUTOR, 1024, NULL },
-	{ "GET", "/api/v1/campaigns", campaigns_page, ROLE_ANY, 0, NULL },
-	{ "GET", "/api/v1/consent/{slug}", consent_doc_page, ROLE_ANY, 0,
+	{ "GET", "/api/v1/me/export", export_my_data, ROLE_CONTRIBUTOR, 0,
 	    NULL },
-	{ "POST", "/api/v1/consents", consent_give_page, ROLE_CONTRIBUTOR, 8192,
+	{ "POST", "/api/v1/me/erase", erase_my_account, ROLE_CONTRIBUTOR, 1024,
 	    NULL },
-	{ "POST", "/api/v1/consents/{id}/withdraw", consent_withdraw_page,
+	{ "POST", "/api/v1/me/passphrase", set_my_passphrase, ROLE_CONTRIBUTOR,
+	    4096, NULL },
+	{ "POST", "/api/v1/me/withdraw-all", withdraw_my_contributions,
 	    ROLE_CONTRIBUTOR, 1024, NULL },
-	{ "POST", "/api/v1/consents/{id}/spoken", consent_spoken_page,
+	{ "POST", "/api/v1/redact", preview_redaction, ROLE_CONTRIBUTOR, 65536,
+	    NULL },
+	{ "POST", "/api/v1/contributions", create_contribution,
+	    ROLE_CONTRIBUTOR, 65536, contribution_body_limit },
+	{ "GET", "/api/v1/contributions/{id}/audio", send_contribution_audio,
+	    ROLE_CONTRIBUTOR, 0, NULL },
+	{ "POST", "/api/v1/contributions/{id}/withdraw", withdraw_contribution,
+	    ROLE_CONTRIBUTOR, 1024, NULL },
+	{ "GET", "/api/v1/campaigns", list_campaigns, ROLE_ANY, 0, NULL },
+	{ "GET", "/api/v1/consent/{slug}", show_consent_document, ROLE_ANY, 0,
+	    NULL },
+	{ "POST", "/api/v1/consents", give_consent, ROLE_CONTRIBUTOR, 8192,
+	    NULL },
+	{ "POST", "/api/v1/consents/{id}/withdraw", withdraw_consent,
+	    ROLE_CONTRIBUTOR, 1024, NULL },
+	{ "POST", "/api/v1/consents/{id}/spoken", keep_spoken_consent,
 	    ROLE_CONTRIBUTOR, 65536, spoken_body_limit },
-	{ "GET", "/api/v1/consent/{slug}/reading", consent_reading_page,
+	{ "GET", "/api/v1/consent/{slug}/reading", send_consent_reading,
 	    ROLE_ANY, 0, NULL },
-	{ "GET", "/api/v1/accounts", accounts_page, ROLE_ADMIN, 0, NULL },
-	{ "POST", "/api/v1/accounts", account_create_page, ROLE_ADMIN, 4096,
-	    NULL },
-	{ "POST", "/api/v1/accounts/{id}/role", account_change_page, ROLE_ADMIN,
+	{ "GET", "/api/v1/accounts", list_accounts, ROLE_ADMIN, 0, NULL },
+	{ "POST", "/api/v1/accounts", create_account, ROLE_ADMIN, 4096, NULL },
+	{ "POST", "/api/v1/accounts/{id}/role", change_account, ROLE_ADMIN,
 	    1024, NULL },
-	{ "POST", "/api/v1/accounts/{id}/disable", account_change_page,
-	    ROLE_ADMIN, 1024, NULL },
-	{ "POST", "/api/v1/accounts/{id}/erase", account_erase_page, ROLE_ADMIN,
+	{ "POST", "/api/v1/accounts/{id}/disable", change_account, ROLE_ADMIN,
 	    1024, NULL },
-	{ "POST", "/api/v1/accounts/{id}/card", card_reissue_page,
-	    ROLE_MAINTAINER, 1024, NULL },
+	{ "POST", "/api/v1/accounts/{id}/erase", erase_account, ROLE_ADMIN,
+	    1024, NULL },
+	{ "POST", "/api/v1/accounts/{id}/card", reissue_card, ROLE_MAINTAINER,
+	    1024, NULL },
 };
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
 
@@ -77,7 +79,7 @@ const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
 ** and the reason if a read fails.
 */
 static int
-health_page(struct req *r)
+report_health(struct req *r)
 {
 	char why[256];
 	struct err e = { 0 };
@@ -105,7 +107,7 @@ health_page(struct req *r)
 ** Anyone who can reach the port (bind to loopback or filter it in front).
 */
 static int
-metrics_page(struct req *r)
+report_metrics(struct req *r)
 {
 	struct MHD_Response *resp;
 	struct writer_stats ws;
@@ -141,4 +143,22 @@ metrics_page(struct req *r)
 	    resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	return (req_respond(r, 200, resp));
+}
+
+/*
+** POST /api/v1/contributions: a text (JSON) goes to
+** create_text_contribution (api_contrib.c), a recording (audio/wav) to
+** create_audio_contribution (api_audio.c); other audio is 415. Every WAV
+** type is audio/...: a JSON body is told apart at once.
+*/
+static int
+create_contribution(struct req *r)
+{
+	if (!req_is_audio(r))
+		return (create_text_contribution(r));
+	if (req_is_wav(r))
+		return (create_audio_contribution(r));
+	return (req_error(r, 415, "unsupported",
+	    "send recordings as audio/wav (16-bit PCM is what the pages "
+	    "record)"));
 }
