@@ -99,43 +99,43 @@ note_disk(struct writer *w, int full, int wrote)
 {
 	if (full) {
 		if (atomic_exchange(&w->full, 1) == 0)
-			log_err("the disk is full: writes are answered 507 "
-				"and nothing of them is saved until there is "
+			log_err("the disk is full: writes are refused and "
+				"nothing of them is saved until there is "
 				"room; reads go on");
 	} else if (wrote && atomic_exchange(&w->full, 0) == 1)
 		log_info("the disk has room again: writes are saved");
 }
 
+/* A batch on its way through run_batch(). */
+struct batch {
+	struct writer_job *jobs; /* the list, in submission order */
+	int lost; /* the transaction is gone: nothing of the batch is saved */
+	int full; /* ... or would be, for lack of disk space */
+};
+
 /*
-** Runs one batch (the list ${jobs}) in a single transaction and reports
-** every job. A job's own failure is rolled back to its savepoint (an
-** atomic job has none: it leaves nothing of a refusal, or says it could
-** not, which loses the batch); a lost transaction aborts all.
+** BEGIN IMMEDIATE, then runs each job of ${b} in turn inside its own
+** SAVEPOINT (an atomic job has none: it leaves nothing of a refusal, or
+** says it could not, which loses the batch). A job's refusal is rolled
+** back to its savepoint and the batch goes on; once SQLite has rolled the
+** whole transaction back, the batch is lost and no later job runs.
 */
 static void
-run_batch(struct writer *w, struct writer_job *jobs)
+run_jobs(struct writer *w, struct batch *b)
 {
-	struct writer_job *j, *last;
+	struct writer_job *j;
 	struct err e = { 0 };
 	sqlite3 *h = db_handle(w->db);
-	int lost = 0, full = 0, rc;
-	sqlite3_int64 changes;
-	size_t n = 0;
-	double t0, t1, t2;
+	int rc;
 
-	t0 = now_mono();
-	(void)db_full_seen(w->db);
-	changes = sqlite3_total_changes64(h);
-	for (j = jobs; j != NULL; j = j->next)
-		n++;
 	if (step_retry(w->db, SQL_BEGIN, &e) == -1) {
 		log_err("writer: %s", e.msg);
-		lost = 1;
+		b->lost = 1;
 	}
-	for (j = jobs; j != NULL && !lost; j = j->next) {
+	for (j = b->jobs; j != NULL && !b->lost; j = j->next) {
 		memset(&j->err, 0, sizeof(j->err));
 		if (!j->atomic && step_retry(w->db, SQL_SAVEPOINT, &e) == -1) {
-			lost = 1;
+			b->lost = 1;
 			break;
 		}
 		rc = j->fn(w->db, j->arg, &j->err);
@@ -149,104 +149,164 @@ run_batch(struct writer *w, struct writer_job *jobs)
 			/* SQLite rolled the whole transaction back, or an
 			** atomic job could not undo what it began. */
 			if ((sqlite3_extended_errcode(h) & 0xff) == SQLITE_FULL)
-				full = 1;
+				b->full = 1;
 			log_err("writer: transaction lost (%s)",
 			    j->atomic && rc == WRITER_DIRTY
 				? j->err.msg
 				: sqlite3_errmsg(h));
 			j->status = WRITER_PENDING; /* lost, not refused */
-			lost = 1;
+			b->lost = 1;
 			break;
 		}
 		if (j->atomic)
 			continue;
 		if (j->status == WRITER_FAILED &&
 		    step_retry(w->db, SQL_ROLLBACK_TO, &e) == -1) {
-			lost = 1;
+			b->lost = 1;
 			break;
 		}
 		if (step_retry(w->db, SQL_RELEASE, &e) == -1) {
-			lost = 1;
+			b->lost = 1;
 			break;
 		}
 	}
-	t1 = now_mono();
-	/* Files the batch references, written without fsync, become durable
-	** here: one flush of their file system for the whole batch. */
-	for (j = jobs; j != NULL && !lost; j = j->next)
+}
+
+/*
+** Makes what ${b}'s jobs wrote durable, or rolls back a batch lost on the
+** way: the files it references, written without fsync, become durable in
+** one flush of their file system for the whole batch, then COMMIT (the
+** fsync of the database).
+*/
+static void
+commit_batch(struct writer *w, struct batch *b)
+{
+	struct writer_job *j;
+	struct err e = { 0 };
+	sqlite3 *h = db_handle(w->db);
+
+	for (j = b->jobs; j != NULL && !b->lost; j = j->next)
 		if (j->sync_blobs && j->status != WRITER_FAILED) {
 			if (w->sync_fd >= 0 && syncfs(w->sync_fd) == -1) {
-				full = errno == ENOSPC || errno == EDQUOT;
+				b->full = errno == ENOSPC || errno == EDQUOT;
 				log_err("writer: syncfs failed: %s",
 				    strerror(errno));
-				lost = 1;
+				b->lost = 1;
 			}
 			break;
 		}
-	if (!lost && step_retry(w->db, SQL_COMMIT, &e) == -1) {
+	if (!b->lost && step_retry(w->db, SQL_COMMIT, &e) == -1) {
 		log_err("writer: commit failed: %s", e.msg);
-		lost = 1;
+		b->lost = 1;
 	}
-	if (lost && !sqlite3_get_autocommit(h))
+	if (b->lost && !sqlite3_get_autocommit(h))
 		sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
-	full |= db_full_seen(w->db);
+	b->full |= db_full_seen(w->db);
+}
+
+/*
+** What must follow ${b}'s commit before anyone hears of it: whether the
+** disk is full (note_disk; ${changes} is the connection's change count
+** before the batch), and, when a committed job may have changed what the
+** reading threads remember (dbcache.h), that they read again: a caller
+** told its write is saved must not then read what was remembered from
+** before it.
+*/
+static void
+after_commit(struct writer *w, const struct batch *b, sqlite3_int64 changes)
+{
+	struct writer_job *j;
+
 	/* Rows changed by a job that was not refused, and committed: the
 	** disk took them. */
-	for (j = jobs; j != NULL && j->status == WRITER_FAILED; j = j->next)
+	for (j = b->jobs; j != NULL && j->status == WRITER_FAILED; j = j->next)
 		;
-	note_disk(w, full,
-	    !lost && j != NULL && sqlite3_total_changes64(h) > changes);
-	/* Before anyone is answered: a request that follows an answer must
-	** not use what the threads remembered from before it. */
-	for (j = jobs; j != NULL && !lost; j = j->next)
+	note_disk(w, b->full,
+	    !b->lost && j != NULL &&
+		sqlite3_total_changes64(db_handle(w->db)) > changes);
+	for (j = b->jobs; j != NULL && !b->lost; j = j->next)
 		if (!j->keeps_cache) {
 			dbcache_bump(w->cache);
 			break;
 		}
+}
 
-	t2 = now_mono();
+/*
+** Settles every job of ${b} and hands the batch on: a refused job stays
+** WRITER_FAILED with its own error; the others become WRITER_OK, or
+** WRITER_ABORTED with ERR_STORAGE if the batch was lost. Counts the batch
+** (${secs_jobs} running it, ${secs_commit} committing it) and tells
+** whoever counts batches (writer_on_batch) before anyone hears of a job,
+** so that one who has heard finds the batch counted; then queues the list
+** for the notifier thread, which runs the done callbacks.
+*/
+static void
+report_batch(struct writer *w, const struct batch *b, double secs_jobs,
+    double secs_commit)
+{
+	struct writer_job *j, *last = NULL;
+	writer_batch_fn fn;
+	size_t n = 0;
+
 	pthread_mutex_lock(&w->mu);
-	w->st.batches++;
-	w->st.jobs += n;
-	for (j = jobs; j != NULL; j = j->next) {
+	for (j = b->jobs; j != NULL; j = j->next) {
+		n++;
 		if (j->status == WRITER_FAILED)
 			w->st.failed++;
-		else if (lost)
+		else if (b->lost)
 			w->st.aborted++;
 	}
-	for (j = jobs; j != NULL; j = j->next)
+	w->st.batches++;
+	w->st.jobs += n;
+	for (j = b->jobs; j != NULL; last = j, j = j->next)
 		if (j->status != WRITER_FAILED) {
-			j->status = lost ? WRITER_ABORTED : WRITER_OK;
-			if (lost && full)
+			j->status = b->lost ? WRITER_ABORTED : WRITER_OK;
+			if (b->lost && b->full)
 				err_set(&j->err, ERR_STORAGE,
 				    "the disk is full: nothing was saved; try "
 				    "again once the node has room");
-			else if (lost)
+			else if (b->lost)
 				err_set(&j->err, ERR_STORAGE,
 				    "the database could "
 				    "not save this (disk full or I/O error); "
 				    "nothing "
 				    "was saved");
 		}
-	w->st.secs_jobs += t1 - t0;
-	w->st.secs_commit += t2 - t1;
-	/* Counted before anyone is answered: a client that has its answer
-	** finds its batch in /metrics. */
-	{
-		writer_batch_fn fn = atomic_load(&w->on_batch);
-		if (fn != NULL)
-			fn(n, lost);
-	}
-	/* Hand the batch to the notifier. */
-	for (last = jobs; last->next != NULL; last = last->next)
-		;
+	w->st.secs_jobs += secs_jobs;
+	w->st.secs_commit += secs_commit;
+	if ((fn = atomic_load(&w->on_batch)) != NULL)
+		fn(n, b->lost);
 	if (w->ntail != NULL)
-		w->ntail->next = jobs;
+		w->ntail->next = b->jobs;
 	else
-		w->nhead = jobs;
+		w->nhead = b->jobs;
 	w->ntail = last;
 	pthread_cond_signal(&w->ncv);
 	pthread_mutex_unlock(&w->mu);
+}
+
+/*
+** Runs one batch (the list ${jobs}) in a single transaction and reports
+** every job: run, commit (one fsync for all), tell the disk's state and
+** the caches, then settle and hand each job to the notifier. A job's own
+** failure is rolled back alone; a lost transaction aborts all.
+*/
+static void
+run_batch(struct writer *w, struct writer_job *jobs)
+{
+	struct batch b = { .jobs = jobs };
+	sqlite3_int64 changes;
+	double t0, t1, t2;
+
+	t0 = now_mono();
+	(void)db_full_seen(w->db);
+	changes = sqlite3_total_changes64(db_handle(w->db));
+	run_jobs(w, &b);
+	t1 = now_mono();
+	commit_batch(w, &b);
+	after_commit(w, &b, changes);
+	t2 = now_mono();
+	report_batch(w, &b, t1 - t0, t2 - t1);
 }
 
 /* The notifier thread: runs done callbacks of finished jobs, in order. */
@@ -294,7 +354,7 @@ writer_gather_goal(double recent, int batch_max)
 ** Called with the lock held and at least one job queued. Under load (the
 ** recent batches were large) waits, at most gather_max seconds, until
 ** writer_gather_goal() jobs are queued, so that one commit (one fsync)
-** serves more of them; a lone request at light load is never held back.
+** serves more of them; a lone job at light load is never held back.
 ** Stopping ends the wait at once.
 */
 static void
