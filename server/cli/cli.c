@@ -180,150 +180,190 @@ demo_fill(struct node *n, struct err *e)
 	return (0);
 }
 
-int
-cmd_serve(int argc, char **argv)
-{
-	char code[NODE_CODE_LEN + 1], errbuf[512], why[256];
-	struct sweep_ctx sc = { 0 };
-	struct consent_set docs = { 0 };
+/* What `tributary serve` holds while it runs. */
+struct serve {
 	struct config c;
-	struct server *s;
 	struct node *n;
-	struct err e = { 0 };
-	sigset_t set;
-	int rc, sig, created = 0;
+	struct consent_set docs;
+	struct sweep_ctx sc;
+	char code[NODE_CODE_LEN + 1]; /* a new demo node's admin login code */
+	int created;                  /* the demo node was made just now */
+};
 
-	/* Signals are taken synchronously (sigwait, below). Block them before
-	** any thread starts: threads inherit the mask, and a SIGTERM handed
-	** to a thread that does not block it (the writer, started by
-	** node_open) would kill the process instead of stopping it cleanly.
-	** One arriving during start-up waits and stops the node once it is
-	** up. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+/*
+** Signals are taken synchronously (sigwait, in cmd_serve). Blocks SIGINT
+** and SIGTERM, gathered in ${set}, before any thread starts: threads
+** inherit the mask, and a SIGTERM handed to a thread that does not block
+** it (the writer, started by node_open) would kill the process instead of
+** stopping it cleanly. One arriving during start-up waits and stops the
+** node once it is up.
+*/
+static void
+signals_block(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
 
-	rc = config_load(&c, argc, argv, stdout, errbuf, sizeof(errbuf));
-	if (rc == 1) {
-		config_free(&c);
+/*
+** Reads the settings of ${sv} from ${argv}; for --demo, makes the demo
+** node if it is not there yet (its admin code in sv->code). Returns -1 to
+** go on, or the exit status to end with (0 after --help, 2 for bad
+** settings, 1 if the demo node cannot be made), having said why.
+*/
+static int
+serve_settings(struct serve *sv, int argc, char **argv)
+{
+	char errbuf[512];
+	struct err e = { 0 };
+	int rc;
+
+	rc = config_load(&sv->c, argc, argv, stdout, errbuf, sizeof(errbuf));
+	if (rc == 1)
 		return (0);
-	}
 	if (rc == -1) {
 		fprintf(stderr, "tributary serve: %s\n", errbuf);
-		config_free(&c);
 		return (2);
 	}
-	if (c.demo) {
-		if (c.data == NULL)
-			c.data = strdup(DEMO_DIR);
-		if (!node_exists(c.data)) {
+	if (sv->c.demo) {
+		if (sv->c.data == NULL)
+			sv->c.data = strdup(DEMO_DIR);
+		if (!node_exists(sv->c.data)) {
 			mkdir("var", 0700);
-			if (node_init(c.data, code, &e) == -1) {
+			if (node_init(sv->c.data, sv->code, &e) == -1) {
 				fprintf(stderr, "tributary serve: %s\n", e.msg);
-				config_free(&c);
 				return (1);
 			}
-			created = 1;
+			sv->created = 1;
 		}
 	}
-	if (c.data == NULL) {
+	if (sv->c.data == NULL) {
 		fprintf(stderr,
 		    "tributary serve: --data DIR is required (or "
 		    "--demo); see --help\n");
-		config_free(&c);
 		return (2);
 	}
-	log_set_requests((int)c.log_requests);
-	if ((n = node_open(c.data, &e)) == NULL) {
-		fprintf(stderr, "tributary serve: %s\n", e.msg);
-		config_free(&c);
-		return (1);
-	}
-	/* A full disk does not stop the node: it serves what it has and
-	** answers 507 to writes. Said first, so the lines that follow make
-	** sense. */
-	if (node_disk_full(n, why, sizeof(why)))
-		log_err("%s", why);
-	/* A malformed consent document stops the node: file and line. */
-	if (consent_load_dir(c.consent_dir, &docs, &e) == -1) {
-		fprintf(stderr, "tributary serve: %s\n", e.msg);
-		consent_set_free(&docs);
-		node_close(n);
-		config_free(&c);
-		return (1);
-	}
-	/* Storing new ones needs room; on a full disk it waits for some,
-	** and a consent to one of them is refused (507) until then. */
-	if (writer_run(n->writer, consent_store_job, &docs, &e) == -1) {
-		if (!writer_disk_full(n->writer)) {
-			fprintf(stderr, "tributary serve: %s\n", e.msg);
-			consent_set_free(&docs);
-			node_close(n);
-			config_free(&c);
-			return (1);
-		}
+	return (-1);
+}
+
+/*
+** Loads the consent documents of ${sv}'s settings into sv->docs and stores
+** any new ones. A malformed document stops the node (file and line). On a
+** full disk the node starts all the same: the writer's tick stores them
+** once there is room, and a consent to one of them is refused until then.
+** Returns 0, or -1 with ${e} set.
+*/
+static int
+serve_consents(struct serve *sv, struct err *e)
+{
+	if (consent_load_dir(sv->c.consent_dir, &sv->docs, e) == -1)
+		return (-1);
+	if (writer_run(sv->n->writer, consent_store_job, &sv->docs, e) == -1) {
+		if (!writer_disk_full(sv->n->writer))
+			return (-1);
 		log_err("the disk is full: the consent documents in %s "
 			"cannot be stored; consents to new ones are refused "
 			"until there is room (tried again every %d s)",
-		    c.consent_dir, DOCS_RETRY_EVERY);
-		sc.docs = &docs;
+		    sv->c.consent_dir, DOCS_RETRY_EVERY);
+		sv->sc.docs = &sv->docs;
 	}
-	n->consents = &docs;
-	/* So is a malformed redaction rule pack. */
-	if ((n->redact = redact_load(c.redact_dir, NULL, 0, &e)) == NULL) {
-		fprintf(stderr, "tributary serve: %s\n", e.msg);
-		consent_set_free(&docs);
-		node_close(n);
-		config_free(&c);
-		return (1);
-	}
-	writer_set_naive(n->writer, (int)c.naive_commit);
-	if (created && demo_fill(n, &e) == -1) {
-		fprintf(stderr, "tributary serve: demo: %s\n", e.msg);
-		redact_free(n->redact);
-		consent_set_free(&docs);
-		node_close(n);
-		config_free(&c);
-		return (1);
-	}
-	sc.bs = n->blobs;
-	sc.grace = c.blob_grace;
-	writer_set_tick(n->writer, sweep_tick, &sc,
-	    sc.docs != NULL ? DOCS_RETRY_EVERY : SWEEP_EVERY);
+	sv->n->consents = &sv->docs;
+	return (0);
+}
 
-	if ((s = server_start(n, &c, &e)) == NULL) {
-		fprintf(stderr, "tributary serve: %s\n", e.msg);
-		redact_free(n->redact);
-		node_close(n);
-		consent_set_free(&docs);
-		config_free(&c);
-		return (1);
-	}
+/*
+** Opens ${sv}'s node with what it serves: the consent documents and the
+** redaction rule packs (a malformed pack stops the node too). Returns 0,
+** or -1 with ${e} set.
+*/
+static int
+serve_open(struct serve *sv, struct err *e)
+{
+	char why[256];
+
+	log_set_requests((int)sv->c.log_requests);
+	if ((sv->n = node_open(sv->c.data, e)) == NULL)
+		return (-1);
+	/* A full disk does not stop the node: it serves what it has and
+	** refuses writes. Said first, so the lines that follow make
+	** sense. */
+	if (node_disk_full(sv->n, why, sizeof(why)))
+		log_err("%s", why);
+	if (serve_consents(sv, e) == -1)
+		return (-1);
+	if ((sv->n->redact = redact_load(sv->c.redact_dir, NULL, 0, e)) == NULL)
+		return (-1);
+	writer_set_naive(sv->n->writer, (int)sv->c.naive_commit);
+	return (0);
+}
+
+/* Says where ${s} listens and, for a demo node, how to log in. */
+static void
+serve_announce(const struct serve *sv, struct server *s)
+{
+	const struct config *c = &sv->c;
+
 	printf("listening on %s://%s:%u\n",
-	    c.tls_cert[0] != '\0' ? "https" : "http",
-	    strchr(c.bind, ':')                  ? "[::1]"
-		: strcmp(c.bind, "0.0.0.0") == 0 ? "127.0.0.1"
-						 : c.bind,
+	    c->tls_cert[0] != '\0' ? "https" : "http",
+	    strchr(c->bind, ':')                  ? "[::1]"
+		: strcmp(c->bind, "0.0.0.0") == 0 ? "127.0.0.1"
+						  : c->bind,
 	    server_port(s));
-	if (c.demo) {
-		printf("demo node in %s\n", c.data);
-		if (created)
-			printf(
-			    "admin login code (one use, 7 days): %s\n", code);
+	if (c->demo) {
+		printf("demo node in %s\n", c->data);
+		if (sv->created)
+			printf("admin login code (one use, 7 days): %s\n",
+			    sv->code);
 		else
 			printf("admin login code: printed when %s was created; "
 			       "delete the folder to start over\n",
-			    c.data);
+			    c->data);
 	}
 	fflush(stdout);
+}
+
+int
+cmd_serve(int argc, char **argv)
+{
+	struct serve sv = { 0 };
+	struct server *s;
+	struct err e = { 0 };
+	sigset_t set;
+	int rc, sig;
+
+	signals_block(&set);
+	if ((rc = serve_settings(&sv, argc, argv)) != -1)
+		goto out;
+	rc = 1;
+	if (serve_open(&sv, &e) == -1)
+		goto fail;
+	if (sv.created && demo_fill(sv.n, &e) == -1) {
+		fprintf(stderr, "tributary serve: demo: %s\n", e.msg);
+		goto out;
+	}
+	sv.sc.bs = sv.n->blobs;
+	sv.sc.grace = sv.c.blob_grace;
+	writer_set_tick(sv.n->writer, sweep_tick, &sv.sc,
+	    sv.sc.docs != NULL ? DOCS_RETRY_EVERY : SWEEP_EVERY);
+	if ((s = server_start(sv.n, &sv.c, &e)) == NULL)
+		goto fail;
+	serve_announce(&sv, s);
 	sigwait(&set, &sig);
 	log_info("signal %d: finishing queued writes, then stopping", sig);
 	server_stop(s);
-	redact_free(n->redact);
-	node_close(n);
-	consent_set_free(&docs);
-	config_free(&c);
-	return (0);
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "tributary serve: %s\n", e.msg);
+out:
+	/* The writer's tick uses sv.docs until node_close() stops it. */
+	if (sv.n != NULL)
+		redact_free(sv.n->redact);
+	node_close(sv.n);
+	consent_set_free(&sv.docs);
+	config_free(&sv.c);
+	return (rc);
 }
