@@ -19,30 +19,13 @@
 #include "node.h"
 #include "testutil.h"
 
-static char *base;
-
-static void
-base_setup(void)
-{
-	base = tu_tmpdir();
-	ck_assert_ptr_nonnull(base);
-}
-
-static void
-base_teardown(void)
-{
-	tu_rmrf(base);
-	free(base);
-	base = NULL;
-}
-
-/* Makes a node in ${base}/${name}; its directory into ${dir}. */
+/* Makes a node in ${tu_base}/${name}; its directory into ${dir}. */
 static void
 init_node(const char *name, char *dir, size_t n, char code[NODE_CODE_LEN + 1])
 {
 	struct err e = { 0 };
 
-	snprintf(dir, n, "%s/%s", base, name);
+	snprintf(dir, n, "%s/%s", tu_base, name);
 	ck_assert_msg(node_init(dir, code, &e) == 0, "node_init: %s", e.msg);
 }
 
@@ -189,8 +172,8 @@ START_TEST(test_codes_are_random)
 {
 	char a[NODE_CODE_LEN + 1], b[NODE_CODE_LEN + 1];
 
-	node_random_code(a);
-	node_random_code(b);
+	random_code(a);
+	random_code(b);
 	check_code_shape(a);
 	check_code_shape(b);
 	ck_assert_str_ne(a, b); /* 32^12 codes: equal only by a broken RNG */
@@ -285,7 +268,7 @@ START_TEST(test_cli_init)
 	char dir[600], out[4096], code[NODE_CODE_LEN + 1], *p, *nl;
 	char *argv[] = { (char *)bin(), "init", "--data", dir, NULL };
 
-	snprintf(dir, sizeof(dir), "%s/cli", base);
+	snprintf(dir, sizeof(dir), "%s/cli", tu_base);
 	ck_assert_int_eq(tu_run(argv, out, sizeof(out)), 0);
 	p = strstr(out, "admin login code");
 	ck_assert_msg(p != NULL, "output: %s", out);
@@ -316,7 +299,7 @@ main(void)
 
 	if (crypto_init() == -1)
 		return (1);
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, tu_base_setup, tu_base_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_init_layout);
 	tcase_add_test(tc, test_wal_shm_kept_private);

@@ -1,5 +1,6 @@
 /*
-** SHA-256 through OpenSSL EVP, hex helpers, libsodium start-up (crypto.h).
+** SHA-256 through OpenSSL EVP, hex helpers, libsodium start-up and random
+** codes (crypto.h).
 */
 #include "crypto.h"
 
@@ -190,4 +191,18 @@ int
 crypto_init(void)
 {
 	return (sodium_init() < 0 ? -1 : 0);
+}
+
+void
+random_code(char code[RANDOM_CODE_LEN + 1])
+{
+	static const char alpha[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+	int i, j = 0;
+
+	for (i = 0; i < 12; i++) {
+		if (i > 0 && i % 4 == 0)
+			code[j++] = '-';
+		code[j++] = alpha[randombytes_uniform(sizeof(alpha) - 1)];
+	}
+	code[j] = '\0';
 }

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "crypto.h"
-#include "node.h"
 
 static const char SQL_ACCOUNT_BY_HANDLE[] =
     "SELECT id, handle, role, disabled_at IS NOT NULL, passphrase_hash "
@@ -578,7 +577,7 @@ card_create_job(struct db *db, void *arg, struct err *e)
 			return (-1);
 	}
 	for (i = 0; i < cb->count; i++) {
-		node_random_code(cb->codes[i]);
+		random_code(cb->codes[i]);
 		sha256_digest(cb->codes[i], strlen(cb->codes[i]), sum);
 		if ((st = db_prepare(db, SQL_CARD_INSERT, e)) == NULL)
 			return (-1);
@@ -637,7 +636,7 @@ card_use_job(struct db *db, void *arg, struct err *e)
 	if (cu->pin_hash != NULL) {
 		/* First use: an account for the card's holder. */
 		if (cu->account_id == 0) {
-			node_random_code(code);
+			random_code(code);
 			snprintf(handle, sizeof(handle), "card-%.4s%.4s", code,
 			    code + 5);
 			for (char *p = handle; *p; p++)

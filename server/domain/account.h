@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "crypto.h"
 #include "db.h"
 #include "err.h"
 
@@ -31,14 +32,17 @@ enum account_role {
 #define PIN_LOCK     900          /* seconds a card stays locked */
 #define HANDLE_MAX   32
 
-/* "contributor" -> ROLE_CONTRIBUTOR; ROLE_NONE if unknown. */
+/* "contributor" -> ROLE_CONTRIBUTOR; ROLE_NONE if unknown. Can't fail. */
 enum account_role role_parse(const char *s);
+/* The name of role ${r} ("none" for ROLE_NONE and unknown values), a
+** string constant. Can't fail. */
 const char *role_name(enum account_role r);
-/* Does an account holding ${have} pass a route needing ${need}? Admin
+/* May an account holding ${have} do what needs ${need}? Admin
 ** passes everything; maintainer passes reviewer; everyone with an account
-** passes contributor. */
+** passes contributor. 1 or 0; can't fail. */
 int role_allows(enum account_role have, enum account_role need);
-/* 0 if ${h} is a valid handle (3-32 of a-z 0-9 . _ -), else -1 with ${e}. */
+/* 0 if ${h} is a valid handle (3-32 of a-z 0-9 . _ -), else -1 with ${e}
+** set (ERR_INVALID, saying what is wrong). */
 int handle_check(const char *h, struct err *e);
 
 struct account {
@@ -50,16 +54,24 @@ struct account {
 };
 
 /* Reads the account with ${handle} (or ${id} if handle is NULL). Returns 1
-** found, 0 not found, -1 with ${e}. Free with account_clear(). */
+** found (free ${a} with account_clear()), 0 not found, -1 with ${e} set
+** (ERR_STORAGE). */
 int account_get(struct db *db, const char *handle, int64_t id,
     struct account *a, struct err *e);
+/* Frees what ${a} holds. Can't fail. */
 void account_clear(struct account *a);
-/* {"id","handle","role","disabled"} */
+/* {"id","handle","role","disabled"}, a new reference; NULL if out of
+** memory. */
 json_t *account_json(const struct account *a);
-/* Every account as a JSON array, oldest first. NULL with ${e}. */
+/* Every account as a JSON array, oldest first. NULL with ${e} set
+** (ERR_STORAGE). */
 json_t *account_list(struct db *db, struct err *e);
 
-/* Writer job: create an account. */
+/*
+** Writer job: creates the account ${handle} with ${role} (audited).
+** Returns 0 with its id, or -1 with ${e} set: ERR_INVALID (not a handle),
+** ERR_CONFLICT (the handle is taken), ERR_STORAGE.
+*/
 struct account_new {
 	const char *handle;
 	enum account_role role;
@@ -78,7 +90,8 @@ int account_create_job(struct db *db, void *arg, struct err *e);
 ** treasurer < admin: enum account_role's order). Call it inside the writer
 ** job that acts, so the roles it compares are the ones that job commits
 ** under. Returns 0 if allowed; -1 with ${e} set: ERR_NOT_FOUND (no such
-** target), ERR_FORBIDDEN (not allowed), or a storage error.
+** target), ERR_FORBIDDEN (not allowed, or the actor's account is gone or
+** disabled), ERR_STORAGE.
 */
 int
 account_may_act(struct db *db, int64_t actor, int64_t target, struct err *e);
@@ -89,7 +102,8 @@ account_may_act(struct db *db, int64_t actor, int64_t target, struct err *e);
 ** actor's own unless the actor is an admin (or 0). Disabling ends every
 ** session of the account; a new passphrase ends every one but
 ** ${keep_session} (the session that made the change; NULL: all of them).
-** Returns 0, or -1 with ${e}: ERR_NOT_FOUND, ERR_FORBIDDEN, storage.
+** Returns 0, or -1 with ${e} set: ERR_NOT_FOUND (no such account),
+** ERR_FORBIDDEN (the actor may not), ERR_STORAGE.
 */
 struct account_change {
 	int64_t id;
@@ -103,8 +117,8 @@ struct account_change {
 };
 int account_change_job(struct db *db, void *arg, struct err *e);
 
-/* Sessions. A token is 32 random bytes, base64url in the cookie; only
-** its SHA-256 is stored. */
+/* Sessions. A token is 32 random bytes, base64url, held by the person's
+** client; only its SHA-256 is stored. */
 #define SESSION_TOKEN_LEN 43 /* base64url of 32 bytes, no padding */
 #define CSRF_LEN          43
 
@@ -117,7 +131,9 @@ struct session {
 	time_t expires_at;
 };
 
-/* Writer job: start a session for ${account_id}; fills token and csrf. */
+/* Writer job: starts a session for ${account_id}; fills token and csrf.
+** Returns 0, or -1 with ${e} set: ERR_STORAGE (ERR_CONFLICT if the
+** account is gone). */
 struct session_new {
 	int64_t account_id;
 	char token[SESSION_TOKEN_LEN + 1]; /* out */
@@ -125,17 +141,21 @@ struct session_new {
 };
 int session_create_job(struct db *db, void *arg, struct err *e);
 /* Looks up ${token}: 1 live session (filled in ${s}), 0 none/expired/
-** disabled, -1 with ${e}. */
+** disabled, -1 with ${e} set (ERR_STORAGE). */
 int session_get(struct db *db, const char *token, time_t now, struct session *s,
     struct err *e);
-/* Writer job: arg is the token (char *); deletes that session. */
+/* Writer job: arg is the token (char *); deletes that session (none is
+** fine). Returns 0, or -1 with ${e} set: ERR_STORAGE. */
 int session_delete_job(struct db *db, void *arg, struct err *e);
-/* Writer job: arg is the token; sets last_seen = now. */
+/* Writer job: arg is the token; sets last_seen = now (no session is
+** fine). Returns 0, or -1 with ${e} set: ERR_STORAGE. */
 int session_touch_job(struct db *db, void *arg, struct err *e);
 
-/* Drive cards. Codes look like "ABCD-EFGH-JKLM"; card_normalize() accepts
-** lower case and missing dashes and writes the canonical form. */
-#define CARD_CODE_LEN 14
+/* Drive cards. Codes are random codes (crypto.h) such as "ABCD-EFGH-JKLM";
+** card_normalize() accepts lower case and missing dashes and writes the
+** canonical form. */
+#define CARD_CODE_LEN RANDOM_CODE_LEN
+/* 0 with the canonical code in ${out}, or -1 if ${in} is not a code. */
 int card_normalize(const char *in, char out[CARD_CODE_LEN + 1]);
 
 struct card {
@@ -147,8 +167,10 @@ struct card {
 	time_t locked_until;
 	int revoked;
 };
-/* 1 found, 0 not, -1 error. Free with card_clear(). */
+/* Reads the card whose code is ${code}: 1 found (free ${c} with
+** card_clear()), 0 not, -1 with ${e} set (ERR_STORAGE). */
 int card_get(struct db *db, const char *code, struct card *c, struct err *e);
+/* Frees what ${c} holds. Can't fail. */
 void card_clear(struct card *c);
 
 /*
@@ -157,9 +179,9 @@ void card_clear(struct card *c);
 ** (${for_account} set) is an act on that account: the actor must pass
 ** account_may_act(), the account must not be disabled (nor erased, which
 ** disables), its old cards are revoked and every one of its sessions ends,
-** since one may have come from the lost card. Returns 0, or -1 with ${e}:
-** ERR_NOT_FOUND, ERR_FORBIDDEN, ERR_CONFLICT (disabled), storage; no code
-** is made then.
+** since one may have come from the lost card. Returns 0, or -1 with ${e}
+** set: ERR_NOT_FOUND (no such account), ERR_FORBIDDEN (the actor may
+** not), ERR_CONFLICT (disabled), ERR_STORAGE; no code is made then.
 */
 struct card_batch {
 	int64_t campaign_id;
@@ -170,8 +192,13 @@ struct card_batch {
 };
 int card_create_job(struct db *db, void *arg, struct err *e);
 
-/* Writer job: the outcome of a PIN check on card ${card_id}. On first use
-** (no PIN yet) ${pin_hash} becomes the PIN and an account is created. */
+/*
+** Writer job: the outcome of a PIN check on card ${card_id}. On first use
+** (no PIN yet) ${pin_hash} becomes the PIN and an account is created. A
+** locked card is not an error: 0 with ${locked} set. Returns 0, or -1
+** with ${e} set: ERR_NOT_FOUND (the card is gone or revoked),
+** ERR_CONFLICT (a first use of a card that has a PIN), ERR_STORAGE.
+*/
 struct card_use {
 	int64_t card_id;
 	int ok;               /* the PIN matched (or first use) */
@@ -184,7 +211,9 @@ struct card_use {
 };
 int card_use_job(struct db *db, void *arg, struct err *e);
 
-/* Writer job: spend the one-time login code; sets account_id. */
+/* Writer job: spends the one-time login code; sets account_id. Returns 0,
+** or -1 with ${e} set: ERR_FORBIDDEN (wrong, used or expired),
+** ERR_STORAGE. */
 struct code_use {
 	const char *code;
 	int64_t account_id; /* out */
@@ -192,7 +221,7 @@ struct code_use {
 int login_code_use_job(struct db *db, void *arg, struct err *e);
 
 /* Appends to the audit log inside a job. ${detail} JSON (stolen; may be
-** NULL). Returns 0 or -1 with ${e}. */
+** NULL). Returns 0 or -1 with ${e} set (ERR_STORAGE). */
 int audit_append(struct db *db, int64_t actor, const char *action,
     int64_t subject, json_t *detail, struct err *e);
 

@@ -84,20 +84,6 @@ node_exists(const char *dir)
 	return (access(path, F_OK) == 0);
 }
 
-void
-node_random_code(char code[NODE_CODE_LEN + 1])
-{
-	static const char alpha[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-	int i, j = 0;
-
-	for (i = 0; i < 12; i++) {
-		if (i > 0 && i % 4 == 0)
-			code[j++] = '-';
-		code[j++] = alpha[randombytes_uniform(sizeof(alpha) - 1)];
-	}
-	code[j] = '\0';
-}
-
 struct init_job {
 	const char *code;
 	const uint8_t *pk;
@@ -111,7 +97,8 @@ bind_exec(struct db *db, sqlite3_stmt *st, struct err *e)
 	return (0);
 }
 
-/* Writer job: node facts, the admin account and its login code. */
+/* Writer job: node facts, the admin account and its login code. Returns
+** 0, or -1 with ${e} set: ERR_STORAGE. */
 static int
 init_job(struct db *db, void *arg, struct err *e)
 {
@@ -195,7 +182,7 @@ node_init(const char *dir, char code[NODE_CODE_LEN + 1], struct err *e)
 	close(fd);
 	if ((n = node_open(dir, e)) == NULL)
 		goto out;
-	node_random_code(code);
+	random_code(code);
 	j.code = code;
 	j.pk = n->sign_pk;
 	rc = writer_run(n->writer, init_job, &j, e);
@@ -297,21 +284,18 @@ node_disk_full(struct node *n, char *why, size_t len)
 		atomic_store(&n->disk_avail, avail);
 		atomic_store(&n->disk_at, now);
 	}
-	{
-		if (avail < NODE_DISK_LOW) {
-			snprintf(why, len,
-			    "the disk is full: %llu KiB free in the data "
-			    "folder; reads are served, writes are answered "
-			    "507 until there is room",
-			    avail / 1024);
-			return (1);
-		}
+	if (avail < NODE_DISK_LOW) {
+		snprintf(why, len,
+		    "the disk is full: %llu KiB free in the data "
+		    "folder; reads are served, writes are refused "
+		    "until there is room",
+		    avail / 1024);
+		return (1);
 	}
 	if (n->writer != NULL && writer_disk_full(n->writer)) {
 		snprintf(why, len,
 		    "the disk is full: the last write found no room; reads "
-		    "are served, writes are answered 507 until there is "
-		    "room");
+		    "are served, writes are refused until there is room");
 		return (1);
 	}
 	return (0);
@@ -325,7 +309,7 @@ node_close(struct node *n)
 	writer_stop(n->writer);
 	/* Whatever this process wrote without the writer (CLI commands
 	** with a connection of their own), a running server must not go
-	** on answering from what it remembered before. */
+	** on reading what it remembered from before. */
 	dbcache_bump(n->cache);
 	dbcache_close(n->cache);
 	blob_close(n->blobs);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "blob.h"
+#include "crypto.h"
 #include "err.h"
 #include "writer.h"
 
@@ -17,14 +18,14 @@ struct consent_set;
 struct dbcache;
 struct redact_set;
 
-#define NODE_CODE_LEN 14 /* "XXXX-XXXX-XXXX" */
+#define NODE_CODE_LEN RANDOM_CODE_LEN /* the first admin's login code */
 
 struct node {
 	char *dir;
 	char dbpath[PATH_MAX];
 	struct blobstore *blobs;
 	struct writer *writer;
-	struct dbcache *cache; /* what HTTP threads remember (dbcache.h) */
+	struct dbcache *cache; /* what reading threads remember (dbcache.h) */
 	uint8_t sign_pk[32];
 	uint8_t sign_sk[64];
 	uint8_t pseudonym_key[32];
@@ -57,20 +58,17 @@ struct node *node_open(const char *dir, struct err *e);
 #define NODE_DISK_LOW (1024 * 1024)
 /*
 ** Is the disk that holds the node full? 1 if less than NODE_DISK_LOW bytes
-** are free in its folder (statvfs, at most once a second: a load balancer
-** polling /healthz should not cost a path walk per poll), or if the
-** writer's last
-** write failed for lack of space and none has been saved since; then a
+** are free in its folder (statvfs, at most once a second: a health probe
+** polled often should not cost a path walk each time), or if the writer's
+** last write failed for lack of space and none has been saved since; then a
 ** plain sentence saying so, starting "the disk is full: ", is written to
 ** ${why} (${len} bytes). 0 otherwise. Cheap; any thread; can't fail.
 */
 int node_disk_full(struct node *n, char *why, size_t len);
-/* Stops the writer (running every queued job), wipes keys, frees. */
+/* Stops the writer (running every queued job), wipes keys, frees. NULL
+** does nothing. Can't fail. */
 void node_close(struct node *n);
-/* Does ${dir} hold a node? */
+/* Does ${dir} hold a node (a node.db)? 1 or 0. Can't fail. */
 int node_exists(const char *dir);
-
-/* Writes a fresh random login code "XXXX-XXXX-XXXX" (no 0/O/1/I). */
-void node_random_code(char code[NODE_CODE_LEN + 1]);
 
 #endif
