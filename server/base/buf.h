@@ -32,7 +32,9 @@ char *dec_digits(char *end, unsigned long long u);
 /* Appends printf-formatted text. Same contract as buf_append(). */
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Appends ${s} as the inside of a JSON string (escapes quotes, controls). */
+/* Appends the ${n} bytes of ${s} as the inside of a JSON string (escapes
+** quotes, backslashes, controls). Returns 0, or -1 if out of memory
+** (${b} may hold part of it). */
 int buf_json_str(struct buf *b, const char *s, size_t n);
 /*
 ** Appends the ${n} bytes of UTF-8 ${s} as a JSON string, quotes included,
@@ -43,9 +45,11 @@ int buf_json_str(struct buf *b, const char *s, size_t n);
 ** is not UTF-8 or memory runs out (${b} may hold part of it).
 */
 int buf_json_ascii(struct buf *b, const char *s, size_t n);
-/* Hands the bytes to the caller (who frees them) and empties ${b}. */
+/* Hands the bytes to the caller (who frees them) and empties ${b}; an
+** empty buffer gives a new "". NULL only if out of memory. */
 char *buf_take(struct buf *b);
-/* Frees the bytes; the buffer can be reused. buf_free on empty does nothing. */
+/* Frees the bytes; the buffer can be reused. buf_free on empty does
+** nothing. Can't fail. */
 void buf_free(struct buf *b);
 
 #endif

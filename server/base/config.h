@@ -51,9 +51,10 @@ struct config {
 */
 int config_load(struct config *c, int argc, char **argv, FILE *out, char *err,
     size_t errlen);
-/* Prints every option with its variable and default to ${out}. */
+/* Prints every option with its variable and default to ${out}. Can't
+** fail (a write error on ${out} is not reported). */
 void config_usage(FILE *out);
-/* Frees the strings in ${c}. */
+/* Frees the strings in ${c}. Can't fail. */
 void config_free(struct config *c);
 
 #endif

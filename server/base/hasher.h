@@ -1,8 +1,8 @@
 /*
-** Argon2id off the HTTP threads. Two worker threads (so at most two hashes
-** at a time: each takes 64 MiB at libsodium's interactive limits) run
-** hash and verify jobs; a job's done callback runs on the worker, which for
-** HTTP resumes the suspended connection. Verifying against "no account"
+** Argon2id off the threads that serve requests. Two worker threads (so at
+** most two hashes at a time: each takes 64 MiB at libsodium's interactive
+** limits) run hash and verify jobs; a job's done callback runs on the
+** worker (the server resumes the request that waited for it there). Verifying against "no account"
 ** still runs a full hash against a dummy, so a wrong handle costs the same
 ** time as a wrong passphrase, and an unknown card as a wrong PIN.
 */
@@ -25,11 +25,13 @@ struct hasher_job {
 
 /* Starts the workers if needed. Returns 0, -1 if threads cannot start. */
 int hasher_start(void);
-/* Queues ${j}. Never blocks on hashing. */
+/* Queues ${j}; its done callback runs later on a worker, with ${j}->ok
+** the outcome. Never blocks on hashing. Can't fail. */
 void hasher_submit(struct hasher_job *j);
-/* Hashes or verifies on the calling thread (CLI). */
+/* Hashes or verifies on the calling thread (CLI); the outcome is
+** ${j}->ok, and the done callback is not called. Can't fail. */
 void hasher_run(struct hasher_job *j);
-/* How many dummy verifications have run (tests). */
+/* How many dummy verifications have run (tests). Can't fail. */
 unsigned long hasher_dummy_count(void);
 
 #endif

@@ -43,6 +43,7 @@ struct jsonflat {
 */
 int jsonflat_parse(const char *p, size_t n, const char *const *keys,
     size_t nkeys, struct jsonflat *out);
+/* Frees what jsonflat_parse() allocated in ${f}. Can't fail. */
 void jsonflat_free(struct jsonflat *f);
 
 #endif

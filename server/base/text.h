@@ -1,6 +1,7 @@
 /*
 ** Small helpers for the parsers of files we load (consent documents,
-** redaction rule packs, the licence table): reading a whole file with a
+** redaction rule packs, the licence table; their YAML is yamldoc.h's):
+** reading a whole file with a
 ** size cap, finding bad UTF-8, and turning a byte offset into a line
 ** number for error messages.
 */
@@ -20,9 +21,11 @@
 int text_read_file(
     const char *path, size_t max, char **out, size_t *n, struct err *e);
 /* The offset of the first NUL byte or invalid UTF-8 sequence (overlong,
-** surrogate, above U+10FFFF, truncated) in ${p}, or ${n} if none. */
+** surrogate, above U+10FFFF, truncated) in ${p}, or ${n} if none. Can't
+** fail. */
 size_t utf8_invalid_at(const void *p, size_t n);
-/* The 1-based line holding byte ${off} of the ${n} bytes at ${s}. */
+/* The 1-based line holding byte ${off} of the ${n} bytes at ${s} (the
+** last line for an ${off} past the end). Can't fail. */
 int text_line_of(const char *s, size_t n, size_t off);
 
 #endif

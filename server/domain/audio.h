@@ -31,14 +31,15 @@ struct audio_stats {
 	double clipped;  /* share of samples at full scale, 0..1 */
 };
 
-/* Measures ${n} samples at ${rate}. */
+/* Measures ${n} samples at ${rate} into ${st}. Can't fail. */
 void
 audio_measure(const int16_t *s, size_t n, int rate, struct audio_stats *st);
 
 /*
 ** Checks a recording against ${lim}. Returns NULL if it passes, else the
 ** reason's code ("wrong_rate", "too_short", "too_long", "silent",
-** "clipped") with a plain sentence for the contributor in ${msg}.
+** "clipped") with a plain sentence for the contributor in ${msg}. Can't
+** fail.
 */
 const char *audio_check(const int16_t *s, size_t n, int rate,
     const struct audio_limits *lim, char *msg, size_t msgsz);
@@ -47,7 +48,7 @@ const char *audio_check(const int16_t *s, size_t n, int rate,
 ** Encodes ${n} mono 16-bit samples at ${rate} as a FLAC stream
 ** (compression level 5, STREAMINFO with the total and the MD5 of the
 ** samples). Returns a malloc'd buffer and its size in ${len}, or NULL with
-** ${e}.
+** ${e} set (ERR_INTERNAL: out of memory, or libFLAC refused).
 */
 void *audio_flac_encode(
     const int16_t *s, size_t n, int rate, size_t *len, struct err *e);

@@ -38,23 +38,27 @@ struct campaign {
 ** field. ${c} must be cleared with campaign_clear() either way.
 */
 int campaign_parse(json_t *def, struct campaign *c, struct err *e);
+/* Frees what ${c} holds; a zeroed or cleared campaign is fine. Can't
+** fail. */
 void campaign_clear(struct campaign *c);
 /*
 ** The largest WAV upload an audio campaign accepts, in bytes: its longest
 ** recording as stereo 32-bit frames (the widest format the reader takes)
-** plus CAMPAIGN_WAV_SLACK for headers and extra chunks. A Content-Length
-** over it is refused before the body is read.
+** plus CAMPAIGN_WAV_SLACK for the WAV headers and extra chunks. An upload
+** said to be larger can be refused before any of it is read.
 */
 #define CAMPAIGN_WAV_SLACK 4096
 /* The longest recording a campaign may ask for: ten minutes. Its upload is
 ** held in memory while it is checked (at 48 kHz, up to 230 MB). */
 #define CAMPAIGN_MAX_SECONDS 600
+/* That largest upload for campaign ${c}. Can't fail. */
 size_t campaign_max_bytes(const struct campaign *c);
-/* Public fields as JSON. */
+/* Public fields as JSON, a new reference; NULL if out of memory. */
 json_t *campaign_json(const struct campaign *c);
 
-/* Writer job: insert or update (by slug) the campaign. arg: struct
-** campaign_import. */
+/* Writer job: inserts or updates (by slug) the campaign ${def} (audited);
+** arg: struct campaign_import. Returns 0 with its id, or -1 with ${e} set:
+** ERR_INVALID (naming the field of the definition), ERR_STORAGE. */
 struct campaign_import {
 	json_t *def; /* the definition (borrowed) */
 	int64_t actor;
@@ -62,11 +66,13 @@ struct campaign_import {
 };
 int campaign_import_job(struct db *db, void *arg, struct err *e);
 
-/* Reads one campaign by slug (or id when slug is NULL): 1, 0, -1. */
+/* Reads one campaign by slug (or id when slug is NULL) into ${c}: 1 found
+** (clear ${c} with campaign_clear()), 0 none, -1 with ${e} set
+** (ERR_STORAGE; ERR_INVALID if its stored definition no longer parses). */
 int campaign_get(struct db *db, const char *slug, int64_t id,
     struct campaign *c, struct err *e);
 /* Every campaign as a JSON array, each with its "prompts" (possibly
-** empty). NULL with ${e}. */
+** empty). NULL with ${e} set (ERR_STORAGE). */
 json_t *campaign_list(struct db *db, struct err *e);
 
 #endif

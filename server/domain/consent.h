@@ -82,6 +82,7 @@ int consent_load_dir(const char *dir, struct consent_set *out, struct err *e);
 /* Frees every document of ${s} and empties it. Safe on an empty set. */
 void consent_set_free(struct consent_set *s);
 
+/* Look-ups in ${s}: none can fail, NULL (or 0) meaning there is none. */
 /* The document ${slug}/${version}/${lang}, or NULL. */
 const struct consent_doc *consent_find(const struct consent_set *s,
     const char *slug, int version, const char *lang);
@@ -97,7 +98,8 @@ consent_by_hash(const struct consent_set *s, const char *sha256hex);
 /*
 ** Writer job: ${arg} is a struct consent_set *. INSERT OR IGNORE every
 ** document into consent_documents (a file already stored under its hash is
-** left alone). Returns 0, or -1 with ${e} set.
+** left alone). Returns 0, or -1 with ${e} set: ERR_STORAGE ("the disk is
+** full: ..." when there is no room), ERR_INTERNAL if out of memory.
 */
 int consent_store_job(struct db *db, void *arg, struct err *e);
 

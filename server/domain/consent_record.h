@@ -21,7 +21,8 @@
 ** ${age_confirmed} must be true (ERR_FORBIDDEN: a guardian must consent);
 ** ${scopes} must be known scope ids of the document, without repeats, and
 ** include every scope the campaign requires (ERR_INVALID naming it).
-** Returns 0 or -1 with ${e}.
+** Returns 0 or -1 with ${e} set. Reads nothing: can be called outside the
+** writer.
 */
 int consent_validate(const struct campaign *c, const struct consent_set *docs,
     const char *doc_sha, json_t *scopes, int age_confirmed, char current[65],
@@ -36,7 +37,10 @@ struct consent_give {
 	const char *method; /* "checkbox" */
 	int64_t id;         /* out */
 };
-/* Writer job: records the consent and audits "consent.given". */
+/* Writer job: records the consent and audits "consent.given". Returns 0
+** with its id, or -1 with ${e} set: ERR_STORAGE (ERR_CONFLICT if the
+** database refuses the row, e.g. an account or campaign gone). The
+** consent is checked before (consent_validate()), not here. */
 int consent_give_job(struct db *db, void *arg, struct err *e);
 
 struct consent_withdraw {
@@ -45,11 +49,13 @@ struct consent_withdraw {
 	int64_t actor;      /* who acted (a maintainer on their behalf) */
 };
 /* Writer job: sets withdrawn_at (once; again is a no-op), withdraws every
-** contribution given under it, audits "consent.withdrawn". ERR_NOT_FOUND
-** if it is not that person's. */
+** contribution given under it, audits "consent.withdrawn". Returns 0, or
+** -1 with ${e} set: ERR_NOT_FOUND if it is not that person's,
+** ERR_STORAGE. */
 int consent_withdraw_job(struct db *db, void *arg, struct err *e);
 
-/* Is consent ${id} a live one of ${account_id}'s? 1, 0, or -1 with ${e}. */
+/* Is consent ${id} a live one of ${account_id}'s? 1, 0, or -1 with ${e}
+** set (ERR_STORAGE). */
 int
 consent_live_of(struct db *db, int64_t id, int64_t account_id, struct err *e);
 
@@ -61,13 +67,14 @@ struct consent_spoken {
 };
 /* Writer job: records a spoken statement of agreement (evidence, never
 ** released) on a live consent of that person, replacing an earlier one;
-** audits "consent.spoken". ERR_NOT_FOUND if not theirs or withdrawn. */
+** audits "consent.spoken". Returns 0, or -1 with ${e} set: ERR_NOT_FOUND
+** if not theirs or withdrawn, ERR_STORAGE. */
 int consent_spoken_job(struct db *db, void *arg, struct err *e);
 
 /* One consent as JSON ({"id","campaign","campaign_title","document",
 ** "lang","version","scopes","given_at","withdrawn_at","spoken"}), or
 ** every consent of ${account_id} as an array when ${id} is 0. NULL with
-** ${e} (ERR_NOT_FOUND if ${id} is not theirs). */
+** ${e} set: ERR_NOT_FOUND if ${id} is not theirs, ERR_STORAGE. */
 json_t *consent_record_json(
     struct db *db, int64_t account_id, int64_t id, struct err *e);
 

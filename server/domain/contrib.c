@@ -17,8 +17,8 @@ static const char SQL_LIVE_CONSENT[] =
 static const char SQL_BY_KEY[] =
     "SELECT id, request_sha256 FROM contributions WHERE account_id = ?1 AND "
     "idempotency_key = ?2";
-/* Fails NOT NULL if the consent was withdrawn since the request thread
-** looked: the check and the insert are one statement. (A scalar subquery
+/* Fails NOT NULL if the consent was withdrawn since the caller checked
+** it: the check and the insert are one statement. (A scalar subquery
 ** costs the writer ~1.4 us less per contribution than INSERT ... SELECT
 ** ... WHERE EXISTS, which runs as a coroutine.) */
 static const char SQL_INSERT[] =
@@ -40,7 +40,7 @@ static const char SQL_UNDO[] = "DELETE FROM contributions WHERE id = ?1";
 	"r.revision = (SELECT max(revision) FROM contribution_revisions "      \
 	"WHERE contribution_id = c.id) "
 /* Two statements, not one with "?2 = 0 OR": an OR over the key would
-** make SQLite scan every contribution for every answer. */
+** make SQLite scan every contribution for every read. */
 static const char SQL_ONE[] =
     SQL_CONTRIB_COLS "WHERE c.id = ?2 AND (?1 = 0 OR c.account_id = ?1)";
 static const char SQL_LIST[] =
@@ -168,7 +168,7 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 	    rc == SQLITE_CONSTRAINT_NOTNULL) {
 		/* The key was used before, or the consent was withdrawn
 		** (extended codes are on; NOT NULL is checked first). A
-		** replay keeps its first answer even if the consent was
+		** replay keeps its first outcome even if the consent was
 		** withdrawn since. */
 		if ((rc = contrib_by_key(
 			 db, c->account_id, c->key, &c->id, prev, e)) == -1)
@@ -178,9 +178,7 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 			    "your consent for this campaign was withdrawn; "
 			    "give it again to contribute"));
 		if (strcmp(prev, c->request_sha) != 0)
-			return (err_set(e, ERR_CONFLICT,
-			    "this Idempotency-Key was already used for a "
-			    "different contribution; use a new key"));
+			return (err_set(e, ERR_CONFLICT, CONTRIB_KEY_REUSED));
 		c->replayed = 1;
 		c->created_at = 0;
 		return (0);
@@ -279,8 +277,8 @@ sorted_copy(json_t *o)
 ** Mirrors one row of contrib_json() (same keys in the same order, same
 ** types) for a row just inserted by contrib_create_job(): status is the
 ** schema's default, revision 1, not withdrawn; the redaction report is
-** stored with sorted keys, so it is answered sorted too. The idempotency
-** test compares this answer with its replay, which contrib_json() reads.
+** stored with sorted keys, so it is given sorted here too. The idempotency
+** test compares this with its replay, which contrib_json() reads.
 */
 json_t *
 contrib_new_json(const struct contrib_new *c, const char *campaign)

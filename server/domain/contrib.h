@@ -16,20 +16,27 @@
 #include "err.h"
 
 #define IDEMPOTENCY_KEY_MAX 128
+/* Why a key used before for something else is refused (ERR_CONFLICT):
+** one sentence for every caller that finds it so. */
+#define CONTRIB_KEY_REUSED                                                     \
+	"this idempotency key was already used for a different contribution; " \
+	"use a new key"
 
 /* The id of ${account}'s live consent for ${campaign}, 0 if none, -1 with
-** ${e}. */
+** ${e} set (ERR_STORAGE). */
 int64_t contrib_live_consent(
     struct db *db, int64_t account, int64_t campaign, struct err *e);
 
-/* A contribution already made with this key: 1 (id, request hash filled),
-** 0 none, -1 with ${e}. */
+/* ${account}'s contribution already made under idempotency key ${key}: 1
+** with ${id} and ${request_sha} (the hash of what was asked for then)
+** filled, 0 if none, or -1 with ${e} set (ERR_STORAGE, ERR_INTERNAL). */
 int contrib_by_key(struct db *db, int64_t account, const char *key, int64_t *id,
     char request_sha[65], struct err *e);
 
 struct contrib_new {
 	int64_t account_id, campaign_id, consent_id;
-	const char *key;          /* Idempotency-Key */
+	const char *key;          /* the contributor's idempotency key: the
+				  ** same key again is the same contribution */
 	const char *prompt;       /* may be NULL */
 	const char *kind;         /* "text" or "audio" */
 	const char *text;         /* redacted (text) */
@@ -39,32 +46,33 @@ struct contrib_new {
 	const char *audio_sha256; /* audio */
 	double duration;
 	int sample_rate;
-	char request_sha[65]; /* what the request asked for */
+	char request_sha[65]; /* hash of what was asked for */
 	int64_t id;           /* out */
 	int64_t created_at;   /* out: when it was recorded (new ones only) */
-	int replayed;         /* out: the key was used before, same request */
+	int replayed;         /* out: the key was used before, same ask */
 };
 /*
 ** Writer job: records the contribution and its first revision. If the key
 ** was used before by the same person for the same request, sets replayed
-** and id and writes nothing; for a different request, ERR_CONFLICT. The
-** consent must still be live (ERR_FORBIDDEN). Atomic (writer.h): whatever
-** it refuses leaves nothing written, so it is submitted without a
-** SAVEPOINT (REQ_JOB_ATOMIC).
+** and id and writes nothing. Atomic (writer.h): whatever it refuses leaves
+** nothing written, so it may be submitted without a SAVEPOINT
+** (writer_job's atomic). Returns 0, or -1 with ${e} set: ERR_CONFLICT (the key
+** was used for something else), ERR_FORBIDDEN (the consent was withdrawn),
+** ERR_STORAGE; WRITER_DIRTY with ${e} set if it could not take back a
+** half-written contribution.
 */
 int contrib_create_job(struct db *db, void *arg, struct err *e);
 /*
 ** The contribution ${c} that contrib_create_job() has just recorded (not
 ** replayed), in campaign ${campaign} (its slug), as contrib_json() would
-** read it back: the answer to its creation without a read of the
-** database. NULL if out of memory.
+** read it back, without a read of the database. NULL if out of memory.
 */
 json_t *contrib_new_json(const struct contrib_new *c, const char *campaign);
 /*
 ** The same for a text contribution (kind, text and report_json set, no
 ** audio), as the bytes of {"contribution":{...}} that json_dumps(
-** JSON_COMPACT | JSON_ENSURE_ASCII) would write, appended to ${out}: the
-** answer without building a tree. Returns 0, or -1 for anything else, out
+** JSON_COMPACT | JSON_ENSURE_ASCII) would write, appended to ${out},
+** without building a tree. Returns 0, or -1 for anything else, out
 ** of memory, or text that is not UTF-8 (${out} may then hold part of it).
 */
 int contrib_new_answer(
@@ -75,14 +83,16 @@ int contrib_new_answer(
 ** "redaction","created_at","withdrawn_at", and for a recording
 ** "audio":{"sha256","duration","sample_rate","url"}}) when ${id} > 0
 ** (${account} 0: anyone's, for maintainers), else every contribution of
-** ${account} as an array, newest first. NULL with ${e} (ERR_NOT_FOUND).
+** ${account} as an array, newest first. NULL with ${e} set: ERR_NOT_FOUND
+** (no such contribution of theirs), ERR_STORAGE.
 */
 json_t *contrib_json(struct db *db, int64_t account, int64_t id, struct err *e);
 
 /*
 ** The audio blob of contribution ${id}'s latest revision, for its
 ** contributor ${account}, or for a reviewer (${reviewer} 1) while it is not
-** withdrawn: 1 with ${sha} filled, 0 if none of those, -1 with ${e}.
+** withdrawn: 1 with ${sha} filled, 0 if none of those, -1 with ${e} set
+** (ERR_STORAGE).
 */
 int contrib_audio_blob(struct db *db, int64_t id, int64_t account, int reviewer,
     char sha[65], struct err *e);
@@ -94,13 +104,15 @@ struct contrib_withdraw {
 	int count;          /* out: how many were withdrawn now */
 };
 /* Writer job: withdraws (status withdrawn, withdrawn_at now; again is a
-** no-op), audited per contribution. ERR_NOT_FOUND if not theirs;
-** ERR_FORBIDDEN if withdrawn on someone's behalf (account_id 0) by an
-** actor whose role is not above the owner's (account_may_act()). */
+** no-op), audited per contribution. Returns 0, or -1 with ${e} set:
+** ERR_NOT_FOUND if not theirs; ERR_FORBIDDEN if withdrawn on someone's
+** behalf (account_id 0) by an actor whose role is not above the owner's
+** (account_may_act()); ERR_STORAGE. */
 int contrib_withdraw_job(struct db *db, void *arg, struct err *e);
 
 /* Everything held about ${account}: account, consents (with document
-** hashes), contributions with every revision. NULL with ${e}. */
+** hashes), contributions with every revision, as a new JSON object. NULL
+** with ${e} set: ERR_NOT_FOUND (no such account), ERR_STORAGE. */
 json_t *contrib_export(struct db *db, int64_t account, struct err *e);
 
 #endif

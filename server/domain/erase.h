@@ -28,14 +28,15 @@ struct account_erase {
 
 /* Writer job: erases account ${id} as above. The actor must pass
 ** account_may_act() (account.h): the person, the CLI, an admin, or a role
-** above the account's. Returns 0, or -1 with ${e}: ERR_NOT_FOUND if there
-** is no such account, ERR_FORBIDDEN, storage. Erasing twice is a no-op
+** above the account's. Returns 0, or -1 with ${e} set: ERR_NOT_FOUND if
+** there is no such account, ERR_FORBIDDEN if the actor may not,
+** ERR_STORAGE, ERR_INTERNAL if out of memory. Erasing twice is a no-op
 ** the second time. */
 int account_erase_job(struct db *db, void *arg, struct err *e);
 
 /* After the job committed: deletes the recordings it left unreferenced
 ** (blob_erase) and frees the list. Returns how many files went, or -1
-** with ${e}. */
+** with ${e} set (ERR_STORAGE); the list is freed either way. */
 int account_erase_blobs(struct account_erase *ae, struct blobstore *bs,
     struct db *db, struct err *e);
 

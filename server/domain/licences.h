@@ -43,15 +43,16 @@ int licences_parse(const void *p, size_t n, const char *name,
 ** or -1 with ${e} set (ERR_STORAGE if it cannot be read) and ${t} empty.
 */
 int licences_load(const char *path, struct licence_table *t, struct err *e);
-/* Frees what ${t} holds and empties it. Safe on an empty table. */
+/* Frees what ${t} holds and empties it. Safe on an empty table. Can't
+** fail. */
 void licences_free(struct licence_table *t);
-/* The licence ${id}, or NULL. */
+/* The licence ${id} of ${t}, or NULL if there is none. Can't fail. */
 const struct licence *
 licence_find(const struct licence_table *t, const char *id);
 /*
 ** 1 if the ${ngranted} scope ids in ${granted} include every scope licence
 ** ${l} needs for ${kind} ("text" or "audio"), else 0 (also for an unknown
-** kind or a NULL ${l}).
+** kind or a NULL ${l}). Can't fail.
 */
 int licence_covers(const struct licence *l, const char *kind,
     const char *const *granted, size_t ngranted);

@@ -57,7 +57,7 @@ redact_parse(const void *p, size_t n, const char *name, struct err *e);
 struct redact_set *redact_load(const char *dir, const char *const *locales,
     size_t nlocales, struct err *e);
 
-/* Frees ${rs}; NULL does nothing. */
+/* Frees ${rs}; NULL does nothing. Can't fail. */
 void redact_free(struct redact_set *rs);
 
 /* The number of rules in ${rs} (for logs and tests). Can't fail. */
@@ -122,7 +122,8 @@ struct redact_result {
 int redact_text(const struct redact_set *rs, const char *text, size_t n,
     const struct redact_ctx *ctx, struct redact_result *out, struct err *e);
 
-/* Frees what ${r} holds and zeroes it; a zeroed result is fine. */
+/* Frees what ${r} holds and zeroes it; a zeroed result is fine. Can't
+** fail. */
 void redact_result_free(struct redact_result *r);
 
 /*
@@ -137,6 +138,7 @@ void redact_result_free(struct redact_result *r);
 ** company), the checksum digit C (weights 3,2,7,6,5,4,3,2 over the first
 ** eight, 11 - sum mod 11, 11 -> 0, 10 never valid) and a century digit of
 ** 8, 9 or 0.
+** None can fail; each is safe from any thread.
 */
 int redact_luhn_ok(const char *s, size_t n);
 int redact_iban_ok(const char *s, size_t n);

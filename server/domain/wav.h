@@ -26,11 +26,11 @@ struct wav_pcm {
 /*
 ** Parses a RIFF/WAVE file held in ${p}..${p}+${n}, never reading outside it,
 ** into canonical mono 16-bit samples. Returns 0, or -1 with ${e}:
-** ERR_INVALID (the server answers 400) for anything malformed -- not RIFF/WAVE,
+** ERR_INVALID for anything malformed -- not RIFF/WAVE,
 ** truncated, lying chunk sizes, no fmt or no data chunk, data before fmt is
 ** fine (chunks may come in any order), a data size not a multiple of the
 ** block align, zero channels, zero rate, a duplicate fmt or data chunk, ...;
-** ERR_UNSUPPORTED (415) for a well-formed file in a format we do not take
+** ERR_UNSUPPORTED for a well-formed file in a format we do not take
 ** (compressed formats, 8-bit, 3+ channels, 64-bit float, RF64, big-endian
 ** RIFX, ...). The message is a plain sentence a contributor or developer can
 ** act on ("the WAV data chunk says 96000 bytes but only 1200 follow").
@@ -46,7 +46,8 @@ struct wav_pcm {
 ** when nsamples is 0. On failure ${out} is zeroed (nothing to free).
 */
 int wav_read(const void *p, size_t n, struct wav_pcm *out, struct err *e);
-/* Frees the samples and zeroes ${w}; NULL-safe and idempotent. */
+/* Frees the samples and zeroes ${w}; NULL-safe and idempotent. Can't
+** fail. */
 void wav_pcm_free(struct wav_pcm *w);
 
 /* Writes a canonical 44-byte-header WAV (PCM 16-bit mono) of ${s}[0..${n}) at

@@ -21,10 +21,11 @@ struct blob_writer;
 
 /* Opens (creating if absent) the store at ${dir}. NULL with ${e} set. */
 struct blobstore *blob_open(const char *dir, struct err *e);
-/* Frees the handle. NULL does nothing. */
+/* Frees the handle. NULL does nothing. Can't fail. */
 void blob_close(struct blobstore *bs);
 
-/* Starts a streamed blob. NULL with ${e} set. */
+/* Starts a streamed blob. NULL with ${e} set (ERR_STORAGE, or
+** ERR_INTERNAL if out of memory). */
 struct blob_writer *blob_writer_new(struct blobstore *bs, struct err *e);
 /* Appends ${n} bytes. 0, or -1 with ${e} (ERR_STORAGE on a full disk). */
 int blob_writer_write(
@@ -37,9 +38,11 @@ int blob_writer_write(
 */
 int blob_writer_commit(
     struct blob_writer *bw, char hex[SHA256_HEX_LEN + 1], struct err *e);
-/* Removes the temp file and frees ${bw}. NULL does nothing. */
+/* Removes the temp file and frees ${bw}. NULL does nothing. Can't fail. */
 void blob_writer_abort(struct blob_writer *bw);
-/* blob_writer_new + write + commit of one buffer. */
+/* blob_writer_new + write + commit of one buffer: the blob's hash in
+** ${hex}; 0, or -1 with ${e} set (ERR_STORAGE, "the disk is full: ..."
+** when there is no room). */
 int blob_put(struct blobstore *bs, const void *p, size_t n,
     char hex[SHA256_HEX_LEN + 1], struct err *e);
 /*
@@ -49,10 +52,12 @@ int blob_put(struct blobstore *bs, const void *p, size_t n,
 ** committing a batch whose jobs were submitted with sync_blobs set, so
 ** one flush covers every upload of the batch instead of three fsyncs
 ** each. A row must never commit a reference to such a blob without it.
+** Returns 0, or -1 with ${e} set, as blob_put().
 */
 int blob_put_unsynced(struct blobstore *bs, const void *p, size_t n,
     char hex[SHA256_HEX_LEN + 1], struct err *e);
-/* A descriptor on the store's folder, for syncfs(). Owned by ${bs}. */
+/* A descriptor on the store's folder, for syncfs(). Owned by ${bs}.
+** Can't fail. */
 int blob_sync_fd(struct blobstore *bs);
 /* Writes the path of blob ${hex} into ${out}. Returns 0, -1 if ${hex} is not
 ** 64 lowercase hex digits or ${out} is too small. */

@@ -71,7 +71,7 @@ db_err(struct db *db, struct err *e, const char *what)
 /*
 ** Process-wide SQLite settings, before its first use. Memory statistics
 ** off: with them on, every allocation of every connection takes one
-** global mutex, and the HTTP threads and the writer allocate all the
+** global mutex, and the reading threads and the writer allocate all the
 ** time. Nothing here reads sqlite3_memory_used().
 */
 static void

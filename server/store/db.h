@@ -34,9 +34,11 @@ struct db;
 ** full disk.
 */
 struct db *db_open(const char *path, int flags, struct err *e);
-/* Finalizes every cached statement and closes. db_close(NULL) does nothing. */
+/* Finalizes every cached statement and closes. db_close(NULL) does
+** nothing. Can't fail. */
 void db_close(struct db *db);
-/* The raw handle, for sqlite3_* calls the wrappers do not cover. */
+/* The raw handle, for sqlite3_* calls the wrappers do not cover. Can't
+** fail. */
 sqlite3 *db_handle(struct db *db);
 
 /*
@@ -63,6 +65,7 @@ int db_err(struct db *db, struct err *e, const char *what);
 /*
 ** Did an error that db_err() or db_exec() recorded on ${db} since the last
 ** call come from a disk with no room? Returns 1 or 0 and forgets it.
+** Can't fail.
 */
 int db_full_seen(struct db *db);
 
