@@ -185,6 +185,64 @@ tu_burst_run(struct tu_burst *b, int n)
 	pthread_barrier_destroy(&bar);
 }
 
+void
+tu_burst_one_key(
+    const struct tu_burst *req, const void *other, size_t olen, int n)
+{
+	struct tu_burst b[TU_BURST_MAX];
+	const void *winner = NULL;
+	int i, created = 0, replayed = 0, refused = 0;
+	json_t *j;
+
+	ck_assert_int_le(n, TU_BURST_MAX);
+	for (i = 0; i < n; i++) {
+		b[i] = *req;
+		if (other != NULL && i % 2) {
+			b[i].body = other;
+			b[i].len = olen;
+		}
+	}
+	tu_burst_run(b, n);
+	for (i = 0; i < n; i++)
+		if (b[i].status == 201) {
+			created++;
+			winner = b[i].body;
+		}
+	ck_assert_msg(created == 1, "%d answers were 201", created);
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(b[i].rc == 0, "request %d had no answer", i);
+		if (b[i].body == winner) {
+			ck_assert_msg(b[i].status == 201 || b[i].status == 200,
+			    "request %d (the winner's body): %ld %.300s", i,
+			    b[i].status, b[i].answer);
+			replayed += b[i].status == 200;
+			ck_assert_msg(other != NULL ||
+				(b[i].n == b[0].n &&
+				    memcmp(b[i].answer, b[0].answer, b[0].n) ==
+					0),
+			    "answers differ:\n%s\n%s", b[0].answer,
+			    b[i].answer);
+		} else {
+			ck_assert_msg(b[i].status == 409 &&
+				strstr(b[i].answer, "idempotency_mismatch"),
+			    "request %d (the other body): %ld %.300s", i,
+			    b[i].status, b[i].answer);
+			refused++;
+		}
+	}
+	ck_assert_int_eq(replayed, (other != NULL ? n / 2 : n) - 1);
+	ck_assert_int_eq(refused, other != NULL ? n / 2 : 0);
+	if (other == NULL) {
+		j = json_loadb(b[0].answer, b[0].n, 0, NULL);
+		ck_assert_msg(j != NULL, "not JSON: %.300s", b[0].answer);
+		ck_assert_int_gt(
+		    jint(json_object_get(j, "contribution"), "id"), 0);
+		json_decref(j);
+	}
+	for (i = 0; i < n; i++)
+		free(b[i].answer);
+}
+
 int
 tu_stop_clean(struct tu_server *s, const char *name)
 {

@@ -70,6 +70,18 @@ struct tu_burst {
 ** the CSRF token, all released at the same instant, and waits for every
 ** answer. */
 void tu_burst_run(struct tu_burst *b, int n);
+/*
+** Idempotency under a burst: ${n} (at most TU_BURST_MAX) copies of ${req}
+** (url, ctype, w, body, len and key set, the rest zero), every odd one
+** carrying ${other} (${olen} bytes) instead of the body when ${other} is
+** not NULL, all released at once. Exactly one must be answered 201.
+** Without ${other} the others are 200 with the very same bytes: one
+** contribution, its id > 0. With it, the requests carrying the winner's
+** body are 201 or 200 and the others 409 idempotency_mismatch. Fails the
+** test otherwise.
+*/
+void tu_burst_one_key(
+    const struct tu_burst *req, const void *other, size_t olen, int n);
 
 /*
 ** The start of an API suite's main(): $TRIBUTARY_BIN into ${bin}, the

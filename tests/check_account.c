@@ -25,7 +25,6 @@
 #include "testutil.h"
 #include "writer.h"
 
-static char *base;
 static char dbpath[600];
 static struct db *db;
 static struct writer *w;
@@ -35,8 +34,8 @@ db_setup(void)
 {
 	struct err e = { 0 };
 
-	ck_assert_ptr_nonnull(base = tu_tmpdir());
-	snprintf(dbpath, sizeof(dbpath), "%s/node.db", base);
+	tu_base_setup();
+	snprintf(dbpath, sizeof(dbpath), "%s/node.db", tu_base);
 	db = db_open(dbpath, 0, &e);
 	ck_assert_msg(db != NULL, "db_open: %s", e.msg);
 	ck_assert_msg(db_migrate(db, &e) == 0, "db_migrate: %s", e.msg);
@@ -51,9 +50,7 @@ db_teardown(void)
 	w = NULL;
 	db_close(db);
 	db = NULL;
-	tu_rmrf(base);
-	free(base);
-	base = NULL;
+	tu_base_teardown();
 }
 
 /* Runs ${fn} on the writer; fails the test with the job's error. */
@@ -1085,7 +1082,7 @@ use_code(struct db *d, const char *code, int64_t *account, struct err *e)
 
 START_TEST(test_login_code)
 {
-	char *tmp, dir[600], path[700], code[NODE_CODE_LEN + 1];
+	char dir[600], path[700], code[NODE_CODE_LEN + 1];
 	char sql[300];
 	struct account a;
 	struct err e = { 0 };
@@ -1093,8 +1090,7 @@ START_TEST(test_login_code)
 	sqlite3_stmt *st;
 	int64_t acct = 0;
 
-	ck_assert_ptr_nonnull(tmp = tu_tmpdir());
-	snprintf(dir, sizeof(dir), "%s/node", tmp);
+	snprintf(dir, sizeof(dir), "%s/node", tu_base);
 	ck_assert_msg(node_init(dir, code, &e) == 0, "node_init: %s", e.msg);
 	snprintf(path, sizeof(path), "%s/node.db", dir);
 	d = db_open(path, 0, &e);
@@ -1143,8 +1139,6 @@ START_TEST(test_login_code)
 	ck_assert_int_eq(e.code, ERR_FORBIDDEN);
 
 	db_close(d);
-	tu_rmrf(tmp);
-	free(tmp);
 }
 END_TEST
 

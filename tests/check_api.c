@@ -1938,18 +1938,13 @@ static const char *const guarded_flags[] = { "--trusted-proxy", "127.0.0.1",
 int
 main(void)
 {
+	/* Each server must stop cleanly: ASan reports leaks at exit. */
+	struct tu_server *const stop[] = { &srv, &limited, &proxied, &guarded };
+	const char *const names[] = { "main", "limited", "proxied", "guarded" };
 	Suite *s;
 	TCase *tc, *more;
-	SRunner *sr;
-	int failed = 0;
 
-	if ((bin = getenv("TRIBUTARY_BIN")) == NULL) {
-		fprintf(stderr, "TRIBUTARY_BIN is not set\n");
-		return (1);
-	}
-	if ((srcdir = getenv("TRIBUTARY_SOURCE_DIR")) == NULL)
-		srcdir = TRIBUTARY_SOURCE_DIR;
-	if ((base = tu_tmpdir()) == NULL)
+	if (tu_suite_begin(&bin, &srcdir, &base) == -1)
 		return (1);
 	if (start(&srv, "main", 1, main_flags) == -1 ||
 	    start(&limited, "limited", 0, limited_flags) == -1 ||
@@ -1994,20 +1989,5 @@ main(void)
 	tcase_add_test(more, test_bad_consent_dir);
 	tcase_add_test(more, test_shutdown_in_flight);
 	suite_add_tcase(s, more);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	/* Each server must stop cleanly: ASan reports leaks at exit. */
-	failed += tu_stop_clean(&srv, "main") == -1;
-	failed += tu_stop_clean(&limited, "limited") == -1;
-	failed += tu_stop_clean(&proxied, "proxied") == -1;
-	failed += tu_stop_clean(&guarded, "guarded") == -1;
-	if (failed == 0)
-		tu_rmrf(base);
-	else
-		fprintf(stderr, "left %s for a look\n", base);
-	free(base);
-	return (failed ? 1 : 0);
+	return (tu_suite_end(s, stop, names, 4, base));
 }

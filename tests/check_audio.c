@@ -820,103 +820,40 @@ START_TEST(test_idempotency)
 }
 END_TEST
 
-/* One of several uploads sent at once (after the barrier ${bar}). */
+/* Uploads sent at once with one key: one recording, or two. */
 START_TEST(test_idempotency_concurrent)
 {
-	struct tu_burst b[NBURST];
+	struct tu_burst req = { 0 };
 	struct who w;
 	uint8_t *wav, *other;
-	const uint8_t *winner = NULL;
 	size_t len, olen;
-	long long id = 0, idn;
-	int i, created = 0, replayed = 0, refused = 0;
 	char url[160];
-	json_t *j;
 
 	snprintf(url, sizeof(url), "%s/api/v1/contributions?campaign=voice",
 	    srv.base);
 	card_person(C_BURST, &w);
 	consent_voice(&w);
 	wav = voice_wav(3, RATE, 4, &len);
-	memset(b, 0, sizeof(b));
-	for (i = 0; i < NBURST; i++) {
-		b[i].url = url;
-		b[i].ctype = "audio/wav";
-		b[i].w = &w;
-		b[i].body = wav;
-		b[i].len = len;
-		snprintf(b[i].key, sizeof(b[i].key), "burst-1");
-	}
-	tu_burst_run(b, NBURST);
-	for (i = 0; i < NBURST; i++) {
-		ck_assert_msg(b[i].rc == 0, "request %d had no answer", i);
-		ck_assert_msg(b[i].status == 201 || b[i].status == 200,
-		    "request %d: %ld %.300s", i, b[i].status, b[i].answer);
-		created += b[i].status == 201;
-		j = json_loadb(b[i].answer, b[i].n, 0, NULL);
-		ck_assert_msg(
-		    j != NULL, "request %d: not JSON: %.300s", i, b[i].answer);
-		idn = jint(json_object_get(j, "contribution"), "id");
-		json_decref(j);
-		ck_assert_int_gt(idn, 0);
-		if (id == 0)
-			id = idn;
-		ck_assert_msg(idn == id, "request %d made %lld, another %lld",
-		    i, idn, id);
-		ck_assert_msg(b[i].n == b[0].n &&
-			memcmp(b[i].answer, b[0].answer, b[0].n) == 0,
-		    "answers differ:\n%s\n%s", b[0].answer, b[i].answer);
-	}
-	ck_assert_msg(created == 1, "%d answers were 201", created);
+	req.url = url;
+	req.ctype = "audio/wav";
+	req.w = &w;
+	req.body = wav;
+	req.len = len;
+	snprintf(req.key, sizeof(req.key), "burst-1");
+	tu_burst_one_key(&req, NULL, 0, NBURST);
 	ck_assert_int_eq(rows_of(&w), 1);
 	ck_assert_int_eq(db_int("SELECT count(*) FROM contribution_revisions r "
 				"JOIN contributions c ON c.id = "
 				"r.contribution_id WHERE c.account_id = ?1",
 			     w.id, NULL),
 	    1);
-	for (i = 0; i < NBURST; i++)
-		free(b[i].answer);
 
 	/* One key, two recordings at once: one wins, its twins replay it,
 	** every other is refused. */
 	other = voice_wav(3, RATE, 40, &olen);
-	memset(b, 0, sizeof(b));
-	for (i = 0; i < NBURST; i++) {
-		b[i].url = url;
-		b[i].ctype = "audio/wav";
-		b[i].w = &w;
-		b[i].body = i % 2 ? other : wav;
-		b[i].len = i % 2 ? olen : len;
-		snprintf(b[i].key, sizeof(b[i].key), "burst-2");
-	}
-	tu_burst_run(b, NBURST);
-	created = 0;
-	for (i = 0; i < NBURST; i++)
-		if (b[i].status == 201) {
-			created++;
-			winner = b[i].body;
-		}
-	ck_assert_msg(created == 1, "%d answers were 201", created);
-	for (i = 0; i < NBURST; i++) {
-		ck_assert_msg(b[i].rc == 0, "request %d had no answer", i);
-		if (b[i].body == winner) {
-			ck_assert_msg(b[i].status == 201 || b[i].status == 200,
-			    "request %d (the winner's recording): %ld %.300s",
-			    i, b[i].status, b[i].answer);
-			replayed += b[i].status == 200;
-		} else {
-			ck_assert_msg(b[i].status == 409 &&
-				strstr(b[i].answer, "idempotency_mismatch"),
-			    "request %d (the other recording): %ld %.300s", i,
-			    b[i].status, b[i].answer);
-			refused++;
-		}
-	}
-	ck_assert_int_eq(replayed, NBURST / 2 - 1);
-	ck_assert_int_eq(refused, NBURST / 2);
+	snprintf(req.key, sizeof(req.key), "burst-2");
+	tu_burst_one_key(&req, other, olen, NBURST);
 	ck_assert_int_eq(rows_of(&w), 2);
-	for (i = 0; i < NBURST; i++)
-		free(b[i].answer);
 	free(other);
 	free(wav);
 }

@@ -20,31 +20,14 @@
 #include "db.h"
 #include "testutil.h"
 
-static char *base;
-
-static void
-base_setup(void)
-{
-	base = tu_tmpdir();
-	ck_assert_ptr_nonnull(base);
-}
-
-static void
-base_teardown(void)
-{
-	tu_rmrf(base);
-	free(base);
-	base = NULL;
-}
-
-/* Opens the store ${base}/${name}; its directory into ${dir}. */
+/* Opens the store ${tu_base}/${name}; its directory into ${dir}. */
 static struct blobstore *
 store(const char *name, char *dir, size_t n)
 {
 	struct err e = { 0 };
 	struct blobstore *bs;
 
-	snprintf(dir, n, "%s/%s", base, name);
+	snprintf(dir, n, "%s/%s", tu_base, name);
 	bs = blob_open(dir, &e);
 	ck_assert_msg(bs != NULL, "blob_open: %s", e.msg);
 	return (bs);
@@ -280,7 +263,7 @@ START_TEST(test_sweep)
 	sqlite3_stmt *ins;
 	struct db *db;
 
-	snprintf(dbpath, sizeof(dbpath), "%s/node.db", base);
+	snprintf(dbpath, sizeof(dbpath), "%s/node.db", tu_base);
 	ck_assert_ptr_nonnull(db = db_open(dbpath, 0, &e));
 	ck_assert_msg(db_migrate(db, &e) == 0, "%s", e.msg);
 	ck_assert_msg(db_exec(db,
@@ -434,7 +417,7 @@ main(void)
 
 	if (crypto_init() == -1)
 		return (1);
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, tu_base_setup, tu_base_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_known_vector);
 	tcase_add_test(tc, test_put_twice_one_file);

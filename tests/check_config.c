@@ -31,8 +31,6 @@ static const char *const options[] = {
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
-static char *base;
-
 static void
 env_name(const char *opt, char *out, size_t n)
 {
@@ -58,28 +56,13 @@ clean_env(void)
 	unsetenv("TRIBUTARY_CONFIG");
 }
 
-static void
-base_setup(void)
-{
-	base = tu_tmpdir();
-	ck_assert_ptr_nonnull(base);
-}
-
-static void
-base_teardown(void)
-{
-	tu_rmrf(base);
-	free(base);
-	base = NULL;
-}
-
-/* Writes ${text} to ${base}/${name}; its path into ${path}. */
+/* Writes ${text} to ${tu_base}/${name}; its path into ${path}. */
 static void
 write_file(const char *name, const char *text, char *path, size_t n)
 {
 	FILE *f;
 
-	snprintf(path, n, "%s/%s", base, name);
+	snprintf(path, n, "%s/%s", tu_base, name);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	fputs(text, f);
 	fclose(f);
@@ -325,7 +308,7 @@ START_TEST(test_file_errors_name_line)
 	ck_assert_msg(strstr(err, want) != NULL, "no %s in: %s", want, err);
 	config_free(&c);
 
-	snprintf(path, sizeof(path), "%s/absent.conf", base);
+	snprintf(path, sizeof(path), "%s/absent.conf", tu_base);
 	setenv("TRIBUTARY_CONFIG", path, 1);
 	ck_assert_int_eq(load(&c, err, sizeof(err), NULL), -1);
 	ck_assert_msg(strstr(err, path) != NULL, "%s", err);
@@ -369,7 +352,7 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, tu_base_setup, tu_base_teardown);
 	tcase_add_checked_fixture(tc, clean_env, NULL);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_file_env_flag_precedence);

@@ -25,23 +25,6 @@ static const char *const langs[] = { "en", "fr", "is", "ru", "tg" };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-static char *base; /* a temp dir per test of the "load" case */
-
-static void
-base_setup(void)
-{
-	base = tu_tmpdir();
-	ck_assert_ptr_nonnull(base);
-}
-
-static void
-base_teardown(void)
-{
-	tu_rmrf(base);
-	free(base);
-	base = NULL;
-}
-
 /* The repository's consent/ folder (static buffer). */
 static const char *
 shipped(void)
@@ -76,15 +59,15 @@ slurp(const char *path, size_t *n)
 	return (p);
 }
 
-/* Writes ${s} to ${base}/${rel}, making the folders on the way. */
+/* Writes ${s} to ${tu_base}/${rel}, making the folders on the way. */
 static void
 put(const char *rel, const char *s)
 {
 	char path[4096], *slash;
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/%s", base, rel);
-	for (slash = strchr(path + strlen(base) + 1, '/'); slash != NULL;
+	snprintf(path, sizeof(path), "%s/%s", tu_base, rel);
+	for (slash = strchr(path + strlen(tu_base) + 1, '/'); slash != NULL;
 	     slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
 		mkdir(path, 0700);
@@ -95,16 +78,16 @@ put(const char *rel, const char *s)
 	fclose(fp);
 }
 
-/* Copies the shipped consent/ folder to ${base}/consent. */
+/* Copies the shipped consent/ folder to ${tu_base}/consent. */
 static void
 copy_shipped(void)
 {
-	char *argv[] = { "cp", "-R", (char *)shipped(), base, NULL };
+	char *argv[] = { "cp", "-R", (char *)shipped(), tu_base, NULL };
 
 	ck_assert_int_eq(tu_run(argv, NULL, 0), 0);
 }
 
-/* Loads ${base}/${rel} expecting failure with ${want} in the message. */
+/* Loads ${tu_base}/${rel} expecting failure with ${want} in the message. */
 static void
 load_fails(const char *rel, const char *want)
 {
@@ -112,7 +95,7 @@ load_fails(const char *rel, const char *want)
 	struct err e = { 0 };
 	char dir[4096];
 
-	snprintf(dir, sizeof(dir), "%s/%s", base, rel);
+	snprintf(dir, sizeof(dir), "%s/%s", tu_base, rel);
 	ck_assert_int_eq(consent_load_dir(dir, &s, &e), -1);
 	ck_assert_int_eq(e.code, ERR_INVALID);
 	ck_assert_msg(
@@ -462,7 +445,7 @@ START_TEST(test_loader_ok_and_skips)
 	put("c/general/1/en.wav", "RIFF");
 	put("c/General/1/en.md", "not parsed");
 	put("c/.git/1/en.md", "not parsed");
-	snprintf(dir, sizeof(dir), "%s/c", base);
+	snprintf(dir, sizeof(dir), "%s/c", tu_base);
 	ck_assert_msg(consent_load_dir(dir, &s, &e) == 0, "%s", e.msg);
 	ck_assert_uint_eq(s.n, 4);
 	/* sorted by slug, version, lang */
@@ -530,7 +513,7 @@ START_TEST(test_loader_errors)
 	put("e/general/2/fr.md", mkdoc(2, "fr", SC_A, H_12));
 	load_fails("e", "/e/general/2: no en.md");
 
-	snprintf(dir, sizeof(dir), "%s/absent", base);
+	snprintf(dir, sizeof(dir), "%s/absent", tu_base);
 	ck_assert_int_eq(consent_load_dir(dir, &s, &e), -1);
 	ck_assert_int_eq(e.code, ERR_STORAGE);
 	ck_assert_uint_eq(s.n, 0);
@@ -546,7 +529,7 @@ START_TEST(test_changed_byte_new_hash)
 	FILE *fp;
 
 	copy_shipped();
-	snprintf(dir, sizeof(dir), "%s/consent", base);
+	snprintf(dir, sizeof(dir), "%s/consent", tu_base);
 	ck_assert_msg(consent_load_dir(dir, &a, &e) == 0, "%s", e.msg);
 	/* The copy hashes as the original. */
 	ck_assert_str_eq(consent_find(&a, "general", 1, "en")->sha256,
@@ -628,7 +611,7 @@ START_TEST(test_store_job)
 	size_t n;
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/t.db", base);
+	snprintf(path, sizeof(path), "%s/t.db", tu_base);
 	db = db_open(path, 0, &e);
 	ck_assert_msg(db != NULL, "%s", e.msg);
 	ck_assert_msg(db_migrate(db, &e) == 0, "%s", e.msg);
@@ -678,14 +661,14 @@ START_TEST(test_store_job)
 
 	/* A changed file is a new row; the old one stays. */
 	copy_shipped();
-	snprintf(path, sizeof(path), "%s/consent/general/1/ru.md", base);
+	snprintf(path, sizeof(path), "%s/consent/general/1/ru.md", tu_base);
 	p = slurp(path, &n);
 	p[n - 1] = ' ';
 	ck_assert_ptr_nonnull(fp = fopen(path, "wb"));
 	ck_assert_uint_eq(fwrite(p, 1, n, fp), n);
 	fclose(fp);
 	free(p);
-	snprintf(path, sizeof(path), "%s/consent", base);
+	snprintf(path, sizeof(path), "%s/consent", tu_base);
 	ck_assert_msg(consent_load_dir(path, &s2, &e) == 0, "%s", e.msg);
 	store(db, &s2);
 	ck_assert_int_eq(count_docs(db), 6);
@@ -713,7 +696,7 @@ main(void)
 	suite_add_tcase(s, parse);
 	/* These get a fresh temp dir each. */
 	tcase_set_timeout(load, 30);
-	tcase_add_checked_fixture(load, base_setup, base_teardown);
+	tcase_add_checked_fixture(load, tu_base_setup, tu_base_teardown);
 	tcase_add_test(load, test_shipped_loads);
 	tcase_add_test(load, test_sha256_of_bytes);
 	tcase_add_test(load, test_loader_ok_and_skips);

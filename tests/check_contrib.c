@@ -667,40 +667,24 @@ START_TEST(test_idempotency)
 }
 END_TEST
 
-/* One of several requests sent at once (after the barrier ${bar}). */
+/* Requests sent at once with one key: one text, or two. */
 START_TEST(test_idempotency_concurrent)
 {
-	struct tu_burst b[NBURST];
+	struct tu_burst req = { 0 };
 	struct who w;
-	char *body, *other, *winner, url[128];
-	int i, created = 0, replayed = 0, refused = 0;
+	char *body, *other, url[128];
 
 	snprintf(url, sizeof(url), "%s/api/v1/contributions", srv.base);
 	card_person(C_BURST, &w);
 	consent(&w, "demo-text");
 	body = contrib_body("demo-text", "Sixteen at once, one row.");
-	memset(b, 0, sizeof(b));
-	for (i = 0; i < NBURST; i++) {
-		b[i].url = url;
-		b[i].ctype = "application/json";
-		snprintf(b[i].key, sizeof(b[i].key), "burst-key-1");
-		b[i].w = &w;
-		b[i].body = body;
-		b[i].len = strlen(body);
-	}
-	tu_burst_run(b, NBURST);
-	for (i = 0; i < NBURST; i++) {
-		ck_assert_msg(b[i].rc == 0, "request %d had no answer", i);
-		ck_assert_msg(b[i].status == 201 || b[i].status == 200,
-		    "request %d: %ld %.300s", i, b[i].status, b[i].answer);
-		created += b[i].status == 201;
-		replayed += b[i].status == 200;
-		ck_assert_msg(b[i].n == b[0].n &&
-			memcmp(b[i].answer, b[0].answer, b[0].n) == 0,
-		    "answers differ:\n%s\n%s", b[0].answer, b[i].answer);
-	}
-	ck_assert_msg(created == 1, "%d answers were 201", created);
-	ck_assert_int_eq(replayed, NBURST - 1);
+	req.url = url;
+	req.ctype = "application/json";
+	req.w = &w;
+	req.body = body;
+	req.len = strlen(body);
+	snprintf(req.key, sizeof(req.key), "burst-key-1");
+	tu_burst_one_key(&req, NULL, 0, NBURST);
 	ck_assert_int_eq(rows_of(&w), 1);
 	ck_assert_int_eq(db_int(maindir,
 			     "SELECT count(*) FROM contribution_revisions r "
@@ -708,50 +692,13 @@ START_TEST(test_idempotency_concurrent)
 			     "WHERE c.account_id = ?1",
 			     w.id, NULL),
 	    1);
-	for (i = 0; i < NBURST; i++)
-		free(b[i].answer);
 
 	/* One key, two different texts at once: one wins, its twins replay
 	** it, every other is refused. */
 	other = contrib_body("demo-text", "The other text, same key.");
-	memset(b, 0, sizeof(b));
-	for (i = 0; i < NBURST; i++) {
-		b[i].url = url;
-		b[i].ctype = "application/json";
-		snprintf(b[i].key, sizeof(b[i].key), "burst-key-2");
-		b[i].w = &w;
-		b[i].body = i % 2 ? other : body;
-		b[i].len = strlen(b[i].body);
-	}
-	tu_burst_run(b, NBURST);
-	created = replayed = 0;
-	winner = NULL;
-	for (i = 0; i < NBURST; i++)
-		if (b[i].status == 201) {
-			created++;
-			winner = (char *)b[i].body;
-		}
-	ck_assert_msg(created == 1, "%d answers were 201", created);
-	for (i = 0; i < NBURST; i++) {
-		ck_assert_msg(b[i].rc == 0, "request %d had no answer", i);
-		if (b[i].body == winner) {
-			ck_assert_msg(b[i].status == 201 || b[i].status == 200,
-			    "request %d (the winner's text): %ld %.300s", i,
-			    b[i].status, b[i].answer);
-			replayed += b[i].status == 200;
-		} else {
-			ck_assert_msg(b[i].status == 409 &&
-				strstr(b[i].answer, "idempotency_mismatch"),
-			    "request %d (the other text): %ld %.300s", i,
-			    b[i].status, b[i].answer);
-			refused++;
-		}
-	}
-	ck_assert_int_eq(replayed, NBURST / 2 - 1);
-	ck_assert_int_eq(refused, NBURST / 2);
+	snprintf(req.key, sizeof(req.key), "burst-key-2");
+	tu_burst_one_key(&req, other, strlen(other), NBURST);
 	ck_assert_int_eq(rows_of(&w), 2);
-	for (i = 0; i < NBURST; i++)
-		free(b[i].answer);
 	free(other);
 	free(body);
 }

@@ -17,30 +17,13 @@
 #include "db.h"
 #include "testutil.h"
 
-static char *base;
-
-static void
-base_setup(void)
-{
-	base = tu_tmpdir();
-	ck_assert_ptr_nonnull(base);
-}
-
-static void
-base_teardown(void)
-{
-	tu_rmrf(base);
-	free(base);
-	base = NULL;
-}
-
 static struct db *
 open_named(const char *name, char *path, size_t n)
 {
 	struct err e = { 0 };
 	struct db *db;
 
-	snprintf(path, n, "%s/%s", base, name);
+	snprintf(path, n, "%s/%s", tu_base, name);
 	db = db_open(path, 0, &e);
 	ck_assert_msg(db != NULL, "db_open %s: %s", path, e.msg);
 	return (db);
@@ -216,7 +199,7 @@ START_TEST(test_readonly_missing_file)
 	struct err e = { 0 };
 	char path[600];
 
-	snprintf(path, sizeof(path), "%s/absent.db", base);
+	snprintf(path, sizeof(path), "%s/absent.db", tu_base);
 	ck_assert_ptr_null(db_open(path, DB_READONLY, &e));
 	ck_assert_int_eq(e.code, ERR_STORAGE);
 	ck_assert_ptr_nonnull(strstr(e.msg, path));
@@ -346,7 +329,7 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, tu_base_setup, tu_base_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_migrate_new_file);
 	tcase_add_test(tc, test_migrate_twice_changes_nothing);

@@ -83,13 +83,11 @@ val(const char *s)
 	return (p);
 }
 
-/* A new temporary directory in ${dir} and its counter file's path in
-** ${path}; ${dir} is the caller's to tu_rmrf and free. */
+/* The counter file's path in the test's folder (tu_base) into ${path}. */
 static void
-tmp_counter(char **dir, char path[700])
+counter_path(char path[700])
 {
-	ck_assert_ptr_nonnull(*dir = tu_tmpdir());
-	snprintf(path, 700, "%s/node.db-changes", *dir);
+	snprintf(path, 700, "%s/node.db-changes", tu_base);
 }
 
 static struct dbcache *
@@ -120,14 +118,14 @@ START_TEST(test_put_get)
 {
 	static const unsigned char bin1[] = { 'k', ':', 0, 0, 0, 1 };
 	static const unsigned char bin2[] = { 'k', ':', 0, 0, 0, 2 };
-	char path[700], *dir, *a, *b, *d, other[32];
+	char path[700], *a, *b, *d, other[32];
 	struct dbcache *c;
 	struct stat st;
 	time_t now = time(NULL);
 	uint64_t ep;
 	int i;
 
-	tmp_counter(&dir, path);
+	counter_path(path);
 	c = open_ok(path);
 	/* The counter file is made, for the node's processes only. */
 	ck_assert_int_eq(stat(path, &st), 0);
@@ -173,19 +171,17 @@ START_TEST(test_put_get)
 	ck_assert_int_eq(nfreed, 2);
 	ck_assert(last_freed == (uintptr_t)b);
 	dbcache_close(NULL);
-	tu_rmrf(dir);
-	free(dir);
 }
 END_TEST
 
 START_TEST(test_bump)
 {
-	char path[700], *dir;
+	char path[700];
 	struct dbcache *c;
 	time_t now = time(NULL);
 	uint64_t ep, ep2;
 
-	tmp_counter(&dir, path);
+	counter_path(path);
 	c = open_ok(path);
 	ep = dbcache_epoch(c);
 	put(c, "s:one", ep, now, val("1"));
@@ -215,8 +211,6 @@ START_TEST(test_bump)
 	dbcache_close(c);
 	/* Each value put was freed exactly once, stale or not. */
 	ck_assert_int_eq(nfreed, 4);
-	tu_rmrf(dir);
-	free(dir);
 }
 END_TEST
 
@@ -227,12 +221,12 @@ END_TEST
 */
 START_TEST(test_epoch_before_bump)
 {
-	char path[700], *dir;
+	char path[700];
 	struct dbcache *c;
 	time_t now = time(NULL);
 	uint64_t ep;
 
-	tmp_counter(&dir, path);
+	counter_path(path);
 	c = open_ok(path);
 	ep = dbcache_epoch(c);
 	/* ... the database is read here; meanwhile a writer commits: */
@@ -246,20 +240,18 @@ START_TEST(test_epoch_before_bump)
 	ck_assert_str_eq(get(c, "s:raced", now), "new");
 	dbcache_close(c);
 	ck_assert_int_eq(nfreed, 2);
-	tu_rmrf(dir);
-	free(dir);
 }
 END_TEST
 
 /* Two opens of one file, as the server and a CLI command beside it. */
 START_TEST(test_two_opens)
 {
-	char path[700], *dir;
+	char path[700];
 	struct dbcache *srvc, *cli;
 	time_t now = time(NULL);
 	uint64_t ep;
 
-	tmp_counter(&dir, path);
+	counter_path(path);
 	srvc = open_ok(path);
 	dbcache_bump(srvc);
 	dbcache_bump(srvc);
@@ -292,8 +284,6 @@ START_TEST(test_two_opens)
 	ck_assert_uint_eq(dbcache_epoch(cli), ep);
 	dbcache_close(cli);
 	ck_assert_int_eq(nfreed, 2);
-	tu_rmrf(dir);
-	free(dir);
 }
 END_TEST
 
@@ -342,13 +332,13 @@ fork_child(const char *path, int hear, int tell)
 
 START_TEST(test_fork)
 {
-	char path[700], *dir;
+	char path[700];
 	struct dbcache *c;
 	int down[2], up[2], status;
 	time_t now = time(NULL);
 	pid_t pid;
 
-	tmp_counter(&dir, path);
+	counter_path(path);
 	c = open_ok(path);
 	ck_assert_int_eq(pipe(down), 0);
 	ck_assert_int_eq(pipe(up), 0);
@@ -376,19 +366,17 @@ START_TEST(test_fork)
 	close(down[1]);
 	close(up[0]);
 	dbcache_close(c);
-	tu_rmrf(dir);
-	free(dir);
 }
 END_TEST
 
 START_TEST(test_ttl)
 {
-	char path[700], *dir;
+	char path[700];
 	struct dbcache *c;
 	time_t t = time(NULL);
 	uint64_t ep;
 
-	tmp_counter(&dir, path);
+	counter_path(path);
 	c = open_ok(path);
 	ep = dbcache_epoch(c);
 	put(c, "c:ttl", ep, t, val("v"));
@@ -409,8 +397,6 @@ START_TEST(test_ttl)
 	ck_assert_ptr_null(get(c, "c:ttl", t - 3600));
 	dbcache_close(c);
 	ck_assert_int_eq(nfreed, 4);
-	tu_rmrf(dir);
-	free(dir);
 }
 END_TEST
 
@@ -438,13 +424,13 @@ other_thread(void *arg)
 
 START_TEST(test_threads)
 {
-	char path[700], *dir, *mine;
+	char path[700], *mine;
 	struct other o = { 0 };
 	struct dbcache *c;
 	time_t now = time(NULL);
 	pthread_t th;
 
-	tmp_counter(&dir, path);
+	counter_path(path);
 	c = open_ok(path);
 	put(c, "s:main", dbcache_epoch(c), now, mine = val("main's"));
 	o.c = c;
@@ -460,18 +446,16 @@ START_TEST(test_threads)
 	ck_assert(last_freed == o.own_val);
 	dbcache_close(c);
 	ck_assert_int_eq(nfreed, 2);
-	tu_rmrf(dir);
-	free(dir);
 }
 END_TEST
 
 START_TEST(test_long_key)
 {
-	char path[700], *dir, key[DBCACHE_KEY_MAX + 2], *v;
+	char path[700], key[DBCACHE_KEY_MAX + 2], *v;
 	struct dbcache *c;
 	time_t now = time(NULL);
 
-	tmp_counter(&dir, path);
+	counter_path(path);
 	c = open_ok(path);
 	memset(key, 'x', sizeof(key));
 	/* The longest key is kept... */
@@ -493,8 +477,6 @@ START_TEST(test_long_key)
 	ck_assert_str_eq(dbcache_get(c, key, DBCACHE_KEY_MAX, now), "longest");
 	dbcache_close(c);
 	ck_assert_int_eq(nfreed, 3);
-	tu_rmrf(dir);
-	free(dir);
 }
 END_TEST
 
@@ -527,9 +509,9 @@ expect_off(const char *path)
 
 START_TEST(test_off)
 {
-	char path[800], *dir;
+	const char *dir = tu_base;
+	char path[800];
 
-	ck_assert_ptr_nonnull(dir = tu_tmpdir());
 	/* A folder that does not exist. */
 	snprintf(path, sizeof(path), "%s/missing/node.db-changes", dir);
 	expect_off(path);
@@ -548,8 +530,6 @@ START_TEST(test_off)
 		snprintf(path, sizeof(path), "%s/ro", dir);
 		chmod(path, 0700);
 	}
-	tu_rmrf(dir);
-	free(dir);
 }
 END_TEST
 
@@ -897,6 +877,7 @@ main(void)
 
 	s = suite_create("dbcache");
 	tc = tcase_create("module");
+	tcase_add_checked_fixture(tc, tu_base_setup, tu_base_teardown);
 	tcase_add_test(tc, test_put_get);
 	tcase_add_test(tc, test_bump);
 	tcase_add_test(tc, test_epoch_before_bump);

@@ -202,19 +202,15 @@ main(void)
 	const char *extra[] = { "--tls-cert", certpath, "--tls-key", keypath,
 		NULL };
 	char *init[] = { NULL, "init", "--data", nodedir, NULL };
+	struct tu_server *const stop[] = { &srv };
+	const char *const names[] = { "HTTPS" };
+	const char *srcdir;
 	char out[4096];
 	Suite *s;
 	TCase *tc;
-	SRunner *sr;
-	int failed, stopped;
 
-	if ((bin = getenv("TRIBUTARY_BIN")) == NULL) {
-		fprintf(stderr, "TRIBUTARY_BIN is not set\n");
+	if (tu_suite_begin(&bin, &srcdir, &base) == -1)
 		return (1);
-	}
-	if ((base = tu_tmpdir()) == NULL)
-		return (1);
-	curl_global_init(CURL_GLOBAL_ALL);
 	snprintf(nodedir, sizeof(nodedir), "%s/node", base);
 	snprintf(certpath, sizeof(certpath), "%s/cert.pem", base);
 	snprintf(keypath, sizeof(keypath), "%s/key.pem", base);
@@ -239,16 +235,5 @@ main(void)
 	tcase_add_test(tc, test_loose_key_refused);
 	tcase_add_test(tc, test_not_pem_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	stopped = tu_server_stop(&srv);
-	if (stopped != 0)
-		fprintf(stderr, "the HTTPS node did not stop cleanly (%d)\n",
-		    stopped);
-	tu_rmrf(base);
-	free(base);
-	curl_global_cleanup();
-	return (failed == 0 && stopped == 0 ? 0 : 1);
+	return (tu_suite_end(s, stop, names, 1, base));
 }

@@ -24,32 +24,14 @@
 #include "testutil.h"
 #include "writer.h"
 
-/* Made in the parent for each TCase, removed even when a test fails. */
-static char *base;
-
-static void
-base_setup(void)
-{
-	base = tu_tmpdir();
-	ck_assert_ptr_nonnull(base);
-}
-
-static void
-base_teardown(void)
-{
-	tu_rmrf(base);
-	free(base);
-	base = NULL;
-}
-
-/* Makes ${base}/${name}.db holding the empty test table; path into ${out}. */
+/* Makes ${tu_base}/${name}.db holding the empty test table; path into ${out}. */
 static void
 make_db(const char *name, char *out, size_t n)
 {
 	struct err e = { 0 };
 	struct db *db;
 
-	snprintf(out, n, "%s/%s.db", base, name);
+	snprintf(out, n, "%s/%s.db", tu_base, name);
 	db = db_open(out, 0, &e);
 	ck_assert_msg(db != NULL, "db_open: %s", e.msg);
 	ck_assert_msg(db_exec(db,
@@ -576,7 +558,7 @@ START_TEST(test_sync_blobs_flushes_then_commits)
 	int i, fd;
 
 	make_db("syncok", path, sizeof(path));
-	ck_assert_int_ge(fd = open(base, O_RDONLY | O_DIRECTORY), 0);
+	ck_assert_int_ge(fd = open(tu_base, O_RDONLY | O_DIRECTORY), 0);
 	sync_batch(path, fd, jobs, &w);
 	writer_stop(w);
 	close(fd);
@@ -898,7 +880,7 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, tu_base_setup, tu_base_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_concurrent_acks_are_durable);
 	tcase_add_test(tc, test_failing_job_rolls_back_alone);

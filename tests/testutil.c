@@ -3,6 +3,7 @@
 */
 #include "testutil.h"
 
+#include <check.h>
 #include <curl/curl.h>
 #include <ctype.h>
 #include <errno.h>
@@ -34,6 +35,23 @@ tu_rmrf(const char *dir)
 	char *argv[] = { "rm", "-rf", (char *)dir, NULL };
 
 	tu_run(argv, NULL, 0);
+}
+
+char *tu_base;
+
+void
+tu_base_setup(void)
+{
+	tu_base = tu_tmpdir();
+	ck_assert_ptr_nonnull(tu_base);
+}
+
+void
+tu_base_teardown(void)
+{
+	tu_rmrf(tu_base);
+	free(tu_base);
+	tu_base = NULL;
 }
 
 int

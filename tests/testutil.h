@@ -14,6 +14,15 @@
 char *tu_tmpdir(void);
 /* rm -rf ${dir}. */
 void tu_rmrf(const char *dir);
+/*
+** The temporary folder of the running test or TCase, for a Check fixture:
+** tcase_add_checked_fixture(tc, tu_base_setup, tu_base_teardown) gives
+** each test a fresh one, tcase_add_unchecked_fixture one for the TCase.
+** Setup fails the TCase if none can be made; teardown removes it.
+*/
+extern char *tu_base;
+void tu_base_setup(void);
+void tu_base_teardown(void);
 /* Runs a command (argv, NULL-ended) and returns its exit status; its
 ** stdout is appended to ${out} (may be NULL) up to ${outlen}-1 bytes. */
 int tu_run(char *const argv[], char *out, size_t outlen);
