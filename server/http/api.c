@@ -543,18 +543,18 @@ logout_answer(struct req *r, void *state)
 	return (req_respond(r, 204, resp));
 }
 
-static const struct req_write logout = {
-	.state_size = sizeof(struct logout),
-	.build = logout_build,
-	.job = session_delete_job,
-	.answer = logout_answer,
-};
-
 /* POST /api/v1/logout: a session. Ends it. 204 and the cookie cleared. */
 int
 log_out(struct req *r)
 {
-	return (req_write(r, &logout));
+	static const struct req_write w = {
+		.state_size = sizeof(struct logout),
+		.build = logout_build,
+		.job = session_delete_job,
+		.answer = logout_answer,
+	};
+
+	return (req_write(r, &w));
 }
 
 /* GET /api/v1/me: a session. 200 {"account","csrf"}; 401 without one. */
@@ -713,13 +713,6 @@ consent_answer(struct req *r, void *state)
 	return (answer_consent(r, g->account_id, g->id, 201));
 }
 
-static const struct req_write consent_giving = {
-	.state_size = sizeof(struct consent_give),
-	.build = consent_build,
-	.job = consent_give_job,
-	.answer = consent_answer,
-};
-
 /*
 ** POST /api/v1/consents {"campaign","document","scopes","age_confirmed"}:
 ** a contributor. 201 {"consent":{...}}; 400 invalid (unknown or missing
@@ -729,7 +722,14 @@ static const struct req_write consent_giving = {
 int
 give_consent(struct req *r)
 {
-	return (req_write(r, &consent_giving));
+	static const struct req_write w = {
+		.state_size = sizeof(struct consent_give),
+		.build = consent_build,
+		.job = consent_give_job,
+		.answer = consent_answer,
+	};
+
+	return (req_write(r, &w));
 }
 
 /* Which consent, and whose (withdraw_consent). */
@@ -754,13 +754,6 @@ consent_withdrawal_answer(struct req *r, void *state)
 	return (answer_consent(r, w->account_id, w->id, 200));
 }
 
-static const struct req_write consent_withdrawal = {
-	.state_size = sizeof(struct consent_withdraw),
-	.build = consent_withdrawal_build,
-	.job = consent_withdraw_job,
-	.answer = consent_withdrawal_answer,
-};
-
 /*
 ** POST /api/v1/consents/{id}/withdraw: the person who gave it. 200
 ** {"consent":{...,"withdrawn_at":T}} (again: the same answer); 404 if it is
@@ -769,7 +762,14 @@ static const struct req_write consent_withdrawal = {
 int
 withdraw_consent(struct req *r)
 {
-	return (req_write(r, &consent_withdrawal));
+	static const struct req_write w = {
+		.state_size = sizeof(struct consent_withdraw),
+		.build = consent_withdrawal_build,
+		.job = consent_withdraw_job,
+		.answer = consent_withdrawal_answer,
+	};
+
+	return (req_write(r, &w));
 }
 
 /* GET /api/v1/me/consents: a session. 200 {"consents":[...]}. */
@@ -953,13 +953,6 @@ account_change_answer(struct req *r, void *state)
 	return (answer_account(r, ac->id, 200));
 }
 
-static const struct req_write account_changing = {
-	.state_size = sizeof(struct account_change),
-	.build = account_change_build,
-	.job = account_change_job,
-	.answer = account_change_answer,
-};
-
 /*
 ** POST /api/v1/accounts/{id}/role {"role"} and /disable: admin. The
 ** writer checks the rule for acts on another account (account_may_act:
@@ -971,7 +964,14 @@ static const struct req_write account_changing = {
 int
 change_account(struct req *r)
 {
-	return (req_write(r, &account_changing));
+	static const struct req_write w = {
+		.state_size = sizeof(struct account_change),
+		.build = account_change_build,
+		.job = account_change_job,
+		.answer = account_change_answer,
+	};
+
+	return (req_write(r, &w));
 }
 
 /* A re-issued card: the batch of one the writer makes (reissue_card). */
@@ -1022,13 +1022,6 @@ reissue_answer(struct req *r, void *state)
 	return (req_json(r, 201, json_pack("{s:s}", "code", ri->codes[0])));
 }
 
-static const struct req_write card_reissue = {
-	.state_size = sizeof(struct reissue),
-	.build = reissue_build,
-	.job = card_create_job,
-	.answer = reissue_answer,
-};
-
 /*
 ** POST /api/v1/accounts/{id}/card: maintainer, for an account whose role
 ** is below theirs (an admin for anyone). Re-issues a lost card: the
@@ -1042,5 +1035,12 @@ static const struct req_write card_reissue = {
 int
 reissue_card(struct req *r)
 {
-	return (req_write(r, &card_reissue));
+	static const struct req_write w = {
+		.state_size = sizeof(struct reissue),
+		.build = reissue_build,
+		.job = card_create_job,
+		.answer = reissue_answer,
+	};
+
+	return (req_write(r, &w));
 }

@@ -41,24 +41,14 @@
 static int
 audio_arg(struct req *r, const char *name, const char **v)
 {
-	struct buf b = { 0 };
-	const char *h;
+	int rc;
 
-	switch (req_query_arg(r, name, v)) {
-	case -1: return (-1);
-	case 1: break;
-	default:
-		h = strcmp(name, "campaign") == 0 ? "X-Campaign" : "X-Prompt";
-		if ((h = req_header(r, h)) == NULL)
-			return (0);
-		if (url_decode_component(h, strlen(h), &b) == -1) {
-			buf_free(&b);
-			return (-1);
-		}
-		if ((*v = req_keep(r, buf_take(&b))) == NULL)
-			return (-1);
-	}
-	if (utf8_invalid_at(*v, strlen(*v)) != strlen(*v)) {
+	if ((rc = req_query_arg(r, name, v)) == 0)
+		rc = req_header_arg(r,
+		    strcmp(name, "campaign") == 0 ? "X-Campaign" : "X-Prompt",
+		    v);
+	if (rc == -1 ||
+	    (rc == 1 && utf8_invalid_at(*v, strlen(*v)) != strlen(*v))) {
 		*v = NULL;
 		return (-1);
 	}
@@ -357,16 +347,6 @@ audio_answer(struct req *r, void *state)
 	    c->cn.replayed ? 200 : 201));
 }
 
-static const struct req_write audio_contribution = {
-	.state_size = sizeof(struct audio_create),
-	.state_free = audio_create_free,
-	.build = audio_build,
-	.job = contrib_create_job,
-	.flags = REQ_JOB_BLOBS | REQ_JOB_KEEPS_CACHE | REQ_JOB_ATOMIC,
-	.failed = answer_contribution_failed,
-	.answer = audio_answer,
-};
-
 /*
 ** POST /api/v1/contributions?campaign=SLUG[&prompt=TEXT] with
 ** Content-Type audio/wav and an Idempotency-Key (routes.c sends WAV
@@ -383,7 +363,17 @@ static const struct req_write audio_contribution = {
 int
 create_audio_contribution(struct req *r)
 {
-	return (req_write(r, &audio_contribution));
+	static const struct req_write w = {
+		.state_size = sizeof(struct audio_create),
+		.state_free = audio_create_free,
+		.build = audio_build,
+		.job = contrib_create_job,
+		.flags = REQ_JOB_BLOBS | REQ_JOB_KEEPS_CACHE | REQ_JOB_ATOMIC,
+		.failed = answer_contribution_failed,
+		.answer = audio_answer,
+	};
+
+	return (req_write(r, &w));
 }
 
 /* Answers blob ${sha} (FLAC) with Range support. */
@@ -501,14 +491,6 @@ spoken_answer(struct req *r, void *state)
 		"duration", sp->duration)));
 }
 
-static const struct req_write spoken_consent = {
-	.state_size = sizeof(struct consent_spoken),
-	.build = spoken_build,
-	.job = consent_spoken_job,
-	.flags = REQ_JOB_BLOBS,
-	.answer = spoken_answer,
-};
-
 /*
 ** POST /api/v1/consents/{id}/spoken (audio/wav): the consent's person,
 ** while it is live. Keeps a spoken statement of agreement as evidence with
@@ -521,7 +503,15 @@ static const struct req_write spoken_consent = {
 int
 keep_spoken_consent(struct req *r)
 {
-	return (req_write(r, &spoken_consent));
+	static const struct req_write w = {
+		.state_size = sizeof(struct consent_spoken),
+		.build = spoken_build,
+		.job = consent_spoken_job,
+		.flags = REQ_JOB_BLOBS,
+		.answer = spoken_answer,
+	};
+
+	return (req_write(r, &w));
 }
 
 /*

@@ -253,19 +253,6 @@ text_answer(struct req *r, void *state)
 	return (req_json_buf(r, 201, &ans));
 }
 
-/* The writer job checks the key (a retry after a dropped answer, or a key
-** used for something else) on its own connection, whose cache is never
-** stale: no lookup here. */
-static const struct req_write text_contribution = {
-	.state_size = sizeof(struct create),
-	.state_free = create_free,
-	.build = text_build,
-	.job = contrib_create_job,
-	.flags = REQ_JOB_KEEPS_CACHE | REQ_JOB_ATOMIC,
-	.failed = answer_contribution_failed,
-	.answer = text_answer,
-};
-
 /*
 ** POST /api/v1/contributions {"campaign","text","prompt"?} with an
 ** Idempotency-Key (header, or ?idempotency_key=): a contributor with a
@@ -280,7 +267,20 @@ static const struct req_write text_contribution = {
 int
 create_text_contribution(struct req *r)
 {
-	return (req_write(r, &text_contribution));
+	/* The writer job checks the key (a retry after a dropped answer,
+	** or a key used for something else) on its own connection, whose
+	** cache is never stale: no lookup here. */
+	static const struct req_write w = {
+		.state_size = sizeof(struct create),
+		.state_free = create_free,
+		.build = text_build,
+		.job = contrib_create_job,
+		.flags = REQ_JOB_KEEPS_CACHE | REQ_JOB_ATOMIC,
+		.failed = answer_contribution_failed,
+		.answer = text_answer,
+	};
+
+	return (req_write(r, &w));
 }
 
 /* GET /api/v1/me/contributions: a contributor. 200 {"contributions"}. */
@@ -321,13 +321,6 @@ withdrawal_answer(struct req *r, void *state)
 	return (answer_contribution(r, w->account_id, w->id, 200));
 }
 
-static const struct req_write withdrawal = {
-	.state_size = sizeof(struct contrib_withdraw),
-	.build = withdrawal_build,
-	.job = contrib_withdraw_job,
-	.answer = withdrawal_answer,
-};
-
 /*
 ** POST /api/v1/contributions/{id}/withdraw: its contributor, or a
 ** maintainer on their behalf (audited with the maintainer as actor). 200
@@ -336,7 +329,14 @@ static const struct req_write withdrawal = {
 int
 withdraw_contribution(struct req *r)
 {
-	return (req_write(r, &withdrawal));
+	static const struct req_write w = {
+		.state_size = sizeof(struct contrib_withdraw),
+		.build = withdrawal_build,
+		.job = contrib_withdraw_job,
+		.answer = withdrawal_answer,
+	};
+
+	return (req_write(r, &w));
 }
 
 /* Every contribution of the session's person (withdraw_my_contributions). */
@@ -358,13 +358,6 @@ withdraw_all_answer(struct req *r, void *state)
 	return (req_json(r, 200, json_pack("{s:i}", "withdrawn", w->count)));
 }
 
-static const struct req_write withdraw_all = {
-	.state_size = sizeof(struct contrib_withdraw),
-	.build = withdraw_all_build,
-	.job = contrib_withdraw_job,
-	.answer = withdraw_all_answer,
-};
-
 /*
 ** POST /api/v1/me/withdraw-all: a contributor. Withdraws every one of
 ** their contributions. 200 {"withdrawn":N}.
@@ -372,5 +365,12 @@ static const struct req_write withdraw_all = {
 int
 withdraw_my_contributions(struct req *r)
 {
-	return (req_write(r, &withdraw_all));
+	static const struct req_write w = {
+		.state_size = sizeof(struct contrib_withdraw),
+		.build = withdraw_all_build,
+		.job = contrib_withdraw_job,
+		.answer = withdraw_all_answer,
+	};
+
+	return (req_write(r, &w));
 }

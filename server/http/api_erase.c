@@ -93,14 +93,6 @@ account_erase_answer(struct req *r, void *state)
 	return (erase_done(r, state, 0));
 }
 
-static const struct req_write account_erasure = {
-	.state_size = sizeof(struct account_erase),
-	.state_free = erase_free,
-	.build = account_erase_build,
-	.job = account_erase_job,
-	.answer = account_erase_answer,
-};
-
 /*
 ** POST /api/v1/accounts/{id}/erase {"confirm":"erase"}: admin (the writer
 ** checks the rule for acts on another account again, in the erasing
@@ -111,7 +103,15 @@ static const struct req_write account_erasure = {
 int
 erase_account(struct req *r)
 {
-	return (req_write(r, &account_erasure));
+	static const struct req_write w = {
+		.state_size = sizeof(struct account_erase),
+		.state_free = erase_free,
+		.build = account_erase_build,
+		.job = account_erase_job,
+		.answer = account_erase_answer,
+	};
+
+	return (req_write(r, &w));
 }
 
 static int
@@ -126,14 +126,6 @@ my_erase_answer(struct req *r, void *state)
 	return (erase_done(r, state, 1));
 }
 
-static const struct req_write my_erasure = {
-	.state_size = sizeof(struct account_erase),
-	.state_free = erase_free,
-	.build = my_erase_build,
-	.job = account_erase_job,
-	.answer = my_erase_answer,
-};
-
 /*
 ** POST /api/v1/me/erase {"confirm":"erase"}: the person themself. Same
 ** answer; their session ends with it.
@@ -141,5 +133,13 @@ static const struct req_write my_erasure = {
 int
 erase_my_account(struct req *r)
 {
-	return (req_write(r, &my_erasure));
+	static const struct req_write w = {
+		.state_size = sizeof(struct account_erase),
+		.state_free = erase_free,
+		.build = my_erase_build,
+		.job = account_erase_job,
+		.answer = my_erase_answer,
+	};
+
+	return (req_write(r, &w));
 }

@@ -98,12 +98,17 @@ const struct config *req_config(struct req *r);
 const char *req_param(struct req *r, const char *name);
 /* Path parameter {id} as a positive integer; 0 if absent or not one. */
 int64_t req_param_id(struct req *r);
-/* Query argument, percent-decoded; NULL if absent or badly encoded. */
 /* Query argument ${name}, percent-decoded, into ${v} (freed with the
 ** request): 1 present, 0 absent, -1 malformed (a bad %-escape or an encoded
 ** NUL; ${v} NULL) or out of memory. */
 int req_query_arg(struct req *r, const char *name, const char **v);
+/* Header ${name}, percent-decoded as a query argument is ('+' is a
+** space): as req_query_arg(). */
+int req_header_arg(struct req *r, const char *name, const char **v);
+/* Query argument ${name}, percent-decoded; NULL if absent, badly encoded
+** or out of memory. */
 const char *req_query(struct req *r, const char *name);
+/* Header ${name} as sent, or NULL. Can't fail. */
 const char *req_header(struct req *r, const char *name);
 const char *req_method(struct req *r);
 /* The request body (NUL-terminated past n). */

@@ -136,20 +136,32 @@ place(struct loginguard *g, uint64_t tag, double now)
 	return (best);
 }
 
+/* A copy of ${key}'s entry, read under the lock; zeroed if it has none
+** (a zeroed entry waits for nothing and counts no failure). */
+static struct entry
+entry_copy(struct loginguard *g, const char *key)
+{
+	uint64_t tag = tag_of(g, key);
+	struct entry *x, c = { 0 };
+
+	pthread_mutex_lock(&g->mu);
+	if ((x = find(g, tag)) != NULL)
+		c = *x;
+	pthread_mutex_unlock(&g->mu);
+	return (c);
+}
+
 int
 loginguard_wait(struct loginguard *g, const char *key, double now)
 {
-	uint64_t tag = tag_of(g, key);
-	struct entry *x;
+	struct entry x = entry_copy(g, key);
 	int s = 0;
 
-	pthread_mutex_lock(&g->mu);
-	if ((x = find(g, tag)) != NULL && now < x->until) {
-		s = (int)ceil(x->until - now);
+	if (now < x.until) {
+		s = (int)ceil(x.until - now);
 		if (s < 1)
 			s = 1;
 	}
-	pthread_mutex_unlock(&g->mu);
 	return (s);
 }
 
@@ -190,15 +202,9 @@ loginguard_passed(struct loginguard *g, const char *key)
 int
 loginguard_failures(struct loginguard *g, const char *key, double now)
 {
-	uint64_t tag = tag_of(g, key);
-	struct entry *x;
-	int n = 0;
+	struct entry x = entry_copy(g, key);
 
-	pthread_mutex_lock(&g->mu);
-	if ((x = find(g, tag)) != NULL && !stale(g, x, now))
-		n = x->fails;
-	pthread_mutex_unlock(&g->mu);
-	return (n);
+	return (stale(g, &x, now) ? 0 : x.fails);
 }
 
 /* The link that holds ${addr}'s slot entry (or the chain's end). */

@@ -281,14 +281,19 @@ req_keep(struct req *r, void *p)
 	return (p);
 }
 
-int
-req_query_arg(struct req *r, const char *name, const char **v)
+/*
+** The ${kind} value ${name} (a query argument or a header),
+** percent-decoded as a query component, into ${v}: as req_query_arg().
+*/
+static int
+value_decoded(
+    struct req *r, enum MHD_ValueKind kind, const char *name, const char **v)
 {
 	const char *raw;
 	struct buf b = { 0 };
 
 	*v = NULL;
-	raw = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+	raw = MHD_lookup_connection_value(r->conn, kind, name);
 	if (raw == NULL)
 		return (0);
 	if (url_decode_component(raw, strlen(raw), &b) == -1) {
@@ -298,6 +303,18 @@ req_query_arg(struct req *r, const char *name, const char **v)
 	if ((*v = req_keep(r, buf_take(&b))) == NULL)
 		return (-1);
 	return (1);
+}
+
+int
+req_query_arg(struct req *r, const char *name, const char **v)
+{
+	return (value_decoded(r, MHD_GET_ARGUMENT_KIND, name, v));
+}
+
+int
+req_header_arg(struct req *r, const char *name, const char **v)
+{
+	return (value_decoded(r, MHD_HEADER_KIND, name, v));
 }
 
 const char *
