@@ -505,27 +505,6 @@ rows_of(const struct who *w)
 		w->id, NULL));
 }
 
-/* The whole file ${path}, malloc'd, its size in ${n}; NULL if unreadable. */
-static uint8_t *
-slurp(const char *path, size_t *n)
-{
-	FILE *f;
-	uint8_t *buf;
-	long len;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return (NULL);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(len > 0 ? (size_t)len : 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	*n = (size_t)len;
-	return (buf);
-}
-
 /* The lowercase hex SHA-256 of ${p}..${p}+${n}. */
 static void
 sha_hex(const void *p, size_t n, char out[65])
@@ -547,8 +526,7 @@ blob(const char *sha, size_t *n)
 
 	ck_assert_uint_eq(strlen(sha), 64);
 	snprintf(path, sizeof(path), "%s/blobs/%.2s/%s", maindir, sha, sha + 2);
-	b = slurp(path, n);
-	ck_assert_msg(b != NULL, "no blob file %s", path);
+	b = tu_slurp(path, n);
 	sha_hex(b, *n, got);
 	ck_assert_msg(strcmp(got, sha) == 0,
 	    "blob %s holds bytes hashing to %s", sha, got);
@@ -606,21 +584,6 @@ blob_count(void)
 	}
 	closedir(d);
 	return (n);
-}
-
-/* Does the file ${path} hold the bytes of ${needle}? -1 if unreadable. */
-static int
-file_has(const char *path, const char *needle)
-{
-	uint8_t *b;
-	size_t n;
-	int found;
-
-	if ((b = slurp(path, &n)) == NULL)
-		return (-1);
-	found = memmem(b, n, needle, strlen(needle)) != NULL;
-	free(b);
-	return (found);
 }
 
 /* Base64 ${s} decoded, malloc'd, size in ${n}. */
@@ -1186,11 +1149,11 @@ START_TEST(test_conversion)
 	free(wav);
 	expect_blob_samples(sha, want, n, RATE);
 	snprintf(path, sizeof(path), "%s/blobs/%.2s/%s", maindir, sha, sha + 2);
-	ck_assert_int_eq(file_has(path, SECRET), 0);
+	ck_assert_int_eq(tu_file_has(path, SECRET), 0);
 	snprintf(path, sizeof(path), "%s/node.db", maindir);
-	ck_assert_int_eq(file_has(path, SECRET), 0);
+	ck_assert_int_eq(tu_file_has(path, SECRET), 0);
 	snprintf(path, sizeof(path), "%s/node.db-wal", maindir);
-	ck_assert_int_ne(file_has(path, SECRET), 1);
+	ck_assert_int_ne(tu_file_has(path, SECRET), 1);
 
 	/* Mono 24-bit: the top 16 bits, rounded half up, (v + 128) >> 8; the
 	** low byte is noise, so about half the samples round up (truncation
@@ -1780,7 +1743,7 @@ START_TEST(test_consent_reading)
 
 	/* The copy with en.wav beside en.md. */
 	snprintf(path, sizeof(path), "%s/general/1/en.wav", consentdir);
-	file = slurp(path, &fn);
+	file = tu_slurp(path, &fn);
 	ck_assert_ptr_nonnull(file);
 	ck_assert_int_eq(
 	    get(&rsrv, NULL, "/api/v1/consent/general?lang=en", NULL, &r), 200);

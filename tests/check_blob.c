@@ -50,23 +50,6 @@ count_entries(const char *dir, const char *prefix)
 	return (n);
 }
 
-/* Reads the whole file ${path}; its size into ${n}. */
-static char *
-slurp(const char *path, size_t *n)
-{
-	struct stat sb;
-	char *p;
-	FILE *f;
-
-	ck_assert_msg((f = fopen(path, "rb")) != NULL, "open %s", path);
-	ck_assert_int_eq(fstat(fileno(f), &sb), 0);
-	ck_assert_ptr_nonnull(p = malloc((size_t)sb.st_size + 1));
-	*n = fread(p, 1, (size_t)sb.st_size, f);
-	fclose(f);
-	ck_assert_uint_eq(*n, (size_t)sb.st_size);
-	return (p);
-}
-
 static char *
 pattern(size_t n, unsigned seed)
 {
@@ -117,7 +100,7 @@ START_TEST(test_put_twice_one_file)
 	ck_assert_str_eq(strrchr(path, '/') + 1, hex1 + 2);
 	ck_assert_int_eq(count_entries(sub, ""), 1);
 	ck_assert_int_eq(count_entries(dir, ""), 1); /* sub only, no tmp.* */
-	back = slurp(path, &got);
+	back = tu_slurp(path, &got);
 	ck_assert_uint_eq(got, n);
 	ck_assert(memcmp(back, data, n) == 0);
 
@@ -366,7 +349,7 @@ START_TEST(test_put_unsynced)
 	ck_assert_msg(blob_put(bs, data, n, hex2, &e) == 0, "%s", e.msg);
 	ck_assert_str_eq(hex, hex2);
 	ck_assert_int_eq(blob_path(bs, hex, path, sizeof(path)), 0);
-	back = slurp(path, &got);
+	back = tu_slurp(path, &got);
 	ck_assert_uint_eq(got, n);
 	ck_assert(memcmp(back, data, n) == 0);
 	free(back);
@@ -385,13 +368,13 @@ START_TEST(test_put_unsynced)
 	** never flushed) is not taken for the blob: it is written again. */
 	ck_assert_int_eq(truncate(path, 10), 0);
 	ck_assert_int_eq(blob_put_unsynced(bs, data, n, hex2, &e), 0);
-	back = slurp(path, &got);
+	back = tu_slurp(path, &got);
 	ck_assert_uint_eq(got, n);
 	ck_assert(memcmp(back, data, n) == 0);
 	free(back);
 	ck_assert_int_eq(truncate(path, 0), 0);
 	ck_assert_int_eq(blob_put(bs, data, n, hex2, &e), 0);
-	back = slurp(path, &got);
+	back = tu_slurp(path, &got);
 	ck_assert_uint_eq(got, n);
 	free(back);
 

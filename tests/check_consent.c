@@ -25,40 +25,6 @@ static const char *const langs[] = { "en", "fr", "is", "ru", "tg" };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* The repository's consent/ folder (static buffer). */
-static const char *
-shipped(void)
-{
-	static char path[2048];
-	const char *src = getenv("TRIBUTARY_SOURCE_DIR");
-
-	snprintf(path, sizeof(path), "%s/consent",
-	    src != NULL ? src : TRIBUTARY_SOURCE_DIR);
-	return (path);
-}
-
-/* The bytes of ${path}, malloc'd, length in ${n}. Fails the test if
-** unreadable. */
-static char *
-slurp(const char *path, size_t *n)
-{
-	FILE *fp = fopen(path, "rb");
-	char *p;
-	long len;
-
-	ck_assert_msg(fp != NULL, "open %s", path);
-	fseek(fp, 0, SEEK_END);
-	len = ftell(fp);
-	rewind(fp);
-	p = malloc((size_t)len + 1);
-	ck_assert_ptr_nonnull(p);
-	ck_assert_uint_eq(fread(p, 1, (size_t)len, fp), (size_t)len);
-	p[len] = '\0';
-	fclose(fp);
-	*n = (size_t)len;
-	return (p);
-}
-
 /* Writes ${s} to ${tu_base}/${rel}, making the folders on the way. */
 static void
 put(const char *rel, const char *s)
@@ -82,7 +48,8 @@ put(const char *rel, const char *s)
 static void
 copy_shipped(void)
 {
-	char *argv[] = { "cp", "-R", (char *)shipped(), tu_base, NULL };
+	char *argv[] = { "cp", "-R", (char *)tu_src_path("consent"), tu_base,
+		NULL };
 
 	ck_assert_int_eq(tu_run(argv, NULL, 0), 0);
 }
@@ -120,7 +87,8 @@ START_TEST(test_shipped_loads)
 	const struct consent_doc *d;
 	size_t i, k;
 
-	ck_assert_msg(consent_load_dir(shipped(), &s, &e) == 0, "%s", e.msg);
+	ck_assert_msg(
+	    consent_load_dir(tu_src_path("consent"), &s, &e) == 0, "%s", e.msg);
 	ck_assert_uint_eq(s.n, NELEM(langs));
 	for (i = 0; i < NELEM(langs); i++) {
 		d = consent_find(&s, "general", 1, langs[i]);
@@ -159,13 +127,14 @@ START_TEST(test_sha256_of_bytes)
 	char hex[SHA256_HEX_LEN + 1];
 	size_t i, n;
 
-	ck_assert_msg(consent_load_dir(shipped(), &s, &e) == 0, "%s", e.msg);
+	ck_assert_msg(
+	    consent_load_dir(tu_src_path("consent"), &s, &e) == 0, "%s", e.msg);
 	for (i = 0; i < s.n; i++) {
 		char *argv[] = { "sha256sum", path, NULL };
 
-		snprintf(path, sizeof(path), "%s/general/1/%s.md", shipped(),
-		    s.docs[i]->lang);
-		p = slurp(path, &n);
+		snprintf(path, sizeof(path), "%s/general/1/%s.md",
+		    tu_src_path("consent"), s.docs[i]->lang);
+		p = tu_slurp(path, &n);
 		ck_assert_uint_eq(s.docs[i]->nbytes, n);
 		ck_assert_int_eq(memcmp(s.docs[i]->bytes, p, n), 0);
 		ck_assert_int_eq(sha256_digest(p, n, md), 0);
@@ -535,7 +504,7 @@ START_TEST(test_changed_byte_new_hash)
 	ck_assert_str_eq(consent_find(&a, "general", 1, "en")->sha256,
 	    consent_latest(&a, "general", "en")->sha256);
 	snprintf(path, sizeof(path), "%s/general/1/en.md", dir);
-	p = slurp(path, &n);
+	p = tu_slurp(path, &n);
 	ck_assert(n > 2 && p[n - 2] == '.');
 	p[n - 2] = '!';
 	ck_assert_ptr_nonnull(fp = fopen(path, "wb"));
@@ -615,7 +584,8 @@ START_TEST(test_store_job)
 	db = db_open(path, 0, &e);
 	ck_assert_msg(db != NULL, "%s", e.msg);
 	ck_assert_msg(db_migrate(db, &e) == 0, "%s", e.msg);
-	ck_assert_msg(consent_load_dir(shipped(), &s, &e) == 0, "%s", e.msg);
+	ck_assert_msg(
+	    consent_load_dir(tu_src_path("consent"), &s, &e) == 0, "%s", e.msg);
 	ck_assert_int_eq(count_docs(db), 0);
 	store(db, &s);
 	ck_assert_int_eq(count_docs(db), 5);
@@ -662,7 +632,7 @@ START_TEST(test_store_job)
 	/* A changed file is a new row; the old one stays. */
 	copy_shipped();
 	snprintf(path, sizeof(path), "%s/consent/general/1/ru.md", tu_base);
-	p = slurp(path, &n);
+	p = tu_slurp(path, &n);
 	p[n - 1] = ' ';
 	ck_assert_ptr_nonnull(fp = fopen(path, "wb"));
 	ck_assert_uint_eq(fwrite(p, 1, n, fp), n);

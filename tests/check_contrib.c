@@ -373,30 +373,6 @@ db_text(const char *dir, long long id)
 	return (t);
 }
 
-/* Does the file ${path} hold the bytes of ${needle}? -1 if it cannot be
-** read. */
-static int
-file_has(const char *path, const char *needle)
-{
-	FILE *f;
-	char *buf;
-	long n;
-	int found;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return (-1);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(n > 0 ? (size_t)n : 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	found = memmem(buf, (size_t)n, needle, strlen(needle)) != NULL;
-	free(buf);
-	return (found);
-}
-
 /* Neither node.db nor its WAL in ${dir} holds ${needle}, byte for byte. */
 static void
 expect_not_on_disk(const char *dir, const char *needle)
@@ -405,11 +381,11 @@ expect_not_on_disk(const char *dir, const char *needle)
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/node.db", dir);
-	rc = file_has(path, needle);
+	rc = tu_file_has(path, needle);
 	ck_assert_msg(rc != -1, "cannot read %s", path);
 	ck_assert_msg(rc == 0, "%s holds \"%s\"", path, needle);
 	snprintf(path, sizeof(path), "%s/node.db-wal", dir);
-	rc = file_has(path, needle);
+	rc = tu_file_has(path, needle);
 	ck_assert_msg(rc != 1, "%s holds \"%s\"", path, needle);
 }
 
@@ -539,8 +515,9 @@ START_TEST(test_redaction_stored)
 	expect_not_on_disk(maindir, "owusu");
 	/* Nor in the server's log. */
 	snprintf(log, sizeof(log), "%s/server.log", maindir);
-	ck_assert_msg(file_has(log, "owusu") == 0, "the log holds the address");
-	ck_assert_msg(file_has(log, PHONE) == 0, "the log holds the number");
+	ck_assert_msg(
+	    tu_file_has(log, "owusu") == 0, "the log holds the address");
+	ck_assert_msg(tu_file_has(log, PHONE) == 0, "the log holds the number");
 }
 END_TEST
 

@@ -244,21 +244,6 @@ START_TEST(test_prepare_cache)
 }
 END_TEST
 
-/* Does ${path} hold ${needle}? -1 if it cannot be read. */
-static int
-file_has(const char *path, const char *needle)
-{
-	static char buf[1 << 20];
-	size_t n;
-	FILE *f;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return (-1);
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	return (memmem(buf, n, needle, strlen(needle)) != NULL);
-}
-
 START_TEST(test_close_keeps_shm_empties_wal)
 {
 	struct err e = { 0 };
@@ -276,7 +261,7 @@ START_TEST(test_close_keeps_shm_empties_wal)
 	/* Not the last connection: nothing is checkpointed yet. */
 	db_close(db);
 	snprintf(side, sizeof(side), "%s-wal", path);
-	ck_assert_int_eq(file_has(side, "erase-me-7f3a"), 1);
+	ck_assert_int_eq(tu_file_has(side, "erase-me-7f3a"), 1);
 	db_close(other);
 
 	snprintf(side, sizeof(side), "%s-shm", path);

@@ -105,22 +105,6 @@ fill(const char *path)
 	    (unsigned long)sv.f_bfree);
 }
 
-/* Does the file ${path} hold ${needle}? */
-static int
-file_has(const char *path, const char *needle)
-{
-	char buf[65536];
-	size_t n;
-	FILE *f;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return (0);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return (strstr(buf, needle) != NULL);
-}
-
 /* Makes the node ${dir} holding the campaign "full-text", its server's
 ** log pointed at ${log} (outside the small disk, which will be full). */
 static void
@@ -221,7 +205,8 @@ START_TEST(test_full_disk)
 
 	ck_assert_msg(start(&s, node) == 0,
 	    "the node did not start on a full disk (log %s)", log);
-	ck_assert_msg(file_has(log, "tributary: error: the disk is full: "),
+	ck_assert_msg(
+	    tu_file_has(log, "tributary: error: the disk is full: ") == 1,
 	    "the log does not say the disk is full (%s)", log);
 
 	/* /healthz: 200, so a load balancer keeps sending reads. */
@@ -262,7 +247,7 @@ START_TEST(test_full_disk)
 	j = health(&s, "ok");
 	ck_assert_str_eq(jstr(j, "status"), "ok");
 	json_decref(j);
-	ck_assert_msg(file_has(log, "the disk has room again"),
+	ck_assert_msg(tu_file_has(log, "the disk has room again") == 1,
 	    "the log does not say the disk has room again (%s)", log);
 
 	/* The consent documents a full disk kept out are stored within
@@ -276,7 +261,8 @@ START_TEST(test_full_disk)
 	json_decref(j);
 	tu_resp_free(&r);
 	for (i = 0; i < 60 && !stored; i++) {
-		stored = file_has(log, "the consent documents are stored now");
+		stored = tu_file_has(
+			     log, "the consent documents are stored now") == 1;
 		if (!stored)
 			usleep(250 * 1000);
 	}
@@ -310,9 +296,9 @@ START_TEST(test_no_shm_says_disk_full)
 	fill(path);
 
 	ck_assert_msg(start(&s, node) == -1, "started without its -shm file");
-	ck_assert_msg(file_has(log, "the disk is full: "),
+	ck_assert_msg(tu_file_has(log, "the disk is full: ") == 1,
 	    "the log does not say the disk is full (%s)", log);
-	ck_assert_msg(file_has(log, "node.db-shm"),
+	ck_assert_msg(tu_file_has(log, "node.db-shm") == 1,
 	    "the log does not name node.db-shm (%s)", log);
 }
 END_TEST

@@ -134,38 +134,6 @@ first_diff(const char *a, size_t an, const char *b, size_t bn)
 	return (i);
 }
 
-/* ${rel} under the source tree (static buffer). */
-static const char *
-src_path(const char *rel)
-{
-	static char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", srcdir, rel);
-	return (path);
-}
-
-/* The bytes of ${path}, malloc'd and NUL-terminated; length in ${n}. */
-static char *
-slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long len;
-
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	ck_assert_int_ge(len, 0);
-	rewind(f);
-	p = malloc((size_t)len + 1);
-	ck_assert_ptr_nonnull(p);
-	ck_assert_uint_eq(fread(p, 1, (size_t)len, f), (size_t)len);
-	p[len] = '\0';
-	fclose(f);
-	*n = (size_t)len;
-	return (p);
-}
-
 /* Every pack in redact/, as the server loads them. */
 static struct redact_set *
 load_all(void)
@@ -173,7 +141,7 @@ load_all(void)
 	struct err e = { 0 };
 	struct redact_set *rs;
 
-	rs = redact_load(src_path("redact"), NULL, 0, &e);
+	rs = redact_load(tu_src_path("redact"), NULL, 0, &e);
 	ck_assert_msg(rs != NULL, "redact_load: %s", e.msg);
 	return (rs);
 }
@@ -948,7 +916,7 @@ START_TEST(test_report_corpus)
 	    redact_contact_hash(key, "kofi.mensah@example.com", hashes[0]), 0);
 	ck_assert_int_eq(
 	    redact_contact_hash(key, "+233 24 123 4567", hashes[1]), 0);
-	corpus = slurp(src_path("tests/redact/corpus.tsv"), &n);
+	corpus = tu_slurp(tu_src_path("tests/redact/corpus.tsv"), &n);
 	for (line = strtok_r(corpus, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '#' || line[0] == '\0')

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "licences.h"
+#include "testutil.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -18,14 +19,11 @@ static struct licence_table shipped_table;
 static void
 load_shipped(void)
 {
-	const char *src = getenv("TRIBUTARY_SOURCE_DIR");
 	struct err e = { 0 };
-	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/consent/licences.yaml",
-	    src != NULL ? src : TRIBUTARY_SOURCE_DIR);
-	ck_assert_msg(
-	    licences_load(path, &shipped_table, &e) == 0, "%s", e.msg);
+	ck_assert_msg(licences_load(tu_src_path("consent/licences.yaml"),
+			  &shipped_table, &e) == 0,
+	    "%s", e.msg);
 }
 
 static void

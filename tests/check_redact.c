@@ -28,18 +28,6 @@
 #define MIN_PRECISION 0.95
 #define MIN_EXACT     0.97
 
-/* ${rel} under the source tree (static buffer). */
-static const char *
-src_path(const char *rel)
-{
-	static char path[4096];
-	const char *src = getenv("TRIBUTARY_SOURCE_DIR");
-
-	snprintf(path, sizeof(path), "%s/%s",
-	    src != NULL ? src : TRIBUTARY_SOURCE_DIR, rel);
-	return (path);
-}
-
 /* Every pack in redact/. Fails the test if they do not load. */
 static struct redact_set *
 load_all(void)
@@ -47,31 +35,9 @@ load_all(void)
 	struct err e = { 0 };
 	struct redact_set *rs;
 
-	rs = redact_load(src_path("redact"), NULL, 0, &e);
+	rs = redact_load(tu_src_path("redact"), NULL, 0, &e);
 	ck_assert_msg(rs != NULL, "redact_load: %s", e.msg);
 	return (rs);
-}
-
-/* The bytes of ${path}, malloc'd and NUL-terminated; length in ${n}. */
-static char *
-slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long len;
-
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	ck_assert_int_ge(len, 0);
-	rewind(f);
-	p = malloc((size_t)len + 1);
-	ck_assert_ptr_nonnull(p);
-	ck_assert_uint_eq(fread(p, 1, (size_t)len, f), (size_t)len);
-	p[len] = '\0';
-	fclose(f);
-	*n = (size_t)len;
-	return (p);
 }
 
 /* Redacts NUL-terminated ${s}; the caller frees the text. */
@@ -229,7 +195,7 @@ START_TEST(test_corpus)
 	size_t n, k;
 	int bad = 0;
 
-	corpus = slurp(src_path("tests/redact/corpus.tsv"), &n);
+	corpus = tu_slurp(tu_src_path("tests/redact/corpus.tsv"), &n);
 	run_corpus(rs, corpus, &sc);
 	free(corpus);
 	ck_assert_uint_ge(sc.lines, 300);
@@ -270,7 +236,7 @@ START_TEST(test_corpus_covers_kinds)
 	char *corpus;
 	size_t n, i;
 
-	corpus = slurp(src_path("tests/redact/corpus.tsv"), &n);
+	corpus = tu_slurp(tu_src_path("tests/redact/corpus.tsv"), &n);
 	for (i = 0; i < NELEM(need); i++)
 		ck_assert_msg(strstr(corpus, need[i]) != NULL,
 		    "corpus has no %s", need[i]);
@@ -640,17 +606,17 @@ START_TEST(test_load)
 	FILE *f;
 
 	/* Only the packs asked for. */
-	rs = redact_load(src_path("redact"), gh, 1, &e);
+	rs = redact_load(tu_src_path("redact"), gh, 1, &e);
 	ck_assert_msg(rs != NULL, "%s", e.msg);
 	t = redact_str(rs, "024 123 4567, 90 123 4567, 120389-4599", NULL);
 	ck_assert_str_eq(t, "[PHONE], 90 123 4567, 120389-4599");
 	free(t);
 	redact_free(rs);
 
-	rs = redact_load(src_path("redact"), bad, 1, &e);
+	rs = redact_load(tu_src_path("redact"), bad, 1, &e);
 	ck_assert_ptr_null(rs);
 	ck_assert_int_eq(e.code, ERR_INVALID);
-	rs = redact_load(src_path("redact"), missing, 1, &e);
+	rs = redact_load(tu_src_path("redact"), missing, 1, &e);
 	ck_assert_ptr_null(rs);
 	ck_assert_int_eq(e.code, ERR_NOT_FOUND);
 
@@ -760,7 +726,7 @@ big_text(size_t min, size_t *n, size_t *lines)
 	struct buf b = { 0 };
 	size_t len, cn;
 
-	corpus = slurp(src_path("tests/redact/corpus.tsv"), &cn);
+	corpus = tu_slurp(tu_src_path("tests/redact/corpus.tsv"), &cn);
 	*lines = 0;
 	while (b.n < min) {
 		char *copy = strdup(corpus);

@@ -54,6 +54,61 @@ tu_base_teardown(void)
 	tu_base = NULL;
 }
 
+void *
+tu_read_file(const char *path, size_t *n)
+{
+	FILE *f;
+	char *p;
+	long len;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return (NULL);
+	ck_assert_msg(fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0,
+	    "%s: %s", path, strerror(errno));
+	rewind(f);
+	ck_assert_ptr_nonnull(p = malloc((size_t)len + 1));
+	ck_assert_msg(fread(p, 1, (size_t)len, f) == (size_t)len,
+	    "%s: cannot read %ld bytes", path, len);
+	p[len] = '\0';
+	fclose(f);
+	*n = (size_t)len;
+	return (p);
+}
+
+void *
+tu_slurp(const char *path, size_t *n)
+{
+	void *p = tu_read_file(path, n);
+
+	ck_assert_msg(p != NULL, "%s: %s", path, strerror(errno));
+	return (p);
+}
+
+int
+tu_file_has(const char *path, const char *needle)
+{
+	size_t n;
+	char *p;
+	int found;
+
+	if ((p = tu_read_file(path, &n)) == NULL)
+		return (-1);
+	found = memmem(p, n, needle, strlen(needle)) != NULL;
+	free(p);
+	return (found);
+}
+
+const char *
+tu_src_path(const char *rel)
+{
+	static char path[4096];
+	const char *src = getenv("TRIBUTARY_SOURCE_DIR");
+
+	snprintf(path, sizeof(path), "%s/%s",
+	    src != NULL ? src : TRIBUTARY_SOURCE_DIR, rel);
+	return (path);
+}
+
 int
 tu_run(char *const argv[], char *out, size_t outlen)
 {

@@ -23,6 +23,20 @@ void tu_rmrf(const char *dir);
 extern char *tu_base;
 void tu_base_setup(void);
 void tu_base_teardown(void);
+/*
+** The bytes of file ${path}, NUL-terminated, in a new buffer the caller
+** frees, their count in ${n}: tu_read_file() returns NULL if the file
+** cannot be opened, tu_slurp() fails the test. Both fail it if the file
+** cannot be read whole.
+*/
+void *tu_read_file(const char *path, size_t *n);
+void *tu_slurp(const char *path, size_t *n);
+/* 1 if file ${path} holds the bytes of ${needle}, 0 if not, -1 if it
+** cannot be opened. */
+int tu_file_has(const char *path, const char *needle);
+/* ${rel} in the source tree ($TRIBUTARY_SOURCE_DIR, else the build's), in
+** a static buffer. */
+const char *tu_src_path(const char *rel);
 /* Runs a command (argv, NULL-ended) and returns its exit status; its
 ** stdout is appended to ${out} (may be NULL) up to ${outlen}-1 bytes. */
 int tu_run(char *const argv[], char *out, size_t outlen);
