@@ -143,6 +143,84 @@ tu_read_cards(const char *out, int n, char (*dst)[CARD_CODE_LEN + 1])
 	return (0);
 }
 
+sqlite3 *
+tu_db_open_ro(const char *dir)
+{
+	char path[800];
+	sqlite3 *db = NULL;
+
+	snprintf(path, sizeof(path), "%s/node.db", dir);
+	ck_assert_msg(
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK,
+	    "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "?");
+	sqlite3_busy_timeout(db, 10000);
+	return (db);
+}
+
+long long
+tu_db_get(const char *dir, const char *sql, long long a, const char *s,
+    char *txt, size_t txtn)
+{
+	sqlite3 *db = tu_db_open_ro(dir);
+	sqlite3_stmt *st = NULL;
+	const unsigned char *t;
+	long long v;
+	int rc;
+
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK,
+	    "%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_bind_parameter_count(st) >= 1)
+		sqlite3_bind_int64(st, 1, a);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_text(st, 2, s, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	ck_assert_msg(
+	    rc == SQLITE_ROW, "%s: no row (%s)", sql, sqlite3_errmsg(db));
+	v = sqlite3_column_int64(st, 0);
+	if (txt != NULL) {
+		t = sqlite3_column_text(st, 0);
+		snprintf(txt, txtn, "%s", t ? (const char *)t : "");
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return (v);
+}
+
+long
+tu_request(const struct tu_server *s, const char *method, const char *path,
+    const struct tu_req *q, struct tu_resp *out)
+{
+	char url[4200], cookie[128], xcsrf[128], idem[512], ct[128];
+	const char *h[8];
+	int i = 0;
+
+	snprintf(url, sizeof(url), "%s%s", s->base, path);
+	if (q->ctype != NULL) {
+		snprintf(ct, sizeof(ct), "Content-Type: %s", q->ctype);
+		h[i++] = ct;
+	}
+	if (q->w != NULL) {
+		snprintf(cookie, sizeof(cookie), "Cookie: tributary_session=%s",
+		    q->w->token);
+		h[i++] = cookie;
+	}
+	if (q->w != NULL && q->csrf) {
+		snprintf(xcsrf, sizeof(xcsrf), "X-CSRF-Token: %s", q->w->csrf);
+		h[i++] = xcsrf;
+	}
+	if (q->key != NULL) {
+		snprintf(idem, sizeof(idem), "Idempotency-Key: %s", q->key);
+		h[i++] = idem;
+	}
+	if (q->extra != NULL)
+		h[i++] = q->extra;
+	h[i] = NULL;
+	ck_assert_msg(tu_http(NULL, method, url, h, q->body, q->n, out) == 0,
+	    "%s %s: no answer from the server (see %s)", method, path,
+	    s->errlog);
+	return (out->status);
+}
+
 static void *
 burst_one(void *arg)
 {

@@ -35,6 +35,34 @@ void expect_message(const struct tu_resp *r, const char *needle);
 /* Reads the cookie and the {"account","csrf"} of a login or join answer. */
 void take_session(const struct tu_resp *r, struct who *w);
 
+/* What tu_request() sends besides its method and path. */
+struct tu_req {
+	const struct who *w; /* the session's cookie, or NULL for none */
+	int csrf;            /* with ${w}: its X-CSRF-Token too */
+	const char *key;     /* Idempotency-Key, or NULL */
+	const char *ctype;   /* Content-Type, or NULL */
+	const char *extra;   /* one more header line, or NULL */
+	const void *body;    /* ${n} bytes, or NULL */
+	size_t n;
+};
+/* ${method} ${path} on ${s} as ${q} says; fails the test if no answer
+** comes. Returns the status (the answer in ${out}, to free). */
+long tu_request(const struct tu_server *s, const char *method, const char *path,
+    const struct tu_req *q, struct tu_resp *out);
+
+/* The node.db of the node in ${dir}, opened read-only beside its running
+** server (busy timeout 10 s); close it with sqlite3_close(). Fails the
+** test if it cannot be opened. */
+sqlite3 *tu_db_open_ro(const char *dir);
+/*
+** The first column of the one row ${sql} answers on ${dir}'s node.db (?1
+** is ${a}, ?2 ${s}, each bound only if the statement has it): as an
+** integer, and as text into ${txt} (${txtn} bytes, may be NULL; "" for
+** NULL). Fails the test if there is no row.
+*/
+long long tu_db_get(const char *dir, const char *sql, long long a,
+    const char *s, char *txt, size_t txtn);
+
 /* Runs ${argv} (tu_run); on failure says so on stderr with its output. */
 int tu_run_quiet(char *const argv[], char *out, size_t n);
 /* Writes ${json} to ${tmp}/${name} and runs `${bin} campaign import` of it

@@ -102,35 +102,9 @@ send_req(const struct tu_server *s, const char *method, const char *path,
     const struct who *w, int csrf, const char *key, const char *ctype,
     const char *extra, const void *body, size_t n, struct tu_resp *out)
 {
-	char url[4200], cookie[128], xcsrf[128], idem[512], ct[128];
-	const char *h[8];
-	int i = 0;
+	struct tu_req q = { w, csrf, key, ctype, extra, body, n };
 
-	snprintf(url, sizeof(url), "%s%s", s->base, path);
-	if (ctype != NULL) {
-		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
-		h[i++] = ct;
-	}
-	if (w != NULL) {
-		snprintf(cookie, sizeof(cookie), "Cookie: tributary_session=%s",
-		    w->token);
-		h[i++] = cookie;
-	}
-	if (w != NULL && csrf) {
-		snprintf(xcsrf, sizeof(xcsrf), "X-CSRF-Token: %s", w->csrf);
-		h[i++] = xcsrf;
-	}
-	if (key != NULL) {
-		snprintf(idem, sizeof(idem), "Idempotency-Key: %s", key);
-		h[i++] = idem;
-	}
-	if (extra != NULL)
-		h[i++] = extra;
-	h[i] = NULL;
-	ck_assert_msg(tu_http(NULL, method, url, h, body, n, out) == 0,
-	    "%s %s: no answer from the server (see %s)", method, path,
-	    s->errlog);
-	return (out->status);
+	return (tu_request(s, method, path, &q, out));
 }
 
 /* As ${w} on the main node, with cookie and CSRF token; ${body} is JSON
@@ -442,52 +416,12 @@ static const uint8_t list_info[] = "LIST\x18\x00\x00\x00"
 
 /* --- the node's files, read beside the running server --- */
 
-static sqlite3 *
-db_open_ro(const char *dir)
-{
-	char path[800];
-	sqlite3 *db = NULL;
-
-	snprintf(path, sizeof(path), "%s/node.db", dir);
-	ck_assert_msg(
-	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK,
-	    "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "?");
-	sqlite3_busy_timeout(db, 10000);
-	return (db);
-}
-
-/*
-** The first column of the one row ${sql} answers on the main node's
-** node.db (?1 is ${a}, ?2 ${s}, each bound only if the statement has it):
-** as an integer, and as text into ${txt} (${txtn} bytes, may be NULL; ""
-** for NULL).
-*/
+/* The first column of the one row ${sql} answers on the main node (see
+** tu_db_get()). */
 static long long
 db_get(const char *sql, long long a, const char *s, char *txt, size_t txtn)
 {
-	sqlite3 *db = db_open_ro(maindir);
-	sqlite3_stmt *st = NULL;
-	const unsigned char *t;
-	long long v;
-	int rc;
-
-	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK,
-	    "%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_bind_parameter_count(st) >= 1)
-		sqlite3_bind_int64(st, 1, a);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_text(st, 2, s, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	ck_assert_msg(
-	    rc == SQLITE_ROW, "%s: no row (%s)", sql, sqlite3_errmsg(db));
-	v = sqlite3_column_int64(st, 0);
-	if (txt != NULL) {
-		t = sqlite3_column_text(st, 0);
-		snprintf(txt, txtn, "%s", t ? (const char *)t : "");
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return (v);
+	return (tu_db_get(maindir, sql, a, s, txt, txtn));
 }
 
 static long long

@@ -77,33 +77,10 @@ send_req(const struct tu_server *s, const char *method, const char *path,
     const struct who *w, int csrf, const char *key, const char *body, long n,
     struct tu_resp *out)
 {
-	char url[1024], cookie[128], xcsrf[128], idem[512];
-	const char *h[6];
-	int i = 0;
+	struct tu_req q = { w, csrf, key, body ? "application/json" : NULL,
+		NULL, body, body ? (n < 0 ? strlen(body) : (size_t)n) : 0 };
 
-	snprintf(url, sizeof(url), "%s%s", s->base, path);
-	if (body != NULL)
-		h[i++] = "Content-Type: application/json";
-	if (w != NULL) {
-		snprintf(cookie, sizeof(cookie), "Cookie: tributary_session=%s",
-		    w->token);
-		h[i++] = cookie;
-	}
-	if (w != NULL && csrf) {
-		snprintf(xcsrf, sizeof(xcsrf), "X-CSRF-Token: %s", w->csrf);
-		h[i++] = xcsrf;
-	}
-	if (key != NULL) {
-		snprintf(idem, sizeof(idem), "Idempotency-Key: %s", key);
-		h[i++] = idem;
-	}
-	h[i] = NULL;
-	ck_assert_msg(
-	    tu_http(NULL, method, url, h, body,
-		body ? (n < 0 ? strlen(body) : (size_t)n) : 0, out) == 0,
-	    "%s %s: no answer from the server (see %s)", method, path,
-	    s->errlog);
-	return (out->status);
+	return (tu_request(s, method, path, &q, out));
 }
 
 /* As ${w} on the main node: cookie and CSRF token. */
@@ -315,49 +292,19 @@ expect_status(const struct who *w, long long id, const char *status)
 
 /* --- the database itself, read beside the running server --- */
 
-static sqlite3 *
-db_open_ro(const char *dir)
-{
-	char path[800];
-	sqlite3 *db = NULL;
-
-	snprintf(path, sizeof(path), "%s/node.db", dir);
-	ck_assert_msg(
-	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK,
-	    "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "?");
-	sqlite3_busy_timeout(db, 10000);
-	return (db);
-}
-
 /* The integer ${sql} answers on ${dir}'s node.db; ?1 is ${a}, ?2 ${s}
 ** (each bound only if the statement has it). */
 static long long
 db_int(const char *dir, const char *sql, long long a, const char *s)
 {
-	sqlite3 *db = db_open_ro(dir);
-	sqlite3_stmt *st = NULL;
-	long long v;
-	int rc;
-
-	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK,
-	    "%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_bind_parameter_count(st) >= 1)
-		sqlite3_bind_int64(st, 1, a);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_text(st, 2, s, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	ck_assert_msg(rc == SQLITE_ROW, "%s: %s", sql, sqlite3_errmsg(db));
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return (v);
+	return (tu_db_get(dir, sql, a, s, NULL, 0));
 }
 
 /* The text of revision 1 of contribution ${id}, malloc'd (NULL if none). */
 static char *
 db_text(const char *dir, long long id)
 {
-	sqlite3 *db = db_open_ro(dir);
+	sqlite3 *db = tu_db_open_ro(dir);
 	sqlite3_stmt *st = NULL;
 	char *t = NULL;
 

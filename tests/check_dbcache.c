@@ -545,30 +545,10 @@ static long
 send_req(const char *method, const char *path, const struct who *w,
     const char *key, const char *body, struct tu_resp *out)
 {
-	char url[1024], cookie[128], xcsrf[128], idem[256];
-	const char *h[6];
-	int i = 0;
+	struct tu_req q = { w, 1, key, body ? "application/json" : NULL, NULL,
+		body, body ? strlen(body) : 0 };
 
-	snprintf(url, sizeof(url), "%s%s", srv.base, path);
-	if (body != NULL)
-		h[i++] = "Content-Type: application/json";
-	if (w != NULL) {
-		snprintf(cookie, sizeof(cookie), "Cookie: tributary_session=%s",
-		    w->token);
-		h[i++] = cookie;
-		snprintf(xcsrf, sizeof(xcsrf), "X-CSRF-Token: %s", w->csrf);
-		h[i++] = xcsrf;
-	}
-	if (key != NULL) {
-		snprintf(idem, sizeof(idem), "Idempotency-Key: %s", key);
-		h[i++] = idem;
-	}
-	h[i] = NULL;
-	ck_assert_msg(tu_http(NULL, method, url, h, body,
-			  body ? strlen(body) : 0, out) == 0,
-	    "%s %s: no answer from the server (see %s)", method, path,
-	    srv.errlog);
-	return (out->status);
+	return (tu_request(&srv, method, path, &q, out));
 }
 
 /* Drive card ${i} and its PIN: logged in, ${w}; ${status} is 201 for its
