@@ -16,6 +16,9 @@
 
 static int log_reqs = 1;
 
+static void log_v(const char *level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_v(const char *level, const char *fmt, va_list ap)
 {

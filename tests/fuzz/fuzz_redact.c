@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "redact.h"
+#include "redaction_oracle.h"
 
 static struct redact_set *rs;
 static uint8_t key[32];
@@ -65,71 +66,28 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return (0);
 }
 
-/* The offset of the first invalid UTF-8 byte or NUL in ${s}, or ${n}. */
-static size_t
-utf8_bad(const uint8_t *s, size_t n)
-{
-	size_t i = 0, k, len;
-	uint32_t c;
-
-	while (i < n) {
-		if (s[i] == 0)
-			return (i);
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		len = (s[i] & 0xe0) == 0xc0 ? 2
-		    : (s[i] & 0xf0) == 0xe0 ? 3
-		    : (s[i] & 0xf8) == 0xf0 ? 4
-					    : 0;
-		if (len == 0 || n - i < len)
-			return (i);
-		c = s[i] & (0x7f >> len);
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return (i);
-			c = (c << 6) | (s[i + k] & 0x3f);
-		}
-		if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
-		    (len == 4 && c < 0x10000) || c > 0x10ffff ||
-		    (c >= 0xd800 && c <= 0xdfff))
-			return (i);
-		i += len;
-	}
-	return (n);
-}
-
+/* Besides redaction_whole(): the report's kinds are known ones, the text
+** grows by a placeholder's length at most per span, and when the input
+** holds no '[' every '[' of the output opens a placeholder. */
 static void
 check_result(const struct redact_result *r, const uint8_t *data, size_t size)
 {
+	json_int_t sum = redaction_whole(r);
 	const char *k;
 	json_t *v;
-	json_int_t sum = 0;
-	size_t i, opens = 0;
+	size_t i;
 	int ok;
 
-	if (r->text == NULL || strlen(r->text) != r->len ||
-	    utf8_bad((const uint8_t *)r->text, r->len) != r->len)
-		abort();
-	if (!json_is_object(r->report))
-		abort();
 	json_object_foreach(r->report, k, v)
 	{
 		for (ok = 0, i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 			ok |= strcmp(k, known[i]) == 0;
-		if (!ok || !json_is_integer(v) || json_integer_value(v) <= 0)
+		if (!ok)
 			abort();
-		sum += json_integer_value(v);
 	}
 	if (r->len > size + 13 * (size_t)sum)
 		abort();
-	if (memchr(data, '[', size) != NULL)
-		return;
-	for (i = 0; i < r->len; i++)
-		if (r->text[i] == '[')
-			opens++;
-	if ((json_int_t)opens != sum)
+	if (memchr(data, '[', size) == NULL && redaction_opens(r) != sum)
 		abort();
 }
 
