@@ -4,7 +4,7 @@
 ** the contribution handlers share (api_shared.c), so that the text and the
 ** audio handlers never call each other.
 **
-** Every handler is an handler_fn (http.h): it returns 0 once an answer is
+** Every handler is a handler_fn (http.h): it returns 0 once an answer is
 ** queued or the request is suspended, and -1 (the layer answers 500) only
 ** when no answer could be queued.
 */

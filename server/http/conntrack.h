@@ -47,15 +47,19 @@ struct conntrack_limits {
 
 /* Starts the sweeper. NULL if out of memory or no thread. */
 struct conntrack *conntrack_start(const struct conntrack_limits *lim);
-/* Stops the sweeper and frees what is left. NULL does nothing. */
+/* Stops the sweeper and frees what is left. NULL does nothing. Can't
+** fail. */
 void conntrack_stop(struct conntrack *ct);
 
 /* A connection opened with socket ${fd}: its record (NULL if out of
 ** memory: that connection is then simply not watched). */
 struct conn_rec *conntrack_open(struct conntrack *ct, int fd);
 /* The connection of ${rec} is closing (MHD's CLOSED notification, before
-** it closes the fd). Frees ${rec}; NULL does nothing. */
+** it closes the fd). Frees ${rec}; NULL does nothing. Can't fail. */
 void conntrack_close(struct conntrack *ct, struct conn_rec *rec);
+
+/* What the connection of ${rec} is doing, for the sweeper's deadlines.
+** None can fail; a NULL ${rec} (not watched) does nothing. */
 
 /* The request's headers are complete; a body of ${has_body} follows. */
 void conn_rec_headers(struct conn_rec *rec, int has_body);
@@ -66,7 +70,8 @@ void conn_rec_handling(struct conn_rec *rec);
 /* The answer was sent: the connection waits for its next request. */
 void conn_rec_ready(struct conn_rec *rec);
 
-/* Connections closed so far for slow headers and for a slow body. */
+/* Connections closed so far for slow headers and for a slow body (0 and
+** 0 for a NULL ${ct}). Can't fail. */
 void conntrack_counts(
     struct conntrack *ct, uint64_t *slow_headers, uint64_t *slow_bodies);
 

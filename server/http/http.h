@@ -1,10 +1,15 @@
 /*
-** The HTTP layer: libmicrohttpd in thread-pool + epoll mode, the route
-** table dispatch, per-request state, and the one function every response
-** goes through (security headers, JSON errors). Handlers are plain
-** functions `int handler(struct req *)`; a handler that writes hands a job
-** to the writer with req_submit() and is called again, on the same request,
-** once the job is durable or has failed.
+** The HTTP layer as its handlers see it: libmicrohttpd with a thread pool
+** (poll, or epoll with --epoll), the route table, per-request state, and
+** the one function every response goes through (security headers, JSON
+** errors). Handlers are plain functions `int handler(struct req *)`; a
+** handler that writes hands a job to the writer with req_submit() (or
+** req_write()) and is called again, on the same request, once the job is
+** durable or has failed.
+**
+** Behind it: server.c (start, stop, TLS), request.c (the life of a
+** request, told at its top), respond.c (answers), session.c (cookie,
+** session, CSRF), static.c (files), sharing http_int.h.
 */
 #ifndef TRIBUTARY_HTTP_H
 #define TRIBUTARY_HTTP_H
@@ -27,8 +32,8 @@
 
 struct req;
 
-/* Returns 0 once a response is queued or the request suspended; -1 makes
-** the layer answer 500. */
+/* A route's handler. Returns 0 once a response is queued or the request
+** suspended; -1 when no answer could be queued (the layer answers 500). */
 typedef int (*handler_fn)(struct req *r);
 
 struct route {
@@ -49,58 +54,49 @@ extern const size_t nroutes;
 
 struct server;
 
+/* The server (server.c). */
+
 /*
 ** Starts serving ${n} with the settings in ${c}. Returns the server, or
-** NULL with ${e} set (port taken, bad address...).
+** NULL with ${e} set (port taken, bad address, a TLS file missing or
+** unsafe, out of memory).
 */
 struct server *
 server_start(struct node *n, const struct config *c, struct err *e);
-/* The port actually bound (useful with --port 0). */
+/* The port actually bound (useful with --port 0). Can't fail. */
 unsigned short server_port(struct server *s);
 /*
 ** Stops accepting, lets the writer finish every queued job (which resumes
 ** every suspended connection), then stops the daemon and frees ${s}. The
-** node stays open.
+** node stays open. NULL does nothing. Can't fail.
 */
 void server_stop(struct server *s);
+/* Appends the HTTP layer's own figures (connections closed for being
+** slow, bytes of the upload budget in use) to ${b} as Prometheus text.
+** 0, or -1 out of memory. */
+int http_metrics(struct req *r, struct buf *b);
 
 /*
-** The session behind the request's cookie, or NULL. Routes with a role
-** always have one (dispatch answered 401 otherwise).
+** The request (request.c). Strings and objects it hands out belong to the
+** request and live until it ends. None of these can fail unless it says
+** so.
 */
-const struct session *req_session(struct req *r);
-/* The session cookie's token (NULL without one). */
-const char *req_token(struct req *r);
-/* Adds a Set-Cookie for ${token} (NULL: clear it) to the next response. */
-void req_set_cookie(struct req *r, const char *token);
-/* Parses the body as a JSON object; NULL (and a 400 queued) if it is not.
-** The object belongs to the request. */
-json_t *req_json_body(struct req *r);
-/* Per-handler state across suspensions: set once, freed at the end with
-** ${free_fn} (may be NULL for plain free()). */
-void req_set_state(struct req *r, void *state, void (*free_fn)(void *));
-void *req_state(struct req *r);
-/* Suspends the connection until req_resume() (from any thread). The
-** handler is called again then. */
-void req_suspend(struct req *r);
-void req_resume(struct req *r);
-/* Sets Retry-After on the next response. */
-void req_retry_after(struct req *r, int seconds);
-/* The raw request path. */
-const char *req_url(struct req *r);
-/* The client address as a string (after --trusted-proxy rules). */
-const char *req_client(struct req *r);
 
-/* Request accessors for handlers. Strings belong to the request. */
 struct node *req_node(struct req *r);
 const struct config *req_config(struct req *r);
+/* The request's method ("GET", "POST", ...) and raw path, as sent. */
+const char *req_method(struct req *r);
+const char *req_url(struct req *r);
+/* The client address as a string (after --trusted-proxy rules);
+** "unknown" if it cannot be read. */
+const char *req_client(struct req *r);
 /* Path parameter {name} from the route pattern, decoded; NULL if none. */
 const char *req_param(struct req *r, const char *name);
 /* Path parameter {id} as a positive integer; 0 if absent or not one. */
 int64_t req_param_id(struct req *r);
-/* Query argument ${name}, percent-decoded, into ${v} (freed with the
-** request): 1 present, 0 absent, -1 malformed (a bad %-escape or an encoded
-** NUL; ${v} NULL) or out of memory. */
+/* Query argument ${name}, percent-decoded, into ${v}: 1 present, 0
+** absent, -1 malformed (a bad %-escape or an encoded NUL) or out of
+** memory, ${v} NULL then. */
 int req_query_arg(struct req *r, const char *name, const char **v);
 /* Header ${name}, percent-decoded as a query argument is ('+' is a
 ** space): as req_query_arg(). */
@@ -108,11 +104,25 @@ int req_header_arg(struct req *r, const char *name, const char **v);
 /* Query argument ${name}, percent-decoded; NULL if absent, badly encoded
 ** or out of memory. */
 const char *req_query(struct req *r, const char *name);
-/* Header ${name} as sent, or NULL. Can't fail. */
+/* Header ${name} as sent, or NULL. */
 const char *req_header(struct req *r, const char *name);
-const char *req_method(struct req *r);
-/* The request body (NUL-terminated past n). */
+/* The request body and its length in ${n} ("" if none; NUL-terminated
+** past n). */
 const char *req_body(struct req *r, size_t *n);
+/* Parses the body as a JSON object; NULL with a 400 queued if it is not
+** one (or no memory to read it). */
+json_t *req_json_body(struct req *r);
+
+/* Per-handler state across suspensions: set once, freed when the request
+** ends with ${free_fn} (NULL: free()). */
+void req_set_state(struct req *r, void *state, void (*free_fn)(void *));
+/* The state set with req_set_state(), or NULL. */
+void *req_state(struct req *r);
+/* Ties ${p} to the request: free(${p}) when the request ends. Returns
+** ${p}, or NULL if ${p} is NULL or the request already keeps 16 (${p} is
+** freed then). */
+void *req_keep(struct req *r, void *p);
+
 /* This thread's read-only connection to the node's database; in an /api/
 ** handler's call, its reads share one snapshot. NULL with ${e} set if it
 ** cannot open. */
@@ -123,27 +133,20 @@ struct db *req_db(struct req *r, struct err *e);
 ** snapshot began, or the current one if none has.
 */
 uint64_t req_cache_epoch(struct req *r);
+/* Reads one row through this thread's connection: 0 if the database
+** answers, -1 with ${e} set if not (GET /healthz). */
+int http_db_probe(struct req *r, struct err *e);
 
-/*
-** Queues ${resp} with status ${status} after adding the security headers
-** (nosniff, frame DENY, CSP, referrer policy). Destroys ${resp}. Returns 0,
-** -1 if MHD refused it.
-*/
-int req_respond(struct req *r, unsigned int status, struct MHD_Response *resp);
-/* Serializes ${j} (stolen) as the body with status ${status}. */
-int req_json(struct req *r, unsigned int status, json_t *j);
-/* Answers the JSON already written in ${b} (taken: ${b} is left empty). */
-int req_json_buf(struct req *r, unsigned int status, struct buf *b);
-/* Answers {"error":{"code":${code},"message":...}} with ${status}. */
-int req_error(struct req *r, unsigned int status, const char *code,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Answers a domain error with the status its code maps to. */
-int req_fail(struct req *r, const struct err *e);
-
+/* Suspends the connection until req_resume() (from any thread); the
+** handler is called again then. */
+void req_suspend(struct req *r);
+void req_resume(struct req *r);
 /*
 ** Hands ${fn}(db, ${arg}) to the writer and suspends the connection; the
 ** handler is called again when the job is final and then finds it with
-** req_job(). ${arg} must live until then (use req_keep()). Returns 0.
+** req_job(). ${arg} must live until then (the request's state, or
+** req_keep()). Returns 0: a job the writer refuses (it is stopping) comes
+** back failed.
 */
 int req_submit(struct req *r, writer_fn fn, void *arg);
 /* What req_submit_job() is told of its job (writer.h). REQ_JOB_BLOBS: it
@@ -154,9 +157,10 @@ int req_submit(struct req *r, writer_fn fn, void *arg);
 #define REQ_JOB_BLOBS       1
 #define REQ_JOB_KEEPS_CACHE 2
 #define REQ_JOB_ATOMIC      4
-/* As req_submit, with ${flags} (REQ_JOB_*). */
+/* As req_submit, with ${flags} (REQ_JOB_*). Returns 0. */
 int req_submit_job(struct req *r, writer_fn fn, void *arg, unsigned flags);
-/* The finished job, or NULL if the handler has not submitted one. */
+/* The finished job, or NULL if the handler has not submitted one or it
+** is not final yet. */
 const struct writer_job *req_job(struct req *r);
 
 /*
@@ -178,34 +182,61 @@ struct req_write {
 	/* Answers a job that succeeded, from ${state}. */
 	int (*answer)(struct req *r, void *state);
 };
-/* Runs the handler ${w} for the request: a handler_fn's contract (0, or
-** -1 when no answer could be queued). */
+/* Runs the handler ${w} for the request. A handler_fn's contract: 0, or
+** -1 (out of memory, or no answer could be queued). */
 int req_write(struct req *r, const struct req_write *w);
-/* Ties ${p} to the request: free(${p}) when the request ends. Returns ${p}. */
-void *req_keep(struct req *r, void *p);
 
 /*
+** Responses (respond.c). Each queues the request's one answer: 0, or -1
+** if it could not be (out of memory, or MHD refused it).
+*/
+
+/*
+** Queues ${resp} (taken: destroyed, also on failure; NULL fails) with
+** ${status}, after adding the security headers (nosniff, frame DENY, CSP,
+** referrer policy), the session cookie and Retry-After if set.
+*/
+int req_respond(struct req *r, unsigned int status, struct MHD_Response *resp);
+/* Serializes ${j} (taken; NULL fails) as the body with ${status}. */
+int req_json(struct req *r, unsigned int status, json_t *j);
+/* Answers the JSON already written in ${b} (taken: ${b} is left empty). */
+int req_json_buf(struct req *r, unsigned int status, struct buf *b);
+/* Answers {"error":{"code":${code},"message":...}} with ${status}; a 405
+** adds Allow: the methods this path has. */
+int req_error(struct req *r, unsigned int status, const char *code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Answers a domain error with the status its code maps to. */
+int req_fail(struct req *r, const struct err *e);
+/*
 ** Answers the ${size} bytes of the open file ${fd} (taken: closed with the
-** response) as ${ctype}, with Accept-Ranges. One "bytes=" range in a Range
-** header answers 206 with Content-Range; a range starting past the end 416;
-** several ranges or a malformed header get the whole file (RFC 9110 lets a
-** server ignore Range). Returns 0, or -1 (${fd} closed).
+** response, or on failure) as ${ctype}, with Accept-Ranges and the strong
+** ${etag} (NULL: none). One "bytes=" range in a Range header answers 206
+** with Content-Range, unless an If-Range names another ETag; a range
+** starting past the end 416; several ranges or a malformed header get the
+** whole file (RFC 9110 lets a server ignore Range).
 */
 int req_file(
     struct req *r, int fd, uint64_t size, const char *ctype, const char *etag);
-
-/* Reads one row through this thread's connection: 0 if the database
-** answers, -1 with ${e} if not (GET /healthz). */
-int http_db_probe(struct req *r, struct err *e);
-/* Appends the HTTP layer's own figures (connections closed for being
-** slow, bytes of the upload budget in use) to ${b} as Prometheus text.
-** 0, or -1 out of memory. */
-int http_metrics(struct req *r, struct buf *b);
-
-/* Maps a domain error code to its HTTP status. */
+/* Sets Retry-After on the answer. Can't fail. */
+void req_retry_after(struct req *r, int seconds);
+/* Maps a domain error code to its HTTP status. Can't fail. */
 unsigned int http_status_for(enum err_code code);
 
-/* The static-file handler (static.c), used when no route matches a GET. */
+/* Sessions (session.c). */
+
+/*
+** The session behind the request's cookie, or NULL. Routes with a role
+** always have one (dispatch answered 401 otherwise). Can't fail.
+*/
+const struct session *req_session(struct req *r);
+/* The session cookie's token (NULL without one). Can't fail. */
+const char *req_token(struct req *r);
+/* Adds a Set-Cookie for ${token} (NULL: clear it) to the answer; out of
+** memory adds none. */
+void req_set_cookie(struct req *r, const char *token);
+
+/* The static-file handler (static.c), used when no route matches a GET or
+** HEAD: a handler_fn's contract. */
 int static_serve(struct req *r, const char *webroot, const char *const *seg,
     size_t nseg, int trailing_slash);
 

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <time.h>
 
 #include "http.h"
@@ -117,14 +118,32 @@ int req_route_match(struct req *r, const char *pattern);
 /* Is the peer one of the --trusted-proxy addresses? Can't fail. */
 int req_peer_trusted(struct req *r);
 
-/* session.c */
+/* session.c, and the cookie's reading, inline here */
 
 /*
-** Reads the session cookie into r->token and looks up its live session
-** into r->sess, at ${now}: 1, 0 (no cookie, or no live session for it),
-** or -1 with ${e} set.
+** Reads the session cookie, if it has a token's length, into r->token.
+** Inline: every request with a role asks it. Can't fail.
 */
-int req_session_load(struct req *r, time_t now, struct err *e);
+static inline void
+req_read_cookie(struct req *r)
+{
+	const char *c;
+	size_t n;
+
+	c = MHD_lookup_connection_value(
+	    r->conn, MHD_COOKIE_KIND, "tributary_session");
+	if (c == NULL || (n = strlen(c)) != SESSION_TOKEN_LEN)
+		return;
+	memcpy(r->token, c, n + 1);
+}
+
+/*
+** The live session for r->token into r->sess: remembered by this thread
+** while nothing that could change it was committed (dbcache.h), else read.
+** Expiry and idleness are judged at ${now} either way. 1, 0 (none, expired,
+** or its account disabled), or -1 with ${e} set.
+*/
+int req_session_lookup(struct req *r, time_t now, struct err *e);
 /* Does the request's X-CSRF-Token match its session's? Can't fail. */
 int req_csrf_ok(struct req *r);
 /* Has the writer refresh the session's last use, in the background. Out

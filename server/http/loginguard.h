@@ -51,7 +51,7 @@ struct loginguard;
 ** Free with loginguard_free().
 */
 struct loginguard *loginguard_new(int after, int max, size_t nsets);
-/* Frees ${g}; NULL is fine. */
+/* Frees ${g}; NULL is fine. Can't fail. */
 void loginguard_free(struct loginguard *g);
 
 /*
@@ -64,7 +64,8 @@ int loginguard_wait(struct loginguard *g, const char *key, double now);
 void loginguard_failed(struct loginguard *g, const char *key, double now);
 /* Forgets ${key}'s failures (it logged in). Cannot fail. */
 void loginguard_passed(struct loginguard *g, const char *key);
-/* How many failures ${key} has on record at ${now} (tests). */
+/* How many failures ${key} has on record at ${now} (tests). Can't
+** fail. */
 int loginguard_failures(struct loginguard *g, const char *key, double now);
 
 /*
@@ -74,9 +75,10 @@ int loginguard_failures(struct loginguard *g, const char *key, double now);
 ** back with loginguard_release() once its hash is done.
 */
 int loginguard_claim(struct loginguard *g, const char *addr, int limit);
-/* Gives back a slot of ${addr}. One never taken is ignored. */
+/* Gives back a slot of ${addr}. One never taken is ignored. Can't
+** fail. */
 void loginguard_release(struct loginguard *g, const char *addr);
-/* Slots ${addr} holds now (tests). */
+/* Slots ${addr} holds now (tests). Can't fail. */
 int loginguard_claimed(struct loginguard *g, const char *addr);
 
 #endif

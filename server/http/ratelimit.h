@@ -32,7 +32,8 @@ ratelimit_now(void)
 /*
 ** Takes a token for ${key} at time ${now} (seconds, monotonic). Returns 1
 ** if allowed; 0 if not, with ${retry_after} set to whole seconds until a
-** token is back. Out of memory allows (never locks people out).
+** token is back. Can't fail: out of memory allows (never locks people
+** out).
 */
 int ratelimit_take(
     struct ratelimit *rl, const char *key, double now, int *retry_after);

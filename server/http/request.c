@@ -43,6 +43,10 @@ static const char SQL_HEALTH_PROBE[] = "SELECT count(*) FROM node_meta";
 static const char SQL_READ_BEGIN[] = "BEGIN";
 static const char SQL_READ_END[] = "COMMIT";
 
+/* ---------------------------------------------------------------------
+** Routing: the route a path and method name
+*/
+
 int
 req_route_match(struct req *r, const char *pattern)
 {
@@ -106,43 +110,32 @@ route_find(struct req *r)
 	r->nparams = 0;
 }
 
-json_t *
-req_json_body(struct req *r)
-{
-	json_error_t je;
+/* ---------------------------------------------------------------------
+** What a handler reads of its request
+*/
 
-	if (r->jbody != NULL)
-		return (r->jbody);
-	r->jbody = json_loadb(
-	    r->body.p ? r->body.p : "", r->body.n, JSON_REJECT_DUPLICATES, &je);
-	if (r->jbody == NULL || !json_is_object(r->jbody)) {
-		json_decref(r->jbody);
-		r->jbody = NULL;
-		req_error(r, 400, "invalid",
-		    "the body must be one JSON object (%s)",
-		    r->body.n ? je.text : "it is empty");
-		return (NULL);
-	}
-	return (r->jbody);
+struct node *
+req_node(struct req *r)
+{
+	return (r->srv->node);
 }
 
-void
-req_set_state(struct req *r, void *state, void (*free_fn)(void *))
+const struct config *
+req_config(struct req *r)
 {
-	r->state = state;
-	r->state_free = free_fn;
+	return (r->srv->cfg);
+}
+
+const char *
+req_method(struct req *r)
+{
+	return (r->method);
 }
 
 const char *
 req_url(struct req *r)
 {
 	return (r->url);
-}
-
-void *
-req_state(struct req *r)
-{
-	return (r->state);
 }
 
 int
@@ -238,24 +231,6 @@ req_client(struct req *r)
 	return (r->client);
 }
 
-struct node *
-req_node(struct req *r)
-{
-	return (r->srv->node);
-}
-
-const struct config *
-req_config(struct req *r)
-{
-	return (r->srv->cfg);
-}
-
-const char *
-req_method(struct req *r)
-{
-	return (r->method);
-}
-
 const char *
 req_param(struct req *r, const char *name)
 {
@@ -268,17 +243,17 @@ req_param(struct req *r, const char *name)
 	return (NULL);
 }
 
-void *
-req_keep(struct req *r, void *p)
+int64_t
+req_param_id(struct req *r)
 {
-	if (p == NULL)
-		return (NULL);
-	if (r->nkept == MAX_KEPT) {
-		free(p);
-		return (NULL);
-	}
-	r->kept[r->nkept++] = p;
-	return (p);
+	const char *s = req_param(r, "id");
+	char *end;
+	long long v;
+
+	if (s == NULL)
+		return (0);
+	v = strtoll(s, &end, 10);
+	return (*end == '\0' && v > 0 ? (int64_t)v : 0);
 }
 
 /*
@@ -325,19 +300,6 @@ req_query(struct req *r, const char *name)
 	return (req_query_arg(r, name, &v) == 1 ? v : NULL);
 }
 
-int64_t
-req_param_id(struct req *r)
-{
-	const char *s = req_param(r, "id");
-	char *end;
-	long long v;
-
-	if (s == NULL)
-		return (0);
-	v = strtoll(s, &end, 10);
-	return (*end == '\0' && v > 0 ? (int64_t)v : 0);
-}
-
 const char *
 req_header(struct req *r, const char *name)
 {
@@ -351,7 +313,70 @@ req_body(struct req *r, size_t *n)
 	return (r->body.p ? r->body.p : "");
 }
 
-static int step_txn(struct db *db, const char *sql);
+json_t *
+req_json_body(struct req *r)
+{
+	json_error_t je;
+
+	if (r->jbody != NULL)
+		return (r->jbody);
+	r->jbody = json_loadb(
+	    r->body.p ? r->body.p : "", r->body.n, JSON_REJECT_DUPLICATES, &je);
+	if (r->jbody == NULL || !json_is_object(r->jbody)) {
+		json_decref(r->jbody);
+		r->jbody = NULL;
+		req_error(r, 400, "invalid",
+		    "the body must be one JSON object (%s)",
+		    r->body.n ? je.text : "it is empty");
+		return (NULL);
+	}
+	return (r->jbody);
+}
+
+void
+req_set_state(struct req *r, void *state, void (*free_fn)(void *))
+{
+	r->state = state;
+	r->state_free = free_fn;
+}
+
+void *
+req_state(struct req *r)
+{
+	return (r->state);
+}
+
+void *
+req_keep(struct req *r, void *p)
+{
+	if (p == NULL)
+		return (NULL);
+	if (r->nkept == MAX_KEPT) {
+		free(p);
+		return (NULL);
+	}
+	r->kept[r->nkept++] = p;
+	return (p);
+}
+
+/* ---------------------------------------------------------------------
+** The read snapshot: one read transaction per call of an /api/ handler
+*/
+
+/* Steps ${sql} (BEGIN or COMMIT) on ${db}. 0, or -1. */
+static int
+step_txn(struct db *db, const char *sql)
+{
+	struct err e = { 0 };
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(db, sql, &e)) == NULL)
+		return (-1);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
 
 /*
 ** This thread's connection. Within a call of an /api/ handler the first use
@@ -388,14 +413,48 @@ req_cache_epoch(struct req *r)
 	return (r->snap ? r->snap_epoch : dbcache_epoch(r->srv->node->cache));
 }
 
+/* Ends the call's read transaction, if req_db() began one. */
 static void
-req_job_done(struct writer_job *job)
+read_end(struct req *r)
 {
-	struct req *r = job->done_arg;
+	struct db *db = pthread_getspecific(r->srv->dbkey);
 
-	r->job_state = JOB_DONE;
-	req_resume(r);
+	r->in_call = 0;
+	if (!r->snap)
+		return;
+	r->snap = 0;
+	if (db == NULL || sqlite3_get_autocommit(db_handle(db)))
+		return;
+	if (step_txn(db, SQL_READ_END) == -1)
+		sqlite3_exec(db_handle(db), "ROLLBACK", NULL, NULL, NULL);
 }
+
+/*
+** The database probe of /healthz, run live on every call: one read of a
+** one-row table on this thread's connection, a few microseconds, so a
+** failed database shows on the very next probe.
+*/
+int
+http_db_probe(struct req *r, struct err *e)
+{
+	sqlite3_stmt *st;
+	struct db *db;
+	int rc;
+
+	if ((db = req_db(r, e)) == NULL)
+		return (-1);
+	if ((st = db_prepare(db, SQL_HEALTH_PROBE, e)) == NULL)
+		return (-1);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return (db_err(db, e, "health probe"));
+	return (0);
+}
+
+/* ---------------------------------------------------------------------
+** Waiting for a hash or a writer job
+*/
 
 static void
 busy_add(struct server *s, int delta)
@@ -427,6 +486,15 @@ req_resume(struct req *r)
 	metrics_conn_suspended(-1);
 	MHD_resume_connection(r->conn);
 	busy_add(s, -1);
+}
+
+static void
+req_job_done(struct writer_job *job)
+{
+	struct req *r = job->done_arg;
+
+	r->job_state = JOB_DONE;
+	req_resume(r);
 }
 
 int
@@ -480,28 +548,9 @@ req_write(struct req *r, const struct req_write *w)
 	return (req_submit_job(r, w->job, arg, w->flags));
 }
 
-static void
-req_free(struct req *r)
-{
-	size_t i;
-
-	if (r->budget > 0)
-		uploadlimit_give(r->srv->ul, r->budget);
-	if (r->upload_acct != 0)
-		uploadlimit_account_give(r->srv->ul, r->upload_acct);
-
-	urlpath_free(&r->path);
-	if (r->body.p != NULL) /* may hold a passphrase or a PIN */
-		sodium_memzero(r->body.p, r->body.n);
-	buf_free(&r->body);
-	json_decref(r->jbody);
-	free(r->set_cookie);
-	if (r->state != NULL)
-		(r->state_free ? r->state_free : free)(r->state);
-	for (i = 0; i < r->nkept; i++)
-		free(r->kept[i]);
-	free(r);
-}
+/* ---------------------------------------------------------------------
+** The checks before a handler runs, and its run
+*/
 
 /* The account rate limit's key, "a" and the account id in decimal, into
 ** ${key} (22 bytes or more). */
@@ -540,7 +589,9 @@ check_request(struct req *r, int limits)
 		    ra);
 		return (1);
 	}
-	if ((r->has_session = req_session_load(r, now, &e)) == -1) {
+	req_read_cookie(r);
+	if (r->token[0] != '\0' &&
+	    (r->has_session = req_session_lookup(r, now, &e)) == -1) {
 		req_fail(r, &e);
 		return (1);
 	}
@@ -575,37 +626,6 @@ check_request(struct req *r, int limits)
 	if (r->has_session && r->sess.last_seen < now - 3600)
 		req_session_touch(r);
 	return (0);
-}
-
-/* Steps ${sql} (BEGIN or COMMIT) on ${db}. 0, or -1. */
-static int
-step_txn(struct db *db, const char *sql)
-{
-	struct err e = { 0 };
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = db_prepare(db, sql, &e)) == NULL)
-		return (-1);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return (rc == SQLITE_DONE ? 0 : -1);
-}
-
-/* Ends the call's read transaction, if req_db() began one. */
-static void
-read_end(struct req *r)
-{
-	struct db *db = pthread_getspecific(r->srv->dbkey);
-
-	r->in_call = 0;
-	if (!r->snap)
-		return;
-	r->snap = 0;
-	if (db == NULL || sqlite3_get_autocommit(db_handle(db)))
-		return;
-	if (step_txn(db, SQL_READ_END) == -1)
-		sqlite3_exec(db_handle(db), "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* Runs the request once its body is complete (or after a resume). */
@@ -792,6 +812,10 @@ refuse_early(struct req *r, unsigned long long declared, int chunked)
 	return (ok == 0 ? 1 : -1);
 }
 
+/* ---------------------------------------------------------------------
+** libmicrohttpd's calls: a request's start, body and end
+*/
+
 /* The deadline record of ${conn} (conntrack.h), or NULL. */
 static struct conn_rec *
 conn_rec_of(struct MHD_Connection *conn)
@@ -885,6 +909,29 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	return (MHD_YES);
 }
 
+static void
+req_free(struct req *r)
+{
+	size_t i;
+
+	if (r->budget > 0)
+		uploadlimit_give(r->srv->ul, r->budget);
+	if (r->upload_acct != 0)
+		uploadlimit_account_give(r->srv->ul, r->upload_acct);
+
+	urlpath_free(&r->path);
+	if (r->body.p != NULL) /* may hold a passphrase or a PIN */
+		sodium_memzero(r->body.p, r->body.n);
+	buf_free(&r->body);
+	json_decref(r->jbody);
+	free(r->set_cookie);
+	if (r->state != NULL)
+		(r->state_free ? r->state_free : free)(r->state);
+	for (i = 0; i < r->nkept; i++)
+		free(r->kept[i]);
+	free(r);
+}
+
 void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
@@ -944,27 +991,4 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		buf_free(&b);
 	}
 	req_free(r);
-}
-
-/*
-** The database probe of /healthz, run live on every call: one read of a
-** one-row table on this thread's connection, a few microseconds, so a
-** failed database shows on the very next probe.
-*/
-int
-http_db_probe(struct req *r, struct err *e)
-{
-	sqlite3_stmt *st;
-	struct db *db;
-	int rc;
-
-	if ((db = req_db(r, e)) == NULL)
-		return (-1);
-	if ((st = db_prepare(db, SQL_HEALTH_PROBE, e)) == NULL)
-		return (-1);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return (db_err(db, e, "health probe"));
-	return (0);
 }

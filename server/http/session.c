@@ -1,6 +1,7 @@
 /*
-** Sessions over HTTP (http.h): the cookie that carries a session's token,
-** looking the session up (remembered per thread, dbcache.h), the CSRF
+** Sessions over HTTP (http.h): the cookie that carries a session's token
+** (read by req_read_cookie(), inline in http_int.h, as every request asks
+** it), looking the session up (remembered per thread, dbcache.h), the CSRF
 ** token every state-changing request with a session carries, and the
 ** background refresh of a session's last use. The sessions themselves
 ** (tokens, expiry, the rows) are the account module's (account.h).
@@ -85,20 +86,6 @@ req_session_touch(struct req *r)
 	writer_submit(r->srv->node->writer, &t->job);
 }
 
-/* Reads the session cookie, if it has a token's length, into r->token. */
-static void
-read_cookie(struct req *r)
-{
-	const char *c;
-	size_t n;
-
-	c = MHD_lookup_connection_value(
-	    r->conn, MHD_COOKIE_KIND, "tributary_session");
-	if (c == NULL || (n = strlen(c)) != SESSION_TOKEN_LEN)
-		return;
-	memcpy(r->token, c, n + 1);
-}
-
 static void
 session_forget(void *p)
 {
@@ -106,14 +93,8 @@ session_forget(void *p)
 	free(p);
 }
 
-/*
-** The live session for r->token into r->sess: remembered by this thread
-** while nothing that could change it was committed (dbcache.h), else read.
-** Expiry and idleness are judged at ${now} either way. 1, 0 (none, expired,
-** or its account disabled), or -1 with ${e}.
-*/
-static int
-session_lookup(struct req *r, time_t now, struct err *e)
+int
+req_session_lookup(struct req *r, time_t now, struct err *e)
 {
 	struct dbcache *c = r->srv->node->cache;
 	const struct session *m;
@@ -173,13 +154,4 @@ int
 req_csrf_ok(struct req *r)
 {
 	return (csrf_matches(req_header(r, "X-CSRF-Token"), r->sess.csrf));
-}
-
-int
-req_session_load(struct req *r, time_t now, struct err *e)
-{
-	read_cookie(r);
-	if (r->token[0] == '\0')
-		return (0);
-	return (session_lookup(r, now, e));
 }

@@ -17,21 +17,21 @@ struct uploadlimit;
 /* ${budget} bytes in all, ${per_account} large uploads per account. NULL
 ** if out of memory. */
 struct uploadlimit *uploadlimit_new(size_t budget, long per_account);
-/* NULL does nothing. */
+/* Frees ${ul}; NULL does nothing. Can't fail. */
 void uploadlimit_free(struct uploadlimit *ul);
 
 /* Takes ${n} bytes of the budget: 1, or 0 if that would go over it
 ** (nothing taken). */
 int uploadlimit_take(struct uploadlimit *ul, size_t n);
-/* Gives back ${n} bytes taken before. */
+/* Gives back ${n} bytes taken before. Can't fail. */
 void uploadlimit_give(struct uploadlimit *ul, size_t n);
-/* Bytes taken now (for /metrics and tests). */
+/* Bytes taken now (for /metrics and tests). Can't fail. */
 size_t uploadlimit_used(struct uploadlimit *ul);
 
 /* Counts a large upload by ${account}: 1, or 0 if it already has its
 ** limit in flight (nothing counted). Out of memory refuses. */
 int uploadlimit_account_take(struct uploadlimit *ul, int64_t account);
-/* Ends one counted by uploadlimit_account_take(). */
+/* Ends one counted by uploadlimit_account_take(). Can't fail. */
 void uploadlimit_account_give(struct uploadlimit *ul, int64_t account);
 
 #endif

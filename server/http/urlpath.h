@@ -37,7 +37,8 @@ struct urlpath {
 ** holding nothing to free. Never reads past ${n}.
 */
 int urlpath_parse(const char *p, size_t n, struct urlpath *up);
-/* Frees what urlpath_parse() allocated; safe on a zeroed struct. */
+/* Frees what urlpath_parse() allocated; safe on a zeroed struct. Can't
+** fail. */
 void urlpath_free(struct urlpath *up);
 
 /*
