@@ -264,17 +264,10 @@ int
 consent_live_of(struct db *db, int64_t id, int64_t account_id, struct err *e)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if ((st = db_prepare(db, SQL_CONSENT_LIVE_OF, e)) == NULL)
 		return (-1);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, account_id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return (1);
-	if (rc == SQLITE_DONE)
-		return (0);
-	return (db_err(db, e, "consent"));
+	return (db_exists(db, st, "consent", e));
 }

@@ -353,18 +353,11 @@ static int
 referenced(struct db *db, const char *hex, struct err *e)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if ((st = db_prepare(db, SQL_BLOB_REF, e)) == NULL)
 		return (-1);
 	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return (1);
-	if (rc == SQLITE_DONE)
-		return (0);
-	return (db_err(db, e, "blob_refs"));
+	return (db_exists(db, st, "blob_refs", e));
 }
 
 int

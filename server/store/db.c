@@ -42,6 +42,19 @@ rc_full(sqlite3 *h, int rc)
 }
 
 int
+db_exists(struct db *db, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return (1);
+	if (rc == SQLITE_DONE)
+		return (0);
+	return (db_err(db, e, what));
+}
+
+int
 db_full_seen(struct db *db)
 {
 	int full = db->full;

@@ -56,6 +56,12 @@ int db_schema_version(struct db *db);
 ** NULL with ${e} set if it does not prepare. Do not finalize it.
 */
 sqlite3_stmt *db_prepare(struct db *db, const char *sql, struct err *e);
+/*
+** Steps ${st} (from db_prepare(), its parameters bound) and resets it: 1
+** if it gave a row, 0 if none, or -1 with ${e} set as db_err() sets it,
+** naming ${what}.
+*/
+int db_exists(struct db *db, sqlite3_stmt *st, const char *what, struct err *e);
 /* Runs ${sql} (one or more statements, no parameters). 0 or -1 with ${e}. */
 int db_exec(struct db *db, const char *sql, struct err *e);
 /* Records SQLite's last error on ${db} in ${e} as ERR_STORAGE or
