@@ -274,7 +274,10 @@ node_disk_full(struct node *n, char *why, size_t len)
 	unsigned long long avail = ~0ULL;
 	long long now = (long long)time(NULL);
 
-	if (atomic_load(&n->disk_at) == now)
+	/* Room is remembered for the second; a full disk is looked at again
+	** every time, so room made is seen at once. */
+	if (atomic_load(&n->disk_at) == now &&
+	    atomic_load(&n->disk_avail) >= NODE_DISK_LOW)
 		avail = atomic_load(&n->disk_avail);
 	else if (statvfs(n->dir, &sv) == 0) {
 		/* root may use the blocks kept back for it (ext4's 5 %) */

@@ -58,8 +58,9 @@ struct node *node_open(const char *dir, struct err *e);
 #define NODE_DISK_LOW (1024 * 1024)
 /*
 ** Is the disk that holds the node full? 1 if less than NODE_DISK_LOW bytes
-** are free in its folder (statvfs, at most once a second: a health probe
-** polled often should not cost a path walk each time), or if the writer's
+** are free in its folder (statvfs: room found is remembered for the second,
+** as a health probe polled often should not cost a path walk each time; a
+** full disk is looked at again every call), or if the writer's
 ** last write failed for lack of space and none has been saved since; then a
 ** plain sentence saying so, starting "the disk is full: ", is written to
 ** ${why} (${len} bytes). 0 otherwise. Cheap; any thread; can't fail.
