@@ -342,89 +342,83 @@ pin_ok(const char *pin)
 	return (n >= 4 && n <= 8 && strspn(pin, "0123456789") == n);
 }
 
-/* Step 0 of a login: find who is logging in and start the hash. */
+/* A login with the admin's one-time ${code}: no hash, straight to the
+** writer, which spends it. */
 static int
-login_start(struct req *r, json_t *body)
+login_by_code(struct req *r, struct auth *a, const char *code)
 {
-	struct auth *a;
-	struct account acct;
+	if (card_normalize(code, a->code) == -1)
+		return (req_error(r, 401, "wrong_credentials",
+		    "this login code is wrong, used or expired"));
+	if (login_waits(r, a))
+		return (0);
+	a->use_code = 1;
+	a->co.code = a->code;
+	a->step = 2;
+	return (req_submit(r, auth_job, a));
+}
+
+/* A login with card ${card_s} and ${pin}: the PIN is hashed against the
+** card's, set as its PIN at first use, or against the dummy for a card
+** that is not known, whose answer is a wrong PIN's. */
+static int
+login_by_card(struct req *r, struct auth *a, struct db *db, const char *card_s,
+    const char *pin)
+{
 	struct card card;
 	struct err e = { 0 };
-	struct db *db;
-	const char *h, *p, *card_s, *pin, *code;
 	time_t now = time(NULL);
 	int rc;
 
-	h = jstr(body, "handle");
-	p = jstr(body, "passphrase");
-	card_s = jstr(body, "card");
-	pin = jstr(body, "pin");
-	code = jstr(body, "code");
-	if ((a = calloc(1, sizeof(*a))) == NULL)
-		return (-1);
-	a->r = r;
-	req_set_state(r, a, auth_free);
-	a->g = guard_of(r);
-	snprintf(a->akey, sizeof(a->akey), "a:%s", req_client(r));
-	if ((db = req_db(r, &e)) == NULL)
+	if (pin == NULL || !pin_ok(pin))
+		return (req_error(r, 400, "invalid", "a PIN is 4 to 8 digits"));
+	/* Not the shape of a code: no card, and nothing to hash. */
+	if (card_normalize(card_s, a->code) == -1)
+		return (req_error(r, 401, "wrong_credentials",
+		    "this is not a card code: check it against your card"));
+	snprintf(a->idkey, sizeof(a->idkey), "c:%s", a->code);
+	if (login_waits(r, a))
+		return (0);
+	if ((rc = card_get(db, a->code, &card, &e)) == -1)
 		return (req_fail(r, &e));
+	a->use_card = 1;
+	a->step = 1;
+	if (rc == 0 || card.revoked) {
+		/* Unknown, or replaced by a new one: the same hash and the
+		** same answer as a wrong PIN. */
+		card_clear(&card);
+		a->unknown_card = 1;
+		return (auth_hash(r, a, pin, NULL, 1));
+	}
+	if (card.locked_until > now) {
+		card_clear(&card);
+		req_retry_after(r, (int)(card.locked_until - now));
+		return (req_error(r, 429, "card_locked",
+		    "too many wrong PINs: this card is locked for %d minutes",
+		    (int)((card.locked_until - now + 59) / 60)));
+	}
+	a->cu.card_id = card.id;
+	if (card.pin_hash == NULL) {
+		a->created = 1; /* first use: this PIN becomes it */
+		card_clear(&card);
+		return (auth_hash(r, a, pin, NULL, 0));
+	}
+	a->stored_hash = card.pin_hash;
+	card.pin_hash = NULL;
+	return (auth_hash(r, a, pin, a->stored_hash, 0));
+}
 
-	if (code != NULL) {
-		if (card_normalize(code, a->code) == -1)
-			return (req_error(r, 401, "wrong_credentials",
-			    "this login code is wrong, used or expired"));
-		if (login_waits(r, a))
-			return (0);
-		a->use_code = 1;
-		a->co.code = a->code;
-		a->step = 2;
-		return (req_submit(r, auth_job, a));
-	}
-	if (card_s != NULL) {
-		if (pin == NULL || !pin_ok(pin))
-			return (req_error(
-			    r, 400, "invalid", "a PIN is 4 to 8 digits"));
-		/* Not the shape of a code: no card, and nothing to hash. */
-		if (card_normalize(card_s, a->code) == -1)
-			return (req_error(r, 401, "wrong_credentials",
-			    "this is not a card code: check it against your "
-			    "card"));
-		snprintf(a->idkey, sizeof(a->idkey), "c:%s", a->code);
-		if (login_waits(r, a))
-			return (0);
-		if ((rc = card_get(db, a->code, &card, &e)) == -1)
-			return (req_fail(r, &e));
-		a->use_card = 1;
-		a->step = 1;
-		if (rc == 0 || card.revoked) {
-			/* Unknown, or replaced by a new one: the same hash
-			** and the same answer as a wrong PIN. */
-			card_clear(&card);
-			a->unknown_card = 1;
-			return (auth_hash(r, a, pin, NULL, 1));
-		}
-		if (card.locked_until > now) {
-			card_clear(&card);
-			req_retry_after(r, (int)(card.locked_until - now));
-			return (req_error(r, 429, "card_locked",
-			    "too many wrong PINs: this card is locked for %d "
-			    "minutes",
-			    (int)((card.locked_until - now + 59) / 60)));
-		}
-		a->cu.card_id = card.id;
-		if (card.pin_hash == NULL) {
-			a->created = 1; /* first use: this PIN becomes it */
-			card_clear(&card);
-			return (auth_hash(r, a, pin, NULL, 0));
-		}
-		a->stored_hash = card.pin_hash;
-		card.pin_hash = NULL;
-		return (auth_hash(r, a, pin, a->stored_hash, 0));
-	}
-	if (h == NULL || p == NULL)
-		return (req_error(r, 400, "invalid",
-		    "give a card and PIN, a handle and passphrase, or a login "
-		    "code"));
+/* A login with handle ${h} and passphrase ${p}: hashed against the
+** account's, or against the dummy for a handle that cannot log in so,
+** so the time does not tell. */
+static int
+login_by_handle(
+    struct req *r, struct auth *a, struct db *db, const char *h, const char *p)
+{
+	struct account acct;
+	struct err e = { 0 };
+	int rc;
+
 	snprintf(a->idkey, sizeof(a->idkey), "h:%s", h);
 	if (login_waits(r, a))
 		return (0);
@@ -442,6 +436,37 @@ login_start(struct req *r, json_t *body)
 		account_clear(&acct);
 	/* Unknown handle: the same work, so timing does not tell. */
 	return (auth_hash(r, a, p, NULL, 1));
+}
+
+/* Step 0 of a login: find who is logging in and start the hash. */
+static int
+login_start(struct req *r, json_t *body)
+{
+	struct auth *a;
+	struct err e = { 0 };
+	struct db *db;
+	const char *h, *p;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return (-1);
+	a->r = r;
+	req_set_state(r, a, auth_free);
+	a->g = guard_of(r);
+	snprintf(a->akey, sizeof(a->akey), "a:%s", req_client(r));
+	if ((db = req_db(r, &e)) == NULL)
+		return (req_fail(r, &e));
+	if (jstr(body, "code") != NULL)
+		return (login_by_code(r, a, jstr(body, "code")));
+	if (jstr(body, "card") != NULL)
+		return (login_by_card(
+		    r, a, db, jstr(body, "card"), jstr(body, "pin")));
+	h = jstr(body, "handle");
+	p = jstr(body, "passphrase");
+	if (h == NULL || p == NULL)
+		return (req_error(r, 400, "invalid",
+		    "give a card and PIN, a handle and passphrase, or a login "
+		    "code"));
+	return (login_by_handle(r, a, db, h, p));
 }
 
 /*

@@ -826,58 +826,58 @@ conn_rec_of(struct MHD_Connection *conn)
 	return (ci != NULL ? ci->socket_context : NULL);
 }
 
-enum MHD_Result
-on_request(void *cls, struct MHD_Connection *conn, const char *url,
-    const char *method, const char *version, const char *upload_data,
-    size_t *upload_data_size, void **con_cls)
+/*
+** The first call of a request, its headers in: allocates it, finds its
+** route, and refuses it before its body if it must be (refuse_early()).
+** Static with one caller, so the compiler folds it into on_request().
+*/
+static enum MHD_Result
+request_begin(struct server *srv, struct MHD_Connection *conn, const char *url,
+    const char *method, void **con_cls)
 {
-	struct server *srv = cls;
-	struct req *r = *con_cls;
 	unsigned long long declared = 0;
+	struct req *r;
 	const char *cl;
 	int rc, chunked;
 
-	(void)version;
-	if (r == NULL) {
-		if ((r = calloc(1, sizeof(*r))) == NULL)
-			return (MHD_NO);
-		clock_gettime(CLOCK_MONOTONIC, &r->start);
-		r->srv = srv;
-		r->conn = conn;
-		r->method = method;
-		r->url = url;
-		r->path_status = urlpath_parse(url, strlen(url), &r->path);
-		route_find(r);
-		*con_cls = r;
-		r->rec = conn_rec_of(conn);
-		cl = MHD_lookup_connection_value(
-		    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL)
-			declared = strtoull(cl, NULL, 10);
-		chunked = cl == NULL &&
-		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-			MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
-		conn_rec_headers(r->rec, declared > 0 || chunked);
-		if ((rc = refuse_early(r, declared, chunked)) != 0)
-			return (rc == 1 ? MHD_YES : MHD_NO);
-		/* A large upload lands in one allocation, not a string of
-		** doublings (the limit and the budget bound it). */
-		if (declared > 65536 &&
-		    buf_reserve(&r->body, (size_t)declared) == -1)
-			return (MHD_NO);
-		return (MHD_YES);
-	}
-	if (*upload_data_size > 0) {
-		conn_rec_body(r->rec, *upload_data_size);
-		/* Only a body without a length can outgrow its limit (MHD
-		** holds one with a length to it): close at once rather than
-		** read and discard it, since no answer can go mid-body. */
-		if (r->body.n + *upload_data_size > r->max_body ||
-		    buf_append(&r->body, upload_data, *upload_data_size) == -1)
-			return (MHD_NO);
-		*upload_data_size = 0;
-		return (MHD_YES);
-	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return (MHD_NO);
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	r->srv = srv;
+	r->conn = conn;
+	r->method = method;
+	r->url = url;
+	r->path_status = urlpath_parse(url, strlen(url), &r->path);
+	route_find(r);
+	*con_cls = r;
+	r->rec = conn_rec_of(conn);
+	cl = MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL)
+		declared = strtoull(cl, NULL, 10);
+	chunked = cl == NULL &&
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+	conn_rec_headers(r->rec, declared > 0 || chunked);
+	if ((rc = refuse_early(r, declared, chunked)) != 0)
+		return (rc == 1 ? MHD_YES : MHD_NO);
+	/* A large upload lands in one allocation, not a string of
+	** doublings (the limit and the budget bound it). */
+	if (declared > 65536 && buf_reserve(&r->body, (size_t)declared) == -1)
+		return (MHD_NO);
+	return (MHD_YES);
+}
+
+/*
+** The last call, the body complete (or the request resumed): runs it
+** through dispatch(), unless the node is shutting down, and answers 500
+** if the handler did not answer. Static with one caller, as above.
+*/
+static enum MHD_Result
+request_run(struct server *srv, struct req *r)
+{
+	int rc;
+
 	conn_rec_handling(r->rec);
 	if (r->responded || r->pending)
 		return (MHD_YES);
@@ -907,6 +907,30 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			? MHD_YES
 			: MHD_NO);
 	return (MHD_YES);
+}
+
+enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct req *r = *con_cls;
+
+	(void)version;
+	if (r == NULL)
+		return (request_begin(cls, conn, url, method, con_cls));
+	if (*upload_data_size > 0) {
+		conn_rec_body(r->rec, *upload_data_size);
+		/* Only a body without a length can outgrow its limit (MHD
+		** holds one with a length to it): close at once rather than
+		** read and discard it, since no answer can go mid-body. */
+		if (r->body.n + *upload_data_size > r->max_body ||
+		    buf_append(&r->body, upload_data, *upload_data_size) == -1)
+			return (MHD_NO);
+		*upload_data_size = 0;
+		return (MHD_YES);
+	}
+	return (request_run(cls, r));
 }
 
 static void
