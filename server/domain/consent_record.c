@@ -218,19 +218,8 @@ consent_record_json(
 			      (json_int_t)sqlite3_column_int64(st, 11)));
 		json_array_append_new(arr, o);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		db_err(db, e, "consents");
-		return (NULL);
-	}
-	if (id == 0)
-		return (arr);
-	o = json_incref(json_array_get(arr, 0));
-	json_decref(arr);
-	if (o == NULL)
-		err_set(e, ERR_NOT_FOUND, "no such consent of yours");
-	return (o);
+	return (db_list_end(db, st, rc, arr, id != 0, "consents",
+	    "no such consent of yours", e));
 }
 
 int

@@ -380,19 +380,8 @@ contrib_json(struct db *db, int64_t account, int64_t id, struct err *e)
 		}
 		json_array_append_new(arr, o);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		db_err(db, e, "contributions");
-		return (NULL);
-	}
-	if (id == 0)
-		return (arr);
-	o = json_incref(json_array_get(arr, 0));
-	json_decref(arr);
-	if (o == NULL)
-		err_set(e, ERR_NOT_FOUND, "no such contribution of yours");
-	return (o);
+	return (db_list_end(db, st, rc, arr, id != 0, "contributions",
+	    "no such contribution of yours", e));
 }
 
 int

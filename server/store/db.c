@@ -284,3 +284,24 @@ fail:
 	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	return (-1);
 }
+
+json_t *
+db_list_end(struct db *db, sqlite3_stmt *st, int rc, json_t *arr, int one,
+    const char *what, const char *missing, struct err *e)
+{
+	json_t *o;
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		db_err(db, e, what);
+		return (NULL);
+	}
+	if (!one)
+		return (arr);
+	o = json_incref(json_array_get(arr, 0));
+	json_decref(arr);
+	if (o == NULL)
+		err_set(e, ERR_NOT_FOUND, "%s", missing);
+	return (o);
+}

@@ -8,6 +8,7 @@
 #ifndef TRIBUTARY_DB_H
 #define TRIBUTARY_DB_H
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "err.h"
@@ -68,6 +69,16 @@ int db_exec(struct db *db, const char *sql, struct err *e);
 ** ERR_CONFLICT (constraint) and returns -1. An error for lack of disk
 ** space says "the disk is full: " first. */
 int db_err(struct db *db, struct err *e, const char *what);
+/*
+** The end of a listing read row by row from ${st} into the JSON array
+** ${arr}, whose last sqlite3_step() gave ${rc}. Resets ${st}. If ${rc} is
+** not SQLITE_DONE, frees ${arr} and returns NULL with ${e} set as db_err()
+** sets it (${what} names the listing). Otherwise returns ${arr}, or, when
+** ${one}, its only item (a new reference; ${arr} freed), or NULL with
+** ERR_NOT_FOUND and the words ${missing} if it holds none.
+*/
+json_t *db_list_end(struct db *db, sqlite3_stmt *st, int rc, json_t *arr,
+    int one, const char *what, const char *missing, struct err *e);
 /*
 ** Did an error that db_err() or db_exec() recorded on ${db} since the last
 ** call come from a disk with no room? Returns 1 or 0 and forgets it.
