@@ -39,6 +39,7 @@ http_status_for(enum err_code code)
 	return (500);
 }
 
+/* The headers every answer of ours carries (API.md). */
 static void
 add_security_headers(struct MHD_Response *resp)
 {

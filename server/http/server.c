@@ -25,6 +25,11 @@
 #include "text.h"
 #include "uploadlimit.h"
 
+/*
+** libmicrohttpd's connection callback: a connection opened gets a record
+** of its deadlines (conntrack.h), one closing gives it back. Can't fail:
+** a connection with no record is simply not watched.
+*/
 static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
@@ -57,6 +62,7 @@ unescape_none(void *cls, struct MHD_Connection *c, char *s)
 	return (strlen(s));
 }
 
+/* Forgets the TLS certificate and wipes the key. Can't fail. */
 static void
 tls_free(struct server *s)
 {
@@ -121,6 +127,7 @@ fd_limit_raise(long conns)
 		    (unsigned long long)rl.rlim_cur, conns);
 }
 
+/* Closes a thread's database connection as the thread ends. */
 static void
 db_key_free(void *p)
 {
