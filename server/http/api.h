@@ -22,21 +22,23 @@ struct writer_job;
 struct redact_result;
 struct campaign;
 
-/* People, campaigns and consent (api.c). */
+/* People: logins and accounts (api_people.c). */
 int join_and_log_in(struct req *r);
 int log_in(struct req *r);
 int log_out(struct req *r);
 int show_my_account(struct req *r);
 int set_my_passphrase(struct req *r);
+int list_accounts(struct req *r);
+int create_account(struct req *r);
+int change_account(struct req *r);
+int reissue_card(struct req *r);
+
+/* Campaigns and consent (api_consent.c). */
 int list_campaigns(struct req *r);
 int show_consent_document(struct req *r);
 int give_consent(struct req *r);
 int withdraw_consent(struct req *r);
 int list_my_consents(struct req *r);
-int list_accounts(struct req *r);
-int create_account(struct req *r);
-int change_account(struct req *r);
-int reissue_card(struct req *r);
 
 /* Text contributions and redaction (api_contrib.c). */
 int preview_redaction(struct req *r);
@@ -67,6 +69,14 @@ int export_my_data(struct req *r);
 /* Erasure (api_erase.c). */
 int erase_account(struct req *r);
 int erase_my_account(struct req *r);
+
+/* The string member ${k} of the JSON object ${o}, or NULL (none, or not a
+** string). Can't fail. */
+static inline const char *
+jstr(json_t *o, const char *k)
+{
+	return (json_string_value(json_object_get(o, k)));
+}
 
 /*
 ** The request steps of creating a contribution, text or audio alike

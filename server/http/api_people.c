@@ -1,9 +1,9 @@
 /*
-** The JSON API for people, campaigns and consent: join, log in, log out,
-** who am I, campaigns, consent documents, giving and withdrawing consent,
-** and account administration. Each handler's comment states who may call
-** it and what it answers; the route table is in routes.c. Passphrases and
-** PINs are hashed on the hasher threads and every write goes through the
+** The JSON API for people: join, log in, log out, who am I, a new
+** passphrase, and account administration (accounts, roles, disabling,
+** re-issued cards). Each handler's comment states who may call it and
+** what it answers; the route table is in routes.c. Passphrases and PINs
+** are hashed on the hasher threads and every write goes through the
 ** writer, with the connection suspended meanwhile.
 **
 ** Logins are guarded (loginguard.h): after repeated failures for a handle,
@@ -13,7 +13,6 @@
 ** that does not exist costs a dummy hash and is answered exactly as a
 ** wrong PIN on one that does.
 */
-#include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +20,6 @@
 
 #include "account.h"
 #include "api.h"
-#include "campaign.h"
-#include "consent.h"
-#include "consent_record.h"
 #include "crypto.h"
 #include "hasher.h"
 #include "http.h"
@@ -65,6 +61,32 @@ auth_free(void *p)
 	sodium_memzero(&a->hj, sizeof(a->hj));
 	free(a->stored_hash);
 	free(a);
+}
+
+/* A login's, join's or passphrase's state, set as the request's. NULL if
+** out of memory. */
+static struct auth *
+auth_new(struct req *r)
+{
+	struct auth *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return (NULL);
+	a->r = r;
+	req_set_state(r, a, auth_free);
+	return (a);
+}
+
+/* Is passphrase ${p} (NULL: none) of a length we take? 1, or an answer:
+** 400 invalid. */
+static int
+passphrase_fits(struct req *r, const char *p)
+{
+	if (p == NULL || strlen(p) < PASSPHRASE_MIN || strlen(p) > 200)
+		return (req_error(r, 400, "invalid",
+		    "a passphrase is %d to 200 characters long",
+		    PASSPHRASE_MIN));
+	return (1);
 }
 
 /*
@@ -269,12 +291,6 @@ answer_account(struct req *r, int64_t id, unsigned status)
 	return (rc);
 }
 
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return (json_string_value(json_object_get(o, k)));
-}
-
 /*
 ** POST /api/v1/join {"handle","passphrase"}: anyone. Creates a contributor
 ** account and logs it in. 201 {"account","csrf"} + cookie; 400 invalid
@@ -288,6 +304,7 @@ join_and_log_in(struct req *r)
 	struct err e = { 0 };
 	const char *h, *p;
 	json_t *body;
+	int rc;
 
 	if (a == NULL) {
 		if ((body = req_json_body(r)) == NULL)
@@ -299,17 +316,13 @@ join_and_log_in(struct req *r)
 			    "give a \"handle\" and a \"passphrase\""));
 		if (handle_check(h, &e) == -1)
 			return (req_error(r, 400, "invalid", "%s", e.msg));
-		if (strlen(p) < PASSPHRASE_MIN || strlen(p) > 200)
-			return (req_error(r, 400, "invalid",
-			    "a passphrase is %d to 200 characters long",
-			    PASSPHRASE_MIN));
-		if ((a = calloc(1, sizeof(*a))) == NULL)
+		if ((rc = passphrase_fits(r, p)) != 1)
+			return (rc);
+		if ((a = auth_new(r)) == NULL)
 			return (-1);
-		a->r = r;
 		a->step = 1;
 		a->created = 1;
 		snprintf(a->handle, sizeof(a->handle), "%s", h);
-		req_set_state(r, a, auth_free);
 		return (auth_hash(r, a, p, NULL, 0));
 	}
 	if (a->step == 1) {
@@ -447,10 +460,8 @@ login_start(struct req *r, json_t *body)
 	struct db *db;
 	const char *h, *p;
 
-	if ((a = calloc(1, sizeof(*a))) == NULL)
+	if ((a = auth_new(r)) == NULL)
 		return (-1);
-	a->r = r;
-	req_set_state(r, a, auth_free);
 	a->g = guard_of(r);
 	snprintf(a->akey, sizeof(a->akey), "a:%s", req_client(r));
 	if ((db = req_db(r, &e)) == NULL)
@@ -604,214 +615,6 @@ show_my_account(struct req *r)
 	return (rc);
 }
 
-/* GET /api/v1/campaigns: anyone. 200 {"campaigns":[...]}. */
-int
-list_campaigns(struct req *r)
-{
-	struct err e = { 0 };
-	struct db *db;
-	json_t *list;
-
-	if ((db = req_db(r, &e)) == NULL ||
-	    (list = campaign_list(db, &e)) == NULL)
-		return (req_fail(r, &e));
-	return (req_json(r, 200, json_pack("{s:o}", "campaigns", list)));
-}
-
-/*
-** GET /api/v1/consent/{slug}?lang=xx: anyone. The current version of the
-** document in that language (English if there is none), with "languages"
-** available and, for an unreviewed translation, "binding": the English
-** text that binds. 404 if the document does not exist.
-*/
-int
-show_consent_document(struct req *r)
-{
-	const struct consent_set *set = req_node(r)->consents;
-	const struct consent_doc *d, *en;
-	const char *slug = req_param(r, "slug"), *lang = req_query(r, "lang");
-	const char *ctype;
-	char path[4096];
-	json_t *j, *langs;
-	size_t i;
-	int v;
-
-	if (set == NULL || (v = consent_current_version(set, slug)) == 0)
-		return (req_error(r, 404, "not_found",
-		    "there is no consent document \"%s\"", slug));
-	en = consent_find(set, slug, v, "en");
-	d = lang ? consent_find(set, slug, v, lang) : NULL;
-	if (d == NULL)
-		d = en;
-	if (d == NULL)
-		return (req_error(
-		    r, 404, "not_found", "no English text of \"%s\"", slug));
-	j = consent_doc_json(d);
-	langs = json_array();
-	for (i = 0; i < set->n; i++)
-		if (strcmp(set->docs[i]->slug, slug) == 0 &&
-		    set->docs[i]->version == v)
-			json_array_append_new(
-			    langs, json_string(set->docs[i]->lang));
-	json_object_set_new(j, "languages", langs);
-	json_object_set_new(j, "reading",
-	    consent_reading_path(req_config(r)->consent_dir, slug, v, d->lang,
-		path, sizeof(path), &ctype)
-		? json_sprintf("/api/v1/consent/%s/reading?lang=%s&version=%d",
-		      slug, d->lang, v)
-		: json_null());
-	json_object_set_new(j, "binding",
-	    d->reviewed || d == en ? json_null() : consent_doc_json(en));
-	return (req_json(r, 200, j));
-}
-
-/*
-** First call of give_consent: the campaign, and the document, scopes and
-** age checked against it (consent_validate); the writer job's consent in
-** ${state}. 1, or an answer: 400 invalid, 403 guardian_required, 404 no
-** such campaign, 409 outdated_document with "current".
-*/
-static int
-consent_build(struct req *r, void *state, void **arg)
-{
-	struct consent_give *g = state;
-	struct campaign c;
-	struct err e = { 0 };
-	struct db *db;
-	char current[65];
-	json_t *body, *o;
-	int rc;
-
-	if ((body = req_json_body(r)) == NULL)
-		return (0);
-	if ((db = req_db(r, &e)) == NULL)
-		return (req_fail(r, &e));
-	if (jstr(body, "campaign") == NULL)
-		return (
-		    req_error(r, 400, "invalid", "\"campaign\" is required"));
-	if ((rc = campaign_get(db, jstr(body, "campaign"), 0, &c, &e)) != 1)
-		return (rc == 0
-			? req_error(r, 404, "not_found", "no such campaign")
-			: req_fail(r, &e));
-	rc = consent_validate(&c, req_node(r)->consents, jstr(body, "document"),
-	    json_object_get(body, "scopes"),
-	    json_is_true(json_object_get(body, "age_confirmed")), current, &e);
-	campaign_clear(&c);
-	if (rc == -1 && e.code == ERR_CONFLICT) {
-		o = json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
-		    "outdated_document", "message", e.msg, "current", current);
-		return (req_json(r, 409, o));
-	}
-	if (rc == -1 && e.code == ERR_FORBIDDEN)
-		return (req_error(r, 403, "guardian_required", "%s", e.msg));
-	if (rc == -1)
-		return (req_fail(r, &e));
-	g->account_id = req_session(r)->account_id;
-	g->campaign_id = c.id;
-	g->document = jstr(body, "document");
-	g->scopes = json_object_get(body, "scopes");
-	g->age_confirmed = 1;
-	g->method = "checkbox";
-	return (1);
-}
-
-/* Answers ${status} {"consent"} with consent ${id} of ${account} as
-** stored. */
-static int
-answer_consent(struct req *r, int64_t account, int64_t id, unsigned status)
-{
-	struct err e = { 0 };
-	struct db *db;
-	json_t *o;
-
-	if ((db = req_db(r, &e)) == NULL ||
-	    (o = consent_record_json(db, account, id, &e)) == NULL)
-		return (req_fail(r, &e));
-	return (req_json(r, status, json_pack("{s:o}", "consent", o)));
-}
-
-static int
-consent_answer(struct req *r, void *state)
-{
-	struct consent_give *g = state;
-
-	return (answer_consent(r, g->account_id, g->id, 201));
-}
-
-/*
-** POST /api/v1/consents {"campaign","document","scopes","age_confirmed"}:
-** a contributor. 201 {"consent":{...}}; 400 invalid (unknown or missing
-** required scope); 403 guardian_required; 404 no such campaign; 409
-** outdated_document with "current": the hash to read instead.
-*/
-int
-give_consent(struct req *r)
-{
-	static const struct req_write w = {
-		.state_size = sizeof(struct consent_give),
-		.build = consent_build,
-		.job = consent_give_job,
-		.answer = consent_answer,
-	};
-
-	return (req_write(r, &w));
-}
-
-/* Which consent, and whose (withdraw_consent). */
-static int
-consent_withdrawal_build(struct req *r, void *state, void **arg)
-{
-	struct consent_withdraw *w = state;
-
-	w->id = req_param_id(r);
-	w->account_id = req_session(r)->account_id;
-	if (w->id == 0)
-		return (
-		    req_error(r, 404, "not_found", "no such consent of yours"));
-	return (1);
-}
-
-static int
-consent_withdrawal_answer(struct req *r, void *state)
-{
-	struct consent_withdraw *w = state;
-
-	return (answer_consent(r, w->account_id, w->id, 200));
-}
-
-/*
-** POST /api/v1/consents/{id}/withdraw: the person who gave it. 200
-** {"consent":{...,"withdrawn_at":T}} (again: the same answer); 404 if it is
-** not theirs.
-*/
-int
-withdraw_consent(struct req *r)
-{
-	static const struct req_write w = {
-		.state_size = sizeof(struct consent_withdraw),
-		.build = consent_withdrawal_build,
-		.job = consent_withdraw_job,
-		.answer = consent_withdrawal_answer,
-	};
-
-	return (req_write(r, &w));
-}
-
-/* GET /api/v1/me/consents: a session. 200 {"consents":[...]}. */
-int
-list_my_consents(struct req *r)
-{
-	struct err e = { 0 };
-	struct db *db;
-	json_t *o;
-
-	if ((db = req_db(r, &e)) == NULL ||
-	    (o = consent_record_json(db, req_session(r)->account_id, 0, &e)) ==
-		NULL)
-		return (req_fail(r, &e));
-	return (req_json(r, 200, json_pack("{s:o}", "consents", o)));
-}
-
 /*
 ** POST /api/v1/accounts {"handle","role","passphrase"?}: admin. Creates an
 ** account (audited); without a passphrase the person logs in with a card
@@ -825,6 +628,7 @@ create_account(struct req *r)
 	struct err e = { 0 };
 	const char *h, *p, *role;
 	json_t *body;
+	int rc;
 
 	if (a == NULL) {
 		if ((body = req_json_body(r)) == NULL)
@@ -835,15 +639,10 @@ create_account(struct req *r)
 		if (h == NULL || handle_check(h, &e) == -1)
 			return (req_error(r, 400, "invalid", "%s",
 			    h ? e.msg : "\"handle\" is required"));
-		if (p != NULL &&
-		    (strlen(p) < PASSPHRASE_MIN || strlen(p) > 200))
-			return (req_error(r, 400, "invalid",
-			    "a passphrase is %d to 200 characters long",
-			    PASSPHRASE_MIN));
-		if ((a = calloc(1, sizeof(*a))) == NULL)
+		if (p != NULL && (rc = passphrase_fits(r, p)) != 1)
+			return (rc);
+		if ((a = auth_new(r)) == NULL)
 			return (-1);
-		a->r = r;
-		req_set_state(r, a, auth_free);
 		snprintf(a->handle, sizeof(a->handle), "%s", h);
 		a->an.handle = a->handle;
 		a->an.actor = req_session(r)->account_id;
@@ -899,19 +698,16 @@ set_my_passphrase(struct req *r)
 	struct MHD_Response *resp;
 	const char *p;
 	json_t *body;
+	int rc;
 
 	if (a == NULL) {
 		if ((body = req_json_body(r)) == NULL)
 			return (0);
 		p = jstr(body, "passphrase");
-		if (p == NULL || strlen(p) < PASSPHRASE_MIN || strlen(p) > 200)
-			return (req_error(r, 400, "invalid",
-			    "a passphrase is %d to 200 characters long",
-			    PASSPHRASE_MIN));
-		if ((a = calloc(1, sizeof(*a))) == NULL)
+		if ((rc = passphrase_fits(r, p)) != 1)
+			return (rc);
+		if ((a = auth_new(r)) == NULL)
 			return (-1);
-		a->r = r;
-		req_set_state(r, a, auth_free);
 		a->step = 1;
 		return (auth_hash(r, a, p, NULL, 0));
 	}
