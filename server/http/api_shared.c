@@ -63,9 +63,8 @@ req_idempotency_key(struct req *r, const char **key)
 int
 answer_key_reused(struct req *r)
 {
-	return (req_error(r, 409, "idempotency_mismatch",
-	    "this Idempotency-Key was already used for a different "
-	    "contribution; use a new key"));
+	return (req_error(
+	    r, 409, "idempotency_mismatch", "%s", CONTRIB_KEY_REUSED));
 }
 
 int
