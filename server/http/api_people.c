@@ -292,6 +292,33 @@ answer_account(struct req *r, int64_t id, unsigned status)
 }
 
 /*
+** The "handle" and "passphrase" of a new account's body into ${h} and ${p}
+** (${body} the object they are in), checked: a valid handle, and a
+** passphrase that fits, which may be absent unless ${need_pass}. 1 to go
+** on; 0 or -1 as a handler returns, with the refusal (400) queued.
+*/
+static int
+new_login_body(
+    struct req *r, int need_pass, json_t **body, const char **h, const char **p)
+{
+	struct err e = { 0 };
+
+	if ((*body = req_json_body(r)) == NULL)
+		return (0);
+	*h = jstr(*body, "handle");
+	*p = jstr(*body, "passphrase");
+	if (need_pass && (*h == NULL || *p == NULL))
+		return (req_error(r, 400, "invalid",
+		    "give a \"handle\" and a \"passphrase\""));
+	if (*h == NULL || handle_check(*h, &e) == -1)
+		return (req_error(r, 400, "invalid", "%s",
+		    *h ? e.msg : "\"handle\" is required"));
+	if (*p != NULL)
+		return (passphrase_fits(r, *p));
+	return (1);
+}
+
+/*
 ** POST /api/v1/join {"handle","passphrase"}: anyone. Creates a contributor
 ** account and logs it in. 201 {"account","csrf"} + cookie; 400 invalid
 ** handle or short passphrase; 409 handle_taken.
@@ -301,22 +328,12 @@ join_and_log_in(struct req *r)
 {
 	struct auth *a = req_state(r);
 	const struct writer_job *j;
-	struct err e = { 0 };
 	const char *h, *p;
 	json_t *body;
 	int rc;
 
 	if (a == NULL) {
-		if ((body = req_json_body(r)) == NULL)
-			return (0);
-		h = jstr(body, "handle");
-		p = jstr(body, "passphrase");
-		if (h == NULL || p == NULL)
-			return (req_error(r, 400, "invalid",
-			    "give a \"handle\" and a \"passphrase\""));
-		if (handle_check(h, &e) == -1)
-			return (req_error(r, 400, "invalid", "%s", e.msg));
-		if ((rc = passphrase_fits(r, p)) != 1)
+		if ((rc = new_login_body(r, 1, &body, &h, &p)) != 1)
 			return (rc);
 		if ((a = auth_new(r)) == NULL)
 			return (-1);
@@ -625,22 +642,14 @@ create_account(struct req *r)
 {
 	struct auth *a = req_state(r);
 	const struct writer_job *j;
-	struct err e = { 0 };
 	const char *h, *p, *role;
 	json_t *body;
 	int rc;
 
 	if (a == NULL) {
-		if ((body = req_json_body(r)) == NULL)
-			return (0);
-		h = jstr(body, "handle");
-		p = jstr(body, "passphrase");
-		role = jstr(body, "role");
-		if (h == NULL || handle_check(h, &e) == -1)
-			return (req_error(r, 400, "invalid", "%s",
-			    h ? e.msg : "\"handle\" is required"));
-		if (p != NULL && (rc = passphrase_fits(r, p)) != 1)
+		if ((rc = new_login_body(r, 0, &body, &h, &p)) != 1)
 			return (rc);
+		role = jstr(body, "role");
 		if ((a = auth_new(r)) == NULL)
 			return (-1);
 		snprintf(a->handle, sizeof(a->handle), "%s", h);
