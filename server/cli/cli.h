@@ -10,5 +10,6 @@ int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_drive_codes(int argc, char **argv);
 int cmd_campaign(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif

@@ -1,17 +1,19 @@
 /*
-** `tributary user`, `tributary drive-codes`, `tributary campaign`: the
-** maintainer's commands. They open the node's database beside a running
-** server (the writer retries while the server holds the write lock) and
-** call the same domain functions as the API. They act as actor 0, the
+** `tributary user`, `tributary drive-codes`, `tributary campaign`,
+** `tributary audit`: the maintainer's commands. They open the node's
+** database beside a running server (the writer retries while the server
+** holds the write lock) and call the same domain functions as the API. They act as actor 0, the
 ** machine's owner: the rule for acts on another account
 ** (account_may_act) lets them change, disable or erase anyone.
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "account.h"
+#include "audit.h"
 #include "campaign.h"
 #include "cards.h"
 #include "cli.h"
@@ -352,6 +354,136 @@ cmd_campaign(int argc, char **argv)
 		rc = 0;
 	}
 	json_decref(ci.def);
+	node_close(n);
+	return (rc);
+}
+
+static const char audit_usage[] =
+    "usage: tributary audit verify --data DIR\n"
+    "       tributary audit tail --data DIR [--count N]\n";
+
+/* `audit verify`: 0 intact, 1 broken or unreadable. */
+static int
+audit_verify_cmd(struct db *db)
+{
+	struct audit_check ac;
+	struct err e = { 0 };
+
+	if (audit_verify(db, &ac, &e) == -1) {
+		fprintf(stderr, "tributary audit: %s\n", e.msg);
+		return (1);
+	}
+	if (ac.state == AUDIT_CHANGED) {
+		printf(
+		    "audit log: row %lld: hash does not match (changed after "
+		    "it was written)\n",
+		    (long long)ac.bad_id);
+		return (1);
+	}
+	if (ac.state == AUDIT_GAP && ac.after_id == 0) {
+		printf("audit log: row %lld is the first: rows before it are "
+		       "missing\n",
+		    (long long)ac.bad_id);
+		return (1);
+	}
+	if (ac.state == AUDIT_GAP) {
+		printf("audit log: row %lld follows row %lld: rows between are "
+		       "missing\n",
+		    (long long)ac.bad_id, (long long)ac.after_id);
+		return (1);
+	}
+	printf("audit log: %lld rows, chain intact, head %s",
+	    (long long)ac.rows, ac.head[0] ? ac.head : "(none)");
+	if (ac.before > 0)
+		printf(" (%lld rows from before the chain, not checked)",
+		    (long long)ac.before);
+	printf("\n");
+	return (0);
+}
+
+/* `audit tail`: the latest ${count} rows, newest first, one line each:
+** id, time (ISO 8601 UTC), actor, action, subject, detail, tab-separated;
+** "-" where there is no actor or subject. */
+static int
+audit_tail_cmd(struct db *db, int count)
+{
+	struct err e = { 0 };
+	json_t *list, *v, *x;
+	char when[32], *d;
+	struct tm tm;
+	time_t at;
+	size_t i;
+
+	if ((list = audit_tail(db, count, &e)) == NULL) {
+		fprintf(stderr, "tributary audit: %s\n", e.msg);
+		return (1);
+	}
+	json_array_foreach(list, i, v)
+	{
+		at = (time_t)json_integer_value(json_object_get(v, "at"));
+		gmtime_r(&at, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("%lld\t%s\t",
+		    (long long)json_integer_value(json_object_get(v, "id")),
+		    when);
+		if ((x = json_object_get(v, "actor")) != NULL &&
+		    json_is_string(x))
+			printf("%s", json_string_value(x));
+		else if (json_is_integer(x = json_object_get(v, "actor_id")))
+			printf("#%lld", (long long)json_integer_value(x));
+		else
+			printf("-");
+		printf(
+		    "\t%s\t", json_string_value(json_object_get(v, "action")));
+		if (json_is_integer(x = json_object_get(v, "subject_id")))
+			printf("%lld", (long long)json_integer_value(x));
+		else
+			printf("-");
+		d = json_dumps(json_object_get(v, "detail"),
+		    JSON_COMPACT | JSON_SORT_KEYS);
+		printf("\t%s\n", d ? d : "{}");
+		free(d);
+	}
+	json_decref(list);
+	return (0);
+}
+
+int
+cmd_audit(int argc, char **argv)
+{
+	const char *dir = take_data(&argc, argv), *cs;
+	struct err e = { 0 };
+	struct node *n;
+	struct db *db;
+	long count = 20;
+	char *end;
+	int rc;
+
+	if (argc < 1 || flag(argc, argv, "--help") ||
+	    (strcmp(argv[0], "verify") != 0 && strcmp(argv[0], "tail") != 0)) {
+		fputs(audit_usage,
+		    argc < 1 || !flag(argc, argv, "--help") ? stderr : stdout);
+		return (flag(argc, argv, "--help") ? 0 : 2);
+	}
+	if ((cs = opt(argc, argv, "--count")) != NULL) {
+		count = strtol(cs, &end, 10);
+		if (*cs == '\0' || *end != '\0' || count < 1 ||
+		    count > 1000000) {
+			fprintf(stderr,
+			    "tributary audit: --count wants a number from 1\n");
+			return (2);
+		}
+	}
+	if ((n = open_node("audit", dir)) == NULL)
+		return (1);
+	if ((db = db_open(n->dbpath, DB_READONLY, &e)) == NULL) {
+		fprintf(stderr, "tributary audit: %s\n", e.msg);
+		node_close(n);
+		return (1);
+	}
+	rc = strcmp(argv[0], "verify") == 0 ? audit_verify_cmd(db)
+					    : audit_tail_cmd(db, (int)count);
+	db_close(db);
 	node_close(n);
 	return (rc);
 }

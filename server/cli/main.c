@@ -27,6 +27,9 @@ static const struct {
 	    "--count N" },
 	{ "campaign", cmd_campaign,
 	    "add or update a campaign: campaign import --data DIR FILE.json" },
+	{ "audit", cmd_audit,
+	    "check or list the audit log: audit verify|tail --data DIR "
+	    "[--count N]" },
 	{ "version", cmd_version, "print the version" },
 };
 

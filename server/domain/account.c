@@ -1,5 +1,5 @@
 /*
-** Accounts, sessions, drive cards and the audit log (account.h).
+** Accounts, sessions and drive cards (account.h).
 */
 #include "account.h"
 
@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "crypto.h"
 
 static const char SQL_ACCOUNT_BY_HANDLE[] =
@@ -67,9 +68,6 @@ static const char SQL_CODE_GET[] =
     "used_at IS NULL AND expires_at > ?2";
 static const char SQL_CODE_SPEND[] =
     "UPDATE login_codes SET used_at = ?2 WHERE code_sha256 = ?1";
-static const char SQL_AUDIT[] =
-    "INSERT INTO audit_log(at, actor_id, action, subject_id, detail) "
-    "VALUES (?1, ?2, ?3, ?4, ?5)";
 
 static const char *const role_names[] = { "none", "contributor", "reviewer",
 	"maintainer", "treasurer", "admin" };
@@ -204,33 +202,6 @@ account_list(struct db *db, struct err *e)
 		return (NULL);
 	}
 	return (arr);
-}
-
-int
-audit_append(struct db *db, int64_t actor, const char *action, int64_t subject,
-    json_t *detail, struct err *e)
-{
-	sqlite3_stmt *st;
-	char *d;
-	int rc;
-
-	if ((st = db_prepare(db, SQL_AUDIT, e)) == NULL) {
-		json_decref(detail);
-		return (-1);
-	}
-	d = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(detail);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-	if (actor > 0)
-		sqlite3_bind_int64(st, 2, actor);
-	sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-	if (subject > 0)
-		sqlite3_bind_int64(st, 4, subject);
-	sqlite3_bind_text(st, 5, d ? d : "{}", -1, SQLITE_TRANSIENT);
-	free(d);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return (rc == SQLITE_DONE ? 0 : db_err(db, e, "audit"));
 }
 
 /* Steps a write statement; ERR_CONFLICT on a constraint. */

@@ -220,9 +220,4 @@ struct code_use {
 };
 int login_code_use_job(struct db *db, void *arg, struct err *e);
 
-/* Appends to the audit log inside a job. ${detail} JSON (stolen; may be
-** NULL). Returns 0 or -1 with ${e} set (ERR_STORAGE). */
-int audit_append(struct db *db, int64_t actor, const char *action,
-    int64_t subject, json_t *detail, struct err *e);
-
 #endif

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "account.h"
+#include "audit.h"
 
 static const char SQL_CAMPAIGN_UPSERT[] =
     "INSERT INTO campaigns(slug, title, language, kind, consent_slug, "

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "account.h"
+#include "audit.h"
 
 static const char SQL_CONSENT_INSERT[] =
     "INSERT INTO consents(account_id, campaign_id, document_sha256, scopes, "

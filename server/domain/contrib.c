@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "account.h"
+#include "audit.h"
 #include "consent_record.h"
 #include "writer.h"
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "account.h"
+#include "audit.h"
 
 static const char SQL_EXISTS[] = "SELECT 1 FROM accounts WHERE id = ?1";
 static const char SQL_BLOBS[] =

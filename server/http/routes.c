@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "audit.h"
 #include "hasher.h"
 #include "http.h"
 #include "metrics.h"
@@ -103,15 +104,20 @@ report_health(struct req *r)
 
 /*
 ** GET /metrics: Prometheus text exposition of request counts by route and
-** status, request latency, group-commit batches and connection gauges.
-** Anyone who can reach the port (bind to loopback or filter it in front).
+** status, request latency, group-commit batches, connection gauges, and
+** the audit log's chain head (audit_head: its latest row's id and hash,
+** left out while the log has no hashed row or cannot be read). Anyone who can reach the port (bind to loopback or filter it in front).
 */
 static int
 report_metrics(struct req *r)
 {
 	struct MHD_Response *resp;
 	struct writer_stats ws;
+	char head[SHA256_HEX_LEN + 1];
+	struct err e = { 0 };
 	struct buf b = { 0 };
+	struct db *db;
+	int64_t head_id;
 	size_t n;
 
 	writer_stats(req_node(r)->writer, &ws);
@@ -131,6 +137,17 @@ report_metrics(struct req *r)
 		"tributary_writer_seconds_total{phase=\"notify\"} %.6f\n",
 		hasher_dummy_count(), ws.secs_jobs, ws.secs_commit,
 		ws.secs_notify) == -1) {
+		buf_free(&b);
+		return (-1);
+	}
+	if ((db = req_db(r, &e)) != NULL &&
+	    audit_head(db, &head_id, head, &e) == 1 &&
+	    buf_printf(&b,
+		"# HELP tributary_audit_head_info The audit log's latest row "
+		"and its hash, the head of its hash chain.\n"
+		"# TYPE tributary_audit_head_info gauge\n"
+		"tributary_audit_head_info{hash=\"%s\",id=\"%lld\"} 1\n",
+		head, (long long)head_id) == -1) {
 		buf_free(&b);
 		return (-1);
 	}
