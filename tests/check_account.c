@@ -25,41 +25,14 @@
 #include "testutil.h"
 #include "writer.h"
 
-static char dbpath[600];
-static struct db *db;
-static struct writer *w;
-
-static void
-db_setup(void)
-{
-	struct err e = { 0 };
-
-	tu_base_setup();
-	snprintf(dbpath, sizeof(dbpath), "%s/node.db", tu_base);
-	db = db_open(dbpath, 0, &e);
-	ck_assert_msg(db != NULL, "db_open: %s", e.msg);
-	ck_assert_msg(db_migrate(db, &e) == 0, "db_migrate: %s", e.msg);
-	w = writer_start(dbpath, 0, &e);
-	ck_assert_msg(w != NULL, "writer_start: %s", e.msg);
-}
-
-static void
-db_teardown(void)
-{
-	writer_stop(w);
-	w = NULL;
-	db_close(db);
-	db = NULL;
-	tu_base_teardown();
-}
-
 /* Runs ${fn} on the writer; fails the test with the job's error. */
 static void
 run_ok(writer_fn fn, void *arg)
 {
 	struct err e = { 0 };
 
-	ck_assert_msg(writer_run(w, fn, arg, &e) == 0, "job failed: %s", e.msg);
+	ck_assert_msg(
+	    writer_run(tu_writer, fn, arg, &e) == 0, "job failed: %s", e.msg);
 }
 
 /* Runs ${fn} on the writer, expecting it to refuse with ${code}. */
@@ -68,7 +41,8 @@ run_fails(writer_fn fn, void *arg, enum err_code code)
 {
 	struct err e = { 0 };
 
-	ck_assert_msg(writer_run(w, fn, arg, &e) == -1, "job should fail");
+	ck_assert_msg(
+	    writer_run(tu_writer, fn, arg, &e) == -1, "job should fail");
 	ck_assert_msg(e.code == code, "error %s (%s), want %s",
 	    err_name(e.code), e.msg, err_name(code));
 }
@@ -81,9 +55,9 @@ q_int(const char *sql)
 	sqlite3_stmt *st;
 	long long v = -1;
 
-	ck_assert_msg(
-	    sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) == SQLITE_OK,
-	    "%s: %s", sql, sqlite3_errmsg(db_handle(db)));
+	ck_assert_msg(sqlite3_prepare_v2(
+			  db_handle(tu_db), sql, -1, &st, NULL) == SQLITE_OK,
+	    "%s: %s", sql, sqlite3_errmsg(db_handle(tu_db)));
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -97,9 +71,9 @@ q_text(const char *sql)
 	sqlite3_stmt *st;
 	char *v = NULL;
 
-	ck_assert_msg(
-	    sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) == SQLITE_OK,
-	    "%s: %s", sql, sqlite3_errmsg(db_handle(db)));
+	ck_assert_msg(sqlite3_prepare_v2(
+			  db_handle(tu_db), sql, -1, &st, NULL) == SQLITE_OK,
+	    "%s: %s", sql, sqlite3_errmsg(db_handle(tu_db)));
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL)
 		v = strdup((const char *)sqlite3_column_text(st, 0));
@@ -112,7 +86,7 @@ exec_ok(const char *sql)
 {
 	struct err e = { 0 };
 
-	ck_assert_msg(db_exec(db, sql, &e) == 0, "%s: %s", sql, e.msg);
+	ck_assert_msg(db_exec(tu_db, sql, &e) == 0, "%s: %s", sql, e.msg);
 }
 
 static int64_t
@@ -252,7 +226,7 @@ START_TEST(test_account_create)
 	char sql[200];
 
 	id = add_account("alice", ROLE_CONTRIBUTOR);
-	ck_assert_int_eq(account_get(db, "alice", 0, &a, &e), 1);
+	ck_assert_int_eq(account_get(tu_db, "alice", 0, &a, &e), 1);
 	ck_assert_int_eq(a.id, id);
 	ck_assert_str_eq(a.handle, "alice");
 	ck_assert_int_eq(a.role, ROLE_CONTRIBUTOR);
@@ -261,11 +235,11 @@ START_TEST(test_account_create)
 	ck_assert_str_eq(a.passphrase_hash, "$argon2id$not-a-real-hash");
 	account_clear(&a);
 	ck_assert_ptr_null(a.passphrase_hash);
-	ck_assert_int_eq(account_get(db, NULL, id, &a, &e), 1);
+	ck_assert_int_eq(account_get(tu_db, NULL, id, &a, &e), 1);
 	ck_assert_str_eq(a.handle, "alice");
 	account_clear(&a);
-	ck_assert_int_eq(account_get(db, "nobody", 0, &a, &e), 0);
-	ck_assert_int_eq(account_get(db, NULL, id + 100, &a, &e), 0);
+	ck_assert_int_eq(account_get(tu_db, "nobody", 0, &a, &e), 0);
+	ck_assert_int_eq(account_get(tu_db, NULL, id + 100, &a, &e), 0);
 
 	snprintf(sql, sizeof(sql),
 	    "SELECT count(*) FROM audit_log WHERE action = 'account.created' "
@@ -296,7 +270,7 @@ START_TEST(test_account_list)
 
 	add_account("first", ROLE_ADMIN);
 	add_account("second", ROLE_REVIEWER);
-	list = account_list(db, &e);
+	list = account_list(tu_db, &e);
 	ck_assert_msg(list != NULL, "account_list: %s", e.msg);
 	ck_assert_uint_eq(json_array_size(list), 2);
 	v = json_array_get(list, 0);
@@ -332,7 +306,7 @@ START_TEST(test_account_change)
 	run_ok(session_create_job, &sn);
 	sn2.account_id = id;
 	run_ok(session_create_job, &sn2);
-	ck_assert_int_eq(session_get(db, sn.token, time(NULL), &s, &e), 1);
+	ck_assert_int_eq(session_get(tu_db, sn.token, time(NULL), &s, &e), 1);
 	ck_assert_int_eq(s.role, ROLE_CONTRIBUTOR);
 
 	/* Role change: the session sees it at once, and it is audited. */
@@ -340,11 +314,11 @@ START_TEST(test_account_change)
 	ac.role = ROLE_REVIEWER;
 	ac.actor = admin;
 	run_ok(account_change_job, &ac);
-	ck_assert_int_eq(account_get(db, NULL, id, &a, &e), 1);
+	ck_assert_int_eq(account_get(tu_db, NULL, id, &a, &e), 1);
 	ck_assert_int_eq(a.role, ROLE_REVIEWER);
 	ck_assert_int_eq(a.disabled, 0);
 	account_clear(&a);
-	ck_assert_int_eq(session_get(db, sn.token, time(NULL), &s, &e), 1);
+	ck_assert_int_eq(session_get(tu_db, sn.token, time(NULL), &s, &e), 1);
 	ck_assert_int_eq(s.role, ROLE_REVIEWER);
 	snprintf(sql, sizeof(sql),
 	    "SELECT detail FROM audit_log WHERE action = 'account.role' AND "
@@ -361,12 +335,12 @@ START_TEST(test_account_change)
 	ac.disable = 1;
 	ac.actor = admin;
 	run_ok(account_change_job, &ac);
-	ck_assert_int_eq(account_get(db, NULL, id, &a, &e), 1);
+	ck_assert_int_eq(account_get(tu_db, NULL, id, &a, &e), 1);
 	ck_assert_int_eq(a.disabled, 1);
 	ck_assert_int_eq(a.role, ROLE_REVIEWER);
 	account_clear(&a);
-	ck_assert_int_eq(session_get(db, sn.token, time(NULL), &s, &e), 0);
-	ck_assert_int_eq(session_get(db, sn2.token, time(NULL), &s, &e), 0);
+	ck_assert_int_eq(session_get(tu_db, sn.token, time(NULL), &s, &e), 0);
+	ck_assert_int_eq(session_get(tu_db, sn2.token, time(NULL), &s, &e), 0);
 	snprintf(sql, sizeof(sql),
 	    "SELECT count(*) FROM sessions WHERE account_id = %lld",
 	    (long long)id);
@@ -379,15 +353,15 @@ START_TEST(test_account_change)
 	/* A session for a disabled account is refused or never live. */
 	memset(&sn, 0, sizeof(sn));
 	sn.account_id = id;
-	if (writer_run(w, session_create_job, &sn, &e) == 0)
+	if (writer_run(tu_writer, session_create_job, &sn, &e) == 0)
 		ck_assert_int_eq(
-		    session_get(db, sn.token, time(NULL), &s, &e), 0);
+		    session_get(tu_db, sn.token, time(NULL), &s, &e), 0);
 
 	/* The admin's own sessions were not touched by any of this. */
 	memset(&sn2, 0, sizeof(sn2));
 	sn2.account_id = admin;
 	run_ok(session_create_job, &sn2);
-	ck_assert_int_eq(session_get(db, sn2.token, time(NULL), &s, &e), 1);
+	ck_assert_int_eq(session_get(tu_db, sn2.token, time(NULL), &s, &e), 1);
 	ck_assert_int_eq(s.account_id, admin);
 
 	/* No such account. */
@@ -421,7 +395,7 @@ START_TEST(test_sessions)
 	    SESSION_TOKEN_LEN);
 	ck_assert_str_ne(sn.token, sn.csrf);
 
-	ck_assert_int_eq(session_get(db, sn.token, now, &s, &e), 1);
+	ck_assert_int_eq(session_get(tu_db, sn.token, now, &s, &e), 1);
 	ck_assert_int_eq(s.account_id, id);
 	ck_assert_int_eq(s.role, ROLE_MAINTAINER);
 	ck_assert_str_eq(s.handle, "dave");
@@ -440,15 +414,15 @@ START_TEST(test_sessions)
 	/* A different token of the same shape, and garbage. */
 	memcpy(wrong, sn.token, sizeof(wrong));
 	wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
-	ck_assert_int_eq(session_get(db, wrong, now, &s, &e), 0);
-	ck_assert_int_eq(session_get(db, "", now, &s, &e), 0);
-	ck_assert_int_eq(session_get(db, "short", now, &s, &e), 0);
+	ck_assert_int_eq(session_get(tu_db, wrong, now, &s, &e), 0);
+	ck_assert_int_eq(session_get(tu_db, "", now, &s, &e), 0);
+	ck_assert_int_eq(session_get(tu_db, "short", now, &s, &e), 0);
 
 	/* Two sessions are independent. */
 	other.account_id = id;
 	run_ok(session_create_job, &other);
 	ck_assert_str_ne(other.token, sn.token);
-	ck_assert_int_eq(session_get(db, other.token, now, &s, &e), 1);
+	ck_assert_int_eq(session_get(tu_db, other.token, now, &s, &e), 1);
 	ck_assert_str_eq(s.csrf, other.csrf);
 
 	/* Idle too long: last_seen beyond SESSION_IDLE. */
@@ -456,26 +430,27 @@ START_TEST(test_sessions)
 	    "UPDATE sessions SET last_seen = %lld WHERE csrf = '%s'",
 	    (long long)(now - SESSION_IDLE - 10), sn.csrf);
 	exec_ok(sql);
-	ck_assert_int_eq(session_get(db, sn.token, now, &s, &e), 0);
+	ck_assert_int_eq(session_get(tu_db, sn.token, now, &s, &e), 0);
 	/* Touching brings it back (last_seen = now). */
 	run_ok(session_touch_job, sn.token);
-	ck_assert_int_eq(session_get(db, sn.token, now, &s, &e), 1);
+	ck_assert_int_eq(session_get(tu_db, sn.token, now, &s, &e), 1);
 
 	/* Past its absolute expiry, however recently used. */
 	snprintf(sql, sizeof(sql),
 	    "UPDATE sessions SET expires_at = %lld WHERE csrf = '%s'",
 	    (long long)(now - 1), sn.csrf);
 	exec_ok(sql);
-	ck_assert_int_eq(session_get(db, sn.token, now, &s, &e), 0);
+	ck_assert_int_eq(session_get(tu_db, sn.token, now, &s, &e), 0);
 	/* And the other one is still there. */
-	ck_assert_int_eq(session_get(db, other.token, now, &s, &e), 1);
+	ck_assert_int_eq(session_get(tu_db, other.token, now, &s, &e), 1);
 	/* A live session seen from a time past its idle limit. */
 	ck_assert_int_eq(
-	    session_get(db, other.token, now + SESSION_IDLE + 10, &s, &e), 0);
+	    session_get(tu_db, other.token, now + SESSION_IDLE + 10, &s, &e),
+	    0);
 
 	/* Deleted. */
 	run_ok(session_delete_job, other.token);
-	ck_assert_int_eq(session_get(db, other.token, now, &s, &e), 0);
+	ck_assert_int_eq(session_get(tu_db, other.token, now, &s, &e), 0);
 	snprintf(sql, sizeof(sql),
 	    "SELECT count(*) FROM sessions WHERE csrf = '%s'", other.csrf);
 	ck_assert_int_eq(q_int(sql), 0);
@@ -490,8 +465,8 @@ card_must(const char *code, struct card *c)
 {
 	struct err e = { 0 };
 
-	ck_assert_msg(card_get(db, code, c, &e) == 1, "card %s not found: %s",
-	    code, e.msg);
+	ck_assert_msg(card_get(tu_db, code, c, &e) == 1,
+	    "card %s not found: %s", code, e.msg);
 }
 
 START_TEST(test_card_create)
@@ -524,7 +499,7 @@ START_TEST(test_card_create)
 	ck_assert_str_ne(codes[0], codes[1]);
 	ck_assert_str_ne(codes[1], codes[2]);
 	ck_assert_str_ne(codes[0], codes[2]);
-	ck_assert_int_eq(card_get(db, "ZZZZ-ZZZZ-ZZZZ", &c, &e), 0);
+	ck_assert_int_eq(card_get(tu_db, "ZZZZ-ZZZZ-ZZZZ", &c, &e), 0);
 	ck_assert_int_eq(q_int("SELECT count(*) FROM drive_codes"), 3);
 	ck_assert_int_eq(q_int("SELECT count(*) FROM audit_log WHERE action = "
 			       "'cards.created'"),
@@ -562,7 +537,7 @@ START_TEST(test_card_life)
 	ck_assert_int_gt(cu.account_id, 0);
 	ck_assert_int_eq(cu.failed_pins, 0);
 	holder = cu.account_id;
-	ck_assert_int_eq(account_get(db, NULL, holder, &a, &e), 1);
+	ck_assert_int_eq(account_get(tu_db, NULL, holder, &a, &e), 1);
 	ck_assert_int_eq(a.role, ROLE_CONTRIBUTOR);
 	ck_assert_int_eq(handle_check(a.handle, &e), 0);
 	ck_assert_ptr_null(a.passphrase_hash);
@@ -779,14 +754,14 @@ START_TEST(test_may_act_roles)
 
 	actor = add_account("actor", ar);
 	target = add_account("target", tr);
-	rc = account_may_act(db, actor, target, &e);
+	rc = account_may_act(tu_db, actor, target, &e);
 	ck_assert_msg(rc == (want ? 0 : -1), "%s on %s: %d (%s), want %d",
 	    role_name(ar), role_name(tr), rc, e.msg, want ? 0 : -1);
 	if (!want)
 		ck_assert_int_eq(e.code, ERR_FORBIDDEN);
-	ck_assert_int_eq(account_may_act(db, 0, target, &e), 0);
-	ck_assert_int_eq(account_may_act(db, actor, actor, &e), 0);
-	ck_assert_int_eq(account_may_act(db, target, target, &e), 0);
+	ck_assert_int_eq(account_may_act(tu_db, 0, target, &e), 0);
+	ck_assert_int_eq(account_may_act(tu_db, actor, actor, &e), 0);
+	ck_assert_int_eq(account_may_act(tu_db, target, target, &e), 0);
 }
 END_TEST
 
@@ -800,16 +775,16 @@ START_TEST(test_may_act_edges)
 	admin = add_account("root", ROLE_ADMIN);
 	other = add_account("ops", ROLE_ADMIN);
 	con = add_account("con", ROLE_CONTRIBUTOR);
-	ck_assert_int_eq(account_may_act(db, admin, con + 100, &e), -1);
+	ck_assert_int_eq(account_may_act(tu_db, admin, con + 100, &e), -1);
 	ck_assert_int_eq(e.code, ERR_NOT_FOUND);
-	ck_assert_int_eq(account_may_act(db, 0, con + 100, &e), -1);
+	ck_assert_int_eq(account_may_act(tu_db, 0, con + 100, &e), -1);
 	ck_assert_int_eq(e.code, ERR_NOT_FOUND);
 	ac.id = other;
 	ac.disable = 1;
 	ac.actor = admin;
 	run_ok(account_change_job, &ac);
 	memset(&e, 0, sizeof(e));
-	ck_assert_int_eq(account_may_act(db, other, con, &e), -1);
+	ck_assert_int_eq(account_may_act(tu_db, other, con, &e), -1);
 	ck_assert_int_eq(e.code, ERR_FORBIDDEN);
 }
 END_TEST
@@ -959,7 +934,7 @@ START_TEST(test_change_rule)
 	ac.disable = 1;
 	ac.actor = maint;
 	run_fails(account_change_job, &ac, ERR_FORBIDDEN);
-	ck_assert_int_eq(account_get(db, NULL, tre, &a, &e), 1);
+	ck_assert_int_eq(account_get(tu_db, NULL, tre, &a, &e), 1);
 	ck_assert_int_eq(a.role, ROLE_TREASURER);
 	ck_assert_int_eq(a.disabled, 0);
 	account_clear(&a);
@@ -1004,7 +979,7 @@ START_TEST(test_change_rule)
 	ae.actor = maint;
 	run_fails(account_erase_job, &ae, ERR_FORBIDDEN);
 	free(ae.blobs);
-	ck_assert_int_eq(account_get(db, NULL, tre, &a, &e), 1);
+	ck_assert_int_eq(account_get(tu_db, NULL, tre, &a, &e), 1);
 	ck_assert_str_eq(a.handle, "tess");
 	account_clear(&a);
 	memset(&ae, 0, sizeof(ae));
@@ -1016,7 +991,7 @@ START_TEST(test_change_rule)
 	ae.actor = admin;
 	run_ok(account_erase_job, &ae);
 	free(ae.blobs);
-	ck_assert_int_eq(account_get(db, NULL, maint, &a, &e), 1);
+	ck_assert_int_eq(account_get(tu_db, NULL, maint, &a, &e), 1);
 	ck_assert_int_eq(a.disabled, 1);
 	account_clear(&a);
 }
@@ -1047,17 +1022,19 @@ START_TEST(test_passphrase_sessions)
 	ac.passphrase_hash = "$argon2id$second";
 	ac.keep_session = sum;
 	run_ok(account_change_job, &ac);
-	ck_assert_int_eq(session_get(db, keep.token, time(NULL), &s, &e), 1);
-	ck_assert_int_eq(session_get(db, s1.token, time(NULL), &s, &e), 0);
-	ck_assert_int_eq(session_get(db, s2.token, time(NULL), &s, &e), 0);
-	ck_assert_int_eq(session_get(db, other.token, time(NULL), &s, &e), 1);
+	ck_assert_int_eq(session_get(tu_db, keep.token, time(NULL), &s, &e), 1);
+	ck_assert_int_eq(session_get(tu_db, s1.token, time(NULL), &s, &e), 0);
+	ck_assert_int_eq(session_get(tu_db, s2.token, time(NULL), &s, &e), 0);
+	ck_assert_int_eq(
+	    session_get(tu_db, other.token, time(NULL), &s, &e), 1);
 
 	/* None to keep: all end. */
 	ac.keep_session = NULL;
 	ac.passphrase_hash = "$argon2id$third";
 	run_ok(account_change_job, &ac);
-	ck_assert_int_eq(session_get(db, keep.token, time(NULL), &s, &e), 0);
-	ck_assert_int_eq(session_get(db, other.token, time(NULL), &s, &e), 1);
+	ck_assert_int_eq(session_get(tu_db, keep.token, time(NULL), &s, &e), 0);
+	ck_assert_int_eq(
+	    session_get(tu_db, other.token, time(NULL), &s, &e), 1);
 }
 END_TEST
 
@@ -1147,7 +1124,7 @@ main(void)
 {
 	Suite *s = suite_create("account");
 	TCase *pure = tcase_create("pure");
-	TCase *tc = tcase_create("db");
+	TCase *tc = tcase_create("tu_db");
 	SRunner *sr;
 	int failed;
 
@@ -1157,7 +1134,7 @@ main(void)
 	tcase_add_test(pure, test_card_normalize);
 	suite_add_tcase(s, pure);
 
-	tcase_add_checked_fixture(tc, db_setup, db_teardown);
+	tcase_add_checked_fixture(tc, tu_db_setup, tu_db_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_account_create);
 	tcase_add_test(tc, test_account_list);

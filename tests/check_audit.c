@@ -207,34 +207,6 @@ END_TEST
 
 /* ---- in-process, through a real writer ---- */
 
-static char dbpath[600];
-static struct db *db;
-static struct writer *w;
-
-static void
-db_setup(void)
-{
-	struct err e = { 0 };
-
-	tu_base_setup();
-	snprintf(dbpath, sizeof(dbpath), "%s/node.db", tu_base);
-	db = db_open(dbpath, 0, &e);
-	ck_assert_msg(db != NULL, "db_open: %s", e.msg);
-	ck_assert_msg(db_migrate(db, &e) == 0, "db_migrate: %s", e.msg);
-	w = writer_start(dbpath, 0, &e);
-	ck_assert_msg(w != NULL, "writer_start: %s", e.msg);
-}
-
-static void
-db_teardown(void)
-{
-	writer_stop(w);
-	w = NULL;
-	db_close(db);
-	db = NULL;
-	tu_base_teardown();
-}
-
 /* A job that holds the writer until released, so what is queued behind
 ** it runs as one batch. */
 static struct {
@@ -288,7 +260,7 @@ action_of(int64_t id, char *out, size_t n)
 	int found = 0;
 
 	ck_assert_int_eq(
-	    sqlite3_prepare_v2(db_handle(db),
+	    sqlite3_prepare_v2(db_handle(tu_db),
 		"SELECT action FROM audit_log WHERE id = ?1", -1, &st, NULL),
 	    SQLITE_OK);
 	sqlite3_bind_int64(st, 1, id);
@@ -319,7 +291,7 @@ START_TEST(test_failed_job_leaves_no_row)
 	memset(jobs, 0, sizeof(jobs));
 	jobs[0].fn = gate_job;
 	jobs[0].done = job_done;
-	writer_submit(w, &jobs[0]);
+	writer_submit(tu_writer, &jobs[0]);
 	pthread_mutex_lock(&gate.mu);
 	while (!gate.running)
 		pthread_cond_wait(&gate.cv, &gate.mu);
@@ -328,7 +300,7 @@ START_TEST(test_failed_job_leaves_no_row)
 		jobs[i + 1].fn = audit_job;
 		jobs[i + 1].arg = (void *)acts[i];
 		jobs[i + 1].done = job_done;
-		writer_submit(w, &jobs[i + 1]);
+		writer_submit(tu_writer, &jobs[i + 1]);
 	}
 	pthread_mutex_lock(&gate.mu);
 	gate.open = 1;
@@ -337,7 +309,7 @@ START_TEST(test_failed_job_leaves_no_row)
 		pthread_cond_wait(&gate.cv, &gate.mu);
 	pthread_mutex_unlock(&gate.mu);
 
-	writer_stats(w, &ws);
+	writer_stats(tu_writer, &ws);
 	ck_assert_uint_eq(ws.batches, 2); /* the gate, then the three */
 	ck_assert_int_eq(jobs[1].status, WRITER_OK);
 	ck_assert_int_eq(jobs[2].status, WRITER_FAILED);
@@ -349,11 +321,11 @@ START_TEST(test_failed_job_leaves_no_row)
 	ck_assert_str_eq(action, "third");
 	ck_assert_int_eq(action_of(3, action, sizeof(action)), 0);
 
-	ck_assert_msg(audit_verify(db, &ac, &e) == 0, "%s", e.msg);
+	ck_assert_msg(audit_verify(tu_db, &ac, &e) == 0, "%s", e.msg);
 	ck_assert_int_eq(ac.state, AUDIT_INTACT);
 	ck_assert_int_eq(ac.rows, 2);
 	ck_assert_int_eq(ac.before, 0);
-	ck_assert_int_eq(audit_head(db, &head_id, hex, &e), 1);
+	ck_assert_int_eq(audit_head(tu_db, &head_id, hex, &e), 1);
 	ck_assert_int_eq(head_id, 2);
 	ck_assert_str_eq(hex, ac.head);
 }
@@ -368,21 +340,21 @@ START_TEST(test_before_chain)
 	char hex[SHA256_HEX_LEN + 1];
 	int64_t id;
 
-	ck_assert_int_eq(audit_head(db, &id, hex, &e), 0);
-	ck_assert_int_eq(db_exec(db,
+	ck_assert_int_eq(audit_head(tu_db, &id, hex, &e), 0);
+	ck_assert_int_eq(db_exec(tu_db,
 			     "INSERT INTO audit_log(id, at, action) VALUES "
 			     "(1, 1, 'old'), (2, 2, 'old')",
 			     &e),
 	    0);
-	ck_assert_int_eq(audit_head(db, &id, hex, &e), 0);
-	ck_assert_int_eq(writer_run(w, audit_job, "new", &e), 0);
-	ck_assert_int_eq(writer_run(w, audit_job, "newer", &e), 0);
-	ck_assert_msg(audit_verify(db, &ac, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(audit_head(tu_db, &id, hex, &e), 0);
+	ck_assert_int_eq(writer_run(tu_writer, audit_job, "new", &e), 0);
+	ck_assert_int_eq(writer_run(tu_writer, audit_job, "newer", &e), 0);
+	ck_assert_msg(audit_verify(tu_db, &ac, &e) == 0, "%s", e.msg);
 	ck_assert_int_eq(ac.state, AUDIT_INTACT);
 	ck_assert_int_eq(ac.rows, 4);
 	ck_assert_int_eq(ac.before, 2);
 	ck_assert_int_eq(ac.head_id, 4);
-	ck_assert_int_eq(audit_head(db, &id, hex, &e), 1);
+	ck_assert_int_eq(audit_head(tu_db, &id, hex, &e), 1);
 	ck_assert_int_eq(id, 4);
 	ck_assert_str_eq(hex, ac.head);
 }
@@ -407,7 +379,7 @@ main(void)
 	tcase_add_test(cli_tc, test_metrics_head);
 	suite_add_tcase(s, cli_tc);
 
-	tcase_add_checked_fixture(tc, db_setup, db_teardown);
+	tcase_add_checked_fixture(tc, tu_db_setup, tu_db_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_failed_job_leaves_no_row);
 	tcase_add_test(tc, test_before_chain);

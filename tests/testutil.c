@@ -16,6 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db.h"
+#include "writer.h"
+
 char *
 tu_tmpdir(void)
 {
@@ -52,6 +55,34 @@ tu_base_teardown(void)
 	tu_rmrf(tu_base);
 	free(tu_base);
 	tu_base = NULL;
+}
+
+char tu_dbpath[600];
+struct db *tu_db;
+struct writer *tu_writer;
+
+void
+tu_db_setup(void)
+{
+	struct err e = { 0 };
+
+	tu_base_setup();
+	snprintf(tu_dbpath, sizeof(tu_dbpath), "%s/node.db", tu_base);
+	tu_db = db_open(tu_dbpath, 0, &e);
+	ck_assert_msg(tu_db != NULL, "db_open: %s", e.msg);
+	ck_assert_msg(db_migrate(tu_db, &e) == 0, "db_migrate: %s", e.msg);
+	tu_writer = writer_start(tu_dbpath, 0, &e);
+	ck_assert_msg(tu_writer != NULL, "writer_start: %s", e.msg);
+}
+
+void
+tu_db_teardown(void)
+{
+	writer_stop(tu_writer);
+	tu_writer = NULL;
+	db_close(tu_db);
+	tu_db = NULL;
+	tu_base_teardown();
 }
 
 void *

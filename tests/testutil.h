@@ -24,6 +24,19 @@ extern char *tu_base;
 void tu_base_setup(void);
 void tu_base_teardown(void);
 /*
+** A migrated database ${tu_dbpath} in a fresh tu_base, open as ${tu_db},
+** and a writer on it, ${tu_writer}, for suites that run domain jobs in
+** their own process: tcase_add_checked_fixture(tc, tu_db_setup,
+** tu_db_teardown). Setup fails the test if any of it cannot be made.
+*/
+struct db;
+struct writer;
+extern char tu_dbpath[600];
+extern struct db *tu_db;
+extern struct writer *tu_writer;
+void tu_db_setup(void);
+void tu_db_teardown(void);
+/*
 ** The bytes of file ${path}, NUL-terminated, in a new buffer the caller
 ** frees, their count in ${n}: tu_read_file() returns NULL if the file
 ** cannot be opened, tu_slurp() fails the test. Both fail it if the file
