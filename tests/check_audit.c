@@ -21,27 +21,6 @@
 
 static char node[600];
 
-/* Runs `$TRIBUTARY_BIN ${args...}` (NULL-ended), stderr folded into
-** stdout, which goes to ${out}. Returns the exit status. */
-static int
-cli(char *out, size_t outlen, const char *const *args)
-{
-	char *argv[16];
-	int n = 0, i;
-
-	argv[n++] = "sh";
-	argv[n++] = "-c";
-	argv[n++] = "exec \"$@\" 2>&1";
-	argv[n++] = "sh";
-	argv[n++] = getenv("TRIBUTARY_BIN");
-	for (i = 0; args[i] != NULL && n < 15; i++)
-		argv[n++] = (char *)args[i];
-	argv[n] = NULL;
-	if (out != NULL)
-		out[0] = '\0';
-	return (tu_run(argv, out, outlen));
-}
-
 /* A node in ${node} with four accounts added through the CLI: audit rows
 ** 1..4, "account.created" for anna, bobo, cyan, dora. */
 static void
@@ -55,11 +34,11 @@ node_setup(void)
 	ck_assert_msg(getenv("TRIBUTARY_BIN") != NULL, "TRIBUTARY_BIN unset");
 	snprintf(node, sizeof(node), "%s/node", tu_base);
 	ck_assert_int_eq(
-	    cli(out, sizeof(out),
+	    tu_cli(out, sizeof(out),
 		(const char *const[]){ "init", "--data", node, NULL }),
 	    0);
 	for (i = 0; i < 4; i++)
-		ck_assert_msg(cli(out, sizeof(out),
+		ck_assert_msg(tu_cli(out, sizeof(out),
 				  (const char *const[]){ "user", "add",
 				      handles[i], "--data", node, NULL }) == 0,
 		    "user add: %s", out);
@@ -105,7 +84,7 @@ row_hash_hex(int64_t id, char hex[SHA256_HEX_LEN + 1])
 static int
 verify(char *out, size_t n)
 {
-	return (cli(out, n,
+	return (tu_cli(out, n,
 	    (const char *const[]){ "audit", "verify", "--data", node, NULL }));
 }
 
@@ -165,7 +144,7 @@ START_TEST(test_tail)
 {
 	char out[4096], *l2;
 
-	ck_assert_int_eq(cli(out, sizeof(out),
+	ck_assert_int_eq(tu_cli(out, sizeof(out),
 			     (const char *const[]){ "audit", "tail", "--data",
 				 node, "--count", "2", NULL }),
 	    0);

@@ -776,6 +776,22 @@ audits_by(long long subject, long long actor)
 	    subject, a));
 }
 
+/* Logs ${handle} in with ${pass} into ${w}; fails the test otherwise. */
+static void
+log_in(const char *handle, const char *pass, struct who *w)
+{
+	char body[256];
+	struct tu_resp r;
+
+	snprintf(body, sizeof(body),
+	    "{\"handle\":\"%s\",\"passphrase\":\"%s\"}", handle, pass);
+	send_req(&srv, "POST", "/api/v1/login", NULL, 0, NULL, body, -1, &r);
+	ck_assert_msg(r.status == 200, "%s's login: %ld %.300s", handle,
+	    r.status, r.body);
+	take_session(&r, w);
+	tu_resp_free(&r);
+}
+
 START_TEST(test_withdraw)
 {
 	struct tu_resp r;
@@ -825,12 +841,7 @@ START_TEST(test_withdraw)
 	tu_resp_free(&r);
 
 	/* A maintainer, on the owner's behalf: audited as the maintainer. */
-	send_req(&srv, "POST", "/api/v1/login", NULL, 0, NULL,
-	    "{\"handle\":\"mia\",\"passphrase\":\"" MIA "\"}", -1, &r);
-	ck_assert_msg(
-	    r.status == 200, "mia's login: %ld %.300s", r.status, r.body);
-	take_session(&r, &mia);
-	tu_resp_free(&r);
+	log_in("mia", MIA, &mia);
 	withdraw(&mia, b, &r);
 	expect_withdrawn(&r, b);
 	tu_resp_free(&r);
@@ -865,20 +876,10 @@ START_TEST(test_withdraw_behalf_rule)
 	struct who mia, tom;
 	long long id;
 
-	send_req(&srv, "POST", "/api/v1/login", NULL, 0, NULL,
-	    "{\"handle\":\"tom\",\"passphrase\":\"" TOM "\"}", -1, &r);
-	ck_assert_msg(
-	    r.status == 200, "tom's login: %ld %.300s", r.status, r.body);
-	take_session(&r, &tom);
-	tu_resp_free(&r);
+	log_in("tom", TOM, &tom);
 	consent(&tom, "demo-text");
 	id = contribute_ok(&tom, "behalf-1", "A treasurer's own words.");
-	send_req(&srv, "POST", "/api/v1/login", NULL, 0, NULL,
-	    "{\"handle\":\"mia\",\"passphrase\":\"" MIA "\"}", -1, &r);
-	ck_assert_msg(
-	    r.status == 200, "mia's login: %ld %.300s", r.status, r.body);
-	take_session(&r, &mia);
-	tu_resp_free(&r);
+	log_in("mia", MIA, &mia);
 	withdraw(&mia, id, &r);
 	expect_error(&r, 403, "forbidden",
 	    "a maintainer withdrawing a treasurer's contribution");

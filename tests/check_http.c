@@ -891,26 +891,6 @@ START_TEST(test_port_taken)
 }
 END_TEST
 
-/* Runs `tributary ARGS...` with stderr folded into stdout (in ${out}). */
-static int
-run_cli(char *out, size_t outlen, const char *const *args)
-{
-	char *argv[16];
-	int n = 0, i;
-
-	argv[n++] = "sh";
-	argv[n++] = "-c";
-	argv[n++] = "exec \"$@\" 2>&1";
-	argv[n++] = "sh";
-	argv[n++] = "timeout";
-	argv[n++] = "60";
-	argv[n++] = (char *)bin();
-	for (i = 0; args[i] != NULL && n < 15; i++)
-		argv[n++] = (char *)args[i];
-	argv[n] = NULL;
-	return (tu_run(argv, out, outlen));
-}
-
 START_TEST(test_cli_bad_port)
 {
 	const char *args[] = { "serve", "--data", node, "--port", "banana",
@@ -918,7 +898,7 @@ START_TEST(test_cli_bad_port)
 	char out[8192];
 	int rc;
 
-	rc = run_cli(out, sizeof(out), args);
+	rc = tu_cli(out, sizeof(out), args);
 	ck_assert_msg(rc == 2, "exit %d, output: %s", rc, out);
 	ck_assert_msg(strstr(out, "port") != NULL && strstr(out, "banana"),
 	    "error does not name the option: %s", out);
@@ -931,7 +911,7 @@ START_TEST(test_cli_serve_help)
 	char out[16384];
 	int rc;
 
-	rc = run_cli(out, sizeof(out), args);
+	rc = tu_cli(out, sizeof(out), args);
 	ck_assert_msg(rc == 0, "exit %d, output: %s", rc, out);
 	ck_assert_msg(strstr(out, "TRIBUTARY_PORT") != NULL, "%s", out);
 }
@@ -943,7 +923,7 @@ START_TEST(test_cli_help)
 	char out[4096];
 	int rc;
 
-	rc = run_cli(out, sizeof(out), args);
+	rc = tu_cli(out, sizeof(out), args);
 	ck_assert_msg(rc == 0, "exit %d, output: %s", rc, out);
 	ck_assert_msg(strstr(out, "\n  init ") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "\n  serve ") != NULL, "%s", out);
@@ -958,7 +938,7 @@ START_TEST(test_cli_loose_key)
 
 	snprintf(key, sizeof(key), "%s/keys/signing.key", node);
 	ck_assert_int_eq(chmod(key, 0644), 0);
-	rc = run_cli(out, sizeof(out), args);
+	rc = tu_cli(out, sizeof(out), args);
 	ck_assert_msg(rc != 0 && rc != 124, "exit %d, output: %s", rc, out);
 	ck_assert_msg(strstr(out, "listening on") == NULL, "%s", out);
 	ck_assert_msg(strstr(out, "signing.key") != NULL, "%s", out);

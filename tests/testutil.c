@@ -40,6 +40,28 @@ tu_rmrf(const char *dir)
 	tu_run(argv, NULL, 0);
 }
 
+int
+tu_cli(char *out, size_t outlen, const char *const *args)
+{
+	char *argv[20];
+	const char *bin = getenv("TRIBUTARY_BIN");
+	int n = 0, i;
+
+	argv[n++] = "sh";
+	argv[n++] = "-c";
+	argv[n++] = "exec \"$@\" 2>&1";
+	argv[n++] = "sh";
+	argv[n++] = "timeout";
+	argv[n++] = "60";
+	argv[n++] = (char *)(bin != NULL ? bin : "./tributary");
+	for (i = 0; args[i] != NULL && n < 19; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	if (out != NULL)
+		out[0] = '\0';
+	return (tu_run(argv, out, outlen));
+}
+
 char *tu_base;
 
 void

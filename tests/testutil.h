@@ -53,6 +53,10 @@ const char *tu_src_path(const char *rel);
 /* Runs a command (argv, NULL-ended) and returns its exit status; its
 ** stdout is appended to ${out} (may be NULL) up to ${outlen}-1 bytes. */
 int tu_run(char *const argv[], char *out, size_t outlen);
+/* Runs `$TRIBUTARY_BIN ${args...}` (NULL-ended, at most 12) under a 60 s
+** timeout, its stderr folded into its stdout, which replaces ${out} (may
+** be NULL). Returns the exit status. */
+int tu_cli(char *out, size_t outlen, const char *const *args);
 
 struct tu_server {
 	pid_t pid;
