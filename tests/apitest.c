@@ -355,14 +355,10 @@ int
 tu_suite_end(Suite *s, struct tu_server *const srv[], const char *const names[],
     size_t n, char *base)
 {
-	SRunner *sr;
 	size_t i;
 	int failed;
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = tu_suite_run(s);
 	for (i = 0; i < n; i++)
 		failed += tu_stop_clean(srv[i], names[i]) == -1;
 	curl_global_cleanup();

@@ -1125,8 +1125,6 @@ main(void)
 	Suite *s = suite_create("account");
 	TCase *pure = tcase_create("pure");
 	TCase *tc = tcase_create("tu_db");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(pure, test_role_names);
 	tcase_add_loop_test(pure, test_role_allows, 0, 36);
@@ -1151,9 +1149,5 @@ main(void)
 	tcase_add_test(tc, test_passphrase_sessions);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed ? 1 : 0);
+	return (tu_suite_run(s));
 }

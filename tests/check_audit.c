@@ -345,8 +345,6 @@ main(void)
 	Suite *s = suite_create("audit");
 	TCase *cli_tc = tcase_create("cli");
 	TCase *tc = tcase_create("writer");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(cli_tc, node_setup, tu_base_teardown);
 	tcase_set_timeout(cli_tc, 120);
@@ -364,9 +362,5 @@ main(void)
 	tcase_add_test(tc, test_before_chain);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed ? 1 : 0);
+	return (tu_suite_run(s));
 }

@@ -395,8 +395,6 @@ main(void)
 {
 	Suite *s = suite_create("blob");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	if (crypto_init() == -1)
 		return (1);
@@ -412,9 +410,5 @@ main(void)
 	tcase_add_test(tc, test_put_refreshes_existing_mtime);
 	tcase_add_test(tc, test_put_unsynced);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed ? 1 : 0);
+	return (tu_suite_run(s));
 }

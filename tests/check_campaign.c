@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "campaign.h"
+#include "testutil.h"
 
 #define BASE_TEXT                                                              \
 	"\"slug\":\"ewe-stories\",\"title\":\"Ewe stories\",\"language\":"     \
@@ -135,17 +136,11 @@ main(void)
 {
 	Suite *s = suite_create("campaign");
 	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(
 	    tc, test_cases, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_prompt_limits);
 	tcase_add_test(tc, test_max_bytes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? 0 : 1);
+	return (tu_suite_run(s));
 }

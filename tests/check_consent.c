@@ -654,8 +654,6 @@ main(void)
 {
 	Suite *s = suite_create("consent");
 	TCase *parse = tcase_create("parse"), *load = tcase_create("load");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(parse, 30);
 	tcase_add_test(parse, test_parse_valid);
@@ -674,9 +672,5 @@ main(void)
 	tcase_add_test(load, test_changed_byte_new_hash);
 	tcase_add_test(load, test_store_job);
 	suite_add_tcase(s, load);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed ? 1 : 0);
+	return (tu_suite_run(s));
 }

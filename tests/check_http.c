@@ -950,8 +950,6 @@ main(void)
 {
 	Suite *s = suite_create("http");
 	TCase *tc;
-	SRunner *sr;
-	int failed;
 
 	tc = tcase_create("api");
 	tcase_add_checked_fixture(tc, setup_server, teardown);
@@ -997,9 +995,5 @@ main(void)
 	tcase_add_test(tc, test_cli_loose_key);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed ? 1 : 0);
+	return (tu_suite_run(s));
 }

@@ -243,8 +243,6 @@ main(void)
 {
 	Suite *s = suite_create("licences");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_checked_fixture(tc, load_shipped, free_shipped);
@@ -254,9 +252,5 @@ main(void)
 	tcase_add_loop_test(tc, test_malformed, 0, NELEM(bad));
 	tcase_add_test(tc, test_minimal_and_missing);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed ? 1 : 0);
+	return (tu_suite_run(s));
 }

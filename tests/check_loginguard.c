@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "loginguard.h"
+#include "testutil.h"
 
 START_TEST(test_threshold_and_doubling)
 {
@@ -306,8 +307,6 @@ main(void)
 {
 	Suite *s = suite_create("loginguard");
 	TCase *tc = tcase_create("loginguard");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_threshold_and_doubling);
 	tcase_add_test(tc, test_wait_is_read_only);
@@ -321,9 +320,5 @@ main(void)
 	tcase_add_test(tc, test_slots_threads);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed ? 1 : 0);
+	return (tu_suite_run(s));
 }

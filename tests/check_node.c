@@ -294,8 +294,6 @@ main(void)
 {
 	Suite *s = suite_create("node");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	if (crypto_init() == -1)
 		return (1);
@@ -309,9 +307,5 @@ main(void)
 	tcase_add_test(tc, test_open_refuses_wrong_key_size);
 	tcase_add_test(tc, test_cli_init);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed ? 1 : 0);
+	return (tu_suite_run(s));
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ratelimit.h"
+#include "testutil.h"
 
 START_TEST(test_burst_then_refusal)
 {
@@ -196,8 +197,6 @@ main(void)
 {
 	Suite *s = suite_create("ratelimit");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_burst_then_refusal);
@@ -207,9 +206,5 @@ main(void)
 	tcase_add_test(tc, test_long_key);
 	tcase_add_test(tc, test_many_keys);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed ? 1 : 0);
+	return (tu_suite_run(s));
 }

@@ -915,9 +915,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("redact");
-	SRunner *sr;
 	TCase *tc;
-	int failed;
 
 	if (sodium_init() < 0)
 		return (1);
@@ -942,9 +940,5 @@ main(void)
 	tcase_add_test(tc, test_long_runs);
 	tcase_add_test(tc, test_threads);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (tu_suite_run(s));
 }

@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "testutil.h"
 
 #define NO_BODY "\xe2\x80\x94" /* "—" */
 #define HEADER  "| method | path | role | body limit |"
@@ -477,16 +478,10 @@ main(void)
 {
 	Suite *s = suite_create("routes");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_api_md_matches_routes);
 	tcase_add_loop_test(
 	    tc, test_checker_sees_drift, 0, sizeof(drifts) / sizeof(drifts[0]));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed ? 1 : 0);
+	return (tu_suite_run(s));
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "urlpath.h"
+#include "testutil.h"
 
 START_TEST(test_split_and_decode)
 {
@@ -114,8 +115,6 @@ main(void)
 {
 	Suite *s = suite_create("urlpath");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_split_and_decode);
 	tcase_add_loop_test(
@@ -124,9 +123,5 @@ main(void)
 	tcase_add_test(tc, test_too_many_segments);
 	tcase_add_test(tc, test_query_component);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed ? 1 : 0);
+	return (tu_suite_run(s));
 }

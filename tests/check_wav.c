@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "wav.h"
+#include "testutil.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -753,8 +754,6 @@ main(void)
 {
 	Suite *s = suite_create("wav");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_good, 0, NELEM(good));
 	tcase_add_loop_test(tc, test_bad, 0, NELEM(bad));
@@ -766,9 +765,5 @@ main(void)
 	tcase_add_test(tc, test_free);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed ? 1 : 0);
+	return (tu_suite_run(s));
 }

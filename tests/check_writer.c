@@ -877,7 +877,6 @@ main(void)
 {
 	Suite *s = suite_create("writer");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
 	int failed;
 
 	tcase_add_unchecked_fixture(tc, tu_base_setup, tu_base_teardown);
@@ -897,9 +896,5 @@ main(void)
 	tcase_add_test(tc, test_gather_goal_policy);
 	tcase_add_test(tc, test_gather_after_large_batch);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed ? 1 : 0);
+	return (tu_suite_run(s));
 }

@@ -62,6 +62,18 @@ tu_cli(char *out, size_t outlen, const char *const *args)
 	return (tu_run(argv, out, outlen));
 }
 
+int
+tu_suite_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed ? 1 : 0);
+}
+
 char *tu_base;
 
 void

@@ -20,6 +20,10 @@ void tu_rmrf(const char *dir);
 ** each test a fresh one, tcase_add_unchecked_fixture one for the TCase.
 ** Setup fails the TCase if none can be made; teardown removes it.
 */
+/* Runs every test of ${s} (CK_NORMAL output) and frees it: 0 if all
+** passed, 1 if any failed (main()'s exit status). */
+struct Suite;
+int tu_suite_run(struct Suite *s);
 extern char *tu_base;
 void tu_base_setup(void);
 void tu_base_teardown(void);
