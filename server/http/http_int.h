@@ -69,7 +69,6 @@ struct req {
 	size_t nparams;
 	struct buf body;
 	size_t max_body;
-	int too_large;
 	struct conn_rec *rec; /* the connection's deadlines (conntrack.h) */
 	size_t budget;        /* bytes of the upload budget taken */
 	int64_t upload_acct;  /* a large upload counted for this account */

@@ -654,11 +654,6 @@ dispatch(struct req *r)
 		}
 		return (req_error(r, 404, "not_found", "nothing is here"));
 	}
-	if (r->too_large)
-		return (req_error(r, 413, "too_large",
-		    "the request body is over "
-		    "the %zu bytes this endpoint accepts",
-		    r->max_body));
 	r->in_call = strncmp(r->route->pattern, "/api/", 5) == 0;
 	if (!r->checked || r->recheck) {
 		/* Checked before a long upload? The session may have ended,
@@ -781,7 +776,6 @@ refuse_early(struct req *r, unsigned long long declared, int chunked)
 				r->max_body = limit;
 		}
 		if (declared > r->max_body) {
-			r->too_large = 1;
 			ok = req_error(r, 413, "too_large",
 			    "the request body is over the %zu bytes this "
 			    "endpoint accepts",
