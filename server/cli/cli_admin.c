@@ -9,10 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <ctype.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "account.h"
+#include "text.h"
+#include "review.h"
+#include "prompts.h"
 #include "audit.h"
 #include "campaign.h"
 #include "cards.h"
@@ -89,8 +94,10 @@ flag(int argc, char **argv, const char *name)
 }
 
 static const char user_usage[] =
-    "usage: tributary user add HANDLE [--role ROLE] [--passphrase-stdin]\n"
+    "usage: tributary user add HANDLE [--role ROLE] [--languages ee,ak]\n"
+    "                          [--passphrase-stdin]\n"
     "       tributary user role HANDLE ROLE\n"
+    "       tributary user languages HANDLE ee,ak\n"
     "       tributary user disable HANDLE\n"
     "       tributary user erase HANDLE --yes\n"
     "       tributary user list\n"
@@ -132,7 +139,9 @@ cmd_user(int argc, char **argv)
 {
 	const char *dir = take_data(&argc, argv), *rs;
 	struct account_change ac = { 0 };
+	struct account_languages al = { 0 };
 	struct account_new an = { 0 };
+	json_t *langs = NULL;
 	struct hasher_job hj;
 	struct account a;
 	struct err e = { 0 };
@@ -178,6 +187,13 @@ cmd_user(int argc, char **argv)
 			rc = 2;
 			goto out;
 		}
+		if ((rs = opt(argc, argv, "--languages")) != NULL &&
+		    (langs = an.languages = languages_parse(rs, &e)) == NULL) {
+			rc = 2;
+			fprintf(stderr, "tributary user: %s\n", e.msg);
+			e.msg[0] = '\0';
+			goto out;
+		}
 		if (flag(argc, argv, "--passphrase-stdin")) {
 			memset(&hj, 0, sizeof(hj));
 			if (fgets(hj.secret, sizeof(hj.secret), stdin) ==
@@ -219,6 +235,23 @@ cmd_user(int argc, char **argv)
 		    user_erase(n, db, a.id, argv[1], flag(argc, argv, "--yes"));
 		goto out;
 	}
+	if (strcmp(argv[0], "languages") == 0 && argc >= 3) {
+		if ((langs = languages_parse(argv[2], &e)) == NULL) {
+			rc = 2;
+			fprintf(stderr, "tributary user: %s\n", e.msg);
+			e.msg[0] = '\0';
+			goto out;
+		}
+		al.id = a.id;
+		al.languages = langs;
+		if (writer_run(n->writer, account_languages_job, &al, &e) == -1)
+			goto out;
+		rs = json_dumps(langs, JSON_COMPACT);
+		printf("%s: languages %s\n", argv[1], rs ? rs : "");
+		free((char *)rs);
+		rc = 0;
+		goto out;
+	}
 	if (strcmp(argv[0], "role") == 0 && argc >= 3) {
 		if ((ac.role = role_parse(argv[2])) == ROLE_NONE) {
 			fprintf(stderr, "tributary user: unknown role \"%s\"\n",
@@ -240,6 +273,7 @@ cmd_user(int argc, char **argv)
 out:
 	if (rc == 1 && e.msg[0])
 		fprintf(stderr, "tributary user: %s\n", e.msg);
+	json_decref(langs);
 	db_close(db);
 	node_close(n);
 	return (rc);
@@ -321,39 +355,172 @@ out:
 	return (rc);
 }
 
-int
-cmd_campaign(int argc, char **argv)
+static const char campaign_usage[] =
+    "usage: tributary campaign import --data DIR FILE.json\n"
+    "       tributary campaign prompts --data DIR SLUG FILE [--licence ID]\n"
+    "                          [--source TEXT]\n"
+    "       tributary campaign stats --data DIR SLUG\n"
+    "(prompts: FILE.csv has a header naming text, source, licence; any\n"
+    "other file is one prompt per line, each under --licence and --source)\n";
+
+/* `campaign import FILE`. */
+static int
+campaign_import_cmd(struct node *n, const char *file)
 {
-	const char *dir = take_data(&argc, argv);
 	struct campaign_import ci = { 0 };
 	json_error_t je;
 	struct err e = { 0 };
-	struct node *n;
 	int rc = 1;
 
-	if (argc < 2 || strcmp(argv[0], "import") != 0) {
-		fprintf(stderr,
-		    "usage: tributary campaign import --data DIR FILE.json\n");
-		return (2);
-	}
-	if ((ci.def = json_load_file(argv[1], JSON_REJECT_DUPLICATES, &je)) ==
+	if ((ci.def = json_load_file(file, JSON_REJECT_DUPLICATES, &je)) ==
 	    NULL) {
-		fprintf(stderr, "tributary campaign: %s:%d: %s\n", argv[1],
+		fprintf(stderr, "tributary campaign: %s:%d: %s\n", file,
 		    je.line, je.text);
 		return (1);
 	}
-	if ((n = open_node("campaign", dir)) == NULL) {
-		json_decref(ci.def);
-		return (1);
-	}
 	if (writer_run(n->writer, campaign_import_job, &ci, &e) == -1)
-		fprintf(stderr, "tributary campaign: %s: %s\n", argv[1], e.msg);
+		fprintf(stderr, "tributary campaign: %s: %s\n", file, e.msg);
 	else {
 		printf("imported campaign %s\n",
 		    json_string_value(json_object_get(ci.def, "slug")));
 		rc = 0;
 	}
 	json_decref(ci.def);
+	return (rc);
+}
+
+/* `campaign prompts SLUG FILE`: all or nothing, each refused line named. */
+static int
+campaign_prompts_cmd(struct node *n, struct db *db, const char *slug,
+    const char *file, const char *licence, const char *source)
+{
+	struct prompt_import pi = { 0 };
+	struct prompt_set set = { 0 };
+	struct campaign c;
+	struct err e = { 0 };
+	size_t len, i;
+	char *body = NULL, lic[32], *p;
+	json_t *v;
+	int rc = 1, csv;
+
+	if ((rc = campaign_get(db, slug, 0, &c, &e)) != 1) {
+		fprintf(stderr, "tributary campaign: %s\n",
+		    rc == 0 ? "no such campaign" : e.msg);
+		return (1);
+	}
+	pi.campaign_id = c.id;
+	campaign_clear(&c);
+	if (text_read_file(file, PROMPT_FILE_MAX, &body, &len, &e) == -1) {
+		fprintf(stderr, "tributary campaign: %s\n", e.msg);
+		return (1);
+	}
+	len = strlen(file);
+	csv = len > 4 && strcasecmp(file + len - 4, ".csv") == 0;
+	snprintf(lic, sizeof(lic), "%s", licence ? licence : "");
+	for (p = lic; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	rc = 1;
+	if (prompts_parse(body, strlen(body), csv, lic[0] ? lic : NULL, source,
+		&set, &e) == -1) {
+		fprintf(stderr, "tributary campaign: %s: %s\n", file, e.msg);
+		json_array_foreach(set.errors, i, v) fprintf(stderr,
+		    "%s:%lld: %s\n", file,
+		    (long long)json_integer_value(json_object_get(v, "line")),
+		    json_string_value(json_object_get(v, "message")));
+		goto out;
+	}
+	pi.set = &set;
+	if (writer_run(n->writer, prompt_import_job, &pi, &e) == -1) {
+		fprintf(stderr, "tributary campaign: %s\n", e.msg);
+		goto out;
+	}
+	printf("imported %zu prompts into %s (%zu already there or "
+	       "repeated)\n",
+	    pi.imported, slug, pi.duplicates);
+	rc = 0;
+out:
+	prompt_set_free(&set);
+	free(body);
+	return (rc);
+}
+
+/* `campaign stats SLUG`: the figures of the campaign page, as text. */
+static int
+campaign_stats_cmd(struct db *db, const char *slug)
+{
+	static const char *const keys[] = { "pending", "validated", "rejected",
+		"withdrawn", "contributors", "reviewers", "votes", "queue",
+		"corrections", NULL };
+	struct campaign c;
+	struct err e = { 0 };
+	json_t *o, *t, *r, *d;
+	const char *k;
+	size_t i;
+	int rc;
+
+	if ((rc = campaign_get(db, slug, 0, &c, &e)) != 1) {
+		fprintf(stderr, "tributary campaign: %s\n",
+		    rc == 0 ? "no such campaign" : e.msg);
+		return (1);
+	}
+	o = review_stats(db, c.id, (int64_t)time(NULL), &e);
+	campaign_clear(&c);
+	if (o == NULL) {
+		fprintf(stderr, "tributary campaign: %s\n", e.msg);
+		return (1);
+	}
+	t = json_object_get(o, "totals");
+	printf("campaign %s\n", slug);
+	for (i = 0; keys[i] != NULL; i++)
+		printf("  %-18s %lld\n", keys[i],
+		    (long long)json_integer_value(json_object_get(t, keys[i])));
+	printf("  %-18s %.2f\n", "validated hours",
+	    json_real_value(json_object_get(t, "validated_seconds")) / 3600);
+	printf("down-vote reasons\n");
+	json_object_foreach(json_object_get(o, "reasons"), k, r)
+	    printf("  %-18s %lld\n", k, (long long)json_integer_value(r));
+	printf("last 30 days: day submitted validated rejected withdrawn "
+	       "votes\n");
+	json_array_foreach(json_object_get(o, "days"), i, d)
+	    printf("  %s %9lld %9lld %8lld %9lld %5lld\n",
+		json_string_value(json_object_get(d, "day")),
+		(long long)json_integer_value(json_object_get(d, "submitted")),
+		(long long)json_integer_value(json_object_get(d, "validated")),
+		(long long)json_integer_value(json_object_get(d, "rejected")),
+		(long long)json_integer_value(json_object_get(d, "withdrawn")),
+		(long long)json_integer_value(json_object_get(d, "votes")));
+	json_decref(o);
+	return (0);
+}
+
+int
+cmd_campaign(int argc, char **argv)
+{
+	const char *dir = take_data(&argc, argv);
+	struct err e = { 0 };
+	struct node *n;
+	struct db *db = NULL;
+	int rc = 1;
+
+	if (argc < 2 || flag(argc, argv, "--help") ||
+	    (strcmp(argv[0], "import") != 0 && strcmp(argv[0], "stats") != 0 &&
+		(strcmp(argv[0], "prompts") != 0 || argc < 3))) {
+		fputs(campaign_usage,
+		    flag(argc, argv, "--help") ? stdout : stderr);
+		return (flag(argc, argv, "--help") ? 0 : 2);
+	}
+	if ((n = open_node("campaign", dir)) == NULL)
+		return (1);
+	if (strcmp(argv[0], "import") == 0)
+		rc = campaign_import_cmd(n, argv[1]);
+	else if ((db = db_open(n->dbpath, 0, &e)) == NULL)
+		fprintf(stderr, "tributary campaign: %s\n", e.msg);
+	else if (strcmp(argv[0], "prompts") == 0)
+		rc = campaign_prompts_cmd(n, db, argv[1], argv[2],
+		    opt(argc, argv, "--licence"), opt(argc, argv, "--source"));
+	else
+		rc = campaign_stats_cmd(db, argv[1]);
+	db_close(db);
 	node_close(n);
 	return (rc);
 }

@@ -11,17 +11,19 @@
 #include "crypto.h"
 
 static const char SQL_ACCOUNT_BY_HANDLE[] =
-    "SELECT id, handle, role, disabled_at IS NOT NULL, passphrase_hash "
-    "FROM accounts WHERE handle = ?1";
+    "SELECT id, handle, role, disabled_at IS NOT NULL, passphrase_hash, "
+    "languages FROM accounts WHERE handle = ?1";
 static const char SQL_ACCOUNT_BY_ID[] =
-    "SELECT id, handle, role, disabled_at IS NOT NULL, passphrase_hash "
-    "FROM accounts WHERE id = ?1";
+    "SELECT id, handle, role, disabled_at IS NOT NULL, passphrase_hash, "
+    "languages FROM accounts WHERE id = ?1";
 static const char SQL_ACCOUNT_LIST[] =
-    "SELECT id, handle, role, disabled_at IS NOT NULL, NULL FROM accounts "
-    "ORDER BY id";
+    "SELECT id, handle, role, disabled_at IS NOT NULL, NULL, languages "
+    "FROM accounts ORDER BY id";
 static const char SQL_ACCOUNT_INSERT[] =
-    "INSERT INTO accounts(handle, role, created_at, passphrase_hash) "
-    "VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO accounts(handle, role, created_at, passphrase_hash, "
+    "languages) VALUES (?1, ?2, ?3, ?4, coalesce(?5, '[]'))";
+static const char SQL_ACCOUNT_LANGUAGES[] =
+    "UPDATE accounts SET languages = ?2 WHERE id = ?1";
 static const char SQL_ACCOUNT_PASSPHRASE[] =
     "UPDATE accounts SET passphrase_hash = ?2 WHERE id = ?1";
 static const char SQL_ACCOUNT_ROLE[] =
@@ -120,6 +122,137 @@ handle_check(const char *h, struct err *e)
 	return (0);
 }
 
+static int
+step_done(struct db *db, sqlite3_stmt *st, const char *what, struct err *e);
+
+int
+lang_tag_check(const char *tag, struct err *e)
+{
+	size_t i, run = 0, first = 0, n = strlen(tag);
+	int sub = 0;
+
+	if (n == 0 || n > LANG_TAG_MAX)
+		goto bad;
+	for (i = 0; i <= n; i++) {
+		if (i == n || tag[i] == '-') {
+			if (run == 0 || run > 8)
+				goto bad;
+			if (sub == 0)
+				first = run;
+			sub++;
+			run = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)tag[i]) ||
+		    (sub == 0 && !isalpha((unsigned char)tag[i])))
+			goto bad;
+		run++;
+	}
+	if (first < 2 || first == 4)
+		goto bad;
+	return (0);
+bad:
+	return (err_set(e, ERR_INVALID,
+	    "\"%.40s\" is not a language tag (BCP 47, e.g. ee, ak, gaa, tg)",
+	    tag));
+}
+
+json_t *
+languages_check(json_t *arr, struct err *e)
+{
+	json_t *out, *v, *w;
+	size_t i, j;
+	char tag[LANG_TAG_MAX + 1], *p;
+	int dup;
+
+	if (!json_is_array(arr)) {
+		err_set(e, ERR_INVALID,
+		    "\"languages\" must be a list of language tags");
+		return (NULL);
+	}
+	if ((out = json_array()) == NULL) {
+		err_oom(e);
+		return (NULL);
+	}
+	json_array_foreach(arr, i, v)
+	{
+		if (!json_is_string(v) ||
+		    json_string_length(v) > LANG_TAG_MAX ||
+		    lang_tag_check(json_string_value(v), e) == -1) {
+			if (!json_is_string(v))
+				err_set(e, ERR_INVALID,
+				    "\"languages\" must be a list of language "
+				    "tags");
+			else if (json_string_length(v) > LANG_TAG_MAX)
+				lang_tag_check("", e);
+			json_decref(out);
+			return (NULL);
+		}
+		snprintf(tag, sizeof(tag), "%s", json_string_value(v));
+		for (p = tag; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+		dup = 0;
+		json_array_foreach(out, j,
+		    w) if (strcmp(json_string_value(w), tag) == 0) dup = 1;
+		if (!dup &&
+		    json_array_append_new(out, json_string(tag)) == -1) {
+			json_decref(out);
+			err_oom(e);
+			return (NULL);
+		}
+	}
+	if (json_array_size(out) > ACCOUNT_LANGUAGES) {
+		json_decref(out);
+		err_set(
+		    e, ERR_INVALID, "at most %d languages", ACCOUNT_LANGUAGES);
+		return (NULL);
+	}
+	return (out);
+}
+
+json_t *
+languages_parse(const char *list, struct err *e)
+{
+	json_t *arr, *out;
+	char *copy, *tok, *save = NULL;
+
+	if ((copy = strdup(list)) == NULL || (arr = json_array()) == NULL) {
+		free(copy);
+		err_oom(e);
+		return (NULL);
+	}
+	for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, ", \t", &save))
+		json_array_append_new(arr, json_string(tok));
+	free(copy);
+	out = languages_check(arr, e);
+	json_decref(arr);
+	return (out);
+}
+
+int
+account_languages_job(struct db *db, void *arg, struct err *e)
+{
+	struct account_languages *al = arg;
+	sqlite3_stmt *st;
+	char *l;
+
+	if (account_may_act(db, al->actor, al->id, e) == -1)
+		return (-1);
+	if ((l = json_dumps(al->languages, JSON_COMPACT)) == NULL)
+		return (err_oom(e));
+	if ((st = db_prepare(db, SQL_ACCOUNT_LANGUAGES, e)) == NULL) {
+		free(l);
+		return (-1);
+	}
+	sqlite3_bind_int64(st, 1, al->id);
+	sqlite3_bind_text(st, 2, l, -1, free);
+	if (step_done(db, st, "account", e) == -1)
+		return (-1);
+	return (audit_append(db, al->actor, "account.languages", al->id,
+	    json_pack("{s:O}", "languages", al->languages), e));
+}
+
 static void
 account_row(sqlite3_stmt *st, struct account *a)
 {
@@ -132,6 +265,8 @@ account_row(sqlite3_stmt *st, struct account *a)
 	a->disabled = sqlite3_column_int(st, 3);
 	ph = sqlite3_column_text(st, 4);
 	a->passphrase_hash = ph ? strdup((const char *)ph) : NULL;
+	ph = sqlite3_column_text(st, 5);
+	a->languages = ph ? strdup((const char *)ph) : NULL;
 }
 
 int
@@ -169,14 +304,19 @@ account_clear(struct account *a)
 		free(a->passphrase_hash);
 	}
 	a->passphrase_hash = NULL;
+	free(a->languages);
+	a->languages = NULL;
 }
 
 json_t *
 account_json(const struct account *a)
 {
-	return (json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)a->id,
+	json_t *langs = a->languages ? json_loads(a->languages, 0, NULL) : NULL;
+
+	return (json_pack("{s:I,s:s,s:s,s:b,s:o}", "id", (json_int_t)a->id,
 	    "handle", a->handle, "role", role_name(a->role), "disabled",
-	    a->disabled));
+	    a->disabled, "languages",
+	    json_is_array(langs) ? langs : (json_decref(langs), json_array())));
 }
 
 json_t *
@@ -230,6 +370,15 @@ account_create_job(struct db *db, void *arg, struct err *e)
 	if (an->passphrase_hash)
 		sqlite3_bind_text(
 		    st, 4, an->passphrase_hash, -1, SQLITE_STATIC);
+	if (an->languages != NULL) {
+		char *l = json_dumps(an->languages, JSON_COMPACT);
+
+		if (l == NULL) {
+			sqlite3_reset(st);
+			return (err_oom(e));
+		}
+		sqlite3_bind_text(st, 5, l, -1, free);
+	}
 	if (step_done(db, st, "account", e) == -1) {
 		if (e->code == ERR_CONFLICT)
 			err_set(e, ERR_CONFLICT, "the handle \"%s\" is taken",

@@ -45,13 +45,33 @@ int role_allows(enum account_role have, enum account_role need);
 ** set (ERR_INVALID, saying what is wrong). */
 int handle_check(const char *h, struct err *e);
 
+/* The languages an account speaks: BCP 47 tags (e.g. "ee", "gaa",
+** "zh-Hant"), at most ACCOUNT_LANGUAGES of them. */
+#define ACCOUNT_LANGUAGES 16
+#define LANG_TAG_MAX      35
+
 struct account {
 	int64_t id;
 	char handle[HANDLE_MAX + 1];
 	enum account_role role;
 	int disabled;
 	char *passphrase_hash; /* malloc'd or NULL */
+	char *languages;       /* JSON array of tags, malloc'd or NULL */
 };
+
+/* 0 if ${tag} is a well-formed BCP 47 tag (2-3 or 5-8 letter language,
+** then subtags of 1-8 letters or digits, dash-separated), else -1 with
+** ${e} set (ERR_INVALID). Can't fail otherwise. */
+int lang_tag_check(const char *tag, struct err *e);
+/*
+** "ee, ak" (comma- or space-separated tags) as a new JSON array of the
+** tags, lower-cased, repeats dropped, in order. NULL with ${e} set:
+** ERR_INVALID (naming the tag that is not one, or too many), ERR_INTERNAL.
+*/
+json_t *languages_parse(const char *list, struct err *e);
+/* The same checks on a JSON array of strings (borrowed); a new array.
+** NULL with ${e} set. */
+json_t *languages_check(json_t *arr, struct err *e);
 
 /* Reads the account with ${handle} (or ${id} if handle is NULL). Returns 1
 ** found (free ${a} with account_clear()), 0 not found, -1 with ${e} set
@@ -60,7 +80,7 @@ int account_get(struct db *db, const char *handle, int64_t id,
     struct account *a, struct err *e);
 /* Frees what ${a} holds. Can't fail. */
 void account_clear(struct account *a);
-/* {"id","handle","role","disabled"}, a new reference; NULL if out of
+/* {"id","handle","role","disabled","languages"}, a new reference; NULL if out of
 ** memory. */
 json_t *account_json(const struct account *a);
 /* Every account as a JSON array, oldest first. NULL with ${e} set
@@ -76,6 +96,7 @@ struct account_new {
 	const char *handle;
 	enum account_role role;
 	const char *passphrase_hash; /* may be NULL */
+	json_t *languages;           /* checked array (borrowed), or NULL */
 	int64_t actor;               /* 0 = the CLI or self-service */
 	int64_t id;                  /* out */
 };
@@ -116,6 +137,18 @@ struct account_change {
 	int64_t actor;
 };
 int account_change_job(struct db *db, void *arg, struct err *e);
+
+/*
+** Writer job: sets the languages of account ${id} to ${languages} (a
+** checked array: languages_check()). The actor must pass
+** account_may_act(). Audited. Returns 0, or -1 with ${e} set:
+** ERR_NOT_FOUND, ERR_FORBIDDEN, ERR_STORAGE.
+*/
+struct account_languages {
+	int64_t id, actor;
+	json_t *languages; /* borrowed */
+};
+int account_languages_job(struct db *db, void *arg, struct err *e);
 
 /* Sessions. A token is 32 random bytes, base64url, held by the person's
 ** client; only its SHA-256 is stored. */

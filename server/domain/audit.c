@@ -28,6 +28,12 @@ static const char SQL_AUDIT_TAIL[] =
     "SELECT l.id, l.at, l.actor_id, a.handle, l.action, l.subject_id, "
     "l.detail FROM audit_log l LEFT JOIN accounts a ON a.id = l.actor_id "
     "ORDER BY l.id DESC LIMIT ?1";
+static const char SQL_AUDIT_PAGE[] =
+    "SELECT l.id, l.at, l.actor_id, a.handle, l.action, l.subject_id, "
+    "l.detail FROM audit_log l LEFT JOIN accounts a ON a.id = l.actor_id "
+    "WHERE l.id < ?2 AND (?3 IS NULL OR l.actor_id = (SELECT id FROM "
+    "accounts WHERE handle = ?3)) AND (?4 = 0 OR l.subject_id = ?4) "
+    "ORDER BY l.id DESC LIMIT ?1";
 
 #define AUDIT_FIELDS 6
 
@@ -230,20 +236,18 @@ audit_verify(struct db *db, struct audit_check *out, struct err *e)
 	return (0);
 }
 
-json_t *
-audit_tail(struct db *db, int count, struct err *e)
+/* Reads rows of ${st} (SQL_AUDIT_TAIL's columns) into a new array. */
+static json_t *
+audit_rows(struct db *db, sqlite3_stmt *st, struct err *e)
 {
-	sqlite3_stmt *st;
 	json_t *arr, *o, *d;
 	int rc;
 
-	if ((st = db_prepare(db, SQL_AUDIT_TAIL, e)) == NULL)
-		return (NULL);
 	if ((arr = json_array()) == NULL) {
+		sqlite3_reset(st);
 		err_set(e, ERR_STORAGE, "out of memory");
 		return (NULL);
 	}
-	sqlite3_bind_int(st, 1, count);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		d = json_loads(
 		    (const char *)sqlite3_column_text(st, 6), 0, NULL);
@@ -269,4 +273,33 @@ audit_tail(struct db *db, int count, struct err *e)
 		}
 	}
 	return (db_list_end(db, st, rc, arr, 0, "audit tail", NULL, e));
+}
+
+json_t *
+audit_tail(struct db *db, int count, struct err *e)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(db, SQL_AUDIT_TAIL, e)) == NULL)
+		return (NULL);
+	sqlite3_bind_int(st, 1, count);
+	return (audit_rows(db, st, e));
+}
+
+json_t *
+audit_page(struct db *db, const char *actor, int64_t subject, int64_t before,
+    int count, struct err *e)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(db, SQL_AUDIT_PAGE, e)) == NULL)
+		return (NULL);
+	sqlite3_bind_int(st, 1, count);
+	sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
+	if (actor != NULL)
+		sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, subject);
+	return (audit_rows(db, st, e));
 }

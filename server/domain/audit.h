@@ -68,5 +68,10 @@ int audit_verify(struct db *db, struct audit_check *out, struct err *e);
 ** frees; NULL with ${e} set (ERR_STORAGE).
 */
 json_t *audit_tail(struct db *db, int count, struct err *e);
+/* The same for at most ${count} rows with ids below ${before} (0: from the
+** newest), by the account called ${actor} (NULL: anyone) and about
+** ${subject} (0: anything). NULL with ${e} set. */
+json_t *audit_page(struct db *db, const char *actor, int64_t subject,
+    int64_t before, int count, struct err *e);
 
 #endif

@@ -12,16 +12,28 @@
 
 #include "account.h"
 #include "audit.h"
+#include "prompts.h"
 
 static const char SQL_CAMPAIGN_UPSERT[] =
     "INSERT INTO campaigns(slug, title, language, kind, consent_slug, "
     "required_scopes, minimum_age, max_chars, min_seconds, max_seconds, "
-    "sample_rate, starts_at, ends_at, definition, created_at) VALUES "
-    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+    "sample_rate, starts_at, ends_at, definition, created_at, "
+    "review_min_votes, review_rule) VALUES "
+    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+    "?16, ?17) "
     "ON CONFLICT(slug) DO UPDATE SET title = ?2, language = ?3, kind = ?4, "
     "consent_slug = ?5, required_scopes = ?6, minimum_age = ?7, "
     "max_chars = ?8, min_seconds = ?9, max_seconds = ?10, sample_rate = ?11,"
-    " starts_at = ?12, ends_at = ?13, definition = ?14 RETURNING id";
+    " starts_at = ?12, ends_at = ?13, definition = ?14, "
+    "review_min_votes = ?16, review_rule = ?17 RETURNING id";
+/* The definition's prompts, as rows (prompts.h); those already there
+** stay as they are. */
+static const char SQL_PROMPT_ADD[] =
+    "INSERT INTO prompts(campaign_id, text, source, licence, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (campaign_id, text) DO NOTHING";
+static const char SQL_CLOSE[] =
+    "UPDATE campaigns SET ends_at = ?2, definition = json_set(definition, "
+    "'$.ends_at', ?2) WHERE id = ?1";
 static const char SQL_CAMPAIGN_BY_SLUG[] =
     "SELECT definition, id FROM campaigns WHERE slug = ?1";
 static const char SQL_CAMPAIGN_BY_ID[] =
@@ -32,7 +44,7 @@ static const char SQL_CAMPAIGN_ALL[] =
 static const char *const known[] = { "slug", "title", "language", "kind",
 	"consent", "required_scopes", "minimum_age", "max_chars", "min_seconds",
 	"max_seconds", "sample_rate", "starts_at", "ends_at", "description",
-	"prompts", NULL };
+	"prompts", "prompt_licence", "prompt_source", "review", NULL };
 
 static int
 slug_ok(const char *s)
@@ -223,8 +235,67 @@ campaign_parse(json_t *def, struct campaign *c, struct err *e)
 		    "%d bytes",
 		    i, CAMPAIGN_PROMPT_MAX));
 	}
+	if ((v = json_object_get(def, "prompt_licence")) != NULL &&
+	    !prompt_licence_ok(json_string_value(v)))
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"prompt_licence\" must be a licence that lets "
+		    "the prompts be released (cc0-1.0, pddl, cc-by-4.0, "
+		    "cc-by-sa-4.0, cc-by-3.0, cc-by-sa-3.0, odc-by, odbl)"));
+	if ((v = json_object_get(def, "prompt_source")) != NULL &&
+	    (!json_is_string(v) || json_string_length(v) > PROMPT_SOURCE_MAX))
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"prompt_source\" must be a text of at most "
+		    "%d bytes",
+		    PROMPT_SOURCE_MAX));
+	c->review.min_votes = 2;
+	c->review.unanimous = 0;
+	if ((v = json_object_get(def, "review")) != NULL) {
+		json_t *mv = json_object_get(v, "min_votes"),
+		       *rl = json_object_get(v, "rule");
+		const char *rk;
+		json_t *rv;
+
+		if (!json_is_object(v))
+			return (err_set(e, ERR_INVALID,
+			    "campaign: \"review\" must be an object "
+			    "{\"min_votes\", \"rule\"}"));
+		json_object_foreach(
+		    v, rk, rv) if (strcmp(rk, "min_votes") != 0 &&
+		    strcmp(rk, "rule") != 0) return (err_set(e, ERR_INVALID,
+		    "campaign: \"review\" has an unknown field \"%s\"", rk));
+		if (mv != NULL &&
+		    (!json_is_integer(mv) || json_integer_value(mv) < 1 ||
+			json_integer_value(mv) > REVIEW_MIN_VOTES_MAX))
+			return (err_set(e, ERR_INVALID,
+			    "campaign: \"review\".\"min_votes\" must be a "
+			    "whole number from 1 to %d",
+			    REVIEW_MIN_VOTES_MAX));
+		if (mv != NULL)
+			c->review.min_votes = (int)json_integer_value(mv);
+		if (rl != NULL &&
+		    (!json_is_string(rl) ||
+			(strcmp(json_string_value(rl), "majority") != 0 &&
+			    strcmp(json_string_value(rl), "unanimous") != 0)))
+			return (err_set(e, ERR_INVALID,
+			    "campaign: \"review\".\"rule\" must be "
+			    "\"majority\" or \"unanimous\""));
+		c->review.unanimous = rl != NULL &&
+		    strcmp(json_string_value(rl), "unanimous") == 0;
+	}
 	c->required_scopes =
 	    json_incref(json_object_get(def, "required_scopes"));
+	return (0);
+}
+
+int
+campaign_open(const struct campaign *c, int64_t now, struct err *e)
+{
+	if (c->starts_at != 0 && now < c->starts_at)
+		return (err_set(
+		    e, ERR_FORBIDDEN, "this campaign has not started yet"));
+	if (c->ends_at != 0 && now >= c->ends_at)
+		return (err_set(
+		    e, ERR_FORBIDDEN, "this campaign has ended; thank you"));
 	return (0);
 }
 
@@ -263,7 +334,77 @@ campaign_json(const struct campaign *c)
 		json_object_set_new(j, "starts_at", json_integer(c->starts_at));
 	if (c->ends_at)
 		json_object_set_new(j, "ends_at", json_integer(c->ends_at));
+	json_object_set_new(j, "open",
+	    json_boolean(campaign_open(c, (int64_t)time(NULL), NULL) == 0));
+	json_object_set_new(j, "review",
+	    json_pack("{s:i,s:s}", "min_votes", c->review.min_votes, "rule",
+		c->review.unanimous ? "unanimous" : "majority"));
 	return (j);
+}
+
+/* The prompts written in definition ${def} into the table for campaign
+** ${id}, under its "prompt_licence" (cc0-1.0: the organizer's own words)
+** and "prompt_source". 0, or -1 with ${e}. */
+static int
+definition_prompts(struct db *db, int64_t id, json_t *def, struct err *e)
+{
+	const char *lic =
+	    json_string_value(json_object_get(def, "prompt_licence"));
+	const char *src =
+	    json_string_value(json_object_get(def, "prompt_source"));
+	sqlite3_stmt *st;
+	json_t *v;
+	size_t i;
+	int rc;
+
+	if (!json_is_array(json_object_get(def, "prompts")))
+		return (0);
+	if ((st = db_prepare(db, SQL_PROMPT_ADD, e)) == NULL)
+		return (-1);
+	json_array_foreach(json_object_get(def, "prompts"), i, v)
+	{
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(
+		    st, 2, json_string_value(v), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, src ? src : "campaign definition", -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(
+		    st, 4, lic ? lic : "cc0-1.0", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return (db_err(db, e, "prompt"));
+	}
+	return (0);
+}
+
+int
+campaign_close_job(struct db *db, void *arg, struct err *e)
+{
+	struct campaign_close *cc = arg;
+	struct campaign c;
+	sqlite3_stmt *st;
+	int64_t now = (int64_t)time(NULL);
+	int rc;
+
+	if ((rc = campaign_get(db, NULL, cc->id, &c, e)) != 1)
+		return (rc == 0 ? err_set(e, ERR_NOT_FOUND, "no such campaign")
+				: -1);
+	/* Started later than now: it ends before it began. */
+	if (c.starts_at >= now)
+		now = c.starts_at + 1;
+	campaign_clear(&c);
+	if ((st = db_prepare(db, SQL_CLOSE, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, cc->id);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return (db_err(db, e, "campaign"));
+	return (audit_append(db, cc->actor, "campaign.closed", cc->id,
+	    json_pack("{s:I}", "ends_at", (json_int_t)now), e));
 }
 
 int
@@ -296,6 +437,9 @@ campaign_import_job(struct db *db, void *arg, struct err *e)
 	sqlite3_bind_int64(st, 13, c.ends_at);
 	sqlite3_bind_text(st, 14, def, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 15, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int(st, 16, c.review.min_votes);
+	sqlite3_bind_text(st, 17, c.review.unanimous ? "unanimous" : "majority",
+	    -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		db_err(db, e, "campaign");
 		sqlite3_reset(st);
@@ -303,6 +447,8 @@ campaign_import_job(struct db *db, void *arg, struct err *e)
 	}
 	ci->id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	if (definition_prompts(db, ci->id, ci->def, e) == -1)
+		goto out;
 	rc = audit_append(db, ci->actor, "campaign.imported", ci->id,
 	    json_pack("{s:s}", "slug", c.slug), e);
 out:
@@ -433,7 +579,7 @@ campaign_list(struct db *db, struct err *e)
 {
 	struct campaign c;
 	sqlite3_stmt *st;
-	json_t *arr, *o, *def;
+	json_t *arr, *o, *p;
 	int rc;
 
 	if ((st = db_prepare(db, SQL_CAMPAIGN_ALL, e)) == NULL)
@@ -442,15 +588,9 @@ campaign_list(struct db *db, struct err *e)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (campaign_from_row(st, &c, 0, e) == 0 &&
 		    (o = campaign_json(&c)) != NULL) {
-			/* Prompts stay in the definition: only this listing
-			** needs them, not every contribution's lookup. */
-			def = json_loads(
-			    (const char *)sqlite3_column_text(st, 0), 0, NULL);
-			json_object_set_new(o, "prompts",
-			    json_is_array(json_object_get(def, "prompts"))
-				? json_incref(json_object_get(def, "prompts"))
-				: json_array());
-			json_decref(def);
+			p = prompt_list(db, c.id, 0, e);
+			json_object_set_new(
+			    o, "prompts", p != NULL ? p : json_array());
 			json_array_append_new(arr, o);
 		}
 		campaign_clear(&c);

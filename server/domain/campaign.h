@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "review.h"
 
 struct campaign {
 	int64_t id;
@@ -25,6 +26,7 @@ struct campaign {
 	double min_seconds, max_seconds;
 	int sample_rate;
 	int64_t starts_at, ends_at; /* 0 = open */
+	struct review_rule review;  /* "review": {"min_votes","rule"} */
 };
 
 /* A campaign may carry prompts: sentences to read aloud, or things to
@@ -66,13 +68,25 @@ struct campaign_import {
 };
 int campaign_import_job(struct db *db, void *arg, struct err *e);
 
+/* Is ${c} taking contributions at ${now}? 0 yes; -1 with ${e} set
+** (ERR_FORBIDDEN) saying it has not started or has ended. */
+int campaign_open(const struct campaign *c, int64_t now, struct err *e);
+
+/* Writer job: ends campaign ${id} now (its definition's "ends_at"),
+** audited. Returns 0, or -1 with ${e} set: ERR_NOT_FOUND, ERR_STORAGE. */
+struct campaign_close {
+	int64_t id, actor;
+};
+int campaign_close_job(struct db *db, void *arg, struct err *e);
+
 /* Reads one campaign by slug (or id when slug is NULL) into ${c}: 1 found
 ** (clear ${c} with campaign_clear()), 0 none, -1 with ${e} set
 ** (ERR_STORAGE; ERR_INVALID if its stored definition no longer parses). */
 int campaign_get(struct db *db, const char *slug, int64_t id,
     struct campaign *c, struct err *e);
-/* Every campaign as a JSON array, each with its "prompts" (possibly
-** empty). NULL with ${e} set (ERR_STORAGE). */
+/* Every campaign as a JSON array, each with its live "prompts"
+** ([{"id","text"}], possibly empty) and "open" (taking contributions
+** now). NULL with ${e} set (ERR_STORAGE). */
 json_t *campaign_list(struct db *db, struct err *e);
 
 #endif

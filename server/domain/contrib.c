@@ -24,9 +24,9 @@ static const char SQL_BY_KEY[] =
 ** ... WHERE EXISTS, which runs as a coroutine.) */
 static const char SQL_INSERT[] =
     "INSERT INTO contributions(account_id, campaign_id, consent_id, "
-    "idempotency_key, request_sha256, created_at) "
+    "idempotency_key, request_sha256, created_at, prompt_id) "
     "VALUES (?1, ?2, (SELECT id FROM consents WHERE id = ?3 AND "
-    "withdrawn_at IS NULL), ?4, ?5, ?6)";
+    "withdrawn_at IS NULL), ?4, ?5, ?6, ?7)";
 static const char SQL_INSERT_REV[] =
     "INSERT INTO contribution_revisions(contribution_id, revision, kind, "
     "prompt, text, audio_sha256, duration, sample_rate, redaction, "
@@ -161,6 +161,10 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 	sqlite3_bind_text(st, 4, c->key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, c->request_sha, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)c->created_at);
+	if (c->prompt_id > 0)
+		sqlite3_bind_int64(st, 7, c->prompt_id);
+	else
+		sqlite3_bind_null(st, 7);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE) {
@@ -171,9 +175,14 @@ contrib_create_job(struct db *db, void *arg, struct err *e)
 		** (extended codes are on; NOT NULL is checked first). A
 		** replay keeps its first outcome even if the consent was
 		** withdrawn since. */
+		int ins = rc;
+
 		if ((rc = contrib_by_key(
 			 db, c->account_id, c->key, &c->id, prev, e)) == -1)
 			return (-1);
+		if (rc == 0 && c->prompt_id > 0 &&
+		    ins == SQLITE_CONSTRAINT_UNIQUE)
+			return (err_set(e, ERR_CONFLICT, CONTRIB_PROMPT_DONE));
 		if (rc == 0)
 			return (err_set(e, ERR_FORBIDDEN,
 			    "your consent for this campaign was withdrawn; "

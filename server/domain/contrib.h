@@ -22,6 +22,11 @@
 	"this idempotency key was already used for a different contribution; " \
 	"use a new key"
 
+/* Why a second contribution from the same prompt is refused
+** (ERR_CONFLICT). */
+#define CONTRIB_PROMPT_DONE                                                    \
+	"you have already done this prompt; ask for the next one"
+
 /* The id of ${account}'s live consent for ${campaign}, 0 if none, -1 with
 ** ${e} set (ERR_STORAGE). */
 int64_t contrib_live_consent(
@@ -38,6 +43,8 @@ struct contrib_new {
 	const char *key;          /* the contributor's idempotency key: the
 				  ** same key again is the same contribution */
 	const char *prompt;       /* may be NULL */
+	int64_t prompt_id;        /* the campaign's prompt (prompts.h), or 0;
+				  ** nobody does the same one twice */
 	const char *kind;         /* "text" or "audio" */
 	const char *text;         /* redacted (text) */
 	json_t *report;           /* redaction report (borrowed) */
@@ -57,7 +64,8 @@ struct contrib_new {
 ** and id and writes nothing. Atomic (writer.h): whatever it refuses leaves
 ** nothing written, so it may be submitted without a SAVEPOINT
 ** (writer_job's atomic). Returns 0, or -1 with ${e} set: ERR_CONFLICT (the key
-** was used for something else), ERR_FORBIDDEN (the consent was withdrawn),
+** was used for something else; or, with the message CONTRIB_PROMPT_DONE,
+** the person did prompt_id before), ERR_FORBIDDEN (the consent was withdrawn),
 ** ERR_STORAGE; WRITER_DIRTY with ${e} set if it could not take back a
 ** half-written contribution.
 */

@@ -32,6 +32,30 @@ int list_accounts(struct req *r);
 int create_account(struct req *r);
 int change_account(struct req *r);
 int reissue_card(struct req *r);
+int set_account_languages(struct req *r);
+
+/* Review: the queue and votes, the maintainer's figures, corrections and
+** overrides (api_review.c). */
+int list_review_campaigns(struct req *r);
+int next_review_item(struct req *r);
+int cast_vote(struct req *r);
+int show_campaign_stats(struct req *r);
+int list_corrections(struct req *r);
+int list_campaign_contributions(struct req *r);
+int correct_contribution(struct req *r);
+int decide_contribution(struct req *r);
+
+/* The maintainer's campaigns: saving, closing, prompts, cards, the audit
+** log (api_campaign.c). */
+int save_campaign(struct req *r);
+int close_campaign(struct req *r);
+int print_cards(struct req *r);
+int list_prompts(struct req *r);
+int next_prompt(struct req *r);
+int save_prompt(struct req *r);
+int import_prompts(struct req *r);
+int list_licences(struct req *r);
+int read_audit(struct req *r);
 
 /* Campaigns and consent (api_consent.c). */
 int list_campaigns(struct req *r);
@@ -104,7 +128,8 @@ int req_prompt_fits(struct req *r, const char *prompt);
 ** "audio") goes to, into ${c} (clear it with campaign_clear()), and the id
 ** of the session's live consent to it into ${consent}. 1, or an answer
 ** (${c} cleared): 404 not_found, 415 unsupported (the other kind), 403
-** consent_required, or the error's status.
+** campaign_closed (not started, or ended), 403 consent_required, or the
+** error's status.
 */
 int req_contribution_target(struct req *r, const char *slug, const char *kind,
     struct campaign *c, int64_t *consent);
@@ -120,6 +145,15 @@ int req_campaign(
 ** contribution checks it again. */
 int64_t req_live_consent(
     struct req *r, int64_t account, int64_t campaign, struct err *e);
+/*
+** The campaign's prompt named by ${raw} (a prompt id as sent, NULL: none)
+** for a contribution to campaign ${campaign}: its id into ${id} (0 if
+** none) and its text into ${prompt} (the request's; left as it was if
+** none). 1, or an answer: 400 invalid (not an id), 404 no_such_prompt
+** (not a live prompt of that campaign).
+*/
+int req_prompt_by_id(struct req *r, const char *raw, int64_t campaign,
+    int64_t *id, const char **prompt);
 /* Redacts ${text} for the session's person (with ${json_only}, the report
 ** as report_json alone: redact_ctx) into ${out}. 0, or -1 with an answer
 ** queued (503 busy without rules, or the error's status). */
@@ -132,8 +166,8 @@ int answer_contribution(
 /* Answers 409 idempotency_mismatch: the key was used for another
 ** contribution. 0, or -1 if no answer could be queued. */
 int answer_key_reused(struct req *r);
-/* Answers a contribution job that failed: 409 idempotency_mismatch, 403
-** consent_required, or the error's own status. 0, or -1 if no answer
+/* Answers a contribution job that failed: 409 idempotency_mismatch or
+** prompt_done, 403 consent_required, or the error's own status. 0, or -1 if no answer
 ** could be queued. */
 int answer_contribution_failed(struct req *r, const struct writer_job *j);
 

@@ -45,7 +45,9 @@ audio_arg(struct req *r, const char *name, const char **v)
 
 	if ((rc = req_query_arg(r, name, v)) == 0)
 		rc = req_header_arg(r,
-		    strcmp(name, "campaign") == 0 ? "X-Campaign" : "X-Prompt",
+		    strcmp(name, "campaign") == 0     ? "X-Campaign"
+			: strcmp(name, "prompt") == 0 ? "X-Prompt"
+						      : "X-Prompt-Id",
 		    v);
 	if (rc == -1 ||
 	    (rc == 1 && utf8_invalid_at(*v, strlen(*v)) != strlen(*v))) {
@@ -298,15 +300,24 @@ audio_build(struct req *r, void *state, void **arg)
 	struct audio_limits lim;
 	struct campaign camp;
 	struct wav_pcm w = { 0 };
-	const char *key, *slug, *prompt;
-	int64_t consent;
+	const char *key, *slug, *prompt, *prompt_id;
+	int64_t consent, pid;
 	int rc;
 
 	if ((rc = req_idempotency_key(r, &key)) != 1 ||
-	    (rc = recording_args(r, &slug, &prompt)) != 1 ||
-	    (rc = req_contribution_target(r, slug, "audio", &camp, &consent)) !=
-		1)
+	    (rc = recording_args(r, &slug, &prompt)) != 1)
 		return (rc);
+	if (audio_arg(r, "prompt_id", &prompt_id) == -1)
+		return (bad_arg(r, "prompt_id"));
+	if ((rc = req_contribution_target(r, slug, "audio", &camp, &consent)) !=
+	    1)
+		return (rc);
+	if ((rc = req_prompt_by_id(r, prompt_id, camp.id, &pid, &prompt)) !=
+	    1) {
+		campaign_clear(&camp);
+		return (rc);
+	}
+	c->cn.prompt_id = pid;
 	lim.sample_rate = camp.sample_rate;
 	lim.min_seconds = camp.min_seconds;
 	lim.max_seconds = camp.max_seconds;

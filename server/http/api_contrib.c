@@ -100,8 +100,9 @@ create_free(void *p)
 }
 
 /* The members of a contribution's body (jsonflat_parse() order). */
-enum { B_CAMPAIGN, B_TEXT, B_PROMPT, NB };
-static const char *const body_keys[NB] = { "campaign", "text", "prompt" };
+enum { B_CAMPAIGN, B_TEXT, B_PROMPT, B_PROMPT_ID, NB };
+static const char *const body_keys[NB] = { "campaign", "text", "prompt",
+	"prompt_id" };
 
 /* SHA-256 of what the request asks for: campaign, prompt, redacted text. */
 static void
@@ -128,10 +129,11 @@ request_hash(const char *campaign, const char *prompt, const char *text,
 */
 static int
 text_body(struct req *r, struct create *c, const char **slug, const char **text,
-    size_t *n, const char **prompt)
+    size_t *n, const char **prompt, const char **prompt_id)
 {
 	const char *raw;
-	json_t *body, *t;
+	json_t *body, *t, *pid;
+	char num[32];
 	size_t rawn;
 	int rc;
 
@@ -144,6 +146,7 @@ text_body(struct req *r, struct create *c, const char **slug, const char **text,
 		*text = c->body.val[B_TEXT];
 		*n = c->body.len[B_TEXT];
 		*prompt = c->body.val[B_PROMPT];
+		*prompt_id = c->body.val[B_PROMPT_ID];
 		return (1);
 	}
 	if ((body = req_json_body(r)) == NULL)
@@ -153,6 +156,17 @@ text_body(struct req *r, struct create *c, const char **slug, const char **text,
 	*text = json_is_string(t) ? json_string_value(t) : NULL;
 	*n = json_is_string(t) ? json_string_length(t) : 0;
 	*prompt = json_string_value(json_object_get(body, "prompt"));
+	*prompt_id = NULL;
+	pid = json_object_get(body, "prompt_id");
+	if (json_is_integer(pid)) {
+		snprintf(num, sizeof(num), "%lld",
+		    (long long)json_integer_value(pid));
+		if ((*prompt_id = req_keep(r, strdup(num))) == NULL)
+			return (-1);
+	} else if (json_is_string(pid))
+		*prompt_id = json_string_value(pid);
+	else if (pid != NULL && !json_is_null(pid))
+		*prompt_id = "x"; /* refused as not an id */
 	return (1);
 }
 
@@ -198,13 +212,13 @@ text_build(struct req *r, void *state, void **arg)
 {
 	struct create *c = state;
 	struct campaign camp;
-	const char *key, *slug, *text, *prompt;
-	int64_t consent;
+	const char *key, *slug, *text, *prompt, *prompt_id;
+	int64_t consent, pid;
 	size_t n;
 	int rc;
 
 	if ((rc = req_idempotency_key(r, &key)) != 1 ||
-	    (rc = text_body(r, c, &slug, &text, &n, &prompt)) != 1)
+	    (rc = text_body(r, c, &slug, &text, &n, &prompt, &prompt_id)) != 1)
 		return (rc);
 	if (slug == NULL)
 		return (
@@ -212,6 +226,12 @@ text_build(struct req *r, void *state, void **arg)
 	if ((rc = req_contribution_target(r, slug, "text", &camp, &consent)) !=
 	    1)
 		return (rc);
+	if ((rc = req_prompt_by_id(r, prompt_id, camp.id, &pid, &prompt)) !=
+	    1) {
+		campaign_clear(&camp);
+		return (rc);
+	}
+	c->cn.prompt_id = pid;
 	if ((rc = text_redact(r, c, &camp, text, n, prompt)) != 1) {
 		campaign_clear(&camp);
 		return (rc);

@@ -874,3 +874,74 @@ reissue_card(struct req *r)
 
 	return (req_write(r, &w));
 }
+
+struct langs {
+	struct account_languages al;
+	json_t *list;
+};
+
+static void
+langs_free(void *p)
+{
+	struct langs *l = p;
+
+	json_decref(l->list);
+	free(l);
+}
+
+static int
+langs_build(struct req *r, void *state, void **arg)
+{
+	struct langs *l = state;
+	struct err e = { 0 };
+	json_t *body;
+
+	if ((l->al.id = req_param_id(r)) == 0)
+		return (req_error(r, 404, "not_found", "no such account"));
+	if ((body = req_json_body(r)) == NULL)
+		return (0);
+	if ((l->list = languages_check(
+		 json_object_get(body, "languages"), &e)) == NULL)
+		return (req_fail(r, &e));
+	l->al.languages = l->list;
+	l->al.actor = req_session(r)->account_id;
+	*arg = &l->al;
+	return (1);
+}
+
+static int
+langs_answer(struct req *r, void *state)
+{
+	struct langs *l = state;
+	struct account a;
+	struct err e = { 0 };
+	struct db *db;
+	int rc;
+
+	if ((db = req_db(r, &e)) == NULL ||
+	    (rc = account_get(db, NULL, l->al.id, &a, &e)) != 1)
+		return (req_fail(r, &e));
+	rc = req_json(r, 200, json_pack("{s:o}", "account", account_json(&a)));
+	account_clear(&a);
+	return (rc);
+}
+
+/*
+** POST /api/v1/accounts/{id}/languages {"languages":["ee","ak"]}: a
+** maintainer or admin whose role is above the account's (or the person
+** themself). The languages they review in; audited. 200 {"account"}; 400
+** (not a language tag, more than 16); 403; 404.
+*/
+int
+set_account_languages(struct req *r)
+{
+	static const struct req_write w = {
+		.state_size = sizeof(struct langs),
+		.state_free = langs_free,
+		.build = langs_build,
+		.job = account_languages_job,
+		.answer = langs_answer,
+	};
+
+	return (req_write(r, &w));
+}

@@ -17,6 +17,7 @@
 #include "contrib.h"
 #include "dbcache.h"
 #include "http.h"
+#include "prompts.h"
 #include "redact.h"
 
 int
@@ -155,6 +156,10 @@ req_contribution_target(struct req *r, const char *slug, const char *kind,
 		return (rc == 0 ? req_error(r, 404, "not_found",
 				      "no campaign \"%s\"", slug)
 				: req_fail(r, &e));
+	if (campaign_open(c, (int64_t)time(NULL), &e) == -1) {
+		campaign_clear(c);
+		return (req_error(r, 403, "campaign_closed", "%s", e.msg));
+	}
 	if (strcmp(c->kind, kind) != 0) {
 		campaign_clear(c);
 		return (req_error(r, 415, "unsupported",
@@ -172,6 +177,38 @@ req_contribution_target(struct req *r, const char *slug, const char *kind,
 		    "then send this again",
 		    slug));
 	}
+	return (1);
+}
+
+int
+req_prompt_by_id(struct req *r, const char *raw, int64_t campaign, int64_t *id,
+    const char **prompt)
+{
+	struct err e = { 0 };
+	struct db *db;
+	char *end, *text;
+	long long v;
+	int rc;
+
+	*id = 0;
+	if (raw == NULL || raw[0] == '\0')
+		return (1);
+	v = strtoll(raw, &end, 10);
+	if (*end != '\0' || v <= 0)
+		return (req_error(r, 400, "invalid",
+		    "\"prompt_id\" must be a prompt's number"));
+	if ((db = req_db(r, &e)) == NULL ||
+	    (rc = prompt_text(db, v, campaign, &text, &e)) == -1)
+		return (req_fail(r, &e));
+	if (rc == 0)
+		return (req_error(r, 404, "no_such_prompt",
+		    "this campaign has no prompt %lld (it may have been "
+		    "retired): ask for the next one",
+		    v));
+	if (req_keep(r, text) == NULL)
+		return (-1);
+	*id = v;
+	*prompt = text;
 	return (1);
 }
 
@@ -212,6 +249,9 @@ answer_contribution(struct req *r, int64_t account, int64_t id, unsigned status)
 int
 answer_contribution_failed(struct req *r, const struct writer_job *j)
 {
+	if (j->err.code == ERR_CONFLICT &&
+	    strcmp(j->err.msg, CONTRIB_PROMPT_DONE) == 0)
+		return (req_error(r, 409, "prompt_done", "%s", j->err.msg));
 	if (j->err.code == ERR_CONFLICT)
 		return (answer_key_reused(r));
 	if (j->err.code == ERR_FORBIDDEN)

@@ -46,6 +46,9 @@ struct route {
 	** first call, headers and query known, no body yet; 0 keeps
 	** max_body). */
 	size_t (*body_limit)(struct req *r);
+	/* A Content-Type (prefix, e.g. "text/") taken besides JSON; NULL:
+	** none (audio/ is taken where body_limit is set). */
+	const char *also_takes;
 };
 
 /* The route table (routes.c). */

@@ -716,6 +716,9 @@ ctype_allowed(const struct route *rt, const char *ct)
 	if (strncasecmp(ct, "application/json", 16) == 0 &&
 	    (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' '))
 		return (1);
+	if (rt->also_takes != NULL &&
+	    strncasecmp(ct, rt->also_takes, strlen(rt->also_takes)) == 0)
+		return (1);
 	return (rt->body_limit != NULL && strncasecmp(ct, "audio/", 6) == 0);
 }
 
