@@ -31,6 +31,11 @@ static const char SQL_CONSENTS[] =
     "spoken_sha256 = NULL, spoken_duration = NULL, spoken_at = NULL "
     "WHERE account_id = ?1 AND (withdrawn_at IS NULL OR spoken_sha256 IS "
     "NOT NULL)";
+/* What a person wrote as a reviewer may hold anything: their notes go
+** too (their votes stay, counted, without it). */
+static const char SQL_NOTES[] =
+    "UPDATE reviews SET note = NULL WHERE account_id = ?1 AND note IS NOT "
+    "NULL";
 static const char SQL_SESSIONS[] = "DELETE FROM sessions WHERE account_id = ?1";
 static const char SQL_CODES[] = "DELETE FROM login_codes WHERE account_id = ?1";
 static const char SQL_CARDS[] =
@@ -166,6 +171,7 @@ account_erase_job(struct db *db, void *arg, struct err *e)
 	if (run(db, SQL_ERASE_REVS, ae->id, now, e) == -1 ||
 	    (n = run(db, SQL_CONSENTS, ae->id, now, e)) == -1 ||
 	    run(db, SQL_SESSIONS, ae->id, now, e) == -1 ||
+	    run(db, SQL_NOTES, ae->id, now, e) == -1 ||
 	    run(db, SQL_CODES, ae->id, now, e) == -1 ||
 	    run(db, SQL_CARDS, ae->id, now, e) == -1 ||
 	    run(db, SQL_TOMBSTONE, ae->id, now, e) == -1)

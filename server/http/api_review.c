@@ -350,8 +350,9 @@ list_items(struct req *r, const char *status)
 	struct err e = { 0 };
 	struct db *db;
 	const char *b = req_query(r, "before");
-	json_t *items;
+	json_t *items, *it;
 	int64_t next;
+	size_t i;
 	int rc;
 
 	if ((rc = review_campaign(r, req_param(r, "slug"), 0, &c)) != 1)
@@ -362,6 +363,8 @@ list_items(struct req *r, const char *status)
 		campaign_clear(&c);
 		return (req_fail(r, &e));
 	}
+	json_array_foreach(items, i, it)
+	    json_object_set_new(it, "campaign", json_string(c.slug));
 	campaign_clear(&c);
 	return (req_json(r, 200,
 	    json_pack("{s:o,s:o}", "items", items, "next",

@@ -27,6 +27,7 @@ let account = null;
 let campaign = null;
 let prompts = [];
 let promptAt = 0;
+let sentPrompt = null; /* the prompt of the text just sent */
 let draft = null; /* {text, key} */
 let preview = null; /* {text, report, of}: the redaction of text ${of} */
 
@@ -98,6 +99,45 @@ function renderCounter() {
 
 function currentPrompt() {
 	return prompts.length > 0 ? prompts[promptAt % prompts.length] : null;
+}
+
+/*
+** The prompt the node offers next: the one this person has not done with
+** the fewest contributions so far, so that every prompt is covered evenly.
+** A prompt they have done is dropped from the list; offline, the list
+** stays as it is and the page goes on to the next one in it.
+*/
+async function fetchNextPrompt() {
+	if (prompts.length === 0)
+		return;
+	try {
+		const r = await get(`/api/v1/campaigns/${encodeURIComponent(campaign.slug)}/prompt`);
+		if (r === null) { /* 204: every prompt done */
+			prompts = [];
+			return;
+		}
+		const i = prompts.findIndex((p) => p.id === r.prompt.id);
+		if (i >= 0)
+			promptAt = i;
+		else {
+			prompts.push({ id: r.prompt.id, text: r.prompt.text });
+			promptAt = prompts.length - 1;
+		}
+	} catch {
+		/* offline or busy: keep the local order */
+	}
+}
+
+/* Forgets a prompt this person has done (sent, or queued to send). */
+function dropPrompt(p) {
+	if (p === null)
+		return;
+	const i = prompts.indexOf(p);
+	if (i >= 0) {
+		prompts.splice(i, 1);
+		if (promptAt >= i && promptAt > 0)
+			promptAt--;
+	}
 }
 
 function renderPrompt() {
@@ -211,11 +251,14 @@ async function onSend() {
 	}
 	const body = { campaign: campaign.slug, text: preview.of };
 	const p = currentPrompt();
-	if (p !== null)
-		body.prompt = p.id;
+	if (p !== null && typeof p.id === 'number')
+		body.prompt_id = p.id;
+	else if (p !== null)
+		body.prompt = p.text;
 	send.disabled = edit.disabled = true;
 	try {
 		await postWith('/api/v1/contributions', body, { 'Idempotency-Key': draft.key });
+		sentPrompt = p;
 		draft = { text: '', key: null };
 		saveDraft();
 		preview = null;
@@ -226,7 +269,14 @@ async function onSend() {
 		focusOn($('done'));
 		window.scrollTo(0, 0);
 	} catch (e) {
-		if (e instanceof ApiError && e.status === 409) {
+		if (e instanceof ApiError && e.code === 'prompt_done') {
+			/* done before (on another device, say): on to the next */
+			dropPrompt(p);
+			await fetchNextPrompt();
+			renderPrompt();
+			show('write-view');
+			showMessage($('write-error'), e.message);
+		} else if (e instanceof ApiError && e.status === 409) {
 			/* This key already saved an earlier, different text: that one
 			   is kept (see My contributions); this text gets a new key. */
 			draft.key = null;
@@ -246,10 +296,11 @@ function onEdit() {
 	focusOn($('text'));
 }
 
-function onAnother() {
+async function onAnother() {
 	clearError($('write-error'));
-	if (prompts.length > 1)
-		promptAt++;
+	dropPrompt(sentPrompt);
+	sentPrompt = null;
+	await fetchNextPrompt();
 	renderPrompt();
 	show('write-view');
 	focusOn($('text'));
@@ -330,6 +381,7 @@ async function onSendAudio() {
 			campaign: campaign.slug,
 			campaignTitle: campaign.title ?? campaign.slug,
 			prompt: p === null ? null : p.text,
+			promptId: p !== null && typeof p.id === 'number' ? p.id : null,
 			blob: take.blob,
 			duration: take.duration,
 			rate: take.rate,
@@ -342,16 +394,18 @@ async function onSendAudio() {
 	}
 	recorder.reset();
 	say($('queued'), 'contribute.queued');
-	if (prompts.length > 1) {
-		promptAt++;
-		renderPrompt();
-	}
+	dropPrompt(p);
+	if (prompts.length > 0)
+		promptAt %= prompts.length;
+	renderPrompt();
 	recorder.focus();
 }
 
 function outboxUrl(item) {
 	let u = `/api/v1/contributions?campaign=${encodeURIComponent(item.campaign)}`;
-	if (item.prompt)
+	if (item.promptId)
+		u += `&prompt_id=${encodeURIComponent(item.promptId)}`;
+	else if (item.prompt)
 		u += `&prompt=${encodeURIComponent(item.prompt)}`;
 	return u;
 }
@@ -462,9 +516,10 @@ function startOutbox() {
 	outbox.start();
 }
 
-function startAudio() {
+async function startAudio() {
 	prompts = normalizePrompts(campaign.prompts);
-	promptAt = prompts.length > 0 ? Math.floor(Math.random() * prompts.length) : 0;
+	promptAt = 0;
+	await fetchNextPrompt();
 	/* the prompt box serves the recorder here */
 	$('record-view').prepend($('prompt-box'));
 	$('prompt-h').textContent = t('contribute.prompt_title_audio');
@@ -601,12 +656,13 @@ start(async () => {
 		return;
 	}
 	if (isAudio()) {
-		startAudio();
+		await startAudio();
 		return;
 	}
 
 	prompts = normalizePrompts(campaign.prompts);
-	promptAt = prompts.length > 0 ? Math.floor(Math.random() * prompts.length) : 0;
+	promptAt = 0;
+	await fetchNextPrompt();
 	renderPrompt();
 	draft = loadDraft();
 	$('text').value = draft.text;
