@@ -354,6 +354,9 @@ parse_csv(const char *p, size_t n, const char *licence, const char *source,
 			}
 		}
 		if (end == -1) {
+			/* Go on from the next line as written: the rest of
+			** the file is not one long quoted cell. */
+			line = start;
 			refuse(s, start,
 			    "a quoted cell is not closed, or has text after "
 			    "its closing quote");
