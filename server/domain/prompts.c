@@ -33,9 +33,12 @@ static const char SQL_UPDATE[] =
 static const char SQL_ADD[] =
     "INSERT INTO prompts(campaign_id, text, source, licence, created_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+/* The least used live prompts (prompts_next), at most PROMPT_LISTED. */
 static const char SQL_LIVE[] =
     "SELECT id, text FROM prompts WHERE campaign_id = ?1 AND retired_at IS "
-    "NULL ORDER BY id";
+    "NULL ORDER BY uses, id LIMIT " STR(PROMPT_LISTED);
 static const char SQL_ALL[] =
     "SELECT id, campaign_id, text, source, licence, uses, "
     "retired_at IS NOT NULL FROM prompts WHERE campaign_id = ?1 "

@@ -88,9 +88,11 @@ int prompt_edit_job(struct db *db, void *arg, struct err *e);
 /* One prompt as {"id","campaign_id","text","source","licence","uses",
 ** "retired"} into ${out} (a new object): 1, 0 if none, -1 with ${e}. */
 int prompt_get(struct db *db, int64_t id, json_t **out, struct err *e);
-/* Campaign ${campaign}'s prompts as an array: live ones oldest first as
-** {"id","text"} (${all} 0), or every one as prompt_get() has it, retired
-** last (${all} 1). NULL with ${e} set. */
+/* Campaign ${campaign}'s prompts as an array: the PROMPT_LISTED live
+** ones with the fewest contributions as {"id","text"} (${all} 0: what a
+** phone carries for offline use), or every one as prompt_get() has it,
+** retired last (${all} 1). NULL with ${e} set. */
+#define PROMPT_LISTED 50
 json_t *prompt_list(struct db *db, int64_t campaign, int all, struct err *e);
 /*
 ** The live prompt of ${campaign} that ${account} has not done, with the
