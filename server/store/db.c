@@ -126,7 +126,12 @@ db_open(const char *path, int flags, struct err *e)
 	if (!(flags & DB_READONLY) &&
 	    db_exec(db, "PRAGMA journal_mode=WAL", e) == -1)
 		goto fail;
-	if (db_exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+	/* secure_delete: what an erasure or a correction removes is
+	** overwritten in the file, not left in free space. Debian builds
+	** SQLite with it on; this says so for every build. */
+	if (db_exec(db,
+		"PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+		"PRAGMA secure_delete=ON;",
 		e) == -1)
 		goto fail;
 	return (db);
