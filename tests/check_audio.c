@@ -39,6 +39,7 @@
 #include "account.h"
 #include "apitest.h"
 #include "audio.h"
+#include "consent.h"
 #include "crypto.h"
 #include "testutil.h"
 #include "wav.h"
@@ -59,6 +60,7 @@ static char *base;
 static char maindir[700];    /* the main node's folder */
 static char readingdir[700]; /* the node that has a consent reading */
 static char consentdir[700]; /* its consent folder, a copy with en.wav */
+static int reading_version;  /* the version whose en.wav it has: the current */
 static char cards[NCARDS][CARD_CODE_LEN + 1];
 static struct tu_server srv;  /* the main node */
 static struct tu_server rsrv; /* the node with a recorded reading */
@@ -1655,14 +1657,19 @@ END_TEST
 
 START_TEST(test_consent_reading)
 {
-	static const char url[] =
-	    "/api/v1/consent/general/reading?lang=en&version=1";
+	char url[128], next[128];
 	struct tu_resp r;
 	char path[800], want[64], *h;
 	uint8_t *file;
 	size_t fn;
 	json_t *j;
 
+	snprintf(url, sizeof(url),
+	    "/api/v1/consent/general/reading?lang=en&version=%d",
+	    reading_version);
+	snprintf(next, sizeof(next),
+	    "/api/v1/consent/general/reading?lang=en&version=%d",
+	    reading_version + 1);
 	/* The source tree's folder has no reading. */
 	ck_assert_int_eq(
 	    get(&srv, NULL, "/api/v1/consent/general?lang=en", NULL, &r), 200);
@@ -1675,8 +1682,9 @@ START_TEST(test_consent_reading)
 	expect_error(&r, 404, "not_found", "a reading that does not exist");
 	tu_resp_free(&r);
 
-	/* The copy with en.wav beside en.md. */
-	snprintf(path, sizeof(path), "%s/general/1/en.wav", consentdir);
+	/* The copy with en.wav beside the current en.md. */
+	snprintf(path, sizeof(path), "%s/general/%d/en.wav", consentdir,
+	    reading_version);
 	file = tu_slurp(path, &fn);
 	ck_assert_ptr_nonnull(file);
 	ck_assert_int_eq(
@@ -1709,7 +1717,7 @@ START_TEST(test_consent_reading)
 	free(h);
 	tu_resp_free(&r);
 
-	/* French has a text but no reading; no version 2; no way out. */
+	/* French has a text but no reading; no next version; no way out. */
 	ck_assert_int_eq(
 	    get(&rsrv, NULL, "/api/v1/consent/general?lang=fr", NULL, &r), 200);
 	j = jbody(&r);
@@ -1720,9 +1728,8 @@ START_TEST(test_consent_reading)
 	get(&rsrv, NULL, "/api/v1/consent/general/reading?lang=fr", NULL, &r);
 	expect_error(&r, 404, "not_found", "no French reading");
 	tu_resp_free(&r);
-	get(&rsrv, NULL, "/api/v1/consent/general/reading?lang=en&version=2",
-	    NULL, &r);
-	expect_error(&r, 404, "not_found", "no version 2");
+	get(&rsrv, NULL, next, NULL, &r);
+	expect_error(&r, 404, "not_found", "no next version");
 	tu_resp_free(&r);
 	get(&rsrv, NULL,
 	    "/api/v1/consent/general/reading?lang=..%2F..%2Fgeneral%2F1%2Fen",
@@ -2127,7 +2134,8 @@ make_main(void)
 /*
 ** Makes the reading node in ${readingdir} and its consent folder
 ** ${consentdir}: a copy of the source tree's general document and
-** licences.yaml, with a one-second en.wav beside en.md.
+** licences.yaml, with a one-second en.wav beside the current version's
+** en.md (its number in reading_version).
 */
 static int
 make_reading(void)
@@ -2138,11 +2146,20 @@ make_reading(void)
 	char *cp[] = { "cp", "-R", src, consentdir, NULL };
 	char *cpl[] = { "cp", src, consentdir, NULL };
 	static int16_t s[RATE];
+	struct consent_set set;
+	struct err e = { 0 };
 	uint8_t *wav;
 	size_t len;
 	FILE *f;
 	int rc;
 
+	snprintf(src, sizeof(src), "%s/consent", srcdir);
+	if (consent_load_dir(src, &set, &e) == -1)
+		return (-1);
+	reading_version = consent_current_version(&set, "general");
+	consent_set_free(&set);
+	if (reading_version == 0)
+		return (-1);
 	if (tu_run_quiet(init, out, sizeof(out)) != 0 ||
 	    tu_run_quiet(mk, out, sizeof(out)) != 0)
 		return (-1);
@@ -2155,7 +2172,8 @@ make_reading(void)
 	voice_fill(s, RATE, RATE, 99);
 	if ((wav = wav_write_mono16(s, RATE, RATE, &len)) == NULL)
 		return (-1);
-	snprintf(path, sizeof(path), "%s/general/1/en.wav", consentdir);
+	snprintf(path, sizeof(path), "%s/general/%d/en.wav", consentdir,
+	    reading_version);
 	if ((f = fopen(path, "wb")) == NULL) {
 		free(wav);
 		return (-1);

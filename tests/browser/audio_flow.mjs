@@ -16,7 +16,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync, writeFileSync, cpSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -106,10 +106,11 @@ async function main() {
 		const speech = join(tmp, 'speech.wav');
 		execFileSync('espeak-ng', ['-s', '150', '-w', speech, SPEECH]);
 
-		/* the repo's consent documents, and a recorded reading of one */
+		/* the repo's consent documents, and a recorded reading of the current one */
 		const consentDir = join(tmp, 'consent');
 		cpSync(join(REPO, 'consent'), consentDir, { recursive: true });
-		execFileSync('espeak-ng', ['-s', '160', '-w', join(consentDir, 'general', '1', 'en.wav'),
+		const current = Math.max(...readdirSync(join(consentDir, 'general')).filter((v) => /^[1-9][0-9]*$/.test(v)).map(Number));
+		execFileSync('espeak-ng', ['-s', '160', '-w', join(consentDir, 'general', String(current), 'en.wav'),
 		    'Consent for community speech and text collection. What we collect.']);
 
 		step = 'init';
@@ -297,7 +298,8 @@ async function main() {
 		/* the sentence shown to read is sent and kept with the recording */
 		assert.ok(JSON.parse(readFileSync(CAMPAIGN, 'utf8')).prompts.includes(made.prompt),
 		    `the stored prompt "${made.prompt}" is one of the drive's`);
-		assert.equal(url.searchParams.get('prompt'), made.prompt);
+		assert.match(url.searchParams.get('prompt_id') ?? '', /^[1-9][0-9]*$/, 'the prompt is sent by its id');
+		assert.equal(url.searchParams.get('prompt'), null);
 		assert.ok(Math.abs(made.audio.duration - seconds) < 0.01, `server duration ${made.audio.duration}, sent ${seconds}`);
 		await page.locator(`#outbox-list li[data-key="${key}"][data-state="sent"]`).waitFor();
 		await page.locator('#queued', { hasText: 'Your recording has arrived' }).waitFor();

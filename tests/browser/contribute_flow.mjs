@@ -220,12 +220,13 @@ async function main() {
 		const sentBody = sendReq.postDataJSON();
 		assert.equal(sentBody.campaign, 'demo-text');
 		assert.equal(sentBody.text, TEXT);
-		assert.equal(sentBody.prompt, shownPrompt, 'the prompt on screen is sent with the text');
+		assert.ok(Number.isInteger(sentBody.prompt_id) && sentBody.prompt === undefined,
+		    `the prompt on screen is sent by its id: ${JSON.stringify(sentBody)}`);
 		assert.equal(sendResp.status(), 201, `POST /api/v1/contributions: ${sendResp.status()} ${await sendResp.text()}`);
 		const made = (await sendResp.json()).contribution;
 		assert.ok(made && made.id, 'the answer holds the contribution');
 		assert.ok(!String(made.text).includes(EMAIL), 'the stored text is redacted');
-		assert.equal(made.prompt, shownPrompt, 'and kept with it');
+		assert.equal(made.prompt, shownPrompt, 'and the text of that id, the one on screen, is kept with it');
 		await page.locator('#done').waitFor();
 		const drafts = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tributary.draft.')));
 		assert.deepEqual(drafts, [], 'the draft and its key are gone after success');

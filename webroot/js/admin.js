@@ -1,11 +1,13 @@
 /*
 ** Accounts, for the node's administrators: list, create, change a role,
+** set the languages a person speaks (reviewers see the drives in them),
 ** disable (confirmed first), and re-issue a lost drive card (confirmed
 ** first; the new code is shown once). Maintainers may only re-issue
-** cards, by account number. Logged out, the page takes the one-time login
-** code that `tributary init` prints for the first administrator.
+** cards and set languages, by account number. Logged out, the page takes
+** the one-time login code that `tributary init` prints for the first
+** administrator.
 */
-import { t, tn, nfc } from './i18n.js';
+import { t, tn, nfc, languageName } from './i18n.js';
 import { get, post, me, showError, showMessage, clearError, ApiError } from './api.js';
 import { $, el, start, focusOn, showNav } from './page.js';
 
@@ -140,6 +142,87 @@ function roleForm(a) {
 	return form;
 }
 
+/* ---- languages ---- */
+
+const LANGS_MAX = 16;
+
+/* "ee, AK  tg-Cyrl" → ['ee', 'ak', 'tg-cyrl'], or null if a tag is not
+   BCP 47 in form (the server checks again). */
+function parseLanguages(s) {
+	const tags = nfc(s).split(/[\s,;]+/).map((x) => x.trim().toLowerCase()).filter((x) => x !== '');
+	if (!tags.every((x) => /^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$/.test(x)))
+		return null;
+	return [...new Set(tags)];
+}
+
+function languagesOf(a) {
+	return Array.isArray(a.languages) ? a.languages : [];
+}
+
+/* "Ewe (ee), Akan (ak)", or the words for none. */
+function languagesText(list) {
+	if (list.length === 0)
+		return t('admin.languages_none');
+	return list.map((l) => {
+		const n = languageName(l);
+		return n === l ? l : `${n} (${l})`;
+	}).join(t('redact.separator'));
+}
+
+/*
+** Checks the tags typed in ${input}; shows what is wrong in ${err} and
+** returns null, or returns the list to send.
+*/
+function checkLanguages(input, err) {
+	const tags = parseLanguages(input.value);
+	if (tags === null || tags.length > LANGS_MAX) {
+		showMessage(err, t(tags === null ? 'admin.languages_bad' : 'admin.languages_many', { max: LANGS_MAX }));
+		input.setAttribute('aria-invalid', 'true');
+		input.focus();
+		return null;
+	}
+	input.removeAttribute('aria-invalid');
+	return tags;
+}
+
+function languagesForm(a) {
+	const lid = `langs-${a.id}`;
+	const err = el('div', { class: 'alert', role: 'alert' });
+	const input = el('input', {
+		id: lid, name: 'languages', type: 'text', autocomplete: 'off', autocapitalize: 'none',
+		spellcheck: 'false', 'aria-describedby': `${lid}-hint`,
+	});
+	input.value = languagesOf(a).join(', ');
+	const button = el('button', { type: 'submit', class: 'secondary', text: t('admin.languages_save') });
+	const form = el('form', { class: 'role-form languages-form', method: 'post', novalidate: true },
+	    el('div', { class: 'field' },
+		el('label', { for: lid, text: t('admin.languages_of', { name: a.handle }) }),
+		el('p', { class: 'hint', id: `${lid}-hint`, text: t('admin.languages_hint') }),
+		el('div', { class: 'inline' }, input, button)),
+	    err);
+	form.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		clearError(err);
+		const languages = checkLanguages(input, err);
+		if (languages === null)
+			return;
+		button.disabled = input.disabled = true;
+		try {
+			const r = await post(`/api/v1/accounts/${encodeURIComponent(a.id)}/languages`, { languages });
+			replace(r?.account ?? { ...a, languages });
+			if (self !== null && a.id === self.id)
+				self = r?.account ?? self;
+			render();
+			say(t('admin.languages_ok', { name: a.handle, languages: languagesText(languages) }));
+			focusOn($(lid));
+		} catch (e) {
+			showError(err, e);
+			button.disabled = input.disabled = false;
+		}
+	});
+	return form;
+}
+
 function item(a) {
 	const headingId = `account-${a.id}`;
 	const me_ = self !== null && a.id === self.id;
@@ -151,14 +234,17 @@ function item(a) {
 	    el('div', { class: 'consent-head' },
 		el('h3', { id: headingId, text: a.handle }),
 		badges),
-	    el('p', { class: 'muted account-no', text: t('admin.number', { id: a.id }) }));
+	    el('p', { class: 'muted account-no', text: t('admin.number', { id: a.id }) }),
+	    el('p', { class: 'account-langs', 'data-languages': languagesOf(a).join(',') },
+		el('span', { class: 'muted', text: `${t('admin.languages')}: ` }),
+		languagesText(languagesOf(a))));
 	if (me_) {
-		li.append(el('p', { class: 'hint', text: t('admin.is_you') }));
+		li.append(el('p', { class: 'hint', text: t('admin.is_you') }), languagesForm(a));
 		return li;
 	}
 	if (a.disabled)
 		return li;
-	li.append(roleForm(a));
+	li.append(roleForm(a), languagesForm(a));
 	if (open !== null && open.id === a.id) {
 		li.append(confirmPanel(a, open.what, headingId));
 		return li;
@@ -187,7 +273,8 @@ function render() {
 		return;
 	const q = nfc($('filter').value).trim().toLowerCase();
 	const shown = accounts.filter((a) => q === '' || a.handle.toLowerCase().includes(q) ||
-	    String(a.id) === q || roleName(a.role).toLowerCase().includes(q) || a.role.includes(q));
+	    String(a.id) === q || roleName(a.role).toLowerCase().includes(q) || a.role.includes(q) ||
+	    languagesOf(a).includes(q));
 	$('count').textContent = q === ''
 	    ? tn('admin.count', accounts.length)
 	    : t('admin.count_filtered', { n: shown.length, total: accounts.length });
@@ -281,6 +368,41 @@ async function onById(ev) {
 	}
 }
 
+/* ---- maintainers: languages by account number ---- */
+
+async function onLangsById(ev) {
+	ev.preventDefault();
+	const box = $('langs-byid-error');
+	const idInput = $('langs-byid');
+	clearError(box);
+	const id = nfc(idInput.value).trim();
+	if (!/^[0-9]{1,18}$/.test(id)) {
+		showMessage(box, t('admin.need_number'));
+		idInput.setAttribute('aria-invalid', 'true');
+		idInput.focus();
+		return;
+	}
+	idInput.removeAttribute('aria-invalid');
+	const languages = checkLanguages($('langs-list'), box);
+	if (languages === null)
+		return;
+	const button = ev.currentTarget.querySelector('button');
+	button.disabled = true;
+	try {
+		const r = await post(`/api/v1/accounts/${encodeURIComponent(id)}/languages`, { languages });
+		const a = r?.account;
+		say(t('admin.languages_ok', {
+			name: a?.handle ?? t('admin.number', { id }),
+			languages: languagesText(Array.isArray(a?.languages) ? a.languages : languages),
+		}));
+		focusOn($('status'));
+	} catch (e) {
+		showError(box, e);
+	} finally {
+		button.disabled = false;
+	}
+}
+
 /* ---- your own passphrase ---- */
 
 async function onMyPass(ev) {
@@ -327,6 +449,7 @@ async function enter(account) {
 			note.textContent = t(note.dataset.i18n);
 			$('not-allowed').hidden = false;
 			$('reissue-by-id').hidden = !m;
+			$('langs-by-id').hidden = !m;
 			return;
 		}
 		throw e;
@@ -370,6 +493,7 @@ start(async () => {
 	$('code-form').addEventListener('submit', onCode);
 	$('create-form').addEventListener('submit', onCreate);
 	$('byid-form').addEventListener('submit', onById);
+	$('langs-byid-form').addEventListener('submit', onLangsById);
 	$('mypass-form').addEventListener('submit', onMyPass);
 	$('filter').addEventListener('input', render);
 	$('reissue-close').addEventListener('click', () => {

@@ -14,15 +14,20 @@ const NEXT = {
 	contributions: 'contributions.html',
 	contribute: 'contribute.html',
 	admin: 'admin.html',
+	review: 'review.html',
+	campaign: 'campaign.html',
 };
+
+/* The query a page of NEXT takes for ?campaign= (campaign.html names it slug). */
+const CAMPAIGN_PARAM = { contribute: 'campaign', review: 'campaign', campaign: 'slug' };
 
 /* Where to go once logged in. */
 async function target() {
 	const next = params.get('next');
 	if (next !== null && Object.hasOwn(NEXT, next)) {
 		const c = params.get('campaign');
-		return next === 'contribute' && c
-		    ? `${NEXT[next]}?campaign=${encodeURIComponent(c)}`
+		return Object.hasOwn(CAMPAIGN_PARAM, next) && c
+		    ? `${NEXT[next]}?${CAMPAIGN_PARAM[next]}=${encodeURIComponent(c)}`
 		    : NEXT[next];
 	}
 	let slug = params.get('campaign');

@@ -52,14 +52,20 @@ function showFlash() {
 	apply(box);
 }
 
-/* Roles that see the Admin page in the menu (maintainers re-issue cards). */
+/* Roles that see the Admin page in the menu (maintainers re-issue cards)
+   and the Campaigns page (they run the drives). */
 const STAFF = ['admin', 'maintainer'];
+/* Roles that may review (the server lets a maintainer do a reviewer's work). */
+const REVIEWERS = ['admin', 'maintainer', 'reviewer'];
 
-/* Shows or hides the menu's Admin entry for ${account} (null: nobody). */
+/* Shows or hides the menu's staff entries for ${account} (null: nobody). */
 export function showNav(account) {
-	const a = $('nav-admin');
-	if (a)
-		a.hidden = !(account && STAFF.includes(account.role));
+	const role = account ? account.role : null;
+	for (const [id, roles] of [['nav-admin', STAFF], ['nav-campaign', STAFF], ['nav-review', REVIEWERS]]) {
+		const a = $(id);
+		if (a)
+			a.hidden = !roles.includes(role);
+	}
 }
 
 /* Runs ${main} after i18n is up; any error it throws lands in #page-error. */
