@@ -50,19 +50,7 @@ static const char SQL_TOMBSTONE[] =
 static int
 run(struct db *db, const char *sql, int64_t id, int64_t now, struct err *e)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = db_prepare(db, sql, e)) == NULL)
-		return (-1);
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return (db_err(db, e, "erase"));
-	return (sqlite3_changes(db_handle(db)));
+	return (db_run(db, sql, id, now, "erase", e));
 }
 
 static int

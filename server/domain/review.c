@@ -513,23 +513,6 @@ item_state(struct db *db, int64_t id, const char **status, int *is_text,
 	return (rc == SQLITE_DONE ? 0 : db_err(db, e, "contribution"));
 }
 
-/* Runs ${sql} with ?1 = ${id}; 0 or -1 with ${e}. */
-static int
-run_id(struct db *db, const char *sql, int64_t id, int64_t b, struct err *e)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = db_prepare(db, sql, e)) == NULL)
-		return (-1);
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_int64(st, 2, b);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return (rc == SQLITE_DONE ? 0 : db_err(db, e, "contribution"));
-}
-
 int
 review_correct_job(struct db *db, void *arg, struct err *e)
 {
@@ -577,8 +560,9 @@ review_correct_job(struct db *db, void *arg, struct err *e)
 	free(prompt);
 	if (rc != SQLITE_DONE)
 		return (db_err(db, e, "revision"));
-	if (run_id(db, SQL_ERASE_OLD, c->id, c->revision, e) == -1 ||
-	    run_id(db, SQL_UNFLAG, c->id, 0, e) == -1)
+	if (db_run(db, SQL_ERASE_OLD, c->id, c->revision, "revision", e) ==
+		-1 ||
+	    db_run(db, SQL_UNFLAG, c->id, 0, "contribution", e) == -1)
 		return (-1);
 	report = json_loads(c->report_json ? c->report_json : "{}", 0, NULL);
 	return (audit_append(db, c->actor, "contribution.corrected", c->id,

@@ -89,22 +89,28 @@ save_build(struct req *r, void *state, void **arg)
 	return (1);
 }
 
+/* Answers 200 {"campaign"} with campaign ${id} as it now is. */
 static int
-save_answer(struct req *r, void *state)
+answer_campaign(struct req *r, int64_t id)
 {
-	struct save *s = state;
 	struct campaign c;
 	struct err e = { 0 };
 	struct db *db;
 	int rc;
 
 	if ((db = req_db(r, &e)) == NULL ||
-	    (rc = campaign_get(db, NULL, s->ci.id, &c, &e)) != 1)
+	    (rc = campaign_get(db, NULL, id, &c, &e)) != 1)
 		return (req_fail(r, &e));
 	rc =
 	    req_json(r, 200, json_pack("{s:o}", "campaign", campaign_json(&c)));
 	campaign_clear(&c);
 	return (rc);
+}
+
+static int
+save_answer(struct req *r, void *state)
+{
+	return (answer_campaign(r, ((struct save *)state)->ci.id));
 }
 
 /*
@@ -144,19 +150,7 @@ close_build(struct req *r, void *state, void **arg)
 static int
 close_answer(struct req *r, void *state)
 {
-	struct campaign_close *cc = state;
-	struct campaign c;
-	struct err e = { 0 };
-	struct db *db;
-	int rc;
-
-	if ((db = req_db(r, &e)) == NULL ||
-	    (rc = campaign_get(db, NULL, cc->id, &c, &e)) != 1)
-		return (req_fail(r, &e));
-	rc =
-	    req_json(r, 200, json_pack("{s:o}", "campaign", campaign_json(&c)));
-	campaign_clear(&c);
-	return (rc);
+	return (answer_campaign(r, ((struct campaign_close *)state)->id));
 }
 
 /*

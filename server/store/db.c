@@ -163,6 +163,25 @@ db_close(struct db *db)
 	free(db);
 }
 
+int
+db_run(struct db *db, const char *sql, int64_t a, int64_t b, const char *what,
+    struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(db, sql, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, a);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, b);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return (db_err(db, e, what));
+	return (sqlite3_changes(db->h));
+}
+
 sqlite3 *
 db_handle(struct db *db)
 {

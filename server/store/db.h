@@ -63,6 +63,14 @@ sqlite3_stmt *db_prepare(struct db *db, const char *sql, struct err *e);
 ** naming ${what}.
 */
 int db_exists(struct db *db, sqlite3_stmt *st, const char *what, struct err *e);
+/*
+** Runs the one write statement ${sql} (a string constant, as for
+** db_prepare()) with ?1 = ${a} and, if it has a second parameter, ?2 =
+** ${b}: the rows it changed, or -1 with ${e} set as db_err() sets it,
+** naming ${what}.
+*/
+int db_run(struct db *db, const char *sql, int64_t a, int64_t b,
+    const char *what, struct err *e);
 /* Runs ${sql} (one or more statements, no parameters). 0 or -1 with ${e}. */
 int db_exec(struct db *db, const char *sql, struct err *e);
 /* Records SQLite's last error on ${db} in ${e} as ERR_STORAGE or
