@@ -877,7 +877,6 @@ main(void)
 {
 	Suite *s = suite_create("writer");
 	TCase *tc = tcase_create("core");
-	int failed;
 
 	tcase_add_unchecked_fixture(tc, tu_base_setup, tu_base_teardown);
 	tcase_set_timeout(tc, 120);
