@@ -55,14 +55,22 @@ CREATE TABLE reviews (
     vote            INTEGER NOT NULL CHECK (vote = 1 OR vote = -1),
     reason          TEXT,                  -- a down vote's (review.c)
     note            TEXT,
-    idempotency_key TEXT NOT NULL,
-    request_sha256  TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,         -- names this vote: a retry
+    request_sha256  TEXT NOT NULL,         -- what the key was used for
     created_at      INTEGER NOT NULL,
-    UNIQUE (contribution_id, account_id),
-    UNIQUE (account_id, idempotency_key)
+    -- One vote per reviewer per item; it also finds a retry (the same key
+    -- on the same item), so no index by key is kept: one more B-tree
+    -- page per reviewer in every commit of votes.
+    UNIQUE (contribution_id, account_id)
 ) STRICT;
--- What a reviewer did today.
-CREATE INDEX reviews_account_time ON reviews(account_id, created_at);
+-- What a reviewer did, by day: a counter, not an index on reviews (one
+-- more B-tree page per reviewer in every commit of votes).
+CREATE TABLE reviewer_days (
+    account_id INTEGER NOT NULL,
+    day        INTEGER NOT NULL,
+    n          INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (account_id, day)
+) STRICT, WITHOUT ROWID;
 
 -- Counters. Days are UTC days since the epoch.
 CREATE TABLE campaign_status (
@@ -177,6 +185,9 @@ BEGIN
         ON CONFLICT DO UPDATE SET n = n + 1;
     INSERT OR IGNORE INTO campaign_people
         VALUES (new.campaign_id, 'reviewer', new.account_id, new.created_at);
+    INSERT INTO reviewer_days (account_id, day, n)
+        VALUES (new.account_id, new.created_at / 86400, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
 END;
 
 -- A campaign's decision rule (review.h), from its definition's "review".

@@ -25,62 +25,6 @@
 #include "testutil.h"
 #include "writer.h"
 
-/* Runs ${fn} on the writer; fails the test with the job's error. */
-static void
-run_ok(writer_fn fn, void *arg)
-{
-	struct err e = { 0 };
-
-	ck_assert_msg(
-	    writer_run(tu_writer, fn, arg, &e) == 0, "job failed: %s", e.msg);
-}
-
-/* Runs ${fn} on the writer, expecting it to refuse with ${code}. */
-static void
-run_fails(writer_fn fn, void *arg, enum err_code code)
-{
-	struct err e = { 0 };
-
-	ck_assert_msg(
-	    writer_run(tu_writer, fn, arg, &e) == -1, "job should fail");
-	ck_assert_msg(e.code == code, "error %s (%s), want %s",
-	    err_name(e.code), e.msg, err_name(code));
-}
-
-/* The first column of the first row of ${sql} as an integer (-1 if no
-** row). */
-static long long
-q_int(const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	ck_assert_msg(sqlite3_prepare_v2(
-			  db_handle(tu_db), sql, -1, &st, NULL) == SQLITE_OK,
-	    "%s: %s", sql, sqlite3_errmsg(db_handle(tu_db)));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return (v);
-}
-
-/* Text of the first column of the first row of ${sql}, malloc'd, or NULL. */
-static char *
-q_text(const char *sql)
-{
-	sqlite3_stmt *st;
-	char *v = NULL;
-
-	ck_assert_msg(sqlite3_prepare_v2(
-			  db_handle(tu_db), sql, -1, &st, NULL) == SQLITE_OK,
-	    "%s: %s", sql, sqlite3_errmsg(db_handle(tu_db)));
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return (v);
-}
-
 static void
 exec_ok(const char *sql)
 {
@@ -89,38 +33,11 @@ exec_ok(const char *sql)
 	ck_assert_msg(db_exec(tu_db, sql, &e) == 0, "%s: %s", sql, e.msg);
 }
 
-static int64_t
-add_account(const char *handle, enum account_role role)
-{
-	struct account_new an = { 0 };
-
-	an.handle = handle;
-	an.role = role;
-	an.passphrase_hash = "$argon2id$not-a-real-hash";
-	run_ok(account_create_job, &an);
-	ck_assert_int_gt(an.id, 0);
-	return (an.id);
-}
-
 static const char DEMO_DEF[] =
     "{\"slug\":\"demo-text\",\"title\":\"Community text drive\","
     "\"language\":\"ee\",\"kind\":\"text\",\"consent\":\"general\","
     "\"required_scopes\":[\"publish_text\"],\"minimum_age\":16,"
     "\"max_chars\":2000}";
-
-static int64_t
-add_campaign(void)
-{
-	struct campaign_import ci = { 0 };
-	json_error_t je;
-
-	ci.def = json_loads(DEMO_DEF, 0, &je);
-	ck_assert_msg(ci.def != NULL, "campaign JSON: %s", je.text);
-	run_ok(campaign_import_job, &ci);
-	json_decref(ci.def);
-	ck_assert_int_gt(ci.id, 0);
-	return (ci.id);
-}
 
 /* --- roles and handles (no database) --- */
 
@@ -225,7 +142,7 @@ START_TEST(test_account_create)
 	int64_t id;
 	char sql[200];
 
-	id = add_account("alice", ROLE_CONTRIBUTOR);
+	id = tu_add_account("alice", ROLE_CONTRIBUTOR);
 	ck_assert_int_eq(account_get(tu_db, "alice", 0, &a, &e), 1);
 	ck_assert_int_eq(a.id, id);
 	ck_assert_str_eq(a.handle, "alice");
@@ -245,21 +162,23 @@ START_TEST(test_account_create)
 	    "SELECT count(*) FROM audit_log WHERE action = 'account.created' "
 	    "AND subject_id = %lld",
 	    (long long)id);
-	ck_assert_int_eq(q_int(sql), 1);
+	ck_assert_int_eq(tu_q_int(sql, 0), 1);
 
 	/* The same handle again is a conflict, and nothing is written. */
 	an.handle = "alice";
 	an.role = ROLE_ADMIN;
-	run_fails(account_create_job, &an, ERR_CONFLICT);
+	tu_run_fails(account_create_job, &an, ERR_CONFLICT);
 	ck_assert_int_eq(
-	    q_int("SELECT count(*) FROM accounts WHERE handle = 'alice'"), 1);
-	ck_assert_int_eq(q_int("SELECT role = 'contributor' FROM accounts "
-			       "WHERE handle = 'alice'"),
+	    tu_q_int("SELECT count(*) FROM accounts WHERE handle = 'alice'", 0),
+	    1);
+	ck_assert_int_eq(tu_q_int("SELECT role = 'contributor' FROM accounts "
+				  "WHERE handle = 'alice'",
+			     0),
 	    1);
 	/* A bad handle never reaches the table. */
 	an.handle = "Not Valid";
-	run_fails(account_create_job, &an, ERR_INVALID);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM accounts"), 1);
+	tu_run_fails(account_create_job, &an, ERR_INVALID);
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM accounts", 0), 1);
 }
 END_TEST
 
@@ -268,8 +187,8 @@ START_TEST(test_account_list)
 	struct err e = { 0 };
 	json_t *list, *v;
 
-	add_account("first", ROLE_ADMIN);
-	add_account("second", ROLE_REVIEWER);
+	tu_add_account("first", ROLE_ADMIN);
+	tu_add_account("second", ROLE_REVIEWER);
 	list = account_list(tu_db, &e);
 	ck_assert_msg(list != NULL, "account_list: %s", e.msg);
 	ck_assert_uint_eq(json_array_size(list), 2);
@@ -300,12 +219,12 @@ START_TEST(test_account_change)
 	int64_t admin, id;
 	char sql[300], *detail;
 
-	admin = add_account("root", ROLE_ADMIN);
-	id = add_account("carol", ROLE_CONTRIBUTOR);
+	admin = tu_add_account("root", ROLE_ADMIN);
+	id = tu_add_account("carol", ROLE_CONTRIBUTOR);
 	sn.account_id = id;
-	run_ok(session_create_job, &sn);
+	tu_run_ok(session_create_job, &sn);
 	sn2.account_id = id;
-	run_ok(session_create_job, &sn2);
+	tu_run_ok(session_create_job, &sn2);
 	ck_assert_int_eq(session_get(tu_db, sn.token, time(NULL), &s, &e), 1);
 	ck_assert_int_eq(s.role, ROLE_CONTRIBUTOR);
 
@@ -313,7 +232,7 @@ START_TEST(test_account_change)
 	ac.id = id;
 	ac.role = ROLE_REVIEWER;
 	ac.actor = admin;
-	run_ok(account_change_job, &ac);
+	tu_run_ok(account_change_job, &ac);
 	ck_assert_int_eq(account_get(tu_db, NULL, id, &a, &e), 1);
 	ck_assert_int_eq(a.role, ROLE_REVIEWER);
 	ck_assert_int_eq(a.disabled, 0);
@@ -324,7 +243,7 @@ START_TEST(test_account_change)
 	    "SELECT detail FROM audit_log WHERE action = 'account.role' AND "
 	    "subject_id = %lld AND actor_id = %lld",
 	    (long long)id, (long long)admin);
-	ck_assert_ptr_nonnull(detail = q_text(sql));
+	ck_assert_ptr_nonnull(detail = tu_q_text(sql, 0));
 	ck_assert_str_eq(
 	    detail, "{\"from\":\"contributor\",\"to\":\"reviewer\"}");
 	free(detail);
@@ -334,7 +253,7 @@ START_TEST(test_account_change)
 	ac.id = id;
 	ac.disable = 1;
 	ac.actor = admin;
-	run_ok(account_change_job, &ac);
+	tu_run_ok(account_change_job, &ac);
 	ck_assert_int_eq(account_get(tu_db, NULL, id, &a, &e), 1);
 	ck_assert_int_eq(a.disabled, 1);
 	ck_assert_int_eq(a.role, ROLE_REVIEWER);
@@ -344,12 +263,12 @@ START_TEST(test_account_change)
 	snprintf(sql, sizeof(sql),
 	    "SELECT count(*) FROM sessions WHERE account_id = %lld",
 	    (long long)id);
-	ck_assert_int_eq(q_int(sql), 0);
+	ck_assert_int_eq(tu_q_int(sql, 0), 0);
 	snprintf(sql, sizeof(sql),
 	    "SELECT count(*) FROM audit_log WHERE action = 'account.disabled' "
 	    "AND subject_id = %lld AND actor_id = %lld",
 	    (long long)id, (long long)admin);
-	ck_assert_int_eq(q_int(sql), 1);
+	ck_assert_int_eq(tu_q_int(sql, 0), 1);
 	/* A session for a disabled account is refused or never live. */
 	memset(&sn, 0, sizeof(sn));
 	sn.account_id = id;
@@ -360,7 +279,7 @@ START_TEST(test_account_change)
 	/* The admin's own sessions were not touched by any of this. */
 	memset(&sn2, 0, sizeof(sn2));
 	sn2.account_id = admin;
-	run_ok(session_create_job, &sn2);
+	tu_run_ok(session_create_job, &sn2);
 	ck_assert_int_eq(session_get(tu_db, sn2.token, time(NULL), &s, &e), 1);
 	ck_assert_int_eq(s.account_id, admin);
 
@@ -368,7 +287,7 @@ START_TEST(test_account_change)
 	memset(&ac, 0, sizeof(ac));
 	ac.id = id + 1000;
 	ac.role = ROLE_ADMIN;
-	run_fails(account_change_job, &ac, ERR_NOT_FOUND);
+	tu_run_fails(account_change_job, &ac, ERR_NOT_FOUND);
 }
 END_TEST
 
@@ -383,9 +302,9 @@ START_TEST(test_sessions)
 	time_t now = time(NULL);
 	int64_t id;
 
-	id = add_account("dave", ROLE_MAINTAINER);
+	id = tu_add_account("dave", ROLE_MAINTAINER);
 	sn.account_id = id;
-	run_ok(session_create_job, &sn);
+	tu_run_ok(session_create_job, &sn);
 	ck_assert_uint_eq(strlen(sn.token), SESSION_TOKEN_LEN);
 	ck_assert_uint_eq(strlen(sn.csrf), CSRF_LEN);
 	ck_assert_uint_eq(
@@ -407,9 +326,9 @@ START_TEST(test_sessions)
 	    "SELECT count(*) FROM sessions WHERE CAST(token_sha256 AS TEXT) = "
 	    "'%s'",
 	    sn.token);
-	ck_assert_int_eq(q_int(sql), 0);
+	ck_assert_int_eq(tu_q_int(sql, 0), 0);
 	ck_assert_int_eq(
-	    q_int("SELECT length(token_sha256) FROM sessions"), 32);
+	    tu_q_int("SELECT length(token_sha256) FROM sessions", 0), 32);
 
 	/* A different token of the same shape, and garbage. */
 	memcpy(wrong, sn.token, sizeof(wrong));
@@ -420,7 +339,7 @@ START_TEST(test_sessions)
 
 	/* Two sessions are independent. */
 	other.account_id = id;
-	run_ok(session_create_job, &other);
+	tu_run_ok(session_create_job, &other);
 	ck_assert_str_ne(other.token, sn.token);
 	ck_assert_int_eq(session_get(tu_db, other.token, now, &s, &e), 1);
 	ck_assert_str_eq(s.csrf, other.csrf);
@@ -432,7 +351,7 @@ START_TEST(test_sessions)
 	exec_ok(sql);
 	ck_assert_int_eq(session_get(tu_db, sn.token, now, &s, &e), 0);
 	/* Touching brings it back (last_seen = now). */
-	run_ok(session_touch_job, sn.token);
+	tu_run_ok(session_touch_job, sn.token);
 	ck_assert_int_eq(session_get(tu_db, sn.token, now, &s, &e), 1);
 
 	/* Past its absolute expiry, however recently used. */
@@ -449,11 +368,11 @@ START_TEST(test_sessions)
 	    0);
 
 	/* Deleted. */
-	run_ok(session_delete_job, other.token);
+	tu_run_ok(session_delete_job, other.token);
 	ck_assert_int_eq(session_get(tu_db, other.token, now, &s, &e), 0);
 	snprintf(sql, sizeof(sql),
 	    "SELECT count(*) FROM sessions WHERE csrf = '%s'", other.csrf);
-	ck_assert_int_eq(q_int(sql), 0);
+	ck_assert_int_eq(tu_q_int(sql, 0), 0);
 }
 END_TEST
 
@@ -478,11 +397,11 @@ START_TEST(test_card_create)
 	int64_t campaign;
 	int i;
 
-	campaign = add_campaign();
+	campaign = tu_add_campaign(DEMO_DEF);
 	cb.campaign_id = campaign;
 	cb.count = 3;
 	cb.codes = codes;
-	run_ok(card_create_job, &cb);
+	tu_run_ok(card_create_job, &cb);
 	for (i = 0; i < 3; i++) {
 		ck_assert_uint_eq(strlen(codes[i]), CARD_CODE_LEN);
 		ck_assert_int_eq(card_normalize(codes[i], norm), 0);
@@ -500,9 +419,11 @@ START_TEST(test_card_create)
 	ck_assert_str_ne(codes[1], codes[2]);
 	ck_assert_str_ne(codes[0], codes[2]);
 	ck_assert_int_eq(card_get(tu_db, "ZZZZ-ZZZZ-ZZZZ", &c, &e), 0);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM drive_codes"), 3);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM audit_log WHERE action = "
-			       "'cards.created'"),
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM drive_codes", 0), 3);
+	ck_assert_int_eq(
+	    tu_q_int("SELECT count(*) FROM audit_log WHERE action = "
+		     "'cards.created'",
+		0),
 	    1);
 }
 END_TEST
@@ -519,11 +440,11 @@ START_TEST(test_card_life)
 	int64_t campaign, holder;
 	int i;
 
-	campaign = add_campaign();
+	campaign = tu_add_campaign(DEMO_DEF);
 	cb.campaign_id = campaign;
 	cb.count = 1;
 	cb.codes = codes;
-	run_ok(card_create_job, &cb);
+	tu_run_ok(card_create_job, &cb);
 	card_must(codes[0], &c);
 	card_clear(&c);
 
@@ -532,7 +453,7 @@ START_TEST(test_card_life)
 	cu.card_id = c.id;
 	cu.ok = 1;
 	cu.pin_hash = "$argon2id$first-pin";
-	run_ok(card_use_job, &cu);
+	tu_run_ok(card_use_job, &cu);
 	ck_assert_int_eq(cu.created, 1);
 	ck_assert_int_gt(cu.account_id, 0);
 	ck_assert_int_eq(cu.failed_pins, 0);
@@ -553,7 +474,7 @@ START_TEST(test_card_life)
 	cu.card_id = c.id;
 	cu.ok = 1;
 	cu.pin_hash = "$argon2id$other-pin";
-	run_fails(card_use_job, &cu, ERR_CONFLICT);
+	tu_run_fails(card_use_job, &cu, ERR_CONFLICT);
 	card_must(codes[0], &c);
 	ck_assert_str_eq(c.pin_hash, "$argon2id$first-pin");
 	card_clear(&c);
@@ -563,7 +484,7 @@ START_TEST(test_card_life)
 		memset(&cu, 0, sizeof(cu));
 		cu.card_id = c.id;
 		cu.ok = 0;
-		run_ok(card_use_job, &cu);
+		tu_run_ok(card_use_job, &cu);
 		ck_assert_int_eq(cu.failed_pins, i);
 	}
 	card_must(codes[0], &c);
@@ -572,7 +493,7 @@ START_TEST(test_card_life)
 	memset(&cu, 0, sizeof(cu));
 	cu.card_id = c.id;
 	cu.ok = 1;
-	run_ok(card_use_job, &cu);
+	tu_run_ok(card_use_job, &cu);
 	ck_assert_int_eq(cu.created, 0);
 	ck_assert_int_eq(cu.account_id, holder);
 	ck_assert_int_eq(cu.failed_pins, 0);
@@ -587,7 +508,7 @@ START_TEST(test_card_life)
 		memset(&cu, 0, sizeof(cu));
 		cu.card_id = c.id;
 		cu.ok = 0;
-		run_ok(card_use_job, &cu);
+		tu_run_ok(card_use_job, &cu);
 		ck_assert_int_eq(cu.created, 0);
 		ck_assert_int_eq(cu.failed_pins, i);
 		ck_assert_int_eq(cu.locked_until, 0);
@@ -596,8 +517,10 @@ START_TEST(test_card_life)
 		ck_assert_int_eq(c.locked_until, 0);
 		card_clear(&c);
 	}
-	ck_assert_int_eq(q_int("SELECT count(*) FROM audit_log WHERE action = "
-			       "'card.locked'"),
+	ck_assert_int_eq(
+	    tu_q_int("SELECT count(*) FROM audit_log WHERE action = "
+		     "'card.locked'",
+		0),
 	    0);
 
 	/* The fifth locks the card for PIN_LOCK seconds, audited. */
@@ -605,7 +528,7 @@ START_TEST(test_card_life)
 	cu.card_id = c.id;
 	cu.ok = 0;
 	before = time(NULL);
-	run_ok(card_use_job, &cu);
+	tu_run_ok(card_use_job, &cu);
 	after = time(NULL);
 	ck_assert_int_eq(cu.failed_pins, PIN_TRIES);
 	ck_assert_int_ge(cu.locked_until, before + PIN_LOCK);
@@ -618,26 +541,26 @@ START_TEST(test_card_life)
 	    "SELECT count(*) FROM audit_log WHERE action = 'card.locked' AND "
 	    "subject_id = %lld",
 	    (long long)holder);
-	ck_assert_int_eq(q_int(sql), 1);
+	ck_assert_int_eq(tu_q_int(sql, 0), 1);
 
 	/* While locked, even a right PIN is refused and nothing is counted:
 	** the lock is decided here, under the write lock. */
 	memset(&cu, 0, sizeof(cu));
 	cu.card_id = c.id;
 	cu.ok = 1;
-	run_ok(card_use_job, &cu);
+	tu_run_ok(card_use_job, &cu);
 	ck_assert_int_eq(cu.locked, 1);
 	ck_assert_int_eq(cu.created, 0);
 	memset(&cu, 0, sizeof(cu));
 	cu.card_id = c.id;
 	cu.ok = 0;
-	run_ok(card_use_job, &cu);
+	tu_run_ok(card_use_job, &cu);
 	ck_assert_int_eq(cu.locked, 1);
 	card_must(codes[0], &c);
 	ck_assert_int_eq(c.failed_pins, PIN_TRIES);
 	ck_assert_int_eq(c.locked_until, cu.locked_until);
 	card_clear(&c);
-	ck_assert_int_eq(q_int(sql), 1);
+	ck_assert_int_eq(tu_q_int(sql, 0), 1);
 
 	/* Once the lock has run out, a right PIN resets the count. */
 	snprintf(sql, sizeof(sql),
@@ -647,7 +570,7 @@ START_TEST(test_card_life)
 	memset(&cu, 0, sizeof(cu));
 	cu.card_id = c.id;
 	cu.ok = 1;
-	run_ok(card_use_job, &cu);
+	tu_run_ok(card_use_job, &cu);
 	ck_assert_int_eq(cu.created, 0);
 	ck_assert_int_eq(cu.account_id, holder);
 	ck_assert_int_eq(cu.failed_pins, 0);
@@ -656,7 +579,7 @@ START_TEST(test_card_life)
 	ck_assert_str_eq(c.pin_hash, "$argon2id$first-pin");
 	card_clear(&c);
 	/* Still one account: using a card never makes another. */
-	ck_assert_int_eq(q_int("SELECT count(*) FROM accounts"), 1);
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM accounts", 0), 1);
 }
 END_TEST
 
@@ -669,19 +592,19 @@ START_TEST(test_card_reissue)
 	struct card c, old, other;
 	int64_t campaign, holder, maint;
 
-	campaign = add_campaign();
-	maint = add_account("mia", ROLE_MAINTAINER);
+	campaign = tu_add_campaign(DEMO_DEF);
+	maint = tu_add_account("mia", ROLE_MAINTAINER);
 	cb.campaign_id = campaign;
 	cb.count = 2;
 	cb.codes = first;
-	run_ok(card_create_job, &cb);
+	tu_run_ok(card_create_job, &cb);
 	card_must(first[0], &old);
 	card_clear(&old);
 	memset(&cu, 0, sizeof(cu));
 	cu.card_id = old.id;
 	cu.ok = 1;
 	cu.pin_hash = "$argon2id$old-pin";
-	run_ok(card_use_job, &cu);
+	tu_run_ok(card_use_job, &cu);
 	holder = cu.account_id;
 
 	/* The holder lost it: a new card bound to the same account. */
@@ -691,7 +614,7 @@ START_TEST(test_card_reissue)
 	cb.codes = again;
 	cb.for_account = holder;
 	cb.actor = maint;
-	run_ok(card_create_job, &cb);
+	tu_run_ok(card_create_job, &cb);
 	ck_assert_str_ne(again[0], first[0]);
 
 	card_must(first[0], &old);
@@ -712,27 +635,27 @@ START_TEST(test_card_reissue)
 	    "SELECT count(*) FROM audit_log WHERE action = 'card.reissued' AND "
 	    "subject_id = %lld AND actor_id = %lld",
 	    (long long)holder, (long long)maint);
-	ck_assert_int_eq(q_int(sql), 1);
+	ck_assert_int_eq(tu_q_int(sql, 0), 1);
 
 	/* The old card no longer takes a PIN. */
 	memset(&cu, 0, sizeof(cu));
 	cu.card_id = old.id;
 	cu.ok = 1;
-	run_fails(card_use_job, &cu, ERR_NOT_FOUND);
+	tu_run_fails(card_use_job, &cu, ERR_NOT_FOUND);
 
 	/* The new card's first use sets a PIN for the same account. */
 	memset(&cu, 0, sizeof(cu));
 	cu.card_id = c.id;
 	cu.ok = 1;
 	cu.pin_hash = "$argon2id$new-pin";
-	run_ok(card_use_job, &cu);
+	tu_run_ok(card_use_job, &cu);
 	ck_assert_int_eq(cu.created, 1);
 	ck_assert_int_eq(cu.account_id, holder);
 	card_must(again[0], &c);
 	ck_assert_str_eq(c.pin_hash, "$argon2id$new-pin");
 	card_clear(&c);
 	/* The holder and the maintainer, nobody else. */
-	ck_assert_int_eq(q_int("SELECT count(*) FROM accounts"), 2);
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM accounts", 0), 2);
 }
 END_TEST
 
@@ -752,8 +675,8 @@ START_TEST(test_may_act_roles)
 	int64_t actor, target;
 	int want = ar == ROLE_ADMIN || ar > tr, rc;
 
-	actor = add_account("actor", ar);
-	target = add_account("target", tr);
+	actor = tu_add_account("actor", ar);
+	target = tu_add_account("target", tr);
 	rc = account_may_act(tu_db, actor, target, &e);
 	ck_assert_msg(rc == (want ? 0 : -1), "%s on %s: %d (%s), want %d",
 	    role_name(ar), role_name(tr), rc, e.msg, want ? 0 : -1);
@@ -772,9 +695,9 @@ START_TEST(test_may_act_edges)
 	struct err e = { 0 };
 	int64_t admin, other, con;
 
-	admin = add_account("root", ROLE_ADMIN);
-	other = add_account("ops", ROLE_ADMIN);
-	con = add_account("con", ROLE_CONTRIBUTOR);
+	admin = tu_add_account("root", ROLE_ADMIN);
+	other = tu_add_account("ops", ROLE_ADMIN);
+	con = tu_add_account("con", ROLE_CONTRIBUTOR);
 	ck_assert_int_eq(account_may_act(tu_db, admin, con + 100, &e), -1);
 	ck_assert_int_eq(e.code, ERR_NOT_FOUND);
 	ck_assert_int_eq(account_may_act(tu_db, 0, con + 100, &e), -1);
@@ -782,7 +705,7 @@ START_TEST(test_may_act_edges)
 	ac.id = other;
 	ac.disable = 1;
 	ac.actor = admin;
-	run_ok(account_change_job, &ac);
+	tu_run_ok(account_change_job, &ac);
 	memset(&e, 0, sizeof(e));
 	ck_assert_int_eq(account_may_act(tu_db, other, con, &e), -1);
 	ck_assert_int_eq(e.code, ERR_FORBIDDEN);
@@ -798,7 +721,7 @@ sessions_of(int64_t id)
 	snprintf(sql, sizeof(sql),
 	    "SELECT count(*) FROM sessions WHERE account_id = %lld",
 	    (long long)id);
-	return (q_int(sql));
+	return (tu_q_int(sql, 0));
 }
 
 /*
@@ -821,13 +744,13 @@ START_TEST(test_reissue_rule)
 	long long cards_before;
 	int i;
 
-	campaign = add_campaign();
-	maint = add_account("mia", ROLE_MAINTAINER);
-	admin = add_account("root", ROLE_ADMIN);
+	campaign = tu_add_campaign(DEMO_DEF);
+	maint = tu_add_account("mia", ROLE_MAINTAINER);
+	admin = tu_add_account("root", ROLE_ADMIN);
 	cb.campaign_id = campaign;
 	cb.count = 4;
 	cb.codes = first;
-	run_ok(card_create_job, &cb);
+	tu_run_ok(card_create_job, &cb);
 	for (i = 0; i < 4; i++) {
 		struct account_change ac = { 0 };
 
@@ -837,16 +760,16 @@ START_TEST(test_reissue_rule)
 		cu.card_id = c.id;
 		cu.ok = 1;
 		cu.pin_hash = "$argon2id$a-pin";
-		run_ok(card_use_job, &cu);
+		tu_run_ok(card_use_job, &cu);
 		holder[i] = cu.account_id;
 		ac.id = holder[i];
 		ac.role = i < 3 ? above[i] : ROLE_REVIEWER;
-		run_ok(account_change_job, &ac); /* the CLI: actor 0 */
+		tu_run_ok(account_change_job, &ac); /* the CLI: actor 0 */
 		memset(&sn, 0, sizeof(sn));
 		sn.account_id = holder[i];
-		run_ok(session_create_job, &sn);
+		tu_run_ok(session_create_job, &sn);
 	}
-	cards_before = q_int("SELECT count(*) FROM drive_codes");
+	cards_before = tu_q_int("SELECT count(*) FROM drive_codes", 0);
 
 	for (i = 0; i < 3; i++) {
 		memset(&cb, 0, sizeof(cb));
@@ -855,7 +778,7 @@ START_TEST(test_reissue_rule)
 		cb.codes = again;
 		cb.for_account = holder[i];
 		cb.actor = maint;
-		run_fails(card_create_job, &cb, ERR_FORBIDDEN);
+		tu_run_fails(card_create_job, &cb, ERR_FORBIDDEN);
 		card_must(first[i], &c);
 		ck_assert_msg(!c.revoked, "%s's card revoked by a refusal",
 		    role_name(above[i]));
@@ -863,9 +786,11 @@ START_TEST(test_reissue_rule)
 		ck_assert_int_eq(sessions_of(holder[i]), 1);
 	}
 	ck_assert_int_eq(
-	    q_int("SELECT count(*) FROM drive_codes"), cards_before);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM audit_log WHERE action = "
-			       "'card.reissued'"),
+	    tu_q_int("SELECT count(*) FROM drive_codes", 0), cards_before);
+	ck_assert_int_eq(
+	    tu_q_int("SELECT count(*) FROM audit_log WHERE action = "
+		     "'card.reissued'",
+		0),
 	    0);
 
 	/* Below the maintainer: done, and the reviewer's session ends. */
@@ -875,12 +800,12 @@ START_TEST(test_reissue_rule)
 	cb.codes = again;
 	cb.for_account = holder[3];
 	cb.actor = maint;
-	run_ok(card_create_job, &cb);
+	tu_run_ok(card_create_job, &cb);
 	ck_assert_int_eq(sessions_of(holder[3]), 0);
 	/* An admin may, for an admin; that admin's sessions end too. */
 	cb.for_account = holder[0];
 	cb.actor = admin;
-	run_ok(card_create_job, &cb);
+	tu_run_ok(card_create_job, &cb);
 	ck_assert_int_eq(sessions_of(holder[0]), 0);
 	/* Others' sessions stay. */
 	ck_assert_int_eq(sessions_of(holder[1]), 1);
@@ -892,16 +817,16 @@ START_TEST(test_reissue_rule)
 		ac.id = holder[3];
 		ac.disable = 1;
 		ac.actor = admin;
-		run_ok(account_change_job, &ac);
+		tu_run_ok(account_change_job, &ac);
 	}
-	cards_before = q_int("SELECT count(*) FROM drive_codes");
+	cards_before = tu_q_int("SELECT count(*) FROM drive_codes", 0);
 	cb.for_account = holder[3];
 	cb.actor = admin;
-	run_fails(card_create_job, &cb, ERR_CONFLICT);
+	tu_run_fails(card_create_job, &cb, ERR_CONFLICT);
 	cb.actor = 0;
-	run_fails(card_create_job, &cb, ERR_CONFLICT);
+	tu_run_fails(card_create_job, &cb, ERR_CONFLICT);
 	ck_assert_int_eq(
-	    q_int("SELECT count(*) FROM drive_codes"), cards_before);
+	    tu_q_int("SELECT count(*) FROM drive_codes", 0), cards_before);
 }
 END_TEST
 
@@ -918,22 +843,22 @@ START_TEST(test_change_rule)
 	int64_t admin, tre, maint, con, rev;
 	char sql[200];
 
-	admin = add_account("root", ROLE_ADMIN);
-	tre = add_account("tess", ROLE_TREASURER);
-	maint = add_account("mia", ROLE_MAINTAINER);
-	con = add_account("con", ROLE_CONTRIBUTOR);
-	rev = add_account("rev", ROLE_REVIEWER);
+	admin = tu_add_account("root", ROLE_ADMIN);
+	tre = tu_add_account("tess", ROLE_TREASURER);
+	maint = tu_add_account("mia", ROLE_MAINTAINER);
+	con = tu_add_account("con", ROLE_CONTRIBUTOR);
+	rev = tu_add_account("rev", ROLE_REVIEWER);
 
 	/* A maintainer on a treasurer: neither role nor disable. */
 	ac.id = tre;
 	ac.role = ROLE_CONTRIBUTOR;
 	ac.actor = maint;
-	run_fails(account_change_job, &ac, ERR_FORBIDDEN);
+	tu_run_fails(account_change_job, &ac, ERR_FORBIDDEN);
 	memset(&ac, 0, sizeof(ac));
 	ac.id = tre;
 	ac.disable = 1;
 	ac.actor = maint;
-	run_fails(account_change_job, &ac, ERR_FORBIDDEN);
+	tu_run_fails(account_change_job, &ac, ERR_FORBIDDEN);
 	ck_assert_int_eq(account_get(tu_db, NULL, tre, &a, &e), 1);
 	ck_assert_int_eq(a.role, ROLE_TREASURER);
 	ck_assert_int_eq(a.disabled, 0);
@@ -944,52 +869,52 @@ START_TEST(test_change_rule)
 	ac.id = con;
 	ac.role = ROLE_ADMIN;
 	ac.actor = maint;
-	run_fails(account_change_job, &ac, ERR_FORBIDDEN);
+	tu_run_fails(account_change_job, &ac, ERR_FORBIDDEN);
 	ac.role = ROLE_TREASURER;
-	run_fails(account_change_job, &ac, ERR_FORBIDDEN);
+	tu_run_fails(account_change_job, &ac, ERR_FORBIDDEN);
 	ac.role = ROLE_MAINTAINER;
-	run_ok(account_change_job, &ac);
+	tu_run_ok(account_change_job, &ac);
 	/* con is a maintainer now: the same as mia, so no more. */
 	ac.role = ROLE_REVIEWER;
-	run_fails(account_change_job, &ac, ERR_FORBIDDEN);
+	tu_run_fails(account_change_job, &ac, ERR_FORBIDDEN);
 	/* Nor on themself. */
 	memset(&ac, 0, sizeof(ac));
 	ac.id = ac.actor = maint;
 	ac.role = ROLE_ADMIN;
-	run_fails(account_change_job, &ac, ERR_FORBIDDEN);
+	tu_run_fails(account_change_job, &ac, ERR_FORBIDDEN);
 	/* An admin gives any role, the CLI too. */
 	memset(&ac, 0, sizeof(ac));
 	ac.id = rev;
 	ac.role = ROLE_ADMIN;
 	ac.actor = admin;
-	run_ok(account_change_job, &ac);
+	tu_run_ok(account_change_job, &ac);
 	ac.role = ROLE_TREASURER;
 	ac.actor = 0;
-	run_ok(account_change_job, &ac);
+	tu_run_ok(account_change_job, &ac);
 	/* The refusals left no trace in the audit log. */
 	snprintf(sql, sizeof(sql),
 	    "SELECT count(*) FROM audit_log WHERE subject_id = %lld AND "
 	    "action IN ('account.role', 'account.disabled')",
 	    (long long)tre);
-	ck_assert_int_eq(q_int(sql), 0);
+	ck_assert_int_eq(tu_q_int(sql, 0), 0);
 
 	/* Erase: a maintainer may not erase a treasurer; an admin may; the
 	** person themself may. */
 	ae.id = tre;
 	ae.actor = maint;
-	run_fails(account_erase_job, &ae, ERR_FORBIDDEN);
+	tu_run_fails(account_erase_job, &ae, ERR_FORBIDDEN);
 	free(ae.blobs);
 	ck_assert_int_eq(account_get(tu_db, NULL, tre, &a, &e), 1);
 	ck_assert_str_eq(a.handle, "tess");
 	account_clear(&a);
 	memset(&ae, 0, sizeof(ae));
 	ae.id = ae.actor = tre;
-	run_ok(account_erase_job, &ae);
+	tu_run_ok(account_erase_job, &ae);
 	free(ae.blobs);
 	memset(&ae, 0, sizeof(ae));
 	ae.id = maint;
 	ae.actor = admin;
-	run_ok(account_erase_job, &ae);
+	tu_run_ok(account_erase_job, &ae);
 	free(ae.blobs);
 	ck_assert_int_eq(account_get(tu_db, NULL, maint, &a, &e), 1);
 	ck_assert_int_eq(a.disabled, 1);
@@ -1008,20 +933,20 @@ START_TEST(test_passphrase_sessions)
 	struct err e = { 0 };
 	int64_t id, id2;
 
-	id = add_account("pia", ROLE_CONTRIBUTOR);
-	id2 = add_account("quin", ROLE_CONTRIBUTOR);
+	id = tu_add_account("pia", ROLE_CONTRIBUTOR);
+	id2 = tu_add_account("quin", ROLE_CONTRIBUTOR);
 	keep.account_id = s1.account_id = s2.account_id = id;
 	other.account_id = id2;
-	run_ok(session_create_job, &keep);
-	run_ok(session_create_job, &s1);
-	run_ok(session_create_job, &s2);
-	run_ok(session_create_job, &other);
+	tu_run_ok(session_create_job, &keep);
+	tu_run_ok(session_create_job, &s1);
+	tu_run_ok(session_create_job, &s2);
+	tu_run_ok(session_create_job, &other);
 
 	sha256_digest(keep.token, strlen(keep.token), sum);
 	ac.id = ac.actor = id;
 	ac.passphrase_hash = "$argon2id$second";
 	ac.keep_session = sum;
-	run_ok(account_change_job, &ac);
+	tu_run_ok(account_change_job, &ac);
 	ck_assert_int_eq(session_get(tu_db, keep.token, time(NULL), &s, &e), 1);
 	ck_assert_int_eq(session_get(tu_db, s1.token, time(NULL), &s, &e), 0);
 	ck_assert_int_eq(session_get(tu_db, s2.token, time(NULL), &s, &e), 0);
@@ -1031,7 +956,7 @@ START_TEST(test_passphrase_sessions)
 	/* None to keep: all end. */
 	ac.keep_session = NULL;
 	ac.passphrase_hash = "$argon2id$third";
-	run_ok(account_change_job, &ac);
+	tu_run_ok(account_change_job, &ac);
 	ck_assert_int_eq(session_get(tu_db, keep.token, time(NULL), &s, &e), 0);
 	ck_assert_int_eq(
 	    session_get(tu_db, other.token, time(NULL), &s, &e), 1);

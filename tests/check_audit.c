@@ -9,7 +9,6 @@
 ** transaction), and rows from before the chain are counted apart.
 */
 #include <check.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,39 +185,6 @@ END_TEST
 
 /* ---- in-process, through a real writer ---- */
 
-/* A job that holds the writer until released, so what is queued behind
-** it runs as one batch. */
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int open, running, done;
-} gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0 };
-
-static int
-gate_job(struct db *d, void *arg, struct err *e)
-{
-	(void)d;
-	(void)arg;
-	(void)e;
-	pthread_mutex_lock(&gate.mu);
-	gate.running = 1;
-	pthread_cond_broadcast(&gate.cv);
-	while (!gate.open)
-		pthread_cond_wait(&gate.cv, &gate.mu);
-	pthread_mutex_unlock(&gate.mu);
-	return (0);
-}
-
-static void
-job_done(struct writer_job *job)
-{
-	(void)job;
-	pthread_mutex_lock(&gate.mu);
-	gate.done++;
-	pthread_cond_broadcast(&gate.cv);
-	pthread_mutex_unlock(&gate.mu);
-}
-
 /* Audits ${arg} (an action); "fail" audits and then refuses. */
 static int
 audit_job(struct db *d, void *arg, struct err *e)
@@ -268,25 +234,14 @@ START_TEST(test_failed_job_leaves_no_row)
 	int i;
 
 	memset(jobs, 0, sizeof(jobs));
-	jobs[0].fn = gate_job;
-	jobs[0].done = job_done;
-	writer_submit(tu_writer, &jobs[0]);
-	pthread_mutex_lock(&gate.mu);
-	while (!gate.running)
-		pthread_cond_wait(&gate.cv, &gate.mu);
-	pthread_mutex_unlock(&gate.mu);
+	tu_gate_hold(&jobs[0]);
 	for (i = 0; i < 3; i++) {
 		jobs[i + 1].fn = audit_job;
 		jobs[i + 1].arg = (void *)acts[i];
-		jobs[i + 1].done = job_done;
+		jobs[i + 1].done = tu_gate_done;
 		writer_submit(tu_writer, &jobs[i + 1]);
 	}
-	pthread_mutex_lock(&gate.mu);
-	gate.open = 1;
-	pthread_cond_broadcast(&gate.cv);
-	while (gate.done < 4)
-		pthread_cond_wait(&gate.cv, &gate.mu);
-	pthread_mutex_unlock(&gate.mu);
+	tu_gate_release(4);
 
 	writer_stats(tu_writer, &ws);
 	ck_assert_uint_eq(ws.batches, 2); /* the gate, then the three */

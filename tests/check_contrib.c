@@ -325,15 +325,9 @@ static void
 expect_not_on_disk(const char *dir, const char *needle)
 {
 	char path[800];
-	int rc;
 
 	snprintf(path, sizeof(path), "%s/node.db", dir);
-	rc = tu_file_has(path, needle);
-	ck_assert_msg(rc != -1, "cannot read %s", path);
-	ck_assert_msg(rc == 0, "%s holds \"%s\"", path, needle);
-	snprintf(path, sizeof(path), "%s/node.db-wal", dir);
-	rc = tu_file_has(path, needle);
-	ck_assert_msg(rc != 1, "%s holds \"%s\"", path, needle);
+	tu_expect_not_on_disk(path, needle);
 }
 
 /* ${w}'s contributions in the table. */

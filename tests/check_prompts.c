@@ -390,6 +390,39 @@ START_TEST(test_csv_errors)
 }
 END_TEST
 
+/* CSV ${csv} is refused (its error into ${e}), and the refused lines it
+** names are all within ${first}..${last}: ${named} among them, and
+** ${also} too unless it is 0. */
+static void
+expect_csv_lines(const char *csv, struct err *e, json_int_t first,
+    json_int_t last, json_int_t named, json_int_t also)
+{
+	struct prompt_set set;
+	json_t *v;
+	size_t i;
+	int found = 0;
+	char *dump;
+
+	ck_assert_int_eq(parse(csv, -1, 1, NULL, "", &set, e), -1);
+	ck_assert(json_is_array(set.errors));
+	dump = json_dumps(set.errors, JSON_COMPACT);
+	json_array_foreach(set.errors, i, v)
+	{
+		json_int_t l = json_integer_value(json_object_get(v, "line"));
+
+		ck_assert_msg(l >= first && l <= last,
+		    "errors %s: line %lld is not in lines %lld-%lld", dump,
+		    (long long)l, (long long)first, (long long)last);
+		found |= (l == named ? 1 : 0) | (l == also ? 2 : 0);
+	}
+	ck_assert_msg(
+	    found & 1, "line %lld is not named: %s", (long long)named, dump);
+	ck_assert_msg(also == 0 || found & 2, "line %lld is not named: %s",
+	    (long long)also, dump);
+	free(dump);
+	prompt_set_free(&set);
+}
+
 /*
 ** Line numbers stay true around quoted cells that hold a newline, and
 ** after a quote that is never closed no line number goes past the end of
@@ -397,81 +430,30 @@ END_TEST
 */
 START_TEST(test_csv_line_numbers)
 {
-	struct prompt_set set;
 	struct err e;
-	json_t *v;
-	size_t i;
-	int found;
-	char *dump;
 
 	/* Line 2-3 is one row; line 4 is refused as line 4. */
-	ck_assert_int_eq(parse("text,licence\n"
-			       "\"Two\nlines\",cc0-1.0\n"
-			       "Refused,cc-by-nc-4.0\n"
-			       "Fine,cc0-1.0\n",
-			     -1, 1, NULL, "", &set, &e),
-	    -1);
-	ck_assert(json_is_array(set.errors));
-	dump = json_dumps(set.errors, JSON_COMPACT);
-	found = 0;
-	json_array_foreach(set.errors, i, v)
-	{
-		json_int_t l = json_integer_value(json_object_get(v, "line"));
-
-		ck_assert_msg(l >= 2 && l <= 5, "errors %s", dump);
-		found |= l == 4;
-	}
-	ck_assert_msg(found, "line 4 is not named: %s", dump);
-	free(dump);
-	prompt_set_free(&set);
+	expect_csv_lines("text,licence\n"
+			 "\"Two\nlines\",cc0-1.0\n"
+			 "Refused,cc-by-nc-4.0\n"
+			 "Fine,cc0-1.0\n",
+	    &e, 2, 5, 4, 0);
 
 	/* A quote opened on line 2 and never closed; line 3 has a bad
 	** licence. Line 2 is named, and nothing past line 3. */
-	ck_assert_int_eq(parse("text,licence\n"
-			       "\"Never closed,cc0-1.0\n"
-			       "Refused,cc-by-nc-4.0\n",
-			     -1, 1, NULL, "", &set, &e),
-	    -1);
+	expect_csv_lines("text,licence\n"
+			 "\"Never closed,cc0-1.0\n"
+			 "Refused,cc-by-nc-4.0\n",
+	    &e, 2, 3, 2, 0);
 	ck_assert_int_eq(e.code, ERR_INVALID);
-	ck_assert(json_is_array(set.errors));
-	dump = json_dumps(set.errors, JSON_COMPACT);
-	found = 0;
-	json_array_foreach(set.errors, i, v)
-	{
-		json_int_t l = json_integer_value(json_object_get(v, "line"));
-
-		ck_assert_msg(l >= 2 && l <= 3,
-		    "errors %s: line %lld is not in the file's three lines",
-		    dump, (long long)l);
-		found |= l == 2;
-	}
-	ck_assert_msg(found, "line 2 is not named: %s", dump);
-	free(dump);
-	prompt_set_free(&set);
 
 	/* A quoted cell over lines 2-3 with text after its closing quote;
 	** line 4 has a bad licence. Lines 2 and 4 are named, nothing past
 	** line 4. */
-	ck_assert_int_eq(parse("text,licence\n"
-			       "\"Bad\nquote\"x,cc0-1.0\n"
-			       "Refused,cc-by-nc-4.0\n",
-			     -1, 1, NULL, "", &set, &e),
-	    -1);
-	ck_assert(json_is_array(set.errors));
-	dump = json_dumps(set.errors, JSON_COMPACT);
-	found = 0;
-	json_array_foreach(set.errors, i, v)
-	{
-		json_int_t l = json_integer_value(json_object_get(v, "line"));
-
-		ck_assert_msg(l >= 2 && l <= 4,
-		    "errors %s: line %lld is not in the file's four lines",
-		    dump, (long long)l);
-		found |= l == 2 ? 1 : l == 4 ? 2 : 0;
-	}
-	ck_assert_msg(found == 3, "lines 2 and 4 are not both named: %s", dump);
-	free(dump);
-	prompt_set_free(&set);
+	expect_csv_lines("text,licence\n"
+			 "\"Bad\nquote\"x,cc0-1.0\n"
+			 "Refused,cc-by-nc-4.0\n",
+	    &e, 2, 4, 2, 4);
 }
 END_TEST
 
@@ -562,55 +544,49 @@ END_TEST
 
 /* --- through the writer --- */
 
-static void
-run_ok(writer_fn fn, void *arg)
-{
-	struct err e = { 0 };
-
-	ck_assert_msg(
-	    writer_run(tu_writer, fn, arg, &e) == 0, "job failed: %s", e.msg);
-}
-
-static void
-run_fails(writer_fn fn, void *arg, enum err_code code)
-{
-	struct err e = { 0 };
-
-	ck_assert_msg(
-	    writer_run(tu_writer, fn, arg, &e) == -1, "job should fail");
-	ck_assert_msg(e.code == code, "error %s (%s), want %s",
-	    err_name(e.code), e.msg, err_name(code));
-}
-
-/* The integer ${sql} answers, ?1 bound to ${a} (-1 if no row). */
-static long long
-q_int(const char *sql, long long a)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	ck_assert_msg(sqlite3_prepare_v2(
-			  db_handle(tu_db), sql, -1, &st, NULL) == SQLITE_OK,
-	    "%s: %s", sql, sqlite3_errmsg(db_handle(tu_db)));
-	if (sqlite3_bind_parameter_count(st) >= 1)
-		sqlite3_bind_int64(st, 1, a);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return (v);
-}
-
 static long long
 audit_rows(void)
 {
-	return (q_int("SELECT count(*) FROM audit_log", 0));
+	return (tu_q_int("SELECT count(*) FROM audit_log", 0));
 }
 
 static long long
 prompt_rows(int64_t campaign)
 {
-	return (q_int(
+	return (tu_q_int(
 	    "SELECT count(*) FROM prompts WHERE campaign_id = ?1", campaign));
+}
+
+/* Imports ${set} into ${campaign} (prompt_import_job, which must
+** succeed); what it did into ${pi}. */
+static void
+import_ok(int64_t campaign, struct prompt_set *set, struct prompt_import *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->campaign_id = campaign;
+	pi->set = set;
+	tu_run_ok(prompt_import_job, pi);
+}
+
+/* The prompts of ${campaign} as prompt_list() gives them (${all}: the
+** retired ones too), which must be ${n}; free with json_decref(). */
+static json_t *
+list_of(int64_t campaign, int all, size_t n)
+{
+	struct err e = { 0 };
+	json_t *list = prompt_list(tu_db, campaign, all, &e);
+
+	ck_assert_msg(list != NULL, "%s", e.msg);
+	ck_assert_uint_eq(json_array_size(list), n);
+	return (list);
+}
+
+/* The "id" of the ${i}th prompt of ${list}. */
+static json_int_t
+id_at(json_t *list, size_t i)
+{
+	return (
+	    json_integer_value(json_object_get(json_array_get(list, i), "id")));
 }
 
 /* A text campaign ${slug} in Ewe with ${prompts} (a JSON array, or NULL
@@ -618,8 +594,6 @@ prompt_rows(int64_t campaign)
 static int64_t
 add_campaign(const char *slug, const char *prompts)
 {
-	struct campaign_import ci = { 0 };
-	json_error_t je;
 	char def[1024];
 
 	snprintf(def, sizeof(def),
@@ -628,56 +602,16 @@ add_campaign(const char *slug, const char *prompts)
 	    "\"required_scopes\":[\"publish_text\"],\"minimum_age\":16,"
 	    "\"max_chars\":2000%s%s}",
 	    slug, prompts ? ",\"prompts\":" : "", prompts ? prompts : "");
-	ci.def = json_loads(def, 0, &je);
-	ck_assert_msg(ci.def != NULL, "campaign JSON: %s", je.text);
-	run_ok(campaign_import_job, &ci);
-	json_decref(ci.def);
-	ck_assert_int_gt(ci.id, 0);
-	return (ci.id);
-}
-
-static int64_t
-add_account(const char *handle, enum account_role role)
-{
-	struct account_new an = { 0 };
-
-	an.handle = handle;
-	an.role = role;
-	an.passphrase_hash = "$argon2id$not-a-real-hash";
-	run_ok(account_create_job, &an);
-	ck_assert_int_gt(an.id, 0);
-	return (an.id);
+	return (tu_add_campaign(def));
 }
 
 /* A contributor with a live consent to ${campaign}. */
 static int64_t
 contributor(const char *handle, int64_t campaign)
 {
-	static char sha[65];
-	struct consent_give g = { 0 };
-	int64_t id = add_account(handle, ROLE_CONTRIBUTOR);
-	json_t *scopes = json_pack("[s]", "publish_text");
+	int64_t id = tu_add_account(handle, ROLE_CONTRIBUTOR);
 
-	if (sha[0] == '\0') {
-		struct consent_set set = { 0 };
-		struct err e = { 0 };
-
-		ck_assert_msg(
-		    consent_load_dir(tu_src_path("consent"), &set, &e) == 0,
-		    "%s", e.msg);
-		run_ok(consent_store_job, &set);
-		snprintf(sha, sizeof(sha), "%s",
-		    consent_latest(&set, "general", "en")->sha256);
-		consent_set_free(&set);
-	}
-	g.account_id = id;
-	g.campaign_id = campaign;
-	g.document = sha;
-	g.scopes = scopes;
-	g.age_confirmed = 1;
-	g.method = "checkbox";
-	run_ok(consent_give_job, &g);
-	json_decref(scopes);
+	tu_give_consent(id, campaign, "[\"publish_text\"]");
 	return (id);
 }
 
@@ -756,10 +690,9 @@ uses_of(int64_t id)
 START_TEST(test_import)
 {
 	struct prompt_set a, b, c;
-	struct prompt_import pi = { 0 };
+	struct prompt_import pi;
 	int64_t camp, other;
 	long long audits, all;
-	struct err e = { 0 };
 	json_t *list;
 	size_t i;
 	static const char *const want[] = { "Tell us about a song.",
@@ -774,40 +707,35 @@ START_TEST(test_import)
 	parse_ok("Tell us about a song.\nDescribe the market.\n", 0,
 	    "cc-by-4.0", "Reader 1", &a, 2);
 	audits = audit_rows();
-	pi.campaign_id = camp;
-	pi.set = &a;
-	run_ok(prompt_import_job, &pi);
+	import_ok(camp, &a, &pi);
 	ck_assert_uint_eq(pi.imported, 2);
 	ck_assert_uint_eq(pi.duplicates, 0);
 	ck_assert_int_eq(prompt_rows(camp), 2);
 	ck_assert_int_eq(audit_rows(), audits + 1);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM prompts WHERE campaign_id "
-			       "= ?1 AND licence = 'cc-by-4.0' AND source = "
-			       "'Reader 1' AND uses = 0 AND retired_at IS NULL",
-			     camp),
+	ck_assert_int_eq(
+	    tu_q_int("SELECT count(*) FROM prompts WHERE campaign_id "
+		     "= ?1 AND licence = 'cc-by-4.0' AND source = "
+		     "'Reader 1' AND uses = 0 AND retired_at IS NULL",
+		camp),
 	    2);
 
 	/* One the campaign has, two new. */
 	parse_ok("Name three rivers.\nDescribe the market.\nCount to ten in "
 		 "Ewe.\n",
 	    0, "cc0-1.0", "Reader 2", &b, 3);
-	memset(&pi, 0, sizeof(pi));
-	pi.campaign_id = camp;
-	pi.set = &b;
-	run_ok(prompt_import_job, &pi);
+	import_ok(camp, &b, &pi);
 	ck_assert_uint_eq(pi.imported, 2);
 	ck_assert_uint_eq(pi.duplicates, 1);
 	ck_assert_int_eq(prompt_rows(camp), 4);
 	/* The one it had keeps its provenance. */
-	ck_assert_int_eq(q_int("SELECT count(*) FROM prompts WHERE campaign_id "
-			       "= ?1 AND text = 'Describe the market.' AND "
-			       "source = 'Reader 1'",
-			     camp),
+	ck_assert_int_eq(
+	    tu_q_int("SELECT count(*) FROM prompts WHERE campaign_id "
+		     "= ?1 AND text = 'Describe the market.' AND "
+		     "source = 'Reader 1'",
+		camp),
 	    1);
 	/* Live, oldest first. */
-	list = prompt_list(tu_db, camp, 0, &e);
-	ck_assert_msg(list != NULL, "%s", e.msg);
-	ck_assert_uint_eq(json_array_size(list), 4);
+	list = list_of(camp, 0, 4);
 	for (i = 0; i < 4; i++)
 		ck_assert_str_eq(json_string_value(json_object_get(
 				     json_array_get(list, i), "text")),
@@ -818,31 +746,25 @@ START_TEST(test_import)
 	ck_assert_int_eq(prompt_rows(other), 1);
 
 	/* A job that fails adds nothing, anywhere. */
-	all = q_int("SELECT count(*) FROM prompts", 0);
+	all = tu_q_int("SELECT count(*) FROM prompts", 0);
 	audits = audit_rows();
 	parse_ok("Brand new one.\nAnother new one.\n", 0, "cc0-1.0", "", &c, 2);
 	memset(&pi, 0, sizeof(pi));
 	pi.campaign_id = camp + other + 1000;
 	pi.set = &c;
-	run_fails(prompt_import_job, &pi, ERR_NOT_FOUND);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM prompts", 0), all);
+	tu_run_fails(prompt_import_job, &pi, ERR_NOT_FOUND);
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM prompts", 0), all);
 	ck_assert_int_eq(audit_rows(), audits);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM prompts WHERE text = "
-			       "'Brand new one.'",
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM prompts WHERE text = "
+				  "'Brand new one.'",
 			     0),
 	    0);
 	/* The same set into the real campaign: all of it. */
-	memset(&pi, 0, sizeof(pi));
-	pi.campaign_id = camp;
-	pi.set = &c;
-	run_ok(prompt_import_job, &pi);
+	import_ok(camp, &c, &pi);
 	ck_assert_uint_eq(pi.imported, 2);
 	ck_assert_int_eq(prompt_rows(camp), 6);
 	/* All of it again: nothing new, all duplicates. */
-	memset(&pi, 0, sizeof(pi));
-	pi.campaign_id = camp;
-	pi.set = &c;
-	run_ok(prompt_import_job, &pi);
+	import_ok(camp, &c, &pi);
 	ck_assert_uint_eq(pi.imported, 0);
 	ck_assert_uint_eq(pi.duplicates, 2);
 	ck_assert_int_eq(prompt_rows(camp), 6);
@@ -881,6 +803,20 @@ retired(int64_t id)
 	return (r);
 }
 
+/* Fills ${pe}: ${actor} edits prompt ${id} (0: adds one) of ${campaign}
+** to ${text} and ${licence} (NULL: as it is), nothing else. */
+static void
+edit_fill(struct prompt_edit *pe, int64_t id, int64_t campaign, int64_t actor,
+    const char *text, const char *licence)
+{
+	memset(pe, 0, sizeof(*pe));
+	pe->id = id;
+	pe->campaign_id = campaign;
+	pe->actor = actor;
+	pe->text = text;
+	pe->licence = licence;
+}
+
 /*
 ** Maintainers add a prompt, edit it (NULL keeps a field), are refused a
 ** text the campaign has (ERR_CONFLICT), a bad one (ERR_INVALID), an
@@ -891,7 +827,7 @@ retired(int64_t id)
 */
 START_TEST(test_edit)
 {
-	struct prompt_edit pe = { 0 };
+	struct prompt_edit pe;
 	int64_t camp, other, mia, p1, p2, who;
 	struct err e = { 0 };
 	long long audits;
@@ -900,16 +836,13 @@ START_TEST(test_edit)
 
 	camp = add_campaign("edits", NULL);
 	other = add_campaign("edits-other", NULL);
-	mia = add_account("mia", ROLE_MAINTAINER);
+	mia = tu_add_account("mia", ROLE_MAINTAINER);
 	who = contributor("ama", camp);
 
 	audits = audit_rows();
-	pe.campaign_id = camp;
-	pe.actor = mia;
-	pe.text = "Describe your village.";
+	edit_fill(&pe, 0, camp, mia, "Describe your village.", "cc0-1.0");
 	pe.source = "Our own words";
-	pe.licence = "cc0-1.0";
-	run_ok(prompt_edit_job, &pe);
+	tu_run_ok(prompt_edit_job, &pe);
 	p1 = pe.id;
 	ck_assert_int_gt(p1, 0);
 	ck_assert_int_eq(audit_rows(), audits + 1);
@@ -927,23 +860,15 @@ START_TEST(test_edit)
 	json_decref(o);
 	ck_assert_int_eq(prompt_get(tu_db, p1 + 1000, &o, &e), 0);
 
-	memset(&pe, 0, sizeof(pe));
-	pe.campaign_id = camp;
-	pe.actor = mia;
-	pe.text = "Describe a festival.";
-	pe.licence = "cc-by-4.0";
-	run_ok(prompt_edit_job, &pe);
+	edit_fill(&pe, 0, camp, mia, "Describe a festival.", "cc-by-4.0");
+	tu_run_ok(prompt_edit_job, &pe);
 	p2 = pe.id;
 	ck_assert_int_gt(p2, p1);
 
 	/* Edit the text only: source and licence stay. */
-	memset(&pe, 0, sizeof(pe));
-	pe.id = p1;
-	pe.campaign_id = camp;
-	pe.actor = mia;
-	pe.text = "Describe your village at dawn.";
+	edit_fill(&pe, p1, camp, mia, "Describe your village at dawn.", NULL);
 	audits = audit_rows();
-	run_ok(prompt_edit_job, &pe);
+	tu_run_ok(prompt_edit_job, &pe);
 	ck_assert_int_eq(pe.id, p1);
 	ck_assert_int_eq(audit_rows(), audits + 1);
 	ck_assert_str_eq(field_of(p1, "text", buf, sizeof(buf)),
@@ -952,98 +877,62 @@ START_TEST(test_edit)
 	    field_of(p1, "source", buf, sizeof(buf)), "Our own words");
 	ck_assert_str_eq(field_of(p1, "licence", buf, sizeof(buf)), "cc0-1.0");
 	/* The licence only. */
-	memset(&pe, 0, sizeof(pe));
-	pe.id = p1;
-	pe.campaign_id = camp;
-	pe.actor = mia;
-	pe.licence = "odbl";
-	run_ok(prompt_edit_job, &pe);
+	edit_fill(&pe, p1, camp, mia, NULL, "odbl");
+	tu_run_ok(prompt_edit_job, &pe);
 	ck_assert_str_eq(field_of(p1, "licence", buf, sizeof(buf)), "odbl");
 	ck_assert_str_eq(field_of(p1, "text", buf, sizeof(buf)),
 	    "Describe your village at dawn.");
 
 	/* Refusals change nothing and are not audited. */
 	audits = audit_rows();
-	memset(&pe, 0, sizeof(pe));
-	pe.campaign_id = camp;
-	pe.actor = mia;
-	pe.text = "Describe a festival.";
-	pe.licence = "cc0-1.0";
-	run_fails(prompt_edit_job, &pe, ERR_CONFLICT); /* add a repeat */
-	memset(&pe, 0, sizeof(pe));
-	pe.id = p1;
-	pe.campaign_id = camp;
-	pe.actor = mia;
-	pe.text = "Describe a festival.";
-	run_fails(prompt_edit_job, &pe, ERR_CONFLICT); /* edit into one */
+	edit_fill(&pe, 0, camp, mia, "Describe a festival.", "cc0-1.0");
+	tu_run_fails(prompt_edit_job, &pe, ERR_CONFLICT); /* add a repeat */
+	edit_fill(&pe, p1, camp, mia, "Describe a festival.", NULL);
+	tu_run_fails(prompt_edit_job, &pe, ERR_CONFLICT); /* edit into one */
 	ck_assert_str_eq(field_of(p1, "text", buf, sizeof(buf)),
 	    "Describe your village at dawn.");
 	pe.text = NULL;
 	pe.licence = "cc-by-nc-4.0";
-	run_fails(prompt_edit_job, &pe, ERR_INVALID);
+	tu_run_fails(prompt_edit_job, &pe, ERR_INVALID);
 	ck_assert_str_eq(field_of(p1, "licence", buf, sizeof(buf)), "odbl");
 	pe.licence = NULL;
 	pe.text = "";
-	run_fails(prompt_edit_job, &pe, ERR_INVALID);
+	tu_run_fails(prompt_edit_job, &pe, ERR_INVALID);
 	memset(buf, 'x', PROMPT_MAX_CHARS + 1);
 	buf[PROMPT_MAX_CHARS + 1] = '\0';
 	pe.text = buf;
-	run_fails(prompt_edit_job, &pe, ERR_INVALID);
+	tu_run_fails(prompt_edit_job, &pe, ERR_INVALID);
 	pe.text = "Not \xff UTF-8.";
-	run_fails(prompt_edit_job, &pe, ERR_INVALID);
+	tu_run_fails(prompt_edit_job, &pe, ERR_INVALID);
 	pe.id = p2 + 1000;
 	pe.text = "Whatever.";
-	run_fails(prompt_edit_job, &pe, ERR_NOT_FOUND);
-	memset(&pe, 0, sizeof(pe));
-	pe.campaign_id = camp + other + 1000;
-	pe.actor = mia;
-	pe.text = "For nobody.";
-	pe.licence = "cc0-1.0";
-	run_fails(prompt_edit_job, &pe, ERR_NOT_FOUND);
-	memset(&pe, 0, sizeof(pe));
-	pe.campaign_id = camp;
-	pe.actor = mia;
-	pe.text = "No licence.";
-	run_fails(prompt_edit_job, &pe, ERR_INVALID);
+	tu_run_fails(prompt_edit_job, &pe, ERR_NOT_FOUND);
+	edit_fill(&pe, 0, camp + other + 1000, mia, "For nobody.", "cc0-1.0");
+	tu_run_fails(prompt_edit_job, &pe, ERR_NOT_FOUND);
+	edit_fill(&pe, 0, camp, mia, "No licence.", NULL);
+	tu_run_fails(prompt_edit_job, &pe, ERR_INVALID);
 	ck_assert_int_eq(audit_rows(), audits);
 	ck_assert_int_eq(prompt_rows(camp), 2);
 	/* The same text in another campaign is no repeat. */
-	memset(&pe, 0, sizeof(pe));
-	pe.campaign_id = other;
-	pe.actor = mia;
-	pe.text = "Describe a festival.";
-	pe.licence = "cc0-1.0";
-	run_ok(prompt_edit_job, &pe);
+	edit_fill(&pe, 0, other, mia, "Describe a festival.", "cc0-1.0");
+	tu_run_ok(prompt_edit_job, &pe);
 
 	/* Retire p1. */
-	memset(&pe, 0, sizeof(pe));
-	pe.id = p1;
-	pe.campaign_id = camp;
-	pe.actor = mia;
+	edit_fill(&pe, p1, camp, mia, NULL, NULL);
 	pe.retire = 1;
 	audits = audit_rows();
-	run_ok(prompt_edit_job, &pe);
+	tu_run_ok(prompt_edit_job, &pe);
 	ck_assert_int_eq(audit_rows(), audits + 1);
 	ck_assert_int_eq(retired(p1), 1);
 	ck_assert_int_eq(retired(p2), 0);
 	ck_assert_str_eq(field_of(p1, "text", buf, sizeof(buf)),
 	    "Describe your village at dawn.");
-	list = prompt_list(tu_db, camp, 0, &e);
-	ck_assert_msg(list != NULL, "%s", e.msg);
-	ck_assert_uint_eq(json_array_size(list), 1);
-	ck_assert_int_eq(
-	    json_integer_value(json_object_get(json_array_get(list, 0), "id")),
-	    p2);
+	list = list_of(camp, 0, 1);
+	ck_assert_int_eq(id_at(list, 0), p2);
 	json_decref(list);
-	list = prompt_list(tu_db, camp, 1, &e);
-	ck_assert_msg(list != NULL, "%s", e.msg);
-	ck_assert_uint_eq(json_array_size(list), 2);
-	ck_assert_int_eq(
-	    json_integer_value(json_object_get(json_array_get(list, 0), "id")),
-	    p2);
-	ck_assert_int_eq(
-	    json_integer_value(json_object_get(json_array_get(list, 1), "id")),
-	    p1);
+	list = list_of(camp, 1, 2);
+	ck_assert_int_eq(id_at(list, 0), p2);
+	ck_assert_int_eq(id_at(list, 1), p1);
 	ck_assert(
 	    json_is_true(json_object_get(json_array_get(list, 1), "retired")));
 	json_decref(list);
@@ -1051,21 +940,15 @@ START_TEST(test_edit)
 	ck_assert_ptr_null(t);
 	ck_assert_int_eq(next_prompt(camp, who), p2);
 	/* A retired prompt can still be edited and stays retired. */
-	memset(&pe, 0, sizeof(pe));
-	pe.id = p1;
-	pe.campaign_id = camp;
-	pe.actor = mia;
+	edit_fill(&pe, p1, camp, mia, NULL, NULL);
 	pe.source = "Our own words, revised";
-	run_ok(prompt_edit_job, &pe);
+	tu_run_ok(prompt_edit_job, &pe);
 	ck_assert_int_eq(retired(p1), 1);
 
 	/* Restore it: live again, offered first (older, as little used). */
-	memset(&pe, 0, sizeof(pe));
-	pe.id = p1;
-	pe.campaign_id = camp;
-	pe.actor = mia;
+	edit_fill(&pe, p1, camp, mia, NULL, NULL);
 	pe.retire = -1;
-	run_ok(prompt_edit_job, &pe);
+	tu_run_ok(prompt_edit_job, &pe);
 	ck_assert_int_eq(retired(p1), 0);
 	ck_assert_int_eq(prompt_text(tu_db, p1, camp, &t, &e), 1);
 	ck_assert_str_eq(t, "Describe your village at dawn.");
@@ -1073,8 +956,7 @@ START_TEST(test_edit)
 	/* Not another campaign's. */
 	ck_assert_int_eq(prompt_text(tu_db, p1, other, &t, &e), 0);
 	ck_assert_int_eq(next_prompt(camp, who), p1);
-	list = prompt_list(tu_db, camp, 0, &e);
-	ck_assert_uint_eq(json_array_size(list), 2);
+	list = list_of(camp, 0, 2);
 	json_decref(list);
 }
 END_TEST
@@ -1095,12 +977,9 @@ START_TEST(test_next_even)
 	camp = add_campaign("even",
 	    "[\"First prompt.\",\"Second prompt.\","
 	    "\"Third prompt.\"]");
-	list = prompt_list(tu_db, camp, 0, &e);
-	ck_assert_msg(list != NULL, "%s", e.msg);
-	ck_assert_uint_eq(json_array_size(list), 3);
+	list = list_of(camp, 0, 3);
 	for (i = 0; i < 3; i++)
-		p[i] = json_integer_value(
-		    json_object_get(json_array_get(list, i), "id"));
+		p[i] = id_at(list, i);
 	ck_assert_str_eq(
 	    json_string_value(json_object_get(json_array_get(list, 0), "text")),
 	    "First prompt.");
@@ -1141,12 +1020,12 @@ START_TEST(test_next_even)
 	    e.code == ERR_CONFLICT, "%s (%s)", err_name(e.code), e.msg);
 	ck_assert_str_eq(e.msg, CONTRIB_PROMPT_DONE);
 	ck_assert_int_eq(uses_of(p[0]), 2);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM contributions WHERE "
-			       "account_id = ?1",
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM contributions WHERE "
+				  "account_id = ?1",
 			     a),
 	    3);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM contributions WHERE "
-			       "prompt_id IS NOT NULL",
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM contributions WHERE "
+				  "prompt_id IS NOT NULL",
 			     0),
 	    6);
 	ck_assert_int_eq(next_prompt(camp, c), p[0]);
@@ -1158,7 +1037,7 @@ START_TEST(test_next_even)
 		pe.id = p[0];
 		pe.campaign_id = camp;
 		pe.retire = 1;
-		run_ok(prompt_edit_job, &pe);
+		tu_run_ok(prompt_edit_job, &pe);
 	}
 	ck_assert_int_eq(next_prompt(camp, c), p[1]);
 	ck_assert_int_eq(next_prompt(camp, b), p[2]);
@@ -1174,7 +1053,7 @@ END_TEST
 ** list carries every one. */
 START_TEST(test_list_least_used)
 {
-	struct prompt_import pi = { 0 };
+	struct prompt_import pi;
 	struct prompt_set set;
 	int64_t camp, who, first;
 	struct err e = { 0 };
@@ -1191,30 +1070,21 @@ START_TEST(test_list_least_used)
 		p += sprintf(p, "Prompt number %d.\n", k);
 	parse_ok(f, 0, "cc0-1.0", "", &set, PROMPT_LISTED + 10);
 	free(f);
-	pi.campaign_id = camp;
-	pi.set = &set;
-	run_ok(prompt_import_job, &pi);
+	import_ok(camp, &set, &pi);
 	ck_assert_uint_eq(pi.imported, PROMPT_LISTED + 10);
 	prompt_set_free(&set);
 
-	list = prompt_list(tu_db, camp, 1, &e);
-	ck_assert_msg(list != NULL, "%s", e.msg);
-	ck_assert_uint_eq(json_array_size(list), PROMPT_LISTED + 10);
-	first =
-	    json_integer_value(json_object_get(json_array_get(list, 0), "id"));
+	list = list_of(camp, 1, PROMPT_LISTED + 10);
+	first = id_at(list, 0);
 	json_decref(list);
-	list = prompt_list(tu_db, camp, 0, &e);
-	ck_assert_msg(list != NULL, "%s", e.msg);
-	ck_assert_uint_eq(json_array_size(list), PROMPT_LISTED);
+	list = list_of(camp, 0, PROMPT_LISTED);
 	json_decref(list);
 
 	/* The oldest is used once: the other 59 are less used, and it
 	** leaves the live list. */
 	ck_assert_int_eq(next_prompt(camp, who), first);
 	ck_assert_int_eq(contribute(who, camp, first, &e), 0);
-	list = prompt_list(tu_db, camp, 0, &e);
-	ck_assert_msg(list != NULL, "%s", e.msg);
-	ck_assert_uint_eq(json_array_size(list), PROMPT_LISTED);
+	list = list_of(camp, 0, PROMPT_LISTED);
 	json_array_foreach(list, i, v)
 	{
 		ck_assert_int_ne(

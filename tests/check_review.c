@@ -37,92 +37,24 @@
 
 /* --- helpers --- */
 
-/* Runs ${fn} on the writer; fails the test with the job's error. */
-static void
-run_ok(writer_fn fn, void *arg)
-{
-	struct err e = { 0 };
-
-	ck_assert_msg(
-	    writer_run(tu_writer, fn, arg, &e) == 0, "job failed: %s", e.msg);
-}
-
-/* Runs ${fn} on the writer, expecting it to refuse with ${code}. */
-static void
-run_fails(writer_fn fn, void *arg, enum err_code code)
-{
-	struct err e = { 0 };
-
-	ck_assert_msg(
-	    writer_run(tu_writer, fn, arg, &e) == -1, "job should fail");
-	ck_assert_msg(e.code == code, "error %s (%s), want %s",
-	    err_name(e.code), e.msg, err_name(code));
-}
-
-/* The integer ${sql} answers on tu_db, ?1 bound to ${a} (-1 if no row). */
-static long long
-q_int(const char *sql, long long a)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	ck_assert_msg(sqlite3_prepare_v2(
-			  db_handle(tu_db), sql, -1, &st, NULL) == SQLITE_OK,
-	    "%s: %s", sql, sqlite3_errmsg(db_handle(tu_db)));
-	if (sqlite3_bind_parameter_count(st) >= 1)
-		sqlite3_bind_int64(st, 1, a);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_type(st, 0) == SQLITE_NULL
-		    ? -2
-		    : sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return (v);
-}
-
-/* The text ${sql} answers, ?1 bound to ${a}: malloc'd, NULL if no row or
-** NULL. */
-static char *
-q_text(const char *sql, long long a)
-{
-	sqlite3_stmt *st;
-	char *v = NULL;
-
-	ck_assert_msg(sqlite3_prepare_v2(
-			  db_handle(tu_db), sql, -1, &st, NULL) == SQLITE_OK,
-	    "%s: %s", sql, sqlite3_errmsg(db_handle(tu_db)));
-	if (sqlite3_bind_parameter_count(st) >= 1)
-		sqlite3_bind_int64(st, 1, a);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return (v);
-}
-
 /* An account ${handle} with ${role} speaking ${langs} (a JSON array),
 ** set by account_languages_job as the CLI would (actor 0). */
 static int64_t
 add_account(const char *handle, enum account_role role, const char *langs)
 {
-	struct account_new an = { 0 };
 	struct account_languages al = { 0 };
 	struct err e = { 0 };
 	json_error_t je;
 	json_t *raw;
 
-	an.handle = handle;
-	an.role = role;
-	an.passphrase_hash = "$argon2id$not-a-real-hash";
-	run_ok(account_create_job, &an);
-	ck_assert_int_gt(an.id, 0);
+	al.id = tu_add_account(handle, role);
 	ck_assert_msg((raw = json_loads(langs, 0, &je)) != NULL, "%s", je.text);
 	al.languages = languages_check(raw, &e);
 	ck_assert_msg(al.languages != NULL, "%s: %s", langs, e.msg);
-	al.id = an.id;
-	run_ok(account_languages_job, &al);
+	tu_run_ok(account_languages_job, &al);
 	json_decref(al.languages);
 	json_decref(raw);
-	return (an.id);
+	return (al.id);
 }
 
 /* A reviewer speaking Ewe. */
@@ -140,9 +72,8 @@ reviewer(const char *handle)
 static int64_t
 add_campaign(const char *slug, const char *kind, int min, const char *rule)
 {
-	struct campaign_import ci = { 0 };
-	json_error_t je;
 	char def[1024], *r;
+	int64_t id;
 
 	snprintf(def, sizeof(def),
 	    "{\"slug\":\"%s\",\"title\":\"Review drive %s\","
@@ -154,60 +85,26 @@ add_campaign(const char *slug, const char *kind, int min, const char *rule)
 	    slug, slug, kind,
 	    strcmp(kind, "text") == 0 ? "publish_text" : "publish_voice",
 	    strcmp(kind, "text") == 0 ? ",\"max_chars\":2000" : "", min, rule);
-	ci.def = json_loads(def, 0, &je);
-	ck_assert_msg(ci.def != NULL, "campaign JSON: %s", je.text);
-	run_ok(campaign_import_job, &ci);
-	json_decref(ci.def);
-	ck_assert_int_gt(ci.id, 0);
-	ck_assert_int_eq(q_int("SELECT review_min_votes FROM campaigns WHERE "
-			       "id = ?1",
-			     ci.id),
+	id = tu_add_campaign(def);
+	ck_assert_int_eq(
+	    tu_q_int("SELECT review_min_votes FROM campaigns WHERE "
+		     "id = ?1",
+		id),
 	    min);
-	r = q_text("SELECT review_rule FROM campaigns WHERE id = ?1", ci.id);
+	r = tu_q_text("SELECT review_rule FROM campaigns WHERE id = ?1", id);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_str_eq(r, rule);
 	free(r);
-	return (ci.id);
+	return (id);
 }
 
-/* The consent documents shipped in consent/, stored once per test. */
-static char doc_sha[65];
-
-static void
-store_documents(void)
-{
-	struct consent_set set = { 0 };
-	const struct consent_doc *d;
-	struct err e = { 0 };
-
-	if (doc_sha[0] != '\0')
-		return;
-	ck_assert_msg(consent_load_dir(tu_src_path("consent"), &set, &e) == 0,
-	    "%s", e.msg);
-	run_ok(consent_store_job, &set);
-	ck_assert_ptr_nonnull(d = consent_latest(&set, "general", "en"));
-	snprintf(doc_sha, sizeof(doc_sha), "%s", d->sha256);
-	consent_set_free(&set);
-}
-
-/* A live consent of ${account} to ${campaign}; its id. */
+/* A live consent of ${account} to ${campaign}, to publish text and
+** voice; its id. */
 static int64_t
 give_consent(int64_t account, int64_t campaign)
 {
-	struct consent_give g = { 0 };
-	json_t *scopes = json_pack("[ss]", "publish_text", "publish_voice");
-
-	store_documents();
-	g.account_id = account;
-	g.campaign_id = campaign;
-	g.document = doc_sha;
-	g.scopes = scopes;
-	g.age_confirmed = 1;
-	g.method = "checkbox";
-	run_ok(consent_give_job, &g);
-	json_decref(scopes);
-	ck_assert_int_gt(g.id, 0);
-	return (g.id);
+	return (tu_give_consent(
+	    account, campaign, "[\"publish_text\",\"publish_voice\"]"));
 }
 
 /* A contributor speaking Ewe with a live consent to ${campaign}. */
@@ -222,27 +119,42 @@ contributor(const char *handle, int64_t campaign)
 
 static int key_seq;
 
+/*
+** Fills ${c} for a new ${kind} contribution by ${account} to ${campaign}
+** under their live consent, with a fresh key (${prefix}-N, into ${key})
+** and request hash; its number N is returned.
+*/
+static int
+contrib_fill(struct contrib_new *c, int64_t account, int64_t campaign,
+    const char *kind, const char *prefix, char key[32])
+{
+	struct err e = { 0 };
+
+	memset(c, 0, sizeof(*c));
+	snprintf(key, 32, "%s-%d", prefix, ++key_seq);
+	c->account_id = account;
+	c->campaign_id = campaign;
+	c->consent_id = contrib_live_consent(tu_db, account, campaign, &e);
+	ck_assert_msg(c->consent_id > 0, "no live consent: %s", e.msg);
+	c->key = key;
+	c->kind = kind;
+	c->report_json = "{}";
+	snprintf(c->request_sha, sizeof(c->request_sha), "%064x", key_seq);
+	return (key_seq);
+}
+
 /* A new pending text contribution of ${text} by ${account} to ${campaign}
 ** (the consent is their live one); its id. */
 static int64_t
 add_text(int64_t account, int64_t campaign, const char *text)
 {
-	struct contrib_new c = { 0 };
-	struct err e = { 0 };
+	struct contrib_new c;
 	char key[32];
 
-	snprintf(key, sizeof(key), "contrib-%d", ++key_seq);
-	c.account_id = account;
-	c.campaign_id = campaign;
-	c.consent_id = contrib_live_consent(tu_db, account, campaign, &e);
-	ck_assert_msg(c.consent_id > 0, "no live consent: %s", e.msg);
-	c.key = key;
-	c.kind = "text";
+	contrib_fill(&c, account, campaign, "text", "contrib", key);
 	c.text = text;
 	c.prompt = "Describe the market on a busy day.";
-	c.report_json = "{}";
-	snprintf(c.request_sha, sizeof(c.request_sha), "%064x", key_seq);
-	run_ok(contrib_create_job, &c);
+	tu_run_ok(contrib_create_job, &c);
 	ck_assert_int_gt(c.id, 0);
 	ck_assert_int_eq(c.replayed, 0);
 	return (c.id);
@@ -252,24 +164,15 @@ add_text(int64_t account, int64_t campaign, const char *text)
 static int64_t
 add_audio(int64_t account, int64_t campaign, double secs)
 {
-	struct contrib_new c = { 0 };
-	struct err e = { 0 };
+	struct contrib_new c;
 	char key[32], sha[65];
+	int n = contrib_fill(&c, account, campaign, "audio", "audio", key);
 
-	snprintf(key, sizeof(key), "audio-%d", ++key_seq);
-	snprintf(sha, sizeof(sha), "%064x", 0xa000 + key_seq);
-	c.account_id = account;
-	c.campaign_id = campaign;
-	c.consent_id = contrib_live_consent(tu_db, account, campaign, &e);
-	ck_assert_msg(c.consent_id > 0, "no live consent: %s", e.msg);
-	c.key = key;
-	c.kind = "audio";
+	snprintf(sha, sizeof(sha), "%064x", 0xa000 + n);
 	c.audio_sha256 = sha;
 	c.duration = secs;
 	c.sample_rate = 16000;
-	c.report_json = "{}";
-	snprintf(c.request_sha, sizeof(c.request_sha), "%064x", key_seq);
-	run_ok(contrib_create_job, &c);
+	tu_run_ok(contrib_create_job, &c);
 	ck_assert_int_gt(c.id, 0);
 	return (c.id);
 }
@@ -283,7 +186,7 @@ withdraw(int64_t account, int64_t id)
 	w.id = id;
 	w.account_id = account;
 	w.actor = account;
-	run_ok(contrib_withdraw_job, &w);
+	tu_run_ok(contrib_withdraw_job, &w);
 	ck_assert_int_eq(w.count, 1);
 }
 
@@ -352,6 +255,19 @@ vote_ok(int64_t who, int64_t item, int dir, const char *reason)
 	return (v.status);
 }
 
+/* Contribution ${item}'s counters: ${up} votes up, ${down} down. */
+static void
+expect_votes(int64_t item, long long up, long long down)
+{
+	ck_assert_int_eq(
+	    tu_q_int("SELECT votes_up FROM contributions WHERE id = ?1", item),
+	    up);
+	ck_assert_int_eq(
+	    tu_q_int(
+		"SELECT votes_down FROM contributions WHERE id = ?1", item),
+	    down);
+}
+
 /* ${who}'s vote on ${item} (fresh key) is refused with ${code} and
 ** ${refusal}; nothing of it is written. */
 static void
@@ -364,10 +280,10 @@ vote_refused(
 	long long rows, up, down;
 	char key[32];
 
-	rows = q_int("SELECT count(*) FROM reviews", 0);
-	up = q_int("SELECT votes_up FROM contributions WHERE id = ?1", item);
-	down =
-	    q_int("SELECT votes_down FROM contributions WHERE id = ?1", item);
+	rows = tu_q_int("SELECT count(*) FROM reviews", 0);
+	up = tu_q_int("SELECT votes_up FROM contributions WHERE id = ?1", item);
+	down = tu_q_int(
+	    "SELECT votes_down FROM contributions WHERE id = ?1", item);
 	snprintf(key, sizeof(key), "refused-%d", ++seq);
 	vote_fill(&v, who, item, dir, NULL, key);
 	ck_assert_msg(vote_run(&v, &e) == -1, "%s: the vote was taken",
@@ -382,20 +298,16 @@ vote_refused(
 		    refusal, e.msg);
 		ck_assert_str_eq(v.refusal, refusal);
 	}
-	ck_assert_int_eq(q_int("SELECT count(*) FROM reviews", 0), rows);
-	ck_assert_int_eq(
-	    q_int("SELECT votes_up FROM contributions WHERE id = ?1", item),
-	    up);
-	ck_assert_int_eq(
-	    q_int("SELECT votes_down FROM contributions WHERE id = ?1", item),
-	    down);
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM reviews", 0), rows);
+	expect_votes(item, up, down);
 }
 
 /* The status of contribution ${id} in the table, into ${buf}. */
 static const char *
 status_of(int64_t id, char buf[16])
 {
-	char *s = q_text("SELECT status FROM contributions WHERE id = ?1", id);
+	char *s =
+	    tu_q_text("SELECT status FROM contributions WHERE id = ?1", id);
 
 	ck_assert_msg(s != NULL, "no contribution %lld", (long long)id);
 	snprintf(buf, 16, "%s", s);
@@ -409,20 +321,30 @@ status_of(int64_t id, char buf[16])
 		ck_assert_str_eq(status_of((id), b_), (want));                 \
 	} while (0)
 
+/* ${sql} about the audit log prepared on tu_db, ?1 bound to ${subject}
+** and ?2 to ${action}. */
+static sqlite3_stmt *
+audit_stmt(const char *sql, const char *action, int64_t subject)
+{
+	sqlite3_stmt *st;
+
+	ck_assert_int_eq(
+	    sqlite3_prepare_v2(db_handle(tu_db), sql, -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(st, 1, subject);
+	sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
+	return (st);
+}
+
 /* Audit rows with ${action} about ${subject}. */
 static long long
 audits(const char *action, int64_t subject)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = audit_stmt("SELECT count(*) FROM audit_log WHERE "
+				      "action = ?2 AND subject_id = ?1",
+	    action, subject);
 	long long n;
 
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(tu_db),
-			     "SELECT count(*) FROM audit_log WHERE action = ?2 "
-			     "AND subject_id = ?1",
-			     -1, &st, NULL),
-	    SQLITE_OK);
-	sqlite3_bind_int64(st, 1, subject);
-	sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -434,16 +356,12 @@ audits(const char *action, int64_t subject)
 static char *
 audit_detail(const char *action, int64_t subject)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = audit_stmt("SELECT detail FROM audit_log WHERE "
+				      "action = ?2 AND subject_id = ?1 ORDER "
+				      "BY id DESC LIMIT 1",
+	    action, subject);
 	char *d = NULL;
 
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(tu_db),
-			     "SELECT detail FROM audit_log WHERE action = ?2 "
-			     "AND subject_id = ?1 ORDER BY id DESC LIMIT 1",
-			     -1, &st, NULL),
-	    SQLITE_OK);
-	sqlite3_bind_int64(st, 1, subject);
-	sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		d = strdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
@@ -457,14 +375,84 @@ struct decide_case {
 	const char *want;
 };
 
+/*
+** The rule's answers, each row a vote sequence's running count. Majority
+** (unanimous 0): decided at min_votes with more on one side; a tie only
+** at min_votes + 1 or more, and then rejected. Unanimous (1): at
+** min_votes, validated only if no vote is down.
+*/
+static const struct decide_case decide_cases[] = {
+	/* min 2: up, up */
+	{ 2, 0, 0, 0, "pending" },
+	{ 2, 0, 1, 0, "pending" },
+	{ 2, 0, 2, 0, "validated" },
+	/* down, down */
+	{ 2, 0, 0, 1, "pending" },
+	{ 2, 0, 0, 2, "rejected" },
+	/* up, down: a tie below min + 1 waits */
+	{ 2, 0, 1, 1, "pending" },
+	/* up, down, up / up, down, down */
+	{ 2, 0, 2, 1, "validated" },
+	{ 2, 0, 1, 2, "rejected" },
+	/* a tie at min + 1 and more */
+	{ 2, 0, 2, 2, "rejected" },
+	{ 2, 0, 3, 3, "rejected" },
+	/* min 3: up, down, ... */
+	{ 3, 0, 1, 1, "pending" },
+	{ 3, 0, 2, 1, "validated" },
+	{ 3, 0, 1, 2, "rejected" },
+	{ 3, 0, 3, 0, "validated" },
+	{ 3, 0, 0, 3, "rejected" },
+	{ 3, 0, 2, 0, "pending" },
+	{ 3, 0, 0, 2, "pending" },
+	/* 2-2 is four votes: min 3 + 1, rejected */
+	{ 3, 0, 2, 2, "rejected" },
+	/* min 4: 2-2 is below min + 1, pending; 3-2 decides */
+	{ 4, 0, 2, 2, "pending" },
+	{ 4, 0, 3, 1, "validated" },
+	{ 4, 0, 1, 3, "rejected" },
+	{ 4, 0, 3, 2, "validated" },
+	{ 4, 0, 2, 3, "rejected" },
+	{ 4, 0, 3, 0, "pending" },
+	/* min 1: the first vote decides */
+	{ 1, 0, 0, 0, "pending" },
+	{ 1, 0, 1, 0, "validated" },
+	{ 1, 0, 0, 1, "rejected" },
+	{ 1, 0, 1, 1, "rejected" },
+	/* min 9 */
+	{ 9, 0, 8, 0, "pending" },
+	{ 9, 0, 5, 4, "validated" },
+	{ 9, 0, 4, 5, "rejected" },
+	{ 9, 0, 5, 5, "rejected" },
+	/* unanimous */
+	{ 2, 1, 0, 0, "pending" },
+	{ 2, 1, 1, 0, "pending" },
+	{ 2, 1, 2, 0, "validated" },
+	{ 2, 1, 0, 1, "pending" },
+	{ 2, 1, 1, 1, "rejected" },
+	{ 2, 1, 0, 2, "rejected" },
+	{ 3, 1, 2, 0, "pending" },
+	{ 3, 1, 3, 0, "validated" },
+	{ 3, 1, 2, 1, "rejected" },
+	{ 3, 1, 1, 1, "pending" },
+	{ 3, 1, 5, 1, "rejected" },
+	{ 1, 1, 1, 0, "validated" },
+	{ 1, 1, 0, 1, "rejected" },
+};
+
+/* review_decide() gives every row of decide_cases whose rule is
+** ${unanimous} its answer. */
 static void
-decide_table(const struct decide_case *t, size_t n)
+decide_table(int unanimous)
 {
+	const struct decide_case *t = decide_cases;
 	struct review_rule r;
 	const char *got;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < sizeof(decide_cases) / sizeof(decide_cases[0]); i++) {
+		if (t[i].unanimous != unanimous)
+			continue;
 		r.min_votes = t[i].min;
 		r.unanimous = t[i].unanimous;
 		got = review_decide(&r, t[i].up, t[i].down);
@@ -476,79 +464,17 @@ decide_table(const struct decide_case *t, size_t n)
 }
 
 /* Majority: decided at min_votes with more on one side; a tie only at
-** min_votes + 1 or more, and then rejected. Each row is a vote sequence's
-** running count. */
+** min_votes + 1 or more, and then rejected. */
 START_TEST(test_decide_majority)
 {
-	static const struct decide_case t[] = {
-		/* min 2: up, up */
-		{ 2, 0, 0, 0, "pending" },
-		{ 2, 0, 1, 0, "pending" },
-		{ 2, 0, 2, 0, "validated" },
-		/* down, down */
-		{ 2, 0, 0, 1, "pending" },
-		{ 2, 0, 0, 2, "rejected" },
-		/* up, down: a tie below min + 1 waits */
-		{ 2, 0, 1, 1, "pending" },
-		/* up, down, up / up, down, down */
-		{ 2, 0, 2, 1, "validated" },
-		{ 2, 0, 1, 2, "rejected" },
-		/* a tie at min + 1 and more */
-		{ 2, 0, 2, 2, "rejected" },
-		{ 2, 0, 3, 3, "rejected" },
-		/* min 3: up, down, ... */
-		{ 3, 0, 1, 1, "pending" },
-		{ 3, 0, 2, 1, "validated" },
-		{ 3, 0, 1, 2, "rejected" },
-		{ 3, 0, 3, 0, "validated" },
-		{ 3, 0, 0, 3, "rejected" },
-		{ 3, 0, 2, 0, "pending" },
-		{ 3, 0, 0, 2, "pending" },
-		/* 2-2 is four votes: min 3 + 1, rejected */
-		{ 3, 0, 2, 2, "rejected" },
-		/* min 4: 2-2 is below min + 1, pending; 3-2 decides */
-		{ 4, 0, 2, 2, "pending" },
-		{ 4, 0, 3, 1, "validated" },
-		{ 4, 0, 1, 3, "rejected" },
-		{ 4, 0, 3, 2, "validated" },
-		{ 4, 0, 2, 3, "rejected" },
-		{ 4, 0, 3, 0, "pending" },
-		/* min 1: the first vote decides */
-		{ 1, 0, 0, 0, "pending" },
-		{ 1, 0, 1, 0, "validated" },
-		{ 1, 0, 0, 1, "rejected" },
-		{ 1, 0, 1, 1, "rejected" },
-		/* min 9 */
-		{ 9, 0, 8, 0, "pending" },
-		{ 9, 0, 5, 4, "validated" },
-		{ 9, 0, 4, 5, "rejected" },
-		{ 9, 0, 5, 5, "rejected" },
-	};
-
-	decide_table(t, sizeof(t) / sizeof(t[0]));
+	decide_table(0);
 }
 END_TEST
 
 /* Unanimous: at min_votes, validated only if no vote is down. */
 START_TEST(test_decide_unanimous)
 {
-	static const struct decide_case t[] = {
-		{ 2, 1, 0, 0, "pending" },
-		{ 2, 1, 1, 0, "pending" },
-		{ 2, 1, 2, 0, "validated" },
-		{ 2, 1, 0, 1, "pending" },
-		{ 2, 1, 1, 1, "rejected" },
-		{ 2, 1, 0, 2, "rejected" },
-		{ 3, 1, 2, 0, "pending" },
-		{ 3, 1, 3, 0, "validated" },
-		{ 3, 1, 2, 1, "rejected" },
-		{ 3, 1, 1, 1, "pending" },
-		{ 3, 1, 5, 1, "rejected" },
-		{ 1, 1, 1, 0, "validated" },
-		{ 1, 1, 0, 1, "rejected" },
-	};
-
-	decide_table(t, sizeof(t) / sizeof(t[0]));
+	decide_table(1);
 }
 END_TEST
 
@@ -604,7 +530,7 @@ START_TEST(test_vote_decides)
 	ck_assert_str_eq(vote_ok(r[0], it, 1, NULL), "pending");
 	expect_status(it, "pending");
 	ck_assert_int_eq(
-	    q_int("SELECT decided_at FROM contributions WHERE id = ?1", it),
+	    tu_q_int("SELECT decided_at FROM contributions WHERE id = ?1", it),
 	    -2);
 	vote_fill(&v, r[1], it, 1, NULL, "k-upup");
 	ck_assert_msg(vote_run(&v, &e) == 0, "%s", e.msg);
@@ -613,16 +539,17 @@ START_TEST(test_vote_decides)
 	ck_assert_int_eq(v.down, 0);
 	expect_status(it, "validated");
 	ck_assert_int_gt(
-	    q_int("SELECT decided_at FROM contributions WHERE id = ?1", it), 0);
+	    tu_q_int("SELECT decided_at FROM contributions WHERE id = ?1", it),
+	    0);
 	ck_assert_int_eq(
-	    q_int("SELECT votes_up * 10 + votes_down FROM contributions "
-		  "WHERE id = ?1",
+	    tu_q_int("SELECT votes_up * 10 + votes_down FROM contributions "
+		     "WHERE id = ?1",
 		it),
 	    20);
 	ck_assert_int_eq(
-	    q_int("SELECT votes FROM contributions WHERE id = ?1", it), 2);
+	    tu_q_int("SELECT votes FROM contributions WHERE id = ?1", it), 2);
 	ck_assert_int_eq(
-	    q_int(
+	    tu_q_int(
 		"SELECT count(*) FROM reviews WHERE contribution_id = ?1", it),
 	    2);
 
@@ -632,7 +559,8 @@ START_TEST(test_vote_decides)
 	ck_assert_str_eq(vote_ok(r[1], it, -1, NULL), "rejected");
 	expect_status(it, "rejected");
 	ck_assert_int_gt(
-	    q_int("SELECT decided_at FROM contributions WHERE id = ?1", it), 0);
+	    tu_q_int("SELECT decided_at FROM contributions WHERE id = ?1", it),
+	    0);
 
 	/* up, down: a tie below min + 1 waits; up, down, up: validated. */
 	it = add_text(author, maj, "Up, down, up.");
@@ -640,7 +568,7 @@ START_TEST(test_vote_decides)
 	ck_assert_str_eq(vote_ok(r[1], it, -1, NULL), "pending");
 	expect_status(it, "pending");
 	ck_assert_int_eq(
-	    q_int("SELECT decided_at FROM contributions WHERE id = ?1", it),
+	    tu_q_int("SELECT decided_at FROM contributions WHERE id = ?1", it),
 	    -2);
 	ck_assert_str_eq(vote_ok(r[2], it, 1, NULL), "validated");
 	expect_status(it, "validated");
@@ -677,24 +605,24 @@ START_TEST(test_vote_decides)
 	ck_assert_str_eq(vote_ok(r[4], it, -1, NULL), "rejected");
 	expect_status(it, "rejected");
 	ck_assert_int_eq(
-	    q_int("SELECT votes_up * 10 + votes_down FROM contributions "
-		  "WHERE id = ?1",
+	    tu_q_int("SELECT votes_up * 10 + votes_down FROM contributions "
+		     "WHERE id = ?1",
 		it),
 	    23);
 
 	/* The counters moved with every decision: maj has 2 validated and
 	** 2 rejected. */
-	ck_assert_int_eq(q_int("SELECT n FROM campaign_status WHERE "
-			       "campaign_id = ?1 AND status = 'validated'",
+	ck_assert_int_eq(tu_q_int("SELECT n FROM campaign_status WHERE "
+				  "campaign_id = ?1 AND status = 'validated'",
 			     maj),
 	    2);
-	ck_assert_int_eq(q_int("SELECT n FROM campaign_status WHERE "
-			       "campaign_id = ?1 AND status = 'rejected'",
+	ck_assert_int_eq(tu_q_int("SELECT n FROM campaign_status WHERE "
+				  "campaign_id = ?1 AND status = 'rejected'",
 			     maj),
 	    2);
 	ck_assert_int_eq(
-	    q_int("SELECT coalesce(sum(n), 0) FROM campaign_status "
-		  "WHERE campaign_id = ?1 AND status = 'pending'",
+	    tu_q_int("SELECT coalesce(sum(n), 0) FROM campaign_status "
+		     "WHERE campaign_id = ?1 AND status = 'pending'",
 		maj),
 	    0);
 }
@@ -705,8 +633,9 @@ END_TEST
 ** language (ERR_FORBIDDEN), a second vote, a decided item, a withdrawn
 ** one (ERR_CONFLICT), no such item (ERR_NOT_FOUND). The same key for the
 ** same vote is a replay (the first vote's id, nothing new, even after it
-** decided the item); the same key for another vote is ERR_CONFLICT with
-** no refusal name.
+** decided the item); the same key on the same item for another vote is
+** ERR_CONFLICT with no refusal name; a key names a vote on one item, so
+** the same key on another item is that item's own vote.
 */
 START_TEST(test_vote_refusals)
 {
@@ -741,33 +670,41 @@ START_TEST(test_vote_refusals)
 	ck_assert_int_eq(v.replayed, 0);
 	ck_assert_str_eq(v.status, "pending");
 	ck_assert_int_eq(v.up, 1);
-	rows = q_int("SELECT count(*) FROM reviews", 0);
+	rows = tu_q_int("SELECT count(*) FROM reviews", 0);
 	vote_fill(&again, r1, a, 1, NULL, "key-a");
 	ck_assert_msg(vote_run(&again, &e) == 0, "replay: %s", e.msg);
 	ck_assert_int_eq(again.replayed, 1);
 	ck_assert_ptr_null(again.refusal);
 	ck_assert_int_eq(again.id, v.id);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM reviews", 0), rows);
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM reviews", 0), rows);
 	ck_assert_int_eq(
-	    q_int("SELECT votes FROM contributions WHERE id = ?1", a), 1);
+	    tu_q_int("SELECT votes FROM contributions WHERE id = ?1", a), 1);
 
 	/* A second vote on the same item, new key: refused. */
 	vote_refused(r1, a, 1, ERR_CONFLICT, REVIEW_SECOND_VOTE);
 	vote_refused(r1, a, -1, ERR_CONFLICT, REVIEW_SECOND_VOTE);
 
-	/* The same key for another vote (another item): conflict, no
-	** refusal name, nothing written. */
-	vote_fill(&again, r1, b, -1, NULL, "key-a");
+	/* The same key on the same item for another vote (down, not up):
+	** conflict, no refusal name, nothing written. */
+	vote_fill(&again, r1, a, -1, "noise", "key-a");
 	ck_assert_int_eq(vote_run(&again, &e), -1);
 	ck_assert_msg(e.code == ERR_CONFLICT, "key reused: %s (%s)",
 	    err_name(e.code), e.msg);
 	ck_assert_ptr_null(again.refusal);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM reviews", 0), rows);
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM reviews", 0), rows);
 	ck_assert_int_eq(
-	    q_int("SELECT votes FROM contributions WHERE id = ?1", b), 0);
-	/* ... and the key is still r1's vote on a: r1 may vote on b with
-	** another key. */
-	ck_assert_str_eq(vote_ok(r1, b, -1, NULL), "pending");
+	    tu_q_int("SELECT votes FROM contributions WHERE id = ?1", a), 1);
+	/* The same key on another item is that item's vote: r1 votes on b
+	** with it, and the key still replays r1's vote on a. */
+	vote_fill(&again, r1, b, -1, "noise", "key-a");
+	ck_assert_msg(vote_run(&again, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(again.replayed, 0);
+	ck_assert_int_eq(
+	    tu_q_int("SELECT votes FROM contributions WHERE id = ?1", b), 1);
+	vote_fill(&again, r1, a, 1, NULL, "key-a");
+	ck_assert_msg(vote_run(&again, &e) == 0, "replay: %s", e.msg);
+	ck_assert_int_eq(again.replayed, 1);
+	ck_assert_int_eq(again.id, v.id);
 
 	/* Decided: a gets a second up vote; a third reviewer is refused. */
 	vote_fill(&v, r2, a, 1, NULL, "key-decides");
@@ -784,7 +721,7 @@ START_TEST(test_vote_refusals)
 	ck_assert_ptr_null(again.refusal);
 	expect_status(a, "validated");
 	ck_assert_int_eq(
-	    q_int("SELECT votes FROM contributions WHERE id = ?1", a), 2);
+	    tu_q_int("SELECT votes FROM contributions WHERE id = ?1", a), 2);
 
 	/* Withdrawn: refused, whoever votes. */
 	withdraw(author, c);
@@ -792,13 +729,15 @@ START_TEST(test_vote_refusals)
 	vote_refused(r3, c, -1, ERR_CONFLICT, REVIEW_WITHDRAWN);
 	expect_status(c, "withdrawn");
 	ck_assert_int_eq(
-	    q_int("SELECT count(*) FROM reviews WHERE contribution_id = ?1", c),
+	    tu_q_int(
+		"SELECT count(*) FROM reviews WHERE contribution_id = ?1", c),
 	    0);
 	/* A withdrawn item that had votes keeps them, and takes no more. */
 	withdraw(author, b);
 	vote_refused(r2, b, 1, ERR_CONFLICT, REVIEW_WITHDRAWN);
 	ck_assert_int_eq(
-	    q_int("SELECT count(*) FROM reviews WHERE contribution_id = ?1", b),
+	    tu_q_int(
+		"SELECT count(*) FROM reviews WHERE contribution_id = ?1", b),
 	    1);
 }
 END_TEST
@@ -816,28 +755,28 @@ START_TEST(test_vote_personal_data)
 	a = add_text(author, camp, "Something with a name left in.");
 	b = add_text(author, camp, "Something merely noisy.");
 	ck_assert_int_eq(
-	    q_int(
+	    tu_q_int(
 		"SELECT needs_correction FROM contributions WHERE id = ?1", a),
 	    0);
 	ck_assert_str_eq(vote_ok(r1, a, -1, "personal_data"), "pending");
 	ck_assert_int_eq(
-	    q_int(
+	    tu_q_int(
 		"SELECT needs_correction FROM contributions WHERE id = ?1", a),
 	    1);
 	ck_assert_str_eq(vote_ok(r1, b, -1, NULL), "pending");
 	ck_assert_str_eq(vote_ok(r2, b, 1, NULL), "pending");
 	ck_assert_int_eq(
-	    q_int(
+	    tu_q_int(
 		"SELECT needs_correction FROM contributions WHERE id = ?1", b),
 	    0);
 	/* The reason is kept with the vote. */
-	ck_assert_int_eq(q_int("SELECT count(*) FROM reviews WHERE "
-			       "contribution_id = ?1 AND reason = "
-			       "'personal_data' AND vote = -1",
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM reviews WHERE "
+				  "contribution_id = ?1 AND reason = "
+				  "'personal_data' AND vote = -1",
 			     a),
 	    1);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM contributions WHERE "
-			       "needs_correction = 1 AND campaign_id = ?1",
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM contributions WHERE "
+				  "needs_correction = 1 AND campaign_id = ?1",
 			     camp),
 	    1);
 }
@@ -847,13 +786,6 @@ END_TEST
 
 #define NTHREADS 8
 
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int done;
-	int open, running; /* the gate */
-} race = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0 };
-
 struct voter {
 	pthread_t t;
 	pthread_barrier_t *start;
@@ -861,33 +793,6 @@ struct voter {
 	struct review_vote v;
 	char key[32];
 };
-
-static void
-race_done(struct writer_job *job)
-{
-	(void)job;
-	pthread_mutex_lock(&race.mu);
-	race.done++;
-	pthread_cond_broadcast(&race.cv);
-	pthread_mutex_unlock(&race.mu);
-}
-
-/* Holds the writer until the gate opens, so what is queued behind it
-** runs as one batch. */
-static int
-gate_job(struct db *d, void *arg, struct err *e)
-{
-	(void)d;
-	(void)arg;
-	(void)e;
-	pthread_mutex_lock(&race.mu);
-	race.running = 1;
-	pthread_cond_broadcast(&race.cv);
-	while (!race.open)
-		pthread_cond_wait(&race.cv, &race.mu);
-	pthread_mutex_unlock(&race.mu);
-	return (0);
-}
 
 static void *
 voter_main(void *arg)
@@ -919,17 +824,10 @@ race_round(
 	char st[16];
 
 	memset(w, 0, sizeof(w));
-	memset(&gate, 0, sizeof(gate));
-	race.done = race.open = race.running = 0;
-	if (gated) {
-		gate.fn = gate_job;
-		gate.done = race_done;
-		writer_submit(tu_writer, &gate);
-		pthread_mutex_lock(&race.mu);
-		while (!race.running)
-			pthread_cond_wait(&race.cv, &race.mu);
-		pthread_mutex_unlock(&race.mu);
-	}
+	if (gated)
+		tu_gate_hold(&gate);
+	else
+		tu_gate_reset();
 	ck_assert_int_eq(pthread_barrier_init(&start, NULL, NTHREADS), 0);
 	for (i = 0; i < NTHREADS; i++) {
 		snprintf(w[i].key, sizeof(w[i].key), "%s-%d", tag, i);
@@ -937,7 +835,7 @@ race_round(
 		    &w[i].v, rev[i], item, i % 2 ? -1 : 1, NULL, w[i].key);
 		w[i].job.fn = review_vote_job;
 		w[i].job.arg = &w[i].v;
-		w[i].job.done = race_done;
+		w[i].job.done = tu_gate_done;
 		w[i].start = &start;
 		ck_assert_int_eq(
 		    pthread_create(&w[i].t, NULL, voter_main, &w[i]), 0);
@@ -945,12 +843,7 @@ race_round(
 	for (i = 0; i < NTHREADS; i++)
 		pthread_join(w[i].t, NULL);
 	pthread_barrier_destroy(&start);
-	pthread_mutex_lock(&race.mu);
-	race.open = 1;
-	pthread_cond_broadcast(&race.cv);
-	while (race.done < NTHREADS + gated)
-		pthread_cond_wait(&race.cv, &race.mu);
-	pthread_mutex_unlock(&race.mu);
+	tu_gate_release(NTHREADS + gated);
 
 	for (i = 0; i < NTHREADS; i++) {
 		if (w[i].job.status == WRITER_OK) {
@@ -979,22 +872,18 @@ race_round(
 	ck_assert_int_eq(refused, NTHREADS - 3);
 	/* Nothing lost, nothing counted twice. */
 	ck_assert_int_eq(
-	    q_int("SELECT count(*) FROM reviews WHERE contribution_id = ?1",
+	    tu_q_int("SELECT count(*) FROM reviews WHERE contribution_id = ?1",
 		item),
 	    taken);
+	expect_votes(item, up, down);
 	ck_assert_int_eq(
-	    q_int("SELECT votes_up FROM contributions WHERE id = ?1", item),
-	    up);
-	ck_assert_int_eq(
-	    q_int("SELECT votes_down FROM contributions WHERE id = ?1", item),
-	    down);
-	ck_assert_int_eq(
-	    q_int("SELECT votes FROM contributions WHERE id = ?1", item),
+	    tu_q_int("SELECT votes FROM contributions WHERE id = ?1", item),
 	    taken);
 	ck_assert_str_eq(status_of(item, st), review_decide(&rule, up, down));
 	ck_assert_str_ne(st, "pending");
 	ck_assert_int_gt(
-	    q_int("SELECT decided_at FROM contributions WHERE id = ?1", item),
+	    tu_q_int(
+		"SELECT decided_at FROM contributions WHERE id = ?1", item),
 	    0);
 	/* Every taken vote's answer: the status after it is pending for all
 	** but the one that decided. */
@@ -1006,14 +895,14 @@ race_round(
 		}
 	ck_assert_msg(
 	    deciders == 1, "%s: %d votes say they decided it", tag, deciders);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM reviews WHERE "
-			       "contribution_id = ?1 AND campaign_id = "
-			       "(SELECT campaign_id FROM contributions "
-			       "WHERE id = ?1)",
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM reviews WHERE "
+				  "contribution_id = ?1 AND campaign_id = "
+				  "(SELECT campaign_id FROM contributions "
+				  "WHERE id = ?1)",
 			     item),
 	    taken);
-	ck_assert_int_eq(q_int("SELECT campaign_id FROM contributions WHERE "
-			       "id = ?1",
+	ck_assert_int_eq(tu_q_int("SELECT campaign_id FROM contributions WHERE "
+				  "id = ?1",
 			     item),
 	    camp);
 }
@@ -1035,22 +924,23 @@ START_TEST(test_vote_concurrent)
 	race_round(camp, a, rev, 0, "free");
 	race_round(camp, b, rev, 1, "gated");
 	/* Two decisions in the counters, nothing pending. */
-	ck_assert_int_eq(q_int("SELECT sum(n) FROM campaign_status WHERE "
-			       "campaign_id = ?1 AND status IN ('validated', "
-			       "'rejected')",
-			     camp),
+	ck_assert_int_eq(
+	    tu_q_int("SELECT sum(n) FROM campaign_status WHERE "
+		     "campaign_id = ?1 AND status IN ('validated', "
+		     "'rejected')",
+		camp),
 	    2);
 	ck_assert_int_eq(
-	    q_int("SELECT coalesce(sum(n), 0) FROM campaign_status "
-		  "WHERE campaign_id = ?1 AND status = 'pending'",
+	    tu_q_int("SELECT coalesce(sum(n), 0) FROM campaign_status "
+		     "WHERE campaign_id = ?1 AND status = 'pending'",
 		camp),
 	    0);
-	ck_assert_int_eq(q_int("SELECT sum(validated + rejected) FROM "
-			       "campaign_days WHERE campaign_id = ?1",
+	ck_assert_int_eq(tu_q_int("SELECT sum(validated + rejected) FROM "
+				  "campaign_days WHERE campaign_id = ?1",
 			     camp),
 	    2);
-	ck_assert_int_eq(q_int("SELECT sum(votes) FROM campaign_days WHERE "
-			       "campaign_id = ?1",
+	ck_assert_int_eq(tu_q_int("SELECT sum(votes) FROM campaign_days WHERE "
+				  "campaign_id = ?1",
 			     camp),
 	    6);
 }
@@ -1151,10 +1041,11 @@ START_TEST(test_queue_order)
 	ck_assert_int_eq(next_id(other, r), elsewhere);
 	ck_assert_int_eq(next_id(other, author), 0);
 
-	/* review_count_since: r cast three votes just now. */
-	ck_assert_int_eq(review_count_since(tu_db, r, time(NULL) - 600, &e), 3);
-	ck_assert_int_eq(review_count_since(tu_db, r, time(NULL) + 600, &e), 0);
-	ck_assert_int_eq(review_count_since(tu_db, v1, 0, &e), 4);
+	/* review_count_today: r cast three votes today, none tomorrow. */
+	ck_assert_int_eq(review_count_today(tu_db, r, time(NULL), &e), 3);
+	ck_assert_int_eq(
+	    review_count_today(tu_db, r, time(NULL) + 86400, &e), 0);
+	ck_assert_int_eq(review_count_today(tu_db, v1, time(NULL), &e), 4);
 }
 END_TEST
 
@@ -1214,20 +1105,27 @@ END_TEST
 #define NEW_TEXT "My neighbour [NAME] sells kenkey by the blue gate."
 #define SECRET   "Quarshie-Ablorh"
 
-/* Neither node.db nor its WAL holds ${needle}, byte for byte. */
+/* ${actor}'s correction of item ${id} to ${text} is refused
+** (ERR_CONFLICT) as ${refusal}, and the item keeps its one revision. */
 static void
-expect_not_on_disk(const char *needle)
+correct_refused(
+    int64_t id, int64_t actor, const char *text, const char *refusal)
 {
-	char path[700];
-	int rc;
+	struct review_correct rc = { 0 };
 
-	snprintf(path, sizeof(path), "%s", tu_dbpath);
-	rc = tu_file_has(path, needle);
-	ck_assert_msg(rc != -1, "cannot read %s", path);
-	ck_assert_msg(rc == 0, "%s holds \"%s\"", path, needle);
-	snprintf(path, sizeof(path), "%s-wal", tu_dbpath);
-	rc = tu_file_has(path, needle);
-	ck_assert_msg(rc != 1, "%s holds \"%s\"", path, needle);
+	rc.id = id;
+	rc.actor = actor;
+	rc.text = text;
+	rc.report_json = "{}";
+	rc.reason = "no";
+	tu_run_fails(review_correct_job, &rc, ERR_CONFLICT);
+	ck_assert_ptr_nonnull(rc.refusal);
+	ck_assert_str_eq(rc.refusal, refusal);
+	ck_assert_int_eq(tu_q_int("SELECT max(revision) FROM "
+				  "contribution_revisions WHERE "
+				  "contribution_id = ?1",
+			     id),
+	    1);
 }
 
 /*
@@ -1255,7 +1153,7 @@ START_TEST(test_correct)
 	gone = add_text(author, camp, "Withdrawn before its correction.");
 	vote_ok(r1, it, -1, "personal_data");
 	ck_assert_int_eq(
-	    q_int(
+	    tu_q_int(
 		"SELECT needs_correction FROM contributions WHERE id = ?1", it),
 	    1);
 
@@ -1264,27 +1162,27 @@ START_TEST(test_correct)
 	rc.text = NEW_TEXT;
 	rc.report_json = "{\"NAME\":1}";
 	rc.reason = "a full name was left in";
-	run_ok(review_correct_job, &rc);
+	tu_run_ok(review_correct_job, &rc);
 	ck_assert_int_eq(rc.revision, 2);
 	ck_assert_ptr_null(rc.refusal);
-	t = q_text("SELECT text FROM contribution_revisions WHERE "
-		   "contribution_id = ?1 AND revision = 2",
+	t = tu_q_text("SELECT text FROM contribution_revisions WHERE "
+		      "contribution_id = ?1 AND revision = 2",
 	    it);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_str_eq(t, NEW_TEXT);
 	free(t);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM contribution_revisions "
-			       "WHERE contribution_id = ?1 AND revision = 1 "
-			       "AND text IS NULL",
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM contribution_revisions "
+				  "WHERE contribution_id = ?1 AND revision = 1 "
+				  "AND text IS NULL",
 			     it),
 	    1);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM contribution_revisions "
-			       "WHERE instr(text, '" SECRET "') OR "
-			       "instr(prompt, '" SECRET "')",
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM contribution_revisions "
+				  "WHERE instr(text, '" SECRET "') OR "
+				  "instr(prompt, '" SECRET "')",
 			     0),
 	    0);
 	ck_assert_int_eq(
-	    q_int(
+	    tu_q_int(
 		"SELECT needs_correction FROM contributions WHERE id = ?1", it),
 	    0);
 	expect_status(it, "pending");
@@ -1298,8 +1196,8 @@ START_TEST(test_correct)
 	ck_assert_msg(strstr(detail, SECRET) == NULL,
 	    "the audit row holds the old text: %s", detail);
 	free(detail);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM audit_log WHERE "
-			       "instr(detail, '" SECRET "')",
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM audit_log WHERE "
+				  "instr(detail, '" SECRET "')",
 			     0),
 	    0);
 	/* The reader sees the new text. */
@@ -1314,53 +1212,44 @@ START_TEST(test_correct)
 	}
 
 	/* A recording: not_text. */
-	memset(&rc, 0, sizeof(rc));
-	rc.id = rec;
-	rc.actor = mia;
-	rc.text = "Words for a recording.";
-	rc.report_json = "{}";
-	rc.reason = "no";
-	run_fails(review_correct_job, &rc, ERR_CONFLICT);
-	ck_assert_ptr_nonnull(rc.refusal);
-	ck_assert_str_eq(rc.refusal, "not_text");
-	ck_assert_int_eq(q_int("SELECT max(revision) FROM "
-			       "contribution_revisions WHERE "
-			       "contribution_id = ?1",
-			     rec),
-	    1);
+	correct_refused(rec, mia, "Words for a recording.", "not_text");
 	/* Withdrawn. */
 	withdraw(author, gone);
+	correct_refused(gone, mia, "Too late.", REVIEW_WITHDRAWN);
+	ck_assert_int_eq(audits(ACT_CORRECTED, gone), 0);
+	/* No such item. */
 	memset(&rc, 0, sizeof(rc));
-	rc.id = gone;
+	rc.id = gone + 1000;
 	rc.actor = mia;
 	rc.text = "Too late.";
 	rc.report_json = "{}";
 	rc.reason = "no";
-	run_fails(review_correct_job, &rc, ERR_CONFLICT);
-	ck_assert_ptr_nonnull(rc.refusal);
-	ck_assert_str_eq(rc.refusal, REVIEW_WITHDRAWN);
-	ck_assert_int_eq(q_int("SELECT max(revision) FROM "
-			       "contribution_revisions WHERE "
-			       "contribution_id = ?1",
-			     gone),
-	    1);
-	ck_assert_int_eq(audits(ACT_CORRECTED, gone), 0);
-	/* No such item. */
-	rc.id = gone + 1000;
-	rc.refusal = NULL;
-	run_fails(review_correct_job, &rc, ERR_NOT_FOUND);
+	tu_run_fails(review_correct_job, &rc, ERR_NOT_FOUND);
 
 	/* Closed: the old text is nowhere in the files. */
 	writer_stop(tu_writer);
 	tu_writer = NULL;
 	db_close(tu_db);
 	tu_db = NULL;
-	expect_not_on_disk(SECRET);
-	expect_not_on_disk("Zanetor");
+	tu_expect_not_on_disk(tu_dbpath, SECRET);
+	tu_expect_not_on_disk(tu_dbpath, "Zanetor");
 	/* The check can fail: the new text is there. */
 	ck_assert_int_eq(tu_file_has(tu_dbpath, "[NAME] sells kenkey"), 1);
 }
 END_TEST
+
+/* Fills ${d}: ${actor} decides that item ${id} is ${status}, for
+** ${reason}. */
+static void
+decision_fill(struct review_decision *d, int64_t id, int64_t actor,
+    const char *status, const char *reason)
+{
+	memset(d, 0, sizeof(*d));
+	d->id = id;
+	d->actor = actor;
+	d->status = status;
+	d->reason = reason;
+}
 
 /*
 ** A maintainer overrides the votes: a validated item becomes rejected
@@ -1371,7 +1260,7 @@ END_TEST
 START_TEST(test_decision)
 {
 	int64_t camp, author, r1, r2, mia, a, b, c;
-	struct review_decision d = { 0 };
+	struct review_decision d;
 	long long before;
 	char *detail;
 
@@ -1387,18 +1276,16 @@ START_TEST(test_decision)
 	ck_assert_str_eq(vote_ok(r2, a, 1, NULL), "validated");
 	vote_ok(r1, b, -1, "personal_data");
 
-	before = q_int("SELECT count(*) FROM audit_log", 0);
-	d.id = a;
-	d.actor = mia;
-	d.status = "rejected";
-	d.reason = "it quotes a copyrighted song";
-	run_ok(review_decision_job, &d);
+	before = tu_q_int("SELECT count(*) FROM audit_log", 0);
+	decision_fill(&d, a, mia, "rejected", "it quotes a copyrighted song");
+	tu_run_ok(review_decision_job, &d);
 	ck_assert_ptr_null(d.refusal);
 	expect_status(a, "rejected");
 	ck_assert_int_gt(
-	    q_int("SELECT decided_at FROM contributions WHERE id = ?1", a), 0);
+	    tu_q_int("SELECT decided_at FROM contributions WHERE id = ?1", a),
+	    0);
 	ck_assert_int_eq(
-	    q_int("SELECT count(*) FROM audit_log", 0), before + 1);
+	    tu_q_int("SELECT count(*) FROM audit_log", 0), before + 1);
 	ck_assert_int_eq(audits(ACT_DECIDED, a), 1);
 	detail = audit_detail(ACT_DECIDED, a);
 	ck_assert_ptr_nonnull(detail);
@@ -1408,53 +1295,47 @@ START_TEST(test_decision)
 		strstr(detail, "rejected") != NULL,
 	    "no from and to in %s", detail);
 	free(detail);
-	ck_assert_int_eq(q_int("SELECT actor_id FROM audit_log WHERE action = "
-			       "'" ACT_DECIDED "' ORDER BY id DESC LIMIT 1",
-			     0),
+	ck_assert_int_eq(
+	    tu_q_int("SELECT actor_id FROM audit_log WHERE action = "
+		     "'" ACT_DECIDED "' ORDER BY id DESC LIMIT 1",
+		0),
 	    mia);
 	/* The counters followed: a is counted rejected, not validated. */
 	ck_assert_int_eq(
-	    q_int("SELECT coalesce(sum(n), 0) FROM campaign_status "
-		  "WHERE campaign_id = ?1 AND status = "
-		  "'validated'",
+	    tu_q_int("SELECT coalesce(sum(n), 0) FROM campaign_status "
+		     "WHERE campaign_id = ?1 AND status = "
+		     "'validated'",
 		camp),
 	    0);
-	ck_assert_int_eq(q_int("SELECT n FROM campaign_status WHERE "
-			       "campaign_id = ?1 AND status = 'rejected'",
+	ck_assert_int_eq(tu_q_int("SELECT n FROM campaign_status WHERE "
+				  "campaign_id = ?1 AND status = 'rejected'",
 			     camp),
 	    1);
 
 	/* A pending item on the correction list, decided: off the list. */
-	memset(&d, 0, sizeof(d));
-	d.id = b;
-	d.actor = mia;
-	d.status = "validated";
-	d.reason = "the name is the author's own stage name";
-	run_ok(review_decision_job, &d);
+	decision_fill(
+	    &d, b, mia, "validated", "the name is the author's own stage name");
+	tu_run_ok(review_decision_job, &d);
 	expect_status(b, "validated");
 	ck_assert_int_eq(
-	    q_int(
+	    tu_q_int(
 		"SELECT needs_correction FROM contributions WHERE id = ?1", b),
 	    0);
 	ck_assert_int_eq(audits(ACT_DECIDED, b), 1);
 
 	/* Withdrawn: refused, nothing changed or audited. */
 	withdraw(author, c);
-	before = q_int("SELECT count(*) FROM audit_log", 0);
-	memset(&d, 0, sizeof(d));
-	d.id = c;
-	d.actor = mia;
-	d.status = "validated";
-	d.reason = "too late";
-	run_fails(review_decision_job, &d, ERR_CONFLICT);
+	before = tu_q_int("SELECT count(*) FROM audit_log", 0);
+	decision_fill(&d, c, mia, "validated", "too late");
+	tu_run_fails(review_decision_job, &d, ERR_CONFLICT);
 	ck_assert_ptr_nonnull(d.refusal);
 	ck_assert_str_eq(d.refusal, REVIEW_WITHDRAWN);
 	expect_status(c, "withdrawn");
-	ck_assert_int_eq(q_int("SELECT count(*) FROM audit_log", 0), before);
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM audit_log", 0), before);
 	/* No such item. */
 	d.id = c + 1000;
 	d.refusal = NULL;
-	run_fails(review_decision_job, &d, ERR_NOT_FOUND);
+	tu_run_fails(review_decision_job, &d, ERR_NOT_FOUND);
 }
 END_TEST
 

@@ -8,6 +8,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
+#include "campaign.h"
+#include "consent.h"
+#include "consent_record.h"
 #include "db.h"
 #include "writer.h"
 
@@ -95,6 +101,10 @@ char tu_dbpath[600];
 struct db *tu_db;
 struct writer *tu_writer;
 
+/* The sha256 of the consent document tu_give_consent() gives, once the
+** documents are stored in this tu_db ("" before). */
+static char consent_sha[65];
+
 void
 tu_db_setup(void)
 {
@@ -107,6 +117,7 @@ tu_db_setup(void)
 	ck_assert_msg(db_migrate(tu_db, &e) == 0, "db_migrate: %s", e.msg);
 	tu_writer = writer_start(tu_dbpath, 0, &e);
 	ck_assert_msg(tu_writer != NULL, "writer_start: %s", e.msg);
+	consent_sha[0] = '\0';
 }
 
 void
@@ -117,6 +128,206 @@ tu_db_teardown(void)
 	db_close(tu_db);
 	tu_db = NULL;
 	tu_base_teardown();
+}
+
+void
+tu_run_ok(writer_fn fn, void *arg)
+{
+	struct err e = { 0 };
+
+	ck_assert_msg(
+	    writer_run(tu_writer, fn, arg, &e) == 0, "job failed: %s", e.msg);
+}
+
+void
+tu_run_fails(writer_fn fn, void *arg, enum err_code code)
+{
+	struct err e = { 0 };
+
+	ck_assert_msg(
+	    writer_run(tu_writer, fn, arg, &e) == -1, "job should fail");
+	ck_assert_msg(e.code == code, "error %s (%s), want %s",
+	    err_name(e.code), e.msg, err_name(code));
+}
+
+/* ${sql} prepared on tu_db, ?1 bound to ${a} if it has it. */
+static sqlite3_stmt *
+q_prepare(const char *sql, long long a)
+{
+	sqlite3_stmt *st;
+
+	ck_assert_msg(sqlite3_prepare_v2(
+			  db_handle(tu_db), sql, -1, &st, NULL) == SQLITE_OK,
+	    "%s: %s", sql, sqlite3_errmsg(db_handle(tu_db)));
+	if (sqlite3_bind_parameter_count(st) >= 1)
+		sqlite3_bind_int64(st, 1, a);
+	return (st);
+}
+
+long long
+tu_q_int(const char *sql, long long a)
+{
+	sqlite3_stmt *st = q_prepare(sql, a);
+	long long v = -1;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_type(st, 0) == SQLITE_NULL
+		    ? -2
+		    : sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+char *
+tu_q_text(const char *sql, long long a)
+{
+	sqlite3_stmt *st = q_prepare(sql, a);
+	char *v = NULL;
+
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return (v);
+}
+
+int64_t
+tu_add_account(const char *handle, enum account_role role)
+{
+	struct account_new an = { 0 };
+
+	an.handle = handle;
+	an.role = role;
+	an.passphrase_hash = "$argon2id$not-a-real-hash";
+	tu_run_ok(account_create_job, &an);
+	ck_assert_int_gt(an.id, 0);
+	return (an.id);
+}
+
+int64_t
+tu_add_campaign(const char *def)
+{
+	struct campaign_import ci = { 0 };
+	json_error_t je;
+
+	ci.def = json_loads(def, 0, &je);
+	ck_assert_msg(ci.def != NULL, "campaign JSON: %s", je.text);
+	tu_run_ok(campaign_import_job, &ci);
+	json_decref(ci.def);
+	ck_assert_int_gt(ci.id, 0);
+	return (ci.id);
+}
+
+int64_t
+tu_give_consent(int64_t account, int64_t campaign, const char *scopes)
+{
+	struct consent_give g = { 0 };
+	json_error_t je;
+
+	if (consent_sha[0] == '\0') {
+		struct consent_set set = { 0 };
+		const struct consent_doc *d;
+		struct err e = { 0 };
+
+		ck_assert_msg(
+		    consent_load_dir(tu_src_path("consent"), &set, &e) == 0,
+		    "%s", e.msg);
+		tu_run_ok(consent_store_job, &set);
+		ck_assert_ptr_nonnull(
+		    d = consent_latest(&set, "general", "en"));
+		snprintf(consent_sha, sizeof(consent_sha), "%s", d->sha256);
+		consent_set_free(&set);
+	}
+	g.scopes = json_loads(scopes, 0, &je);
+	ck_assert_msg(g.scopes != NULL, "%s: %s", scopes, je.text);
+	g.account_id = account;
+	g.campaign_id = campaign;
+	g.document = consent_sha;
+	g.age_confirmed = 1;
+	g.method = "checkbox";
+	tu_run_ok(consent_give_job, &g);
+	json_decref(g.scopes);
+	ck_assert_int_gt(g.id, 0);
+	return (g.id);
+}
+
+void
+tu_expect_not_on_disk(const char *dbpath, const char *needle)
+{
+	char path[800];
+	int rc;
+
+	rc = tu_file_has(dbpath, needle);
+	ck_assert_msg(rc != -1, "cannot read %s", dbpath);
+	ck_assert_msg(rc == 0, "%s holds \"%s\"", dbpath, needle);
+	snprintf(path, sizeof(path), "%s-wal", dbpath);
+	rc = tu_file_has(path, needle);
+	ck_assert_msg(rc != 1, "%s holds \"%s\"", path, needle);
+}
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int open, running, done;
+} gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0 };
+
+/* Holds the writer until the gate opens. */
+static int
+gate_job(struct db *d, void *arg, struct err *e)
+{
+	(void)d;
+	(void)arg;
+	(void)e;
+	pthread_mutex_lock(&gate.mu);
+	gate.running = 1;
+	pthread_cond_broadcast(&gate.cv);
+	while (!gate.open)
+		pthread_cond_wait(&gate.cv, &gate.mu);
+	pthread_mutex_unlock(&gate.mu);
+	return (0);
+}
+
+void
+tu_gate_reset(void)
+{
+	pthread_mutex_lock(&gate.mu);
+	gate.open = gate.running = gate.done = 0;
+	pthread_mutex_unlock(&gate.mu);
+}
+
+void
+tu_gate_hold(struct writer_job *job)
+{
+	tu_gate_reset();
+	memset(job, 0, sizeof(*job));
+	job->fn = gate_job;
+	job->done = tu_gate_done;
+	writer_submit(tu_writer, job);
+	pthread_mutex_lock(&gate.mu);
+	while (!gate.running)
+		pthread_cond_wait(&gate.cv, &gate.mu);
+	pthread_mutex_unlock(&gate.mu);
+}
+
+void
+tu_gate_done(struct writer_job *job)
+{
+	(void)job;
+	pthread_mutex_lock(&gate.mu);
+	gate.done++;
+	pthread_cond_broadcast(&gate.cv);
+	pthread_mutex_unlock(&gate.mu);
+}
+
+void
+tu_gate_release(int n)
+{
+	pthread_mutex_lock(&gate.mu);
+	gate.open = 1;
+	pthread_cond_broadcast(&gate.cv);
+	while (gate.done < n)
+		pthread_cond_wait(&gate.cv, &gate.mu);
+	pthread_mutex_unlock(&gate.mu);
 }
 
 void *

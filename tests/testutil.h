@@ -8,7 +8,12 @@
 #define TRIBUTARY_TESTUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+#include "account.h"
+#include "err.h"
+#include "writer.h"
 
 /* A fresh directory under $TMPDIR (or /tmp); caller frees the string. */
 char *tu_tmpdir(void);
@@ -33,13 +38,49 @@ void tu_base_teardown(void);
 ** their own process: tcase_add_checked_fixture(tc, tu_db_setup,
 ** tu_db_teardown). Setup fails the test if any of it cannot be made.
 */
-struct db;
-struct writer;
 extern char tu_dbpath[600];
 extern struct db *tu_db;
 extern struct writer *tu_writer;
 void tu_db_setup(void);
 void tu_db_teardown(void);
+/* Runs ${fn} on ${tu_writer}; fails the test with the job's error. */
+void tu_run_ok(writer_fn fn, void *arg);
+/* Runs ${fn} on ${tu_writer}, expecting it to refuse with ${code}; fails
+** the test if it does not. */
+void tu_run_fails(writer_fn fn, void *arg, enum err_code code);
+/* The first column of the first row ${sql} answers on ${tu_db}, ?1 bound
+** to ${a} if the statement has it: as an integer (-1 if no row, -2 if
+** NULL), or as text, malloc'd (NULL if no row or NULL). Fails the test if
+** ${sql} does not prepare. */
+long long tu_q_int(const char *sql, long long a);
+char *tu_q_text(const char *sql, long long a);
+/* A new account ${handle} with ${role} and a placeholder passphrase hash,
+** created by account_create_job (actor 0); its id. */
+int64_t tu_add_account(const char *handle, enum account_role role);
+/* The campaign of definition ${def} (JSON text), imported by
+** campaign_import_job (actor 0); its id. */
+int64_t tu_add_campaign(const char *def);
+/* A live consent of ${account} to ${campaign} for ${scopes} (a JSON array
+** of scope ids), age confirmed, by checkbox, to the latest "general"
+** document in English; the documents of consent/ are stored first, once
+** per tu_db_setup(). Returns the consent's id. */
+int64_t tu_give_consent(int64_t account, int64_t campaign, const char *scopes);
+/* Neither the database file ${dbpath} nor its WAL holds ${needle}, byte
+** for byte; fails the test if either does or the file cannot be read. */
+void tu_expect_not_on_disk(const char *dbpath, const char *needle);
+/*
+** A writer job that holds the writer until the gate opens, so that what
+** is queued behind it runs as one batch. tu_gate_hold() closes the gate,
+** zeroes the count of done jobs, submits ${job} (zeroed here) as the gate
+** and returns once it runs; tu_gate_done is a done callback that counts
+** a job as done (the gate's own included); tu_gate_release() opens the
+** gate and returns once ${n} jobs are done. tu_gate_reset() closes the
+** gate and zeroes the count, for a round without a gate.
+*/
+void tu_gate_reset(void);
+void tu_gate_hold(struct writer_job *job);
+void tu_gate_done(struct writer_job *job);
+void tu_gate_release(int n);
 /*
 ** The bytes of file ${path}, NUL-terminated, in a new buffer the caller
 ** frees, their count in ${n}: tu_read_file() returns NULL if the file

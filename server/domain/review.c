@@ -11,17 +11,19 @@
 #include <time.h>
 
 #include "audit.h"
+#include "writer.h"
 
 const char *const review_reasons[REVIEW_NREASONS] = { "wrong_words", "noise",
 	"hard_to_hear", "personal_data", "offensive", "not_the_language",
 	"other" };
 
-/* A replay: the vote made before under this key, and its item's state. */
-static const char SQL_BY_KEY[] =
-    "SELECT r.id, r.contribution_id, r.vote, r.reason, r.note, r.created_at, "
-    "r.request_sha256, c.status, c.votes_up, c.votes_down FROM reviews r "
+/* The reviewer's vote on the item, if any, and the item's state: a retry
+** (the same key) or a second vote (another key). */
+static const char SQL_MINE[] =
+    "SELECT r.id, r.idempotency_key, r.vote, r.reason, r.note, r.created_at,"
+    " r.request_sha256, c.status, c.votes_up, c.votes_down FROM reviews r "
     "JOIN contributions c ON c.id = r.contribution_id "
-    "WHERE r.account_id = ?1 AND r.idempotency_key = ?2";
+    "WHERE r.contribution_id = ?1 AND r.account_id = ?2";
 /* The item as the vote finds it, and the campaign's rule. */
 static const char SQL_ITEM[] =
     "SELECT c.account_id, c.campaign_id, c.status, c.votes_up, "
@@ -58,8 +60,9 @@ static const char SQL_SHOW[] =
     "FROM contributions c JOIN contribution_revisions r ON "
     "r.contribution_id = c.id WHERE c.id = ?1 ORDER BY r.revision DESC "
     "LIMIT 1";
-static const char SQL_TODAY[] =
-    "SELECT count(*) FROM reviews WHERE account_id = ?1 AND created_at >= ?2";
+static const char SQL_TODAY_N[] =
+    "SELECT coalesce((SELECT n FROM reviewer_days WHERE account_id = ?1 "
+    "AND day = ?2), 0)";
 static const char SQL_SPEAKS[] =
     "SELECT EXISTS (SELECT 1 FROM accounts a, json_each(a.languages) j "
     "WHERE a.id = ?1 AND j.value = lower(?2))";
@@ -153,35 +156,50 @@ status_const(const unsigned char *s)
 	return ("pending");
 }
 
-/* A replay of ${v}'s key: 1 (filled, or ERR_CONFLICT if for another vote:
-** -1), 0 none. */
+/*
+** ${v}'s reviewer's earlier vote on the item: 1 if it is this vote again
+** (the same key and request: ${v} filled as it was answered), -1 with ${e}
+** set if it is another (ERR_CONFLICT: refusal REVIEW_SECOND_VOTE for a
+** new key, none for the same key used for another vote), 0 if there is
+** none.
+*/
 static int
 vote_replay(struct db *db, struct review_vote *v, struct err *e)
 {
 	sqlite3_stmt *st;
-	int rc, same;
+	int rc, same_key, same_ask;
 
-	if ((st = db_prepare(db, SQL_BY_KEY, e)) == NULL)
+	if ((st = db_prepare(db, SQL_MINE, e)) == NULL)
 		return (-1);
-	sqlite3_bind_int64(st, 1, v->account_id);
-	sqlite3_bind_text(st, 2, v->key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 1, v->contribution_id);
+	sqlite3_bind_int64(st, 2, v->account_id);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return (rc == SQLITE_DONE ? 0 : db_err(db, e, "review"));
 	}
-	same = strcmp((const char *)sqlite3_column_text(st, 6),
-		   v->request_sha) == 0;
+	same_key =
+	    strcmp((const char *)sqlite3_column_text(st, 1), v->key) == 0;
+	same_ask = strcmp((const char *)sqlite3_column_text(st, 6),
+		       v->request_sha) == 0;
 	v->id = sqlite3_column_int64(st, 0);
 	v->created_at = sqlite3_column_int64(st, 5);
 	v->status = status_const(sqlite3_column_text(st, 7));
 	v->up = sqlite3_column_int(st, 8);
 	v->down = sqlite3_column_int(st, 9);
 	sqlite3_reset(st);
-	if (!same)
+	if (!same_key) {
+		v->refusal = REVIEW_SECOND_VOTE;
+		return (err_set(e, ERR_CONFLICT,
+		    "you have already voted on this contribution"));
+	}
+	if (!same_ask)
 		return (err_set(e, ERR_CONFLICT,
 		    "this idempotency key was already used for a different "
 		    "vote; use a new key"));
 	v->replayed = 1;
+	if ((v->today = review_count_today(
+		 db, v->account_id, (int64_t)time(NULL), e)) < 0)
+		return (-1);
 	return (1);
 }
 
@@ -199,6 +217,8 @@ review_vote_job(struct db *db, void *arg, struct err *e)
 	v->replayed = 0;
 	if ((rc = vote_replay(db, v, e)) != 0)
 		return (rc == 1 ? 0 : -1);
+	/* Every refusal is found before anything is written: the job is
+	** atomic (writer.h) and runs without a SAVEPOINT. */
 	if ((st = db_prepare(db, SQL_ITEM, e)) == NULL)
 		return (-1);
 	sqlite3_bind_int64(st, 1, v->contribution_id);
@@ -258,11 +278,8 @@ review_vote_job(struct db *db, void *arg, struct err *e)
 	sqlite3_bind_int64(st, 10, v->created_at);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
-		v->refusal = REVIEW_SECOND_VOTE;
-		return (err_set(e, ERR_CONFLICT,
-		    "you have already voted on this contribution"));
-	}
+	/* Refused, SQLite took the statement back: nothing is written. (A
+	** second vote was found above; this one cannot be one.) */
 	if (rc != SQLITE_DONE)
 		return (db_err(db, e, "review"));
 	v->id = sqlite3_last_insert_rowid(db_handle(db));
@@ -282,18 +299,26 @@ review_vote_job(struct db *db, void *arg, struct err *e)
 	sqlite3_bind_int64(st, 6, v->created_at);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return (rc == SQLITE_DONE ? 0 : db_err(db, e, "contribution"));
+	/* The vote is written and its count is not: the batch must go. */
+	if (rc != SQLITE_DONE) {
+		db_err(db, e, "contribution");
+		return (WRITER_DIRTY);
+	}
+	if ((v->today = review_count_today(
+		 db, v->account_id, v->created_at, e)) < 0)
+		return (WRITER_DIRTY);
+	return (0);
 }
 
 json_t *
 review_vote_json(const struct review_vote *v)
 {
-	return (json_pack("{s:{s:I,s:I,s:s,s:s?,s:s?,s:I},s:s,s:{s:i,s:i}}",
+	return (json_pack("{s:{s:I,s:I,s:s,s:s?,s:s?,s:I},s:s,s:{s:i,s:i},s:I}",
 	    "review", "id", (json_int_t)v->id, "contribution",
 	    (json_int_t)v->contribution_id, "vote", v->vote > 0 ? "up" : "down",
 	    "reason", v->reason, "note", v->note, "created_at",
 	    (json_int_t)v->created_at, "status", v->status, "votes", "up",
-	    v->up, "down", v->down));
+	    v->up, "down", v->down, "today", (json_int_t)v->today));
 }
 
 /* A column as a JSON string or null. */
@@ -421,9 +446,9 @@ one_int(struct db *db, const char *sql, int64_t a, int64_t b, const char *s,
 }
 
 int64_t
-review_count_since(struct db *db, int64_t account, int64_t since, struct err *e)
+review_count_today(struct db *db, int64_t account, int64_t now, struct err *e)
 {
-	return (one_int(db, SQL_TODAY, account, since, NULL, e));
+	return (one_int(db, SQL_TODAY_N, account, now / 86400, NULL, e));
 }
 
 int

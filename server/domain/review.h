@@ -64,20 +64,26 @@ struct review_vote {
 	const char *status;  /* the item's status after it (constant) */
 	int up, down;        /* its votes after it */
 	const char *refusal; /* REVIEW_* naming why it was refused, or NULL */
+	int64_t today;       /* the reviewer's votes today, this one counted */
 };
 /*
 ** Writer job: records the vote, counts it on the item and applies the
 ** campaign's rule (status and decided_at in the same transaction); a
-** personal_data reason puts the item on the correction list. Not atomic
-** (give it a SAVEPOINT). Returns 0, or -1 with ${e} set: ERR_NOT_FOUND
-** (no such item), ERR_FORBIDDEN (own item, not their language: refusal
-** set), ERR_CONFLICT (second vote, already decided, withdrawn: refusal
-** set; or the key was used for another vote, refusal NULL), ERR_STORAGE.
+** personal_data reason puts the item on the correction list. A key names
+** one vote on one item: the same key and request on the same item again
+** is a replay (replayed set, the first answer); votes on other items are
+** told apart by the item, whatever their keys. Not atomic (give it a
+** SAVEPOINT). Returns 0, or -1 with ${e} set: ERR_NOT_FOUND (no such
+** item), ERR_FORBIDDEN (own item, not their language: refusal set),
+** ERR_CONFLICT (second vote, already decided, withdrawn: refusal set; or
+** the key was used on this item for another vote, refusal NULL),
+** ERR_STORAGE. Atomic (writer.h): every refusal comes before a write; a
+** failure between its two writes is WRITER_DIRTY.
 */
 int review_vote_job(struct db *db, void *arg, struct err *e);
 
 /* The JSON answer of a vote: {"review":{...},"status","votes":{"up",
-** "down"}}; NULL if out of memory. */
+** "down"},"today"}; NULL if out of memory. */
 json_t *review_vote_json(const struct review_vote *v);
 
 /*
@@ -90,10 +96,10 @@ json_t *review_vote_json(const struct review_vote *v);
 */
 int review_next(struct db *db, int64_t campaign, int64_t account, json_t **out,
     struct err *e);
-/* The votes ${account} cast since ${since} (a Unix time), or -1 with
-** ${e} set. */
-int64_t review_count_since(
-    struct db *db, int64_t account, int64_t since, struct err *e);
+/* The votes ${account} cast on the UTC day of ${now}, from the counter
+** (reviewer_days), or -1 with ${e} set. */
+int64_t
+review_count_today(struct db *db, int64_t account, int64_t now, struct err *e);
 /* 1 if ${account} speaks ${language} (its languages list it), 0 if not,
 ** -1 with ${e} set. */
 int review_speaks(

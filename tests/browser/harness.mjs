@@ -1,13 +1,16 @@
 /*
 ** What the browser tests share: the repo's paths, running the tributary
-** binary, starting and stopping a node's server, screenshots, and the
-** checks every page must pass (no page errors, labelled controls, nothing
-** wider than the 360 px screen).
+** binary, starting and stopping a node's server, the frame of a flow
+** (runFlow), screenshots, and the checks every page must pass (no page
+** errors, labelled controls, nothing wider than the 360 px screen).
 */
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = resolve(REPO, process.env.TRIBUTARY_BIN || 'build/test/tributary');
@@ -72,6 +75,80 @@ export async function stop(srv) {
 	return r;
 }
 
+/* The flags chromium runs with in every flow. */
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'];
+
+/*
+** Runs one flow: checks that the binary and chromium are there, makes a
+** temporary folder (${tmpPrefix}XXXXXX) and awaits ${body}(f), where f has
+**   tmp, data   that folder, and the node's data folder in it (not made);
+**   problems    where watch() puts page errors: it must stay empty;
+**   step        what the flow is doing (the body sets it), named on failure;
+**   serve(o)    starts the node's server (serve(data, o)), resolves its URL;
+**   launch(a)   launches chromium with the common flags and ${a}, resolves
+**               the browser.
+** Then the server must stop cleanly on SIGTERM, and PASS is logged. On any
+** failure it prints the step, the page problems and the tail of the
+** server's stderr, and sets the exit code to 1. Always closes the browser
+** and stops the server; removes the folder if the flow passed, else says
+** where it is left. Resolves when all that is done.
+*/
+export async function runFlow(tmpPrefix, body) {
+	assert.ok(existsSync(BIN), `no binary at ${BIN} (set TRIBUTARY_BIN)`);
+	assert.ok(existsSync(CHROMIUM), `no chromium at ${CHROMIUM}: apt-get install chromium`);
+	mkdirSync(SHOTS, { recursive: true });
+	const tmp = mkdtempSync(join(tmpdir(), tmpPrefix));
+	const t0 = Date.now();
+	let srv = null;
+	let browser = null;
+	let ok = false;
+	const f = {
+		tmp,
+		data: join(tmp, 'node'),
+		problems: [],
+		step: 'setup',
+		serve(opts) {
+			srv = serve(f.data, opts);
+			return srv.ready;
+		},
+		async launch(args = []) {
+			browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...args] });
+			return browser;
+		},
+	};
+
+	try {
+		await body(f);
+		assert.deepEqual(f.problems, [], 'no page errors and no CSP violations');
+		f.step = 'stop';
+		const ex = await stop(srv);
+		srv = null;
+		assert.ok(ex && (ex.code === 0 || ex.sig === 'SIGTERM'), `server exit after SIGTERM: ${JSON.stringify(ex)}`);
+		ok = true;
+		log(`PASS in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+	} catch (e) {
+		console.error(`[browser] FAIL at step "${f.step}": ${e.stack || e.message}`);
+		if (f.problems.length)
+			console.error(`[browser] page problems:\n  ${f.problems.join('\n  ')}`);
+		if (srv)
+			console.error(`[browser] server stderr (tail):\n${srv.stderr.split('\n').slice(-40).join('\n')}`);
+		process.exitCode = 1;
+	} finally {
+		if (browser)
+			await browser.close().catch(() => {});
+		if (srv) {
+			const ex = await stop(srv);
+			if (ok === false && ex)
+				console.error(`[browser] server exit: ${JSON.stringify(ex)}`);
+		}
+		if (ok)
+			rmSync(tmp, { recursive: true, force: true });
+		else
+			console.error(`[browser] node left in ${tmp}`);
+	}
+}
+
 /* ${name}.png is the screen as seen (scrolled to ${at}, else the top). */
 export async function shot(page, name, at) {
 	await page.evaluate(() => document.fonts.ready);
@@ -86,6 +163,19 @@ export async function shot(page, name, at) {
 /* Waits until the page's script has wired and filled it. */
 export async function ready(page) {
 	await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
+}
+
+/*
+** A new page at 360 px (20 s timeouts, its problems watched into
+** ${problems}), in the browser context ${opts.ctx}, else a new one in
+** ${opts.locale} (default en-US). Resolves {ctx, page}.
+*/
+export async function newPage(browser, problems, { locale = 'en-US', ctx = null } = {}) {
+	const c = ctx ?? await browser.newContext({ viewport: VIEWPORT, locale });
+	const page = await c.newPage();
+	page.setDefaultTimeout(20000);
+	watch(page, problems);
+	return { ctx: c, page };
 }
 
 /* Page errors and CSP violations fail the test; 4xx loads are expected. */
@@ -109,6 +199,15 @@ export async function checkPage(page) {
 	});
 	assert.deepEqual(r.unlabelled, [], `${page.url()}: controls without a label`);
 	assert.ok(r.scrollWidth <= VIEWPORT.width, `${page.url()}: page is ${r.scrollWidth} px wide, wider than the screen`);
+}
+
+/* Makes the node ${data} (`tributary init`); the one-time admin login
+** code it prints. */
+export function initNode(data) {
+	const out = run(['init', '--data', data]);
+	const code = /admin login code \(one use, 7 days\): (\S+)/.exec(out)?.[1];
+	assert.ok(code, `tributary init printed no admin login code:\n${out}`);
+	return code;
 }
 
 /* ${count} drive codes for ${campaign} from `tributary drive-codes`. */

@@ -110,6 +110,21 @@ export async function logout() {
 	meAnswer = Promise.resolve(null);
 }
 
+/*
+** A random UUID, for an Idempotency-Key; crypto.randomUUID needs a secure
+** origin, which a drive's plain-HTTP LAN address is not, so it is built
+** from getRandomValues then.
+*/
+export function uuid() {
+	if (typeof crypto.randomUUID === 'function')
+		return crypto.randomUUID();
+	const b = crypto.getRandomValues(new Uint8Array(16));
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+	return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 /* Sends ${body} as JSON with extra ${headers} (e.g. Idempotency-Key). */
 export function postWith(path, body, headers) {
 	return request('POST', path, body, headers);

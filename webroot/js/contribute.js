@@ -15,7 +15,7 @@
 ** with no signal can still record.
 */
 import { t, tn, nfc, languageName, formatTime } from './i18n.js';
-import { get, post, postWith, me, showError, showMessage, clearError, ApiError } from './api.js';
+import { get, post, postWith, me, showError, showMessage, clearError, ApiError, uuid } from './api.js';
 import { removedSummary, fillRedacted } from './redaction.js';
 import { $, el, start, focusOn } from './page.js';
 import { recordingProblem, mountRecorder, wavBytes, secondsText, sizeText } from './recorder.js';
@@ -57,18 +57,6 @@ function saveDraft() {
 	} catch {
 		/* storage off: the draft lives as long as the page */
 	}
-}
-
-/* A random UUID; crypto.randomUUID needs a secure origin, which a drive's
-   plain-HTTP LAN address is not, so build one from getRandomValues then. */
-function uuid() {
-	if (typeof crypto.randomUUID === 'function')
-		return crypto.randomUUID();
-	const b = crypto.getRandomValues(new Uint8Array(16));
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-	return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 /* ---- writing ---- */

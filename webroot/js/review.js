@@ -17,7 +17,7 @@
 ** a reason, Enter sends it, Space plays a recording, Esc goes back.
 */
 import { t, languageName, formatTime } from './i18n.js';
-import { get, postWith, me, showError, showMessage, clearError, ApiError } from './api.js';
+import { get, postWith, me, showError, showMessage, clearError, ApiError, uuid } from './api.js';
 import { fillRedacted } from './redaction.js';
 import { $, el, start, focusOn } from './page.js';
 
@@ -68,18 +68,6 @@ function savePending(p) {
 	} catch {
 		/* storage off: the key lives as long as the page */
 	}
-}
-
-/* A random UUID; crypto.randomUUID needs a secure origin, which a drive's
-   plain-HTTP LAN address is not, so build one from getRandomValues then. */
-function uuid() {
-	if (typeof crypto.randomUUID === 'function')
-		return crypto.randomUUID();
-	const b = crypto.getRandomValues(new Uint8Array(16));
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-	return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 /* The same vote as the one waiting keeps its key; any other gets a new one. */
