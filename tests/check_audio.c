@@ -164,6 +164,19 @@ reviewer(struct who *w)
 	ck_assert_str_eq(w->role, "reviewer");
 }
 
+/* Sets the languages rita reviews in, with the command beside the
+** running server. */
+static void
+rita_languages(const char *langs)
+{
+	char out[4096];
+	char *argv[] = { (char *)bin, "user", "languages", "--data", maindir,
+		"rita", (char *)langs, NULL };
+
+	ck_assert_msg(tu_run_quiet(argv, out, sizeof(out)) == 0,
+	    "user languages: %s", out);
+}
+
 /* ${w} consents to ${campaign} for ${scopes} (a JSON array) on the current
 ** English general document; the consent's id. */
 static long long
@@ -1294,6 +1307,14 @@ START_TEST(test_playback)
 	ck_assert(r.n == 10 && memcmp(r.body, b, 10) == 0);
 	free(cr);
 	tu_resp_free(&r);
+	/* Only in her languages: reviewing Twi alone, she hears nothing of
+	** this Ewe drive. */
+	rita_languages("tw");
+	fetch(&rita, path, NULL, &r, &cr);
+	expect_error(&r, 404, "not_found", "a reviewer of another language");
+	free(cr);
+	tu_resp_free(&r);
+	rita_languages("ee");
 
 	/* Withdrawn: the reviewer no longer, its contributor still. */
 	snprintf(want, sizeof(want), "/api/v1/contributions/%lld/withdraw", id);
@@ -2108,7 +2129,7 @@ make_main(void)
 		"--campaign", "voice", "--count", count, NULL };
 	char *rita[] = { "sh", "-c",
 		"printf '%s\\n' \"$2\" | \"$0\" user add --data \"$1\" rita "
-		"--role reviewer --passphrase-stdin",
+		"--role reviewer --languages ee --passphrase-stdin",
 		(char *)bin, maindir, RITA, NULL };
 
 	snprintf(count, sizeof(count), "%d", NCARDS);

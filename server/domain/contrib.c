@@ -58,10 +58,13 @@ static const char SQL_OWNED[] =
     "SELECT account_id FROM contributions WHERE id = ?1 AND (?2 = 0 OR "
     "account_id = ?2)";
 static const char SQL_AUDIO[] =
-    "SELECT r.audio_sha256, c.account_id, c.withdrawn_at FROM contributions "
-    "c JOIN contribution_revisions r ON r.contribution_id = c.id AND "
-    "r.revision = (SELECT max(revision) FROM contribution_revisions WHERE "
-    "contribution_id = c.id) WHERE c.id = ?1";
+    "SELECT r.audio_sha256, c.account_id, c.withdrawn_at, c.status, "
+    "EXISTS (SELECT 1 FROM accounts a, json_each(a.languages) j, campaigns k"
+    " WHERE a.id = ?2 AND k.id = c.campaign_id AND j.value = "
+    "lower(k.language)) FROM contributions c JOIN contribution_revisions r "
+    "ON r.contribution_id = c.id AND r.revision = (SELECT max(revision) "
+    "FROM contribution_revisions WHERE contribution_id = c.id) "
+    "WHERE c.id = ?1";
 static const char SQL_REVISIONS[] =
     "SELECT revision, kind, prompt, text, audio_sha256, duration, "
     "sample_rate, redaction, created_at FROM contribution_revisions "
@@ -532,10 +535,16 @@ contrib_audio_blob(struct db *db, int64_t id, int64_t account, int reviewer,
 	if ((st = db_prepare(db, SQL_AUDIO, e)) == NULL)
 		return (-1);
 	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, account);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL &&
 	    (sqlite3_column_int64(st, 1) == account ||
-		(reviewer && sqlite3_column_type(st, 2) == SQLITE_NULL))) {
+		(reviewer == CONTRIB_AUDIO_MAINTAINER &&
+		    sqlite3_column_type(st, 2) == SQLITE_NULL) ||
+		(reviewer == CONTRIB_AUDIO_REVIEWER &&
+		    strcmp((const char *)sqlite3_column_text(st, 3),
+			"pending") == 0 &&
+		    sqlite3_column_int(st, 4) == 1))) {
 		snprintf(
 		    sha, 65, "%s", (const char *)sqlite3_column_text(st, 0));
 		ok = 1;

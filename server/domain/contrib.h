@@ -98,10 +98,14 @@ json_t *contrib_json(struct db *db, int64_t account, int64_t id, struct err *e);
 
 /*
 ** The audio blob of contribution ${id}'s latest revision, for its
-** contributor ${account}, or for a reviewer (${reviewer} 1) while it is not
+** contributor ${account}; for a reviewer (${reviewer}
+** CONTRIB_AUDIO_REVIEWER) who speaks the campaign's language while it is
+** pending; for a maintainer (CONTRIB_AUDIO_MAINTAINER) while it is not
 ** withdrawn: 1 with ${sha} filled, 0 if none of those, -1 with ${e} set
 ** (ERR_STORAGE).
 */
+#define CONTRIB_AUDIO_REVIEWER   1
+#define CONTRIB_AUDIO_MAINTAINER 2
 int contrib_audio_blob(struct db *db, int64_t id, int64_t account, int reviewer,
     char sha[65], struct err *e);
 

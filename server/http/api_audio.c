@@ -408,7 +408,8 @@ send_blob(struct req *r, const char *sha, const char *ctype)
 }
 
 /*
-** GET /api/v1/contributions/{id}/audio: its contributor, or a reviewer
+** GET /api/v1/contributions/{id}/audio: its contributor, a reviewer who
+** speaks its campaign's language while it is pending, or a maintainer
 ** while it is not withdrawn. 200 audio/flac, or 206 for a Range; 404 if
 ** neither (or not a recording); 416 for a range past the end.
 */
@@ -428,7 +429,10 @@ send_contribution_audio(struct req *r)
 	if ((db = req_db(r, &e)) == NULL)
 		return (req_fail(r, &e));
 	rc = contrib_audio_blob(db, id, s->account_id,
-	    role_allows(s->role, ROLE_REVIEWER), sha, &e);
+	    role_allows(s->role, ROLE_MAINTAINER)     ? CONTRIB_AUDIO_MAINTAINER
+		: role_allows(s->role, ROLE_REVIEWER) ? CONTRIB_AUDIO_REVIEWER
+						      : 0,
+	    sha, &e);
 	if (rc == -1)
 		return (req_fail(r, &e));
 	if (rc == 0)
