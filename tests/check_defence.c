@@ -640,6 +640,34 @@ START_TEST(test_upload_limits)
 }
 END_TEST
 
+/*
+** A route that takes a large body (the prompt import: 4 MiB, fixed) asks
+** who is sending before it reads any of it: a stranger's declared body is
+** answered 401 at once, and the node holds none of it.
+*/
+START_TEST(test_large_route_asks_first)
+{
+	char head[512], out[4096], *code;
+	int fd;
+
+	snprintf(head, sizeof(head),
+	    "POST /api/v1/campaigns/demo-text/prompts/import?licence=cc0-1.0 "
+	    "HTTP/1.1\r\n"
+	    "Host: 127.0.0.1:%d\r\n"
+	    "Content-Type: text/plain\r\n"
+	    "Content-Length: 4000000\r\n\r\n",
+	    srv.port);
+	fd = raw_open(srv.port);
+	raw_send_ok(fd, head);
+	ck_assert_int_eq(raw_answer(fd, 3000, out, sizeof(out)), 401);
+	code = raw_code(out);
+	ck_assert_msg(code != NULL && strcmp(code, "login_required") == 0,
+	    "the answer: %s", out);
+	free(code);
+	close(fd);
+}
+END_TEST
+
 /* --- 5: logins and joins from a form on another site --- */
 
 /* ${r} carries no cookie. */
@@ -1164,6 +1192,7 @@ main(void)
 	tcase_add_test(tc, test_slow_body);
 	tcase_add_test(tc, test_full_node_makes_room);
 	tcase_add_test(tc, test_upload_limits);
+	tcase_add_test(tc, test_large_route_asks_first);
 	tcase_add_test(tc, test_login_cross_site);
 	tcase_add_test(tc, test_chunked);
 	tcase_add_test(tc, test_csrf_token);

@@ -731,8 +731,9 @@ ctype_allowed(const struct route *rt, const char *ct)
 ** (403), a body that is not JSON (or audio where a route takes it, 415),
 ** one without a length (411), one over the route's limit (413), one the
 ** upload budget cannot hold (503), an account's large upload over its
-** limit in flight (429). Routes with a large body limit check session,
-** role, CSRF and rate limits here too. ${declared} is the Content-Length
+** limit in flight (429). Routes that take large bodies (a limit set per
+** request, or over LARGE_UPLOAD) check session, role, CSRF and rate
+** limits here too. ${declared} is the Content-Length
 ** (0 if none), ${chunked} whether the body comes without one. 0 to read
 ** the body, 1 if a refusal was queued, -1 if none could be.
 */
@@ -769,13 +770,15 @@ refuse_early(struct req *r, unsigned long long declared, int chunked)
 		ok = req_error(r, 411, "length_required",
 		    "send the body with a Content-Length");
 	else {
-		if (rt != NULL && rt->body_limit != NULL) {
+		if (rt != NULL &&
+		    (rt->body_limit != NULL || rt->max_body > LARGE_UPLOAD)) {
 			/* A large body is only for someone allowed to send
 			** it: session, role, CSRF and rate limits first. */
 			r->checked = r->recheck = 1;
 			if (check_request(r, 1) == 1)
 				return (r->responded ? 1 : -1);
-			if ((limit = rt->body_limit(r)) > 0)
+			if (rt->body_limit != NULL &&
+			    (limit = rt->body_limit(r)) > 0)
 				r->max_body = limit;
 		}
 		if (declared > r->max_body) {
