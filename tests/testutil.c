@@ -22,6 +22,7 @@
 #include "campaign.h"
 #include "consent.h"
 #include "consent_record.h"
+#include "contrib.h"
 #include "db.h"
 #include "writer.h"
 
@@ -249,6 +250,29 @@ tu_give_consent(int64_t account, int64_t campaign, const char *scopes)
 	json_decref(g.scopes);
 	ck_assert_int_gt(g.id, 0);
 	return (g.id);
+}
+
+int64_t
+tu_add_text(int64_t account, int64_t campaign, const char *text)
+{
+	static int seq;
+	struct contrib_new c = { 0 };
+	struct err e = { 0 };
+	char key[32];
+
+	snprintf(key, sizeof(key), "tu-text-%d", ++seq);
+	c.account_id = account;
+	c.campaign_id = campaign;
+	c.consent_id = contrib_live_consent(tu_db, account, campaign, &e);
+	ck_assert_msg(c.consent_id > 0, "no live consent: %s", e.msg);
+	c.key = key;
+	c.kind = "text";
+	c.text = text;
+	c.report_json = "{}";
+	snprintf(c.request_sha, sizeof(c.request_sha), "%064x", seq);
+	tu_run_ok(contrib_create_job, &c);
+	ck_assert_int_gt(c.id, 0);
+	return (c.id);
 }
 
 void

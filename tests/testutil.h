@@ -65,6 +65,10 @@ int64_t tu_add_campaign(const char *def);
 ** document in English; the documents of consent/ are stored first, once
 ** per tu_db_setup(). Returns the consent's id. */
 int64_t tu_give_consent(int64_t account, int64_t campaign, const char *scopes);
+/* A new pending text contribution of ${text} by ${account} to
+** ${campaign} under their live consent, made by contrib_create_job with a
+** fresh key; its id. */
+int64_t tu_add_text(int64_t account, int64_t campaign, const char *text);
 /* Neither the database file ${dbpath} nor its WAL holds ${needle}, byte
 ** for byte; fails the test if either does or the file cannot be read. */
 void tu_expect_not_on_disk(const char *dbpath, const char *needle);

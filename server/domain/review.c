@@ -630,7 +630,10 @@ review_decision_job(struct db *db, void *arg, struct err *e)
 	sqlite3_bind_int64(st, 1, d->id);
 	sqlite3_bind_text(st, 2, d->status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(st, 4, d->actor);
+	if (d->actor > 0) /* 0: the node's operator, no account */
+		sqlite3_bind_int64(st, 4, d->actor);
+	else
+		sqlite3_bind_null(st, 4);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

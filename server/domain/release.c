@@ -1,0 +1,509 @@
+/*
+** Releases (release.h): selection by status and consent, pseudonyms,
+** splits, the draft and its approvals.
+*/
+#include "release.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "crypto.h"
+
+const char *const release_left_names[RELEASE_NLEFT] = { "not_validated",
+	"withdrawn", "scope_missing", "age" };
+
+/* Every contribution of the chosen campaigns (?1: a JSON array of slugs,
+** NULL for all) with what deciding on it needs, in id order. */
+static const char SQL_CANDIDATES[] =
+    "SELECT c.id, c.status, c.account_id, lower(k.language), r.kind, "
+    "r.revision, s.scopes, s.age_confirmed FROM contributions c "
+    "JOIN campaigns k ON k.id = c.campaign_id "
+    "JOIN consents s ON s.id = c.consent_id "
+    "JOIN contribution_revisions r ON r.contribution_id = c.id AND "
+    "r.revision = (SELECT max(revision) FROM contribution_revisions "
+    "WHERE contribution_id = c.id) "
+    "WHERE ?1 IS NULL OR k.slug IN (SELECT value FROM json_each(?1)) "
+    "ORDER BY c.id";
+static const char SQL_CAMPAIGN[] = "SELECT 1 FROM campaigns WHERE slug = ?1";
+static const char SQL_RELEASE[] =
+    "INSERT INTO releases(version, dataset, licence, permits, campaigns, "
+    "splits, report, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_ITEM[] =
+    "INSERT INTO release_items(release_id, contribution_id, revision, "
+    "config, split, speaker_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char SQL_FIND[] =
+    "SELECT id, retired_at IS NOT NULL FROM releases WHERE version = ?1";
+static const char SQL_APPROVE[] =
+    "INSERT INTO release_approvals(release_id, account_id, at) "
+    "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
+static const char SQL_APPROVALS[] =
+    "SELECT count(*) FROM release_approvals WHERE release_id = ?1";
+static const char SQL_APPROVED[] =
+    "UPDATE releases SET state = 'approved' WHERE id = ?1";
+static const char SQL_LIST[] =
+    "SELECT r.version, r.dataset, r.licence, r.state, "
+    "(SELECT count(*) FROM release_approvals WHERE release_id = r.id), "
+    "(SELECT count(*) FROM release_items WHERE release_id = r.id), "
+    "r.created_at, r.retired_at, r.retired_why FROM releases r "
+    "ORDER BY r.id DESC";
+
+/* Does ${s} hold only [A-Za-z0-9._-] and have 1..${max} bytes? */
+static int
+name_ok(const char *s, size_t max)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > max)
+		return (0);
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+			(s[i] >= 'A' && s[i] <= 'Z') ||
+			(s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+			s[i] == '_' || s[i] == '-'))
+			return (0);
+	return (1);
+}
+
+int
+release_spec_check(
+    const struct licence_table *lt, const struct release_spec *s, struct err *e)
+{
+	const struct licence *l;
+	size_t i, k;
+	int found;
+
+	if (!name_ok(s->version, RELEASE_VERSION_MAX) || s->version[0] == '.')
+		return (err_set(e, ERR_INVALID,
+		    "a version is 1 to %d of A-Z a-z 0-9 . _ - (e.g. 1.0.0)",
+		    RELEASE_VERSION_MAX));
+	if (!name_ok(s->dataset, RELEASE_DATASET_MAX))
+		return (err_set(e, ERR_INVALID,
+		    "a dataset name is 1 to %d of A-Z a-z 0-9 . _ -",
+		    RELEASE_DATASET_MAX));
+	if ((l = licence_find(lt, s->licence)) == NULL)
+		return (err_set(e, ERR_INVALID,
+		    "no licence \"%s\" in the licence table "
+		    "(consent/licences.yaml)",
+		    s->licence ? s->licence : ""));
+	for (i = 0; i < s->npermits; i++) {
+		for (k = 0, found = 0; k < l->npermits; k++)
+			found |= strcmp(l->permits[k], s->permits[i]) == 0;
+		if (!found)
+			return (err_set(e, ERR_INVALID, "%s does not permit %s",
+			    l->id, s->permits[i]));
+	}
+	if (s->splits[0] < 0 || s->splits[1] < 0 || s->splits[2] < 0 ||
+	    s->splits[0] + s->splits[1] + s->splits[2] != 100)
+		return (err_set(e, ERR_INVALID,
+		    "the splits are three percentages (train, dev, test) "
+		    "that add up to 100"));
+	return (0);
+}
+
+void
+release_speaker(const uint8_t key[32], const char *dataset, int64_t account,
+    char out[RELEASE_SPEAKER_LEN + 1])
+{
+	crypto_generichash_state st;
+	uint8_t id[8], h[RELEASE_SPEAKER_LEN / 2];
+	uint64_t a = (uint64_t)account;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		id[i] = (uint8_t)(a >> (8 * i));
+	crypto_generichash_init(&st, key, 32, sizeof(h));
+	crypto_generichash_update(
+	    &st, (const uint8_t *)dataset, strlen(dataset) + 1);
+	crypto_generichash_update(&st, id, sizeof(id));
+	crypto_generichash_final(&st, h, sizeof(h));
+	hex_encode(h, sizeof(h), out);
+}
+
+const char *
+release_split(const char *speaker, const int splits[3])
+{
+	uint64_t v = 0;
+	unsigned bucket;
+	int i;
+
+	for (i = 0; i < 16 && speaker[i] != '\0'; i++)
+		v = v << 4 | (uint64_t)hex_digit(speaker[i]);
+	bucket = (unsigned)(v % 10000);
+	if (bucket < (unsigned)splits[0] * 100)
+		return ("train");
+	if (bucket < (unsigned)(splits[0] + splits[1]) * 100)
+		return ("dev");
+	return ("test");
+}
+
+/* Does the JSON array ${granted} hold ${scope}? */
+static int
+grants(json_t *granted, const char *scope)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(granted, i, v) if (json_is_string(v) &&
+	    strcmp(json_string_value(v), scope) == 0) return (1);
+	return (0);
+}
+
+/* Does consent scopes ${scopes} (JSON text) grant all that a ${kind}
+** contribution needs under ${l} and the permitted uses of ${s}? */
+static int
+covered(const struct licence *l, const struct release_spec *s, const char *kind,
+    const char *scopes)
+{
+	json_t *g = json_loads(scopes ? scopes : "[]", 0, NULL);
+	char **need = strcmp(kind, "audio") == 0 ? l->audio : l->text;
+	size_t n = strcmp(kind, "audio") == 0 ? l->naudio : l->ntext, i;
+	int ok = json_is_array(g);
+
+	for (i = 0; ok && i < n; i++)
+		ok = grants(g, need[i]);
+	for (i = 0; ok && i < s->npermits; i++)
+		if (strcmp(s->permits[i], "voice_synthesis") != 0 ||
+		    strcmp(kind, "audio") == 0)
+			ok = grants(g, s->permits[i]);
+	json_decref(g);
+	return (ok);
+}
+
+/* The chosen campaigns as a JSON array text (NULL: all), after checking
+** each exists. 0, or -1 with ${e}. */
+static int
+campaigns_arg(
+    struct db *db, const struct release_spec *s, char **out, struct err *e)
+{
+	sqlite3_stmt *st;
+	json_t *a;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (s->ncampaigns == 0)
+		return (0);
+	if ((a = json_array()) == NULL)
+		return (err_oom(e));
+	for (i = 0; i < s->ncampaigns; i++) {
+		if ((st = db_prepare(db, SQL_CAMPAIGN, e)) == NULL) {
+			json_decref(a);
+			return (-1);
+		}
+		sqlite3_bind_text(st, 1, s->campaigns[i], -1, SQLITE_STATIC);
+		if ((rc = db_exists(db, st, "campaign", e)) != 1) {
+			json_decref(a);
+			return (rc == 0
+				? err_set(e, ERR_INVALID, "no campaign \"%s\"",
+				      s->campaigns[i])
+				: -1);
+		}
+		json_array_append_new(a, json_string(s->campaigns[i]));
+	}
+	*out = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return (*out != NULL ? 0 : err_oom(e));
+}
+
+void
+release_selection_free(struct release_selection *sel)
+{
+	free(sel->rows);
+	memset(sel, 0, sizeof(*sel));
+}
+
+int
+release_select(struct db *db, const struct licence_table *lt,
+    const uint8_t key[32], const struct release_spec *s,
+    struct release_selection *out, struct err *e)
+{
+	const struct licence *l;
+	struct release_row *row, *nr;
+	sqlite3_stmt *st;
+	const char *status, *kind;
+	char *camps;
+	size_t cap = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (release_spec_check(lt, s, e) == -1 ||
+	    campaigns_arg(db, s, &camps, e) == -1)
+		return (-1);
+	l = licence_find(lt, s->licence);
+	if ((st = db_prepare(db, SQL_CANDIDATES, e)) == NULL) {
+		free(camps);
+		return (-1);
+	}
+	if (camps != NULL)
+		sqlite3_bind_text(st, 1, camps, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 1);
+	free(camps);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		status = (const char *)sqlite3_column_text(st, 1);
+		kind = (const char *)sqlite3_column_text(st, 4);
+		if (strcmp(status, "withdrawn") == 0) {
+			out->left[LEFT_WITHDRAWN]++;
+			continue;
+		}
+		if (strcmp(status, "validated") != 0) {
+			out->left[LEFT_NOT_VALIDATED]++;
+			continue;
+		}
+		if (sqlite3_column_int(st, 7) == 0) {
+			out->left[LEFT_AGE]++;
+			continue;
+		}
+		if (!covered(
+			l, s, kind, (const char *)sqlite3_column_text(st, 6))) {
+			out->left[LEFT_SCOPE_MISSING]++;
+			continue;
+		}
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((nr = realloc(out->rows, cap * sizeof(*nr))) ==
+			    NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			out->rows = nr;
+		}
+		row = &out->rows[out->n++];
+		row->contribution_id = sqlite3_column_int64(st, 0);
+		row->revision = sqlite3_column_int(st, 5);
+		snprintf(row->config, sizeof(row->config), "%s-%s",
+		    (const char *)sqlite3_column_text(st, 3), kind);
+		release_speaker(
+		    key, s->dataset, sqlite3_column_int64(st, 2), row->speaker);
+		row->split = release_split(row->speaker, s->splits);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		release_selection_free(out);
+		return (
+		    rc == SQLITE_NOMEM ? err_oom(e) : db_err(db, e, "release"));
+	}
+	return (0);
+}
+
+json_t *
+release_report(const struct release_selection *sel)
+{
+	json_t *o, *configs, *left, *c;
+	size_t i;
+
+	o = json_pack(
+	    "{s:I,s:{},s:{}}", "rows", (json_int_t)sel->n, "configs", "left");
+	if (o == NULL)
+		return (NULL);
+	configs = json_object_get(o, "configs");
+	left = json_object_get(o, "left");
+	for (i = 0; i < RELEASE_NLEFT; i++)
+		json_object_set_new(left, release_left_names[i],
+		    json_integer((json_int_t)sel->left[i]));
+	for (i = 0; i < sel->n; i++) {
+		const struct release_row *r = &sel->rows[i];
+
+		if ((c = json_object_get(configs, r->config)) == NULL) {
+			c = json_pack(
+			    "{s:i,s:i,s:i}", "train", 0, "dev", 0, "test", 0);
+			json_object_set_new(configs, r->config, c);
+		}
+		json_object_set_new(c, r->split,
+		    json_integer(
+			json_integer_value(json_object_get(c, r->split)) + 1));
+	}
+	return (o);
+}
+
+/* ${n} strings as a compact JSON array text (malloc'd), NULL if out of
+** memory. */
+static char *
+strings_json(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	char *s;
+	size_t i;
+
+	for (i = 0; a != NULL && i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	s = a ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	return (s);
+}
+
+int
+release_record_job(struct db *db, void *arg, struct err *e)
+{
+	struct release_record *rr = arg;
+	const struct release_spec *s = rr->spec;
+	sqlite3_stmt *st;
+	char *permits, *camps, *splits, *report;
+	json_t *rep;
+	size_t i;
+	int rc;
+
+	rep = release_report(rr->sel);
+	permits = strings_json(s->permits, s->npermits);
+	camps = strings_json(s->campaigns, s->ncampaigns);
+	report = rep ? json_dumps(rep, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(rep);
+	rep = json_pack("[i,i,i]", s->splits[0], s->splits[1], s->splits[2]);
+	splits = rep ? json_dumps(rep, JSON_COMPACT) : NULL;
+	json_decref(rep);
+	rc = -1;
+	if (permits == NULL || camps == NULL || splits == NULL ||
+	    report == NULL) {
+		err_oom(e);
+		goto out;
+	}
+	if ((st = db_prepare(db, SQL_RELEASE, e)) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, s->version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->dataset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, s->licence, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, permits, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, camps, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, splits, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, report, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)time(NULL));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		rc = err_set(e, ERR_CONFLICT, "there is a release %s already",
+		    s->version);
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_err(db, e, "release");
+		goto out;
+	}
+	rr->id = sqlite3_last_insert_rowid(db_handle(db));
+	for (i = 0; i < rr->sel->n; i++) {
+		const struct release_row *r = &rr->sel->rows[i];
+
+		if ((st = db_prepare(db, SQL_ITEM, e)) == NULL) {
+			rc = -1;
+			goto out;
+		}
+		sqlite3_bind_int64(st, 1, rr->id);
+		sqlite3_bind_int64(st, 2, r->contribution_id);
+		sqlite3_bind_int(st, 3, r->revision);
+		sqlite3_bind_text(st, 4, r->config, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, r->split, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, r->speaker, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			rc = db_err(db, e, "release item");
+			goto out;
+		}
+	}
+	rc = audit_append(db, rr->actor, "release.created", rr->id,
+	    json_pack("{s:s,s:s,s:s,s:I}", "version", s->version, "dataset",
+		s->dataset, "licence", s->licence, "items",
+		(json_int_t)rr->sel->n),
+	    e);
+out:
+	free(permits);
+	free(camps);
+	free(splits);
+	free(report);
+	return (rc);
+}
+
+int
+release_approve_job(struct db *db, void *arg, struct err *e)
+{
+	struct release_approve *ra = arg;
+	sqlite3_stmt *st;
+	int64_t id;
+	int rc, retired, added;
+
+	if ((st = db_prepare(db, SQL_FIND, e)) == NULL)
+		return (-1);
+	sqlite3_bind_text(st, 1, ra->version, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	retired = rc == SQLITE_ROW ? sqlite3_column_int(st, 1) : 0;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return (
+		    err_set(e, ERR_NOT_FOUND, "no release %s", ra->version));
+	if (rc != SQLITE_ROW)
+		return (db_err(db, e, "release"));
+	if (retired)
+		return (err_set(e, ERR_CONFLICT,
+		    "release %s is retired: something in it was withdrawn; "
+		    "cut a new one",
+		    ra->version));
+	if ((st = db_prepare(db, SQL_APPROVE, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, ra->actor);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return (db_err(db, e, "approval"));
+	added = sqlite3_changes(db_handle(db));
+	if ((st = db_prepare(db, SQL_APPROVALS, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	ra->approvals = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return (db_err(db, e, "release"));
+	ra->approved = ra->approvals >= (ra->needed > 0 ? ra->needed : 1);
+	if (ra->approved && db_run(db, SQL_APPROVED, id, 0, "release", e) == -1)
+		return (-1);
+	if (added == 0)
+		return (0);
+	return (audit_append(db, ra->actor, "release.approved", id,
+	    json_pack("{s:s,s:i,s:b}", "version", ra->version, "approvals",
+		ra->approvals, "approved", ra->approved),
+	    e));
+}
+
+json_t *
+release_list(struct db *db, struct err *e)
+{
+	sqlite3_stmt *st;
+	json_t *arr, *o;
+	int rc;
+
+	if ((st = db_prepare(db, SQL_LIST, e)) == NULL)
+		return (NULL);
+	if ((arr = json_array()) == NULL) {
+		sqlite3_reset(st);
+		err_oom(e);
+		return (NULL);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		o = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:I,s:o,s:o}",
+		    "version", (const char *)sqlite3_column_text(st, 0),
+		    "dataset", (const char *)sqlite3_column_text(st, 1),
+		    "licence", (const char *)sqlite3_column_text(st, 2),
+		    "state", (const char *)sqlite3_column_text(st, 3),
+		    "approvals", sqlite3_column_int(st, 4), "items",
+		    sqlite3_column_int(st, 5), "created_at",
+		    (json_int_t)sqlite3_column_int64(st, 6), "retired_at",
+		    sqlite3_column_type(st, 7) == SQLITE_NULL
+			? json_null()
+			: json_integer(sqlite3_column_int64(st, 7)),
+		    "retired_why",
+		    sqlite3_column_type(st, 8) == SQLITE_NULL
+			? json_null()
+			: json_string(
+			      (const char *)sqlite3_column_text(st, 8)));
+		if (o == NULL || json_array_append_new(arr, o) == -1) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	return (db_list_end(db, st, rc, arr, 0, "releases", NULL, e));
+}

@@ -1,0 +1,133 @@
+/*
+** Releases (domain): which contributions a release holds, and why the
+** others are left out; speaker pseudonyms and splits; the draft recorded
+** with every item pinned to its revision; approvals. Writing the files
+** (Parquet, card, manifest) is the release builder's, in outbound/.
+*/
+#ifndef TRIBUTARY_RELEASE_H
+#define TRIBUTARY_RELEASE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "err.h"
+#include "licences.h"
+
+#define RELEASE_VERSION_MAX 64
+#define RELEASE_DATASET_MAX 96
+#define RELEASE_SPEAKER_LEN 32 /* hex of a 16-byte keyed BLAKE2b */
+#define RELEASE_CONFIG_MAX  48
+
+/* What a maintainer asks for. */
+struct release_spec {
+	const char *version; /* [A-Za-z0-9._-], 1..64 */
+	const char *dataset; /* the dataset's name: keys the pseudonyms */
+	const char *licence; /* a licence of the table */
+	const char *const *permits; /* uses the release permits */
+	size_t npermits;
+	const char *const *campaigns; /* slugs; none: every campaign */
+	size_t ncampaigns;
+	int splits[3]; /* train, dev, test in percent, summing to 100 */
+};
+
+/* One released item. */
+struct release_row {
+	int64_t contribution_id;
+	int revision;
+	char config[RELEASE_CONFIG_MAX];       /* "ee-audio" */
+	const char *split;                     /* "train", "dev", "test" */
+	char speaker[RELEASE_SPEAKER_LEN + 1]; /* keyed pseudonym */
+};
+
+/* Why a contribution of the chosen campaigns is not in the release. */
+enum release_left {
+	LEFT_NOT_VALIDATED = 0, /* pending or rejected */
+	LEFT_WITHDRAWN,
+	LEFT_SCOPE_MISSING, /* its consent lacks a scope the licence needs */
+	LEFT_AGE,           /* its consent did not confirm the minimum age */
+	RELEASE_NLEFT,
+};
+extern const char *const release_left_names[RELEASE_NLEFT];
+
+struct release_selection {
+	struct release_row *rows; /* in contribution id order */
+	size_t n;
+	size_t left[RELEASE_NLEFT];
+};
+
+/*
+** Checks ${s} against the licence table ${lt}: a version and dataset name,
+** a known licence, permits the licence allows, splits summing to 100.
+** 0, or -1 with ${e} set (ERR_INVALID, naming what is wrong).
+*/
+int release_spec_check(const struct licence_table *lt,
+    const struct release_spec *s, struct err *e);
+
+/*
+** The keyed pseudonym of ${account} in dataset ${dataset}: BLAKE2b-128
+** keyed with the node's pseudonym key ${key} (32 bytes) over the dataset
+** name, a NUL and the account id (8 bytes, little-endian), in hex. Stable
+** across versions of one dataset; unlinkable to the account, across
+** datasets and across nodes. Can't fail.
+*/
+void release_speaker(const uint8_t key[32], const char *dataset,
+    int64_t account, char out[RELEASE_SPEAKER_LEN + 1]);
+/* The split of speaker ${speaker} under ${splits} (percent): "train",
+** "dev" or "test", from the pseudonym's first 8 bytes, so one speaker is
+** in one split. Can't fail. */
+const char *release_split(const char *speaker, const int splits[3]);
+
+/*
+** Selects what release ${s} holds from the chosen campaigns: the validated,
+** not withdrawn contributions whose consent confirmed the age and grants
+** every scope licence ${s}->licence needs for their kind, plus the
+** permitted uses (voice_synthesis for recordings only); the rest counted
+** by reason. ${key} is the node's pseudonym key. 0 with ${out} filled
+** (free it with release_selection_free()), or -1 with ${e} set:
+** ERR_INVALID (the spec; a campaign that does not exist), ERR_STORAGE.
+*/
+int release_select(struct db *db, const struct licence_table *lt,
+    const uint8_t key[32], const struct release_spec *s,
+    struct release_selection *out, struct err *e);
+/* Frees what ${sel} holds. Can't fail. */
+void release_selection_free(struct release_selection *sel);
+/* The selection's counts as JSON: {"rows","configs":{config:{split:n}},
+** "left":{reason:n}}; NULL if out of memory. */
+json_t *release_report(const struct release_selection *sel);
+
+/*
+** Writer job: records release ${spec} as a draft holding ${sel}'s rows,
+** each pinned to its revision; audited. Returns 0 with ${id}, or -1 with
+** ${e} set: ERR_CONFLICT (the version exists), ERR_STORAGE.
+*/
+struct release_record {
+	const struct release_spec *spec;
+	const struct release_selection *sel;
+	int64_t actor;
+	int64_t id; /* out */
+};
+int release_record_job(struct db *db, void *arg, struct err *e);
+
+/*
+** Writer job: ${actor} (0: the node's operator) approves release
+** ${version}; once ${needed} distinct approvers have, it is approved.
+** Again by the same approver changes nothing. Audited. Returns 0 with
+** ${approvals} and ${approved} set, or -1 with ${e} set: ERR_NOT_FOUND,
+** ERR_CONFLICT (retired: a withdrawn item is in it), ERR_STORAGE.
+*/
+struct release_approve {
+	const char *version;
+	int64_t actor;
+	int needed;
+	int approvals, approved; /* out */
+};
+int release_approve_job(struct db *db, void *arg, struct err *e);
+
+/* Every release, newest first: [{"version","dataset","licence","state",
+** "approvals","items","created_at","retired_at","retired_why"}]; NULL with
+** ${e} set. */
+json_t *release_list(struct db *db, struct err *e);
+
+#endif

@@ -1,0 +1,333 @@
+/*
+** Releases (server/domain/release.c): what a release holds and why the
+** rest is left out, speaker pseudonyms and splits, the recorded draft,
+** approvals, and a withdrawal retiring the releases that hold the item.
+** A real database and writer (tu_db_setup) and the repo's licence table.
+*/
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "contrib.h"
+#include "licences.h"
+#include "release.h"
+#include "review.h"
+#include "testutil.h"
+
+static struct licence_table lt;
+static const uint8_t key[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+
+#define TEXT_DEF(slug, lang)                                                   \
+	"{\"slug\":\"" slug "\",\"title\":\"T\",\"language\":\"" lang          \
+	"\",\"kind\":\"text\",\"consent\":\"general\",\"required_scopes\":"    \
+	"[\"publish_text\"],\"minimum_age\":16,\"max_chars\":2000}"
+
+static void
+setup(void)
+{
+	struct err e = { 0 };
+
+	tu_db_setup();
+	ck_assert_msg(
+	    licences_load(tu_src_path("consent/licences.yaml"), &lt, &e) == 0,
+	    "%s", e.msg);
+}
+
+static void
+teardown(void)
+{
+	licences_free(&lt);
+	tu_db_teardown();
+}
+
+/* Sets item ${id} to ${status} as a maintainer's decision would. */
+static void
+decide(int64_t id, const char *status)
+{
+	struct review_decision d = { 0 };
+
+	d.id = id;
+	d.status = status;
+	d.reason = "checked";
+	tu_run_ok(review_decision_job, &d);
+}
+
+/* A spec for dataset "ewe" under ${licence}, every campaign, 80/10/10. */
+static struct release_spec
+spec(const char *version, const char *licence)
+{
+	struct release_spec s = { 0 };
+
+	s.version = version;
+	s.dataset = "ewe";
+	s.licence = licence;
+	s.splits[0] = 80;
+	s.splits[1] = 10;
+	s.splits[2] = 10;
+	return (s);
+}
+
+/* Is contribution ${id} among ${sel}'s rows? */
+static int
+holds(const struct release_selection *sel, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < sel->n; i++)
+		if (sel->rows[i].contribution_id == id)
+			return (1);
+	return (0);
+}
+
+START_TEST(test_spec_checked)
+{
+	const char *const bad_permit[] = { "commercial_use" };
+	const char *const unknown[] = { "nope" };
+	struct release_spec s;
+	struct err e = { 0 };
+
+	s = spec("1.0.0", "cc-by-4.0");
+	ck_assert_int_eq(release_spec_check(&lt, &s, &e), 0);
+	s.version = "";
+	ck_assert_int_eq(release_spec_check(&lt, &s, &e), -1);
+	s.version = "../x";
+	ck_assert_int_eq(release_spec_check(&lt, &s, &e), -1);
+	s = spec("1.0.0", "mit");
+	ck_assert_int_eq(release_spec_check(&lt, &s, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "mit"));
+	/* A non-commercial licence cannot permit commercial use. */
+	s = spec("1.0.0", "cc-by-nc-4.0");
+	s.permits = bad_permit;
+	s.npermits = 1;
+	ck_assert_int_eq(release_spec_check(&lt, &s, &e), -1);
+	ck_assert_int_eq(e.code, ERR_INVALID);
+	s = spec("1.0.0", "cc-by-4.0");
+	s.splits[2] = 11;
+	ck_assert_int_eq(release_spec_check(&lt, &s, &e), -1);
+	s = spec("1.0.0", "cc-by-4.0");
+	s.campaigns = unknown;
+	s.ncampaigns = 1;
+	{
+		struct release_selection sel;
+
+		ck_assert_int_eq(
+		    release_select(tu_db, &lt, key, &s, &sel, &e), -1);
+		ck_assert_int_eq(e.code, ERR_INVALID);
+		ck_assert_ptr_nonnull(strstr(e.msg, "nope"));
+	}
+}
+END_TEST
+
+/*
+** Who is in and who is out, by reason: validated with every scope in;
+** pending, rejected, withdrawn, a consent without commercial_use under
+** CC BY, and a consent that did not confirm the age, out and counted.
+*/
+START_TEST(test_selection)
+{
+	struct release_selection sel;
+	struct release_spec s;
+	struct contrib_withdraw w = { 0 };
+	struct err e = { 0 };
+	int64_t camp, full, narrow, young, ok1, ok2, pend, rej, gone, nc, kid;
+	size_t total;
+
+	camp = tu_add_campaign(TEXT_DEF("ewe", "ee"));
+	full = tu_add_account("full", ROLE_CONTRIBUTOR);
+	narrow = tu_add_account("narrow", ROLE_CONTRIBUTOR);
+	young = tu_add_account("young", ROLE_CONTRIBUTOR);
+	tu_give_consent(full, camp, "[\"publish_text\",\"commercial_use\"]");
+	tu_give_consent(narrow, camp, "[\"publish_text\"]");
+	tu_give_consent(young, camp, "[\"publish_text\",\"commercial_use\"]");
+	ok1 = tu_add_text(full, camp, "one");
+	ok2 = tu_add_text(full, camp, "two");
+	pend = tu_add_text(full, camp, "three");
+	rej = tu_add_text(full, camp, "four");
+	gone = tu_add_text(full, camp, "five");
+	nc = tu_add_text(narrow, camp, "six");
+	kid = tu_add_text(young, camp, "seven");
+	decide(ok1, "validated");
+	decide(ok2, "validated");
+	decide(rej, "rejected");
+	decide(gone, "validated");
+	decide(nc, "validated");
+	decide(kid, "validated");
+	w.id = gone;
+	w.account_id = full;
+	w.actor = full;
+	tu_run_ok(contrib_withdraw_job, &w);
+	ck_assert_int_eq(tu_q_int("UPDATE consents SET age_confirmed = 0 "
+				  "WHERE account_id = ?1 RETURNING 1",
+			     young),
+	    1);
+
+	s = spec("1.0.0", "cc-by-4.0");
+	ck_assert_msg(
+	    release_select(tu_db, &lt, key, &s, &sel, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(sel.n, 2);
+	ck_assert(holds(&sel, ok1) && holds(&sel, ok2));
+	ck_assert(!holds(&sel, pend) && !holds(&sel, rej) &&
+	    !holds(&sel, gone) && !holds(&sel, nc) && !holds(&sel, kid));
+	ck_assert_int_eq(sel.left[LEFT_NOT_VALIDATED], 2);
+	ck_assert_int_eq(sel.left[LEFT_WITHDRAWN], 1);
+	ck_assert_int_eq(sel.left[LEFT_SCOPE_MISSING], 1);
+	ck_assert_int_eq(sel.left[LEFT_AGE], 1);
+	total = sel.n + sel.left[0] + sel.left[1] + sel.left[2] + sel.left[3];
+	ck_assert_int_eq(total, 7); /* nothing dropped silently */
+	ck_assert_str_eq(sel.rows[0].config, "ee-text");
+	ck_assert_int_eq(sel.rows[0].revision, 1);
+	release_selection_free(&sel);
+
+	/* Under a non-commercial licence the narrow consent is enough. */
+	s = spec("1.0.1", "cc-by-nc-4.0");
+	ck_assert_int_eq(release_select(tu_db, &lt, key, &s, &sel, &e), 0);
+	ck_assert_int_eq(sel.n, 3);
+	ck_assert(holds(&sel, nc));
+	ck_assert_int_eq(sel.left[LEFT_SCOPE_MISSING], 0);
+	release_selection_free(&sel);
+}
+END_TEST
+
+/* Pseudonyms: stable in a dataset, different across datasets and keys,
+** and not the account id in any form; one speaker, one split. */
+START_TEST(test_speakers_and_splits)
+{
+	static const uint8_t other_key[32] = { 9 };
+	static const int splits[3] = { 80, 10, 10 };
+	char a[RELEASE_SPEAKER_LEN + 1], b[RELEASE_SPEAKER_LEN + 1];
+	char c[RELEASE_SPEAKER_LEN + 1], d[RELEASE_SPEAKER_LEN + 1];
+	int counts[3] = { 0, 0, 0 };
+	int64_t id;
+
+	release_speaker(key, "ewe", 42, a);
+	release_speaker(key, "ewe", 42, b);
+	ck_assert_str_eq(a, b);
+	ck_assert_int_eq(strlen(a), RELEASE_SPEAKER_LEN);
+	release_speaker(key, "ewe-2", 42, c);
+	ck_assert_str_ne(a, c);
+	release_speaker(other_key, "ewe", 42, d);
+	ck_assert_str_ne(a, d);
+	release_speaker(key, "ewe", 43, d);
+	ck_assert_str_ne(a, d);
+	ck_assert_str_eq(release_split(a, splits), release_split(b, splits));
+	for (id = 1; id <= 2000; id++) {
+		const char *sp;
+
+		release_speaker(key, "ewe", id, d);
+		sp = release_split(d, splits);
+		counts[strcmp(sp, "train") == 0  ? 0
+			: strcmp(sp, "dev") == 0 ? 1
+						 : 2]++;
+	}
+	/* 2000 speakers: each split near its share (binomial, far from
+	** the bounds). */
+	ck_assert_msg(
+	    counts[0] > 1500 && counts[0] < 1700, "train %d", counts[0]);
+	ck_assert_msg(counts[1] > 120 && counts[1] < 280, "dev %d", counts[1]);
+	ck_assert_msg(counts[2] > 120 && counts[2] < 280, "test %d", counts[2]);
+}
+END_TEST
+
+/*
+** The draft: every item pinned to its revision with its config, split and
+** speaker; the version once only; audited. Approvals: M distinct approvers
+** make it approved, the same one twice counts once. A withdrawal of one of
+** its items retires it, with the reason, and it can no longer be approved.
+*/
+START_TEST(test_record_approve_retire)
+{
+	struct release_selection sel;
+	struct release_record rr = { 0 };
+	struct release_approve ra = { 0 };
+	struct release_spec s;
+	struct contrib_withdraw w = { 0 };
+	struct err e = { 0 };
+	int64_t camp, who, boss, x, y;
+	char *why;
+
+	camp = tu_add_campaign(TEXT_DEF("ewe", "ee"));
+	who = tu_add_account("giver", ROLE_CONTRIBUTOR);
+	boss = tu_add_account("boss", ROLE_MAINTAINER);
+	tu_give_consent(who, camp, "[\"publish_text\",\"commercial_use\"]");
+	x = tu_add_text(who, camp, "x");
+	y = tu_add_text(who, camp, "y");
+	decide(x, "validated");
+	decide(y, "validated");
+
+	s = spec("2.0", "cc-by-4.0");
+	ck_assert_int_eq(release_select(tu_db, &lt, key, &s, &sel, &e), 0);
+	rr.spec = &s;
+	rr.sel = &sel;
+	rr.actor = boss;
+	tu_run_ok(release_record_job, &rr);
+	ck_assert_int_gt(rr.id, 0);
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM release_items WHERE "
+				  "release_id = ?1",
+			     rr.id),
+	    2);
+	ck_assert_int_eq(tu_q_int("SELECT count(DISTINCT speaker_id) FROM "
+				  "release_items WHERE release_id = ?1",
+			     rr.id),
+	    1);
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM audit_log WHERE action "
+				  "= 'release.created' AND subject_id = ?1",
+			     rr.id),
+	    1);
+	rr.id = 0;
+	tu_run_fails(release_record_job, &rr, ERR_CONFLICT);
+	release_selection_free(&sel);
+
+	ra.version = "2.0";
+	ra.needed = 2;
+	ra.actor = 0;
+	tu_run_ok(release_approve_job, &ra);
+	ck_assert_int_eq(ra.approvals, 1);
+	ck_assert_int_eq(ra.approved, 0);
+	tu_run_ok(release_approve_job, &ra); /* the same approver again */
+	ck_assert_int_eq(ra.approvals, 1);
+	ck_assert_int_eq(ra.approved, 0);
+	ra.actor = boss;
+	tu_run_ok(release_approve_job, &ra);
+	ck_assert_int_eq(ra.approvals, 2);
+	ck_assert_int_eq(ra.approved, 1);
+	why = tu_q_text("SELECT state FROM releases WHERE version = '2.0'", 0);
+	ck_assert_str_eq(why, "approved");
+	free(why);
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM audit_log WHERE action "
+				  "= 'release.approved'",
+			     0),
+	    2);
+	ra.version = "9.9";
+	tu_run_fails(release_approve_job, &ra, ERR_NOT_FOUND);
+
+	/* y is withdrawn: the release holding it is retired, with why. */
+	w.id = y;
+	w.account_id = who;
+	w.actor = who;
+	tu_run_ok(contrib_withdraw_job, &w);
+	why = tu_q_text(
+	    "SELECT retired_why FROM releases WHERE version = '2.0'", 0);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_ptr_nonnull(strstr(why, "was withdrawn"));
+	free(why);
+	ra.version = "2.0";
+	tu_run_fails(release_approve_job, &ra, ERR_CONFLICT);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("release");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_unchecked_fixture(tc, tu_base_setup, tu_base_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_spec_checked);
+	tcase_add_test(tc, test_selection);
+	tcase_add_test(tc, test_speakers_and_splits);
+	tcase_add_test(tc, test_record_approve_retire);
+	suite_add_tcase(s, tc);
+	return (tu_suite_run(s));
+}
