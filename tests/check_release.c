@@ -321,7 +321,6 @@ main(void)
 	Suite *s = suite_create("release");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_unchecked_fixture(tc, tu_base_setup, tu_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_spec_checked);

@@ -97,6 +97,9 @@ static const struct opt opts[] = {
 	{ "hashes-per-address", OPT_LONG, OFF(hashes_per_address), "4", 1, 1000,
 	    "passphrase or PIN checks one client address may have queued or "
 	    "running at once; more get 429 (two hasher threads serve all)" },
+	{ "release-approvals", OPT_LONG, OFF(release_approvals), "1", 1, 100,
+	    "distinct maintainers (the operator at the command line counts "
+	    "as one) who must approve a release before it is approved" },
 	{ "consent-dir", OPT_STR, OFF(consent_dir),
 	    TRIBUTARY_SOURCE_DIR "/consent", 0, 0,
 	    "folder of consent documents: <slug>/<version>/<lang>.md" },

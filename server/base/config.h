@@ -36,6 +36,7 @@ struct config {
 	long login_backoff_after; /* failed logins before waits begin */
 	long login_backoff_max;   /* longest wait between tries, seconds */
 	long hashes_per_address;  /* hash jobs one address may have queued */
+	long release_approvals;   /* distinct approvers a release needs */
 	char *consent_dir;        /* consent/<slug>/<version>/<lang>.md */
 	char *redact_dir;         /* redaction rule packs */
 	long naive_commit;        /* 1 = one commit per request (benchmarks) */

@@ -26,9 +26,7 @@
 #include "hasher.h"
 #include "node.h"
 
-/* Removes "--data DIR" / "--data=DIR" from argv; falls back on
-** TRIBUTARY_DATA. Returns the directory or NULL. */
-static const char *
+const char *
 take_data(int *argc, char **argv)
 {
 	const char *dir = getenv("TRIBUTARY_DATA");
@@ -52,7 +50,7 @@ take_data(int *argc, char **argv)
 	return (dir);
 }
 
-static struct node *
+struct node *
 open_node(const char *cmd, const char *dir)
 {
 	struct err e = { 0 };
@@ -67,7 +65,7 @@ open_node(const char *cmd, const char *dir)
 	return (n);
 }
 
-static const char *
+const char *
 opt(int argc, char **argv, const char *name)
 {
 	size_t n = strlen(name);
@@ -82,7 +80,7 @@ opt(int argc, char **argv, const char *name)
 	return (NULL);
 }
 
-static int
+int
 flag(int argc, char **argv, const char *name)
 {
 	int i;

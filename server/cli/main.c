@@ -30,6 +30,9 @@ static const struct {
 	{ "audit", cmd_audit,
 	    "check or list the audit log: audit verify|tail --data DIR "
 	    "[--count N]" },
+	{ "release", cmd_release,
+	    "cut, approve, list and check releases: release "
+	    "create|approve|list|verify (release --help)" },
 	{ "version", cmd_version, "print the version" },
 };
 

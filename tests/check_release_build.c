@@ -1,0 +1,417 @@
+/*
+** The release builder (server/outbound/release_build.c): the folder a
+** release becomes, read back by DuckDB and hyparquet (tests/parquet/
+** read.mjs), its card's YAML parsed with libyaml against the rows, the
+** same bytes from the same database, a changed byte found by `release
+** verify`, and no half-built release left behind.
+*/
+#include <check.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "audio.h"
+#include "blob.h"
+#include "contrib.h"
+#include "licences.h"
+#include "release.h"
+#include "release_build.h"
+#include "review.h"
+#include "testutil.h"
+
+static struct node node;
+static struct licence_table lt;
+
+static void
+setup(void)
+{
+	struct err e = { 0 };
+	char path[700];
+
+	tu_db_setup();
+	memset(&node, 0, sizeof(node));
+	node.dir = tu_base;
+	snprintf(path, sizeof(path), "%s/blobs", tu_base);
+	ck_assert_ptr_nonnull(node.blobs = blob_open(path, &e));
+	crypto_sign_keypair(node.sign_pk, node.sign_sk);
+	memset(node.pseudonym_key, 7, sizeof(node.pseudonym_key));
+	ck_assert_msg(
+	    licences_load(tu_src_path("consent/licences.yaml"), &lt, &e) == 0,
+	    "%s", e.msg);
+}
+
+static void
+teardown(void)
+{
+	licences_free(&lt);
+	blob_close(node.blobs);
+	tu_db_teardown();
+}
+
+/* Validated by a maintainer's decision. */
+static void
+validate(int64_t id)
+{
+	struct review_decision d = { 0 };
+
+	d.id = id;
+	d.status = "validated";
+	d.reason = "checked";
+	tu_run_ok(review_decision_job, &d);
+}
+
+/* A validated recording of ${secs} s of a tone by ${account}: its FLAC
+** stored as a blob. Its id. */
+static int64_t
+add_recording(int64_t account, int64_t campaign, int tone)
+{
+	struct contrib_new c = { 0 };
+	static int seq;
+	struct err e = { 0 };
+	int16_t s[16000];
+	char key[32], sha[65];
+	size_t i, len;
+	void *flac;
+
+	for (i = 0; i < 16000; i++)
+		s[i] = (int16_t)((i * (size_t)tone) % 2000 - 1000);
+	ck_assert_ptr_nonnull(
+	    flac = audio_flac_encode(s, 16000, 16000, &len, &e));
+	ck_assert_int_eq(blob_put(node.blobs, flac, len, sha, &e), 0);
+	free(flac);
+	snprintf(key, sizeof(key), "rec-%d", ++seq);
+	c.account_id = account;
+	c.campaign_id = campaign;
+	c.consent_id = contrib_live_consent(tu_db, account, campaign, &e);
+	c.key = key;
+	c.kind = "audio";
+	c.prompt = "Read this sentence aloud.";
+	c.audio_sha256 = sha;
+	c.duration = 1.0;
+	c.sample_rate = 16000;
+	c.report_json = "{}";
+	snprintf(c.request_sha, sizeof(c.request_sha), "%064x", 1000 + seq);
+	tu_run_ok(contrib_create_job, &c);
+	validate(c.id);
+	return (c.id);
+}
+
+/* Selects and records release ${version} under cc-by-4.0, then builds. */
+static int
+cut(const char *version, struct err *e)
+{
+	struct release_selection sel;
+	struct release_record rr = { 0 };
+	struct release_spec s = { 0 };
+
+	s.version = version;
+	s.dataset = "ewe";
+	s.licence = "cc-by-4.0";
+	s.splits[0] = 80;
+	s.splits[1] = 10;
+	s.splits[2] = 10;
+	ck_assert_int_eq(
+	    release_select(tu_db, &lt, node.pseudonym_key, &s, &sel, e), 0);
+	rr.spec = &s;
+	rr.sel = &sel;
+	tu_run_ok(release_record_job, &rr);
+	release_selection_free(&sel);
+	return (release_build(&node, tu_db, version, e));
+}
+
+/* A node with a text and an audio campaign, two speakers, items of both. */
+static void
+populate(void)
+{
+	int64_t t, a, p1, p2;
+	int i;
+	char text[64];
+
+	t = tu_add_campaign(
+	    "{\"slug\":\"words\",\"title\":\"Words\",\"language\":\"ee\","
+	    "\"kind\":\"text\",\"consent\":\"general\",\"required_scopes\":"
+	    "[\"publish_text\"],\"minimum_age\":16,\"max_chars\":2000}");
+	a = tu_add_campaign(
+	    "{\"slug\":\"voices\",\"title\":\"Voices\",\"language\":\"ee\","
+	    "\"kind\":\"audio\",\"consent\":\"general\",\"required_scopes\":"
+	    "[\"publish_voice\"],\"minimum_age\":16,\"min_seconds\":0.5,"
+	    "\"max_seconds\":10,\"sample_rate\":16000}");
+	p1 = tu_add_account("ama", ROLE_CONTRIBUTOR);
+	p2 = tu_add_account("kofi", ROLE_CONTRIBUTOR);
+	tu_give_consent(p1, t, "[\"publish_text\",\"commercial_use\"]");
+	tu_give_consent(p2, t, "[\"publish_text\",\"commercial_use\"]");
+	tu_give_consent(p1, a,
+	    "[\"publish_voice\",\"commercial_use\",\"voice_synthesis\"]");
+	for (i = 0; i < 6; i++) {
+		snprintf(
+		    text, sizeof(text), "Sentence %d: \xc9\x96 \xc6\x90", i);
+		validate(tu_add_text(i % 2 ? p1 : p2, t, text));
+	}
+	add_recording(p1, a, 3);
+	add_recording(p1, a, 5);
+}
+
+/* Runs the readers on ${file}; their JSON. */
+static json_t *
+read_back(const char *file)
+{
+	char cmd[2048], *out;
+	size_t n = 0, cap = 1 << 20;
+	json_t *j;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "node %s '%s' 2>&1",
+	    tu_src_path("tests/parquet/read.mjs"), file);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	out = malloc(cap);
+	n = fread(out, 1, cap - 1, p);
+	out[n] = '\0';
+	ck_assert_int_eq(pclose(p), 0);
+	j = json_loads(out, 0, NULL);
+	ck_assert_msg(j != NULL, "readers said: %.500s", out);
+	free(out);
+	return (j);
+}
+
+/* Whether the readers are installed (ops/dev test runs npm ci). */
+static int
+readers_there(void)
+{
+	char path[700];
+
+	snprintf(path, sizeof(path), "%s",
+	    tu_src_path("node_modules/@duckdb/node-api/package.json"));
+	return (access(path, R_OK) == 0);
+}
+
+/* The first file under ${dir}/data/${config} of split ${split}. */
+static void
+shard(
+    const char *dir, const char *config, const char *split, char *out, size_t n)
+{
+	snprintf(
+	    out, n, "%s/data/%s/%s-00000-of-00001.parquet", dir, config, split);
+}
+
+START_TEST(test_folder_read_back)
+{
+	char dir[800], file[1000];
+	struct err e = { 0 };
+	json_t *j, *rows, *schema, *row, *col;
+	size_t i;
+	int audio_seen = 0;
+	struct stat sb;
+
+	populate();
+	ck_assert_msg(cut("1.0.0", &e) == 0, "%s", e.msg);
+	snprintf(dir, sizeof(dir), "%s/releases/1.0.0", tu_base);
+	snprintf(file, sizeof(file), "%s/README.md", dir);
+	ck_assert_int_eq(stat(file, &sb), 0);
+	snprintf(file, sizeof(file), "%s/manifest.sig", dir);
+	ck_assert_int_eq(stat(file, &sb), 0);
+	snprintf(file, sizeof(file), "%s/releases/.building-1.0.0", tu_base);
+	ck_assert_int_ne(stat(file, &sb), 0);
+	if (!readers_there()) {
+		fprintf(stderr,
+		    "check_release_build: SKIPPING the readers "
+		    "(run `npm ci`)\n");
+		return;
+	}
+	/* The recordings: DuckDB sees the Audio struct, and the bytes are
+	** the FLAC stored, which decodes to the samples. */
+	shard(dir, "ee-audio", "train", file, sizeof(file));
+	if (stat(file, &sb) != 0)
+		shard(dir, "ee-audio", "test", file, sizeof(file));
+	if (stat(file, &sb) != 0)
+		shard(dir, "ee-audio", "dev", file, sizeof(file));
+	j = read_back(file);
+	schema = json_object_get(json_object_get(j, "duckdb"), "schema");
+	json_array_foreach(schema, i, col)
+	{
+		if (strcmp(json_string_value(json_array_get(col, 0)),
+			"audio") == 0) {
+			ck_assert_msg(
+			    strstr(json_string_value(json_array_get(col, 1)),
+				"STRUCT(bytes BLOB") != NULL &&
+				strstr(
+				    json_string_value(json_array_get(col, 1)),
+				    "VARCHAR)") != NULL,
+			    "audio is %s",
+			    json_string_value(json_array_get(col, 1)));
+			audio_seen = 1;
+		}
+	}
+	ck_assert_msg(audio_seen, "no audio column");
+	rows = json_object_get(json_object_get(j, "duckdb"), "rows");
+	ck_assert_int_eq(json_array_size(rows), 2);
+	row = json_array_get(rows, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(row, "sentence")),
+	    "Read this sentence aloud.");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(row, "duration_ms")), "1000");
+	json_decref(j);
+}
+END_TEST
+
+/* Every split's num_examples in the card equals the rows of its files. */
+START_TEST(test_card_counts)
+{
+	char path[800];
+	struct err e = { 0 };
+	yaml_parser_t p;
+	yaml_document_t doc;
+	char *text;
+	size_t n;
+	int64_t sum;
+
+	populate();
+	ck_assert_msg(cut("1.0.0", &e) == 0, "%s", e.msg);
+	snprintf(path, sizeof(path), "%s/releases/1.0.0/README.md", tu_base);
+	text = tu_slurp(path, &n);
+	ck_assert(strncmp(text, "---\n", 4) == 0);
+	*strstr(text + 4, "\n---\n") = '\0';
+	ck_assert(yaml_parser_initialize(&p));
+	yaml_parser_set_input_string(
+	    &p, (const unsigned char *)text + 4, strlen(text + 4));
+	ck_assert_msg(yaml_parser_load(&p, &doc), "the card's YAML: %s",
+	    p.problem ? p.problem : "?");
+	ck_assert_ptr_nonnull(yaml_document_get_root_node(&doc));
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&p);
+	/* The counts: the card's num_examples add up to the items. */
+	sum = 0;
+	for (char *q = text; (q = strstr(q, "num_examples: ")) != NULL; q++)
+		sum += atoll(q + 14);
+	ck_assert_int_eq(
+	    sum, tu_q_int("SELECT count(*) FROM release_items", 0));
+	ck_assert_int_eq(sum, 8);
+	free(text);
+}
+END_TEST
+
+/* Reads ${path} whole. */
+static char *
+file_bytes(const char *path, size_t *n)
+{
+	return (tu_slurp(path, n));
+}
+
+/* The same database, built twice: the same bytes, file for file. */
+START_TEST(test_byte_identical)
+{
+	static const char *const files[] = { "README.md", "manifest.json",
+		"manifest.sig" };
+	char a[1200], b[1200], moved[800];
+	struct err e = { 0 };
+	char *x, *y;
+	size_t nx, ny, i;
+
+	populate();
+	ck_assert_msg(cut("1.0.0", &e) == 0, "%s", e.msg);
+	snprintf(a, sizeof(a), "%s/releases/1.0.0", tu_base);
+	snprintf(moved, sizeof(moved), "%s/first", tu_base);
+	ck_assert_int_eq(rename(a, moved), 0);
+	/* The folder is gone, the draft stays: build it again. */
+	ck_assert_msg(
+	    release_build(&node, tu_db, "1.0.0", &e) == 0, "%s", e.msg);
+	for (i = 0; i < 3; i++) {
+		snprintf(a, sizeof(a), "%s/%s", moved, files[i]);
+		snprintf(
+		    b, sizeof(b), "%s/releases/1.0.0/%s", tu_base, files[i]);
+		x = file_bytes(a, &nx);
+		y = file_bytes(b, &ny);
+		ck_assert_msg(
+		    nx == ny && memcmp(x, y, nx) == 0, "%s differs", files[i]);
+		free(x);
+		free(y);
+	}
+	/* A folder is never overwritten. */
+	ck_assert_int_eq(release_build(&node, tu_db, "1.0.0", &e), -1);
+	ck_assert_int_eq(e.code, ERR_CONFLICT);
+}
+END_TEST
+
+/* Flips one byte of ${path} at ${off}. */
+static void
+flip(const char *path, long off)
+{
+	FILE *f = fopen(path, "r+b");
+	int c;
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, off, SEEK_SET);
+	c = fgetc(f);
+	fseek(f, off, SEEK_SET);
+	fputc(c ^ 1, f);
+	fclose(f);
+}
+
+START_TEST(test_tamper)
+{
+	struct release_check ck;
+	char dir[800], path[1200];
+	struct err e = { 0 };
+	uint8_t other[32], sk[64];
+
+	populate();
+	ck_assert_msg(cut("1.0.0", &e) == 0, "%s", e.msg);
+	snprintf(dir, sizeof(dir), "%s/releases/1.0.0", tu_base);
+	ck_assert_int_eq(release_verify(dir, node.sign_pk, &ck, &e), 0);
+	ck_assert(ck.signature_ok && ck.bad == 0 && ck.extra == 0);
+	ck_assert_int_ge(ck.files, 3); /* the card, a text and an audio shard */
+	/* Another node's key does not verify it. */
+	crypto_sign_keypair(other, sk);
+	ck_assert_int_eq(release_verify(dir, other, &ck, &e), 0);
+	ck_assert(!ck.signature_ok);
+	/* One byte of one Parquet file. */
+	snprintf(path, sizeof(path), "%s/README.md", dir);
+	flip(path, 10);
+	ck_assert_int_eq(release_verify(dir, node.sign_pk, &ck, &e), 0);
+	ck_assert_int_eq(ck.bad, 1);
+	ck_assert_str_eq(ck.first_bad, "README.md");
+	flip(path, 10);
+	/* One byte of the manifest: a digit of the audit chain's head, so
+	** it is still JSON and only the signature can tell. */
+	snprintf(path, sizeof(path), "%s/manifest.json", dir);
+	{
+		size_t n;
+		char *m = tu_slurp(path, &n);
+		long off = (long)(strstr(m, "\"hash\": \"") - m) + 10;
+
+		free(m);
+		flip(path, off);
+		ck_assert_int_eq(release_verify(dir, node.sign_pk, &ck, &e), 0);
+		ck_assert(!ck.signature_ok);
+		flip(path, off);
+		ck_assert_int_eq(release_verify(dir, node.sign_pk, &ck, &e), 0);
+		ck_assert(ck.signature_ok);
+	}
+	/* A file slipped in. */
+	snprintf(path, sizeof(path), "%s/data/extra.parquet", dir);
+	fclose(fopen(path, "w"));
+	ck_assert_int_eq(release_verify(dir, node.sign_pk, &ck, &e), 0);
+	ck_assert_int_eq(ck.extra, 1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("release_build");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_folder_read_back);
+	tcase_add_test(tc, test_card_counts);
+	tcase_add_test(tc, test_byte_identical);
+	tcase_add_test(tc, test_tamper);
+	suite_add_tcase(s, tc);
+	return (tu_suite_run(s));
+}
