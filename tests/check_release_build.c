@@ -19,6 +19,7 @@
 #include "audio.h"
 #include "blob.h"
 #include "contrib.h"
+#include "crypto.h"
 #include "licences.h"
 #include "release.h"
 #include "release_build.h"
@@ -255,6 +256,33 @@ START_TEST(test_folder_read_back)
 	    "Read this sentence aloud.");
 	ck_assert_str_eq(
 	    json_string_value(json_object_get(row, "duration_ms")), "1000");
+	/* The bytes DuckDB read are a FLAC file that decodes to the samples
+	** recorded (the first recording: tone 3). */
+	{
+		const char *hex = json_string_value(
+		    json_object_get(json_object_get(row, "audio"), "bytes"));
+		size_t len = hex ? strlen(hex) / 2 : 0, ns, k;
+		uint8_t *flac = malloc(len + 1);
+		int16_t *got;
+		int rate;
+
+		ck_assert_ptr_nonnull(hex);
+		ck_assert_int_eq(hex_decode(hex, flac, len), 0);
+		ck_assert_ptr_nonnull(
+		    got = audio_flac_decode(flac, len, &ns, &rate, &e));
+		ck_assert_int_eq(ns, 16000);
+		ck_assert_int_eq(rate, 16000);
+		for (k = 0; k < ns; k++)
+			ck_assert_int_eq(
+			    got[k], (int16_t)((k * 3) % 2000 - 1000));
+		free(got);
+		free(flac);
+	}
+	/* hyparquet reads the same rows. */
+	ck_assert_msg(
+	    json_equal(
+		rows, json_object_get(json_object_get(j, "hyparquet"), "rows")),
+	    "DuckDB and hyparquet differ");
 	json_decref(j);
 }
 END_TEST
