@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -428,6 +430,91 @@ START_TEST(test_tamper)
 }
 END_TEST
 
+/*
+** Killed at any moment while it builds, a release is either not there or
+** whole (it verifies), and the next attempt finishes it. The child opens
+** its own connection (none is carried across fork()).
+*/
+START_TEST(test_kill_during_build)
+{
+	struct release_selection sel;
+	struct release_record rr = { 0 };
+	struct release_spec s = { 0 };
+	struct release_check ck;
+	struct err e = { 0 };
+	char dir[800], text[64];
+	int64_t camp, who;
+	int i, round, whole = 0, absent = 0, status;
+	useconds_t wait_us;
+	struct stat sb;
+	pid_t pid;
+
+	camp = tu_add_campaign(
+	    "{\"slug\":\"many\",\"title\":\"Many\",\"language\":\"ee\","
+	    "\"kind\":\"text\",\"consent\":\"general\",\"required_scopes\":"
+	    "[\"publish_text\"],\"minimum_age\":16,\"max_chars\":2000}");
+	who = tu_add_account("many", ROLE_CONTRIBUTOR);
+	tu_give_consent(who, camp, "[\"publish_text\",\"commercial_use\"]");
+	for (i = 0; i < 3000; i++) {
+		snprintf(text, sizeof(text), "Line %d of many.", i);
+		tu_add_text(who, camp, text);
+	}
+	ck_assert_int_eq(tu_q_int("UPDATE contributions SET status = "
+				  "'validated' RETURNING 1",
+			     0),
+	    1);
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM contributions WHERE "
+				  "status = 'validated'",
+			     0),
+	    3000);
+	s.version = "k";
+	s.dataset = "many";
+	s.licence = "cc-by-4.0";
+	s.splits[0] = 100;
+	ck_assert_int_eq(
+	    release_select(tu_db, &lt, node.pseudonym_key, &s, &sel, &e), 0);
+	rr.spec = &s;
+	rr.sel = &sel;
+	tu_run_ok(release_record_job, &rr);
+	release_selection_free(&sel);
+	snprintf(dir, sizeof(dir), "%s/releases/k", tu_base);
+	/* Kills sooner and later, until a build has finished: each wait
+	** half again the one before, from none. */
+	for (round = 0, wait_us = 0; round < 40 && whole == 0;
+	     round++, wait_us = wait_us ? wait_us * 3 / 2 : 2000) {
+		if ((pid = fork()) == 0) {
+			struct db *db = db_open(tu_dbpath, 0, &e);
+
+			_exit(
+			    db != NULL && release_build(&node, db, "k", &e) == 0
+				? 0
+				: 1);
+		}
+		ck_assert_int_gt(pid, 0);
+		usleep(wait_us);
+		kill(pid, SIGKILL);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		if (stat(dir, &sb) != 0) {
+			absent++;
+			continue;
+		}
+		/* Whole: it verifies with the node's key. */
+		ck_assert_int_eq(release_verify(dir, node.sign_pk, &ck, &e), 0);
+		ck_assert_msg(ck.signature_ok && ck.bad == 0 && ck.extra == 0,
+		    "a killed build left a broken release: %s", ck.first_bad);
+		whole++;
+		tu_rmrf(dir);
+	}
+	/* Both ends were seen: killed before the rename, and after it. */
+	ck_assert_int_gt(absent, 0);
+	ck_assert_msg(whole > 0, "no build finished in %d tries", round);
+	/* What a killed build left is cleared by the next. */
+	ck_assert_msg(release_build(&node, tu_db, "k", &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(release_verify(dir, node.sign_pk, &ck, &e), 0);
+	ck_assert(ck.signature_ok && ck.bad == 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -440,6 +527,7 @@ main(void)
 	tcase_add_test(tc, test_card_counts);
 	tcase_add_test(tc, test_byte_identical);
 	tcase_add_test(tc, test_tamper);
+	tcase_add_test(tc, test_kill_during_build);
 	suite_add_tcase(s, tc);
 	return (tu_suite_run(s));
 }
