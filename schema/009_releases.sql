@@ -36,9 +36,20 @@ CREATE TABLE release_approvals (
     PRIMARY KEY (release_id, account_id)
 ) STRICT, WITHOUT ROWID;
 
+-- The revocation list: every released item since withdrawn, per dataset
+-- (GET /api/v1/revocations). Ids and dates only: nothing else of the item
+-- is kept once it is erased.
+CREATE TABLE revocations (
+    dataset         TEXT NOT NULL,
+    contribution_id INTEGER NOT NULL,
+    withdrawn_at    INTEGER NOT NULL,
+    PRIMARY KEY (dataset, contribution_id)
+) STRICT, WITHOUT ROWID;
+
 -- A withdrawal retires, with the reason, every release that holds the
--- item, whichever path withdrew it (the person, a maintainer, a withdrawn
--- consent, an erasure).
+-- item, and puts it on the revocation list of each dataset it was
+-- released in, whichever path withdrew it (the person, a maintainer, a
+-- withdrawn consent, an erasure).
 CREATE TRIGGER contributions_retire_releases AFTER UPDATE OF status
     ON contributions WHEN new.status = 'withdrawn' AND old.status <> 'withdrawn'
 BEGIN
@@ -46,4 +57,9 @@ BEGIN
         retired_why = 'contribution ' || new.id || ' was withdrawn'
     WHERE retired_at IS NULL AND id IN (SELECT release_id FROM release_items
         WHERE contribution_id = new.id);
+    INSERT OR IGNORE INTO revocations (dataset, contribution_id, withdrawn_at)
+        SELECT DISTINCT r.dataset, new.id,
+            coalesce(new.withdrawn_at, unixepoch())
+        FROM release_items i JOIN releases r ON r.id = i.release_id
+        WHERE i.contribution_id = new.id;
 END;

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "contrib.h"
+#include "crypto.h"
 #include "licences.h"
 #include "release.h"
 #include "review.h"
@@ -312,6 +315,32 @@ START_TEST(test_record_approve_retire)
 	free(why);
 	ra.version = "2.0";
 	tu_run_fails(release_approve_job, &ra, ERR_CONFLICT);
+
+	/* y is on the signed revocation list of dataset "ewe", x is not. */
+	{
+		uint8_t pk[32], sk[64], sig[64];
+		char *body, sighex[129], want[64];
+		size_t n;
+
+		crypto_sign_keypair(pk, sk);
+		ck_assert_int_eq(
+		    release_revocations(tu_db, pk, sk, &body, &n, sighex, &e),
+		    0);
+		snprintf(want, sizeof(want), "{\"ewe\":[{\"id\":%lld,",
+		    (long long)y);
+		ck_assert_msg(strstr(body, want) != NULL, "%s", body);
+		snprintf(want, sizeof(want), "\"id\":%lld,", (long long)x);
+		ck_assert_msg(strstr(body, want) == NULL, "%s", body);
+		ck_assert_int_eq(hex_decode(sighex, sig, 64), 0);
+		ck_assert_int_eq(crypto_sign_verify_detached(
+				     sig, (const uint8_t *)body, n, pk),
+		    0);
+		body[n - 2] ^= 1; /* one byte changed: the signature fails */
+		ck_assert_int_ne(crypto_sign_verify_detached(
+				     sig, (const uint8_t *)body, n, pk),
+		    0);
+		free(body);
+	}
 }
 END_TEST
 

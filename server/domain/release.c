@@ -43,6 +43,9 @@ static const char SQL_APPROVALS[] =
     "SELECT count(*) FROM release_approvals WHERE release_id = ?1";
 static const char SQL_APPROVED[] =
     "UPDATE releases SET state = 'approved' WHERE id = ?1";
+static const char SQL_REVOCATIONS[] =
+    "SELECT dataset, contribution_id, withdrawn_at FROM revocations "
+    "ORDER BY dataset, contribution_id";
 static const char SQL_LIST[] =
     "SELECT r.version, r.dataset, r.licence, r.state, "
     "(SELECT count(*) FROM release_approvals WHERE release_id = r.id), "
@@ -506,4 +509,51 @@ release_list(struct db *db, struct err *e)
 		}
 	}
 	return (db_list_end(db, st, rc, arr, 0, "releases", NULL, e));
+}
+
+int
+release_revocations(struct db *db, const uint8_t pk[32], const uint8_t sk[64],
+    char **out, size_t *n, char sig[129], struct err *e)
+{
+	uint8_t s[crypto_sign_BYTES];
+	char pkhex[65];
+	sqlite3_stmt *st;
+	json_t *o, *ds, *l;
+	int rc;
+
+	*out = NULL;
+	hex_encode(pk, 32, pkhex);
+	if ((o = json_pack("{s:{},s:s}", "datasets", "public_key", pkhex)) ==
+	    NULL)
+		return (err_oom(e));
+	ds = json_object_get(o, "datasets");
+	if ((st = db_prepare(db, SQL_REVOCATIONS, e)) == NULL) {
+		json_decref(o);
+		return (-1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+
+		if ((l = json_object_get(ds, name)) == NULL) {
+			l = json_array();
+			json_object_set_new(ds, name, l);
+		}
+		json_array_append_new(l,
+		    json_pack("{s:I,s:I}", "id",
+			(json_int_t)sqlite3_column_int64(st, 1), "withdrawn_at",
+			(json_int_t)sqlite3_column_int64(st, 2)));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(o);
+		return (db_err(db, e, "revocations"));
+	}
+	*out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (*out == NULL)
+		return (err_oom(e));
+	*n = strlen(*out);
+	crypto_sign_detached(s, NULL, (const uint8_t *)*out, *n, sk);
+	hex_encode(s, sizeof(s), sig);
+	return (0);
 }

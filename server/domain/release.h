@@ -125,6 +125,16 @@ struct release_approve {
 };
 int release_approve_job(struct db *db, void *arg, struct err *e);
 
+/*
+** The revocation list: every released item since withdrawn, per dataset,
+** as the bytes of {"datasets":{NAME:[{"id","withdrawn_at"}]},
+** "public_key"} (compact, keys sorted, ids ascending) into ${out}, and
+** the Ed25519 signature of exactly those bytes by ${sk} (64 bytes) in hex
+** into ${sig}. 0, or -1 with ${e} set.
+*/
+int release_revocations(struct db *db, const uint8_t pk[32],
+    const uint8_t sk[64], char **out, size_t *n, char sig[129], struct err *e);
+
 /* Every release, newest first: [{"version","dataset","licence","state",
 ** "approvals","items","created_at","retired_at","retired_why"}]; NULL with
 ** ${e} set. */

@@ -13,10 +13,12 @@
 #include "http.h"
 #include "metrics.h"
 #include "prompts.h"
+#include "release.h"
 
 static int report_health(struct req *r);
 static int report_metrics(struct req *r);
 static int create_contribution(struct req *r);
+static int list_revocations(struct req *r);
 
 /* method, pattern, handler, role needed, body bytes accepted, and the
 ** function that sets the body limit per request (NULL: the fixed one) */
@@ -107,6 +109,8 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/contributions/{id}/decision", decide_contribution,
 	    ROLE_MAINTAINER, 4096, NULL, NULL },
 	{ "GET", "/api/v1/audit", read_audit, ROLE_MAINTAINER, 0, NULL, NULL },
+	{ "GET", "/api/v1/revocations", list_revocations, ROLE_ANY, 0, NULL,
+	    NULL },
 };
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
 
@@ -218,4 +222,36 @@ create_contribution(struct req *r)
 	return (req_error(r, 415, "unsupported",
 	    "send recordings as audio/wav (16-bit PCM is what the pages "
 	    "record)"));
+}
+
+/*
+** GET /api/v1/revocations: anyone. The signed revocation list: every
+** released item since withdrawn, per dataset (release_revocations()), the
+** body signed with the node's key: X-Signature (Ed25519 of the body's
+** bytes, hex), X-Public-Key (hex). Users of a release apply it.
+*/
+static int
+list_revocations(struct req *r)
+{
+	struct MHD_Response *resp;
+	struct err e = { 0 };
+	struct db *db;
+	char sig[129], pk[65], *body;
+	size_t n;
+
+	if ((db = req_db(r, &e)) == NULL ||
+	    release_revocations(db, req_node(r)->sign_pk, req_node(r)->sign_sk,
+		&body, &n, sig, &e) == -1)
+		return (req_fail(r, &e));
+	resp = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		return (-1);
+	}
+	hex_encode(req_node(r)->sign_pk, 32, pk);
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "X-Signature", sig);
+	MHD_add_response_header(resp, "X-Public-Key", pk);
+	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	return (req_respond(r, 200, resp));
 }
