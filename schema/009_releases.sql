@@ -63,3 +63,10 @@ BEGIN
         FROM release_items i JOIN releases r ON r.id = i.release_id
         WHERE i.contribution_id = new.id;
 END;
+
+-- Withdrawn items are erased after a grace period (--withdrawal-grace):
+-- their text, prompt and recording go, the row stays as a tombstone (id,
+-- withdrawn at) for the revocation list and the ledger.
+ALTER TABLE contributions ADD COLUMN erased_at INTEGER;
+CREATE INDEX contributions_to_erase ON contributions(withdrawn_at)
+    WHERE status = 'withdrawn' AND erased_at IS NULL;

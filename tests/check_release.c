@@ -12,6 +12,7 @@
 
 #include "contrib.h"
 #include "crypto.h"
+#include "erase.h"
 #include "licences.h"
 #include "release.h"
 #include "review.h"
@@ -340,6 +341,54 @@ START_TEST(test_record_approve_retire)
 				     sig, (const uint8_t *)body, n, pk),
 		    0);
 		free(body);
+	}
+
+	/* After the grace (a test clock: now is passed in), y's text is
+	** erased and its row stays as a tombstone; x is untouched. */
+	{
+		struct erase_withdrawn ew = { 0 };
+		int64_t at = tu_q_int(
+		    "SELECT withdrawn_at FROM contributions WHERE id = ?1", y);
+
+		ew.grace = 30 * 86400;
+		ew.now = at + ew.grace - 1;
+		tu_run_ok(erase_withdrawn_job, &ew);
+		ck_assert_int_eq(ew.count, 0);
+		ck_assert_int_eq(tu_q_int("SELECT text IS NOT NULL FROM "
+					  "contribution_revisions WHERE "
+					  "contribution_id = ?1",
+				     y),
+		    1);
+		ew.now = at + ew.grace;
+		tu_run_ok(erase_withdrawn_job, &ew);
+		ck_assert_int_eq(ew.count, 1);
+		ck_assert_int_eq(
+		    tu_q_int("SELECT count(*) FROM "
+			     "contribution_revisions WHERE "
+			     "contribution_id = ?1 AND text IS NULL",
+			y),
+		    1);
+		ck_assert_int_eq(tu_q_int("SELECT erased_at IS NOT NULL AND "
+					  "withdrawn_at IS NOT NULL FROM "
+					  "contributions WHERE id = ?1",
+				     y),
+		    1);
+		ck_assert_int_eq(tu_q_int("SELECT text IS NOT NULL FROM "
+					  "contribution_revisions WHERE "
+					  "contribution_id = ?1",
+				     x),
+		    1);
+		ck_assert_int_eq(tu_q_int("SELECT count(*) FROM revocations "
+					  "WHERE contribution_id = ?1",
+				     y),
+		    1);
+		tu_run_ok(erase_withdrawn_job, &ew); /* done once only */
+		ck_assert_int_eq(ew.count, 0);
+		ck_assert_int_eq(
+		    tu_q_int("SELECT count(*) FROM audit_log WHERE "
+			     "action = 'contributions.erased'",
+			0),
+		    1);
 	}
 }
 END_TEST

@@ -48,6 +48,11 @@ static const struct opt opts[] = {
 	    0, "folder of static files for the pages" },
 	{ "log-requests", OPT_BOOL, OFF(log_requests), "1", 0, 1,
 	    "1 = one JSON line per request on stderr, 0 = none" },
+	{ "withdrawal-grace", OPT_LONG, OFF(withdrawal_grace), "2592000", 0,
+	    315360000,
+	    "seconds a withdrawn contribution's text and recording are kept "
+	    "before they are erased (a tombstone stays for the revocation "
+	    "list)" },
 	{ "blob-grace", OPT_LONG, OFF(blob_grace), "3600", 0, 31536000,
 	    "seconds an unreferenced blob file is kept before the sweep" },
 	{ "trusted-proxy", OPT_STR, OFF(trusted_proxy), "", 0, 0,

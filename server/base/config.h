@@ -22,7 +22,8 @@ struct config {
 	char *webroot;     /* static files */
 	long log_requests; /* 1 = a JSON line per request on stderr */
 	long blob_grace;   /* seconds an unreferenced blob is kept */
-	long demo;         /* serve ./var/demo on 8080, creating it if absent */
+	long withdrawal_grace; /* seconds a withdrawn item is kept */
+	long demo; /* serve ./var/demo on 8080, creating it if absent */
 	char *trusted_proxy; /* addresses whose X-Forwarded-For we believe */
 	long rate_address;   /* requests/s per client address (burst 4x) */
 	long rate_account;   /* requests/s per account (burst 4x) */

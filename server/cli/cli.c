@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "config.h"
 #include "consent.h"
+#include "erase.h"
 #include "redact.h"
 #include "crypto.h"
 #include "http.h"
@@ -79,7 +80,8 @@ cmd_init(int argc, char **argv)
 struct sweep_ctx {
 	struct blobstore *bs;
 	long grace;
-	time_t swept; /* when the sweep last ran; 0 never */
+	long withdrawal_grace; /* --withdrawal-grace */
+	time_t swept;          /* when the sweep last ran; 0 never */
 	/* The consent documents, while a full disk keeps them out of the
 	** database; NULL once stored. */
 	struct consent_set *docs;
@@ -99,6 +101,37 @@ docs_store(struct db *db, struct consent_set *docs, struct err *e)
 		sqlite3_exec(db_handle(db), "ROLLBACK", NULL, NULL, NULL);
 		return (-1);
 	}
+	return (0);
+}
+
+/*
+** Erases what was withdrawn more than ${grace} seconds before ${now}, a
+** thousand at a time, each thousand in a transaction of its own on the
+** writer's connection ${db} between batches, before the blob sweep
+** removes the recordings it leaves unreferenced. 0, or -1 with ${e} set.
+*/
+static int
+erase_due(struct db *db, time_t now, long grace, struct err *e)
+{
+	struct erase_withdrawn ew = { 0 };
+
+	ew.now = (int64_t)now;
+	ew.grace = grace;
+	ew.limit = 1000;
+	do {
+		if (db_exec(db, "BEGIN IMMEDIATE", e) == -1)
+			return (-1);
+		if (erase_withdrawn_job(db, &ew, e) == -1 ||
+		    db_exec(db, "COMMIT", e) == -1) {
+			sqlite3_exec(
+			    db_handle(db), "ROLLBACK", NULL, NULL, NULL);
+			return (-1);
+		}
+		if (ew.count > 0)
+			log_info("erased %d contributions withdrawn more than "
+				 "%ld s ago",
+			    ew.count, grace);
+	} while (ew.count == ew.limit);
 	return (0);
 }
 
@@ -127,6 +160,9 @@ sweep_tick(struct db *db, void *arg)
 	if (sc->swept != 0 && now - sc->swept < SWEEP_EVERY)
 		return;
 	sc->swept = now;
+	if (erase_due(db, now, sc->withdrawal_grace, &e) == -1 &&
+	    !db_full_seen(db))
+		log_warn("erasing withdrawn contributions: %s", e.msg);
 	if (blob_sweep(sc->bs, db, now, sc->grace, &st, &e) == -1)
 		log_warn("blob sweep: %s", e.msg);
 	else if (st.removed > 0)
@@ -346,6 +382,7 @@ cmd_serve(int argc, char **argv)
 	}
 	sv.sc.bs = sv.n->blobs;
 	sv.sc.grace = sv.c.blob_grace;
+	sv.sc.withdrawal_grace = sv.c.withdrawal_grace;
 	writer_set_tick(sv.n->writer, sweep_tick, &sv.sc,
 	    sv.sc.docs != NULL ? DOCS_RETRY_EVERY : SWEEP_EVERY);
 	if ((s = server_start(sv.n, &sv.c, &e)) == NULL)

@@ -36,6 +36,19 @@ static const char SQL_CONSENTS[] =
 static const char SQL_NOTES[] =
     "UPDATE reviews SET note = NULL WHERE account_id = ?1 AND note IS NOT "
     "NULL";
+static const char SQL_ERASED_AT[] =
+    "UPDATE contributions SET erased_at = coalesce(erased_at, ?2) "
+    "WHERE account_id = ?1";
+/* Withdrawn long enough: through contributions_to_erase. */
+static const char SQL_DUE[] =
+    "SELECT id FROM contributions WHERE status = 'withdrawn' AND "
+    "erased_at IS NULL AND withdrawn_at <= ?1 ORDER BY withdrawn_at "
+    "LIMIT ?2";
+static const char SQL_ERASE_ONE[] =
+    "UPDATE contribution_revisions SET text = NULL, prompt = NULL, "
+    "audio_sha256 = NULL, redaction = '{}' WHERE contribution_id = ?1";
+static const char SQL_TOMB_ONE[] =
+    "UPDATE contributions SET erased_at = ?2 WHERE id = ?1";
 static const char SQL_SESSIONS[] = "DELETE FROM sessions WHERE account_id = ?1";
 static const char SQL_CODES[] = "DELETE FROM login_codes WHERE account_id = ?1";
 static const char SQL_CARDS[] =
@@ -160,6 +173,7 @@ account_erase_job(struct db *db, void *arg, struct err *e)
 	    (n = run(db, SQL_CONSENTS, ae->id, now, e)) == -1 ||
 	    run(db, SQL_SESSIONS, ae->id, now, e) == -1 ||
 	    run(db, SQL_NOTES, ae->id, now, e) == -1 ||
+	    run(db, SQL_ERASED_AT, ae->id, now, e) == -1 ||
 	    run(db, SQL_CODES, ae->id, now, e) == -1 ||
 	    run(db, SQL_CARDS, ae->id, now, e) == -1 ||
 	    run(db, SQL_TOMBSTONE, ae->id, now, e) == -1)
@@ -188,4 +202,36 @@ account_erase_blobs(struct account_erase *ae, struct blobstore *bs,
 	ae->blobs = NULL;
 	ae->nblobs = 0;
 	return (rc == 0 ? gone : -1);
+}
+
+int
+erase_withdrawn_job(struct db *db, void *arg, struct err *e)
+{
+	struct erase_withdrawn *ew = arg;
+	sqlite3_stmt *st;
+	int64_t ids[1000];
+	int n = 0, i, rc;
+
+	ew->count = 0;
+	if ((st = db_prepare(db, SQL_DUE, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, ew->now - ew->grace);
+	sqlite3_bind_int(
+	    st, 2, ew->limit > 0 && ew->limit < 1000 ? ew->limit : 1000);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return (db_err(db, e, "erase"));
+	for (i = 0; i < n; i++)
+		if (db_run(db, SQL_ERASE_ONE, ids[i], 0, "erase", e) == -1 ||
+		    db_run(db, SQL_TOMB_ONE, ids[i], ew->now, "erase", e) == -1)
+			return (-1);
+	ew->count = n;
+	if (n == 0)
+		return (0);
+	return (audit_append(db, 0, "contributions.erased", 0,
+	    json_pack("{s:i,s:I}", "count", n, "withdrawn_before",
+		(json_int_t)(ew->now - ew->grace)),
+	    e));
 }

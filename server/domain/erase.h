@@ -40,4 +40,19 @@ int account_erase_job(struct db *db, void *arg, struct err *e);
 int account_erase_blobs(struct account_erase *ae, struct blobstore *bs,
     struct db *db, struct err *e);
 
+/*
+** Writer job: erases the text, prompt and recording of up to ${limit}
+** contributions withdrawn at or before ${now} - ${grace}, leaving each row
+** as a tombstone (id, withdrawn at, erased at) for the revocation list;
+** their blobs are then unreferenced, for the blob sweep. Audited once,
+** with the count. Returns 0 with ${count} set, or -1 with ${e} set
+** (ERR_STORAGE).
+*/
+struct erase_withdrawn {
+	int64_t now, grace;
+	int limit;
+	int count; /* out */
+};
+int erase_withdrawn_job(struct db *db, void *arg, struct err *e);
+
 #endif
