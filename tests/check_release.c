@@ -277,6 +277,23 @@ START_TEST(test_record_approve_retire)
 				  "= 'release.created' AND subject_id = ?1",
 			     rr.id),
 	    1);
+	/* Their "My contributions" names the release holding each. */
+	{
+		json_t *mine = contrib_json(tu_db, who, 0, &e), *c;
+		size_t i;
+
+		ck_assert_ptr_nonnull(mine);
+		ck_assert_int_eq(json_array_size(mine), 2);
+		json_array_foreach(mine, i, c)
+		{
+			json_t *rel = json_object_get(c, "releases");
+
+			ck_assert_int_eq(json_array_size(rel), 1);
+			ck_assert_str_eq(
+			    json_string_value(json_array_get(rel, 0)), "2.0");
+		}
+		json_decref(mine);
+	}
 	rr.id = 0;
 	tu_run_fails(release_record_job, &rr, ERR_CONFLICT);
 	release_selection_free(&sel);

@@ -35,7 +35,10 @@ static const char SQL_UNDO[] = "DELETE FROM contributions WHERE id = ?1";
 #define SQL_CONTRIB_COLS                                                       \
 	"SELECT c.id, k.slug, c.status, r.kind, r.text, r.prompt, "            \
 	"r.redaction, c.created_at, c.withdrawn_at, r.revision, r.duration, "  \
-	"r.sample_rate, r.audio_sha256, c.account_id FROM contributions c "    \
+	"r.sample_rate, r.audio_sha256, c.account_id, (SELECT "                \
+	"json_group_array(v.version) FROM release_items i JOIN releases v ON " \
+	"v.id = i.release_id WHERE i.contribution_id = c.id) "                 \
+	"FROM contributions c "                                                \
 	"JOIN campaigns k ON k.id = c.campaign_id "                            \
 	"JOIN contribution_revisions r ON r.contribution_id = c.id AND "       \
 	"r.revision = (SELECT max(revision) FROM contribution_revisions "      \
@@ -382,6 +385,12 @@ contrib_json(struct db *db, int64_t account, int64_t id, struct err *e)
 		json_object_set_new(o, "created_at", col_json(st, 7));
 		json_object_set_new(o, "withdrawn_at", col_json(st, 8));
 		json_object_set_new(o, "revision", col_json(st, 9));
+		/* Listed for their person: the releases that hold each. */
+		if (id == 0)
+			json_object_set_new(o, "releases",
+			    json_loads(
+				(const char *)sqlite3_column_text(st, 14), 0,
+				NULL));
 		if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
 			snprintf(url, sizeof(url),
 			    "/api/v1/contributions/%lld/audio",

@@ -110,6 +110,8 @@ function item(c) {
 	    ...(c.audio ? fact(t('contributions.length'),
 		t('contributions.seconds', { n: Number(c.audio.duration).toFixed(1) })) : []),
 	    ...fact(t('contributions.removed'), removedSummary(c.redaction)),
+	    ...(Array.isArray(c.releases) && c.releases.length > 0
+		? fact(t('contributions.releases'), c.releases.join(', ')) : []),
 	    ...(isLive ? [] : fact(t('consents.withdrawn_at'), formatTime(c.withdrawn_at))));
 	const status = STATUSES.includes(c.status) ? c.status : 'pending';
 	const li = el('li', { class: 'card contribution', 'data-contribution': String(c.id) },
