@@ -407,6 +407,48 @@ START_TEST(test_record_approve_retire)
 			0),
 		    1);
 	}
+
+	/* 2.1: x corrected, z new, y gone: the diff says each, by why. */
+	{
+		struct review_correct rc = { 0 };
+		json_t *d;
+		char *txt;
+		int64_t z = tu_add_text(who, camp, "z");
+
+		decide(z, "validated");
+		rc.id = x;
+		rc.text = "x, corrected";
+		rc.report_json = "{}";
+		tu_run_ok(review_correct_job, &rc);
+		s = spec("2.1", "cc-by-4.0");
+		ck_assert_int_eq(
+		    release_select(tu_db, &lt, key, &s, &sel, &e), 0);
+		rr.spec = &s;
+		rr.sel = &sel;
+		rr.id = 0;
+		tu_run_ok(release_record_job, &rr);
+		release_selection_free(&sel);
+		ck_assert_ptr_nonnull(
+		    d = release_diff(tu_db, "2.0", "2.1", &e));
+		txt = json_dumps(d, JSON_COMPACT);
+		ck_assert_msg(
+		    json_array_size(json_object_get(d, "added")) == 1 &&
+			json_integer_value(json_array_get(
+			    json_object_get(d, "added"), 0)) == z,
+		    "%s", txt);
+		ck_assert_msg(json_integer_value(json_array_get(
+				  json_object_get(json_object_get(d, "removed"),
+				      "withdrawn"),
+				  0)) == y,
+		    "%s", txt);
+		ck_assert_msg(json_integer_value(json_array_get(
+				  json_object_get(d, "revised"), 0)) == x,
+		    "%s", txt);
+		free(txt);
+		json_decref(d);
+		ck_assert_ptr_null(release_diff(tu_db, "2.0", "nope", &e));
+		ck_assert_int_eq(e.code, ERR_NOT_FOUND);
+	}
 }
 END_TEST
 

@@ -22,6 +22,7 @@ static const char usage[] =
     "           [--splits 80,10,10]\n"
     "       tributary release approve --data DIR X [--as HANDLE]\n"
     "       tributary release list --data DIR\n"
+    "       tributary release diff --data DIR A B\n"
     "       tributary release verify RELEASE_DIR [--public-key HEX]\n"
     "(create and approve read the node's settings: --config FILE,\n"
     "TRIBUTARY_* variables; --consent-dir names the licence table's folder)\n"
@@ -237,6 +238,47 @@ list(struct db *db)
 	return (0);
 }
 
+/* Prints the ids of ${a} after ${label}, "none" for none. */
+static void
+print_ids(const char *label, json_t *a)
+{
+	json_t *v;
+	size_t i;
+
+	printf("%-28s %zu", label, json_array_size(a));
+	json_array_foreach(a, i, v)
+	    printf("%s%lld", i ? " " : ": ", (long long)json_integer_value(v));
+	printf("\n");
+}
+
+/* `release diff A B`: what B adds and removes, by reason. */
+static int
+diff(struct db *db, int argc, char **argv)
+{
+	struct err e = { 0 };
+	json_t *d, *rm;
+
+	if (argc < 3) {
+		fputs(usage, stderr);
+		return (2);
+	}
+	if ((d = release_diff(db, argv[1], argv[2], &e)) == NULL) {
+		fprintf(stderr, "tributary release: %s\n", e.msg);
+		return (1);
+	}
+	rm = json_object_get(d, "removed");
+	printf("from %s to %s\n", argv[1], argv[2]);
+	print_ids("added", json_object_get(d, "added"));
+	print_ids("removed, withdrawn", json_object_get(rm, "withdrawn"));
+	print_ids("removed, no longer accepted",
+	    json_object_get(rm, "not_validated"));
+	print_ids("removed, outside its licence",
+	    json_object_get(rm, "not_selected"));
+	print_ids("corrected since", json_object_get(d, "revised"));
+	json_decref(d);
+	return (0);
+}
+
 /* `release verify DIR [--public-key HEX]`: 0 intact and signed, 1 not. */
 static int
 verify(int argc, char **argv)
@@ -285,7 +327,7 @@ cmd_release(int argc, char **argv)
 	if (strcmp(argv[0], "verify") == 0)
 		return (verify(argc, argv));
 	if (strcmp(argv[0], "create") != 0 && strcmp(argv[0], "approve") != 0 &&
-	    strcmp(argv[0], "list") != 0) {
+	    strcmp(argv[0], "list") != 0 && strcmp(argv[0], "diff") != 0) {
 		fputs(usage, stderr);
 		return (2);
 	}
@@ -298,6 +340,7 @@ cmd_release(int argc, char **argv)
 	}
 	rc = strcmp(argv[0], "create") == 0   ? create(n, db, argc, argv)
 	    : strcmp(argv[0], "approve") == 0 ? approve(n, db, dir, argc, argv)
+	    : strcmp(argv[0], "diff") == 0    ? diff(db, argc, argv)
 					      : list(db);
 	db_close(db);
 	node_close(n);

@@ -46,6 +46,19 @@ static const char SQL_APPROVED[] =
 static const char SQL_REVOCATIONS[] =
     "SELECT dataset, contribution_id, withdrawn_at FROM revocations "
     "ORDER BY dataset, contribution_id";
+static const char SQL_VERSION_ID[] =
+    "SELECT id FROM releases WHERE version = ?1";
+/* In ?1 and not in ?2, with the item's status now. */
+static const char SQL_GONE[] =
+    "SELECT i.contribution_id, c.status FROM release_items i JOIN "
+    "contributions c ON c.id = i.contribution_id WHERE i.release_id = ?1 "
+    "AND NOT EXISTS (SELECT 1 FROM release_items j WHERE j.release_id = ?2 "
+    "AND j.contribution_id = i.contribution_id) ORDER BY 1";
+/* In both, released at a later revision in ?2. */
+static const char SQL_REVISED[] =
+    "SELECT i.contribution_id FROM release_items i JOIN release_items j ON "
+    "j.contribution_id = i.contribution_id AND j.release_id = ?2 WHERE "
+    "i.release_id = ?1 AND j.revision > i.revision ORDER BY 1";
 static const char SQL_LIST[] =
     "SELECT r.version, r.dataset, r.licence, r.state, "
     "(SELECT count(*) FROM release_approvals WHERE release_id = r.id), "
@@ -556,4 +569,85 @@ release_revocations(struct db *db, const uint8_t pk[32], const uint8_t sk[64],
 	crypto_sign_detached(s, NULL, (const uint8_t *)*out, *n, sk);
 	hex_encode(s, sizeof(s), sig);
 	return (0);
+}
+
+/* The id of release ${version}: > 0, 0 if none, -1 with ${e}. */
+static int64_t
+version_id(struct db *db, const char *version, struct err *e)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+	int rc;
+
+	if ((st = db_prepare(db, SQL_VERSION_ID, e)) == NULL)
+		return (-1);
+	sqlite3_bind_text(st, 1, version, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE
+		? id
+		: db_err(db, e, "release"));
+}
+
+/* Appends to ${out} (by the status in column 1 when ${why}) the ids of
+** ${sql} run with ?1 = ${x}, ?2 = ${y}. 0, or -1 with ${e}. */
+static int
+collect(struct db *db, const char *sql, int64_t x, int64_t y, json_t *out,
+    int why, struct err *e)
+{
+	sqlite3_stmt *st;
+	const char *s, *k;
+	int rc;
+
+	if ((st = db_prepare(db, sql, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, x);
+	sqlite3_bind_int64(st, 2, y);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *id = json_integer(sqlite3_column_int64(st, 0));
+
+		if (!why) {
+			json_array_append_new(out, id);
+			continue;
+		}
+		s = (const char *)sqlite3_column_text(st, 1);
+		k = strcmp(s, "withdrawn") == 0   ? "withdrawn"
+		    : strcmp(s, "validated") != 0 ? "not_validated"
+						  : "not_selected";
+		json_array_append_new(json_object_get(out, k), id);
+	}
+	sqlite3_reset(st);
+	return (rc == SQLITE_DONE ? 0 : db_err(db, e, "release"));
+}
+
+json_t *
+release_diff(struct db *db, const char *a, const char *b, struct err *e)
+{
+	int64_t ia, ib;
+	json_t *o;
+
+	if ((ia = version_id(db, a, e)) <= 0 ||
+	    (ib = version_id(db, b, e)) <= 0) {
+		if (ia == 0 || (ia > 0 && ib == 0))
+			err_set(
+			    e, ERR_NOT_FOUND, "no release %s", ia == 0 ? a : b);
+		return (NULL);
+	}
+	o = json_pack("{s:[],s:{s:[],s:[],s:[]},s:[]}", "added", "removed",
+	    "withdrawn", "not_validated", "not_selected", "revised");
+	if (o == NULL) {
+		err_oom(e);
+		return (NULL);
+	}
+	if (collect(db, SQL_GONE, ib, ia, json_object_get(o, "added"), 0, e) ==
+		-1 ||
+	    collect(db, SQL_GONE, ia, ib, json_object_get(o, "removed"), 1,
+		e) == -1 ||
+	    collect(db, SQL_REVISED, ia, ib, json_object_get(o, "revised"), 0,
+		e) == -1) {
+		json_decref(o);
+		return (NULL);
+	}
+	return (o);
 }

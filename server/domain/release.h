@@ -135,6 +135,18 @@ int release_approve_job(struct db *db, void *arg, struct err *e);
 int release_revocations(struct db *db, const uint8_t pk[32],
     const uint8_t sk[64], char **out, size_t *n, char sig[129], struct err *e);
 
+/*
+** What changed from release ${a} to release ${b}: {"added":[ids],
+** "removed":{"withdrawn":[ids],"not_validated":[ids],"not_selected":
+** [ids]},"revised":[ids]} (removed by why they are not in ${b} now: taken
+** back, no longer validated, or still validated but outside ${b}'s
+** licence, consents or campaigns; revised: in both, a later revision in
+** ${b}), ids ascending. NULL with ${e} set: ERR_NOT_FOUND (either
+** release), ERR_STORAGE.
+*/
+json_t *
+release_diff(struct db *db, const char *a, const char *b, struct err *e);
+
 /* Every release, newest first: [{"version","dataset","licence","state",
 ** "approvals","items","created_at","retired_at","retired_why"}]; NULL with
 ** ${e} set. */
