@@ -13,6 +13,7 @@
 ** what one leaves in the database never meets another.
 */
 #include <check.h>
+#include <sodium.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@
 
 #include "account.h"
 #include "apitest.h"
+#include "crypto.h"
 #include "testutil.h"
 #include "wav.h"
 
@@ -1621,6 +1623,7 @@ make_node(void)
 	    text_campaign("rv-prompt", "ee", 2) != 0 ||
 	    text_campaign("rv-maint", "ee", 2) != 0 ||
 	    text_campaign("rv-stats", "ee", 2) != 0 ||
+	    text_campaign("rv-rel", "ee", 2) != 0 ||
 	    tu_import_campaign(bin, base, maindir, "rv-voice.json",
 		"{\"slug\":\"rv-voice\",\"title\":\"Voices\",\"language\":"
 		"\"ee\",\"kind\":\"audio\",\"consent\":\"general\","
@@ -1655,6 +1658,126 @@ start(void)
 	return (tu_server_start(&srv, maindir, extra));
 }
 
+/* Does the release list ${j} name ${version}? */
+static int
+lists(json_t *j, const char *version)
+{
+	return (find_str(json_object_get(j, "releases"), "version", version) !=
+	    NULL);
+}
+
+/*
+** Releases over HTTP: a preview recording nothing, a cut writing its
+** folder, cards and the public list showing approved releases only, an
+** approval, and a withdrawal retiring the release and landing on the
+** signed revocation list.
+*/
+START_TEST(test_releases)
+{
+	static const char ask[] =
+	    "{\"version\":\"r1\",\"dataset\":\"rel\",\"licence\":"
+	    "\"CC-BY-4.0\",\"campaigns\":[\"rv-rel\"]}";
+	struct tu_resp r;
+	struct who mia, rhea, rita;
+	long long a, b;
+	char path[128], want[64], *sig, *pk;
+	uint8_t sigb[64], pkb[32];
+	json_t *j, *rep;
+
+	log_in("mia", &mia);
+	log_in("rita", &rita);
+	join("rhea", &rhea);
+	consent(&rhea, "rv-rel", "[\"publish_text\",\"commercial_use\"]");
+	a = contribute_ok(&rhea, "rhea-1", "rv-rel", "One to release.");
+	b = contribute_ok(&rhea, "rhea-2", "rv-rel", "Two to release.");
+	contribute_ok(&rhea, "rhea-3", "rv-rel", "Not yet reviewed.");
+	snprintf(path, sizeof(path), "/api/v1/contributions/%lld/decision", a);
+	as(&mia, "POST", path, "{\"status\":\"validated\",\"reason\":\"ok\"}",
+	    &r);
+	tu_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/contributions/%lld/decision", b);
+	as(&mia, "POST", path, "{\"status\":\"validated\",\"reason\":\"ok\"}",
+	    &r);
+	tu_resp_free(&r);
+
+	/* The preview: counts, nothing recorded. */
+	as(&mia, "POST", "/api/v1/releases/preview", ask, &r);
+	j = expect_json(&r, 200, "a preview");
+	rep = json_object_get(j, "report");
+	ck_assert_int_eq(jint(rep, "rows"), 2);
+	ck_assert_int_eq(
+	    jint(json_object_get(rep, "left"), "not_validated"), 1);
+	json_decref(j);
+	tu_resp_free(&r);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM releases", 0, NULL), 0);
+	expect_refusal(&mia, "POST", "/api/v1/releases/preview",
+	    "{\"version\":\"r1\",\"dataset\":\"rel\",\"licence\":"
+	    "\"cc-by-nc-4.0\",\"permits\":[\"commercial_use\"]}",
+	    400, "invalid");
+	expect_refusal(
+	    &rita, "POST", "/api/v1/releases", ask, 403, "forbidden");
+
+	/* The cut: a draft, its folder written, not public yet. */
+	as(&mia, "POST", "/api/v1/releases", ask, &r);
+	j = expect_json(&r, 201, "a cut");
+	ck_assert_str_eq(jstr(json_object_get(j, "release"), "state"), "draft");
+	json_decref(j);
+	tu_resp_free(&r);
+	expect_refusal(&mia, "POST", "/api/v1/releases", ask, 409, "conflict");
+	j = get_ok(NULL, "/api/v1/releases");
+	ck_assert(!lists(j, "r1"));
+	json_decref(j);
+	j = get_ok(&mia, "/api/v1/releases/all");
+	ck_assert(lists(j, "r1"));
+	json_decref(j);
+	expect_refusal(
+	    NULL, "GET", "/api/v1/releases/r1/card", NULL, 404, "not_found");
+	as(&mia, "GET", "/api/v1/releases/r1/card", NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "license: cc-by-4.0"));
+	tu_resp_free(&r);
+
+	/* Approved (one approver is enough here): public, card and all. */
+	as(&mia, "POST", "/api/v1/releases/r1/approve", "{}", &r);
+	j = expect_json(&r, 200, "an approval");
+	ck_assert_str_eq(jstr(j, "state"), "approved");
+	json_decref(j);
+	tu_resp_free(&r);
+	j = get_ok(NULL, "/api/v1/releases");
+	ck_assert(lists(j, "r1"));
+	json_decref(j);
+	as(NULL, "GET", "/api/v1/releases/r1/card", NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	tu_resp_free(&r);
+	expect_refusal(&mia, "POST", "/api/v1/releases/r9/approve", "{}", 404,
+	    "not_found");
+
+	/* Withdrawn: retired, off the public list, on the signed revocation
+	** list. */
+	withdraw(&rhea, b);
+	j = get_ok(NULL, "/api/v1/releases");
+	ck_assert(!lists(j, "r1"));
+	json_decref(j);
+	expect_refusal(
+	    &mia, "POST", "/api/v1/releases/r1/approve", "{}", 409, "conflict");
+	as(NULL, "GET", "/api/v1/revocations", NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	snprintf(want, sizeof(want), "\"rel\":[{\"id\":%lld,", b);
+	ck_assert_msg(strstr(r.body, want) != NULL, "%s", r.body);
+	sig = tu_header(&r, "X-Signature");
+	pk = tu_header(&r, "X-Public-Key");
+	ck_assert(sig != NULL && pk != NULL);
+	ck_assert_int_eq(hex_decode(sig, sigb, 64), 0);
+	ck_assert_int_eq(hex_decode(pk, pkb, 32), 0);
+	ck_assert_int_eq(crypto_sign_verify_detached(
+			     sigb, (const uint8_t *)r.body, r.n, pkb),
+	    0);
+	free(sig);
+	free(pk);
+	tu_resp_free(&r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1685,6 +1808,7 @@ main(void)
 	tcase_add_test(tc, test_campaigns);
 	tcase_add_test(tc, test_maintainer);
 	tcase_add_test(tc, test_stats);
+	tcase_add_test(tc, test_releases);
 	suite_add_tcase(s, tc);
 	return (tu_suite_end(s, stop, names, 1, base));
 }

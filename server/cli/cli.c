@@ -19,6 +19,7 @@
 #include "config.h"
 #include "consent.h"
 #include "erase.h"
+#include "release_build.h"
 #include "redact.h"
 #include "crypto.h"
 #include "http.h"
@@ -380,6 +381,7 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "tributary serve: demo: %s\n", e.msg);
 		goto out;
 	}
+	sv.n->release_build = release_build;
 	sv.sc.bs = sv.n->blobs;
 	sv.sc.grace = sv.c.blob_grace;
 	sv.sc.withdrawal_grace = sv.c.withdrawal_grace;

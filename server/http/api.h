@@ -57,6 +57,14 @@ int import_prompts(struct req *r);
 int list_licences(struct req *r);
 int read_audit(struct req *r);
 
+/* Releases: the public list and cards, a maintainer's preview, cut and
+** approval (api_release.c). */
+int list_releases(struct req *r);
+int send_release_card(struct req *r);
+int preview_release(struct req *r);
+int create_release(struct req *r);
+int approve_release(struct req *r);
+
 /* Campaigns and consent (api_consent.c). */
 int list_campaigns(struct req *r);
 int show_consent_document(struct req *r);

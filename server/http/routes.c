@@ -111,6 +111,17 @@ const struct route routes[] = {
 	{ "GET", "/api/v1/audit", read_audit, ROLE_MAINTAINER, 0, NULL, NULL },
 	{ "GET", "/api/v1/revocations", list_revocations, ROLE_ANY, 0, NULL,
 	    NULL },
+	{ "GET", "/api/v1/releases", list_releases, ROLE_ANY, 0, NULL, NULL },
+	{ "GET", "/api/v1/releases/all", list_releases, ROLE_MAINTAINER, 0,
+	    NULL, NULL },
+	{ "GET", "/api/v1/releases/{version}/card", send_release_card, ROLE_ANY,
+	    0, NULL, NULL },
+	{ "POST", "/api/v1/releases/preview", preview_release, ROLE_MAINTAINER,
+	    4096, NULL, NULL },
+	{ "POST", "/api/v1/releases", create_release, ROLE_MAINTAINER, 4096,
+	    NULL, NULL },
+	{ "POST", "/api/v1/releases/{version}/approve", approve_release,
+	    ROLE_MAINTAINER, 1024, NULL, NULL },
 };
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
 

@@ -31,6 +31,11 @@ struct node {
 	uint8_t pseudonym_key[32];
 	struct consent_set *consents; /* loaded by serve; NULL elsewhere */
 	struct redact_set *redact;    /* loaded by serve; NULL elsewhere */
+	/* Writes a recorded release's folder (outbound's release_build(),
+	** set by serve, which links both; NULL elsewhere): how the HTTP
+	** layer builds one without including outbound/. */
+	int (*release_build)(
+	    struct node *n, struct db *db, const char *version, struct err *e);
 	/* node_disk_full()'s last statvfs: when (seconds; 0 never), and the
 	** bytes it found free. */
 	_Atomic long long disk_at;
