@@ -133,10 +133,14 @@ create(struct node *n, struct db *db, int argc, char **argv)
 					     : c.consent_dir);
 	config_free(&c);
 	if (licences_load(path, &lt, &e) == -1 ||
-	    release_select(db, &lt, n->pseudonym_key, &s, &sel, &e) == -1)
+	    release_spec_check(&lt, &s, &e) == -1)
 		goto out;
+	/* Selected inside the job, row by row: memory does not grow with
+	** the release. */
 	rr.spec = &s;
 	rr.sel = &sel;
+	rr.lt = &lt;
+	rr.key = n->pseudonym_key;
 	if (writer_run(n->writer, release_record_job, &rr, &e) == -1)
 		goto out;
 	if (release_build(n, db, s.version, &e) == -1) {

@@ -31,6 +31,8 @@ static const char SQL_CAMPAIGN[] = "SELECT 1 FROM campaigns WHERE slug = ?1";
 static const char SQL_RELEASE[] =
     "INSERT INTO releases(version, dataset, licence, permits, campaigns, "
     "splits, report, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_REPORT[] =
+    "UPDATE releases SET report = ?2 WHERE id = ?1";
 static const char SQL_ITEM[] =
     "INSERT INTO release_items(release_id, contribution_id, revision, "
     "config, split, speaker_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
@@ -228,23 +230,42 @@ void
 release_selection_free(struct release_selection *sel)
 {
 	free(sel->rows);
+	json_decref(sel->configs);
 	memset(sel, 0, sizeof(*sel));
 }
 
+/* Counts ${row} in ${sel}->configs. 0, or -1 out of memory. */
+static int
+count_row(struct release_selection *sel, const struct release_row *row)
+{
+	json_t *c;
+
+	if ((c = json_object_get(sel->configs, row->config)) == NULL) {
+		c = json_pack("{s:i,s:i,s:i}", "train", 0, "dev", 0, "test", 0);
+		if (c == NULL ||
+		    json_object_set_new(sel->configs, row->config, c) == -1)
+			return (-1);
+	}
+	return (json_object_set_new(c, row->split,
+	    json_integer(
+		json_integer_value(json_object_get(c, row->split)) + 1)));
+}
+
 int
-release_select(struct db *db, const struct licence_table *lt,
+release_select_each(struct db *db, const struct licence_table *lt,
     const uint8_t key[32], const struct release_spec *s,
-    struct release_selection *out, struct err *e)
+    struct release_selection *out, release_row_fn fn, void *arg, struct err *e)
 {
 	const struct licence *l;
-	struct release_row *row, *nr;
+	struct release_row row;
 	sqlite3_stmt *st;
 	const char *status, *kind;
 	char *camps;
-	size_t cap = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if ((out->configs = json_object()) == NULL)
+		return (err_oom(e));
 	if (release_spec_check(lt, s, e) == -1 ||
 	    campaigns_arg(db, s, &camps, e) == -1)
 		return (-1);
@@ -278,29 +299,53 @@ release_select(struct db *db, const struct licence_table *lt,
 			out->left[LEFT_SCOPE_MISSING]++;
 			continue;
 		}
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 256;
-			if ((nr = realloc(out->rows, cap * sizeof(*nr))) ==
-			    NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			out->rows = nr;
-		}
-		row = &out->rows[out->n++];
-		row->contribution_id = sqlite3_column_int64(st, 0);
-		row->revision = sqlite3_column_int(st, 5);
-		snprintf(row->config, sizeof(row->config), "%s-%s",
+		row.contribution_id = sqlite3_column_int64(st, 0);
+		row.revision = sqlite3_column_int(st, 5);
+		snprintf(row.config, sizeof(row.config), "%s-%s",
 		    (const char *)sqlite3_column_text(st, 3), kind);
 		release_speaker(
-		    key, s->dataset, sqlite3_column_int64(st, 2), row->speaker);
-		row->split = release_split(row->speaker, s->splits);
+		    key, s->dataset, sqlite3_column_int64(st, 2), row.speaker);
+		row.split = release_split(row.speaker, s->splits);
+		if (count_row(out, &row) == -1) {
+			sqlite3_reset(st);
+			return (err_oom(e));
+		}
+		out->n++;
+		if (fn != NULL && fn(arg, &row, e) == -1) {
+			sqlite3_reset(st);
+			return (-1);
+		}
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	return (rc == SQLITE_DONE ? 0 : db_err(db, e, "release"));
+}
+
+/* Keeps ${row} in the selection ${arg} (release_select()); it is already
+** counted in n. */
+static int
+keep_row(void *arg, const struct release_row *row, struct err *e)
+{
+	struct release_selection *sel = arg;
+	struct release_row *nr;
+
+	if (sel->n > sel->cap) {
+		sel->cap = sel->cap ? sel->cap * 2 : 256;
+		if ((nr = realloc(sel->rows, sel->cap * sizeof(*nr))) == NULL)
+			return (err_oom(e));
+		sel->rows = nr;
+	}
+	sel->rows[sel->n - 1] = *row;
+	return (0);
+}
+
+int
+release_select(struct db *db, const struct licence_table *lt,
+    const uint8_t key[32], const struct release_spec *s,
+    struct release_selection *out, struct err *e)
+{
+	if (release_select_each(db, lt, key, s, out, keep_row, out, e) == -1) {
 		release_selection_free(out);
-		return (
-		    rc == SQLITE_NOMEM ? err_oom(e) : db_err(db, e, "release"));
+		return (-1);
 	}
 	return (0);
 }
@@ -308,30 +353,17 @@ release_select(struct db *db, const struct licence_table *lt,
 json_t *
 release_report(const struct release_selection *sel)
 {
-	json_t *o, *configs, *left, *c;
+	json_t *o, *left;
 	size_t i;
 
-	o = json_pack(
-	    "{s:I,s:{},s:{}}", "rows", (json_int_t)sel->n, "configs", "left");
+	o = json_pack("{s:I,s:O,s:{}}", "rows", (json_int_t)sel->n, "configs",
+	    sel->configs ? sel->configs : json_object(), "left");
 	if (o == NULL)
 		return (NULL);
-	configs = json_object_get(o, "configs");
 	left = json_object_get(o, "left");
 	for (i = 0; i < RELEASE_NLEFT; i++)
 		json_object_set_new(left, release_left_names[i],
 		    json_integer((json_int_t)sel->left[i]));
-	for (i = 0; i < sel->n; i++) {
-		const struct release_row *r = &sel->rows[i];
-
-		if ((c = json_object_get(configs, r->config)) == NULL) {
-			c = json_pack(
-			    "{s:i,s:i,s:i}", "train", 0, "dev", 0, "test", 0);
-			json_object_set_new(configs, r->config, c);
-		}
-		json_object_set_new(c, r->split,
-		    json_integer(
-			json_integer_value(json_object_get(c, r->split)) + 1));
-	}
 	return (o);
 }
 
@@ -351,28 +383,46 @@ strings_json(const char *const *v, size_t n)
 	return (s);
 }
 
+/* Records ${row} as an item of release ${arg} (a struct release_record). */
+static int
+insert_row(void *arg, const struct release_row *r, struct err *e)
+{
+	struct release_record *rr = arg;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(rr->db, SQL_ITEM, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, rr->id);
+	sqlite3_bind_int64(st, 2, r->contribution_id);
+	sqlite3_bind_int(st, 3, r->revision);
+	sqlite3_bind_text(st, 4, r->config, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->split, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->speaker, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return (rc == SQLITE_DONE ? 0 : db_err(rr->db, e, "release item"));
+}
+
 int
 release_record_job(struct db *db, void *arg, struct err *e)
 {
 	struct release_record *rr = arg;
 	const struct release_spec *s = rr->spec;
 	sqlite3_stmt *st;
-	char *permits, *camps, *splits, *report;
+	char *permits, *camps, *splits, *report = NULL;
 	json_t *rep;
 	size_t i;
 	int rc;
 
-	rep = release_report(rr->sel);
+	rr->db = db;
 	permits = strings_json(s->permits, s->npermits);
 	camps = strings_json(s->campaigns, s->ncampaigns);
-	report = rep ? json_dumps(rep, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(rep);
 	rep = json_pack("[i,i,i]", s->splits[0], s->splits[1], s->splits[2]);
 	splits = rep ? json_dumps(rep, JSON_COMPACT) : NULL;
 	json_decref(rep);
 	rc = -1;
-	if (permits == NULL || camps == NULL || splits == NULL ||
-	    report == NULL) {
+	if (permits == NULL || camps == NULL || splits == NULL) {
 		err_oom(e);
 		goto out;
 	}
@@ -384,7 +434,7 @@ release_record_job(struct db *db, void *arg, struct err *e)
 	sqlite3_bind_text(st, 4, permits, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, camps, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, splits, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, report, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, "{}", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)time(NULL));
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -398,25 +448,33 @@ release_record_job(struct db *db, void *arg, struct err *e)
 		goto out;
 	}
 	rr->id = sqlite3_last_insert_rowid(db_handle(db));
-	for (i = 0; i < rr->sel->n; i++) {
-		const struct release_row *r = &rr->sel->rows[i];
-
-		if ((st = db_prepare(db, SQL_ITEM, e)) == NULL) {
-			rc = -1;
+	rc = -1;
+	/* Selected here, row by row into the table: nothing is held. */
+	if (rr->lt != NULL) {
+		release_selection_free(rr->sel);
+		if (release_select_each(db, rr->lt, rr->key, s, rr->sel,
+			insert_row, rr, e) == -1)
 			goto out;
-		}
-		sqlite3_bind_int64(st, 1, rr->id);
-		sqlite3_bind_int64(st, 2, r->contribution_id);
-		sqlite3_bind_int(st, 3, r->revision);
-		sqlite3_bind_text(st, 4, r->config, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, r->split, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, r->speaker, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE) {
-			rc = db_err(db, e, "release item");
-			goto out;
-		}
+	} else
+		for (i = 0; i < rr->sel->n; i++)
+			if (insert_row(rr, &rr->sel->rows[i], e) == -1)
+				goto out;
+	rep = release_report(rr->sel);
+	report = rep ? json_dumps(rep, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(rep);
+	if (report == NULL) {
+		err_oom(e);
+		goto out;
+	}
+	if ((st = db_prepare(db, SQL_REPORT, e)) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, rr->id);
+	sqlite3_bind_text(st, 2, report, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		rc = db_err(db, e, "release");
+		goto out;
 	}
 	rc = audit_append(db, rr->actor, "release.created", rr->id,
 	    json_pack("{s:s,s:s,s:s,s:I}", "version", s->version, "dataset",

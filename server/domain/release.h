@@ -52,10 +52,17 @@ enum release_left {
 extern const char *const release_left_names[RELEASE_NLEFT];
 
 struct release_selection {
-	struct release_row *rows; /* in contribution id order */
-	size_t n;
+	struct release_row *rows; /* in id order (release_select() only) */
+	size_t n;                 /* rows selected */
+	size_t cap;               /* rows' room */
 	size_t left[RELEASE_NLEFT];
+	json_t *configs; /* {config: {split: n}} */
 };
+
+/* Called with each row release_select_each() selects; 0 to go on, or -1
+** with ${e} set to stop. */
+typedef int (*release_row_fn)(
+    void *arg, const struct release_row *row, struct err *e);
 
 /*
 ** Checks ${s} against the licence table ${lt}: a version and dataset name,
@@ -91,6 +98,11 @@ const char *release_split(const char *speaker, const int splits[3]);
 int release_select(struct db *db, const struct licence_table *lt,
     const uint8_t key[32], const struct release_spec *s,
     struct release_selection *out, struct err *e);
+/* The same, handing each row to ${fn} instead of keeping it: ${out} holds
+** only the counts, so memory does not grow with the release. */
+int release_select_each(struct db *db, const struct licence_table *lt,
+    const uint8_t key[32], const struct release_spec *s,
+    struct release_selection *out, release_row_fn fn, void *arg, struct err *e);
 /* Frees what ${sel} holds. Can't fail. */
 void release_selection_free(struct release_selection *sel);
 /* The selection's counts as JSON: {"rows","configs":{config:{split:n}},
@@ -98,15 +110,21 @@ void release_selection_free(struct release_selection *sel);
 json_t *release_report(const struct release_selection *sel);
 
 /*
-** Writer job: records release ${spec} as a draft holding ${sel}'s rows,
-** each pinned to its revision; audited. Returns 0 with ${id}, or -1 with
-** ${e} set: ERR_CONFLICT (the version exists), ERR_STORAGE.
+** Writer job: records release ${spec} as a draft, each item pinned to its
+** revision; audited. With ${lt} set it selects as it goes (the selection
+** of release_select_each(), in the job's own transaction, nothing held:
+** ${sel} gets the counts); else it records ${sel}'s rows. Returns 0 with
+** ${id}, or -1 with ${e} set: ERR_INVALID (the spec), ERR_CONFLICT (the
+** version exists), ERR_STORAGE.
 */
 struct release_record {
 	const struct release_spec *spec;
-	const struct release_selection *sel;
+	struct release_selection *sel;
+	const struct licence_table *lt; /* select in the job */
+	const uint8_t *key;             /* the pseudonym key, with lt */
 	int64_t actor;
-	int64_t id; /* out */
+	int64_t id;    /* out */
+	struct db *db; /* the job's own, while it runs */
 };
 int release_record_job(struct db *db, void *arg, struct err *e);
 

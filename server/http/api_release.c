@@ -184,10 +184,11 @@ cut_read(struct req *r, struct cut *c)
 		    "\"version\", \"dataset\" and \"licence\" are required"));
 	snprintf(
 	    path, sizeof(path), "%s/licences.yaml", req_config(r)->consent_dir);
+	/* Counted here, rows not kept (the cut selects again in its job). */
 	if (licences_load(path, &c->lt, &e) == -1 ||
 	    (db = req_db(r, &e)) == NULL ||
-	    release_select(db, &c->lt, req_node(r)->pseudonym_key, &c->spec,
-		&c->sel, &e) == -1)
+	    release_select_each(db, &c->lt, req_node(r)->pseudonym_key,
+		&c->spec, &c->sel, NULL, NULL, &e) == -1)
 		return (e.code == ERR_INVALID
 			? req_error(r, 400, "invalid", "%s", e.msg)
 			: req_fail(r, &e));
@@ -230,6 +231,8 @@ cut_build(struct req *r, void *state, void **arg)
 		    r, 503, "busy", "this node cannot write release folders"));
 	c->rr.spec = &c->spec;
 	c->rr.sel = &c->sel;
+	c->rr.lt = &c->lt;
+	c->rr.key = req_node(r)->pseudonym_key;
 	c->rr.actor = req_session(r)->account_id;
 	*arg = &c->rr;
 	return (1);
