@@ -314,6 +314,7 @@ contrib_new_json(const struct contrib_new *c, const char *campaign)
 	json_object_set_new(o, "created_at", json_integer(c->created_at));
 	json_object_set_new(o, "withdrawn_at", json_null());
 	json_object_set_new(o, "revision", json_integer(1));
+	json_object_set_new(o, "releases", json_array()); /* none yet */
 	if (c->audio_sha256 != NULL) {
 		json_object_set_new(o, "duration", json_real(c->duration));
 		json_object_set_new(
@@ -321,7 +322,7 @@ contrib_new_json(const struct contrib_new *c, const char *campaign)
 		json_object_set_new(
 		    o, "audio_sha256", json_string(c->audio_sha256));
 	}
-	if (report == NULL || json_object_size(o) < 10) {
+	if (report == NULL || json_object_size(o) < 11) {
 		json_decref(o);
 		return (NULL);
 	}
@@ -352,7 +353,9 @@ contrib_new_answer(
 	    buf_puts(out, c->report_json) == -1 ||
 	    buf_puts(out, ",\"created_at\":") == -1 ||
 	    buf_int(out, (long long)c->created_at) == -1 ||
-	    buf_puts(out, ",\"withdrawn_at\":null,\"revision\":1}}") == -1)
+	    buf_puts(out,
+		",\"withdrawn_at\":null,\"revision\":1,\"releases\":[]}}") ==
+		-1)
 		return (-1);
 	return (0);
 }
@@ -385,12 +388,9 @@ contrib_json(struct db *db, int64_t account, int64_t id, struct err *e)
 		json_object_set_new(o, "created_at", col_json(st, 7));
 		json_object_set_new(o, "withdrawn_at", col_json(st, 8));
 		json_object_set_new(o, "revision", col_json(st, 9));
-		/* Listed for their person: the releases that hold each. */
-		if (id == 0)
-			json_object_set_new(o, "releases",
-			    json_loads(
-				(const char *)sqlite3_column_text(st, 14), 0,
-				NULL));
+		json_object_set_new(o, "releases",
+		    json_loads(
+			(const char *)sqlite3_column_text(st, 14), 0, NULL));
 		if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
 			snprintf(url, sizeof(url),
 			    "/api/v1/contributions/%lld/audio",

@@ -88,11 +88,11 @@ int contrib_new_answer(
 
 /*
 ** One contribution ({"id","campaign","status","kind","text","prompt",
-** "redaction","created_at","withdrawn_at", and for a recording
+** "redaction","created_at","withdrawn_at","revision","releases" (the
+** versions of the releases that hold it), and for a recording
 ** "audio":{"sha256","duration","sample_rate","url"}}) when ${id} > 0
 ** (${account} 0: anyone's, for maintainers), else every contribution of
-** ${account} as an array, newest first, each with "releases" (the
-** versions of the releases that hold it). NULL with ${e} set: ERR_NOT_FOUND
+** ${account} as an array, newest first. NULL with ${e} set: ERR_NOT_FOUND
 ** (no such contribution of theirs), ERR_STORAGE.
 */
 json_t *contrib_json(struct db *db, int64_t account, int64_t id, struct err *e);
