@@ -219,3 +219,10 @@ BEGIN
         WHERE campaign_id = old.campaign_id AND day = old.created_at / 86400;
     UPDATE prompts SET uses = uses - 1 WHERE id = old.prompt_id;
 END;
+
+-- A withdrawn item leaves the correction list: nothing is left to correct.
+CREATE TRIGGER contributions_withdrawn_uncorrected AFTER UPDATE OF status
+    ON contributions WHEN new.status = 'withdrawn' AND new.needs_correction = 1
+BEGIN
+    UPDATE contributions SET needs_correction = 0 WHERE id = new.id;
+END;

@@ -452,6 +452,80 @@ START_TEST(test_record_approve_retire)
 }
 END_TEST
 
+/*
+** A release never holds what a reviewer found personal data in, nor is it
+** approved once a decision on its items changed; a correction of an item
+** it holds retires it and revokes the item; a withdrawn item leaves the
+** correction list.
+*/
+START_TEST(test_changes_after_cut)
+{
+	struct release_selection sel;
+	struct release_record rr = { 0 };
+	struct release_approve ra = { 0 };
+	struct review_correct rc = { 0 };
+	struct contrib_withdraw w = { 0 };
+	struct release_spec s;
+	struct err e = { 0 };
+	int64_t camp, who, a, b, f;
+	char *why;
+
+	camp = tu_add_campaign(TEXT_DEF("chg", "ee"));
+	who = tu_add_account("changer", ROLE_CONTRIBUTOR);
+	tu_give_consent(who, camp, "[\"publish_text\",\"commercial_use\"]");
+	a = tu_add_text(who, camp, "a");
+	b = tu_add_text(who, camp, "b");
+	f = tu_add_text(who, camp, "flagged");
+	decide(a, "validated");
+	decide(b, "validated");
+	decide(f, "validated");
+	ck_assert_int_eq(tu_q_int("UPDATE contributions SET needs_correction = "
+				  "1 WHERE id = ?1 RETURNING 1",
+			     f),
+	    1);
+	s = spec("5.0", "cc-by-4.0");
+	ck_assert_int_eq(release_select(tu_db, &lt, key, &s, &sel, &e), 0);
+	ck_assert_int_eq(sel.n, 2);
+	ck_assert(!holds(&sel, f));
+	ck_assert_int_eq(sel.left[LEFT_CORRECTION], 1);
+	rr.spec = &s;
+	rr.sel = &sel;
+	tu_run_ok(release_record_job, &rr);
+	release_selection_free(&sel);
+
+	/* b is rejected after the cut: 5.0 cannot be approved. */
+	decide(b, "rejected");
+	ra.version = "5.0";
+	ra.needed = 1;
+	tu_run_fails(release_approve_job, &ra, ERR_CONFLICT);
+
+	/* a is corrected: 5.0 is retired and a is on the revocation list. */
+	rc.id = a;
+	rc.text = "a, corrected";
+	rc.report_json = "{}";
+	tu_run_ok(review_correct_job, &rc);
+	why = tu_q_text(
+	    "SELECT retired_why FROM releases WHERE version = '5.0'", 0);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_ptr_nonnull(strstr(why, "corrected"));
+	free(why);
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM revocations WHERE "
+				  "contribution_id = ?1",
+			     a),
+	    1);
+
+	/* f is withdrawn: off the correction list. */
+	w.id = f;
+	w.account_id = who;
+	w.actor = who;
+	tu_run_ok(contrib_withdraw_job, &w);
+	ck_assert_int_eq(tu_q_int("SELECT needs_correction FROM contributions "
+				  "WHERE id = ?1",
+			     f),
+	    0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -464,6 +538,7 @@ main(void)
 	tcase_add_test(tc, test_selection);
 	tcase_add_test(tc, test_speakers_and_splits);
 	tcase_add_test(tc, test_record_approve_retire);
+	tcase_add_test(tc, test_changes_after_cut);
 	suite_add_tcase(s, tc);
 	return (tu_suite_run(s));
 }

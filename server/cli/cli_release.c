@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "account.h"
 #include "cli.h"
@@ -23,6 +24,7 @@ static const char usage[] =
     "       tributary release approve --data DIR X [--as HANDLE]\n"
     "       tributary release list --data DIR\n"
     "       tributary release diff --data DIR A B\n"
+    "       tributary release build --data DIR X   (its folder again)\n"
     "       tributary release verify RELEASE_DIR [--public-key HEX]\n"
     "(create and approve read the node's settings: --config FILE,\n"
     "TRIBUTARY_* variables; --consent-dir names the licence table's folder)\n"
@@ -167,6 +169,36 @@ out:
 	return (rc);
 }
 
+/* `release build X`: writes the folder of a recorded release whose folder
+** is missing (the first attempt failed, or it was removed). */
+static int
+build(struct node *n, struct db *db, int argc, char **argv)
+{
+	struct err e = { 0 };
+
+	if (argc < 2 || argv[1][0] == '-') {
+		fputs(usage, stderr);
+		return (2);
+	}
+	if (release_build(n, db, argv[1], &e) == -1) {
+		fprintf(stderr, "tributary release: %s\n", e.msg);
+		return (1);
+	}
+	printf("release %s: written to %s/releases/%s\n", argv[1], n->dir,
+	    argv[1]);
+	return (0);
+}
+
+/* 1 if release ${v}'s folder holds its manifest. */
+static int
+built(struct node *n, const char *v)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/releases/%s/manifest.json", n->dir, v);
+	return (access(path, R_OK) == 0);
+}
+
 /* `release approve X [--as HANDLE]`. */
 static int
 approve(struct node *n, struct db *db, const char *dir, int argc, char **argv)
@@ -183,6 +215,13 @@ approve(struct node *n, struct db *db, const char *dir, int argc, char **argv)
 		return (2);
 	}
 	ra.version = argv[1];
+	if (!built(n, argv[1])) {
+		fprintf(stderr,
+		    "tributary release: release %s has no folder: `tributary "
+		    "release build %s` writes it, then approve it\n",
+		    argv[1], argv[1]);
+		return (1);
+	}
 	if (as != NULL) {
 		if ((rc = account_get(db, as, 0, &a, &e)) != 1) {
 			fprintf(stderr, "tributary release: %s\n",
@@ -331,7 +370,8 @@ cmd_release(int argc, char **argv)
 	if (strcmp(argv[0], "verify") == 0)
 		return (verify(argc, argv));
 	if (strcmp(argv[0], "create") != 0 && strcmp(argv[0], "approve") != 0 &&
-	    strcmp(argv[0], "list") != 0 && strcmp(argv[0], "diff") != 0) {
+	    strcmp(argv[0], "list") != 0 && strcmp(argv[0], "diff") != 0 &&
+	    strcmp(argv[0], "build") != 0) {
 		fputs(usage, stderr);
 		return (2);
 	}
@@ -345,6 +385,7 @@ cmd_release(int argc, char **argv)
 	rc = strcmp(argv[0], "create") == 0   ? create(n, db, argc, argv)
 	    : strcmp(argv[0], "approve") == 0 ? approve(n, db, dir, argc, argv)
 	    : strcmp(argv[0], "diff") == 0    ? diff(db, argc, argv)
+	    : strcmp(argv[0], "build") == 0   ? build(n, db, argc, argv)
 					      : list(db);
 	db_close(db);
 	node_close(n);

@@ -13,13 +13,14 @@
 #include "crypto.h"
 
 const char *const release_left_names[RELEASE_NLEFT] = { "not_validated",
-	"withdrawn", "scope_missing", "age" };
+	"withdrawn", "scope_missing", "age", "awaiting_correction" };
 
 /* Every contribution of the chosen campaigns (?1: a JSON array of slugs,
 ** NULL for all) with what deciding on it needs, in id order. */
 static const char SQL_CANDIDATES[] =
     "SELECT c.id, c.status, c.account_id, lower(k.language), r.kind, "
-    "r.revision, s.scopes, s.age_confirmed FROM contributions c "
+    "r.revision, s.scopes, s.age_confirmed, c.needs_correction "
+    "FROM contributions c "
     "JOIN campaigns k ON k.id = c.campaign_id "
     "JOIN consents s ON s.id = c.consent_id "
     "JOIN contribution_revisions r ON r.contribution_id = c.id AND "
@@ -41,6 +42,10 @@ static const char SQL_FIND[] =
 static const char SQL_APPROVE[] =
     "INSERT INTO release_approvals(release_id, account_id, at) "
     "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
+static const char SQL_CHANGED[] =
+    "SELECT EXISTS (SELECT 1 FROM release_items i JOIN contributions c ON "
+    "c.id = i.contribution_id WHERE i.release_id = ?1 AND (c.status <> "
+    "'validated' OR c.needs_correction = 1))";
 static const char SQL_APPROVALS[] =
     "SELECT count(*) FROM release_approvals WHERE release_id = ?1";
 static const char SQL_APPROVED[] =
@@ -114,6 +119,7 @@ release_spec_check(
 			    l->id, s->permits[i]));
 	}
 	if (s->splits[0] < 0 || s->splits[1] < 0 || s->splits[2] < 0 ||
+	    s->splits[0] > 100 || s->splits[1] > 100 || s->splits[2] > 100 ||
 	    s->splits[0] + s->splits[1] + s->splits[2] != 100)
 		return (err_set(e, ERR_INVALID,
 		    "the splits are three percentages (train, dev, test) "
@@ -292,6 +298,10 @@ release_select_each(struct db *db, const struct licence_table *lt,
 		}
 		if (sqlite3_column_int(st, 7) == 0) {
 			out->left[LEFT_AGE]++;
+			continue;
+		}
+		if (sqlite3_column_int(st, 8) != 0) {
+			out->left[LEFT_CORRECTION]++;
 			continue;
 		}
 		if (!covered(
@@ -513,6 +523,20 @@ release_approve_job(struct db *db, void *arg, struct err *e)
 		return (err_set(e, ERR_CONFLICT,
 		    "release %s is retired: something in it was withdrawn; "
 		    "cut a new one",
+		    ra->version));
+	/* A decision changed since it was cut: cut a new one. */
+	if ((st = db_prepare(db, SQL_CHANGED, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	retired = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return (db_err(db, e, "release"));
+	if (retired)
+		return (err_set(e, ERR_CONFLICT,
+		    "an item of release %s is no longer accepted as it was "
+		    "when it was cut; cut a new one",
 		    ra->version));
 	if ((st = db_prepare(db, SQL_APPROVE, e)) == NULL)
 		return (-1);

@@ -47,6 +47,7 @@ enum release_left {
 	LEFT_WITHDRAWN,
 	LEFT_SCOPE_MISSING, /* its consent lacks a scope the licence needs */
 	LEFT_AGE,           /* its consent did not confirm the minimum age */
+	LEFT_CORRECTION,    /* a reviewer found personal data still in it */
 	RELEASE_NLEFT,
 };
 extern const char *const release_left_names[RELEASE_NLEFT];
@@ -133,7 +134,8 @@ int release_record_job(struct db *db, void *arg, struct err *e);
 ** ${version}; once ${needed} distinct approvers have, it is approved.
 ** Again by the same approver changes nothing. Audited. Returns 0 with
 ** ${approvals} and ${approved} set, or -1 with ${e} set: ERR_NOT_FOUND,
-** ERR_CONFLICT (retired: a withdrawn item is in it), ERR_STORAGE.
+** ERR_CONFLICT (retired: a withdrawn or corrected item is in it; or an
+** item in it is no longer validated), ERR_STORAGE.
 */
 struct release_approve {
 	const char *version;

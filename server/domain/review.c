@@ -92,6 +92,16 @@ static const char SQL_NEW_REV[] =
 static const char SQL_ERASE_OLD[] =
     "UPDATE contribution_revisions SET text = NULL WHERE contribution_id = ?1"
     " AND revision < ?2";
+/* A release that holds the corrected text is retired, and the item put
+** on its dataset's revocation list: its users must drop that text. */
+static const char SQL_RETIRE[] =
+    "UPDATE releases SET retired_at = ?2, retired_why = 'contribution ' || "
+    "?1 || ' was corrected' WHERE retired_at IS NULL AND id IN (SELECT "
+    "release_id FROM release_items WHERE contribution_id = ?1)";
+static const char SQL_REVOKE[] =
+    "INSERT OR IGNORE INTO revocations (dataset, contribution_id, "
+    "withdrawn_at) SELECT DISTINCT r.dataset, ?1, ?2 FROM release_items i "
+    "JOIN releases r ON r.id = i.release_id WHERE i.contribution_id = ?1";
 static const char SQL_UNFLAG[] =
     "UPDATE contributions SET needs_correction = 0 WHERE id = ?1";
 static const char SQL_DECIDE[] =
@@ -289,8 +299,9 @@ review_vote_job(struct db *db, void *arg, struct err *e)
 		v->down++;
 	v->status = review_decide(&rule, v->up, v->down);
 	flag = v->reason != NULL && strcmp(v->reason, "personal_data") == 0;
+	/* The vote is written: from here a failure loses the batch. */
 	if ((st = db_prepare(db, SQL_COUNT, e)) == NULL)
-		return (-1);
+		return (WRITER_DIRTY);
 	sqlite3_bind_int64(st, 1, v->contribution_id);
 	sqlite3_bind_int(st, 2, v->up);
 	sqlite3_bind_int(st, 3, v->down);
@@ -464,12 +475,12 @@ review_items(struct db *db, int64_t campaign, const char *status,
 {
 	sqlite3_stmt *st;
 	json_t *arr, *o;
-	int64_t ids[200];
+	int64_t ids[201];
 	int n = 0, i, rc;
 
 	*next = 0;
-	if (limit > 200)
-		limit = 200;
+	if (limit < 1 || limit > 200)
+		limit = limit < 1 ? 1 : 200;
 	st = db_prepare(db,
 	    status == NULL                       ? SQL_CORRECTIONS
 		: strcmp(status, "pending") == 0 ? SQL_PENDING
@@ -587,7 +598,11 @@ review_correct_job(struct db *db, void *arg, struct err *e)
 		return (db_err(db, e, "revision"));
 	if (db_run(db, SQL_ERASE_OLD, c->id, c->revision, "revision", e) ==
 		-1 ||
-	    db_run(db, SQL_UNFLAG, c->id, 0, "contribution", e) == -1)
+	    db_run(db, SQL_UNFLAG, c->id, 0, "contribution", e) == -1 ||
+	    db_run(db, SQL_RETIRE, c->id, (int64_t)time(NULL), "release", e) ==
+		-1 ||
+	    db_run(db, SQL_REVOKE, c->id, (int64_t)time(NULL), "release", e) ==
+		-1)
 		return (-1);
 	report = json_loads(c->report_json ? c->report_json : "{}", 0, NULL);
 	return (audit_append(db, c->actor, "contribution.corrected", c->id,

@@ -72,8 +72,7 @@ struct review_vote {
 ** personal_data reason puts the item on the correction list. A key names
 ** one vote on one item: the same key and request on the same item again
 ** is a replay (replayed set, the first answer); votes on other items are
-** told apart by the item, whatever their keys. Not atomic (give it a
-** SAVEPOINT). Returns 0, or -1 with ${e} set: ERR_NOT_FOUND (no such
+** told apart by the item, whatever their keys. Returns 0, or -1 with ${e} set: ERR_NOT_FOUND (no such
 ** item), ERR_FORBIDDEN (own item, not their language: refusal set),
 ** ERR_CONFLICT (second vote, already decided, withdrawn: refusal set; or
 ** the key was used on this item for another vote, refusal NULL),
@@ -120,7 +119,8 @@ json_t *review_items(struct db *db, int64_t campaign, const char *status,
 ** Writer job: a maintainer's correction of a text item: a new revision
 ** with ${text} (already redacted: ${report_json} its report), the old
 ** revisions' text erased, the item off the correction list; audited with
-** the kinds removed and the reason. Returns 0 with ${revision} set, or -1
+** the kinds removed and the reason. A release that holds the old text
+** is retired and the item put on its dataset's revocation list. Returns 0 with ${revision} set, or -1
 ** with ${e} set: ERR_NOT_FOUND, ERR_CONFLICT (withdrawn, or a recording:
 ** refusal REVIEW_WITHDRAWN or "not_text"), ERR_STORAGE.
 */

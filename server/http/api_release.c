@@ -259,8 +259,8 @@ cut_answer(struct req *r, void *state)
 		-1)
 		return (req_error(r, 500, "internal",
 		    "the draft %s is recorded, but its folder could not be "
-		    "written: %s",
-		    c->spec.version, e.msg));
+		    "written: %s (`tributary release build %s` writes it)",
+		    c->spec.version, e.msg, c->spec.version));
 	return (req_json(r, 201,
 	    json_pack("{s:{s:s,s:s,s:s,s:o}}", "release", "version",
 		c->spec.version, "dataset", c->spec.dataset, "state", "draft",
@@ -304,6 +304,31 @@ appr_build(struct req *r, void *state, void **arg)
 	if (v == NULL || strlen(v) > RELEASE_VERSION_MAX)
 		return (req_error(r, 404, "not_found", "no such release"));
 	snprintf(a->version, sizeof(a->version), "%s", v);
+	/* Only a release whose folder was written can be approved. */
+	{
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/releases/%s/manifest.json",
+		    req_node(r)->dir, a->version);
+		if (strchr(a->version, '/') == NULL && a->version[0] != '.' &&
+		    access(path, R_OK) != 0 && strcmp(a->version, "") != 0) {
+			struct err e = { 0 };
+			struct db *db = req_db(r, &e);
+			json_t *l = db ? release_list(db, &e) : NULL;
+			int known = 0;
+			size_t i;
+			json_t *x;
+
+			json_array_foreach(l, i, x) known |=
+			    strcmp(jstr(x, "version"), a->version) == 0;
+			json_decref(l);
+			if (known)
+				return (req_error(r, 409, "conflict",
+				    "release %s has no folder: `tributary "
+				    "release build %s` writes it",
+				    a->version, a->version));
+		}
+	}
 	a->ra.version = a->version;
 	a->ra.actor = req_session(r)->account_id;
 	a->ra.needed = (int)req_config(r)->release_approvals;

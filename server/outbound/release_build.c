@@ -1026,6 +1026,18 @@ release_build(struct node *n, struct db *db, const char *version, struct err *e)
 	return (rc);
 }
 
+/* Is ${dir}/${rel} a folder (for file systems that do not say in
+** readdir)? */
+static int
+is_dir(const char *dir, const char *rel)
+{
+	char path[4400];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	return (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode));
+}
+
 /* Adds the files under ${dir}/${rel} (recursively) not named in
 ** ${listed} to ${out}->extra. */
 static void
@@ -1049,7 +1061,8 @@ count_extra(
 			continue;
 		snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "",
 		    d->d_name);
-		if (d->d_type == DT_DIR) {
+		if (d->d_type == DT_DIR ||
+		    (d->d_type == DT_UNKNOWN && is_dir(dir, sub))) {
 			count_extra(dir, sub, listed, out);
 			continue;
 		}
