@@ -106,3 +106,11 @@ text_line_of(const char *s, size_t n, size_t off)
 			line++;
 	return (line);
 }
+
+void
+text_lower_ascii(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}

@@ -24,6 +24,9 @@ int text_read_file(
 ** surrogate, above U+10FFFF, truncated) in ${p}, or ${n} if none. Can't
 ** fail. */
 size_t utf8_invalid_at(const void *p, size_t n);
+/* Turns the ASCII letters of ${s} to lower case, in place (language tags,
+** licence ids, CSV headers: no other letter is touched). Can't fail. */
+void text_lower_ascii(char *s);
 /* The 1-based line holding byte ${off} of the ${n} bytes at ${s} (the
 ** last line for an ${off} past the end). Can't fail. */
 int text_line_of(const char *s, size_t n, size_t off);

@@ -397,7 +397,7 @@ campaign_prompts_cmd(struct node *n, struct db *db, const char *slug,
 	struct campaign c;
 	struct err e = { 0 };
 	size_t len, i;
-	char *body = NULL, lic[32], *p;
+	char *body = NULL, lic[32];
 	json_t *v;
 	int rc = 1, csv;
 
@@ -415,8 +415,7 @@ campaign_prompts_cmd(struct node *n, struct db *db, const char *slug,
 	len = strlen(file);
 	csv = len > 4 && strcasecmp(file + len - 4, ".csv") == 0;
 	snprintf(lic, sizeof(lic), "%s", licence ? licence : "");
-	for (p = lic; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
+	text_lower_ascii(lic);
 	rc = 1;
 	if (prompts_parse(body, strlen(body), csv, lic[0] ? lic : NULL, source,
 		&set, &e) == -1) {

@@ -16,6 +16,7 @@
 #include "node.h"
 #include "release.h"
 #include "release_build.h"
+#include "text.h"
 
 static const char usage[] =
     "usage: tributary release create --data DIR --version X --dataset NAME\n"
@@ -80,7 +81,7 @@ static int
 create(struct node *n, struct db *db, int argc, char **argv)
 {
 	const char *permits[MAX_LIST], *camps[MAX_LIST], *sp[4];
-	char pstore[1024], sstore[64], lic[64], path[4096], *p;
+	char pstore[1024], sstore[64], lic[64], path[4096];
 	struct release_selection sel = { 0 };
 	struct release_record rr = { 0 };
 	struct licence_table lt = { 0 };
@@ -94,9 +95,7 @@ create(struct node *n, struct db *db, int argc, char **argv)
 	s.dataset = opt(argc, argv, "--dataset");
 	snprintf(lic, sizeof(lic), "%s",
 	    opt(argc, argv, "--licence") ? opt(argc, argv, "--licence") : "");
-	for (p = lic; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
+	text_lower_ascii(lic);
 	s.licence = lic;
 	if ((k = split_list(opt(argc, argv, "--permits"), pstore,
 		 sizeof(pstore), permits)) < 0) {
@@ -215,13 +214,7 @@ approve(struct node *n, struct db *db, const char *dir, int argc, char **argv)
 		return (2);
 	}
 	ra.version = argv[1];
-	if (!built(n, argv[1])) {
-		fprintf(stderr,
-		    "tributary release: release %s has no folder: `tributary "
-		    "release build %s` writes it, then approve it\n",
-		    argv[1], argv[1]);
-		return (1);
-	}
+	ra.unbuilt = !built(n, argv[1]);
 	if (as != NULL) {
 		if ((rc = account_get(db, as, 0, &a, &e)) != 1) {
 			fprintf(stderr, "tributary release: %s\n",

@@ -118,15 +118,6 @@ utf8_ok(const char *s)
 	return (utf8_invalid_at(s, n) == n);
 }
 
-/* ASCII letters of ${s} in lower case, in place. */
-static void
-lower_ascii(char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
-}
-
 /* Counts UTF-8 code points of valid UTF-8 ${s}. */
 static size_t
 chars(const char *s)
@@ -191,7 +182,7 @@ take(struct prompt_set *s, long line, const char *text, size_t tn,
 	}
 	if (in.source == NULL || in.licence == NULL)
 		goto oom;
-	lower_ascii(in.licence);
+	text_lower_ascii(in.licence);
 	if (!utf8_ok(in.text) || !utf8_ok(in.source))
 		refuse(s, line, "not UTF-8 text");
 	else if (chars(in.text) > PROMPT_MAX_CHARS)
@@ -315,7 +306,7 @@ parse_csv(const char *p, size_t n, const char *licence, const char *source,
 			rc = err_oom(e);
 			goto out;
 		}
-		lower_ascii(h);
+		text_lower_ascii(h);
 		col[ncol] = -1;
 		for (k = 0; k < NCOL; k++)
 			if (strcmp(h, names[k]) == 0 && !have[k]) {

@@ -524,6 +524,11 @@ release_approve_job(struct db *db, void *arg, struct err *e)
 		    "release %s is retired: something in it was withdrawn; "
 		    "cut a new one",
 		    ra->version));
+	if (ra->unbuilt)
+		return (err_set(e, ERR_CONFLICT,
+		    "release %s has no folder: `tributary release build %s` "
+		    "writes it",
+		    ra->version, ra->version));
 	/* A decision changed since it was cut: cut a new one. */
 	if ((st = db_prepare(db, SQL_CHANGED, e)) == NULL)
 		return (-1);

@@ -134,13 +134,14 @@ int release_record_job(struct db *db, void *arg, struct err *e);
 ** ${version}; once ${needed} distinct approvers have, it is approved.
 ** Again by the same approver changes nothing. Audited. Returns 0 with
 ** ${approvals} and ${approved} set, or -1 with ${e} set: ERR_NOT_FOUND,
-** ERR_CONFLICT (retired: a withdrawn or corrected item is in it; or an
-** item in it is no longer validated), ERR_STORAGE.
+** ERR_CONFLICT (retired: a withdrawn or corrected item is in it; an
+** item in it is no longer validated; or ${unbuilt}), ERR_STORAGE.
 */
 struct release_approve {
 	const char *version;
 	int64_t actor;
 	int needed;
+	int unbuilt; /* its folder was never written (the caller looked) */
 	int approvals, approved; /* out */
 };
 int release_approve_job(struct db *db, void *arg, struct err *e);

@@ -16,6 +16,7 @@
 #include "cards.h"
 #include "http.h"
 #include "prompts.h"
+#include "text.h"
 
 /* The {slug} campaign into ${c} (clear it): 1, or an answer (404). */
 static int
@@ -377,7 +378,6 @@ pedit_build(struct req *r, void *state, void **arg)
 	struct pedit *p = state;
 	struct campaign c;
 	json_t *body, *ret;
-	char *s;
 	int rc;
 
 	if ((body = req_json_body(r)) == NULL)
@@ -386,9 +386,8 @@ pedit_build(struct req *r, void *state, void **arg)
 	    (rc = body_str(r, body, "source", &p->source)) != 1 ||
 	    (rc = body_str(r, body, "licence", &p->licence)) != 1)
 		return (rc);
-	for (s = p->licence; s != NULL && *s != '\0'; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
+	if (p->licence != NULL)
+		text_lower_ascii(p->licence);
 	if (p->text != NULL) { /* white space around it is not the prompt */
 		size_t n = strlen(p->text), i = 0;
 
@@ -495,7 +494,7 @@ pimport_build(struct req *r, void *state, void **arg)
 	const char *licence = req_query(r, "licence"), *source;
 	struct campaign c;
 	struct err e = { 0 };
-	char lic[32], *s;
+	char lic[32];
 	json_t *lines;
 	size_t n;
 	int rc, csv;
@@ -506,9 +505,7 @@ pimport_build(struct req *r, void *state, void **arg)
 		    "send the file as text/plain (one prompt per line) or "
 		    "text/csv (text,source,licence)"));
 	snprintf(lic, sizeof(lic), "%s", licence ? licence : "");
-	for (s = lic; *s != '\0'; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
+	text_lower_ascii(lic);
 	source = req_query(r, "source");
 	if ((rc = path_campaign(r, &c)) != 1)
 		return (rc);

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "licences.h"
 #include "release.h"
+#include "text.h"
 
 /*
 ** GET /api/v1/releases: anyone. The approved releases not retired, newest
@@ -141,7 +142,7 @@ static int
 cut_read(struct req *r, struct cut *c)
 {
 	struct err e = { 0 };
-	char path[4096], *p;
+	char path[4096];
 	struct db *db;
 	json_t *sp;
 	int k, i;
@@ -152,9 +153,7 @@ cut_read(struct req *r, struct cut *c)
 	c->spec.dataset = jstr(c->body, "dataset");
 	snprintf(c->licence, sizeof(c->licence), "%s",
 	    jstr(c->body, "licence") ? jstr(c->body, "licence") : "");
-	for (p = c->licence; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
+	text_lower_ascii(c->licence);
 	c->spec.licence = c->licence;
 	if ((k = strings(c->body, "permits", c->permits)) < 0)
 		return (req_error(r, 400, "invalid",
@@ -300,35 +299,16 @@ appr_build(struct req *r, void *state, void **arg)
 {
 	struct appr *a = state;
 	const char *v = req_param(r, "version");
+	char path[4096];
 
 	if (v == NULL || strlen(v) > RELEASE_VERSION_MAX)
 		return (req_error(r, 404, "not_found", "no such release"));
 	snprintf(a->version, sizeof(a->version), "%s", v);
 	/* Only a release whose folder was written can be approved. */
-	{
-		char path[4096];
-
-		snprintf(path, sizeof(path), "%s/releases/%s/manifest.json",
-		    req_node(r)->dir, a->version);
-		if (strchr(a->version, '/') == NULL && a->version[0] != '.' &&
-		    access(path, R_OK) != 0 && strcmp(a->version, "") != 0) {
-			struct err e = { 0 };
-			struct db *db = req_db(r, &e);
-			json_t *l = db ? release_list(db, &e) : NULL;
-			int known = 0;
-			size_t i;
-			json_t *x;
-
-			json_array_foreach(l, i, x) known |=
-			    strcmp(jstr(x, "version"), a->version) == 0;
-			json_decref(l);
-			if (known)
-				return (req_error(r, 409, "conflict",
-				    "release %s has no folder: `tributary "
-				    "release build %s` writes it",
-				    a->version, a->version));
-		}
-	}
+	snprintf(path, sizeof(path), "%s/releases/%s/manifest.json",
+	    req_node(r)->dir, a->version);
+	a->ra.unbuilt = strchr(a->version, '/') != NULL ||
+	    a->version[0] == '.' || access(path, R_OK) != 0;
 	a->ra.version = a->version;
 	a->ra.actor = req_session(r)->account_id;
 	a->ra.needed = (int)req_config(r)->release_approvals;

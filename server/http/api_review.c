@@ -16,6 +16,7 @@
 #include "http.h"
 #include "redact.h"
 #include "review.h"
+#include "text.h"
 
 /* Votes ${account} cast today (UTC), or -1 with ${e}. */
 static int64_t
@@ -58,7 +59,7 @@ list_review_campaigns(struct req *r)
 	struct db *db;
 	size_t i, j;
 	int64_t n;
-	char lang[64], *p;
+	char lang[64];
 
 	if ((db = req_db(r, &e)) == NULL ||
 	    (langs = my_languages(db, s->account_id, &e)) == NULL)
@@ -73,9 +74,7 @@ list_review_campaigns(struct req *r)
 	json_array_foreach(all, i, c)
 	{
 		snprintf(lang, sizeof(lang), "%s", jstr(c, "language"));
-		for (p = lang; *p != '\0'; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
+		text_lower_ascii(lang);
 		json_array_foreach(
 		    langs, j, l) if (strcmp(json_string_value(l), lang) == 0)
 		{
