@@ -1139,6 +1139,73 @@ START_TEST(test_export)
 }
 END_TEST
 
+/*
+** What a person says about themself: optional, refused when it is not one
+** of the choices or could carry a number, taken back with null, in their
+** export, and gone when they erase their account.
+*/
+START_TEST(test_demographics)
+{
+	struct tu_resp r;
+	struct who w;
+	json_t *j, *d;
+
+	join_ok("akos-about", &w);
+	ck_assert_int_eq(
+	    as(&w, "GET", "/api/v1/me/demographics", NULL, &r), 200);
+	j = jbody(&r);
+	d = json_object_get(j, "demographics");
+	ck_assert(json_is_null(json_object_get(d, "age_range")));
+	ck_assert_int_eq(json_array_size(json_object_get(j, "age_ranges")), 8);
+	json_decref(j);
+	tu_resp_free(&r);
+
+	ck_assert_int_eq(as(&w, "POST", "/api/v1/me/demographics",
+			     "{\"age_range\":\"33\"}", &r),
+	    400);
+	expect_error(&r, 400, "invalid", "an age that is not a range");
+	tu_resp_free(&r);
+	ck_assert_int_eq(as(&w, "POST", "/api/v1/me/demographics",
+			     "{\"variety\":\"call 0244 123 456\"}", &r),
+	    400);
+	tu_resp_free(&r);
+	ck_assert_int_eq(as(&w, "POST", "/api/v1/me/demographics",
+			     "{\"age_range\":\"30-39\",\"gender\":\"female\","
+			     "\"variety\":\" Asante  Twi \"}",
+			     &r),
+	    200);
+	tu_resp_free(&r);
+	ck_assert_int_eq(as(&w, "POST", "/api/v1/me/demographics",
+			     "{\"age_range\":\"30-39\",\"gender\":null,"
+			     "\"variety\":\" Asante  Twi \"}",
+			     &r),
+	    200);
+	tu_resp_free(&r);
+	ck_assert_int_eq(as(&w, "GET", "/api/v1/me/export", NULL, &r), 200);
+	j = jbody(&r);
+	d = json_object_get(j, "demographics");
+	ck_assert_str_eq(jstr(d, "age_range"), "30-39");
+	ck_assert_str_eq(jstr(d, "variety"), "Asante Twi");
+	ck_assert(json_is_null(json_object_get(d, "gender")));
+	json_decref(j);
+	tu_resp_free(&r);
+	ck_assert_int_eq(db_int(maindir,
+			     "SELECT count(*) FROM demographics WHERE "
+			     "account_id = ?1",
+			     w.id, NULL),
+	    1);
+	ck_assert_int_eq(
+	    as(&w, "POST", "/api/v1/me/erase", "{\"confirm\":\"erase\"}", &r),
+	    200);
+	tu_resp_free(&r);
+	ck_assert_int_eq(db_int(maindir,
+			     "SELECT count(*) FROM demographics WHERE "
+			     "account_id = ?1",
+			     w.id, NULL),
+	    0);
+}
+END_TEST
+
 /* --- one commit per request --- */
 
 /* The value of ${name} in ${s}'s /metrics. */
@@ -1347,6 +1414,7 @@ main(void)
 	tcase_add_test(tc, test_withdraw_consent);
 	tcase_add_test(tc, test_consent_gone_before_write);
 	tcase_add_test(tc, test_export);
+	tcase_add_test(tc, test_demographics);
 	tcase_add_test(tc, test_naive_commit);
 	suite_add_tcase(s, tc);
 

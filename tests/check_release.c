@@ -12,6 +12,7 @@
 
 #include "contrib.h"
 #include "crypto.h"
+#include "demographics.h"
 #include "erase.h"
 #include "licences.h"
 #include "release.h"
@@ -105,6 +106,12 @@ START_TEST(test_spec_checked)
 	s.npermits = 1;
 	ck_assert_int_eq(release_spec_check(&lt, &s, &e), -1);
 	ck_assert_int_eq(e.code, ERR_INVALID);
+	s = spec("1.0.0", "cc-by-4.0");
+	s.k = 3; /* under what the consent documents promise */
+	ck_assert_int_eq(release_spec_check(&lt, &s, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "promise"));
+	s.k = 5;
+	ck_assert_int_eq(release_spec_check(&lt, &s, &e), 0);
 	s = spec("1.0.0", "cc-by-4.0");
 	s.splits[2] = 11;
 	ck_assert_int_eq(release_spec_check(&lt, &s, &e), -1);
@@ -526,6 +533,197 @@ START_TEST(test_changes_after_cut)
 }
 END_TEST
 
+/* Account ${who}'s demographics ("" for not given). */
+static void
+tell(int64_t who, const char *age, const char *gender, const char *variety)
+{
+	struct demographics_set ds = { 0 };
+
+	ds.account = who;
+	snprintf(ds.d.age_range, sizeof(ds.d.age_range), "%s", age);
+	snprintf(ds.d.gender, sizeof(ds.d.gender), "%s", gender);
+	snprintf(ds.d.variety, sizeof(ds.d.variety), "%s", variety);
+	tu_run_ok(demographics_job, &ds);
+}
+
+/* Records release ${version} under k = ${k}, selecting in the job. */
+static int64_t
+cut(const char *version, int k, struct release_selection *sel)
+{
+	struct release_record rr = { 0 };
+	struct release_spec s = spec(version, "cc-by-4.0");
+
+	s.k = k;
+	rr.spec = &s;
+	rr.sel = sel;
+	rr.lt = &lt;
+	rr.key = key;
+	tu_run_ok(release_record_job, &rr);
+	return (rr.id);
+}
+
+/* How many items of release ${rel} show ${col} = ${val} (NULL: null). */
+static long long
+shown(int64_t rel, const char *col, const char *val)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM release_items WHERE release_id = ?1 AND "
+	    "%s IS %s%s%s",
+	    col, val ? "'" : "", val ? val : "NULL", val ? "'" : "");
+	return (tu_q_int(sql, rel));
+}
+
+/*
+** k-anonymity on a crafted population: twelve speakers with one item
+** each, every variety different, ages 20-29 (six women), 30-39 (five
+** men), 40-49 (one man); a thirteenth gave nothing, a fourteenth only a
+** variety. k = 5: the variety (most distinct values) is dropped, the one
+** man in his forties is taken out with his item, nobody else. k = 6: the
+** ages are coarsened to twenty-year ranges instead and nobody is taken
+** out. Every combination released covers at least k speakers.
+*/
+START_TEST(test_k_anonymity)
+{
+	static const char *const varieties[] = { "Anlo", "Tongu", "Awuna",
+		"Kpando", "Ho", "Peki", "Hohoe", "Keta", "Aflao", "Avenor",
+		"Dzodze", "Wheta" };
+	struct release_selection sel = { 0 };
+	char h[16];
+	int64_t camp, who[14], item[14], r5, r6, r9;
+	json_t *what;
+	char *demo;
+	int i;
+
+	camp = tu_add_campaign(TEXT_DEF("ewe", "ee"));
+	for (i = 0; i < 14; i++) {
+		snprintf(h, sizeof(h), "speaker%02d", i);
+		who[i] = tu_add_account(h, ROLE_CONTRIBUTOR);
+		tu_give_consent(
+		    who[i], camp, "[\"publish_text\",\"commercial_use\"]");
+		item[i] = tu_add_text(who[i], camp, "words");
+		decide(item[i], "validated");
+		if (i < 12)
+			tell(who[i],
+			    i < 6        ? "20-29"
+				: i < 11 ? "30-39"
+					 : "40-49",
+			    i < 6 ? "female" : "male", varieties[i]);
+	}
+	tell(who[13], "", "", "Gbe");
+
+	r5 = cut("k5", 5, &sel);
+	ck_assert_int_eq(sel.n, 13);
+	ck_assert_int_eq(sel.left[LEFT_K_ANON], 1);
+	release_selection_free(&sel);
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM release_items WHERE "
+				  "release_id = ?1",
+			     r5),
+	    13);
+	demo = tu_q_text("SELECT demographics FROM releases WHERE id = ?1", r5);
+	what = json_loads(demo, 0, NULL);
+	free(demo);
+	ck_assert_ptr_nonnull(what);
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(what, "suppressed_speakers")),
+	    1);
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(what, "suppressed_rows")), 1);
+	ck_assert_str_eq(json_string_value(json_array_get(
+			     json_object_get(what, "dropped"), 0)),
+	    "variety");
+	ck_assert_int_eq(json_array_size(json_object_get(what, "released")), 2);
+	json_decref(what);
+	/* The man in his forties is out; the others show what they gave. */
+	ck_assert_int_eq(tu_q_int("SELECT count(*) FROM release_items WHERE "
+				  "contribution_id = ?1",
+			     item[11]),
+	    0);
+	ck_assert_int_eq(shown(r5, "age_range", "20-29"), 6);
+	ck_assert_int_eq(shown(r5, "age_range", "30-39"), 5);
+	ck_assert_int_eq(shown(r5, "gender", "female"), 6);
+	ck_assert_int_eq(shown(r5, "variety", NULL), 13);
+	ck_assert_int_eq(shown(r5, "age_range", NULL), 2); /* gave none */
+	/* Every combination released covers at least k speakers. */
+	ck_assert_int_eq(
+	    tu_q_int("SELECT count(*) FROM (SELECT count(DISTINCT speaker_id) "
+		     "AS n FROM release_items WHERE release_id = ?1 AND "
+		     "(age_range IS NOT NULL OR gender IS NOT NULL) GROUP BY "
+		     "age_range, gender) WHERE n < 5",
+		r5),
+	    0);
+	/* The report counts it, beside the other reasons. */
+	demo = tu_q_text("SELECT report FROM releases WHERE id = ?1", r5);
+	ck_assert_ptr_nonnull(strstr(demo, "\"k_anonymity\":1"));
+	ck_assert_ptr_nonnull(strstr(demo, "\"rows\":13"));
+	free(demo);
+
+	r6 = cut("k6", 6, &sel);
+	ck_assert_int_eq(sel.n, 14);
+	ck_assert_int_eq(sel.left[LEFT_K_ANON], 0);
+	release_selection_free(&sel);
+	ck_assert_int_eq(shown(r6, "age_range", "10-29"), 6);
+	ck_assert_int_eq(shown(r6, "age_range", "30-49"), 6);
+	ck_assert_int_eq(shown(r6, "gender", "male"), 6);
+	demo = tu_q_text("SELECT demographics FROM releases WHERE id = ?1", r6);
+	ck_assert_ptr_nonnull(strstr(demo, "\"generalized\":{\"age_range\""));
+	ck_assert_ptr_nonnull(strstr(demo, "\"suppressed_rows\":0"));
+	free(demo);
+
+	/* k = 9: nothing can be kept; everything is dropped, nobody is taken
+	** out, every item is released without demographics. */
+	r9 = cut("k9", 9, &sel);
+	ck_assert_int_eq(sel.n, 14);
+	release_selection_free(&sel);
+	ck_assert_int_eq(shown(r9, "age_range", NULL), 14);
+	ck_assert_int_eq(shown(r9, "gender", NULL), 14);
+	demo = tu_q_text("SELECT demographics FROM releases WHERE id = ?1", r9);
+	ck_assert_ptr_nonnull(strstr(demo, "\"released\":[]"));
+	free(demo);
+}
+END_TEST
+
+/* What a person may say about themself, and what is refused. */
+START_TEST(test_demographics_checked)
+{
+	struct demographics d;
+	struct err e = { 0 };
+	json_t *o;
+
+	o = json_pack("{s:s,s:s,s:s}", "age_range", "30-39", "gender",
+	    "another", "variety", "  Anlo   Eʋe \t");
+	ck_assert_int_eq(demographics_parse(o, &d, &e), 0);
+	ck_assert_str_eq(d.age_range, "30-39");
+	ck_assert_str_eq(d.variety, "Anlo Eʋe");
+	json_decref(o);
+	o = json_pack("{s:s}", "age_range", "31");
+	ck_assert_int_eq(demographics_parse(o, &d, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "10-19"));
+	json_decref(o);
+	o = json_pack("{s:s}", "variety", "call 0244123456");
+	ck_assert_int_eq(demographics_parse(o, &d, &e), -1);
+	json_decref(o);
+	o = json_pack("{s:s}", "variety", "me@example.org");
+	ck_assert_int_eq(demographics_parse(o, &d, &e), -1);
+	json_decref(o);
+	o = json_pack("{s:n,s:s}", "gender", "variety", "");
+	ck_assert_int_eq(demographics_parse(o, &d, &e), 0);
+	ck_assert_str_eq(d.gender, "");
+	ck_assert_str_eq(d.variety, "");
+	json_decref(o);
+	{
+		char longv[100];
+
+		memset(longv, 'a', sizeof(longv) - 1);
+		longv[sizeof(longv) - 1] = '\0';
+		o = json_pack("{s:s}", "variety", longv);
+		ck_assert_int_eq(demographics_parse(o, &d, &e), -1);
+		json_decref(o);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -539,6 +737,8 @@ main(void)
 	tcase_add_test(tc, test_speakers_and_splits);
 	tcase_add_test(tc, test_record_approve_retire);
 	tcase_add_test(tc, test_changes_after_cut);
+	tcase_add_test(tc, test_k_anonymity);
+	tcase_add_test(tc, test_demographics_checked);
 	suite_add_tcase(s, tc);
 	return (tu_suite_run(s));
 }

@@ -22,6 +22,7 @@
 #include "blob.h"
 #include "contrib.h"
 #include "crypto.h"
+#include "demographics.h"
 #include "licences.h"
 #include "release.h"
 #include "release_build.h"
@@ -515,6 +516,105 @@ START_TEST(test_kill_during_build)
 }
 END_TEST
 
+/*
+** The demographics a release keeps are columns of its files, as the
+** readers see them, and the card says what k-anonymity did: five women
+** in their twenties, each with her own variety: age and gender are
+** released, the variety is not.
+*/
+START_TEST(test_demographic_columns)
+{
+	static const char *const varieties[] = { "Anlo", "Tongu", "Awuna",
+		"Kpando", "Peki" };
+	struct release_selection sel = { 0 };
+	struct release_record rr = { 0 };
+	struct release_spec s = { 0 };
+	struct demographics_set ds;
+	char h[16], dir[800], file[1000], *card;
+	struct err e = { 0 };
+	int64_t t, who;
+	json_t *j, *rows, *row, *schema, *col;
+	size_t i, n;
+	int seen_age = 0, seen_variety = 0;
+
+	t = tu_add_campaign(
+	    "{\"slug\":\"words\",\"title\":\"Words\",\"language\":\"ee\","
+	    "\"kind\":\"text\",\"consent\":\"general\",\"required_scopes\":"
+	    "[\"publish_text\"],\"minimum_age\":16,\"max_chars\":2000}");
+	for (i = 0; i < 5; i++) {
+		snprintf(h, sizeof(h), "woman%zu", i);
+		who = tu_add_account(h, ROLE_CONTRIBUTOR);
+		tu_give_consent(
+		    who, t, "[\"publish_text\",\"commercial_use\"]");
+		validate(tu_add_text(who, t, "Ŋdi nyuie."));
+		memset(&ds, 0, sizeof(ds));
+		ds.account = who;
+		snprintf(ds.d.age_range, sizeof(ds.d.age_range), "20-29");
+		snprintf(ds.d.gender, sizeof(ds.d.gender), "female");
+		snprintf(
+		    ds.d.variety, sizeof(ds.d.variety), "%s", varieties[i]);
+		tu_run_ok(demographics_job, &ds);
+	}
+	s.version = "1.0.0";
+	s.dataset = "ewe";
+	s.licence = "cc-by-4.0";
+	s.splits[0] = 100;
+	rr.spec = &s;
+	rr.sel = &sel;
+	rr.lt = &lt;
+	rr.key = node.pseudonym_key;
+	tu_run_ok(release_record_job, &rr);
+	release_selection_free(&sel);
+	ck_assert_msg(
+	    release_build(&node, tu_db, "1.0.0", &e) == 0, "%s", e.msg);
+	snprintf(dir, sizeof(dir), "%s/releases/1.0.0", tu_base);
+	snprintf(file, sizeof(file), "%s/README.md", dir);
+	card = tu_slurp(file, &n);
+	ck_assert_msg(
+	    strstr(card, "- Released: `age_range`, `gender`.") != NULL, "%s",
+	    card);
+	ck_assert_ptr_nonnull(strstr(card, "share each value: `variety`."));
+	ck_assert_ptr_nonnull(strstr(card, "No row was removed"));
+	ck_assert_ptr_nonnull(strstr(card, "name: age_range"));
+	free(card);
+	if (!readers_there())
+		return;
+	shard(dir, "ee-text", "train", file, sizeof(file));
+	j = read_back(file);
+	schema = json_object_get(json_object_get(j, "duckdb"), "schema");
+	json_array_foreach(schema, i, col)
+	{
+		seen_age |= strcmp(json_string_value(json_array_get(col, 0)),
+				"age_range") == 0;
+		seen_variety |=
+		    strcmp(json_string_value(json_array_get(col, 0)),
+			"variety") == 0;
+	}
+	ck_assert(seen_age && !seen_variety);
+	rows = json_object_get(json_object_get(j, "duckdb"), "rows");
+	ck_assert_int_eq(json_array_size(rows), 5);
+	json_array_foreach(rows, i, row)
+	{
+		ck_assert_str_eq(
+		    json_string_value(json_object_get(row, "age_range")),
+		    "20-29");
+		ck_assert_str_eq(
+		    json_string_value(json_object_get(row, "gender")),
+		    "female");
+	}
+	ck_assert_msg(
+	    json_equal(
+		rows, json_object_get(json_object_get(j, "hyparquet"), "rows")),
+	    "DuckDB and hyparquet differ");
+	ck_assert_ptr_nonnull(
+	    strstr(json_string_value(json_object_get(
+		       json_object_get(json_object_get(j, "duckdb"), "kv"),
+		       "huggingface")),
+		"\"age_range\""));
+	json_decref(j);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -525,6 +625,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_folder_read_back);
 	tcase_add_test(tc, test_card_counts);
+	tcase_add_test(tc, test_demographic_columns);
 	tcase_add_test(tc, test_byte_identical);
 	tcase_add_test(tc, test_tamper);
 	tcase_add_test(tc, test_kill_during_build);

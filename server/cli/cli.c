@@ -362,6 +362,22 @@ serve_announce(const struct serve *sv, struct server *s)
 	fflush(stdout);
 }
 
+/* node.release_verify: release_verify() as the HTTP layer sees it. */
+static int
+verify_release(const char *dir, const uint8_t *pk, int *valid, char *why,
+    size_t whylen, struct err *e)
+{
+	struct release_check ck;
+
+	if (release_verify(dir, pk, &ck, e) == -1)
+		return (-1);
+	*valid = ck.signature_ok && ck.bad == 0 && ck.extra == 0;
+	snprintf(why, whylen, "%s",
+	    !ck.signature_ok && ck.first_bad[0] == '\0' ? "manifest.sig"
+							: ck.first_bad);
+	return (0);
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
@@ -382,6 +398,7 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	sv.n->release_build = release_build;
+	sv.n->release_verify = verify_release;
 	sv.sc.bs = sv.n->blobs;
 	sv.sc.grace = sv.c.blob_grace;
 	sv.sc.withdrawal_grace = sv.c.withdrawal_grace;

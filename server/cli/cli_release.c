@@ -21,7 +21,7 @@
 static const char usage[] =
     "usage: tributary release create --data DIR --version X --dataset NAME\n"
     "           --licence L [--permits USE,...] [--campaign SLUG]...\n"
-    "           [--splits 80,10,10]\n"
+    "           [--splits 80,10,10] [--k 5]\n"
     "       tributary release approve --data DIR X [--as HANDLE]\n"
     "       tributary release list --data DIR\n"
     "       tributary release diff --data DIR A B\n"
@@ -122,6 +122,15 @@ create(struct node *n, struct db *db, int argc, char **argv)
 		}
 		for (i = 0; i < 3; i++)
 			s.splits[i] = atoi(sp[i]);
+	}
+	if (opt(argc, argv, "--k") != NULL &&
+	    (s.k = atoi(opt(argc, argv, "--k"))) < RELEASE_K_DEFAULT) {
+		fprintf(stderr,
+		    "tributary release: --k is the number of speakers each "
+		    "released combination of demographics covers: %d or more "
+		    "(the consent documents promise %d)\n",
+		    RELEASE_K_DEFAULT, RELEASE_K_DEFAULT);
+		return (2);
 	}
 	if (s.version == NULL || s.dataset == NULL || lic[0] == '\0') {
 		fputs(usage, stderr);

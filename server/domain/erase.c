@@ -54,6 +54,8 @@ static const char SQL_CODES[] = "DELETE FROM login_codes WHERE account_id = ?1";
 static const char SQL_CARDS[] =
     "UPDATE drive_codes SET revoked_at = coalesce(revoked_at, ?2), "
     "pin_hash = NULL WHERE account_id = ?1";
+static const char SQL_DEMOGRAPHICS[] =
+    "DELETE FROM demographics WHERE account_id = ?1";
 static const char SQL_TOMBSTONE[] =
     "UPDATE accounts SET handle = 'erased-' || id, passphrase_hash = NULL, "
     "languages = '[]', disabled_at = coalesce(disabled_at, ?2) "
@@ -173,6 +175,7 @@ account_erase_job(struct db *db, void *arg, struct err *e)
 	    (n = run(db, SQL_CONSENTS, ae->id, now, e)) == -1 ||
 	    run(db, SQL_SESSIONS, ae->id, now, e) == -1 ||
 	    run(db, SQL_NOTES, ae->id, now, e) == -1 ||
+	    run(db, SQL_DEMOGRAPHICS, ae->id, now, e) == -1 ||
 	    run(db, SQL_ERASED_AT, ae->id, now, e) == -1 ||
 	    run(db, SQL_CODES, ae->id, now, e) == -1 ||
 	    run(db, SQL_CARDS, ae->id, now, e) == -1 ||

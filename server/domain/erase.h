@@ -2,7 +2,7 @@
 ** Erasing an account (domain): what a person asks for when they leave.
 ** Everything they contributed is withdrawn and its content erased (text,
 ** prompt, recordings), every consent is withdrawn and its spoken
-** statement erased, their sessions, login codes and cards end, and the
+** statement erased, their demographics deleted, their sessions, login codes and cards end, and the
 ** account keeps only a tombstone: "erased-<id>", disabled, no passphrase,
 ** no languages. Ids stay, so the audit log, the revocation list and the
 ** ledger still add up. Audited as "account.erased".

@@ -13,7 +13,8 @@
 #include "crypto.h"
 
 const char *const release_left_names[RELEASE_NLEFT] = { "not_validated",
-	"withdrawn", "scope_missing", "age", "awaiting_correction" };
+	"withdrawn", "scope_missing", "age", "awaiting_correction",
+	"k_anonymity" };
 
 /* Every contribution of the chosen campaigns (?1: a JSON array of slugs,
 ** NULL for all) with what deciding on it needs, in id order. */
@@ -33,7 +34,7 @@ static const char SQL_RELEASE[] =
     "INSERT INTO releases(version, dataset, licence, permits, campaigns, "
     "splits, report, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char SQL_REPORT[] =
-    "UPDATE releases SET report = ?2 WHERE id = ?1";
+    "UPDATE releases SET report = ?2, demographics = ?3 WHERE id = ?1";
 static const char SQL_ITEM[] =
     "INSERT INTO release_items(release_id, contribution_id, revision, "
     "config, split, speaker_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
@@ -124,6 +125,13 @@ release_spec_check(
 		return (err_set(e, ERR_INVALID,
 		    "the splits are three percentages (train, dev, test) "
 		    "that add up to 100"));
+	/* The consent documents promise five: k may only be stricter. */
+	if (s->k != 0 && (s->k < RELEASE_K_DEFAULT || s->k > RELEASE_K_MAX))
+		return (err_set(e, ERR_INVALID,
+		    "k is the number of speakers each released combination of "
+		    "demographics covers: %d (what the consent documents "
+		    "promise) to %d",
+		    RELEASE_K_DEFAULT, RELEASE_K_MAX));
 	return (0);
 }
 
@@ -420,8 +428,8 @@ release_record_job(struct db *db, void *arg, struct err *e)
 	struct release_record *rr = arg;
 	const struct release_spec *s = rr->spec;
 	sqlite3_stmt *st;
-	char *permits, *camps, *splits, *report = NULL;
-	json_t *rep;
+	char *permits, *camps, *splits, *report = NULL, *demo = NULL;
+	json_t *rep, *what = NULL;
 	size_t i;
 	int rc;
 
@@ -469,10 +477,13 @@ release_record_job(struct db *db, void *arg, struct err *e)
 		for (i = 0; i < rr->sel->n; i++)
 			if (insert_row(rr, &rr->sel->rows[i], e) == -1)
 				goto out;
+	if (release_anonymize(db, rr->id, s->k, rr->sel, &what, e) == -1)
+		goto out;
+	demo = json_dumps(what, JSON_COMPACT | JSON_SORT_KEYS);
 	rep = release_report(rr->sel);
 	report = rep ? json_dumps(rep, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(rep);
-	if (report == NULL) {
+	if (report == NULL || demo == NULL) {
 		err_oom(e);
 		goto out;
 	}
@@ -480,6 +491,7 @@ release_record_job(struct db *db, void *arg, struct err *e)
 		goto out;
 	sqlite3_bind_int64(st, 1, rr->id);
 	sqlite3_bind_text(st, 2, report, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, demo, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -496,6 +508,8 @@ out:
 	free(camps);
 	free(splits);
 	free(report);
+	free(demo);
+	json_decref(what);
 	return (rc);
 }
 

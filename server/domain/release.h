@@ -19,6 +19,8 @@
 #define RELEASE_DATASET_MAX 96
 #define RELEASE_SPEAKER_LEN 32 /* hex of a 16-byte keyed BLAKE2b */
 #define RELEASE_CONFIG_MAX  48
+#define RELEASE_K_DEFAULT   5 /* speakers every released combination covers */
+#define RELEASE_K_MAX       1000
 
 /* What a maintainer asks for. */
 struct release_spec {
@@ -30,6 +32,8 @@ struct release_spec {
 	const char *const *campaigns; /* slugs; none: every campaign */
 	size_t ncampaigns;
 	int splits[3]; /* train, dev, test in percent, summing to 100 */
+	int k; /* k-anonymity of the demographics, at least the default the
+	       ** consent documents promise; 0: RELEASE_K_DEFAULT */
 };
 
 /* One released item. */
@@ -48,6 +52,7 @@ enum release_left {
 	LEFT_SCOPE_MISSING, /* its consent lacks a scope the licence needs */
 	LEFT_AGE,           /* its consent did not confirm the minimum age */
 	LEFT_CORRECTION,    /* a reviewer found personal data still in it */
+	LEFT_K_ANON, /* its speaker's demographics are shared by too few */
 	RELEASE_NLEFT,
 };
 extern const char *const release_left_names[RELEASE_NLEFT];
@@ -167,6 +172,23 @@ int release_revocations(struct db *db, const uint8_t pk[32],
 */
 json_t *
 release_diff(struct db *db, const char *a, const char *b, struct err *e);
+
+/*
+** Inside release ${id}'s writer job, once its items are recorded: the
+** demographics of its speakers (demographics.h), released only where
+** every combination covers at least ${k} distinct speakers (0: the
+** default). While the speakers in smaller groups are k or more, the
+** attribute with the most distinct values is coarsened (age in
+** twenty-year ranges) or dropped; the fewer than k still alone are taken
+** out of the release (counted in ${sel} as LEFT_K_ANON, its per-config
+** counts redone). A speaker who gave nothing released is never taken
+** out. Each item gets its released values. 0 with ${what} = {"k",
+** "released":[attr],"generalized":{attr:how},"dropped":[attr],
+** "suppressed_speakers","suppressed_rows"} (a new reference), or -1 with
+** ${e} set.
+*/
+int release_anonymize(struct db *db, int64_t id, int k,
+    struct release_selection *sel, json_t **what, struct err *e);
 
 /* Every release, newest first: [{"version","dataset","licence","state",
 ** "approvals","items","created_at","retired_at","retired_why"}]; NULL with

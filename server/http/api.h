@@ -33,6 +33,8 @@ int create_account(struct req *r);
 int change_account(struct req *r);
 int reissue_card(struct req *r);
 int set_account_languages(struct req *r);
+int show_my_demographics(struct req *r);
+int set_my_demographics(struct req *r);
 
 /* Review: the queue and votes, the maintainer's figures, corrections and
 ** overrides (api_review.c). */
@@ -64,6 +66,7 @@ int send_release_card(struct req *r);
 int preview_release(struct req *r);
 int create_release(struct req *r);
 int approve_release(struct req *r);
+int verify_release(struct req *r);
 
 /* Campaigns and consent (api_consent.c). */
 int list_campaigns(struct req *r);

@@ -14,6 +14,7 @@
 #include "api.h"
 #include "blob.h"
 #include "contrib.h"
+#include "demographics.h"
 #include "http.h"
 
 /* Adds "flac_base64" (the blob ${sha}) to ${o} if it fits what is left
@@ -110,6 +111,7 @@ export_audio(struct req *r, json_t *out, struct err *e)
 int
 export_my_data(struct req *r)
 {
+	struct demographics d;
 	struct MHD_Response *resp;
 	struct err e = { 0 };
 	struct db *db;
@@ -119,10 +121,12 @@ export_my_data(struct req *r)
 	if ((db = req_db(r, &e)) == NULL ||
 	    (o = contrib_export(db, req_session(r)->account_id, &e)) == NULL)
 		return (req_fail(r, &e));
-	if (export_audio(r, o, &e) == -1) {
+	if (export_audio(r, o, &e) == -1 ||
+	    demographics_get(db, req_session(r)->account_id, &d, &e) == -1) {
 		json_decref(o);
 		return (req_fail(r, &e));
 	}
+	json_object_set_new(o, "demographics", demographics_json(&d));
 	s = json_dumps(o, JSON_INDENT(1) | JSON_ENSURE_ASCII);
 	json_decref(o);
 	if (s == NULL)

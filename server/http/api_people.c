@@ -20,6 +20,7 @@
 
 #include "account.h"
 #include "api.h"
+#include "demographics.h"
 #include "crypto.h"
 #include "hasher.h"
 #include "http.h"
@@ -941,6 +942,80 @@ set_account_languages(struct req *r)
 		.build = langs_build,
 		.job = account_languages_job,
 		.answer = langs_answer,
+	};
+
+	return (req_write(r, &w));
+}
+
+/*
+** GET /api/v1/me/demographics: anyone logged in. What they chose to say
+** about themself: 200 {"demographics":{"age_range","gender","variety"},
+** "age_ranges":[…],"genders":[…]} (null for what was not given; the
+** choices the page offers).
+*/
+int
+show_my_demographics(struct req *r)
+{
+	struct demographics d;
+	struct err e = { 0 };
+	struct db *db;
+	json_t *ages = json_array(), *genders = json_array();
+	size_t i;
+
+	if ((db = req_db(r, &e)) == NULL ||
+	    demographics_get(db, req_session(r)->account_id, &d, &e) == -1) {
+		json_decref(ages);
+		json_decref(genders);
+		return (req_fail(r, &e));
+	}
+	for (i = 0; demo_age_ranges[i] != NULL; i++)
+		json_array_append_new(ages, json_string(demo_age_ranges[i]));
+	for (i = 0; demo_genders[i] != NULL; i++)
+		json_array_append_new(genders, json_string(demo_genders[i]));
+	return (req_json(r, 200,
+	    json_pack("{s:o,s:o,s:o}", "demographics", demographics_json(&d),
+		"age_ranges", ages, "genders", genders)));
+}
+
+static int
+demo_build(struct req *r, void *state, void **arg)
+{
+	struct demographics_set *ds = state;
+	struct err e = { 0 };
+	json_t *body;
+
+	if ((body = req_json_body(r)) == NULL)
+		return (0);
+	if (demographics_parse(body, &ds->d, &e) == -1)
+		return (req_fail(r, &e));
+	ds->account = req_session(r)->account_id;
+	*arg = ds;
+	return (1);
+}
+
+static int
+demo_answer(struct req *r, void *state)
+{
+	struct demographics_set *ds = state;
+
+	return (req_json(r, 200,
+	    json_pack("{s:o}", "demographics", demographics_json(&ds->d))));
+}
+
+/*
+** POST /api/v1/me/demographics {"age_range"?,"gender"?,"variety"?}: anyone
+** logged in, for themself only. Each is optional; null or "" takes it
+** back. 200 {"demographics"}; 400 invalid (a value not offered; a variety
+** with digits or "@", over 64 bytes).
+*/
+int
+set_my_demographics(struct req *r)
+{
+	static const struct req_write w = {
+		.state_size = sizeof(struct demographics_set),
+		.build = demo_build,
+		.job = demographics_job,
+		.answer = demo_answer,
 	};
 
 	return (req_write(r, &w));

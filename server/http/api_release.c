@@ -178,6 +178,14 @@ cut_read(struct req *r, struct cut *c)
 			c->spec.splits[i] =
 			    (int)json_integer_value(json_array_get(sp, i));
 	}
+	if ((sp = json_object_get(c->body, "k")) != NULL) {
+		if (!json_is_integer(sp))
+			return (req_error(r, 400, "invalid",
+			    "\"k\" is a number of speakers, 5 or more"));
+		c->spec.k = (int)json_integer_value(sp);
+		if (json_integer_value(sp) != c->spec.k)
+			c->spec.k = -1;
+	}
 	if (c->spec.version == NULL || c->spec.dataset == NULL)
 		return (req_error(r, 400, "invalid",
 		    "\"version\", \"dataset\" and \"licence\" are required"));
@@ -345,4 +353,39 @@ approve_release(struct req *r)
 	};
 
 	return (req_write(r, &w));
+}
+
+/*
+** POST /api/v1/releases/{version}/verify: a maintainer. Checks the
+** release's folder against its manifest and the node's key, as `tributary
+** release verify` does: 200 {"version","valid","first_bad"} (first_bad:
+** the first missing, changed or unlisted file, "manifest.sig" if only the
+** signature fails, "" when valid); 404 no such release or no folder.
+*/
+int
+verify_release(struct req *r)
+{
+	const char *v = req_param(r, "version");
+	char dir[4096], why[256];
+	struct err e = { 0 };
+	int valid;
+
+	if (v == NULL || strlen(v) > RELEASE_VERSION_MAX || v[0] == '.' ||
+	    strchr(v, '/') != NULL)
+		return (req_error(r, 404, "not_found", "no such release"));
+	snprintf(dir, sizeof(dir), "%s/releases/%s", req_node(r)->dir, v);
+	if (req_node(r)->release_verify == NULL)
+		return (req_error(
+		    r, 503, "busy", "this node cannot check release folders"));
+	if (access(dir, F_OK) != 0)
+		return (req_error(r, 404, "not_found",
+		    "release %s has no folder on this node", v));
+	if (req_node(r)->release_verify(
+		dir, req_node(r)->sign_pk, &valid, why, sizeof(why), &e) == -1)
+		return (req_json(r, 200,
+		    json_pack("{s:s,s:b,s:s}", "version", v, "valid", 0,
+			"first_bad", "manifest.json")));
+	return (req_json(r, 200,
+	    json_pack("{s:s,s:b,s:s}", "version", v, "valid", valid,
+		"first_bad", why)));
 }

@@ -25,14 +25,15 @@
 
 static const char SQL_RELEASE[] =
     "SELECT id, dataset, licence, permits, campaigns, splits, report, "
-    "created_at, retired_at IS NOT NULL, state FROM releases "
+    "created_at, retired_at IS NOT NULL, state, demographics FROM releases "
     "WHERE version = ?1";
 /* The items in file order: config, split (train, dev, test), id. */
 static const char SQL_ITEMS[] =
     "SELECT i.config, i.split, i.contribution_id, i.speaker_id, r.kind, "
     "r.prompt, r.text, r.audio_sha256, r.duration, r.sample_rate, k.slug, "
-    "lower(k.language), s.document_sha256, c.votes_up, c.votes_down "
-    "FROM release_items i JOIN contributions c ON c.id = i.contribution_id "
+    "lower(k.language), s.document_sha256, c.votes_up, c.votes_down, "
+    "i.age_range, i.gender, i.variety FROM release_items i JOIN contributions "
+    "c ON c.id = i.contribution_id "
     "JOIN contribution_revisions r ON r.contribution_id = i.contribution_id "
     "AND r.revision = i.revision JOIN campaigns k ON k.id = c.campaign_id "
     "JOIN consents s ON s.id = c.consent_id WHERE i.release_id = ?1 "
@@ -71,6 +72,66 @@ static const char SQL_REVOKED[] =
     "c.id = i.contribution_id WHERE i.release_id = ?1 AND c.status = "
     "'withdrawn' ORDER BY 1";
 
+/* The columns of a config's files. */
+enum {
+	A_ID,
+	A_AUDIO,
+	A_BYTES,
+	A_PATH,
+	A_SENTENCE,
+	A_DURATION,
+	A_SPEAKER,
+	A_LANGUAGE,
+	A_UP,
+	A_DOWN,
+	A_CAMPAIGN,
+	A_CONSENT,
+	A_N
+};
+static const struct parquet_field audio_fields[A_N] = {
+	{ "id", PARQUET_STRING, 1, 0, 0 },
+	{ "audio", PARQUET_GROUP, 1, 2, 0 },
+	{ "bytes", PARQUET_BINARY, 1, 0, 0 },
+	{ "path", PARQUET_STRING, 1, 0, 0 },
+	{ "sentence", PARQUET_STRING, 1, 0, 0 },
+	{ "duration_ms", PARQUET_INT64, 1, 0, 0 },
+	{ "speaker_id", PARQUET_STRING, 1, 0, 1 },
+	{ "language", PARQUET_STRING, 1, 0, 1 },
+	{ "up_votes", PARQUET_INT64, 1, 0, 0 },
+	{ "down_votes", PARQUET_INT64, 1, 0, 0 },
+	{ "campaign", PARQUET_STRING, 1, 0, 1 },
+	{ "consent_sha256", PARQUET_STRING, 1, 0, 1 },
+};
+enum {
+	T_ID,
+	T_TEXT,
+	T_PROMPT,
+	T_SPEAKER,
+	T_LANGUAGE,
+	T_UP,
+	T_DOWN,
+	T_CAMPAIGN,
+	T_CONSENT,
+	T_N
+};
+static const struct parquet_field text_fields[T_N] = {
+	{ "id", PARQUET_STRING, 1, 0, 0 },
+	{ "text", PARQUET_STRING, 1, 0, 0 },
+	{ "prompt", PARQUET_STRING, 1, 0, 0 },
+	{ "speaker_id", PARQUET_STRING, 1, 0, 1 },
+	{ "language", PARQUET_STRING, 1, 0, 1 },
+	{ "up_votes", PARQUET_INT64, 1, 0, 0 },
+	{ "down_votes", PARQUET_INT64, 1, 0, 0 },
+	{ "campaign", PARQUET_STRING, 1, 0, 1 },
+	{ "consent_sha256", PARQUET_STRING, 1, 0, 1 },
+};
+
+/* The demographic columns a release may have, after the others, as
+** release_anonymize() names them; SQL_ITEMS has them from DEMO_COL. */
+enum { DEMO_N = 3, DEMO_COL = 15 };
+static const char *const demo_names[DEMO_N] = { "age_range", "gender",
+	"variety" };
+
 /* A file written into the release: its path under the folder. */
 struct built {
 	char path[256];
@@ -86,7 +147,11 @@ struct build {
 	char tmp[4096]; /* the folder being built */
 	struct built *files;
 	size_t nfiles, cap;
-	json_t *configs; /* {config: {split: {"rows","bytes","shards"}}} */
+	json_t *configs;      /* {config: {split: {"rows","bytes","shards"}}} */
+	json_t *demo;         /* what k-anonymity did (releases.demographics) */
+	int released[DEMO_N]; /* the demographic columns this release has */
+	struct parquet_field af[A_N + DEMO_N], tf[T_N + DEMO_N];
+	size_t naf, ntf;
 };
 
 /* Writes ${n} bytes to ${path} (inside the folder), synced. */
@@ -185,65 +250,99 @@ read_blob(struct build *b, const char *sha, struct buf *out)
 		: err_set(b->e, ERR_STORAGE, "the recording %.12s…", sha));
 }
 
-/* The columns of a config's files. */
-enum {
-	A_ID,
-	A_AUDIO,
-	A_BYTES,
-	A_PATH,
-	A_SENTENCE,
-	A_DURATION,
-	A_SPEAKER,
-	A_LANGUAGE,
-	A_UP,
-	A_DOWN,
-	A_CAMPAIGN,
-	A_CONSENT,
-	A_N
-};
-static const struct parquet_field audio_fields[A_N] = {
-	{ "id", PARQUET_STRING, 1, 0, 0 },
-	{ "audio", PARQUET_GROUP, 1, 2, 0 },
-	{ "bytes", PARQUET_BINARY, 1, 0, 0 },
-	{ "path", PARQUET_STRING, 1, 0, 0 },
-	{ "sentence", PARQUET_STRING, 1, 0, 0 },
-	{ "duration_ms", PARQUET_INT64, 1, 0, 0 },
-	{ "speaker_id", PARQUET_STRING, 1, 0, 1 },
-	{ "language", PARQUET_STRING, 1, 0, 1 },
-	{ "up_votes", PARQUET_INT64, 1, 0, 0 },
-	{ "down_votes", PARQUET_INT64, 1, 0, 0 },
-	{ "campaign", PARQUET_STRING, 1, 0, 1 },
-	{ "consent_sha256", PARQUET_STRING, 1, 0, 1 },
-};
-enum {
-	T_ID,
-	T_TEXT,
-	T_PROMPT,
-	T_SPEAKER,
-	T_LANGUAGE,
-	T_UP,
-	T_DOWN,
-	T_CAMPAIGN,
-	T_CONSENT,
-	T_N
-};
-static const struct parquet_field text_fields[T_N] = {
-	{ "id", PARQUET_STRING, 1, 0, 0 },
-	{ "text", PARQUET_STRING, 1, 0, 0 },
-	{ "prompt", PARQUET_STRING, 1, 0, 0 },
-	{ "speaker_id", PARQUET_STRING, 1, 0, 1 },
-	{ "language", PARQUET_STRING, 1, 0, 1 },
-	{ "up_votes", PARQUET_INT64, 1, 0, 0 },
-	{ "down_votes", PARQUET_INT64, 1, 0, 0 },
-	{ "campaign", PARQUET_STRING, 1, 0, 1 },
-	{ "consent_sha256", PARQUET_STRING, 1, 0, 1 },
-};
+/* The columns of release ${b}: the fixed ones, then the demographics
+** its k-anonymity pass released (${demo}: releases.demographics). */
+static void
+demo_columns(struct build *b, const char *demo)
+{
+	struct parquet_field f = { NULL, PARQUET_STRING, 1, 0, 1 };
+	json_t *v;
+	size_t i;
+	int j;
+
+	b->demo = json_loads(demo ? demo : "{}", 0, NULL);
+	json_array_foreach(json_object_get(b->demo, "released"), i,
+	    v) for (j = 0; j < DEMO_N; j++) b->released[j] |=
+	    json_is_string(v) &&
+	    strcmp(json_string_value(v), demo_names[j]) == 0;
+	memcpy(b->af, audio_fields, sizeof(audio_fields));
+	memcpy(b->tf, text_fields, sizeof(text_fields));
+	b->naf = A_N;
+	b->ntf = T_N;
+	for (j = 0; j < DEMO_N; j++)
+		if (b->released[j]) {
+			f.name = demo_names[j];
+			b->af[b->naf++] = f;
+			b->tf[b->ntf++] = f;
+		}
+}
+
+/* The card's words on demographics: what was released, and what
+** k-anonymity coarsened, dropped and removed. */
+static void
+demo_statement(const struct build *b, struct buf *o)
+{
+	json_t *rel = json_object_get(b->demo, "released"), *v;
+	json_t *drop = json_object_get(b->demo, "dropped");
+	json_int_t k = json_integer_value(json_object_get(b->demo, "k"));
+	json_int_t sp, rows;
+	size_t i;
+
+	buf_puts(o, "### Demographics\n\n");
+	if (json_array_size(rel) == 0 && json_array_size(drop) == 0) {
+		buf_puts(o,
+		    "No speaker in this release gave an age range, gender or "
+		    "variety, so none is released and no row was removed for "
+		    "k-anonymity.\n\n");
+		return;
+	}
+	buf_printf(o,
+	    "Speakers could choose to give an age range, a gender and their "
+	    "variety (dialect or accent). They are released only where every "
+	    "combination released is shared by at least %lld speakers "
+	    "(k-anonymity); an empty value means not given.\n\n",
+	    (long long)k);
+	if (json_array_size(rel) > 0) {
+		buf_puts(o, "- Released: ");
+		json_array_foreach(rel, i, v) buf_printf(
+		    o, "%s`%s`", i ? ", " : "", json_string_value(v));
+		buf_puts(o, ".\n");
+	}
+	if (json_object_get(
+		json_object_get(b->demo, "generalized"), "age_range") != NULL)
+		buf_puts(o,
+		    "- `age_range` is given in twenty-year ranges (10-29, "
+		    "30-49, 50-69, 70+): ten-year ranges left groups too "
+		    "small.\n");
+	if (json_array_size(drop) > 0) {
+		buf_puts(o,
+		    "- Not released, because too few speakers share "
+		    "each value: ");
+		json_array_foreach(drop, i, v) buf_printf(
+		    o, "%s`%s`", i ? ", " : "", json_string_value(v));
+		buf_puts(o, ".\n");
+	}
+	sp =
+	    json_integer_value(json_object_get(b->demo, "suppressed_speakers"));
+	rows = json_integer_value(json_object_get(b->demo, "suppressed_rows"));
+	if (sp > 0)
+		buf_printf(o,
+		    "- %lld speaker%s whose combination fewer than %lld "
+		    "speakers share %s left out, with %lld item%s.\n\n",
+		    (long long)sp, sp == 1 ? "" : "s", (long long)k,
+		    sp == 1 ? "was" : "were", (long long)rows,
+		    rows == 1 ? "" : "s");
+	else
+		buf_puts(o, "- No row was removed for k-anonymity.\n\n");
+}
 
 /* The `datasets` features of a config, as the `huggingface` metadata and
 ** the card give them; ${rate} the recordings' sample rate (0: mixed). */
 static json_t *
-features(int audio, int rate)
+features(const struct build *b, int audio, int rate)
 {
+	int j;
+
 	json_t *f = json_object(), *a;
 
 #define VALUE(name, type)                                                      \
@@ -268,6 +367,9 @@ features(int audio, int rate)
 	VALUE("down_votes", "int64");
 	VALUE("campaign", "string");
 	VALUE("consent_sha256", "string");
+	for (j = 0; j < DEMO_N; j++)
+		if (b->released[j])
+			VALUE(demo_names[j], "string");
 #undef VALUE
 	return (f);
 }
@@ -309,14 +411,15 @@ shard_open(struct build *b, struct shard *s, const char *config,
 	if ((s->f = fopen(path, "wbx")) == NULL)
 		return (err_set(
 		    b->e, ERR_STORAGE, "%s: %s", s->rel, strerror(errno)));
-	s->pq = parquet_open(s->f, audio ? audio_fields : text_fields,
-	    audio ? A_N : T_N, audio ? PARQUET_UNCOMPRESSED : PARQUET_ZSTD,
-	    b->e);
+	s->pq =
+	    parquet_open(s->f, audio ? b->af : b->tf, audio ? b->naf : b->ntf,
+		audio ? PARQUET_UNCOMPRESSED : PARQUET_ZSTD, b->e);
 	if (s->pq == NULL) {
 		fclose(s->f);
 		return (-1);
 	}
-	hf = json_pack("{s:{s:o}}", "info", "features", features(audio, rate));
+	hf = json_pack(
+	    "{s:{s:o}}", "info", "features", features(b, audio, rate));
 	meta = hf ? json_dumps(hf, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(hf);
 	if (meta == NULL ||
@@ -375,6 +478,8 @@ shard_row(struct build *b, struct shard *s, sqlite3_stmt *st, struct buf *flac)
 {
 	char id[32], path[48];
 	struct parquet *pq = s->pq;
+	size_t col = s->audio ? A_N : T_N;
+	int j;
 
 	snprintf(
 	    id, sizeof(id), "%lld", (long long)sqlite3_column_int64(st, 2));
@@ -406,6 +511,9 @@ shard_row(struct build *b, struct shard *s, sqlite3_stmt *st, struct buf *flac)
 	    pq, s->audio ? A_DOWN : T_DOWN, sqlite3_column_int64(st, 14));
 	put_text(pq, s->audio ? A_CAMPAIGN : T_CAMPAIGN, st, 10);
 	put_text(pq, s->audio ? A_CONSENT : T_CONSENT, st, 12);
+	for (j = 0; j < DEMO_N; j++)
+		if (b->released[j])
+			put_text(pq, col++, st, DEMO_COL + j);
 	if (parquet_row_end(pq, b->e) == -1)
 		return (-1);
 	if (++s->rows % (s->audio ? RELEASE_AUDIO_GROUP : RELEASE_TEXT_GROUP) ==
@@ -690,7 +798,7 @@ write_card(struct build *b, sqlite3_stmt *rel, const char *version)
 	json_object_foreach(b->configs, config, c)
 	{
 		uint64_t all = 0;
-		json_t *f = features(strstr(config, "-audio") != NULL,
+		json_t *f = features(b, strstr(config, "-audio") != NULL,
 		    (int)json_integer_value(
 			json_object_get(c, "sampling_rate")));
 
@@ -751,9 +859,9 @@ write_card(struct build *b, sqlite3_stmt *rel, const char *version)
 	buf_puts(&o,
 	    "\nSpeaker ids are keyed pseudonyms: stable across versions of "
 	    "this dataset, not linkable to accounts, to other datasets or to "
-	    "other nodes. Splits are speaker-disjoint.\n\n"
-	    "No demographic attribute (age range, gender, variety) is "
-	    "released, so no row was removed for k-anonymity.\n\n"
+	    "other nodes. Splits are speaker-disjoint.\n\n");
+	demo_statement(b, &o);
+	buf_puts(&o,
 	    "## Consent\n\nEvery item was given under one of these consent "
 	    "documents (SHA-256 of the exact text the person read):\n\n");
 	if (each_row(b, SQL_DOCS, &o, doc_line) == -1)
@@ -983,6 +1091,7 @@ release_build(struct node *n, struct db *db, const char *version, struct err *e)
 		    version));
 	}
 	b.id = sqlite3_column_int64(rel, 0);
+	demo_columns(&b, (const char *)sqlite3_column_text(rel, 10));
 	snprintf(root, sizeof(root), "%s/releases", n->dir);
 	snprintf(final, sizeof(final), "%s/%s", root, version);
 	snprintf(b.tmp, sizeof(b.tmp), "%s/.building-%s", root, version);
@@ -1022,6 +1131,7 @@ release_build(struct node *n, struct db *db, const char *version, struct err *e)
 	if (rc == -1)
 		remove_tree(b.tmp);
 	json_decref(b.configs);
+	json_decref(b.demo);
 	free(b.files);
 	return (rc);
 }

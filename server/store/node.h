@@ -36,6 +36,12 @@ struct node {
 	** layer builds one without including outbound/. */
 	int (*release_build)(
 	    struct node *n, struct db *db, const char *version, struct err *e);
+	/* Checks a release folder against its manifest and signature
+	** (outbound's release_verify(), set by serve like release_build):
+	** 0 with ${valid} and ${why} (the first bad file, "" if none), or -1
+	** with ${e} set when the manifest cannot be read. */
+	int (*release_verify)(const char *dir, const uint8_t *pk, int *valid,
+	    char *why, size_t whylen, struct err *e);
 	/* node_disk_full()'s last statvfs: when (seconds; 0 never), and the
 	** bytes it found free. */
 	_Atomic long long disk_at;
