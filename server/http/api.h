@@ -67,6 +67,7 @@ int preview_release(struct req *r);
 int create_release(struct req *r);
 int approve_release(struct req *r);
 int verify_release(struct req *r);
+int list_release_licences(struct req *r);
 
 /* Campaigns and consent (api_consent.c). */
 int list_campaigns(struct req *r);

@@ -389,3 +389,44 @@ verify_release(struct req *r)
 	    json_pack("{s:s,s:b,s:s}", "version", v, "valid", valid,
 		"first_bad", why)));
 }
+
+/*
+** GET /api/v1/releases/licences: a maintainer. The licence table a
+** release is cut under (consent/licences.yaml): 200 {"licences":[{"id",
+** "text":[scope],"audio":[scope],"permits":[use]}]}, in the file's order:
+** the scopes an item's consent must grant to be in such a release, and the
+** uses it may permit.
+*/
+int
+list_release_licences(struct req *r)
+{
+	struct licence_table lt;
+	struct err e = { 0 };
+	char path[4096];
+	json_t *out, *l;
+	size_t i, k;
+
+	snprintf(
+	    path, sizeof(path), "%s/licences.yaml", req_config(r)->consent_dir);
+	if (licences_load(path, &lt, &e) == -1)
+		return (req_fail(r, &e));
+	out = json_array();
+	for (i = 0; out != NULL && i < lt.n; i++) {
+		const struct licence *x = &lt.l[i];
+
+		l = json_pack("{s:s,s:[],s:[],s:[]}", "id", x->id, "text",
+		    "audio", "permits");
+		for (k = 0; l != NULL && k < x->ntext; k++)
+			json_array_append_new(json_object_get(l, "text"),
+			    json_string(x->text[k]));
+		for (k = 0; l != NULL && k < x->naudio; k++)
+			json_array_append_new(json_object_get(l, "audio"),
+			    json_string(x->audio[k]));
+		for (k = 0; l != NULL && k < x->npermits; k++)
+			json_array_append_new(json_object_get(l, "permits"),
+			    json_string(x->permits[k]));
+		json_array_append_new(out, l);
+	}
+	licences_free(&lt);
+	return (req_json(r, 200, json_pack("{s:o}", "licences", out)));
+}

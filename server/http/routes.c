@@ -118,6 +118,8 @@ const struct route routes[] = {
 	{ "GET", "/api/v1/releases", list_releases, ROLE_ANY, 0, NULL, NULL },
 	{ "GET", "/api/v1/releases/all", list_releases, ROLE_MAINTAINER, 0,
 	    NULL, NULL },
+	{ "GET", "/api/v1/releases/licences", list_release_licences,
+	    ROLE_MAINTAINER, 0, NULL, NULL },
 	{ "GET", "/api/v1/releases/{version}/card", send_release_card, ROLE_ANY,
 	    0, NULL, NULL },
 	{ "POST", "/api/v1/releases/preview", preview_release, ROLE_MAINTAINER,

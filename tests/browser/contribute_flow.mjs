@@ -251,6 +251,31 @@ await runFlow('tributary-browser-', async (f) => {
 	await checkPage(page);
 	await shot(page, 'c04-contributions');
 
+	f.step = 'about you';
+	/* Optional answers: a number in the variety is refused in plain words,
+	** nothing is lost; the answers stay after a reload and reach the export. */
+	await page.getByLabel('Age range').selectOption('30-39');
+	await page.getByLabel('Gender').selectOption({ label: 'Woman' });
+	await page.getByLabel('Dialect or accent').fill('Anlo 0244');
+	await page.getByRole('button', { name: 'Save' }).click();
+	await page.locator('#about-error', { hasText: /digits/ }).waitFor();
+	assert.equal(await page.getByLabel('Age range').inputValue(), '30-39', 'a refusal loses nothing typed');
+	await page.getByLabel('Dialect or accent').fill('  Anlo  ');
+	const [saved] = await Promise.all([
+		page.waitForResponse((r) => r.url().endsWith('/api/v1/me/demographics') && r.request().method() === 'POST'),
+		page.getByRole('button', { name: 'Save' }).click(),
+	]);
+	assert.equal(saved.status(), 200, `save: ${saved.status()} ${await saved.text()}`);
+	await page.locator('#status', { hasText: /Saved/ }).waitFor();
+	await page.reload();
+	await ready(page);
+	await page.locator('#list > li').first().waitFor();
+	assert.equal(await page.getByLabel('Age range').inputValue(), '30-39');
+	assert.equal(await page.getByLabel('Gender').inputValue(), 'female');
+	assert.equal(await page.getByLabel('Dialect or accent').inputValue(), 'Anlo');
+	await checkPage(page);
+	await shot(page, 'c04b-about', page.locator('#about'));
+
 	f.step = 'export';
 	assert.equal(await page.getAttribute('#export', 'href'), '/api/v1/me/export');
 	const exp = await pageFetch(page, 'GET', '/api/v1/me/export');
@@ -261,6 +286,8 @@ await runFlow('tributary-browser-', async (f) => {
 	assert.ok(exp.text.includes('[EMAIL]') && exp.text.includes('harvest song'), 'the export holds the redacted text');
 	assert.ok(!exp.text.includes(EMAIL), 'the export never holds the e-mail address');
 	assert.ok(!exp.text.includes('123 4567'), 'the export never holds the phone number');
+	assert.deepEqual(JSON.parse(exp.text).demographics, { age_range: '30-39', gender: 'female', variety: 'Anlo' },
+	    'the export holds what they said about themself');
 
 	f.step = 'withdraw one';
 	await mine.getByRole('button', { name: 'Withdraw' }).click();

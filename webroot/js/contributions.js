@@ -197,8 +197,53 @@ async function load() {
 	render();
 }
 
+/* The "About you" form: the choices the node offers, what was given. */
+let about = null;
+
+function renderAbout() {
+	if (about === null)
+		return;
+	const fill = (sel, values, key) => {
+		const cur = sel.value;
+		sel.replaceChildren(el('option', { value: '' }, t('about.not_given')),
+		    ...values.map((v) => el('option', { value: v }, key ? t(`${key}.${v}`) : v)));
+		sel.value = cur;
+	};
+	fill($('about-age'), about.age_ranges ?? [], null);
+	fill($('about-gender'), about.genders ?? [], 'about.genders');
+}
+
+async function loadAbout() {
+	about = await get('/api/v1/me/demographics');
+	renderAbout();
+	const d = about?.demographics ?? {};
+	$('about-age').value = d.age_range ?? '';
+	$('about-gender').value = d.gender ?? '';
+	$('about-variety').value = d.variety ?? '';
+}
+
+async function saveAbout(ev) {
+	ev.preventDefault();
+	clearError($('about-error'));
+	$('about-save').disabled = true;
+	try {
+		await post('/api/v1/me/demographics', {
+			age_range: $('about-age').value || null,
+			gender: $('about-gender').value || null,
+			variety: $('about-variety').value.trim() || null,
+		});
+		say(t('about.saved'));
+	} catch (err) {
+		showError($('about-error'), err);
+		focusOn($('about-variety'));
+	} finally {
+		$('about-save').disabled = false;
+	}
+}
+
 start(async () => {
 	document.addEventListener('langchange', render);
+	document.addEventListener('langchange', renderAbout);
 	const who = await me();
 	if (who === null) {
 		$('logged-out').hidden = false;
@@ -218,6 +263,7 @@ start(async () => {
 		renderAll();
 		focusOn($('all-q'));
 	});
-	await load();
+	$('about-form').addEventListener('submit', saveAbout);
+	await Promise.all([load(), loadAbout()]);
 	$('signed-in').hidden = false;
 });

@@ -16,6 +16,7 @@ const NEXT = {
 	admin: 'admin.html',
 	review: 'review.html',
 	campaign: 'campaign.html',
+	releases: 'releases.html',
 };
 
 /* The query a page of NEXT takes for ?campaign= (campaign.html names it slug). */
