@@ -74,6 +74,14 @@ START_TEST(test_shipped_loads)
 			    has(l->text, l->ntext, "commercial_use"));
 		if (has(l->permits, l->npermits, "voice_synthesis"))
 			ck_assert(has(l->audio, l->naudio, "voice_synthesis"));
+		/* Public-domain prompts go anywhere; a share-alike one
+		** only where the release shares alike too; a prompt's
+		** licence is one a prompt may carry. */
+		ck_assert(has(l->prompts, l->nprompts, "cc0-1.0") &&
+		    has(l->prompts, l->nprompts, "pddl"));
+		ck_assert(!has(l->prompts, l->nprompts, "cc-by-sa-4.0") ||
+		    strcmp(l->id, "cc-by-sa-4.0") == 0);
+		ck_assert(!has(l->prompts, l->nprompts, "odbl"));
 	}
 	ck_assert_ptr_null(licence_find(&shipped_table, "mit"));
 	ck_assert_ptr_null(licence_find(&shipped_table, "CC-BY-4.0"));
@@ -181,6 +189,12 @@ static const struct {
 	  "    permits: []\n",
 	    "l.yaml:3: text: not a scope id" },
 	{ "licences: {}\n--- x\n", "l.yaml:2: more than one YAML document" },
+	{ "licences:\n  other:\n" OK_ENTRY "    permits: []\n"
+	  "    prompts: [CC0]\n",
+	    "l.yaml:6: prompts: not a licence id" },
+	{ "licences:\n  other:\n" OK_ENTRY "    permits: []\n"
+	  "    prompts: pddl\n",
+	    "l.yaml:6: prompts must be a list" },
 	{ "licences:\n  other:\n    text: [caf\xc3]\n",
 	    "l.yaml:3: YAML: invalid" },
 };
@@ -219,6 +233,10 @@ START_TEST(test_minimal_and_missing)
 	ck_assert_uint_eq(t.n, 1);
 	ck_assert_str_eq(t.l[0].id, "x-1.0");
 	ck_assert_str_eq(t.l[0].permits[0], "commercial_use");
+	/* No prompts key: prompts in the public domain only. */
+	ck_assert_uint_eq(t.l[0].nprompts, 2);
+	ck_assert_str_eq(t.l[0].prompts[0], "cc0-1.0");
+	ck_assert_str_eq(t.l[0].prompts[1], "pddl");
 	licences_free(&t);
 	ck_assert_uint_eq(t.n, 0);
 	licences_free(&t);

@@ -724,6 +724,67 @@ START_TEST(test_demographics_checked)
 }
 END_TEST
 
+/*
+** A prompt's licence must let the item be released under the release's:
+** a sentence under CC BY-SA goes into a CC BY-SA release, not a CC BY one
+** (left out as prompt_licence); a public-domain one and an item made from
+** no prompt of the list go anywhere.
+*/
+START_TEST(test_prompt_licence)
+{
+	struct release_selection sel;
+	struct release_spec s;
+	struct err e = { 0 };
+	int64_t camp, who, sa, pd, free_, p_sa, p_pd;
+
+	camp = tu_add_campaign(TEXT_DEF("ewe", "ee"));
+	who = tu_add_account("reader", ROLE_CONTRIBUTOR);
+	tu_give_consent(who, camp, "[\"publish_text\",\"commercial_use\"]");
+	p_sa = tu_q_int("INSERT INTO prompts(campaign_id, text, source, "
+			"licence, created_at) VALUES (?1, 'Share alike.', "
+			"'A wiki', 'cc-by-sa-4.0', 0) RETURNING id",
+	    camp);
+	p_pd = tu_q_int("INSERT INTO prompts(campaign_id, text, source, "
+			"licence, created_at) VALUES (?1, 'Free to all.', '', "
+			"'cc0-1.0', 0) RETURNING id",
+	    camp);
+	sa = tu_add_text(who, camp, "one");
+	pd = tu_add_text(who, camp, "two");
+	free_ = tu_add_text(who, camp, "three");
+	ck_assert_int_eq(
+	    tu_q_int("UPDATE contributions SET prompt_id = CASE id WHEN ?1 "
+		     "THEN (SELECT min(id) FROM prompts WHERE licence = "
+		     "'cc-by-sa-4.0') ELSE (SELECT min(id) FROM prompts WHERE "
+		     "licence = 'cc0-1.0') END WHERE id IN (?1, ?1 + 1) "
+		     "RETURNING 1",
+		sa),
+	    1);
+	ck_assert_int_eq(tu_q_int("SELECT prompt_id FROM contributions WHERE "
+				  "id = ?1",
+			     sa),
+	    p_sa);
+	ck_assert_int_eq(tu_q_int("SELECT prompt_id FROM contributions WHERE "
+				  "id = ?1",
+			     pd),
+	    p_pd);
+	decide(sa, "validated");
+	decide(pd, "validated");
+	decide(free_, "validated");
+
+	s = spec("1.0.0", "cc-by-4.0");
+	ck_assert_int_eq(release_select(tu_db, &lt, key, &s, &sel, &e), 0);
+	ck_assert_int_eq(sel.n, 2);
+	ck_assert(holds(&sel, pd) && holds(&sel, free_) && !holds(&sel, sa));
+	ck_assert_int_eq(sel.left[LEFT_PROMPT_LICENCE], 1);
+	release_selection_free(&sel);
+	s = spec("1.0.1", "cc-by-sa-4.0");
+	ck_assert_int_eq(release_select(tu_db, &lt, key, &s, &sel, &e), 0);
+	ck_assert_int_eq(sel.n, 3);
+	ck_assert_int_eq(sel.left[LEFT_PROMPT_LICENCE], 0);
+	release_selection_free(&sel);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -738,6 +799,7 @@ main(void)
 	tcase_add_test(tc, test_record_approve_retire);
 	tcase_add_test(tc, test_changes_after_cut);
 	tcase_add_test(tc, test_k_anonymity);
+	tcase_add_test(tc, test_prompt_licence);
 	tcase_add_test(tc, test_demographics_checked);
 	suite_add_tcase(s, tc);
 	return (tu_suite_run(s));

@@ -41,20 +41,20 @@ has(char *const *v, size_t n, const char *s)
 }
 
 /*
-** Reads ${nd}, the value of ${key}: a list of distinct scope ids, into a
-** new array ${out} of ${n} strings (freed by licences_free()).
+** Reads ${nd}, the value of ${key}: a list of distinct ids ([a-z] and the
+** characters of ${extra}; ${what} names them in errors), into a new array
+** ${out} of ${n} strings (freed by licences_free()).
 */
 static int
-scope_list(
-    struct yamldoc *c, yaml_node_t *nd, const char *key, char ***out, size_t *n)
+id_list(struct yamldoc *c, yaml_node_t *nd, const char *key, const char *extra,
+    const char *what, char ***out, size_t *n)
 {
 	yaml_node_item_t *it;
 	yaml_node_t *item;
 	const char *s;
 
 	if (nd->type != YAML_SEQUENCE_NODE)
-		return (
-		    yamldoc_err(c, nd, "%s must be a list of scope ids", key));
+		return (yamldoc_err(c, nd, "%s must be a list of ids", key));
 	*out = calloc((size_t)(nd->data.sequence.items.top -
 			  nd->data.sequence.items.start) +
 		1,
@@ -65,9 +65,9 @@ scope_list(
 	     it < nd->data.sequence.items.top; it++) {
 		item = yamldoc_node(c, *it);
 		s = yamldoc_scalar(item);
-		if (!is_id(s, "_"))
-			return (yamldoc_err(
-			    c, item, "%s: not a scope id [a-z_]+", key));
+		if (!is_id(s, extra))
+			return (
+			    yamldoc_err(c, item, "%s: not a %s", key, what));
 		if (has(*out, *n, s))
 			return (yamldoc_err(
 			    c, item, "%s: '%s' given twice", key, s));
@@ -78,9 +78,18 @@ scope_list(
 	return (0);
 }
 
-/* The keys of a licence. */
-enum { L_TEXT, L_AUDIO, L_PERMITS, NL };
-static const char *const licence_keys[NL] = { "text", "audio", "permits" };
+/* A list of scope ids ([a-z_]+). */
+static int
+scope_list(
+    struct yamldoc *c, yaml_node_t *nd, const char *key, char ***out, size_t *n)
+{
+	return (id_list(c, nd, key, "_", "scope id [a-z_]+", out, n));
+}
+
+/* The keys of a licence (prompts is optional). */
+enum { L_TEXT, L_AUDIO, L_PERMITS, L_PROMPTS, NL };
+static const char *const licence_keys[NL] = { "text", "audio", "permits",
+	"prompts" };
 static const struct yamldoc_keys licence_map = { licence_keys, NL, "key",
 	NULL };
 
@@ -104,7 +113,7 @@ licence_entry(
 	snprintf(ctx, sizeof(ctx), "%s: ", l->id);
 	if (yamldoc_mapping(c, v, &licence_map, ctx, val) == -1)
 		return (-1);
-	for (i = 0; i < NL; i++)
+	for (i = 0; i < L_PROMPTS; i++)
 		if (val[i] == NULL)
 			return (yamldoc_err(c, v, "%s: missing key '%s'", l->id,
 			    licence_keys[i]));
@@ -113,7 +122,17 @@ licence_entry(
 	    scope_list(
 		c, val[L_PERMITS], "permits", &l->permits, &l->npermits) == -1)
 		return (-1);
-	return (0);
+	/* Without the key: prompts in the public domain only. */
+	if (val[L_PROMPTS] == NULL) {
+		if ((l->prompts = calloc(3, sizeof(*l->prompts))) == NULL ||
+		    (l->prompts[0] = strdup("cc0-1.0")) == NULL ||
+		    (l->prompts[1] = strdup("pddl")) == NULL)
+			return (err_oom(c->e));
+		l->nprompts = 2;
+		return (0);
+	}
+	return (id_list(c, val[L_PROMPTS], "prompts", "0123456789.-",
+	    "licence id [a-z0-9.-]+", &l->prompts, &l->nprompts));
 }
 
 /* Reads the root mapping of ${c} into ${t}. Returns 0 or -1. */
@@ -217,6 +236,7 @@ licences_free(struct licence_table *t)
 		free_list(t->l[i].text, t->l[i].ntext);
 		free_list(t->l[i].audio, t->l[i].naudio);
 		free_list(t->l[i].permits, t->l[i].npermits);
+		free_list(t->l[i].prompts, t->l[i].nprompts);
 	}
 	free(t->l);
 	t->l = NULL;

@@ -20,6 +20,8 @@ struct licence {
 	size_t naudio;
 	char **permits;
 	size_t npermits;
+	char **prompts; /* licences of prompts such a release may carry */
+	size_t nprompts;
 };
 
 struct licence_table {
@@ -29,9 +31,10 @@ struct licence_table {
 
 /*
 ** Parses the ${n} bytes at ${p} (at most 64 KiB): a mapping with the one
-** key `licences`, mapping each licence id ([a-z0-9.-]+, unique) to exactly
-** the keys text, audio and permits, each a list of scope ids ([a-z_]+, no
-** repeats).
+** key `licences`, mapping each licence id ([a-z0-9.-]+, unique) to the
+** keys text, audio and permits, each a list of scope ids ([a-z_]+, no
+** repeats), and optionally prompts: the licences ([a-z0-9.-]+) of the
+** prompts a release under it may carry (without it: cc0-1.0 and pddl).
 ** ${name} names the input in errors. Returns 0 (free ${t} with
 ** licences_free()), or -1 with ${e} set (ERR_INVALID "NAME:LINE: ...",
 ** ERR_INTERNAL if out of memory) and ${t} empty. Never reads past ${n}.

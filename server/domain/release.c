@@ -14,14 +14,15 @@
 
 const char *const release_left_names[RELEASE_NLEFT] = { "not_validated",
 	"withdrawn", "scope_missing", "age", "awaiting_correction",
-	"k_anonymity" };
+	"k_anonymity", "prompt_licence" };
 
 /* Every contribution of the chosen campaigns (?1: a JSON array of slugs,
 ** NULL for all) with what deciding on it needs, in id order. */
 static const char SQL_CANDIDATES[] =
     "SELECT c.id, c.status, c.account_id, lower(k.language), r.kind, "
-    "r.revision, s.scopes, s.age_confirmed, c.needs_correction "
+    "r.revision, s.scopes, s.age_confirmed, c.needs_correction, p.licence "
     "FROM contributions c "
+    "LEFT JOIN prompts p ON p.id = c.prompt_id "
     "JOIN campaigns k ON k.id = c.campaign_id "
     "JOIN consents s ON s.id = c.consent_id "
     "JOIN contribution_revisions r ON r.contribution_id = c.id AND "
@@ -204,6 +205,19 @@ covered(const struct licence *l, const struct release_spec *s, const char *kind,
 	return (ok);
 }
 
+/* May a release under ${l} carry a prompt under licence ${p} (NULL: the
+** item was made from no prompt of the list)? */
+static int
+prompt_fits(const struct licence *l, const char *p)
+{
+	size_t i;
+
+	for (i = 0; p != NULL && i < l->nprompts; i++)
+		if (strcmp(l->prompts[i], p) == 0)
+			return (1);
+	return (p == NULL);
+}
+
 /* The chosen campaigns as a JSON array text (NULL: all), after checking
 ** each exists. 0, or -1 with ${e}. */
 static int
@@ -315,6 +329,10 @@ release_select_each(struct db *db, const struct licence_table *lt,
 		if (!covered(
 			l, s, kind, (const char *)sqlite3_column_text(st, 6))) {
 			out->left[LEFT_SCOPE_MISSING]++;
+			continue;
+		}
+		if (!prompt_fits(l, (const char *)sqlite3_column_text(st, 9))) {
+			out->left[LEFT_PROMPT_LICENCE]++;
 			continue;
 		}
 		row.contribution_id = sqlite3_column_int64(st, 0);

@@ -53,6 +53,7 @@ enum release_left {
 	LEFT_AGE,           /* its consent did not confirm the minimum age */
 	LEFT_CORRECTION,    /* a reviewer found personal data still in it */
 	LEFT_K_ANON, /* its speaker's demographics are shared by too few */
+	LEFT_PROMPT_LICENCE, /* its prompt's licence does not allow it */
 	RELEASE_NLEFT,
 };
 extern const char *const release_left_names[RELEASE_NLEFT];

@@ -20,7 +20,7 @@ import { $, el, start, focusOn } from './page.js';
 
 const MANAGERS = ['maintainer', 'admin'];
 /* The reasons release.c names for leaving an item out, in its order. */
-const REASONS = ['not_validated', 'withdrawn', 'scope_missing', 'age', 'awaiting_correction', 'k_anonymity'];
+const REASONS = ['not_validated', 'withdrawn', 'scope_missing', 'age', 'awaiting_correction', 'k_anonymity', 'prompt_licence'];
 const SPLITS = ['train', 'dev', 'test'];
 
 let maintainer = false;
