@@ -454,6 +454,13 @@ START_TEST(test_csv_line_numbers)
 			 "\"Bad\nquote\"x,cc0-1.0\n"
 			 "Refused,cc-by-nc-4.0\n",
 	    &e, 2, 4, 2, 4);
+
+	/* A good quoted cell over lines 2-3, then a bad cell on line 3: the
+	** row is named as line 2, and the next one as line 4. */
+	expect_csv_lines("text,source,licence\n"
+			 "\"Two\nlines\",x\"y,cc0-1.0\n"
+			 "Refused,src,cc-by-nc-4.0\n",
+	    &e, 2, 4, 2, 4);
 }
 END_TEST
 

@@ -286,7 +286,7 @@ parse_csv(const char *p, size_t n, const char *licence, const char *source,
 	static const char *const names[NCOL] = { "text", "source", "licence" };
 	struct buf cell[NCOL] = { { 0 } }, b = { 0 };
 	int col[16], ncol = 0, have[NCOL] = { 0, 0, 0 }, end, k, c, rc = -1;
-	size_t i = 0, cap = 0;
+	size_t i = 0, cap = 0, row_at, k2;
 	long line = 1, start;
 	char *h;
 
@@ -330,6 +330,7 @@ parse_csv(const char *p, size_t n, const char *licence, const char *source,
 	line++;
 	while (i < n) {
 		start = line;
+		row_at = i;
 		for (k = 0; k < NCOL; k++)
 			cell[k].n = 0;
 		for (c = 0, end = ','; end == ',' && i < n; c++) {
@@ -349,12 +350,15 @@ parse_csv(const char *p, size_t n, const char *licence, const char *source,
 		}
 		if (end == -1) {
 			/* Go on from the next line as written: the rest of
-			** the file is not one long quoted cell. */
-			line = start;
+			** the file is not one long quoted cell. The row's
+			** good cells may have held newlines: the next row's
+			** line counts every newline skipped. */
 			refuse(s, start,
 			    "a quoted cell is not closed, or has text after "
 			    "its closing quote");
 			i = csv_skip(p, n, i);
+			for (line = start - 1, k2 = row_at; k2 < i; k2++)
+				line += p[k2] == '\n';
 		} else if (take(s, start, cell[C_TEXT].p ? cell[C_TEXT].p : "",
 			       cell[C_TEXT].n,
 			       have[C_SOURCE]
