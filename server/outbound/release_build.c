@@ -1091,7 +1091,6 @@ release_build(struct node *n, struct db *db, const char *version, struct err *e)
 		    version));
 	}
 	b.id = sqlite3_column_int64(rel, 0);
-	demo_columns(&b, (const char *)sqlite3_column_text(rel, 10));
 	snprintf(root, sizeof(root), "%s/releases", n->dir);
 	snprintf(final, sizeof(final), "%s/%s", root, version);
 	snprintf(b.tmp, sizeof(b.tmp), "%s/.building-%s", root, version);
@@ -1109,6 +1108,7 @@ release_build(struct node *n, struct db *db, const char *version, struct err *e)
 		return (
 		    err_set(e, ERR_STORAGE, "%s: %s", b.tmp, strerror(errno)));
 	}
+	demo_columns(&b, (const char *)sqlite3_column_text(rel, 10));
 	rc = read_shape(&b) == -1 || write_data(&b) == -1 ||
 		write_card(&b, rel, version) == -1 ||
 		write_manifest(&b, rel, version) == -1
