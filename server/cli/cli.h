@@ -12,6 +12,7 @@ int cmd_drive_codes(int argc, char **argv);
 int cmd_campaign(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_release(int argc, char **argv);
+int cmd_ledger(int argc, char **argv);
 
 /* What the commands share (cli_admin.c). */
 struct node;

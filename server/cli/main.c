@@ -33,6 +33,9 @@ static const struct {
 	{ "release", cmd_release,
 	    "cut, approve, list and check releases: release "
 	    "create|approve|list|verify (release --help)" },
+	{ "ledger", cmd_ledger,
+	    "contributor pay: ledger verify|balance|royalty|payout|keygen|"
+	    "payouts|record|rekey|head (ledger --help)" },
 	{ "version", cmd_version, "print the version" },
 };
 

@@ -18,14 +18,16 @@ static const char SQL_CAMPAIGN_UPSERT[] =
     "INSERT INTO campaigns(slug, title, language, kind, consent_slug, "
     "required_scopes, minimum_age, max_chars, min_seconds, max_seconds, "
     "sample_rate, starts_at, ends_at, definition, created_at, "
-    "review_min_votes, review_rule) VALUES "
+    "review_min_votes, review_rule, pay_currency, pay_per_item, "
+    "pay_per_audio_second) VALUES "
     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-    "?16, ?17) "
+    "?16, ?17, ?18, ?19, ?20) "
     "ON CONFLICT(slug) DO UPDATE SET title = ?2, language = ?3, kind = ?4, "
     "consent_slug = ?5, required_scopes = ?6, minimum_age = ?7, "
     "max_chars = ?8, min_seconds = ?9, max_seconds = ?10, sample_rate = ?11,"
     " starts_at = ?12, ends_at = ?13, definition = ?14, "
-    "review_min_votes = ?16, review_rule = ?17 RETURNING id";
+    "review_min_votes = ?16, review_rule = ?17, pay_currency = ?18, "
+    "pay_per_item = ?19, pay_per_audio_second = ?20 RETURNING id";
 /* The definition's prompts, as rows (prompts.h); those already there
 ** stay as they are. */
 static const char SQL_PROMPT_ADD[] =
@@ -44,7 +46,7 @@ static const char SQL_CAMPAIGN_ALL[] =
 static const char *const known[] = { "slug", "title", "language", "kind",
 	"consent", "required_scopes", "minimum_age", "max_chars", "min_seconds",
 	"max_seconds", "sample_rate", "starts_at", "ends_at", "description",
-	"prompts", "prompt_licence", "prompt_source", "review", NULL };
+	"prompts", "prompt_licence", "prompt_source", "review", "pay", NULL };
 
 static int
 slug_ok(const char *s)
@@ -282,6 +284,9 @@ campaign_parse(json_t *def, struct campaign *c, struct err *e)
 		c->review.unanimous = rl != NULL &&
 		    strcmp(json_string_value(rl), "unanimous") == 0;
 	}
+	if (ledger_pay_parse(
+		json_object_get(def, "pay"), c->kind, &c->pay, e) == -1)
+		return (-1);
 	c->required_scopes =
 	    json_incref(json_object_get(def, "required_scopes"));
 	return (0);
@@ -339,6 +344,8 @@ campaign_json(const struct campaign *c)
 	json_object_set_new(j, "review",
 	    json_pack("{s:i,s:s}", "min_votes", c->review.min_votes, "rule",
 		c->review.unanimous ? "unanimous" : "majority"));
+	if (c->pay.currency[0] != '\0')
+		json_object_set_new(j, "pay", ledger_pay_json(&c->pay));
 	return (j);
 }
 
@@ -440,6 +447,12 @@ campaign_import_job(struct db *db, void *arg, struct err *e)
 	sqlite3_bind_int(st, 16, c.review.min_votes);
 	sqlite3_bind_text(st, 17, c.review.unanimous ? "unanimous" : "majority",
 	    -1, SQLITE_STATIC);
+	if (c.pay.currency[0] != '\0')
+		sqlite3_bind_text(st, 18, c.pay.currency, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 18);
+	sqlite3_bind_int64(st, 19, c.pay.per_item);
+	sqlite3_bind_int64(st, 20, c.pay.per_audio_second);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		db_err(db, e, "campaign");
 		sqlite3_reset(st);

@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "ledger.h"
 #include "review.h"
 
 struct campaign {
@@ -27,6 +28,8 @@ struct campaign {
 	int sample_rate;
 	int64_t starts_at, ends_at; /* 0 = open */
 	struct review_rule review;  /* "review": {"min_votes","rule"} */
+	struct ledger_pay pay;      /* "pay": {"currency","per_item",
+				    ** "per_audio_second"} (ledger.h) */
 };
 
 /* A campaign may carry prompts: sentences to read aloud, or things to

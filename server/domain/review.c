@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "ledger.h"
 #include "writer.h"
 
 const char *const review_reasons[REVIEW_NREASONS] = { "wrong_words", "noise",
@@ -315,6 +316,10 @@ review_vote_job(struct db *db, void *arg, struct err *e)
 		db_err(db, e, "contribution");
 		return (WRITER_DIRTY);
 	}
+	/* Validated: its pay accrues in this same transaction. */
+	if (strcmp(v->status, "validated") == 0 &&
+	    ledger_accrue(db, v->contribution_id, 0, e) == -1)
+		return (WRITER_DIRTY);
 	if ((v->today = review_count_today(
 		 db, v->account_id, v->created_at, e)) < 0)
 		return (WRITER_DIRTY);
@@ -653,6 +658,13 @@ review_decision_job(struct db *db, void *arg, struct err *e)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return (db_err(db, e, "contribution"));
+	/* The ledger follows the decision in the same transaction: to
+	** validated accrues unless the item holds its pay already; to
+	** rejected reverses what it earned, with the reason. */
+	if (strcmp(d->status, "validated") == 0
+		? ledger_accrue(db, d->id, d->actor, e) == -1
+		: ledger_reverse(db, d->id, d->actor, d->reason, e) == -1)
+		return (-1);
 	return (audit_append(db, d->actor, "contribution.decided", d->id,
 	    json_pack("{s:s,s:s,s:s}", "from", status, "to", d->status,
 		"reason", d->reason),

@@ -68,7 +68,8 @@ struct review_vote {
 };
 /*
 ** Writer job: records the vote, counts it on the item and applies the
-** campaign's rule (status and decided_at in the same transaction); a
+** campaign's rule (status and decided_at in the same transaction, and,
+** when it validates, the contributor's pay: ledger_accrue()); a
 ** personal_data reason puts the item on the correction list. A key names
 ** one vote on one item: the same key and request on the same item again
 ** is a replay (replayed set, the first answer); votes on other items are
@@ -135,7 +136,10 @@ int review_correct_job(struct db *db, void *arg, struct err *e);
 /*
 ** Writer job: a maintainer sets the item's status ("validated" or
 ** "rejected") whatever the votes say, with a reason; off the correction
-** list; audited (from, to, reason). Returns 0, or -1 with ${e} set:
+** list; audited (from, to, reason). In the same transaction the ledger
+** follows: to validated accrues the item's pay unless it holds it
+** already, to rejected reverses what it earned (ledger.h). Returns 0, or
+** -1 with ${e} set:
 ** ERR_NOT_FOUND, ERR_CONFLICT (withdrawn: refusal set), ERR_STORAGE.
 */
 struct review_decision {
