@@ -23,6 +23,7 @@
 #include "contrib.h"
 #include "crypto.h"
 #include "demographics.h"
+#include "ledger.h"
 #include "licences.h"
 #include "release.h"
 #include "release_build.h"
@@ -140,7 +141,8 @@ populate(void)
 	t = tu_add_campaign(
 	    "{\"slug\":\"words\",\"title\":\"Words\",\"language\":\"ee\","
 	    "\"kind\":\"text\",\"consent\":\"general\",\"required_scopes\":"
-	    "[\"publish_text\"],\"minimum_age\":16,\"max_chars\":2000}");
+	    "[\"publish_text\"],\"minimum_age\":16,\"max_chars\":2000,"
+	    "\"pay\":{\"currency\":\"GHS\",\"per_item\":50}}");
 	a = tu_add_campaign(
 	    "{\"slug\":\"voices\",\"title\":\"Voices\",\"language\":\"ee\","
 	    "\"kind\":\"audio\",\"consent\":\"general\",\"required_scopes\":"
@@ -348,6 +350,24 @@ START_TEST(test_byte_identical)
 	snprintf(a, sizeof(a), "%s/releases/1.0.0", tu_base);
 	snprintf(moved, sizeof(moved), "%s/first", tu_base);
 	ck_assert_int_eq(rename(a, moved), 0);
+	/* Later the audit log and the ledger move on (an item validated,
+	** its pay accrued): what the release pinned does not. */
+	{
+		int64_t later = tu_add_text(tu_q_int("SELECT min(id) FROM "
+						     "accounts WHERE handle = "
+						     "'ama' AND ?1",
+						1),
+		    tu_q_int("SELECT id FROM campaigns WHERE slug = 'words' "
+			     "AND ?1",
+			1),
+		    "A later one.");
+
+		validate(later);
+		ck_assert_int_gt(tu_q_int("SELECT count(*) FROM ledger_entries "
+					  "WHERE contribution_id = ?1",
+				     later),
+		    0);
+	}
 	/* The folder is gone, the draft stays: build it again. */
 	ck_assert_msg(
 	    release_build(&node, tu_db, "1.0.0", &e) == 0, "%s", e.msg);
@@ -615,6 +635,61 @@ START_TEST(test_demographic_columns)
 }
 END_TEST
 
+/*
+** The card's pay section and the manifest's ledger head, from what the
+** release pinned when it was created: the rate, what its items earned
+** (six texts at 0.50 GHS), what was paid and is owed; the ledger head is
+** the one at creation, not after a later payout.
+*/
+START_TEST(test_pay_pinned)
+{
+	struct ledger_payout po = { 0 };
+	char path[800], hex[SHA256_HEX_LEN + 1], *card, *man;
+	struct err e = { 0 };
+	int64_t head_id;
+	json_t *m;
+	size_t n;
+
+	populate();
+	/* One payout before the cut: 1.00 GHS to ama. */
+	po.account = tu_q_int("SELECT id FROM accounts WHERE handle = 'ama' "
+			      "AND ?1",
+	    1);
+	po.currency = "GHS";
+	po.amount = 100;
+	po.method = "cash";
+	tu_run_ok(ledger_payout_job, &po);
+	ck_assert_int_eq(ledger_head(tu_db, &head_id, hex, &e), 1);
+	ck_assert_msg(cut("1.0.0", &e) == 0, "%s", e.msg);
+	/* And one after: the release does not see it. */
+	po.amount = 50;
+	tu_run_ok(ledger_payout_job, &po);
+	snprintf(path, sizeof(path), "%s/releases/1.0.0/README.md", tu_base);
+	card = tu_slurp(path, &n);
+	ck_assert_msg(strstr(card, "## Pay") != NULL, "%s", card);
+	ck_assert_ptr_nonnull(strstr(card, "- `words`: 0.50 GHS per item\n"));
+	ck_assert_msg(
+	    strstr(card,
+		"- GHS: earned 3.00 for the items in this release; "
+		"paid 1.00 in all (1 person paid); owed 2.00\n") != NULL,
+	    "%s", strstr(card, "## Pay"));
+	free(card);
+	snprintf(
+	    path, sizeof(path), "%s/releases/1.0.0/manifest.json", tu_base);
+	man = tu_slurp(path, &n);
+	m = json_loads(man, 0, NULL);
+	free(man);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+			     json_object_get(m, "ledger_head"), "id")),
+	    head_id);
+	ck_assert_str_eq(json_string_value(json_object_get(
+			     json_object_get(m, "ledger_head"), "hash")),
+	    hex);
+	json_decref(m);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -626,6 +701,7 @@ main(void)
 	tcase_add_test(tc, test_folder_read_back);
 	tcase_add_test(tc, test_card_counts);
 	tcase_add_test(tc, test_demographic_columns);
+	tcase_add_test(tc, test_pay_pinned);
 	tcase_add_test(tc, test_byte_identical);
 	tcase_add_test(tc, test_tamper);
 	tcase_add_test(tc, test_kill_during_build);

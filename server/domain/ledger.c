@@ -135,6 +135,9 @@ static const char SQL_CONTACT_PUT[] =
     "key_id = ?4, contact_hash = ?5, updated_at = ?6";
 static const char SQL_CONTACT_GET[] =
     "SELECT method, sealed FROM payout_contacts WHERE account_id = ?1";
+static const char SQL_CONTACT_INFO[] =
+    "SELECT method, updated_at, contact_hash FROM payout_contacts "
+    "WHERE account_id = ?1";
 static const char SQL_CONTACT_ALL[] =
     "SELECT account_id, sealed FROM payout_contacts ORDER BY account_id";
 static const char SQL_CONTACT_RESEAL[] =
@@ -1614,6 +1617,85 @@ ledger_contact_open(struct db *db, int64_t account,
 }
 
 int
+ledger_contact_info(
+    struct db *db, int64_t account, struct ledger_contact *c, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((st = db_prepare(db, SQL_CONTACT_INFO, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, account);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c->method =
+		    method_const((const char *)sqlite3_column_text(st, 0));
+		c->updated_at = sqlite3_column_int64(st, 1);
+		if (sqlite3_column_bytes(st, 2) == 32) {
+			memcpy(c->hash, sqlite3_column_blob(st, 2), 32);
+			c->has_hash = 1;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return (1);
+	return (rc == SQLITE_DONE ? 0 : db_err(db, e, "payout contact"));
+}
+
+json_t *
+ledger_due_json(struct db *db, struct err *e)
+{
+	struct ledger_contact c;
+	const struct currency *cur;
+	sqlite3_stmt *st;
+	json_t *out, *o;
+	char money[32];
+	int rc;
+
+	if ((out = json_array()) == NULL) {
+		err_oom(e);
+		return (NULL);
+	}
+	if ((st = db_prepare(db, SQL_DUE, e)) == NULL) {
+		json_decref(out);
+		return (NULL);
+	}
+	sqlite3_bind_null(st, 2);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t acct = sqlite3_column_int64(st, 1);
+
+		if ((cur = ledger_currency(
+			 (const char *)sqlite3_column_text(st, 2))) == NULL)
+			continue;
+		/* Another read statement while this one steps. */
+		if (ledger_contact_info(db, acct, &c, e) == -1) {
+			sqlite3_reset(st);
+			json_decref(out);
+			return (NULL);
+		}
+		ledger_amount_format(sqlite3_column_int64(st, 3), cur, money);
+		o = json_pack("{s:I,s:s,s:s,s:I,s:s,s:s?}", "account",
+		    (json_int_t)acct, "handle", sqlite3_column_text(st, 0),
+		    "currency", cur->code, "balance",
+		    (json_int_t)sqlite3_column_int64(st, 3), "text", money,
+		    "method", c.method);
+		if (o == NULL || json_array_append_new(out, o) == -1) {
+			sqlite3_reset(st);
+			json_decref(out);
+			err_oom(e);
+			return (NULL);
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(out);
+		db_err(db, e, "amounts due");
+		return (NULL);
+	}
+	return (out);
+}
+
+int
 ledger_rekey_job(struct db *db, void *arg, struct err *e)
 {
 	struct ledger_rekey *rk = arg;
@@ -1751,6 +1833,17 @@ ledger_due_csv(struct db *db, const uint8_t *sk, const char *min,
 			&contact, &method, e) == -1) {
 			sqlite3_reset(st);
 			return (-1);
+		}
+		/* Without the key the method is still known: it is plain. */
+		if (sk == NULL) {
+			struct ledger_contact ci;
+
+			if (ledger_contact_info(db, sqlite3_column_int64(st, 1),
+				&ci, e) == -1) {
+				sqlite3_reset(st);
+				return (-1);
+			}
+			method = ci.method;
 		}
 		ledger_amount_format(sqlite3_column_int64(st, 3), cur, money);
 		csv_field(out, (const char *)sqlite3_column_text(st, 0));

@@ -291,6 +291,23 @@ int ledger_contact_set_job(struct db *db, void *arg, struct err *e);
 int ledger_contact_open(struct db *db, int64_t account,
     const uint8_t sk[LEDGER_KEY_LEN], char **contact, const char **method,
     struct err *e);
+/* What the node can see of a payout contact: its method (a string
+** constant), when it was set, and its keyed hash for redaction. */
+struct ledger_contact {
+	const char *method;
+	int64_t updated_at;
+	uint8_t hash[32];
+	int has_hash;
+};
+/* ${account}'s contact as the node sees it: 1 found, 0 none (${c}
+** zeroed), -1 with ${e} set. */
+int ledger_contact_info(
+    struct db *db, int64_t account, struct ledger_contact *c, struct err *e);
+/* The amounts due: every positive balance, by handle then currency, as a
+** new array of {"account","handle","currency","balance","text","method"}
+** (method: the payout contact's, null without one); NULL with ${e}. */
+json_t *ledger_due_json(struct db *db, struct err *e);
+
 /*
 ** Writer job: re-seals every contact from the current key (whose secret
 ** is ${old_sk}) to ${new_pk}, which becomes the current key; the old one

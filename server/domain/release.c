@@ -35,7 +35,8 @@ static const char SQL_RELEASE[] =
     "INSERT INTO releases(version, dataset, licence, permits, campaigns, "
     "splits, report, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char SQL_REPORT[] =
-    "UPDATE releases SET report = ?2, demographics = ?3 WHERE id = ?1";
+    "UPDATE releases SET report = ?2, demographics = ?3, heads = ?4, "
+    "pay = ?5 WHERE id = ?1";
 static const char SQL_ITEM[] =
     "INSERT INTO release_items(release_id, contribution_id, revision, "
     "config, split, speaker_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
@@ -447,7 +448,8 @@ release_record_job(struct db *db, void *arg, struct err *e)
 	const struct release_spec *s = rr->spec;
 	sqlite3_stmt *st;
 	char *permits, *camps, *splits, *report = NULL, *demo = NULL;
-	json_t *rep, *what = NULL;
+	char *heads_s = NULL, *pay_s = NULL;
+	json_t *rep, *what = NULL, *heads = NULL, *pay = NULL;
 	size_t i;
 	int rc;
 
@@ -498,10 +500,16 @@ release_record_job(struct db *db, void *arg, struct err *e)
 	if (release_anonymize(db, rr->id, s->k, rr->sel, &what, e) == -1)
 		goto out;
 	demo = json_dumps(what, JSON_COMPACT | JSON_SORT_KEYS);
+	/* The chains' heads before this release's own audit row. */
+	if (release_pins(db, rr->id, s->dataset, &heads, &pay, e) == -1)
+		goto out;
+	heads_s = json_dumps(heads, JSON_COMPACT | JSON_SORT_KEYS);
+	pay_s = json_dumps(pay, JSON_COMPACT | JSON_SORT_KEYS);
 	rep = release_report(rr->sel);
 	report = rep ? json_dumps(rep, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(rep);
-	if (report == NULL || demo == NULL) {
+	if (report == NULL || demo == NULL || heads_s == NULL ||
+	    pay_s == NULL) {
 		err_oom(e);
 		goto out;
 	}
@@ -510,6 +518,8 @@ release_record_job(struct db *db, void *arg, struct err *e)
 	sqlite3_bind_int64(st, 1, rr->id);
 	sqlite3_bind_text(st, 2, report, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, demo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, heads_s, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, pay_s, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -527,7 +537,11 @@ out:
 	free(splits);
 	free(report);
 	free(demo);
+	free(heads_s);
+	free(pay_s);
 	json_decref(what);
+	json_decref(heads);
+	json_decref(pay);
 	return (rc);
 }
 

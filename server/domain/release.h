@@ -191,6 +191,22 @@ release_diff(struct db *db, const char *a, const char *b, struct err *e);
 int release_anonymize(struct db *db, int64_t id, int k,
     struct release_selection *sel, json_t **what, struct err *e);
 
+/*
+** Inside release ${id}'s writer job (dataset ${dataset}), what it pins
+** for its folder, however late that is built: ${heads} = {"audit":{"id",
+** "hash"},"ledger":{"id","hash"}} (id 0 and hash "" for an empty chain),
+** and ${pay} = {"rates":[{"campaign","currency","per_item",
+** "per_audio_second"}],"money":[{"currency","earned","paid","owed",
+** "people_paid"}],"royalties_before":[{"currency","amount","people",
+** "releases"}]}: the paying campaigns' rates; per currency what its items
+** earned, what its contributors were paid in all and are owed, and how
+** many were ever paid; the royalties shared on earlier releases of the
+** dataset (minor units). 0 with both set (new references), or -1 with
+** ${e} set.
+*/
+int release_pins(struct db *db, int64_t id, const char *dataset, json_t **heads,
+    json_t **pay, struct err *e);
+
 /* Every release, newest first: [{"version","dataset","licence","state",
 ** "approvals","items","created_at","retired_at","retired_why"}]; NULL with
 ** ${e} set. */

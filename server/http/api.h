@@ -68,6 +68,13 @@ int create_release(struct req *r);
 int approve_release(struct req *r);
 int verify_release(struct req *r);
 int list_release_licences(struct req *r);
+int show_my_earnings(struct req *r);
+int set_my_payout_contact(struct req *r);
+int show_ledger(struct req *r);
+int show_ledger_head(struct req *r);
+int send_due_csv(struct req *r);
+int show_account_ledger(struct req *r);
+int record_payout(struct req *r);
 
 /* Campaigns and consent (api_consent.c). */
 int list_campaigns(struct req *r);

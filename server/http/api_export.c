@@ -1,7 +1,8 @@
 /*
 ** The export of everything held about the person (GET /api/v1/me/export):
 ** the account, consents with the exact documents and any spoken
-** statement, contributions with every revision, and each recording's
+** statement, contributions with every revision, what they said about
+** themself, their pay ledger (balances and every entry), and each recording's
 ** FLAC, as one JSON file to download. Route table: routes.c.
 */
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include "contrib.h"
 #include "demographics.h"
 #include "http.h"
+#include "ledger.h"
 
 /* Adds "flac_base64" (the blob ${sha}) to ${o} if it fits what is left
 ** of ${budget} bytes, else "flac_omitted": true. 0, or -1 with ${e}. */
@@ -67,6 +69,36 @@ out:
 	free(p);
 	close(fd);
 	return (rc);
+}
+
+/* Adds "ledger": {"balances","entries"} (every entry, newest first) of
+** ${account} to ${out}. 0, or -1 with ${e}. */
+static int
+export_ledger(struct db *db, int64_t account, json_t *out, struct err *e)
+{
+	json_t *all, *page, *bal;
+	int64_t before = 0, next;
+
+	if ((bal = ledger_balances_json(db, account, e)) == NULL)
+		return (-1);
+	if ((all = json_array()) == NULL) {
+		json_decref(bal);
+		return (err_oom(e));
+	}
+	do {
+		if ((page = ledger_entries_json(
+			 db, account, before, 500, &next, e)) == NULL) {
+			json_decref(bal);
+			json_decref(all);
+			return (-1);
+		}
+		json_array_extend(all, page);
+		json_decref(page);
+		before = next;
+	} while (next != 0);
+	json_object_set_new(out, "ledger",
+	    json_pack("{s:o,s:o}", "balances", bal, "entries", all));
+	return (0);
 }
 
 /*
@@ -127,6 +159,10 @@ export_my_data(struct req *r)
 		return (req_fail(r, &e));
 	}
 	json_object_set_new(o, "demographics", demographics_json(&d));
+	if (export_ledger(db, req_session(r)->account_id, o, &e) == -1) {
+		json_decref(o);
+		return (req_fail(r, &e));
+	}
 	s = json_dumps(o, JSON_INDENT(1) | JSON_ENSURE_ASCII);
 	json_decref(o);
 	if (s == NULL)

@@ -17,6 +17,7 @@
 #include "contrib.h"
 #include "dbcache.h"
 #include "http.h"
+#include "ledger.h"
 #include "prompts.h"
 #include "redact.h"
 
@@ -217,11 +218,23 @@ req_redact(struct req *r, const char *text, size_t n, int json_only,
     struct redact_result *out)
 {
 	struct redact_ctx ctx = { 0 };
+	struct ledger_contact c;
 	struct err e = { 0 };
+	struct db *db;
 
 	ctx.json_only = json_only;
 	ctx.handle = req_session(r)->handle;
 	ctx.contact_key = req_node(r)->pseudonym_key;
+	/* Their payout contact is sealed; its keyed hash still finds it. */
+	if ((db = req_db(r, &e)) == NULL ||
+	    ledger_contact_info(db, req_session(r)->account_id, &c, &e) == -1) {
+		req_fail(r, &e);
+		return (-1);
+	}
+	if (c.has_hash) {
+		ctx.contact_hashes = (const uint8_t(*)[32])c.hash;
+		ctx.ncontacts = 1;
+	}
 	if (req_node(r)->redact == NULL) {
 		req_error(r, 503, "busy", "redaction rules are not loaded");
 		return (-1);

@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "hasher.h"
 #include "http.h"
+#include "ledger.h"
 #include "metrics.h"
 #include "prompts.h"
 #include "release.h"
@@ -41,6 +42,10 @@ const struct route routes[] = {
 	    ROLE_CONTRIBUTOR, 0, NULL, NULL },
 	{ "POST", "/api/v1/me/demographics", set_my_demographics,
 	    ROLE_CONTRIBUTOR, 1024, NULL, NULL },
+	{ "GET", "/api/v1/me/earnings", show_my_earnings, ROLE_CONTRIBUTOR, 0,
+	    NULL, NULL },
+	{ "POST", "/api/v1/me/payout-contact", set_my_payout_contact,
+	    ROLE_CONTRIBUTOR, 2048, NULL, NULL },
 	{ "POST", "/api/v1/me/erase", erase_my_account, ROLE_CONTRIBUTOR, 1024,
 	    NULL, NULL },
 	{ "POST", "/api/v1/me/passphrase", set_my_passphrase, ROLE_CONTRIBUTOR,
@@ -113,6 +118,15 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/contributions/{id}/decision", decide_contribution,
 	    ROLE_MAINTAINER, 4096, NULL, NULL },
 	{ "GET", "/api/v1/audit", read_audit, ROLE_MAINTAINER, 0, NULL, NULL },
+	{ "GET", "/api/v1/ledger", show_ledger, ROLE_TREASURER, 0, NULL, NULL },
+	{ "GET", "/api/v1/ledger/head", show_ledger_head, ROLE_ANY, 0, NULL,
+	    NULL },
+	{ "GET", "/api/v1/ledger/due.csv", send_due_csv, ROLE_TREASURER, 0,
+	    NULL, NULL },
+	{ "GET", "/api/v1/ledger/accounts/{id}", show_account_ledger,
+	    ROLE_TREASURER, 0, NULL, NULL },
+	{ "POST", "/api/v1/ledger/payouts", record_payout, ROLE_TREASURER, 4096,
+	    NULL, NULL },
 	{ "GET", "/api/v1/revocations", list_revocations, ROLE_ANY, 0, NULL,
 	    NULL },
 	{ "GET", "/api/v1/releases", list_releases, ROLE_ANY, 0, NULL, NULL },
@@ -210,6 +224,16 @@ report_metrics(struct req *r)
 		"and its hash, the head of its hash chain.\n"
 		"# TYPE tributary_audit_head_info gauge\n"
 		"tributary_audit_head_info{hash=\"%s\",id=\"%lld\"} 1\n",
+		head, (long long)head_id) == -1) {
+		buf_free(&b);
+		return (-1);
+	}
+	if (db != NULL && ledger_head(db, &head_id, head, &e) == 1 &&
+	    buf_printf(&b,
+		"# HELP tributary_ledger_head_info The pay ledger's latest "
+		"entry and its hash, the head of its hash chain.\n"
+		"# TYPE tributary_ledger_head_info gauge\n"
+		"tributary_ledger_head_info{hash=\"%s\",id=\"%lld\"} 1\n",
 		head, (long long)head_id) == -1) {
 		buf_free(&b);
 		return (-1);

@@ -20,13 +20,14 @@
 #include "blob.h"
 #include "buf.h"
 #include "crypto.h"
+#include "ledger.h"
 #include "parquet.h"
 #include "text.h"
 
 static const char SQL_RELEASE[] =
     "SELECT id, dataset, licence, permits, campaigns, splits, report, "
-    "created_at, retired_at IS NOT NULL, state, demographics FROM releases "
-    "WHERE version = ?1";
+    "created_at, retired_at IS NOT NULL, state, demographics, heads, pay "
+    "FROM releases WHERE version = ?1";
 /* The items in file order: config, split (train, dev, test), id. */
 static const char SQL_ITEMS[] =
     "SELECT i.config, i.split, i.contribution_id, i.speaker_id, r.kind, "
@@ -275,6 +276,116 @@ demo_columns(struct build *b, const char *demo)
 			b->af[b->naf++] = f;
 			b->tf[b->ntf++] = f;
 		}
+}
+
+/* ${v} minor units of currency ${code} as money. */
+static const char *
+money(int64_t v, const char *code, char out[32])
+{
+	const struct currency *c = ledger_currency(code);
+
+	if (c == NULL)
+		snprintf(out, 32, "%lld", (long long)v);
+	else
+		ledger_amount_format(v, c, out);
+	return (out);
+}
+
+/* The card's pay section, from what the release pinned when it was
+** created (${pay}: release_pins()). */
+static void
+pay_statement(const struct build *b, const char *pay, struct buf *o)
+{
+	json_t *p = json_loads(pay ? pay : "{}", 0, NULL), *v;
+	json_t *rates = json_object_get(p, "rates");
+	json_t *mon = json_object_get(p, "money");
+	json_t *roy = json_object_get(p, "royalties_before");
+	char a[32], c[32], d[32];
+	size_t i;
+
+	(void)b;
+	buf_puts(o, "## Pay\n\n");
+	if (json_array_size(rates) == 0 && json_array_size(mon) == 0) {
+		buf_puts(o,
+		    "The campaigns of this release did not pay per "
+		    "contribution.\n\n");
+		json_decref(p);
+		return;
+	}
+	buf_puts(o,
+	    "Contributors are paid through the node's ledger: every amount "
+	    "is an entry in an append-only, hash-chained ledger, whose head "
+	    "when this release was created is in `manifest.json` "
+	    "(`ledger_head`). Rates per accepted contribution:\n\n");
+	json_array_foreach(rates, i, v)
+	{
+		const char *cur =
+		    json_string_value(json_object_get(v, "currency"));
+
+		buf_printf(o, "- `%s`: %s %s per item",
+		    json_string_value(json_object_get(v, "campaign")),
+		    money(json_integer_value(json_object_get(v, "per_item")),
+			cur, a),
+		    cur);
+		if (json_integer_value(json_object_get(v, "per_audio_second")))
+			buf_printf(o, " and %s %s per second of recording",
+			    money(json_integer_value(
+				      json_object_get(v, "per_audio_second")),
+				cur, c),
+			    cur);
+		buf_puts(o, "\n");
+	}
+	buf_puts(o,
+	    "\nWhen this release was created, its contributors "
+	    "had:\n\n");
+	json_array_foreach(mon, i, v)
+	{
+		const char *cur =
+		    json_string_value(json_object_get(v, "currency"));
+
+		buf_printf(o,
+		    "- %s: earned %s for the items in this release; paid %s "
+		    "in all (%lld %s paid); owed %s\n",
+		    cur,
+		    money(json_integer_value(json_object_get(v, "earned")), cur,
+			a),
+		    money(
+			json_integer_value(json_object_get(v, "paid")), cur, c),
+		    (long long)json_integer_value(
+			json_object_get(v, "people_paid")),
+		    json_integer_value(json_object_get(v, "people_paid")) == 1
+			? "person"
+			: "people",
+		    money(json_integer_value(json_object_get(v, "owed")), cur,
+			d));
+	}
+	if (json_array_size(roy) > 0) {
+		buf_puts(o,
+		    "\nRoyalties shared on earlier versions of this "
+		    "dataset:\n\n");
+		json_array_foreach(roy, i, v)
+		{
+			const char *cur =
+			    json_string_value(json_object_get(v, "currency"));
+
+			buf_printf(o, "- %s %s among %lld %s\n",
+			    money(json_integer_value(
+				      json_object_get(v, "amount")),
+				cur, a),
+			    cur,
+			    (long long)json_integer_value(
+				json_object_get(v, "people")),
+			    json_integer_value(json_object_get(v, "people")) ==
+				    1
+				? "person"
+				: "people");
+		}
+	}
+	buf_puts(o,
+	    "\nRoyalties earned by this release are shared among "
+	    "its contributors by their share of it (`tributary "
+	    "ledger royalty`).\n\n");
+	json_decref(p);
 }
 
 /* The card's words on demographics: what was released, and what
@@ -898,7 +1009,10 @@ write_card(struct build *b, sqlite3_stmt *rel, const char *version)
 	    "on each item; the campaign's rule above turns votes into a "
 	    "decision, and a maintainer may decide against the votes with a "
 	    "reason kept in the node's audit log. The items released carry "
-	    "%lld votes for and %lld against.\n\n"
+	    "%lld votes for and %lld against.\n\n",
+	    (long long)up, (long long)down);
+	pay_statement(b, (const char *)sqlite3_column_text(rel, 12), &o);
+	buf_printf(&o,
 	    "## Withdrawal, and your obligation\n\n"
 	    "Anyone who contributed may withdraw at any time. A withdrawal "
 	    "retires every release that holds the item, and the node "
@@ -910,8 +1024,7 @@ write_card(struct build *b, sqlite3_stmt *rel, const char *version)
 	    "them.\n\n"
 	    "## Files\n\n`manifest.json` lists every file with its SHA-256; "
 	    "`manifest.sig` is the node's Ed25519 signature of it "
-	    "(`tributary release verify`).\n",
-	    (long long)up, (long long)down);
+	    "(`tributary release verify`).\n");
 	if (o.p == NULL) {
 		err_oom(b->e);
 		goto out;
@@ -939,6 +1052,7 @@ static int
 write_manifest(struct build *b, sqlite3_stmt *rel, const char *version)
 {
 	json_t *m, *files, *docs, *revoked, *prev = json_null();
+	json_t *heads, *ledger;
 	char head[SHA256_HEX_LEN + 1], pk[65], sighex[129], *text = NULL;
 	uint8_t sig[crypto_sign_BYTES];
 	sqlite3_stmt *st;
@@ -981,8 +1095,20 @@ write_manifest(struct build *b, sqlite3_stmt *rel, const char *version)
 			    revoked, json_integer(sqlite3_column_int64(st, 0)));
 		sqlite3_reset(st);
 	}
-	if (audit_head(b->db, &head_id, head, b->e) != 1)
+	/* The heads the release pinned when it was created (a release from
+	** before they were pinned: the audit log's now). */
+	heads = json_loads((const char *)sqlite3_column_text(rel, 11), 0, NULL);
+	if (json_object_get(heads, "audit") != NULL) {
+		head_id = json_integer_value(
+		    json_object_get(json_object_get(heads, "audit"), "id"));
+		snprintf(head, sizeof(head), "%s",
+		    json_string_value(json_object_get(
+			json_object_get(heads, "audit"), "hash"))
+			?: "");
+	} else if (audit_head(b->db, &head_id, head, b->e) != 1)
 		head[0] = '\0';
+	ledger = json_incref(json_object_get(heads, "ledger"));
+	json_decref(heads);
 	hex_encode(b->n->sign_pk, 32, pk);
 	m = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:{s:I,s:s},"
 		      "s:s,s:o}",
@@ -1001,6 +1127,9 @@ write_manifest(struct build *b, sqlite3_stmt *rel, const char *version)
 	prev = revoked = docs = files = NULL;
 	if (m != NULL)
 		json_object_set_new(m, "configs", json_deep_copy(b->configs));
+	if (m != NULL && ledger != NULL)
+		json_object_set(m, "ledger_head", ledger);
+	json_decref(ledger);
 	text = m ? json_dumps(m, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(m);
 	if (text == NULL) {
