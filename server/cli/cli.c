@@ -171,18 +171,19 @@ sweep_tick(struct db *db, void *arg)
 		    "blob sweep: removed %zu unreferenced files", st.removed);
 }
 
-/* The demo node's sample campaigns: text, and recordings. */
+/* The demo node's sample campaigns: text, and recordings, both paying. */
 static const char DEMO_CAMPAIGN[] =
     "{\"slug\":\"demo-text\",\"title\":\"Community text drive (demo)\","
     "\"language\":\"en\",\"kind\":\"text\",\"consent\":\"general\","
     "\"required_scopes\":[\"publish_text\"],\"minimum_age\":16,"
-    "\"max_chars\":2000}";
+    "\"max_chars\":2000,\"pay\":{\"currency\":\"GHS\",\"per_item\":50}}";
 static const char DEMO_AUDIO_CAMPAIGN[] =
     "{\"slug\":\"demo-voice\",\"title\":\"Community voice drive "
     "(demo)\",\"language\":\"en\",\"kind\":\"audio\",\"consent\":"
     "\"general\",\"required_scopes\":[\"publish_voice\"],"
     "\"minimum_age\":16,\"min_seconds\":1,\"max_seconds\":15,"
-    "\"sample_rate\":16000}";
+    "\"sample_rate\":16000,\"pay\":{\"currency\":\"GHS\",\"per_item\":"
+    "20,\"per_audio_second\":5}}";
 
 /*
 ** Fills a fresh demo node: the sample campaigns and five drive-card codes,
