@@ -601,7 +601,7 @@ START_TEST(test_treasurer)
 
 	/* Payouts refused. */
 	payout_refused(&tess, yaw.id, "0.60", "mobile_money", "MP999", 409,
-	    "conflict", "more than the balance");
+	    "over_balance", "more than the balance");
 	payout_refused(&tess, yaw.id, "0.20", "mobile_money", NULL, 400,
 	    "invalid", "mobile money without a reference");
 	payout_refused(&tess, yaw.id, "0.20", "bank", "", 400, "invalid",
@@ -638,7 +638,7 @@ START_TEST(test_treasurer)
 	ck_assert_str_eq(jstr(c, "balance_text"), "0.30");
 	json_decref(j);
 	payout_refused(&tess, yaw.id, "0.10", "mobile_money", "MP123", 409,
-	    "conflict", "the same reference again");
+	    "reference_used", "the same reference again");
 
 	/* What the contributor sees, and the treasurer of them. */
 	j = earnings(&yaw);
@@ -667,6 +667,8 @@ START_TEST(test_treasurer)
 	    jstr(json_object_get(j, "contact"), "method"), "mobile_money");
 	json_decref(j);
 	expect_refusal(&yaw, "GET", path, NULL, 403, "forbidden");
+	expect_refusal(&tess, "GET", "/api/v1/ledger/accounts/999999", NULL,
+	    404, "not_found");
 
 	/* The export holds the ledger: both entries. */
 	as(&yaw, "GET", "/api/v1/me/export", NULL, &r);
@@ -715,8 +717,8 @@ START_TEST(test_treasurer)
 
 	/* Nothing more is paid; they are no longer due. */
 	payout_refused(&tess, yaw.id, "0.01", "mobile_money", "MP124", 409,
-	    "conflict", "a payout on a negative balance");
-	payout_refused(&tess, yaw.id, "0.01", "cash", NULL, 409, "conflict",
+	    "over_balance", "a payout on a negative balance");
+	payout_refused(&tess, yaw.id, "0.01", "cash", NULL, 409, "over_balance",
 	    "cash on a negative balance");
 	j = get_ok(&tess, "/api/v1/ledger");
 	ck_assert_ptr_null(

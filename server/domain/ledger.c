@@ -796,6 +796,7 @@ payout_one(
 	if (p->amount > b.balance) {
 		ledger_amount_format(b.balance, cur, have);
 		ledger_amount_format(p->amount, cur, want);
+		p->refusal = LEDGER_OVER_BALANCE;
 		return (err_set(e, ERR_CONFLICT,
 		    "%sa payout of %s %s is more than the balance, %s %s",
 		    where, want, cur->code, have, cur->code));
@@ -805,7 +806,9 @@ payout_one(
 			return (-1);
 		sqlite3_bind_int64(st, 1, p->account);
 		sqlite3_bind_text(st, 2, p->reference, -1, SQLITE_STATIC);
-		if ((rc = db_exists(db, st, "ledger", e)) != 0)
+		if ((rc = db_exists(db, st, "ledger", e)) == 1)
+			p->refusal = LEDGER_REFERENCE_USED;
+		if (rc != 0)
 			return (rc == -1 ? -1
 					 : err_set(e, ERR_CONFLICT,
 					       "%sthe payout with reference "
@@ -834,6 +837,7 @@ ledger_payout_job(struct db *db, void *arg, struct err *e)
 	sqlite3_stmt *st;
 	int rc;
 
+	p->refusal = NULL;
 	if ((st = db_prepare(db, SQL_ACCOUNT_EXISTS, e)) == NULL)
 		return (-1);
 	sqlite3_bind_int64(st, 1, p->account);

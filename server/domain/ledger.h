@@ -120,12 +120,16 @@ int ledger_method_ok(const char *m);
 ** ERR_NOT_FOUND (no such account), ERR_CONFLICT (more than the balance,
 ** or that reference already recorded for them), ERR_STORAGE.
 */
+#define LEDGER_OVER_BALANCE   "over_balance"
+#define LEDGER_REFERENCE_USED "reference_used"
 struct ledger_payout {
 	int64_t account, actor;
 	const char *currency;
 	int64_t amount;
 	const char *method, *reference, *note;
 	int64_t id, balance; /* out */
+	const char *refusal; /* out, with ERR_CONFLICT: LEDGER_OVER_BALANCE or
+			     ** LEDGER_REFERENCE_USED */
 };
 int ledger_payout_job(struct db *db, void *arg, struct err *e);
 

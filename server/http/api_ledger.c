@@ -290,6 +290,7 @@ int
 show_account_ledger(struct req *r)
 {
 	int64_t id = req_param_id(r), before;
+	struct account who;
 	struct err e = { 0 };
 	struct db *db;
 	json_t *o, *c;
@@ -300,7 +301,12 @@ show_account_ledger(struct req *r)
 	if ((rc = before_arg(r, &before)) != 1)
 		return (rc);
 	if ((db = req_db(r, &e)) == NULL ||
-	    (o = account_json_of(db, id, before, &e)) == NULL)
+	    (rc = account_get(db, NULL, id, &who, &e)) == -1)
+		return (req_fail(r, &e));
+	if (rc == 0)
+		return (req_error(r, 404, "not_found", "no such account"));
+	account_clear(&who);
+	if ((o = account_json_of(db, id, before, &e)) == NULL)
 		return (req_fail(r, &e));
 	if ((c = contact_json(db, id, &e)) == NULL) {
 		json_decref(o);
@@ -381,8 +387,13 @@ payout_build(struct req *r, void *state, void **arg)
 static int
 payout_failed(struct req *r, const struct writer_job *j)
 {
+	const struct payout *po = req_state(r);
+
 	if (j->err.code == ERR_CONFLICT)
-		return (req_error(r, 409, "conflict", "%s", j->err.msg));
+		return (req_error(r, 409,
+		    po != NULL && po->p.refusal != NULL ? po->p.refusal
+							: "conflict",
+		    "%s", j->err.msg));
 	return (req_fail(r, &j->err));
 }
 
@@ -406,8 +417,8 @@ payout_answer(struct req *r, void *state)
 ** they were paid (the amount as money, "12.50"; a reference required for
 ** mobile_money and bank); audited. 201 {"payout":{"id","account",
 ** "currency","balance","balance_text"}}; 400 invalid; 403 (their own);
-** 404 no such account; 409 conflict (more than the balance, or the
-** reference is recorded already).
+** 404 no such account; 409 over_balance (more than the balance),
+** reference_used (that reference is recorded already for them).
 */
 int
 record_payout(struct req *r)

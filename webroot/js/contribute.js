@@ -20,6 +20,7 @@ import { removedSummary, fillRedacted } from './redaction.js';
 import { $, el, start, focusOn } from './page.js';
 import { recordingProblem, mountRecorder, wavBytes, secondsText, sizeText } from './recorder.js';
 import { Outbox } from './queue.js';
+import { rateText } from './pay.js';
 import { registerServiceWorker } from './sw-register.js';
 
 const params = new URLSearchParams(location.search);
@@ -145,6 +146,10 @@ function renderCampaign() {
 		language: languageName(campaign.language),
 	});
 	line.hidden = false;
+	/* A drive that pays states its rate before anything is given. */
+	const rate = rateText(campaign.pay);
+	$('pay-line').textContent = rate ?? '';
+	$('pay-line').hidden = rate === null;
 	document.title = `${campaign.title ?? campaign.slug} — ${t('contribute.page_title')}`;
 }
 

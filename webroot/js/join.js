@@ -17,6 +17,8 @@ const NEXT = {
 	review: 'review.html',
 	campaign: 'campaign.html',
 	releases: 'releases.html',
+	earnings: 'earnings.html',
+	treasurer: 'treasurer.html',
 };
 
 /* The query a page of NEXT takes for ?campaign= (campaign.html names it slug). */

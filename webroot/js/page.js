@@ -57,11 +57,14 @@ function showFlash() {
 const STAFF = ['admin', 'maintainer'];
 /* Roles that may review (the server lets a maintainer do a reviewer's work). */
 const REVIEWERS = ['admin', 'maintainer', 'reviewer'];
+/* Roles that see the pay ledger and record payouts. */
+const TREASURERS = ['admin', 'treasurer'];
 
 /* Shows or hides the menu's staff entries for ${account} (null: nobody). */
 export function showNav(account) {
 	const role = account ? account.role : null;
-	for (const [id, roles] of [['nav-admin', STAFF], ['nav-campaign', STAFF], ['nav-review', REVIEWERS]]) {
+	for (const [id, roles] of [['nav-admin', STAFF], ['nav-campaign', STAFF], ['nav-review', REVIEWERS],
+	    ['nav-treasurer', TREASURERS]]) {
 		const a = $(id);
 		if (a)
 			a.hidden = !roles.includes(role);
