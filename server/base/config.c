@@ -105,6 +105,10 @@ static const struct opt opts[] = {
 	{ "release-approvals", OPT_LONG, OFF(release_approvals), "1", 1, 100,
 	    "distinct maintainers (the operator at the command line counts "
 	    "as one) who must approve a release before it is approved" },
+	{ "namespace", OPT_STR, OFF(hub_namespace), "tributary", 0, 0,
+	    "the namespace of the node's datasets on its Hub read API: Hub "
+	    "clients pointed at the node load NAMESPACE/DATASET "
+	    "([A-Za-z0-9._-], at most 64 bytes)" },
 	{ "consent-dir", OPT_STR, OFF(consent_dir),
 	    TRIBUTARY_SOURCE_DIR "/consent", 0, 0,
 	    "folder of consent documents: <slug>/<version>/<lang>.md" },
@@ -310,6 +314,19 @@ config_load(struct config *c, int argc, char **argv, FILE *out, char *err,
 		}
 		if (opt_set(c, o, val, from, err, errlen) == -1)
 			return (-1);
+	}
+	/* The namespace is half of every repo id a Hub client asks for. */
+	n = strlen(c->hub_namespace);
+	if (n == 0 || n > 64 ||
+	    strspn(c->hub_namespace,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"0123456789._-") != n ||
+	    c->hub_namespace[0] == '.') {
+		snprintf(err, errlen,
+		    "namespace must be 1 to 64 of A-Z a-z 0-9 . _ - (not "
+		    "starting with a dot), not \"%s\"",
+		    c->hub_namespace);
+		return (-1);
 	}
 	return (0);
 }

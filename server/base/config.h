@@ -43,6 +43,7 @@ struct config {
 	long naive_commit;        /* 1 = one commit per request (benchmarks) */
 	char *tls_cert;           /* PEM certificate chain: serve HTTPS */
 	char *tls_key;            /* its PEM private key */
+	char *hub_namespace;      /* repo ids are NAMESPACE/DATASET */
 };
 
 /*

@@ -68,6 +68,14 @@ int create_release(struct req *r);
 int approve_release(struct req *r);
 int verify_release(struct req *r);
 int list_release_licences(struct req *r);
+
+/* The Hub's read API over the approved releases: repo info, tree,
+** paths-info and file content, as Hub clients ask them (api_hub.c). */
+int list_hub_datasets(struct req *r);
+int show_hub_dataset(struct req *r);
+int list_hub_tree(struct req *r);
+int show_hub_paths(struct req *r);
+int send_hub_file(struct req *r);
 int show_my_earnings(struct req *r);
 int set_my_payout_contact(struct req *r);
 int show_ledger(struct req *r);

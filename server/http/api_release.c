@@ -43,8 +43,14 @@ list_releases(struct req *r)
 	    l, i, v) if (strcmp(jstr(v, "state"), "approved") == 0 &&
 	    json_is_null(json_object_get(v, "retired_at")))
 	{
+		char repo[256];
+
 		json_object_del(v, "retired_at");
 		json_object_del(v, "retired_why");
+		/* Its id on the node's Hub read API. */
+		snprintf(repo, sizeof(repo), "%s/%s",
+		    req_config(r)->hub_namespace, jstr(v, "dataset"));
+		json_object_set_new(v, "repo", json_string(repo));
 		json_array_append(out, v);
 	}
 	json_decref(l);

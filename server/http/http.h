@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "account.h"
 #include "buf.h"
@@ -54,6 +55,21 @@ struct route {
 /* The route table (routes.c). */
 extern const struct route routes[];
 extern const size_t nroutes;
+
+/*
+** Is ${rt} a route of the Hub read API (api_hub.c)? Those answer with
+** CORS headers (and OPTIONS preflights), take an encoded '/' inside a
+** segment (urlpath.h), and their one POST (paths-info) is a read: no
+** cross-site refusal, and a form body as well as JSON. A pattern ending
+** in "{name*}" takes that segment and every one after it, joined by '/'.
+** Can't fail.
+*/
+static inline int
+route_is_hub(const struct route *rt)
+{
+	return (strncmp(rt->pattern, "/api/datasets", 13) == 0 ||
+	    strncmp(rt->pattern, "/datasets/", 10) == 0);
+}
 
 struct server;
 
@@ -115,6 +131,17 @@ const char *req_body(struct req *r, size_t *n);
 /* Parses the body as a JSON object; NULL with a 400 queued if it is not
 ** one (or no memory to read it). */
 json_t *req_json_body(struct req *r);
+
+/* The node's releases as Hub repositories (hubrepo.h), kept by the
+** server. Can't fail. */
+struct hubcache *req_hubs(struct req *r);
+/*
+** The scheme and host the client reached the node by ("http://host:port"),
+** into ${out} (${n} bytes): https when serving TLS or a --trusted-proxy
+** says so; the Host header when it is a plain host name or address,
+** else the address the node listens on. Can't fail.
+*/
+void req_origin(struct req *r, char *out, size_t n);
 
 /* Per-handler state across suspensions: set once, freed when the request
 ** ends with ${free_fn} (NULL: free()). */
@@ -220,6 +247,11 @@ int req_fail(struct req *r, const struct err *e);
 */
 int req_file(
     struct req *r, int fd, uint64_t size, const char *ctype, const char *etag);
+/* As req_file(), adding the headers ${hdrs} (name, value, ..., NULL; may
+** be NULL) to every answer, the 416 too, and ${cache} as Cache-Control
+** (NULL: "private, no-cache"). */
+int req_file_with(struct req *r, int fd, uint64_t size, const char *ctype,
+    const char *etag, const char *cache, const char *const *hdrs);
 /* Sets Retry-After on the answer. Can't fail. */
 void req_retry_after(struct req *r, int seconds);
 /* Maps a domain error code to its HTTP status. Can't fail. */

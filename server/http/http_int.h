@@ -49,6 +49,7 @@ struct server {
 	atomic_int stopping;
 	atomic_int busy;
 	char *tls_cert, *tls_key; /* PEM, NUL-terminated; NULL: plain HTTP */
+	struct hubcache *hubs;    /* releases as Hub repos (hubrepo.h) */
 };
 
 struct req {
@@ -61,10 +62,12 @@ struct req {
 	const struct route *route;
 	size_t slot;    /* metrics slot */
 	int bad_method; /* path matched, method did not */
+	int hub_path;   /* the path is one of the Hub read API's */
 	struct {
 		const char *name; /* into the route pattern */
 		size_t namelen;
 		const char *val; /* into path.mem */
+		size_t tail;     /* segments it takes ({name*}: all the rest) */
 	} params[MAX_PARAMS];
 	size_t nparams;
 	struct buf body;
@@ -116,6 +119,9 @@ void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 int req_route_match(struct req *r, const char *pattern);
 /* Is the peer one of the --trusted-proxy addresses? Can't fail. */
 int req_peer_trusted(struct req *r);
+/* Answers an OPTIONS preflight on a Hub read API path: 204 with the
+** methods and headers a page elsewhere may use. 0, or -1. */
+int req_cors_preflight(struct req *r);
 
 /* session.c, and the cookie's reading, inline here */
 

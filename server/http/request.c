@@ -67,6 +67,14 @@ req_route_match(struct req *r, const char *pattern)
 			r->params[r->nparams].name = p + 1;
 			r->params[r->nparams].namelen = len - 2;
 			r->params[r->nparams].val = r->path.seg[i];
+			r->params[r->nparams].tail = 1;
+			if (len > 3 && p[len - 2] == '*' && p[len] == '\0') {
+				/* {name*}: this segment and all after it */
+				r->params[r->nparams].namelen = len - 3;
+				r->params[r->nparams].tail = r->path.nseg - i;
+				r->nparams++;
+				return (1);
+			}
 			r->nparams++;
 		} else if (len != r->path.seglen[i] ||
 		    memcmp(p, r->path.seg[i], len) != 0)
@@ -80,9 +88,32 @@ req_route_match(struct req *r, const char *pattern)
 }
 
 /*
+** Joins the segments a {name*} parameter took into one string, in place:
+** the decoded segments lie one after another in path.mem, each ended by a
+** NUL, so the NULs between them become '/'. Only once the route is
+** chosen: nothing matches against the segments after that.
+*/
+static void
+params_join(struct req *r)
+{
+	size_t k, j, first;
+	char *mem = r->path.mem;
+
+	for (k = 0; k < r->nparams; k++) {
+		if (r->params[k].tail < 2)
+			continue;
+		first = r->path.nseg - r->params[k].tail;
+		for (j = first; j + 1 < r->path.nseg; j++)
+			mem[(r->path.seg[j] - mem) + r->path.seglen[j]] = '/';
+	}
+}
+
+/*
 ** Finds the route for the request. The table is short and scanned in
 ** order (patterns with {params} do not sort usefully); a path that matches
-** under another method sets bad_method for the 405.
+** under another method sets bad_method for the 405. A path whose segments
+** hold an encoded '/' is only for the Hub read API's routes: for any
+** other it is unsafe, as urlpath.c calls it.
 */
 static void
 route_find(struct req *r)
@@ -98,21 +129,34 @@ route_find(struct req *r)
 	for (i = 0; i < nroutes; i++) {
 		if (!req_route_match(r, routes[i].pattern))
 			continue;
+		r->hub_path |= route_is_hub(&routes[i]);
 		if (strcmp(routes[i].method, r->method) == 0 ||
 		    (head && strcmp(routes[i].method, "GET") == 0)) {
 			r->route = &routes[i];
 			r->slot = i;
 			r->max_body = routes[i].max_body;
+			params_join(r);
 			return;
 		}
 		r->bad_method = 1;
 	}
 	r->nparams = 0;
+	if (r->path.slashed && !r->hub_path) {
+		urlpath_free(&r->path);
+		r->path_status = URLPATH_UNSAFE;
+		r->bad_method = 0;
+	}
 }
 
 /* ---------------------------------------------------------------------
 ** What a handler reads of its request
 */
+
+struct hubcache *
+req_hubs(struct req *r)
+{
+	return (r->srv->hubs);
+}
 
 struct node *
 req_node(struct req *r)
@@ -643,6 +687,8 @@ dispatch(struct req *r)
 	if (r->path_status == URLPATH_UNSAFE)
 		return (req_error(r, 404, "not_found", "nothing is here"));
 	if (r->route == NULL) {
+		if (r->hub_path && strcmp(r->method, "OPTIONS") == 0)
+			return (req_cors_preflight(r));
 		if (r->bad_method)
 			return (req_error(r, 405, "method_not_allowed",
 			    "%s is not allowed here", r->method));
@@ -755,8 +801,10 @@ refuse_early(struct req *r, unsigned long long declared, int chunked)
 			return (1);
 		return (-1);
 	}
+	/* The Hub read API's POST (paths-info) only reads: a page elsewhere
+	** may ask it (CORS), in JSON or as a form, as the Hub's clients do. */
 	api_write = rt != NULL && strncmp(rt->pattern, "/api/", 5) == 0 &&
-	    method_writes(r->method);
+	    method_writes(r->method) && !route_is_hub(rt);
 	if (api_write && cross_site(r))
 		ok = req_error(r, 403, "cross_site",
 		    "this request came from a page of another site: use the "
@@ -847,7 +895,11 @@ request_begin(struct server *srv, struct MHD_Connection *conn, const char *url,
 	r->conn = conn;
 	r->method = method;
 	r->url = url;
-	r->path_status = urlpath_parse(url, strlen(url), &r->path);
+	r->path_status = urlpath_parse_ex(url, strlen(url), &r->path,
+	    strncmp(url, "/api/datasets/", 14) == 0 ||
+		    strncmp(url, "/datasets/", 10) == 0
+		? URLPATH_SLASH_OK
+		: 0);
 	route_find(r);
 	*con_cls = r;
 	r->rec = conn_rec_of(conn);

@@ -49,6 +49,42 @@ add_security_headers(struct MHD_Response *resp)
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 }
 
+/* What a page on another site may read of a Hub read API answer: the
+** headers the Hub's clients read (hub-protocol.md). */
+static const char CORS_EXPOSE[] =
+    "X-Repo-Commit, X-Error-Code, X-Error-Message, ETag, X-Linked-Etag, "
+    "X-Linked-Size, Link, Accept-Ranges, Content-Range, Content-Length, "
+    "X-Request-Id";
+
+/* The CORS headers of the Hub read API's answers: anyone may read these
+** public answers (no cookie is asked for or honoured by them). */
+static void
+add_cors_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+	MHD_add_response_header(
+	    resp, "Access-Control-Expose-Headers", CORS_EXPOSE);
+}
+
+int
+req_cors_preflight(struct req *r)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return (-1);
+	add_cors_headers(resp);
+	MHD_add_response_header(
+	    resp, "Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
+	MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+	    "Authorization, Content-Type, Range, Accept, X-Request-Id, "
+	    "User-Agent");
+	MHD_add_response_header(resp, "Access-Control-Max-Age", "86400");
+	MHD_add_response_header(resp, "Allow", "GET, HEAD, POST, OPTIONS");
+	return (req_respond(r, 204, resp));
+}
+
 int
 req_respond(struct req *r, unsigned int status, struct MHD_Response *resp)
 {
@@ -57,6 +93,9 @@ req_respond(struct req *r, unsigned int status, struct MHD_Response *resp)
 	if (resp == NULL)
 		return (-1);
 	add_security_headers(resp);
+	if ((r->route != NULL && route_is_hub(r->route)) ||
+	    (r->route == NULL && r->hub_path))
+		add_cors_headers(resp);
 	if (r->set_cookie != NULL)
 		MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
 	if (r->retry_after > 0) {
@@ -137,9 +176,24 @@ if_range_holds(const char *h, const char *etag)
 	return (etag != NULL && h[0] == '"' && strcmp(h, etag) == 0);
 }
 
+/* Adds the header pairs ${hdrs} (NULL-ended; NULL: none) to ${resp}. */
+static void
+add_headers(struct MHD_Response *resp, const char *const *hdrs)
+{
+	for (; hdrs != NULL && hdrs[0] != NULL && hdrs[1] != NULL; hdrs += 2)
+		MHD_add_response_header(resp, hdrs[0], hdrs[1]);
+}
+
 int
 req_file(
     struct req *r, int fd, uint64_t size, const char *ctype, const char *etag)
+{
+	return (req_file_with(r, fd, size, ctype, etag, NULL, NULL));
+}
+
+int
+req_file_with(struct req *r, int fd, uint64_t size, const char *ctype,
+    const char *etag, const char *cache, const char *const *hdrs)
 {
 	struct MHD_Response *resp;
 	uint64_t from = 0, to = size ? size - 1 : 0;
@@ -159,6 +213,7 @@ req_file(
 		    cr, sizeof(cr), "bytes */%llu", (unsigned long long)size);
 		MHD_add_response_header(resp, "Content-Range", cr);
 		MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+		add_headers(resp, hdrs);
 		return (req_respond(r, 416, resp));
 	}
 	resp = MHD_create_response_from_fd_at_offset64(
@@ -169,9 +224,11 @@ req_file(
 	}
 	MHD_add_response_header(resp, "Content-Type", ctype);
 	MHD_add_response_header(resp, "Accept-Ranges", "bytes");
-	MHD_add_response_header(resp, "Cache-Control", "private, no-cache");
+	MHD_add_response_header(
+	    resp, "Cache-Control", cache ? cache : "private, no-cache");
 	if (etag != NULL)
 		MHD_add_response_header(resp, "ETag", etag);
+	add_headers(resp, hdrs);
 	if (rng == 1) {
 		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu",
 		    (unsigned long long)from, (unsigned long long)to,

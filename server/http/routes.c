@@ -144,6 +144,23 @@ const struct route routes[] = {
 	    ROLE_MAINTAINER, 1024, NULL, NULL },
 	{ "POST", "/api/v1/releases/{version}/approve", approve_release,
 	    ROLE_MAINTAINER, 1024, NULL, NULL },
+	/* The Hub's read API (api_hub.c): route_is_hub() knows them by
+	** their prefixes. */
+	{ "GET", "/api/datasets", list_hub_datasets, ROLE_ANY, 0, NULL, NULL },
+	{ "GET", "/api/datasets/{ns}/{name}", show_hub_dataset, ROLE_ANY, 0,
+	    NULL, NULL },
+	{ "GET", "/api/datasets/{ns}/{name}/revision/{rev}", show_hub_dataset,
+	    ROLE_ANY, 0, NULL, NULL },
+	{ "GET", "/api/datasets/{ns}/{name}/tree/{rev}", list_hub_tree,
+	    ROLE_ANY, 0, NULL, NULL },
+	{ "GET", "/api/datasets/{ns}/{name}/tree/{rev}/{path*}", list_hub_tree,
+	    ROLE_ANY, 0, NULL, NULL },
+	{ "POST", "/api/datasets/{ns}/{name}/paths-info/{rev}", show_hub_paths,
+	    ROLE_ANY, 65536, NULL, NULL },
+	{ "GET", "/datasets/{ns}/{name}/resolve/{rev}/{path*}", send_hub_file,
+	    ROLE_ANY, 0, NULL, NULL },
+	{ "GET", "/datasets/{ns}/{name}/raw/{rev}/{path*}", send_hub_file,
+	    ROLE_ANY, 0, NULL, NULL },
 };
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
 

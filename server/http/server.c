@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "conntrack.h"
 #include "hasher.h"
+#include "hubrepo.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
@@ -280,6 +281,7 @@ server_free(struct server *s)
 		pthread_key_delete(s->dbkey);
 	ratelimit_free(s->rl_addr);
 	ratelimit_free(s->rl_account);
+	hubcache_free(s->hubs);
 	pthread_cond_destroy(&s->scv);
 	pthread_mutex_destroy(&s->smu);
 	free(s);
@@ -310,7 +312,8 @@ server_start(struct node *n, const struct config *c, struct err *e)
 	pthread_mutex_init(&s->smu, NULL);
 	pthread_cond_init(&s->scv, NULL);
 	if (metric_names_make(s) == -1 || limits_make(s, c) == -1 ||
-	    hasher_start() == -1) {
+	    hasher_start() == -1 ||
+	    (s->hubs = hubcache_new(n->dir, c->hub_namespace, e)) == NULL) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 		goto fail;
 	}

@@ -41,6 +41,34 @@ req_is_tls(struct req *r)
 }
 
 void
+req_origin(struct req *r, char *out, size_t n)
+{
+	const char *host = NULL;
+	size_t len;
+
+	if (req_peer_trusted(r))
+		host = req_header(r, "X-Forwarded-Host");
+	if (host == NULL)
+		host = req_header(r, "Host");
+	/* The Host header is the client's word: only a plain name or
+	** address with a port goes into a URL we hand back. */
+	len = host ? strlen(host) : 0;
+	if (len == 0 || len > 255 ||
+	    strspn(host,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"0123456789.-:[]") != len)
+		snprintf(out, n, "%s://%s:%u", req_is_tls(r) ? "https" : "http",
+		    strchr(r->srv->cfg->bind, ':') ? "[::1]"
+			: strcmp(r->srv->cfg->bind, "0.0.0.0") == 0
+			? "127.0.0.1"
+			: r->srv->cfg->bind,
+		    (unsigned)r->srv->port);
+	else
+		snprintf(
+		    out, n, "%s://%s", req_is_tls(r) ? "https" : "http", host);
+}
+
+void
 req_set_cookie(struct req *r, const char *token)
 {
 	struct buf b = { 0 };

@@ -25,6 +25,12 @@ pct(const char *p, size_t n, size_t i)
 int
 urlpath_parse(const char *p, size_t n, struct urlpath *up)
 {
+	return (urlpath_parse_ex(p, n, up, 0));
+}
+
+int
+urlpath_parse_ex(const char *p, size_t n, struct urlpath *up, unsigned flags)
+{
 	size_t i, start, len;
 	char *w;
 	int c, rc;
@@ -52,7 +58,10 @@ urlpath_parse(const char *p, size_t n, struct urlpath *up)
 				i += 3;
 			} else
 				i++;
-			if (c < 0x20 || c == 0x7f || c == '/' || c == '\\') {
+			if (c == '/' && (flags & URLPATH_SLASH_OK))
+				up->slashed = 1;
+			else if (c < 0x20 || c == 0x7f || c == '/' ||
+			    c == '\\') {
 				rc = URLPATH_UNSAFE;
 				goto fail;
 			}

@@ -29,7 +29,14 @@ struct urlpath {
 	const char *seg[URLPATH_MAX_SEGS]; /* point into mem */
 	size_t seglen[URLPATH_MAX_SEGS];
 	int trailing_slash; /* path ended in '/' */
+	int slashed; /* a segment holds a decoded '/' (URLPATH_SLASH_OK) */
 };
+
+/* urlpath_parse_ex() flags. URLPATH_SLASH_OK: an encoded '/' (%2F) is
+** decoded into its segment instead of refused; the Hub's clients encode
+** revisions and repo paths that way. Only for routes that look a segment
+** up by name and never join it onto a file path (the Hub read API). */
+#define URLPATH_SLASH_OK 1
 
 /*
 ** Decodes the ${n} bytes of path ${p} into ${up}. Returns URLPATH_OK (the
@@ -37,6 +44,9 @@ struct urlpath {
 ** holding nothing to free. Never reads past ${n}.
 */
 int urlpath_parse(const char *p, size_t n, struct urlpath *up);
+/* The same, with ${flags} (URLPATH_*). */
+int
+urlpath_parse_ex(const char *p, size_t n, struct urlpath *up, unsigned flags);
 /* Frees what urlpath_parse() allocated; safe on a zeroed struct. Can't
 ** fail. */
 void urlpath_free(struct urlpath *up);

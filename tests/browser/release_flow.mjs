@@ -414,6 +414,22 @@ await runFlow('tributary-release-', async (f) => {
 	await checkPage(pp);
 	await shot(pp, 'rel07-public-yaml', pubYaml);
 
+	f.step = 'logged out: the files, and the lines that load them';
+	/* Listed through the node's Hub read API, as a Hub client sees them. */
+	const files = pub.locator('details.release-files');
+	await files.locator('summary').click();
+	await files.locator('li[data-path$=".parquet"]').first().waitFor();
+	const paths = await files.locator('li[data-path]').evaluateAll((l) => l.map((x) => x.dataset.path));
+	assert.ok(paths.includes('README.md') && paths.includes('manifest.json'), `files: ${paths}`);
+	assert.ok(paths.some((p) => /^data\/ee-text\/(train|dev|test)-00000-of-00001\.parquet$/.test(p)), `files: ${paths}`);
+	const py = await files.locator('pre[data-lang="python"]').textContent();
+	assert.match(py, new RegExp(`load_dataset\\("tributary/${DATASET}", "ee-text", revision="${VERSION}"\\)`), py);
+	assert.match(py, /^export HF_ENDPOINT=http:\/\/127\.0\.0\.1:\d+$/m, py);
+	const js = await files.locator('pre[data-lang="js"]').textContent();
+	assert.match(js, new RegExp(`name: "tributary/${DATASET}"`), js);
+	await checkPage(pp);
+	await shot(pp, 'rel08-public-files', files);
+
 	f.step = 'the page in every language fits the screen';
 	for (const l of ['fr', 'ru', 'is', 'tg', 'en']) {
 		const cat = JSON.parse(readFileSync(join(REPO, 'webroot', 'i18n', `${l}.json`), 'utf8'));

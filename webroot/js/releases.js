@@ -187,6 +187,61 @@ function cardDetails(r, list) {
 	return d;
 }
 
+/* Bytes as people read them: "1.2 MB". */
+function size(n) {
+	const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+	let v = Number(n) || 0;
+	let u = 0;
+	while (v >= 1000 && u < units.length - 1) {
+		v /= 1000;
+		u++;
+	}
+	return `${new Intl.NumberFormat(currentLang(), { maximumFractionDigits: u ? 1 : 0 }).format(v)} ${units[u]}`;
+}
+
+/*
+** The files of published release ${r} (through the node's Hub read API,
+** as any Hub client sees them) and the lines that load it, folded.
+*/
+function filesDetails(r) {
+	const body = el('div', { class: 'details-body' });
+	const d = el('details', { class: 'card-details release-files', 'data-files': r.version },
+	    el('summary', { text: t('releases.files') }), body);
+	const origin = window.location.origin;
+	const load = async () => {
+		body.replaceChildren(el('p', { class: 'muted', role: 'status', text: t('common.loading') }));
+		try {
+			const tree = await get(`/api/datasets/${r.repo.split('/').map(enc).join('/')}/tree/${enc(r.version)}?recursive=true`);
+			const files = (Array.isArray(tree) ? tree : []).filter((f) => f.type === 'file');
+			const configs = [...new Set(files.map((f) => f.path.split('/'))
+			    .filter((p) => p[0] === 'data' && p.length > 2).map((p) => p[1]))];
+			const config = configs[0] ?? '';
+			const py = `export HF_ENDPOINT=${origin}\npython -c 'from datasets import load_dataset; ` +
+			    `ds = load_dataset("${r.repo}"${config ? `, "${config}"` : ''}, revision="${r.version}")'`;
+			const js = `await snapshotDownload({ repo: { type: "dataset", name: "${r.repo}" }, ` +
+			    `revision: "${r.version}", hubUrl: "${origin}" }) // @huggingface/hub`;
+			body.replaceChildren(
+			    el('ul', { class: 'file-list' }, ...files.map((f) => el('li', { 'data-path': f.path },
+				el('code', { text: f.path }), ` ${size(f.size)}`))),
+			    el('p', { text: t('releases.load_python') }),
+			    el('pre', { class: 'load-cmd', 'data-lang': 'python', text: py }),
+			    el('p', { text: t('releases.load_js') }),
+			    el('pre', { class: 'load-cmd', 'data-lang': 'js', text: js }));
+		} catch (e) {
+			const box = el('div', { class: 'alert', role: 'alert' });
+			body.replaceChildren(box);
+			showCodeError(box, e, 'card');
+		}
+	};
+	d.addEventListener('toggle', () => {
+		if (d.open && body.dataset.loaded !== 'true') {
+			body.dataset.loaded = 'true';
+			load();
+		}
+	});
+	return d;
+}
+
 /* ---- a release ---- */
 
 function stateBadge(r) {
@@ -240,6 +295,8 @@ function releaseItem(r, list) {
 		li.append(buttons, ok, bad);
 	}
 	li.append(cardDetails(r, list));
+	if (!all && typeof r.repo === 'string')
+		li.append(filesDetails(r));
 	return li;
 }
 
