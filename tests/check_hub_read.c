@@ -33,82 +33,6 @@ static char nodedir[700];
 static char sha_main[41], sha_old[41];
 static char base[128];
 
-/* Validated by a maintainer's decision. */
-static void
-validate(int64_t id)
-{
-	struct review_decision d = { 0 };
-
-	d.id = id;
-	d.status = "validated";
-	d.reason = "checked";
-	tu_run_ok(review_decision_job, &d);
-}
-
-/* A validated one-second recording of a tone by ${account}. */
-static void
-add_recording(struct node *n, int64_t account, int64_t campaign, int tone)
-{
-	struct contrib_new c = { 0 };
-	static int seq;
-	struct err e = { 0 };
-	int16_t s[16000];
-	char key[32], sha[65];
-	size_t i, len;
-	void *flac;
-
-	for (i = 0; i < 16000; i++)
-		s[i] = (int16_t)((i * (size_t)tone) % 2000 - 1000);
-	ck_assert_ptr_nonnull(
-	    flac = audio_flac_encode(s, 16000, 16000, &len, &e));
-	ck_assert_int_eq(blob_put(n->blobs, flac, len, sha, &e), 0);
-	free(flac);
-	snprintf(key, sizeof(key), "rec-%d", ++seq);
-	c.account_id = account;
-	c.campaign_id = campaign;
-	c.consent_id = contrib_live_consent(tu_db, account, campaign, &e);
-	c.key = key;
-	c.kind = "audio";
-	c.prompt = "Read this sentence aloud.";
-	c.audio_sha256 = sha;
-	c.duration = 1.0;
-	c.sample_rate = 16000;
-	c.report_json = "{}";
-	snprintf(c.request_sha, sizeof(c.request_sha), "%064x", 1000 + seq);
-	tu_run_ok(contrib_create_job, &c);
-	validate(c.id);
-}
-
-/* Records, builds and approves release ${version} of "ewe". */
-static void
-cut(struct node *n, const struct licence_table *lt, const char *version)
-{
-	struct release_selection sel;
-	struct release_record rr = { 0 };
-	struct release_approve ra = { 0 };
-	struct release_spec s = { 0 };
-	struct err e = { 0 };
-
-	s.version = version;
-	s.dataset = "ewe";
-	s.licence = "cc-by-4.0";
-	s.splits[0] = 80;
-	s.splits[1] = 10;
-	s.splits[2] = 10;
-	ck_assert_int_eq(
-	    release_select(tu_db, lt, n->pseudonym_key, &s, &sel, &e), 0);
-	rr.spec = &s;
-	rr.sel = &sel;
-	tu_run_ok(release_record_job, &rr);
-	release_selection_free(&sel);
-	ck_assert_msg(
-	    release_build(n, tu_db, version, &e) == 0, "build: %s", e.msg);
-	ra.version = version;
-	ra.needed = 1;
-	tu_run_ok(release_approve_job, &ra);
-	ck_assert_int_eq(ra.approved, 1);
-}
-
 /* The commit id of release ${version}: the first 20 bytes of the
 ** SHA-256 of its manifest.json, in hex. */
 static void
@@ -179,13 +103,13 @@ suite_setup(void)
 		snprintf(
 		    text, sizeof(text), "Sentence %d: \xc9\x96 \xc6\x90", i);
 		id = tu_add_text(i % 2 ? p1 : p2, t, text);
-		validate(id);
+		tu_validate(id);
 		if (first == 0)
 			first = id;
 	}
-	add_recording(n, p1, a, 3);
-	add_recording(n, p1, a, 5);
-	cut(n, &lt, "1.0.0");
+	tu_add_recording(n, p1, a, 3);
+	tu_add_recording(n, p1, a, 5);
+	tu_cut_release(n, &lt, "1.0.0", 1);
 	w.id = first;
 	w.account_id = p2;
 	w.actor = p2;
@@ -195,7 +119,7 @@ suite_setup(void)
 		     "version = '1.0.0'",
 		0),
 	    1);
-	cut(n, &lt, "1.1.0");
+	tu_cut_release(n, &lt, "1.1.0", 1);
 	licences_free(&lt);
 	db_close(tu_db);
 	tu_db = NULL;

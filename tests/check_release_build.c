@@ -59,54 +59,6 @@ teardown(void)
 	tu_db_teardown();
 }
 
-/* Validated by a maintainer's decision. */
-static void
-validate(int64_t id)
-{
-	struct review_decision d = { 0 };
-
-	d.id = id;
-	d.status = "validated";
-	d.reason = "checked";
-	tu_run_ok(review_decision_job, &d);
-}
-
-/* A validated recording of ${secs} s of a tone by ${account}: its FLAC
-** stored as a blob. Its id. */
-static int64_t
-add_recording(int64_t account, int64_t campaign, int tone)
-{
-	struct contrib_new c = { 0 };
-	static int seq;
-	struct err e = { 0 };
-	int16_t s[16000];
-	char key[32], sha[65];
-	size_t i, len;
-	void *flac;
-
-	for (i = 0; i < 16000; i++)
-		s[i] = (int16_t)((i * (size_t)tone) % 2000 - 1000);
-	ck_assert_ptr_nonnull(
-	    flac = audio_flac_encode(s, 16000, 16000, &len, &e));
-	ck_assert_int_eq(blob_put(node.blobs, flac, len, sha, &e), 0);
-	free(flac);
-	snprintf(key, sizeof(key), "rec-%d", ++seq);
-	c.account_id = account;
-	c.campaign_id = campaign;
-	c.consent_id = contrib_live_consent(tu_db, account, campaign, &e);
-	c.key = key;
-	c.kind = "audio";
-	c.prompt = "Read this sentence aloud.";
-	c.audio_sha256 = sha;
-	c.duration = 1.0;
-	c.sample_rate = 16000;
-	c.report_json = "{}";
-	snprintf(c.request_sha, sizeof(c.request_sha), "%064x", 1000 + seq);
-	tu_run_ok(contrib_create_job, &c);
-	validate(c.id);
-	return (c.id);
-}
-
 /* Selects and records release ${version} under cc-by-4.0, then builds. */
 static int
 cut(const char *version, struct err *e)
@@ -157,10 +109,10 @@ populate(void)
 	for (i = 0; i < 6; i++) {
 		snprintf(
 		    text, sizeof(text), "Sentence %d: \xc9\x96 \xc6\x90", i);
-		validate(tu_add_text(i % 2 ? p1 : p2, t, text));
+		tu_validate(tu_add_text(i % 2 ? p1 : p2, t, text));
 	}
-	add_recording(p1, a, 3);
-	add_recording(p1, a, 5);
+	tu_add_recording(&node, p1, a, 3);
+	tu_add_recording(&node, p1, a, 5);
 }
 
 /* Runs the readers on ${file}; their JSON. */
@@ -362,7 +314,7 @@ START_TEST(test_byte_identical)
 			1),
 		    "A later one.");
 
-		validate(later);
+		tu_validate(later);
 		ck_assert_int_gt(tu_q_int("SELECT count(*) FROM ledger_entries "
 					  "WHERE contribution_id = ?1",
 				     later),
@@ -566,7 +518,7 @@ START_TEST(test_demographic_columns)
 		who = tu_add_account(h, ROLE_CONTRIBUTOR);
 		tu_give_consent(
 		    who, t, "[\"publish_text\",\"commercial_use\"]");
-		validate(tu_add_text(who, t, "Ŋdi nyuie."));
+		tu_validate(tu_add_text(who, t, "Ŋdi nyuie."));
 		memset(&ds, 0, sizeof(ds));
 		ds.account = who;
 		snprintf(ds.d.age_range, sizeof(ds.d.age_range), "20-29");

@@ -151,4 +151,17 @@ void tu_http_close(void *handle);
 char *tu_header(const struct tu_resp *r, const char *name);
 void tu_resp_free(struct tu_resp *r);
 
+struct node;
+struct licence_table;
+/* Validates contribution ${id} as a maintainer's decision would. */
+void tu_validate(int64_t id);
+/* A validated one-second recording of a tone (16 kHz) by ${account} in
+** ${campaign}, its FLAC stored in ${n}'s blobs. Its id. */
+int64_t
+tu_add_recording(struct node *n, int64_t account, int64_t campaign, int tone);
+/* Records release ${version} of dataset "ewe" under cc-by-4.0 (80/10/10)
+** on ${n}, builds its folder and, with ${approve}, approves it. */
+void tu_cut_release(struct node *n, const struct licence_table *lt,
+    const char *version, int approve);
+
 #endif

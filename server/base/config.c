@@ -109,6 +109,25 @@ static const struct opt opts[] = {
 	    "the namespace of the node's datasets on its Hub read API: Hub "
 	    "clients pointed at the node load NAMESPACE/DATASET "
 	    "([A-Za-z0-9._-], at most 64 bytes)" },
+	{ "hub-max-object", OPT_LONG, OFF(hub_max_object), "5368709120", 1,
+	    1L << 40,
+	    "bytes one object pushed through the Hub write API may have (an "
+	    "LFS upload, streamed to disk, never held in memory); larger ones "
+	    "are refused in the batch answer and by the upload (413)" },
+	{ "hub-max-commit", OPT_LONG, OFF(hub_max_commit), "67108864", 1024,
+	    1L << 32,
+	    "bytes of one Hub commit body (NDJSON, inline files base64): it "
+	    "is held in memory and counts against --upload-budget" },
+	{ "hub-max-files", OPT_LONG, OFF(hub_max_files), "10000", 1, 20000,
+	    "files one Hub commit may change, and a pushed repo may hold" },
+	{ "hub-upload-ttl", OPT_LONG, OFF(hub_upload_ttl), "3600", 10, 604800,
+	    "seconds the signed upload and verify URLs of an LFS batch answer "
+	    "stay valid" },
+	{ "hub-disk-reserve", OPT_LONG, OFF(hub_disk_reserve), "268435456", 0,
+	    1L << 42,
+	    "bytes of disk an LFS upload or a commit must leave free in the "
+	    "data folder; one that would not is refused (507) before its body "
+	    "is read" },
 	{ "consent-dir", OPT_STR, OFF(consent_dir),
 	    TRIBUTARY_SOURCE_DIR "/consent", 0, 0,
 	    "folder of consent documents: <slug>/<version>/<lang>.md" },

@@ -44,6 +44,11 @@ struct config {
 	char *tls_cert;           /* PEM certificate chain: serve HTTPS */
 	char *tls_key;            /* its PEM private key */
 	char *hub_namespace;      /* repo ids are NAMESPACE/DATASET */
+	long hub_max_object;      /* bytes of one pushed LFS object */
+	long hub_max_commit;      /* bytes of one NDJSON commit body */
+	long hub_max_files;    /* files one commit may change / a repo hold */
+	long hub_upload_ttl;   /* seconds an LFS upload URL stays valid */
+	long hub_disk_reserve; /* bytes an upload must leave free */
 };
 
 /*

@@ -12,7 +12,9 @@ int cmd_drive_codes(int argc, char **argv);
 int cmd_campaign(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_release(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
+int cmd_token(int argc, char **argv); /* cli_token.c */
 
 /* What the commands share (cli_admin.c). */
 struct node;

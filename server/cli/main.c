@@ -36,6 +36,12 @@ static const struct {
 	{ "ledger", cmd_ledger,
 	    "contributor pay: ledger verify|balance|royalty|payout|keygen|"
 	    "payouts|record|rekey|head (ledger --help)" },
+	{ "publish", cmd_publish,
+	    "push an approved release to a Hugging Face Hub: publish --data "
+	    "DIR VERSION --repo NS/NAME (publish --help)" },
+	{ "token", cmd_token,
+	    "push tokens for the Hub write API: token add|list|revoke (token "
+	    "--help)" },
 	{ "version", cmd_version, "print the version" },
 };
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "blob.h"
 #include "crypto.h"
 #include "text.h"
 #include "yamldoc.h"
@@ -37,7 +38,9 @@
 
 struct hubrepo {
 	atomic_int refs;
-	int64_t id; /* releases.id */
+	int64_t id; /* releases.id; minus hub_commits.id when pushed */
+	int pushed; /* pushed (hubpush.h): files are in the object store */
+	struct blobstore *objects; /* the store, when pushed */
 	char *version, *dataset, *dir;
 	char commit[41];
 	struct hubentry *ents; /* sorted by path */
@@ -48,8 +51,9 @@ struct hubrepo {
 
 struct hubcache {
 	char *dir, *ns;
-	pthread_mutex_t mu;       /* the slots */
-	pthread_mutex_t build_mu; /* one build at a time */
+	struct blobstore *objects; /* pushed files: DIR/hub-objects */
+	pthread_mutex_t mu;        /* the slots */
+	pthread_mutex_t build_mu;  /* one build at a time */
 	struct hubrepo *slot[HUB_CACHE_MAX];
 	uint64_t used[HUB_CACHE_MAX];
 	uint64_t tick;
@@ -61,6 +65,8 @@ struct relrow {
 	char version[72];
 	char why[200];
 	int approved, retired;
+	int pushed;      /* a pushed repo's commit: id is minus its rowid */
+	char title[256]; /* a pushed commit's summary */
 };
 
 static const char SQL_HUB_RELEASES[] =
@@ -762,8 +768,167 @@ fail:
 }
 
 /* ---------------------------------------------------------------------
+** Building a pushed repo's commit (hubpush.h)
+*/
+
+static const char SQL_PUSHED_REPO[] =
+    "SELECT id, created_at FROM hub_repos WHERE name = ?1";
+/* A branch before a tag of the same name ('branch' < 'tag'). */
+static const char SQL_PUSHED_REF[] =
+    "SELECT c.id, c.oid, c.summary, c.at FROM hub_refs r JOIN hub_commits "
+    "c ON c.id = r.commit_id WHERE r.repo_id = ?1 AND r.name = ?2 "
+    "ORDER BY r.kind LIMIT 1";
+static const char SQL_PUSHED_COMMIT[] =
+    "SELECT id, oid, summary, at FROM hub_commits WHERE repo_id = ?1 AND "
+    "oid = ?2";
+static const char SQL_PUSHED_FILES[] =
+    "SELECT path, sha256, size, lfs, oid FROM hub_commit_files "
+    "WHERE commit_id = ?1 ORDER BY path";
+
+/*
+** Builds the repo of pushed commit ${row} (id minus its rowid) of
+** ${dataset} from its file rows. The card (README.md, when not LFS) is
+** read from the object store for cardData. The repo, or NULL with ${e}
+** set (ERR_STORAGE, ERR_INVALID, ERR_INTERNAL).
+*/
+static struct hubrepo *
+pushed_build(struct hubcache *c, struct db *db, const char *dataset,
+    const struct relrow *row, struct err *e)
+{
+	struct hubrepo *h;
+	struct hubentry *f;
+	sqlite3_stmt *st;
+	json_t *card = NULL;
+	struct buf lc = { 0 };
+	char *small = NULL, date[32], path[4096];
+	size_t sn, i, cap = 0;
+	int rc;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		err_oom(e);
+		return (NULL);
+	}
+	atomic_init(&h->refs, 1);
+	h->id = row->id;
+	h->pushed = 1;
+	h->objects = c->objects;
+	snprintf(h->commit, sizeof(h->commit), "%.40s", row->version);
+	if ((h->version = strdup(row->version)) == NULL ||
+	    (h->dataset = strdup(dataset)) == NULL ||
+	    asprintf(&h->dir, "%s/hub-objects", c->dir) == -1) {
+		h->dir = NULL;
+		err_oom(e);
+		goto fail;
+	}
+	if ((st = db_prepare(db, SQL_PUSHED_FILES, e)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, -row->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (h->nents >= HUB_FILES_MAX ||
+		    (f = ent_add(h, &cap,
+			 (const char *)sqlite3_column_text(st, 0),
+			 (size_t)sqlite3_column_bytes(st, 0))) == NULL) {
+			sqlite3_reset(st);
+			err_set(e,
+			    h->nents >= HUB_FILES_MAX ? ERR_INVALID
+						      : ERR_INTERNAL,
+			    "commit %s: too many files or out of memory",
+			    row->version);
+			goto fail;
+		}
+		snprintf(f->sha256, sizeof(f->sha256), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		f->size = (uint64_t)sqlite3_column_int64(st, 2);
+		snprintf(f->oid, sizeof(f->oid), "%s",
+		    (const char *)sqlite3_column_text(st, 4));
+		if (sqlite3_column_int(st, 3) && ent_lfs(f) == -1) {
+			sqlite3_reset(st);
+			err_set(e, ERR_INTERNAL, "cannot hash");
+			goto fail;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_err(db, e, "a pushed commit's files");
+		goto fail;
+	}
+	f = NULL;
+	for (i = 0; i < h->nents; i++)
+		if (strcmp(h->ents[i].path, "README.md") == 0 &&
+		    !h->ents[i].lfs && h->ents[i].size <= CARD_MAX)
+			f = &h->ents[i];
+	if (f != NULL &&
+	    blob_path(c->objects, f->sha256, path, sizeof(path)) == 0 &&
+	    text_read_file(path, CARD_MAX, &small, &sn, e) == 0) {
+		if ((card = card_data(small, sn)) == NULL) {
+			err_oom(e);
+			goto fail;
+		}
+	}
+	*e = (struct err){ 0 }; /* a card we cannot read: no cardData */
+	free(small);
+	small = NULL;
+	if (repo_dirs(h, &cap) == -1) {
+		err_set(e, ERR_INVALID, "commit %s: too many folders",
+		    row->version);
+		goto fail;
+	}
+	if (h->nents > 0) /* a new repo's first commit holds nothing */
+		qsort(h->ents, h->nents, sizeof(*h->ents), ent_cmp);
+	for (i = h->nents; i-- > 0;)
+		if (h->ents[i].dir && tree_oid(h, i, h->ents[i].oid) == -1) {
+			err_oom(e);
+			goto fail;
+		}
+	iso_date(row->approved_at, date);
+	if (buf_printf(&lc, "{\"id\":\"%s\",\"title\":\"", h->commit) == -1 ||
+	    buf_json_str(&lc, row->title, strlen(row->title)) == -1 ||
+	    buf_printf(&lc, "\",\"date\":\"%s\"}", date) == -1) {
+		err_oom(e);
+		goto fail;
+	}
+	for (i = 0; i < h->nents; i++)
+		if (ent_json(h, &h->ents[i], lc.p) == -1) {
+			err_oom(e);
+			goto fail;
+		}
+	if (card == NULL && (card = json_object()) == NULL) {
+		err_oom(e);
+		goto fail;
+	}
+	if (repo_infos(h, c->ns, row, card) == -1) {
+		err_oom(e);
+		goto fail;
+	}
+	json_decref(card);
+	buf_free(&lc);
+	return (h);
+fail:
+	json_decref(card);
+	buf_free(&lc);
+	free(small);
+	repo_free(h);
+	return (NULL);
+}
+
+/* ---------------------------------------------------------------------
 ** The cache
 */
+
+struct blobstore *
+hubcache_open_objects(const char *dir, struct err *e)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/hub-objects", dir);
+	return (blob_open(path, e));
+}
+
+struct blobstore *
+hubcache_objects(const struct hubcache *c)
+{
+	return (c->objects);
+}
 
 struct hubcache *
 hubcache_new(const char *dir, const char *ns, struct err *e)
@@ -776,6 +941,12 @@ hubcache_new(const char *dir, const char *ns, struct err *e)
 			free(c->dir);
 		free(c);
 		err_oom(e);
+		return (NULL);
+	}
+	if ((c->objects = hubcache_open_objects(dir, e)) == NULL) {
+		free(c->dir);
+		free(c->ns);
+		free(c);
 		return (NULL);
 	}
 	pthread_mutex_init(&c->mu, NULL);
@@ -794,6 +965,7 @@ hubcache_free(struct hubcache *c)
 		hubrepo_close(c->slot[i]);
 	pthread_mutex_destroy(&c->mu);
 	pthread_mutex_destroy(&c->build_mu);
+	blob_close(c->objects);
 	free(c->dir);
 	free(c->ns);
 	free(c);
@@ -835,8 +1007,8 @@ cache_find(struct hubcache *c, const struct relrow *row)
 /* The repo of release ${row}, from the cache or built into it; a
 ** reference for the caller. NULL with ${e} set. */
 static struct hubrepo *
-cache_get(struct hubcache *c, const char *dataset, const struct relrow *row,
-    struct err *e)
+cache_get(struct hubcache *c, struct db *db, const char *dataset,
+    const struct relrow *row, struct err *e)
 {
 	struct hubrepo *h, *old = NULL;
 	size_t i, v = 0;
@@ -845,7 +1017,8 @@ cache_get(struct hubcache *c, const char *dataset, const struct relrow *row,
 		return (h);
 	pthread_mutex_lock(&c->build_mu);
 	if ((h = cache_find(c, row)) == NULL &&
-	    (h = repo_build(c, dataset, row, e)) != NULL) {
+	    (h = row->pushed ? pushed_build(c, db, dataset, row, e)
+			     : repo_build(c, dataset, row, e)) != NULL) {
 		pthread_mutex_lock(&c->mu);
 		for (i = 0; i < HUB_CACHE_MAX; i++) {
 			if (c->slot[i] == NULL) {
@@ -905,6 +1078,72 @@ dataset_rows(struct db *db, const char *dataset, struct relrow *rows, size_t *n,
 	return (0);
 }
 
+/*
+** hubrepo_open() for a dataset no release names: the pushed repo
+** ${dataset}, at revision ${rev} (HEAD is main; a branch, a tag, or one
+** of its commit ids). As hubrepo_open().
+*/
+static struct hubrepo *
+pushed_open(struct hubcache *c, struct db *db, const char *dataset,
+    const char *rev, enum hub_miss *miss, char *why, size_t whylen,
+    struct err *e)
+{
+	struct relrow row;
+	sqlite3_stmt *st;
+	int64_t repo = 0, created = 0;
+	int rc;
+
+	memset(&row, 0, sizeof(row));
+	if ((st = db_prepare(db, SQL_PUSHED_REPO, e)) == NULL)
+		return (NULL);
+	sqlite3_bind_text(st, 1, dataset, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		repo = sqlite3_column_int64(st, 0);
+		created = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_err(db, e, "the pushed repos");
+		return (NULL);
+	}
+	if (rc == SQLITE_DONE) {
+		*miss = HUB_REPO_NOT_FOUND;
+		snprintf(why, whylen, "no dataset %s/%s on this node", c->ns,
+		    dataset);
+		return (NULL);
+	}
+	if ((st = db_prepare(
+		 db, is_hex40(rev) ? SQL_PUSHED_COMMIT : SQL_PUSHED_REF, e)) ==
+	    NULL)
+		return (NULL);
+	sqlite3_bind_int64(st, 1, repo);
+	sqlite3_bind_text(
+	    st, 2, strcmp(rev, "HEAD") == 0 ? "main" : rev, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.id = -sqlite3_column_int64(st, 0);
+		snprintf(row.version, sizeof(row.version), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		snprintf(row.title, sizeof(row.title), "%s",
+		    (const char *)sqlite3_column_text(st, 2));
+		row.approved_at = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_err(db, e, "the pushed commits");
+		return (NULL);
+	}
+	if (rc == SQLITE_DONE) {
+		*miss = HUB_REVISION_NOT_FOUND;
+		snprintf(why, whylen, "no revision %.100s of %s/%s", rev, c->ns,
+		    dataset);
+		return (NULL);
+	}
+	row.pushed = 1;
+	row.approved = 1;
+	row.created_at = row.repo_created_at = created;
+	return (cache_get(c, db, dataset, &row, e));
+}
+
 struct hubrepo *
 hubrepo_open(struct hubcache *c, struct db *db, const char *dataset,
     const char *rev, enum hub_miss *miss, char *why, size_t whylen,
@@ -927,10 +1166,9 @@ hubrepo_open(struct hubcache *c, struct db *db, const char *dataset,
 			latest = &rows[i];
 	}
 	if (approved == 0) {
-		*miss = HUB_REPO_NOT_FOUND;
-		snprintf(why, whylen, "no dataset %s/%s on this node", c->ns,
-		    dataset);
-		goto out;
+		/* No release of that name: a pushed repo, or nothing. */
+		free(rows);
+		return (pushed_open(c, db, dataset, rev, miss, why, whylen, e));
 	}
 	if (strcmp(rev, "main") == 0 || strcmp(rev, "HEAD") == 0) {
 		if ((pick = latest) == NULL) {
@@ -945,7 +1183,8 @@ hubrepo_open(struct hubcache *c, struct db *db, const char *dataset,
 		for (i = 0; i < n && pick == NULL; i++) {
 			if (!rows[i].approved)
 				continue;
-			if ((h = cache_get(c, dataset, &rows[i], e)) == NULL) {
+			if ((h = cache_get(c, db, dataset, &rows[i], e)) ==
+			    NULL) {
 				if (e->code == ERR_NOT_FOUND) {
 					*e = (struct err){ 0 };
 					continue; /* no folder: no commit */
@@ -988,7 +1227,7 @@ hubrepo_open(struct hubcache *c, struct db *db, const char *dataset,
 			    pick->version, dataset, pick->why);
 		goto out;
 	}
-	if (h == NULL && (h = cache_get(c, dataset, pick, e)) == NULL &&
+	if (h == NULL && (h = cache_get(c, db, dataset, pick, e)) == NULL &&
 	    e->code == ERR_NOT_FOUND) {
 		/* Approved but its folder is gone: not servable. */
 		*miss = HUB_REVISION_NOT_FOUND;
@@ -1017,6 +1256,18 @@ const char *
 hubrepo_dir(const struct hubrepo *h)
 {
 	return (h->dir);
+}
+
+int
+hubrepo_file_path(
+    const struct hubrepo *h, const struct hubentry *f, char *out, size_t n)
+{
+	int w;
+
+	if (h->pushed)
+		return (blob_path(h->objects, f->sha256, out, n));
+	w = snprintf(out, n, "%s/%s", h->dir, f->path);
+	return (w < 0 || (size_t)w >= n ? -1 : 0);
 }
 
 /* The index of the first entry whose path is not less than ${path}. */

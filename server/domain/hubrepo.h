@@ -1,5 +1,6 @@
 /*
-** A node's approved releases seen as Hub dataset repositories, for the
+** A node's approved releases, and the datasets pushed to it (hubpush.h),
+** seen as Hub dataset repositories, for the
 ** Hub's own read API (server/http/api_hub.c): repo id NAMESPACE/DATASET,
 ** a tag per release version, `main` and `HEAD` for the dataset's latest
 ** approved release that is not retired, and a stable commit id per
@@ -17,6 +18,11 @@
 ** data file is ever read to describe it. Which release a revision names
 ** is asked of the database on every request (a withdrawal may retire a
 ** release at any moment); what a release holds is not.
+**
+** A dataset no release names may be a pushed repo: its revisions are its
+** branches (HEAD is main), its tags and its commit ids, each commit built
+** once from its file rows like a release, the files read from the store
+** of pushed objects (DIR/hub-objects).
 */
 #ifndef TRIBUTARY_HUBREPO_H
 #define TRIBUTARY_HUBREPO_H
@@ -24,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blob.h"
 #include "buf.h"
 #include "db.h"
 #include "err.h"
@@ -63,13 +70,23 @@ struct hubentry {
 
 /*
 ** A new, empty cache for the releases of the node in ${dir} served under
-** namespace ${ns} (both copied). NULL with ${e} set if out of memory.
+** namespace ${ns} (both copied), with the store of pushed objects
+** opened. NULL with ${e} set if out of memory or the store cannot be
+** opened.
 */
 struct hubcache *hubcache_new(const char *dir, const char *ns, struct err *e);
 /* Frees ${c} and every release it holds that nobody is using (a repo
 ** still open keeps its own memory until hubrepo_close()). NULL does
 ** nothing. Can't fail. */
 void hubcache_free(struct hubcache *c);
+/*
+** Opens the store of pushed files (hubpush.h) of the node in ${dir}:
+** DIR/hub-objects, made if absent. NULL with ${e} set. For the CLI and
+** tests; the cache opens its own.
+*/
+struct blobstore *hubcache_open_objects(const char *dir, struct err *e);
+/* The store of pushed files the cache serves from. Can't fail. */
+struct blobstore *hubcache_objects(const struct hubcache *c);
 /* The namespace ${c} serves. Can't fail. */
 const char *hubcache_namespace(const struct hubcache *c);
 
@@ -96,6 +113,15 @@ void hubrepo_close(struct hubrepo *h);
 const char *hubrepo_commit(const struct hubrepo *h);
 const char *hubrepo_version(const struct hubrepo *h);
 const char *hubrepo_dir(const struct hubrepo *h);
+
+/*
+** The file on disk that holds entry ${f} of ${h}, into ${out} (${n}
+** bytes): DIR/releases/VERSION/PATH for a release, the object store's
+** blob for a pushed repo. 0, or -1 if ${out} is too small. Can't fail
+** otherwise.
+*/
+int hubrepo_file_path(
+    const struct hubrepo *h, const struct hubentry *f, char *out, size_t n);
 
 /* The file or directory at ${path} (no leading or trailing '/'; "" is
 ** not one), or NULL. Can't fail. */

@@ -76,6 +76,30 @@ int show_hub_dataset(struct req *r);
 int list_hub_tree(struct req *r);
 int show_hub_paths(struct req *r);
 int send_hub_file(struct req *r);
+/*
+** Answers a Hub error: ${status}, X-Error-Code ${code} (NULL: none),
+** X-Repo-Commit ${commit} (NULL: none), and the message as
+** X-Error-Message and the body {"error": MESSAGE} (api_hub.c). 0, or -1.
+*/
+int hub_error(struct req *r, unsigned int status, const char *code,
+    const char *commit, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* The Hub's write API: pushes with a Bearer token into repos of the
+** node's namespace (api_hubwrite.c). */
+int create_hub_repo(struct req *r);
+int preupload_hub_files(struct req *r);
+int answer_lfs_batch(struct req *r);
+int receive_lfs_object(struct req *r);
+size_t lfs_object_begin(struct req *r);
+int verify_lfs_object(struct req *r);
+int commit_hub_files(struct req *r);
+size_t hub_commit_limit(struct req *r);
+int squash_hub_branch(struct req *r);
+int list_hub_lfs_files(struct req *r);
+int delete_hub_lfs_files(struct req *r);
+int tag_hub_revision(struct req *r);
+int delete_hub_tag(struct req *r);
 int show_my_earnings(struct req *r);
 int set_my_payout_contact(struct req *r);
 int show_ledger(struct req *r);

@@ -36,16 +36,7 @@
 
 #define REV_MAX 128 /* bytes of a revision we look at */
 
-/*
-** Answers a Hub error: ${status}, X-Error-Code ${code} (NULL: none),
-** X-Repo-Commit ${commit} (NULL: none), and the message as
-** X-Error-Message and the body {"error": MESSAGE}. 0, or -1.
-*/
-static int hub_error(struct req *r, unsigned int status, const char *code,
-    const char *commit, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static int
+int
 hub_error(struct req *r, unsigned int status, const char *code,
     const char *commit, const char *fmt, ...)
 {
@@ -422,7 +413,7 @@ send_hub_file(struct req *r)
 {
 	const char *rev = req_param(r, "rev"), *p = req_param(r, "path");
 	const struct hubentry *f;
-	char path[HUB_PATH_MAX + 2], etag[72], size[24], *file = NULL;
+	char path[HUB_PATH_MAX + 2], etag[72], size[24], file[4096 + 8];
 	struct hubrepo *h;
 	struct stat sb;
 	int rc, fd;
@@ -438,12 +429,12 @@ send_hub_file(struct req *r)
 		    hubrepo_commit(h));
 		goto out;
 	}
-	if (asprintf(&file, "%s/%s", hubrepo_dir(h), f->path) == -1) {
-		file = NULL;
+	if (hubrepo_file_path(h, f, file, sizeof(file)) == -1) {
 		rc = -1;
 		goto out;
 	}
-	/* Only a path the manifest lists gets here: the folder is ours. */
+	/* Only a path the manifest (or a pushed commit) lists gets here:
+	** the folder, or the object store, is ours. */
 	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		if (errno == ENOENT)
 			rc = hub_error(r, 404, "EntryNotFound",
@@ -468,7 +459,6 @@ send_hub_file(struct req *r)
 	    (const char *const[]){ "X-Repo-Commit", hubrepo_commit(h),
 		"X-Linked-Etag", etag, "X-Linked-Size", size, NULL });
 out:
-	free(file);
 	hubrepo_close(h);
 	return (rc);
 }

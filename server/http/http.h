@@ -57,10 +57,12 @@ extern const struct route routes[];
 extern const size_t nroutes;
 
 /*
-** Is ${rt} a route of the Hub read API (api_hub.c)? Those answer with
-** CORS headers (and OPTIONS preflights), take an encoded '/' inside a
-** segment (urlpath.h), and their one POST (paths-info) is a read: no
-** cross-site refusal, and a form body as well as JSON. A pattern ending
+** Is ${rt} a route of the Hub API (api_hub.c, api_hubwrite.c)? Those
+** answer with CORS headers (and OPTIONS preflights), take an encoded '/'
+** inside a segment (urlpath.h), and their bodies are the Hub's: no
+** cross-site refusal (the writes authenticate with a Bearer token, never
+** a cookie), any body type (NDJSON, git-lfs+json, forms, raw objects),
+** with or without a Content-Length. A pattern ending
 ** in "{name*}" takes that segment and every one after it, joined by '/'.
 ** Can't fail.
 */
@@ -68,7 +70,8 @@ static inline int
 route_is_hub(const struct route *rt)
 {
 	return (strncmp(rt->pattern, "/api/datasets", 13) == 0 ||
-	    strncmp(rt->pattern, "/datasets/", 10) == 0);
+	    strncmp(rt->pattern, "/datasets/", 10) == 0 ||
+	    strncmp(rt->pattern, "/api/repos/", 11) == 0);
 }
 
 struct server;
@@ -142,6 +145,19 @@ struct hubcache *req_hubs(struct req *r);
 ** else the address the node listens on. Can't fail.
 */
 void req_origin(struct req *r, char *out, size_t n);
+
+/*
+** Takes the request's body piece by piece instead of holding it: each
+** piece is handed to ${fn} as it arrives (a sink returns 0, or -1 to
+** close the connection at once). Call only from a route's body_limit
+** function, which runs before the body; the limit it returns still
+** bounds the body, and the node's upload budget (for bodies held in
+** memory) is not taken. A body_limit function may also queue an answer
+** (a refusal) instead: the body is then never read. The handler runs
+** once the body is complete, as for any route; req_body() is empty.
+*/
+typedef int (*req_sink_fn)(struct req *r, const char *p, size_t n);
+void req_stream_body(struct req *r, req_sink_fn fn);
 
 /* Per-handler state across suspensions: set once, freed when the request
 ** ends with ${free_fn} (NULL: free()). */

@@ -72,6 +72,8 @@ struct req {
 	size_t nparams;
 	struct buf body;
 	size_t max_body;
+	req_sink_fn sink;     /* takes the body instead of ${body} */
+	size_t streamed;      /* bytes handed to the sink */
 	struct conn_rec *rec; /* the connection's deadlines (conntrack.h) */
 	size_t budget;        /* bytes of the upload budget taken */
 	int64_t upload_acct;  /* a large upload counted for this account */

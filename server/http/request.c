@@ -378,6 +378,12 @@ req_json_body(struct req *r)
 }
 
 void
+req_stream_body(struct req *r, req_sink_fn fn)
+{
+	r->sink = fn;
+}
+
+void
 req_set_state(struct req *r, void *state, void (*free_fn)(void *))
 {
 	r->state = state;
@@ -828,14 +834,16 @@ refuse_early(struct req *r, unsigned long long declared, int chunked)
 			if (rt->body_limit != NULL &&
 			    (limit = rt->body_limit(r)) > 0)
 				r->max_body = limit;
+			if (r->responded)
+				return (1); /* refused by body_limit */
 		}
 		if (declared > r->max_body) {
 			ok = req_error(r, 413, "too_large",
 			    "the request body is over the %zu bytes this "
 			    "endpoint accepts",
 			    r->max_body);
-		} else if (declared == 0)
-			return (0);
+		} else if (declared == 0 || r->sink != NULL)
+			return (0); /* a streamed body is not held */
 		else if (!uploadlimit_take(srv->ul, (size_t)declared)) {
 			r->retry_after = 5;
 			ok = req_error(r, 503, "busy",
@@ -915,7 +923,8 @@ request_begin(struct server *srv, struct MHD_Connection *conn, const char *url,
 		return (rc == 1 ? MHD_YES : MHD_NO);
 	/* A large upload lands in one allocation, not a string of
 	** doublings (the limit and the budget bound it). */
-	if (declared > 65536 && buf_reserve(&r->body, (size_t)declared) == -1)
+	if (declared > 65536 && r->sink == NULL &&
+	    buf_reserve(&r->body, (size_t)declared) == -1)
 		return (MHD_NO);
 	return (MHD_YES);
 }
@@ -973,6 +982,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return (request_begin(cls, conn, url, method, con_cls));
 	if (*upload_data_size > 0) {
 		conn_rec_body(r->rec, *upload_data_size);
+		if (r->sink != NULL) {
+			if (r->streamed + *upload_data_size > r->max_body ||
+			    r->sink(r, upload_data, *upload_data_size) == -1)
+				return (MHD_NO);
+			r->streamed += *upload_data_size;
+			*upload_data_size = 0;
+			return (MHD_YES);
+		}
 		/* Only a body without a length can outgrow its limit (MHD
 		** holds one with a length to it): close at once rather than
 		** read and discard it, since no answer can go mid-body. */

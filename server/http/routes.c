@@ -161,6 +161,30 @@ const struct route routes[] = {
 	    ROLE_ANY, 0, NULL, NULL },
 	{ "GET", "/datasets/{ns}/{name}/raw/{rev}/{path*}", send_hub_file,
 	    ROLE_ANY, 0, NULL, NULL },
+	/* The Hub's write API (api_hubwrite.c): a push token (Bearer), not
+	** a session, so no role; each handler checks the token. */
+	{ "POST", "/api/repos/create", create_hub_repo, ROLE_ANY, 4096, NULL,
+	    NULL },
+	{ "POST", "/api/datasets/{ns}/{name}/preupload/{rev}",
+	    preupload_hub_files, ROLE_ANY, 1048576, NULL, NULL },
+	{ "POST", "/api/datasets/{ns}/{name}/commit/{rev}", commit_hub_files,
+	    ROLE_ANY, 65536, hub_commit_limit, NULL },
+	{ "POST", "/api/datasets/{ns}/{name}/super-squash/{rev}",
+	    squash_hub_branch, ROLE_ANY, 4096, NULL, NULL },
+	{ "POST", "/api/datasets/{ns}/{name}/tag/{rev}", tag_hub_revision,
+	    ROLE_ANY, 4096, NULL, NULL },
+	{ "DELETE", "/api/datasets/{ns}/{name}/tag/{tag}", delete_hub_tag,
+	    ROLE_ANY, 0, NULL, NULL },
+	{ "GET", "/api/datasets/{ns}/{name}/lfs-files", list_hub_lfs_files,
+	    ROLE_ANY, 0, NULL, NULL },
+	{ "POST", "/api/datasets/{ns}/{name}/lfs-files/batch",
+	    delete_hub_lfs_files, ROLE_ANY, 131072, NULL, NULL },
+	{ "POST", "/datasets/{ns}/{repo}/info/lfs/objects/batch",
+	    answer_lfs_batch, ROLE_ANY, 262144, NULL, NULL },
+	{ "PUT", "/datasets/{ns}/{repo}/info/lfs/objects/{oid}",
+	    receive_lfs_object, ROLE_ANY, 0, lfs_object_begin, NULL },
+	{ "POST", "/datasets/{ns}/{repo}/info/lfs/objects/{oid}/verify",
+	    verify_lfs_object, ROLE_ANY, 4096, NULL, NULL },
 };
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
 
