@@ -169,7 +169,16 @@ publish(
 /* Every file of A's release ${version} is served by B at ${rev},
 ** byte for byte. */
 static void
+served_same_in(const char *repo, const char *version, const char *rev);
+
+static void
 served_same(const char *version, const char *rev)
+{
+	served_same_in("tributary/ewe", version, rev);
+}
+
+static void
+served_same_in(const char *repo, const char *version, const char *rev)
 {
 	char path[1200], url[1600];
 	struct tu_resp r;
@@ -188,8 +197,8 @@ served_same(const char *version, const char *rev)
 		snprintf(
 		    path, sizeof(path), "%s/releases/%s/%s", adir, version, fp);
 		want = tu_slurp(path, &n);
-		snprintf(url, sizeof(url),
-		    "%s/datasets/tributary/ewe/resolve/%s/%s", base, rev, fp);
+		snprintf(url, sizeof(url), "%s/datasets/%s/resolve/%s/%s", base,
+		    repo, rev, fp);
 		ck_assert_int_eq(
 		    tu_http(NULL, "GET", url, NULL, NULL, 0, &r), 0);
 		ck_assert_msg(r.status == 200, "%s: %ld", url, r.status);
@@ -203,9 +212,8 @@ served_same(const char *version, const char *rev)
 		snprintf(path, sizeof(path), "%s/releases/%s/%s", adir, version,
 		    extra[i]);
 		want = tu_slurp(path, &n);
-		snprintf(url, sizeof(url),
-		    "%s/datasets/tributary/ewe/resolve/%s/%s", base, rev,
-		    extra[i]);
+		snprintf(url, sizeof(url), "%s/datasets/%s/resolve/%s/%s", base,
+		    repo, rev, extra[i]);
 		ck_assert_int_eq(
 		    tu_http(NULL, "GET", url, NULL, NULL, 0, &r), 0);
 		ck_assert_msg(
@@ -348,6 +356,27 @@ START_TEST(test_withdrawal_leaves_the_hub)
 	ck_assert_msg(strstr(out, "hub.lfs.deleted") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "\"deleted\":[\"") != NULL,
 	    "no object was purged: %s", out);
+	/* A records where each went, and that 1.0.0 was taken off. */
+	{
+		struct node *an = a_open();
+
+		ck_assert_int_eq(
+		    tu_q_int(
+			"SELECT count(*) FROM publications p JOIN releases "
+			"r ON r.id = p.release_id WHERE r.version = "
+			"'1.1.0' AND p.repo = 'tributary/ewe' AND "
+			"length(p.commit_id) = 40 AND ?1",
+			1),
+		    1);
+		ck_assert_int_eq(
+		    tu_q_int(
+			"SELECT count(*) FROM publications p JOIN releases "
+			"r ON r.id = p.release_id WHERE r.version = "
+			"'1.0.0' AND p.unpublished_at IS NULL AND ?1",
+			1),
+		    0);
+		a_close(an);
+	}
 }
 END_TEST
 
@@ -378,6 +407,90 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/*
+** Killed mid-upload and run again: only what B lacks is sent, and B ends
+** holding the release byte for byte. The rate (--max-rate) is set so the
+** larger object takes twenty seconds; the kill comes once the smaller one
+** is across.
+*/
+START_TEST(test_interrupted)
+{
+	char out[8192], rate[32], after[32], path[900];
+	const char *bin = getenv("TRIBUTARY_BIN");
+	char *argv[] = { "sh", "-c", "exec \"$@\" 2>&1", "sh", "timeout", "-s",
+		"KILL", after, (char *)(bin ? bin : "./tributary"), "publish",
+		"--data", adir, "1.2.0", "--repo", "tributary/cut",
+		"--endpoint", base, "--quiet", "--token-file", tok_file,
+		"--max-rate", rate, NULL };
+	unsigned long sent = 0, had = 0;
+	long small = -1, big = -1, r, v;
+	struct licence_table lt;
+	struct err e = { 0 };
+	struct node *n;
+	json_t *m, *f;
+	const char *c;
+	size_t i;
+	int rc;
+
+	/* A release B has none of: a new text and a new recording. */
+	n = a_open();
+	tu_validate(tu_add_text(
+	    tu_q_int("SELECT id FROM accounts WHERE handle = 'ama' AND ?1", 1),
+	    tu_q_int("SELECT id FROM campaigns WHERE slug = 'words' AND ?1", 1),
+	    "A new sentence for 1.2.0."));
+	tu_add_recording(n,
+	    tu_q_int("SELECT id FROM accounts WHERE handle = 'ama' AND ?1", 1),
+	    tu_q_int(
+		"SELECT id FROM campaigns WHERE slug = 'voices' AND ?1", 1),
+	    7);
+	ck_assert_msg(
+	    licences_load(tu_src_path("consent/licences.yaml"), &lt, &e) == 0,
+	    "%s", e.msg);
+	tu_cut_release(n, &lt, "1.2.0", 1);
+	licences_free(&lt);
+	a_close(n);
+
+	/* The release's two data files (one text, one audio config). */
+	snprintf(path, sizeof(path), "%s/releases/1.2.0/manifest.json", adir);
+	ck_assert_ptr_nonnull(m = json_load_file(path, 0, NULL));
+	json_array_foreach(json_object_get(m, "files"), i, f)
+	{
+		if (strncmp(json_string_value(json_object_get(f, "path")),
+			"data/", 5) != 0)
+			continue;
+		v = (long)json_integer_value(json_object_get(f, "bytes"));
+		if (small < 0 || v < small) {
+			big = big < 0 ? small : (small > big ? small : big);
+			small = v;
+		} else if (v > big)
+			big = v;
+	}
+	json_decref(m);
+	ck_assert_msg(
+	    small > 0 && big > 4 * small, "sizes %ld and %ld", small, big);
+	r = big / 20 > 64 ? big / 20 : 64;
+	snprintf(rate, sizeof(rate), "%ld", r);
+	snprintf(after, sizeof(after), "%ld", small / r + 5);
+	unsetenv("HF_TOKEN");
+	rc = tu_run(argv, out, sizeof(out));
+	ck_assert_msg(
+	    rc != 0, "the slow publish finished in %s s: %s", after, out);
+	ck_assert_msg(
+	    publish("1.2.0", "tributary/cut", tok_file, out, sizeof(out)) == 0,
+	    "publish again: %s", out);
+	ck_assert_ptr_nonnull(c = strstr(out, "files; "));
+	ck_assert_int_eq(
+	    sscanf(c, "files; %lu objects sent, %lu the Hub had", &sent, &had),
+	    2);
+	ck_assert_msg(had >= 1, "nothing was kept from the first run: %s", out);
+	ck_assert_msg(sent >= 1,
+	    "the larger object (%ld bytes at %ld B/s) was already "
+	    "across: %s",
+	    big, r, out);
+	served_same_in("tributary/cut", "1.2.0", "main");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -389,6 +502,7 @@ main(void)
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_publish_and_again);
 	tcase_add_test(tc, test_withdrawal_leaves_the_hub);
+	tcase_add_test(tc, test_interrupted);
 	suite_add_tcase(s, tc);
 	return (tu_suite_run(s));
 }

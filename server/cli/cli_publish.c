@@ -16,6 +16,7 @@
 static const char usage[] =
     "usage: tributary publish --data DIR VERSION --repo NAMESPACE/NAME\n"
     "           [--endpoint URL] [--private] [--token-file FILE] [--quiet]\n"
+    "           [--max-rate BYTES_PER_SECOND]\n"
     "(the token is HF_TOKEN, or the first line of --token-file; the\n"
     "endpoint is https://huggingface.co unless given. Only an approved\n"
     "release that is not retired is published, after its folder is checked\n"
@@ -75,13 +76,21 @@ cmd_publish(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--repo") == 0 ||
 		    strcmp(argv[i], "--endpoint") == 0 ||
-		    strcmp(argv[i], "--token-file") == 0)
+		    strcmp(argv[i], "--token-file") == 0 ||
+		    strcmp(argv[i], "--max-rate") == 0)
 			i++;
 	}
 	o.repo = opt(argc, argv, "--repo");
 	o.endpoint = opt(argc, argv, "--endpoint");
 	o.private_ = flag(argc, argv, "--private");
 	o.quiet = flag(argc, argv, "--quiet");
+	if (opt(argc, argv, "--max-rate") != NULL &&
+	    (o.max_rate = atol(opt(argc, argv, "--max-rate"))) < 1) {
+		fputs("tributary publish: --max-rate is bytes a second, 1 or "
+		      "more\n",
+		    stderr);
+		return (2);
+	}
 	if (dir == NULL || o.version == NULL || o.repo == NULL) {
 		fputs(usage, stderr);
 		return (2);

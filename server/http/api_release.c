@@ -15,6 +15,7 @@
 #include "api.h"
 #include "http.h"
 #include "licences.h"
+#include "publication.h"
 #include "release.h"
 #include "text.h"
 
@@ -36,6 +37,17 @@ list_releases(struct req *r)
 
 	if ((db = req_db(r, &e)) == NULL || (l = release_list(db, &e)) == NULL)
 		return (req_fail(r, &e));
+	/* Where each was published (tributary publish). */
+	json_array_foreach(l, i, v)
+	{
+		json_t *pub = publication_list(db, jstr(v, "version"), &e);
+
+		if (pub == NULL) {
+			json_decref(l);
+			return (req_fail(r, &e));
+		}
+		json_object_set_new(v, "published", pub);
+	}
 	if (all)
 		return (req_json(r, 200, json_pack("{s:o}", "releases", l)));
 	out = json_array();

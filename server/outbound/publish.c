@@ -148,6 +148,15 @@ call(struct pub *p, const struct hreq *q, long *status, struct buf *ans)
 			curl_easy_setopt(p->c, CURLOPT_READDATA, q->upload);
 			curl_easy_setopt(
 			    p->c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->len);
+			if (p->o->max_rate > 0) {
+				/* Small reads, so the limit holds from the
+				** first bytes of a small file too. */
+				curl_easy_setopt(
+				    p->c, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
+				curl_easy_setopt(p->c,
+				    CURLOPT_MAX_SEND_SPEED_LARGE,
+				    (curl_off_t)p->o->max_rate);
+			}
 			curl_easy_setopt(p->c, CURLOPT_NOPROGRESS, 0L);
 			curl_easy_setopt(
 			    p->c, CURLOPT_XFERINFOFUNCTION, progress);
@@ -279,6 +288,17 @@ blob_oid(struct pub *p, const char *path, uint64_t n, char oid[41])
 	return (0);
 }
 
+/* Smaller files first: on a weak link, more is safely across sooner. */
+static int
+by_size(const void *a, const void *b)
+{
+	const struct pfile *x = a, *y = b;
+
+	if (x->size != y->size)
+		return (x->size < y->size ? -1 : 1);
+	return (strcmp(x->path, y->path));
+}
+
 /* The release's files from its manifest (and the manifest and its
 ** signature), each with its size and SHA-256. */
 static int
@@ -337,6 +357,7 @@ load_files(struct pub *p)
 		f->size = (uint64_t)n;
 		p->nf++;
 	}
+	qsort(p->f, p->nf, sizeof(*p->f), by_size);
 	/* Git blob ids, for the regular files (and to compare trees). */
 	for (i = 0; i < p->nf; i++) {
 		snprintf(path, sizeof(path), "%s/%s", p->dir, p->f[i].path);

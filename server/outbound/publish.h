@@ -33,6 +33,7 @@ struct publish_opts {
 	const char *token;    /* a Bearer token */
 	int private_;         /* create the repo private */
 	int quiet;            /* no progress on stderr */
+	long max_rate;        /* bytes a second sent at most; 0: no limit */
 	int64_t actor;        /* who, for the audit log (0: the operator) */
 };
 

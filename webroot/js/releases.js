@@ -274,6 +274,15 @@ function releaseItem(r, list) {
 			fact(dl, t('releases.retired_why'), String(r.retired_why ?? ''), { 'data-fact': 'retired_why' });
 		}
 	}
+	/* Where it was published: a link to the published revision. */
+	for (const p of Array.isArray(r.published) ? r.published : []) {
+		if (p.unpublished_at !== null && p.unpublished_at !== undefined)
+			continue;
+		const href = `${p.endpoint}/datasets/${p.repo}/tree/${p.commit}`;
+		fact(dl, t('releases.published'),
+		    el('a', { href, rel: 'noopener', text: `${p.repo} @ ${String(p.commit).slice(0, 8)}` }),
+		    { 'data-fact': 'published' });
+	}
 	const hid = `${list}-rel-${r.version.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 	const li = el('li', { class: 'card release', 'data-release': r.version },
 	    el('div', { class: 'consent-head' },
