@@ -584,6 +584,34 @@ START_TEST(test_js_client)
 }
 END_TEST
 
+/* The card check the Python client makes before a commit holding
+** README.md: a good front matter passes, a broken one is named. */
+START_TEST(test_validate_yaml)
+{
+	static const char good[] = "{\"content\":\"---\\nlicense: "
+				   "cc-by-4.0\\nlanguage:\\n- ee\\n---\\n"
+				   "# Ewe\\n\",\"repoType\":\"dataset\"}";
+	static const char bad[] = "{\"content\":\"---\\nlicense: [cc0\\n---\\n"
+				  "# Ewe\\n\",\"repoType\":\"dataset\"}";
+	struct tu_resp r = { 0 };
+	json_t *j;
+
+	ask("POST", "/api/validate-yaml", tok_any, "application/json", good,
+	    strlen(good), &r);
+	status_is(&r, 200, "a good card");
+	j = json_of(&r);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "errors")), 0);
+	ck_assert(json_is_array(json_object_get(j, "warnings")));
+	json_decref(j);
+	tu_resp_free(&r);
+	ask("POST", "/api/validate-yaml", tok_any, "application/json", bad,
+	    strlen(bad), &r);
+	status_is(&r, 400, "a broken card");
+	ck_assert_ptr_nonnull(strstr(r.body, "README.md:"));
+	tu_resp_free(&r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -593,6 +621,7 @@ main(void)
 	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_create_and_refusals);
+	tcase_add_test(tc, test_validate_yaml);
 	tcase_add_test(tc, test_push_and_read_back);
 	tcase_add_test(tc, test_history);
 	tcase_add_test(tc, test_js_client);

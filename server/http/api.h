@@ -97,6 +97,7 @@ int commit_hub_files(struct req *r);
 size_t hub_commit_limit(struct req *r);
 int squash_hub_branch(struct req *r);
 int list_hub_lfs_files(struct req *r);
+int validate_hub_yaml(struct req *r);
 int delete_hub_lfs_files(struct req *r);
 int tag_hub_revision(struct req *r);
 int delete_hub_tag(struct req *r);

@@ -31,6 +31,7 @@
 #include "api.h"
 #include "buf.h"
 #include "http.h"
+#include "yamldoc.h"
 #include "hubrepo.h"
 #include "release.h"
 
@@ -461,4 +462,38 @@ send_hub_file(struct req *r)
 out:
 	hubrepo_close(h);
 	return (rc);
+}
+
+/*
+** POST /api/validate-yaml {"content","repoType"?}: anyone. What the
+** Python client asks before a commit that holds README.md: the card's
+** YAML front matter (between "---" lines) must parse. 200 {"errors":[],
+** "warnings":[]}; 400 {"error"} naming the line libyaml refuses.
+*/
+int
+validate_hub_yaml(struct req *r)
+{
+	struct yamldoc y;
+	struct err e = { 0 };
+	const char *c, *end;
+	json_t *body;
+	size_t n;
+
+	if ((body = req_json_body(r)) == NULL)
+		return (0);
+	c = json_string_value(json_object_get(body, "content"));
+	if (c == NULL)
+		return (hub_error(r, 400, NULL, NULL,
+		    "send {\"content\": the README's text}"));
+	n = json_string_length(json_object_get(body, "content"));
+	if (n >= 4 && strncmp(c, "---\n", 4) == 0 &&
+	    (end = strstr(c + 3, "\n---")) != NULL) {
+		if (yamldoc_load(&y, c + 4, (size_t)(end + 1 - (c + 4)),
+			"README.md", 2, "more than one YAML document",
+			&e) == -1)
+			return (hub_error(r, 400, NULL, NULL, "%s", e.msg));
+		yamldoc_free(&y);
+	}
+	return (
+	    req_json(r, 200, json_pack("{s:[],s:[]}", "errors", "warnings")));
 }

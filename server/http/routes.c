@@ -165,6 +165,8 @@ const struct route routes[] = {
 	** a session, so no role; each handler checks the token. */
 	{ "POST", "/api/repos/create", create_hub_repo, ROLE_ANY, 4096, NULL,
 	    NULL },
+	{ "POST", "/api/validate-yaml", validate_hub_yaml, ROLE_ANY, 1048576,
+	    NULL, NULL },
 	{ "POST", "/api/datasets/{ns}/{name}/preupload/{rev}",
 	    preupload_hub_files, ROLE_ANY, 1048576, NULL, NULL },
 	{ "POST", "/api/datasets/{ns}/{name}/commit/{rev}", commit_hub_files,
