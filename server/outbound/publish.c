@@ -235,7 +235,34 @@ answer_json(struct pub *p, const char *what, struct buf *ans)
 	return (j);
 }
 
-/* POSTs the JSON ${body} (stolen) to ${path} under the base. */
+/* ${method} ${url} (absolute) with the JSON ${body} (stolen; NULL: no
+** body) as ${ctype}, with the token if ${auth}. As call(). */
+static int
+send_json(struct pub *p, const char *method, const char *url, json_t *body,
+    const char *ctype, int auth, long *status, struct buf *ans)
+{
+	struct hreq q = { 0 };
+	char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	int rc;
+
+	if (body != NULL && s == NULL) {
+		json_decref(body);
+		return (err_oom(p->e));
+	}
+	json_decref(body);
+	q.method = method;
+	q.url = url;
+	q.ctype = s ? ctype : NULL;
+	q.body = s;
+	q.n = s ? strlen(s) : 0;
+	q.auth = auth;
+	rc = call(p, &q, status, ans);
+	free(s);
+	return (rc);
+}
+
+/* POSTs the JSON ${body} (stolen) to ${path} under the base, as ${ctype}
+** (NULL: application/json; a media type given is also the Accept). */
 static int
 post_json(struct pub *p, const char *path, json_t *body, const char *ctype,
     long *status, struct buf *ans)
@@ -658,48 +685,22 @@ upload(struct pub *p, struct pfile *f, json_t *actions)
 			    json_pack("{s:i,s:s}", "partNumber", n, "etag",
 				eh->value));
 		}
-		memset(&q, 0, sizeof(q));
-		q.method = "POST";
-		q.url = href;
-		q.ctype = "application/vnd.git-lfs+json";
-		{
-			json_t *done = json_pack(
-			    "{s:s,s:O}", "oid", f->sha, "parts", parts);
-			char *s = json_dumps(done, JSON_COMPACT);
-
-			json_decref(done);
-			q.body = s;
-			q.n = s ? strlen(s) : 0;
-			rc = s ? call(p, &q, &st, &ans) : err_oom(p->e);
-			free(s);
-			if (rc == -1)
-				goto out;
-			rc = -1;
-		}
+		if (send_json(p, "POST", href,
+			json_pack("{s:s,s:O}", "oid", f->sha, "parts", parts),
+			"application/vnd.git-lfs+json", 0, &st, &ans) == -1)
+			goto out;
 		if (st < 200 || st > 299) {
 			refused(p, f->path, st, &ans);
 			goto out;
 		}
 	}
 	if (ver != NULL && json_string_value(json_object_get(ver, "href"))) {
-		char *s;
-		json_t *b = json_pack(
-		    "{s:s,s:I}", "oid", f->sha, "size", (json_int_t)f->size);
-
-		memset(&q, 0, sizeof(q));
-		q.method = "POST";
-		q.url = json_string_value(json_object_get(ver, "href"));
-		q.ctype = "application/vnd.git-lfs+json";
-		q.auth = 1;
-		s = json_dumps(b, JSON_COMPACT);
-		json_decref(b);
-		q.body = s;
-		q.n = s ? strlen(s) : 0;
-		rc = s ? call(p, &q, &st, &ans) : err_oom(p->e);
-		free(s);
-		if (rc == -1)
+		if (send_json(p, "POST",
+			json_string_value(json_object_get(ver, "href")),
+			json_pack("{s:s,s:I}", "oid", f->sha, "size",
+			    (json_int_t)f->size),
+			"application/vnd.git-lfs+json", 1, &st, &ans) == -1)
 			goto out;
-		rc = -1;
 		if (st < 200 || st > 299) {
 			refused(p, "verifying an upload", st, &ans);
 			goto out;
@@ -911,33 +912,20 @@ static int
 simple(struct pub *p, const char *method, const char *path, json_t *json,
     const long *ok, const char *what)
 {
-	struct hreq q = { 0 };
 	struct buf ans = { 0 };
-	char url[2048], *s = NULL;
+	char url[2048];
 	long st;
 	int rc = -1, i;
 
 	snprintf(url, sizeof(url), "%s%s", p->base, path);
-	q.method = method;
-	q.url = url;
-	q.auth = 1;
-	if (json != NULL) {
-		s = json_dumps(json, JSON_COMPACT);
-		json_decref(json);
-		if (s == NULL)
-			return (err_oom(p->e));
-		q.ctype = "application/json";
-		q.body = s;
-		q.n = strlen(s);
-	}
-	if (call(p, &q, &st, &ans) == 0) {
+	if (send_json(p, method, url, json, "application/json", 1, &st, &ans) ==
+	    0) {
 		for (i = 0; ok[i] != 0; i++)
 			if (st == ok[i])
 				rc = 0;
 		if (rc == -1)
 			refused(p, what, st, &ans);
 	}
-	free(s);
 	buf_free(&ans);
 	return (rc);
 }
