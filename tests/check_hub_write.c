@@ -17,9 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "blob.h"
 #include "crypto.h"
+#include "db.h"
 #include "testutil.h"
 
 static struct tu_server srv;
@@ -54,7 +57,8 @@ suite_setup(void)
 {
 	char out[4096], webroot[600];
 	const char *extra[] = { "--webroot", webroot, "--rate-per-address",
-		"100000", "--hub-max-files", "50", NULL };
+		"100000", "--hub-max-files", "50", "--hub-multipart-chunk",
+		"1048576", NULL };
 
 	tu_base_setup();
 	snprintf(nodedir, sizeof(nodedir), "%s/node", tu_base);
@@ -558,6 +562,201 @@ START_TEST(test_audited)
 }
 END_TEST
 
+/* Does node's hub object store hold a file for ${hex}? */
+static int
+object_file(const char *hex)
+{
+	char path[1200];
+
+	snprintf(path, sizeof(path), "%s/hub-objects/%.2s/%s", nodedir, hex,
+	    hex + 2);
+	return (access(path, F_OK) == 0);
+}
+
+/* PUTs ${n} bytes at ${p} to part URL ${url}: the ETag it answers, into
+** ${etag} (67 bytes), or the status when not 200. */
+static long
+put_part(const char *url, const char *p, size_t n, char *etag)
+{
+	struct tu_resp r = { 0 };
+	char *h;
+	long st;
+
+	ask("PUT", url, NULL, NULL, p, n, &r);
+	st = r.status;
+	if (st == 200) {
+		ck_assert_ptr_nonnull(h = tu_header(&r, "ETag"));
+		snprintf(etag, 67, "%s", h);
+		free(h);
+	}
+	tu_resp_free(&r);
+	return (st);
+}
+
+/* POSTs to join URL ${href} the parts of ${oid} numbered as in ${order}
+** ("1,3,2"), with their ${etag}s; the answer must be ${status}. */
+static void
+join(const char *href, const char *oid, const char *order, char etag[][67],
+    long status, const char *what)
+{
+	struct tu_resp r = { 0 };
+	char body[2000];
+	size_t n;
+	int k;
+
+	n = (size_t)snprintf(
+	    body, sizeof(body), "{\"oid\":\"%s\",\"parts\":[", oid);
+	for (; *order != '\0'; order++) {
+		if (*order < '1' || *order > '9')
+			continue;
+		k = *order - '0';
+		n += (size_t)snprintf(body + n, sizeof(body) - n,
+		    "%s{\"partNumber\":%d,\"etag\":%s}",
+		    body[n - 1] == '[' ? "" : ",", k, etag[k - 1]);
+	}
+	snprintf(body + n, sizeof(body) - n, "]}");
+	ask("POST", href, NULL, "application/vnd.git-lfs+json", body,
+	    strlen(body), &r);
+	status_is(&r, status, what);
+	tu_resp_free(&r);
+}
+
+/*
+** The multipart transfer (--hub-multipart-chunk 1 MiB here): the batch
+** answers an object of 2.5 MiB with three part URLs and the join URL;
+** parts go in any order; a part of another size, a part URL with another
+** part number, a join missing a part or out of order are refused; the
+** join keeps the object and drops the parts; then the sweep removes an
+** object no commit names, once past the grace, and keeps the rest.
+*/
+START_TEST(test_multipart_and_sweep)
+{
+	const size_t size = 2 * 1048576 + 524288;
+	struct tu_resp r = { 0 };
+	char oid[65], body[2000], etag[3][67], *href, *url[3], *bad, *q, *obj;
+	char lone[65], lonehref[1200], ndjson[1200];
+	struct blob_sweep_stats st;
+	json_t *j, *hdr;
+	size_t i;
+	long k;
+
+	ck_assert_ptr_nonnull(obj = malloc(size));
+	for (i = 0; i < size; i++)
+		obj[i] = (char)(i * 13 + i / 4093);
+	sha256_hex(obj, size, oid);
+	k = create("tributary", "parts", tok_any);
+	ck_assert(k == 201 || k == 409);
+	snprintf(body, sizeof(body),
+	    "{\"operation\":\"upload\",\"transfers\":[\"basic\","
+	    "\"multipart\"],\"hash_algo\":\"sha256\",\"objects\":[{\"oid\":"
+	    "\"%s\",\"size\":%zu}]}",
+	    oid, size);
+	ask("POST", "/datasets/tributary/parts.git/info/lfs/objects/batch",
+	    tok_any, "application/vnd.git-lfs+json", body, strlen(body), &r);
+	status_is(&r, 200, "batch");
+	j = json_of(&r);
+	tu_resp_free(&r);
+	hdr = json_object_get(
+	    json_object_get(
+		json_object_get(
+		    json_array_get(json_object_get(j, "objects"), 0),
+		    "actions"),
+		"upload"),
+	    "header");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(hdr, "chunk_size")), "1048576");
+	ck_assert_uint_eq(json_object_size(hdr), 4);
+	ck_assert_ptr_nonnull(
+	    href = strdup(json_string_value(json_object_get(
+		json_object_get(
+		    json_object_get(
+			json_array_get(json_object_get(j, "objects"), 0),
+			"actions"),
+		    "upload"),
+		"href"))));
+	for (i = 0; i < 3; i++) {
+		char key[8];
+
+		snprintf(key, sizeof(key), "%05zu", i + 1);
+		ck_assert_ptr_nonnull(url[i] = strdup(json_string_value(
+					  json_object_get(hdr, key))));
+	}
+	json_decref(j);
+
+	/* A part of another size; a part URL made to name another part. */
+	ck_assert_int_eq(put_part(url[0], obj, 1048575, etag[0]), 400);
+	ck_assert_ptr_nonnull(bad = strdup(url[1]));
+	ck_assert_ptr_nonnull(q = strstr(bad, "part=2"));
+	q[5] = '1';
+	ck_assert_int_eq(put_part(bad, obj, 1048576, etag[0]), 403);
+	free(bad);
+	/* The parts, last first. */
+	ck_assert_int_eq(
+	    put_part(url[2], obj + 2 * 1048576, 524288, etag[2]), 200);
+	ck_assert_int_eq(put_part(url[0], obj, 1048576, etag[0]), 200);
+	ck_assert_int_eq(
+	    put_part(url[1], obj + 1048576, 1048576, etag[1]), 200);
+	ck_assert_int_eq(strlen(etag[1]), 66);
+
+	/* A join missing a part, and one out of order. */
+	join(href, oid, "1,2", etag, 400, "a join missing a part");
+	join(href, oid, "1,3,2", etag, 400, "a join out of order");
+	ck_assert(!object_file(oid));
+	join(href, oid, "1,2,3", etag, 200, "the join");
+	ck_assert(object_file(oid));
+	for (i = 0; i < 3; i++) {
+		snprintf(lone, sizeof(lone), "%.64s", etag[i] + 1);
+		ck_assert_msg(!object_file(lone), "part %zu was kept", i + 1);
+	}
+	/* Held now: the batch gives no actions; a commit names it. */
+	batch_href("parts", oid, size, 0, lonehref, sizeof(lonehref));
+	ck_assert_str_eq(lonehref, "");
+	snprintf(ndjson, sizeof(ndjson),
+	    "{\"key\":\"header\",\"value\":{\"summary\":\"parts\"}}\n"
+	    "{\"key\":\"lfsFile\",\"value\":{\"path\":\"big.bin\",\"algo\":"
+	    "\"sha256\",\"oid\":\"%s\",\"size\":%zu}}\n",
+	    oid, size);
+	commit("parts", tok_any, ndjson, &r);
+	status_is(&r, 200, "commit of the joined object");
+	tu_resp_free(&r);
+	ask("GET", "/datasets/tributary/parts/resolve/main/big.bin", NULL, NULL,
+	    NULL, 0, &r);
+	status_is(&r, 200, "the joined object");
+	ck_assert(r.n == size && memcmp(r.body, obj, size) == 0);
+	tu_resp_free(&r);
+
+	/* Listed with the node's datasets. */
+	ask("GET", "/api/datasets?search=parts", NULL, NULL, NULL, 0, &r);
+	status_is(&r, 200, "the datasets");
+	j = json_of(&r);
+	ck_assert_uint_eq(json_array_size(j), 1);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_array_get(j, 0), "id")),
+	    "tributary/parts");
+	json_decref(j);
+	tu_resp_free(&r);
+
+	/* An object uploaded and never committed. */
+	obj[0] ^= 1;
+	sha256_hex(obj, 4096, lone);
+	batch_href("parts", lone, 4096, 0, lonehref, sizeof(lonehref));
+	ask("PUT", lonehref, NULL, NULL, obj, 4096, &r);
+	status_is(&r, 200, "an object never committed");
+	tu_resp_free(&r);
+	ck_assert(object_file(lone));
+	/* The sweep, a day and more later: it goes, the committed stays. */
+	tu_hub_sweep(nodedir, time(NULL) + 2 * 86400, 86400, &st);
+	ck_assert(!object_file(lone));
+	ck_assert(object_file(oid));
+	ck_assert_uint_ge(st.removed, 1);
+	ck_assert_uint_ge(st.kept, 2);
+	for (i = 0; i < 3; i++)
+		free(url[i]);
+	free(href);
+	free(obj);
+}
+END_TEST
+
 /* The official JS client (tests/hub/write.mjs), when npm ci installed it. */
 START_TEST(test_js_client)
 {
@@ -624,6 +823,7 @@ main(void)
 	tcase_add_test(tc, test_validate_yaml);
 	tcase_add_test(tc, test_push_and_read_back);
 	tcase_add_test(tc, test_history);
+	tcase_add_test(tc, test_multipart_and_sweep);
 	tcase_add_test(tc, test_js_client);
 	tcase_add_test(tc, test_audited);
 	suite_add_tcase(s, tc);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audio.h"
@@ -491,6 +492,59 @@ START_TEST(test_interrupted)
 }
 END_TEST
 
+/*
+** To node C, which offers the multipart transfer for objects over 4 kB
+** and takes one API request a second from an address (burst 4): the
+** publish sends its larger files in parts, is answered 429 and waits
+** (Retry-After) and tries again, and ends with C serving the release
+** byte for byte and holding no part once the files are joined.
+*/
+START_TEST(test_multipart_and_retries)
+{
+	char cdir[800], ctok[900], out[16384], text[1024], *t;
+	const char *extra[] = { "--hub-multipart-chunk", "4096",
+		"--rate-per-address", "1", NULL };
+	const char *args[] = { "publish", "--data", adir, "1.2.0", "--repo",
+		"tributary/parts", "--endpoint", NULL, "--token-file", ctok,
+		NULL };
+	struct tu_server c;
+	struct blob_sweep_stats st;
+	char saved[128];
+	FILE *f;
+
+	snprintf(cdir, sizeof(cdir), "%s/c", tu_base);
+	snprintf(ctok, sizeof(ctok), "%s/ctoken", tu_base);
+	ck_assert_int_eq(
+	    tu_cli(out, sizeof(out),
+		(const char *const[]){ "init", "--data", cdir, NULL }),
+	    0);
+	ck_assert_int_eq(tu_cli(text, sizeof(text),
+			     (const char *const[]){ "token", "add", "--data",
+				 cdir, "--name", "publisher", NULL }),
+	    0);
+	ck_assert_ptr_nonnull(t = strstr(text, "hf_"));
+	ck_assert_ptr_nonnull(f = fopen(ctok, "w"));
+	fprintf(f, "%.43s\n", t);
+	fclose(f);
+	ck_assert_int_eq(tu_server_start(&c, cdir, extra), 0);
+	args[7] = c.base;
+	unsetenv("HF_TOKEN");
+	ck_assert_msg(tu_cli(out, sizeof(out), args) == 0, "publish: %s", out);
+	ck_assert_msg(strstr(out, "too many requests, trying again") != NULL,
+	    "no 429 was met: %s", out);
+	snprintf(saved, sizeof(saved), "%s", base);
+	snprintf(base, sizeof(base), "%s", c.base);
+	served_same_in("tributary/parts", "1.2.0", "main");
+	snprintf(base, sizeof(base), "%s", saved);
+	/* Every file in C's hub object store is one a commit names. */
+	tu_hub_sweep(cdir, time(NULL) + 60, 0, &st);
+	ck_assert_msg(
+	    st.removed == 0, "%zu files no commit names (parts?)", st.removed);
+	ck_assert_uint_ge(st.kept, 3);
+	ck_assert_int_eq(tu_server_stop(&c), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -503,6 +557,7 @@ main(void)
 	tcase_add_test(tc, test_publish_and_again);
 	tcase_add_test(tc, test_withdrawal_leaves_the_hub);
 	tcase_add_test(tc, test_interrupted);
+	tcase_add_test(tc, test_multipart_and_retries);
 	suite_add_tcase(s, tc);
 	return (tu_suite_run(s));
 }

@@ -748,3 +748,22 @@ tu_cut_release(struct node *n, const struct licence_table *lt,
 	tu_run_ok(release_approve_job, &ra);
 	ck_assert_int_eq(ra.approved, 1);
 }
+
+void
+tu_hub_sweep(
+    const char *dir, time_t now, long grace, struct blob_sweep_stats *st)
+{
+	struct blobstore *bs;
+	struct err e = { 0 };
+	struct db *db;
+	char path[1200];
+
+	snprintf(path, sizeof(path), "%s/hub-objects", dir);
+	ck_assert_msg((bs = blob_open(path, &e)) != NULL, "%s", e.msg);
+	blob_refs_hub(bs);
+	snprintf(path, sizeof(path), "%s/node.db", dir);
+	ck_assert_msg((db = db_open(path, 0, &e)) != NULL, "%s", e.msg);
+	ck_assert_msg(blob_sweep(bs, db, now, grace, st, &e) == 0, "%s", e.msg);
+	db_close(db);
+	blob_close(bs);
+}

@@ -161,6 +161,12 @@ int64_t
 tu_add_recording(struct node *n, int64_t account, int64_t campaign, int tone);
 /* Records release ${version} of dataset "ewe" under cc-by-4.0 (80/10/10)
 ** on ${n}, builds its folder and, with ${approve}, approves it. */
+struct blob_sweep_stats;
+/* The sweep of node ${dir}'s hub object store as if at ${now}, with
+** ${grace}, through a connection of the test's own; fails the test if it
+** fails. */
+void tu_hub_sweep(
+    const char *dir, time_t now, long grace, struct blob_sweep_stats *st);
 void tu_cut_release(struct node *n, const struct licence_table *lt,
     const char *version, int approve);
 

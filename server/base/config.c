@@ -128,6 +128,17 @@ static const struct opt opts[] = {
 	    "bytes of disk an LFS upload or a commit must leave free in the "
 	    "data folder; one that would not is refused (507) before its body "
 	    "is read" },
+	{ "hub-multipart-chunk", OPT_LONG, OFF(hub_multipart_chunk), "0", 0,
+	    1L << 34,
+	    "bytes of each part when an LFS object larger than this is pushed "
+	    "in parts (the Hub's multipart transfer, parts PUT in parallel "
+	    "and joined by the node); 0: every object in one PUT. At most "
+	    "10000 parts: a larger object gets larger parts" },
+	{ "hub-object-grace", OPT_LONG, OFF(hub_object_grace), "86400", 0,
+	    31536000,
+	    "seconds an object pushed through the Hub write API but named by "
+	    "no commit (an interrupted push, the parts of a joined upload) "
+	    "is kept before the sweep removes it" },
 	{ "consent-dir", OPT_STR, OFF(consent_dir),
 	    TRIBUTARY_SOURCE_DIR "/consent", 0, 0,
 	    "folder of consent documents: <slug>/<version>/<lang>.md" },

@@ -49,6 +49,8 @@ struct config {
 	long hub_max_files;    /* files one commit may change / a repo hold */
 	long hub_upload_ttl;   /* seconds an LFS upload URL stays valid */
 	long hub_disk_reserve; /* bytes an upload must leave free */
+	long hub_multipart_chunk; /* bytes of an LFS part; 0: no multipart */
+	long hub_object_grace;    /* seconds an uncommitted object is kept */
 };
 
 /*

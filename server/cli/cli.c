@@ -23,6 +23,7 @@
 #include "redact.h"
 #include "crypto.h"
 #include "http.h"
+#include "hubrepo.h"
 #include "log.h"
 #include "node.h"
 
@@ -81,6 +82,8 @@ cmd_init(int argc, char **argv)
 struct sweep_ctx {
 	struct blobstore *bs;
 	long grace;
+	struct blobstore *hub; /* DATA/hub-objects */
+	long hub_grace;        /* --hub-object-grace */
 	long withdrawal_grace; /* --withdrawal-grace */
 	time_t swept;          /* when the sweep last ran; 0 never */
 	/* The consent documents, while a full disk keeps them out of the
@@ -169,6 +172,14 @@ sweep_tick(struct db *db, void *arg)
 	else if (st.removed > 0)
 		log_info(
 		    "blob sweep: removed %zu unreferenced files", st.removed);
+	if (sc->hub == NULL)
+		return;
+	if (blob_sweep(sc->hub, db, now, sc->hub_grace, &st, &e) == -1)
+		log_warn("hub object sweep: %s", e.msg);
+	else if (st.removed > 0)
+		log_info("hub object sweep: removed %zu objects no commit "
+			 "names",
+		    st.removed);
 }
 
 /* The demo node's sample campaigns: text, and recordings, both paying. */
@@ -403,6 +414,9 @@ cmd_serve(int argc, char **argv)
 	sv.sc.bs = sv.n->blobs;
 	sv.sc.grace = sv.c.blob_grace;
 	sv.sc.withdrawal_grace = sv.c.withdrawal_grace;
+	if ((sv.sc.hub = hubcache_open_objects(sv.c.data, &e)) == NULL)
+		goto fail;
+	sv.sc.hub_grace = sv.c.hub_object_grace;
 	writer_set_tick(sv.n->writer, sweep_tick, &sv.sc,
 	    sv.sc.docs != NULL ? DOCS_RETRY_EVERY : SWEEP_EVERY);
 	if ((s = server_start(sv.n, &sv.c, &e)) == NULL)
@@ -420,6 +434,7 @@ out:
 	if (sv.n != NULL)
 		redact_free(sv.n->redact);
 	node_close(sv.n);
+	blob_close(sv.sc.hub);
 	consent_set_free(&sv.docs);
 	config_free(&sv.c);
 	return (rc);

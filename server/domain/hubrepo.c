@@ -75,9 +75,15 @@ static const char SQL_HUB_RELEASES[] =
     "coalesce((SELECT max(at) FROM release_approvals "
     "WHERE release_id = r.id), r.created_at) "
     "FROM releases r WHERE r.dataset = ?1 ORDER BY r.id DESC LIMIT 1000";
+/* The datasets served: those with a release served, and the repos
+** pushed to the node; the most recently changed first. */
 static const char SQL_HUB_DATASETS[] =
-    "SELECT dataset FROM releases WHERE state = 'approved' AND "
-    "retired_at IS NULL GROUP BY dataset ORDER BY max(id) DESC";
+    "SELECT name FROM (SELECT dataset AS name, max(created_at) AS at "
+    "FROM releases WHERE state = 'approved' AND retired_at IS NULL "
+    "GROUP BY dataset UNION ALL SELECT r.name, coalesce(max(c.at), "
+    "r.created_at) FROM hub_repos r LEFT JOIN hub_commits c ON "
+    "c.repo_id = r.id GROUP BY r.id) GROUP BY name ORDER BY max(at) "
+    "DESC, name";
 
 /* ---------------------------------------------------------------------
 ** Small helpers
@@ -920,8 +926,12 @@ hubcache_open_objects(const char *dir, struct err *e)
 {
 	char path[4096];
 
+	struct blobstore *bs;
+
 	snprintf(path, sizeof(path), "%s/hub-objects", dir);
-	return (blob_open(path, e));
+	if ((bs = blob_open(path, e)) != NULL)
+		blob_refs_hub(bs);
+	return (bs);
 }
 
 struct blobstore *

@@ -93,6 +93,7 @@ int answer_lfs_batch(struct req *r);
 int receive_lfs_object(struct req *r);
 size_t lfs_object_begin(struct req *r);
 int verify_lfs_object(struct req *r);
+int complete_lfs_object(struct req *r);
 int commit_hub_files(struct req *r);
 size_t hub_commit_limit(struct req *r);
 int squash_hub_branch(struct req *r);

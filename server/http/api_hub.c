@@ -169,8 +169,9 @@ hub_json(struct req *r, struct hubrepo *h, struct buf *b, const char *name,
 }
 
 /*
-** GET /api/datasets: anyone. The node's datasets with a release served,
-** as the Hub lists them: [{_id, id, author, sha, lastModified, createdAt,
+** GET /api/datasets: anyone. The node's datasets with a release served
+** and the repos pushed to it (the most recently changed first), as the
+** Hub lists them: [{_id, id, author, sha, lastModified, createdAt,
 ** private, gated, disabled, downloads, likes, tags}], newest release
 ** first; `author` (the namespace), `search` (part of the id, any case)
 ** and `limit` (1..1000) honoured.

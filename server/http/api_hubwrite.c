@@ -22,6 +22,10 @@
 **        the bytes, streamed to a temp file in the object store while
 **        hashed (never held in memory), kept under their SHA-256 only if
 **        it is OID and the size is the one signed.
+**   (with --hub-multipart-chunk, a larger object goes in parts instead:
+**   the batch answer's header names a signed URL per part, the parts are
+**   PUT to them, each kept under its own SHA-256, its ETag, and a POST to
+**   the join URL with the ETags in order joins them into the object.)
 **   POST /api/datasets/NS/NAME/commit/main           NDJSON, one commit
 ** and to rewrite history: super-squash a branch, add or delete a tag.
 ** Every write that changes the database is a writer job, audited
@@ -42,6 +46,7 @@
 #include "hubpush.h"
 #include "hubrepo.h"
 #include "http.h"
+#include "log.h"
 
 /* ---------------------------------------------------------------------
 ** Shared steps: the token, the repo, the disk
@@ -163,8 +168,8 @@ disk_refuses(struct req *r, unsigned long long need)
 
 /* Answers the JSON text in ${b} (taken) with ${status} and ${ctype}. */
 static int
-answer_json(
-    struct req *r, unsigned int status, const char *ctype, struct buf *b)
+answer_json(struct req *r, unsigned int status, const char *ctype,
+    const char *etag, struct buf *b)
 {
 	struct MHD_Response *resp;
 	size_t n = b->n;
@@ -175,6 +180,8 @@ answer_json(
 		return (-1);
 	MHD_add_response_header(resp, "Content-Type", ctype);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (etag != NULL)
+		MHD_add_response_header(resp, "ETag", etag);
 	return (req_respond(r, status, resp));
 }
 
@@ -353,30 +360,106 @@ preupload_hub_files(struct req *r)
 		return (hub_error(
 		    r, http_status_for(e.code), NULL, NULL, "%s", e.msg));
 	}
-	return (answer_json(r, 200, "application/json", &b));
+	return (answer_json(r, 200, "application/json", NULL, &b));
 }
 
 /* ---------------------------------------------------------------------
 ** The LFS batch, upload and verify
 */
 
-/* Appends to ${b} the URL of ${what} ("upload": the object; "verify":
-** its verify) for ${oid} of ${size} in ${name}, signed until ${exp}. */
+/* Parts of one multipart upload at most, and in one batch answer (each
+** part is a URL of some 250 bytes in the answer). */
+#define LFS_PARTS_MAX       1000
+#define LFS_BATCH_PARTS_MAX 10000
+
+/* What a signed URL is for: "upload", "verify", "complete" (the join of a
+** multipart upload), or part ${part} of ${chunk} bytes ("part N C"),
+** into ${out}. */
+static void
+signed_what(const char *what, unsigned part, uint64_t chunk, char out[64])
+{
+	if (part > 0)
+		snprintf(
+		    out, 64, "part %u %llu", part, (unsigned long long)chunk);
+	else
+		snprintf(out, 64, "%s", what);
+}
+
+/* Appends to ${b} the URL of ${what} ("upload": the object, or its part
+** ${part} > 0 of ${chunk} bytes; "verify": its verify; "complete": the
+** join of its parts) for ${oid} of ${size} in ${name}, signed until
+** ${exp}. */
 static int
 signed_url(struct req *r, struct buf *b, const char *what, const char *name,
-    const char *oid, uint64_t size, long long exp)
+    const char *oid, uint64_t size, long long exp, unsigned part,
+    uint64_t chunk)
 {
-	char origin[300], id[HUBREPO_ID_MAX * 2], sig[65];
+	char origin[300], id[HUBREPO_ID_MAX * 2], sig[65], w[64];
 	const char *ns = hubcache_namespace(req_hubs(r));
 
 	req_origin(r, origin, sizeof(origin));
 	snprintf(id, sizeof(id), "%s/%s", ns, name);
-	hubpush_sign(req_node(r)->sign_sk, what, id, oid, size, exp, sig);
-	return (buf_printf(b,
-	    "%s/datasets/%s/%s.git/info/lfs/objects/%s%s?size=%llu&"
-	    "expires=%lld&sig=%s",
-	    origin, ns, name, oid, strcmp(what, "verify") == 0 ? "/verify" : "",
-	    (unsigned long long)size, exp, sig));
+	signed_what(what, part, chunk, w);
+	hubpush_sign(req_node(r)->sign_sk, w, id, oid, size, exp, sig);
+	if (buf_printf(b,
+		"%s/datasets/%s/%s.git/info/lfs/objects/%s%s?size=%llu&",
+		origin, ns, name, oid,
+		strcmp(what, "verify") == 0 ? "/verify" : "",
+		(unsigned long long)size) == -1 ||
+	    (part > 0 &&
+		buf_printf(b, "part=%u&chunk=%llu&", part,
+		    (unsigned long long)chunk) == -1))
+		return (-1);
+	return (buf_printf(b, "expires=%lld&sig=%s", exp, sig));
+}
+
+/*
+** The upload action of an object of ${size} bytes the node lacks, after
+** "actions":{ in ${b}: one URL for a single PUT, or, when
+** --hub-multipart-chunk is set, the object is larger and the answer's
+** part budget ${parts} allows, the multipart transfer's header (chunk_size
+** and a URL per part, "00001"…) and the join URL as href. 0, or -1.
+*/
+static int
+upload_action(struct req *r, struct buf *b, const char *name,
+    const struct hublfs_obj *o, long long exp, size_t *parts)
+{
+	const struct config *cfg = req_config(r);
+	uint64_t chunk = (uint64_t)cfg->hub_multipart_chunk, n;
+	unsigned i;
+
+	if (chunk > 0 && o->size > chunk) {
+		if (o->size / chunk >= LFS_PARTS_MAX)
+			chunk = (o->size + LFS_PARTS_MAX - 1) / LFS_PARTS_MAX;
+		n = (o->size + chunk - 1) / chunk;
+		if (*parts + n > LFS_BATCH_PARTS_MAX)
+			chunk = 0; /* this one in a single PUT */
+		else
+			*parts += n;
+	} else
+		chunk = 0;
+	if (chunk == 0)
+		return (buf_puts(b, "\"upload\":{\"href\":\"") == -1 ||
+			    signed_url(r, b, "upload", name, o->oid, o->size,
+				exp, 0, 0) == -1
+			? -1
+			: buf_printf(b, "\",\"expires_in\":%ld}",
+			      cfg->hub_upload_ttl));
+	if (buf_puts(b, "\"upload\":{\"href\":\"") == -1 ||
+	    signed_url(r, b, "complete", name, o->oid, o->size, exp, 0, 0) ==
+		-1 ||
+	    buf_printf(b,
+		"\",\"expires_in\":%ld,\"header\":{\"chunk_size\":"
+		"\"%llu\"",
+		cfg->hub_upload_ttl, (unsigned long long)chunk) == -1)
+		return (-1);
+	for (i = 1; i <= n; i++)
+		if (buf_printf(b, ",\"%05u\":\"", i) == -1 ||
+		    signed_url(r, b, "upload", name, o->oid, o->size, exp, i,
+			chunk) == -1 ||
+		    buf_puts(b, "\"") == -1)
+			return (-1);
+	return (buf_puts(b, "}}"));
 }
 
 /* Does the object store hold ${oid} with ${size} bytes? 1 yes, 0 not,
@@ -419,7 +502,7 @@ answer_lfs_batch(struct req *r)
 	struct buf b = { 0 };
 	struct db *db;
 	long long exp = (long long)time(NULL) + cfg->hub_upload_ttl;
-	size_t n, i;
+	size_t n, i, parts = 0;
 	int rc, found, held;
 
 	if (name == NULL)
@@ -462,17 +545,13 @@ answer_lfs_batch(struct req *r)
 			    ",\"error\":{\"code\":404,\"message\":\"no such "
 			    "object here: download files through resolve/\"}}");
 		else
-			rc = buf_puts(&b,
-				 ",\"actions\":{\"upload\":{\"href\":"
-				 "\"") == -1 ||
-				signed_url(r, &b, "upload", name, o->oid,
-				    o->size, exp) == -1 ||
-				buf_printf(&b,
-				    "\",\"expires_in\":%ld},\"verify\":{"
-				    "\"href\":\"",
-				    cfg->hub_upload_ttl) == -1 ||
+			rc = buf_puts(&b, ",\"actions\":{") == -1 ||
+				upload_action(r, &b, name, o, exp, &parts) ==
+				    -1 ||
+				buf_puts(&b, ",\"verify\":{\"href\":\"") ==
+				    -1 ||
 				signed_url(r, &b, "verify", name, o->oid,
-				    o->size, exp) == -1 ||
+				    o->size, exp, 0, 0) == -1 ||
 				buf_printf(&b, "\",\"expires_in\":%ld}}}",
 				    cfg->hub_upload_ttl) == -1
 			    ? -1
@@ -483,19 +562,20 @@ answer_lfs_batch(struct req *r)
 	if (buf_puts(&b, "]}") == -1)
 		goto oom;
 	hublfs_free(&bt);
-	return (answer_json(r, 200, "application/vnd.git-lfs+json", &b));
+	return (answer_json(r, 200, "application/vnd.git-lfs+json", NULL, &b));
 oom:
 	hublfs_free(&bt);
 	buf_free(&b);
 	return (-1);
 }
 
-/* An upload under way: its temp blob, the hash of what came, the size
-** signed. */
+/* An upload under way: its temp blob, the hash of what came (none for
+** a part: the blob store names it), the bytes expected. */
 struct upload {
 	struct blob_writer *bw;
 	struct sha256 *h;
 	uint64_t size, got;
+	unsigned part; /* > 0: part of a multipart upload */
 	char oid[65];
 	int failed; /* err says why; the rest of the body is dropped */
 	struct err err;
@@ -522,7 +602,7 @@ upload_sink(struct req *r, const char *p, size_t n)
 	if (u == NULL || u->failed)
 		return (0);
 	u->got += n;
-	if (sha256_update(u->h, p, n) == -1 ||
+	if ((u->h != NULL && sha256_update(u->h, p, n) == -1) ||
 	    blob_writer_write(u->bw, p, n, &u->err) == -1) {
 		if (u->err.code == ERR_NONE)
 			err_set(&u->err, ERR_INTERNAL, "cannot hash");
@@ -533,20 +613,36 @@ upload_sink(struct req *r, const char *p, size_t n)
 	return (0);
 }
 
+/* A signed URL's object: its oid, size, and for a part its number and
+** the part size (both 0 otherwise). */
+struct signed_obj {
+	char oid[65];
+	uint64_t size, chunk;
+	unsigned part;
+};
+
+/* Queues 403 ${msg}: 0, or -1 if it could not be. */
+static int
+refuse403(struct req *r, const char *msg)
+{
+	return (hub_error(r, 403, NULL, NULL, "%s", msg) == 0 ? 0 : -1);
+}
+
 /*
-** The checks of a signed object URL for ${what}: repo, namespace, oid,
-** size, expiry and signature, into ${oid} and ${size}. 1; 0 with a
-** refusal queued; -1.
+** The checks of a signed object URL for ${what} (for "upload", a part's
+** when it names one): repo, namespace, oid, size, part, expiry and
+** signature, into ${so}. 1; 0 with a refusal queued; -1.
 */
 static int
-signed_ok(struct req *r, const char *what, char oid[65], uint64_t *size)
+signed_ok(struct req *r, const char *what, struct signed_obj *so)
 {
 	const char *ns = req_param(r, "ns"), *o = req_param(r, "oid");
 	const char *sz = req_query(r, "size"), *ex = req_query(r, "expires");
-	const char *sig = req_query(r, "sig");
-	char namebuf[HUBREPO_ID_MAX], id[HUBREPO_ID_MAX * 2], *end;
+	const char *sig = req_query(r, "sig"), *pt = req_query(r, "part");
+	const char *ck = req_query(r, "chunk");
+	char namebuf[HUBREPO_ID_MAX], id[HUBREPO_ID_MAX * 2], *end, w[64];
 	const char *name = git_name(r, namebuf, sizeof(namebuf));
-	unsigned long long v;
+	unsigned long long v, part = 0, chunk = 0;
 	long long exp;
 	size_t i;
 	int rc;
@@ -559,22 +655,30 @@ signed_ok(struct req *r, const char *what, char oid[65], uint64_t *size)
 	if ((rc = repo_allowed(r, ns, name, NULL)) != 1)
 		return (rc);
 	if (o == NULL || strlen(o) != 64 || sz == NULL || ex == NULL)
-		return (hub_error(r, 403, NULL, NULL,
-			    "this is not an upload URL of this node: ask the "
-			    "LFS batch endpoint for one") == 0
-			? 0
-			: -1);
+		return (refuse403(r,
+		    "this is not an upload URL of this node: ask the LFS "
+		    "batch endpoint for one"));
 	for (i = 0; i < 64; i++)
-		oid[i] = (char)(o[i] >= 'A' && o[i] <= 'F' ? o[i] + 32 : o[i]);
-	oid[64] = '\0';
+		so->oid[i] =
+		    (char)(o[i] >= 'A' && o[i] <= 'F' ? o[i] + 32 : o[i]);
+	so->oid[64] = '\0';
 	v = strtoull(sz, &end, 10);
 	if (*end != '\0' || end == sz)
-		return (
-		    hub_error(r, 403, NULL, NULL, "a bad size") == 0 ? 0 : -1);
+		return (refuse403(r, "a bad size"));
+	if (strcmp(what, "upload") == 0 && (pt != NULL || ck != NULL)) {
+		part = pt ? strtoull(pt, &end, 10) : 0;
+		if (pt == NULL || *end != '\0' || ck == NULL)
+			return (refuse403(r, "a bad part"));
+		chunk = strtoull(ck, &end, 10);
+		if (*end != '\0' || chunk == 0 || part == 0 ||
+		    part > LFS_PARTS_MAX || (part - 1) * chunk >= v)
+			return (refuse403(r, "a bad part"));
+	}
 	exp = strtoll(ex, &end, 10);
 	snprintf(id, sizeof(id), "%s/%s", ns, name);
+	signed_what(what, (unsigned)part, chunk, w);
 	if (*end != '\0' ||
-	    !hubpush_sign_ok(req_node(r)->sign_sk, what, id, oid, v, exp, sig,
+	    !hubpush_sign_ok(req_node(r)->sign_sk, w, id, so->oid, v, exp, sig,
 		(long long)time(NULL)))
 		return (hub_error(r, 403, NULL, NULL,
 			    "this %s URL is not valid or has expired: ask the "
@@ -582,37 +686,46 @@ signed_ok(struct req *r, const char *what, char oid[65], uint64_t *size)
 			    what) == 0
 			? 0
 			: -1);
-	*size = v;
+	so->size = v;
+	so->part = (unsigned)part;
+	so->chunk = chunk;
 	return (1);
 }
 
 /*
 ** The body_limit of the upload route: refuses before the body a URL that
-** is not signed for this object, a Content-Length that is not the size
-** signed (400), a disk without room for it (507); otherwise starts the
-** temp blob and streams the body into it. The limit: the size signed.
+** is not signed for this object or part, a Content-Length that is not
+** the size signed (400), a disk without room for it (507); otherwise
+** starts the temp blob and streams the body into it. The limit: the size
+** signed (of the part, for a part).
 */
 size_t
 lfs_object_begin(struct req *r)
 {
 	const char *cl = req_header(r, "Content-Length");
 	struct err e = { 0 };
+	struct signed_obj so;
 	struct upload *u;
 	uint64_t size;
-	char oid[65];
 
-	if (signed_ok(r, "upload", oid, &size) != 1)
+	if (signed_ok(r, "upload", &so) != 1)
 		return (0);
+	size = so.size;
+	if (so.part > 0) {
+		size -= (uint64_t)(so.part - 1) * so.chunk;
+		if (size > so.chunk)
+			size = so.chunk;
+	}
 	if (cl != NULL && strtoull(cl, NULL, 10) != size) {
 		hub_error(r, 400, NULL, NULL,
-		    "the body is %s bytes, the object %llu", cl,
-		    (unsigned long long)size);
+		    "the body is %s bytes, the %s %llu", cl,
+		    so.part ? "part" : "object", (unsigned long long)size);
 		return (0);
 	}
 	if (disk_refuses(r, size) != 0)
 		return (0);
 	if ((u = calloc(1, sizeof(*u))) == NULL ||
-	    (u->h = sha256_new()) == NULL ||
+	    (so.part == 0 && (u->h = sha256_new()) == NULL) ||
 	    (u->bw = blob_writer_new(hubcache_objects(req_hubs(r)), &e)) ==
 		NULL) {
 		if (u != NULL)
@@ -623,7 +736,8 @@ lfs_object_begin(struct req *r)
 		return (0);
 	}
 	u->size = size;
-	memcpy(u->oid, oid, sizeof(oid));
+	u->part = so.part;
+	memcpy(u->oid, so.oid, sizeof(so.oid));
 	req_set_state(r, u, upload_free);
 	req_stream_body(r, upload_sink);
 	return (size > 0 ? (size_t)size : 1);
@@ -636,7 +750,9 @@ lfs_object_begin(struct req *r)
 ** streamed to disk. 200 {"oid","size"} once they are durable under their
 ** SHA-256; 400 not the size signed, or bytes whose SHA-256 is not {oid}
 ** (nothing kept); 403 a URL not signed for this or expired; 413 more
-** than the size; 507 no room.
+** than the size; 507 no room. With &part=P&chunk=C (a part URL of a
+** multipart answer's header): the part's bytes, kept under their own
+** SHA-256, answered 200 with that hash as the ETag the join names.
 */
 int
 receive_lfs_object(struct req *r)
@@ -644,7 +760,8 @@ receive_lfs_object(struct req *r)
 	struct upload *u = req_state(r);
 	uint8_t md[SHA256_LEN];
 	struct err e = { 0 };
-	char hex[65], got[65];
+	char hex[65], got[65], etag[68];
+	struct buf b = { 0 };
 	int rc;
 
 	if (u == NULL)
@@ -654,26 +771,210 @@ receive_lfs_object(struct req *r)
 		    NULL, NULL, "%s", u->err.msg));
 	if (u->got != u->size)
 		return (hub_error(r, 400, NULL, NULL,
-		    "the upload held %llu bytes, not the %llu of the object",
-		    (unsigned long long)u->got, (unsigned long long)u->size));
-	rc = sha256_final(u->h, md);
-	u->h = NULL; /* freed either way */
+		    "the upload held %llu bytes, not the %llu of the %s",
+		    (unsigned long long)u->got, (unsigned long long)u->size,
+		    u->part ? "part" : "object"));
+	if (u->part == 0) {
+		rc = sha256_final(u->h, md);
+		u->h = NULL; /* freed either way */
+		if (rc == -1)
+			return (hub_error(r, 500, NULL, NULL, "cannot hash"));
+		hex_encode(md, SHA256_LEN, got);
+		if (strcmp(got, u->oid) != 0)
+			return (hub_error(r, 400, NULL, NULL,
+			    "the bytes' SHA-256 is %s, not the object's %s: "
+			    "nothing was kept",
+			    got, u->oid));
+	}
+	rc = blob_writer_commit(u->bw, hex, &e);
+	u->bw = NULL;
 	if (rc == -1)
-		return (hub_error(r, 500, NULL, NULL, "cannot hash"));
-	hex_encode(md, SHA256_LEN, got);
-	if (strcmp(got, u->oid) != 0)
-		return (hub_error(r, 400, NULL, NULL,
-		    "the bytes' SHA-256 is %s, not the object's %s: nothing "
-		    "was kept",
-		    got, u->oid));
-	if (blob_writer_commit(u->bw, hex, &e) == -1) {
-		u->bw = NULL;
 		return (hub_error(r, e.code == ERR_STORAGE ? 507 : 500, NULL,
 		    NULL, "%s", e.msg));
+	if (u->part == 0)
+		return (req_json(r, 200,
+		    json_pack(
+			"{s:s,s:I}", "oid", hex, "size", (json_int_t)u->size)));
+	snprintf(etag, sizeof(etag), "\"%s\"", hex);
+	if (buf_printf(&b, "{\"part\":%u,\"etag\":\"%s\"}", u->part, hex) == -1)
+		return (-1);
+	return (answer_json(r, 200, "application/json", etag, &b));
+}
+
+/*
+** Joins the parts named by ${parts} (the join request's [{"partNumber",
+** "etag"}], 1..N in order) of ${so}'s object into the object store: each
+** part must be held whole, all but the last of the part size, and the
+** bytes together must be ${so}'s size and SHA-256. 0, or -1 with ${e}
+** (ERR_INVALID: the client's; ERR_STORAGE: the disk's).
+*/
+static int
+join_parts(struct blobstore *bs, const struct signed_obj *so, json_t *parts,
+    struct err *e)
+{
+	struct blob_writer *bw;
+	struct sha256 *h;
+	uint8_t md[SHA256_LEN];
+	char path[4096], hex[65], got[65], *buf;
+	uint64_t total = 0, chunk = 0;
+	size_t i, n = json_array_size(parts), len, k;
+	const char *et;
+	struct stat sb;
+	json_t *v;
+	FILE *f;
+	int rc = -1;
+
+	if ((buf = malloc(1 << 16)) == NULL || (h = sha256_new()) == NULL) {
+		free(buf);
+		return (err_oom(e));
 	}
-	u->bw = NULL;
+	if ((bw = blob_writer_new(bs, e)) == NULL)
+		goto out;
+	json_array_foreach(parts, i, v)
+	{
+		et = json_string_value(json_object_get(v, "etag"));
+		if (json_integer_value(json_object_get(v, "partNumber")) !=
+			(json_int_t)(i + 1) ||
+		    et == NULL) {
+			err_set(e, ERR_INVALID,
+			    "part %zu: send the parts in order, 1 to %zu, each "
+			    "with the ETag its upload answered",
+			    i + 1, n);
+			goto out;
+		}
+		len = strlen(et);
+		if (len == 66 && et[0] == '"' && et[65] == '"')
+			et++, len -= 2;
+		for (k = 0; k < 64 && k < len; k++)
+			hex[k] = et[k];
+		hex[k] = '\0';
+		if (len != 64 || blob_path(bs, hex, path, sizeof(path)) == -1 ||
+		    (f = fopen(path, "rb")) == NULL) {
+			err_set(e, ERR_INVALID,
+			    "part %zu (ETag %.70s) is not on this node: upload "
+			    "it again",
+			    i + 1, et);
+			goto out;
+		}
+		if (fstat(fileno(f), &sb) == -1 ||
+		    (i + 1 < n && chunk != 0 &&
+			(uint64_t)sb.st_size != chunk)) {
+			fclose(f);
+			err_set(e, ERR_INVALID,
+			    "part %zu is not of the part size", i + 1);
+			goto out;
+		}
+		if (i == 0)
+			chunk = (uint64_t)sb.st_size;
+		while ((len = fread(buf, 1, 1 << 16, f)) > 0) {
+			total += len;
+			if (total > so->size) {
+				fclose(f);
+				err_set(e, ERR_INVALID,
+				    "the parts hold more than the %llu bytes "
+				    "of the object",
+				    (unsigned long long)so->size);
+				goto out;
+			}
+			if (sha256_update(h, buf, len) == -1 ||
+			    blob_writer_write(bw, buf, len, e) == -1) {
+				fclose(f);
+				if (e->code == ERR_NONE)
+					err_set(e, ERR_INTERNAL, "cannot hash");
+				goto out;
+			}
+		}
+		fclose(f);
+	}
+	if (total != so->size) {
+		err_set(e, ERR_INVALID,
+		    "the parts hold %llu bytes, not the %llu of the object",
+		    (unsigned long long)total, (unsigned long long)so->size);
+		goto out;
+	}
+	rc = sha256_final(h, md);
+	h = NULL;
+	if (rc == -1) {
+		err_set(e, ERR_INTERNAL, "cannot hash");
+		goto out;
+	}
+	rc = -1;
+	hex_encode(md, SHA256_LEN, got);
+	if (strcmp(got, so->oid) != 0) {
+		err_set(e, ERR_INVALID,
+		    "the parts' SHA-256 is %s, not the object's %s: nothing "
+		    "was kept",
+		    got, so->oid);
+		goto out;
+	}
+	rc = blob_writer_commit(bw, hex, e);
+	bw = NULL;
+out:
+	blob_writer_abort(bw);
+	sha256_free(h);
+	free(buf);
+	return (rc);
+}
+
+/*
+** POST /datasets/{ns}/{repo}/info/lfs/objects/{oid}?size&expires&sig (the
+** href of a multipart batch answer: the URL is the credential)
+** {"oid","parts":[{"partNumber","etag"}]}: joins the uploaded parts into
+** the object, then drops the parts. 200 {"oid","size"}; 400 a bad body,
+** a part missing or of the wrong size, bytes that are not the object;
+** 403 as the upload; 507 no room.
+*/
+int
+complete_lfs_object(struct req *r)
+{
+	struct blobstore *bs = hubcache_objects(req_hubs(r));
+	struct signed_obj so;
+	struct err e = { 0 };
+	json_t *j, *parts, *v;
+	struct db *db;
+	const char *et;
+	char hex[65];
+	size_t i;
+	int rc;
+
+	if ((rc = signed_ok(r, "complete", &so)) != 1)
+		return (rc);
+	if ((j = req_json_body(r)) == NULL)
+		return (0);
+	parts = json_object_get(j, "parts");
+	if (!json_is_array(parts) || json_array_size(parts) == 0 ||
+	    json_array_size(parts) > LFS_PARTS_MAX)
+		return (hub_error(r, 400, NULL, NULL,
+		    "send {\"oid\",\"parts\":[{\"partNumber\",\"etag\"}]} "
+		    "with 1 to %d parts",
+		    LFS_PARTS_MAX));
+	if (object_held(r, so.oid, so.size) != 1) {
+		if (disk_refuses(r, so.size) != 0)
+			return (0);
+		if (join_parts(bs, &so, parts, &e) == -1)
+			return (hub_error(r,
+			    e.code == ERR_INVALID       ? 400
+				: e.code == ERR_STORAGE ? 507
+							: 500,
+			    NULL, NULL, "%s", e.msg));
+	}
+	/* The parts are not needed any more (the sweep would remove them
+	** later): each goes now unless a commit names the same bytes. */
+	if ((db = req_db(r, &e)) != NULL)
+		json_array_foreach(parts, i, v)
+		{
+			et = json_string_value(json_object_get(v, "etag"));
+			if (et == NULL || strlen(et) < 64)
+				continue;
+			snprintf(hex, sizeof(hex), "%.64s",
+			    et[0] == '"' ? et + 1 : et);
+			if (strcmp(hex, so.oid) != 0 &&
+			    blob_erase(bs, db, hex, &e) == -1)
+				log_warn("hub object part %s: %s", hex, e.msg);
+		}
 	return (req_json(r, 200,
-	    json_pack("{s:s,s:I}", "oid", hex, "size", (json_int_t)u->size)));
+	    json_pack(
+		"{s:s,s:I}", "oid", so.oid, "size", (json_int_t)so.size)));
 }
 
 /*
@@ -685,18 +986,18 @@ receive_lfs_object(struct req *r)
 int
 verify_lfs_object(struct req *r)
 {
-	uint64_t size;
-	char oid[65];
+	struct signed_obj so;
 	int rc;
 
-	if ((rc = signed_ok(r, "verify", oid, &size)) != 1)
+	if ((rc = signed_ok(r, "verify", &so)) != 1)
 		return (rc);
-	if (object_held(r, oid, size) != 1)
+	if (object_held(r, so.oid, so.size) != 1)
 		return (hub_error(r, 404, NULL, NULL,
-		    "object %s of %llu bytes is not on this node", oid,
-		    (unsigned long long)size));
+		    "object %s of %llu bytes is not on this node", so.oid,
+		    (unsigned long long)so.size));
 	return (req_json(r, 200,
-	    json_pack("{s:s,s:I}", "oid", oid, "size", (json_int_t)size)));
+	    json_pack(
+		"{s:s,s:I}", "oid", so.oid, "size", (json_int_t)so.size)));
 }
 
 /* ---------------------------------------------------------------------
@@ -1042,19 +1343,25 @@ lfsdel_failed(struct req *r, const struct writer_job *j)
 	    r, ((struct lfsdel_state *)req_state(r))->d.miss, &j->err));
 }
 
-/* Deleted in the database: the files go now. */
+/* Deleted in the database: the files go now, each unless another repo
+** still lists it (the sweep would keep it too). */
 static int
 lfsdel_answer(struct req *r, void *state)
 {
 	struct lfsdel_state *s = state;
 	struct blobstore *bs = hubcache_objects(req_hubs(r));
-	char path[4096];
+	struct err e = { 0 };
+	struct db *db;
 	json_t *v;
 	size_t i;
 
-	json_array_foreach(s->d.gone, i,
-	    v) if (blob_path(bs, json_string_value(v), path, sizeof(path)) == 0)
-	    unlink(path);
+	if ((db = req_db(r, &e)) != NULL)
+		json_array_foreach(s->d.gone, i, v)
+		{
+			if (blob_erase(bs, db, json_string_value(v), &e) == -1)
+				log_warn("hub object %s: %s",
+				    json_string_value(v), e.msg);
+		}
 	return (req_json(r, 200,
 	    json_pack("{s:O,s:O}", "deleted", s->d.gone, "kept", s->d.kept)));
 }

@@ -185,6 +185,8 @@ const struct route routes[] = {
 	    answer_lfs_batch, ROLE_ANY, 262144, NULL, NULL },
 	{ "PUT", "/datasets/{ns}/{repo}/info/lfs/objects/{oid}",
 	    receive_lfs_object, ROLE_ANY, 0, lfs_object_begin, NULL },
+	{ "POST", "/datasets/{ns}/{repo}/info/lfs/objects/{oid}",
+	    complete_lfs_object, ROLE_ANY, 131072, NULL, NULL },
 	{ "POST", "/datasets/{ns}/{repo}/info/lfs/objects/{oid}/verify",
 	    verify_lfs_object, ROLE_ANY, 4096, NULL, NULL },
 };

@@ -62,6 +62,30 @@ take(char *p, size_t sz, size_t n, void *arg)
 	return (sz * n);
 }
 
+/* A file's bytes from where it is, ${left} of them: a part ends there. */
+struct piece {
+	FILE *f;
+	uint64_t left;
+};
+
+/* Gives curl the next bytes of the piece ${arg}, never past its end. */
+static size_t
+give(char *p, size_t sz, size_t n, void *arg)
+{
+	struct piece *pc = arg;
+	size_t want = sz * n, got;
+
+	if ((uint64_t)want > pc->left)
+		want = (size_t)pc->left;
+	if (want == 0)
+		return (0);
+	got = fread(p, 1, want, pc->f);
+	if (got == 0 && ferror(pc->f))
+		return (CURL_READFUNC_ABORT);
+	pc->left -= got;
+	return (got);
+}
+
 static int
 progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
@@ -95,9 +119,9 @@ struct hreq {
 
 /*
 ** Sends ${q}; the answer's status into ${status} and body into ${ans}
-** (emptied first), the value of header ${hname} (may be NULL) into
-** ${hval}. Retries on a cut connection, 429 and 5xx with backoff
-** (1, 2, 4, 8 s). 0, or -1 with p->e set when no answer came at all.
+** (emptied first). Retries on a cut connection, 429 and 5xx with backoff
+** (1, 2, 4, 8 s, or a longer Retry-After, up to 60 s). 0, or -1 with
+** p->e set when no answer came at all.
 */
 static int
 call(struct pub *p, const struct hreq *q, long *status, struct buf *ans)
@@ -105,6 +129,10 @@ call(struct pub *p, const struct hreq *q, long *status, struct buf *ans)
 	struct curl_slist *h = NULL;
 	char ct[200], ac[200];
 	CURLcode rc = CURLE_OK;
+	struct curl_header *ra;
+	struct piece pc;
+	unsigned wait = 0;
+	long ask;
 	int try;
 
 	if (q->auth)
@@ -120,7 +148,7 @@ call(struct pub *p, const struct hreq *q, long *status, struct buf *ans)
 	h = curl_slist_append(h, "Expect:");
 	for (try = 0; try < TRIES; try++) {
 		if (try > 0)
-			sleep(1u << (try - 1));
+			sleep(wait);
 		ans->n = 0;
 		*status = 0;
 		curl_easy_reset(p->c);
@@ -144,8 +172,11 @@ call(struct pub *p, const struct hreq *q, long *status, struct buf *ans)
 				    p->label ? p->label : "a file",
 				    strerror(errno)));
 			}
+			pc.f = q->upload;
+			pc.left = q->len;
 			curl_easy_setopt(p->c, CURLOPT_UPLOAD, 1L);
-			curl_easy_setopt(p->c, CURLOPT_READDATA, q->upload);
+			curl_easy_setopt(p->c, CURLOPT_READFUNCTION, give);
+			curl_easy_setopt(p->c, CURLOPT_READDATA, &pc);
 			curl_easy_setopt(
 			    p->c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->len);
 			if (p->o->max_rate > 0) {
@@ -172,6 +203,13 @@ call(struct pub *p, const struct hreq *q, long *status, struct buf *ans)
 			curl_easy_getinfo(p->c, CURLINFO_RESPONSE_CODE, status);
 		if (rc == CURLE_OK && *status != 429 && *status < 500)
 			break;
+		/* 1, 2, 4, 8 s, or what the server asks (at most a minute). */
+		wait = 1u << try;
+		if (rc == CURLE_OK &&
+		    curl_easy_header(p->c, "Retry-After", 0, CURLH_HEADER, -1,
+			&ra) == CURLHE_OK &&
+		    (ask = strtol(ra->value, NULL, 10)) > (long)wait)
+			wait = ask > 60 ? 60 : (unsigned)ask;
 		if (!p->o->quiet)
 			fprintf(stderr, "publish: %s %s: %s, trying again\n",
 			    q->method, q->url,
@@ -612,6 +650,43 @@ fail:
 	return (-1);
 }
 
+/*
+** The part URLs of a multipart answer's ${hdr}, in part order: every key
+** of digits only names a part ("00001", "1": clients read the number),
+** and they must be 1 to the ${size} / ${cs} parts, none missing. A new
+** array, or NULL.
+*/
+static json_t *
+part_urls(json_t *hdr, uint64_t size, uint64_t cs)
+{
+	uint64_t want = (size + cs - 1) / cs, k;
+	json_t *a, *v;
+	const char *key;
+	char *end;
+
+	if (want == 0 || want > 100000 || (a = json_array()) == NULL)
+		return (NULL);
+	for (k = 0; k < want; k++)
+		json_array_append_new(a, json_null());
+	json_object_foreach(hdr, key, v)
+	{
+		if (key[0] == '\0' || strspn(key, "0123456789") != strlen(key))
+			continue;
+		k = strtoull(key, &end, 10);
+		if (k == 0 || k > want || !json_is_string(v) ||
+		    !json_is_null(json_array_get(a, k - 1)))
+			goto bad;
+		json_array_set(a, k - 1, v);
+	}
+	for (k = 0; k < want; k++)
+		if (json_is_null(json_array_get(a, k)))
+			goto bad;
+	return (a);
+bad:
+	json_decref(a);
+	return (NULL);
+}
+
 /* PUTs ${f} to ${href} (basic), or in parts (multipart: ${hdr} holds
 ** chunk_size and the part URLs), then verifies when asked. */
 static int
@@ -625,8 +700,8 @@ upload(struct pub *p, struct pfile *f, json_t *actions)
 	    json_string_value(json_object_get(hdr, "chunk_size"));
 	struct hreq q = { 0 };
 	struct buf ans = { 0 };
-	char path[4400], part[16];
-	json_t *parts = NULL;
+	char path[4400];
+	json_t *parts = NULL, *urls = NULL;
 	uint64_t cs, off;
 	FILE *in;
 	long st;
@@ -658,19 +733,20 @@ upload(struct pub *p, struct pfile *f, json_t *actions)
 			err_set(p->e, ERR_INTERNAL, "a bad chunk_size");
 			goto out;
 		}
+		if ((urls = part_urls(hdr, f->size, cs)) == NULL) {
+			err_set(p->e, ERR_INTERNAL,
+			    "the Hub's part addresses for %s are not parts 1 "
+			    "to %llu",
+			    f->path,
+			    (unsigned long long)((f->size + cs - 1) / cs));
+			goto out;
+		}
 		parts = json_array();
 		for (n = 1, off = 0; off < f->size; n++, off += cs) {
 			struct curl_header *eh;
 
-			snprintf(part, sizeof(part), "%05d", n);
 			q.method = "PUT";
-			q.url = json_string_value(json_object_get(hdr, part));
-			if (q.url == NULL) {
-				err_set(p->e, ERR_INTERNAL,
-				    "the Hub gave no address for part %d of %s",
-				    n, f->path);
-				goto out;
-			}
+			q.url = json_string_value(json_array_get(urls, n - 1));
 			q.off = off;
 			q.len = f->size - off < cs ? f->size - off : cs;
 			if (call(p, &q, &st, &ans) == -1)
@@ -710,6 +786,7 @@ upload(struct pub *p, struct pfile *f, json_t *actions)
 out:
 	p->label = NULL;
 	json_decref(parts);
+	json_decref(urls);
 	buf_free(&ans);
 	fclose(in);
 	return (rc);

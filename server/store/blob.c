@@ -16,7 +16,8 @@
 
 struct blobstore {
 	char *dir;
-	int dirfd; /* for syncfs() */
+	int dirfd;        /* for syncfs() */
+	const char *refs; /* the query: is a hash referenced? */
 };
 
 struct blob_writer {
@@ -26,8 +27,11 @@ struct blob_writer {
 	struct sha256 *h;
 };
 
+/* The stores and the views that name what their rows reference. */
 static const char SQL_BLOB_REF[] =
     "SELECT 1 FROM blob_refs WHERE sha256 = ?1 LIMIT 1";
+static const char SQL_HUB_BLOB_REF[] =
+    "SELECT 1 FROM hub_blob_refs WHERE sha256 = ?1 LIMIT 1";
 
 /* ERR_STORAGE for ${what} on ${path} failing with errno; a full disk is
 ** named as such, in the words the database's errors use. */
@@ -73,6 +77,7 @@ blob_open(const char *dir, struct err *e)
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return (NULL);
 	}
+	bs->refs = SQL_BLOB_REF;
 	if ((bs->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		io_err(e, "open", dir);
 		free(bs->dir);
@@ -80,6 +85,12 @@ blob_open(const char *dir, struct err *e)
 		return (NULL);
 	}
 	return (bs);
+}
+
+void
+blob_refs_hub(struct blobstore *bs)
+{
+	bs->refs = SQL_HUB_BLOB_REF;
 }
 
 int
@@ -350,11 +361,11 @@ blob_path(struct blobstore *bs, const char *hex, char *out, size_t n)
 
 /* Is ${hex} referenced by any row? 1 yes, 0 no, -1 error. */
 static int
-referenced(struct db *db, const char *hex, struct err *e)
+referenced(struct blobstore *bs, struct db *db, const char *hex, struct err *e)
 {
 	sqlite3_stmt *st;
 
-	if ((st = db_prepare(db, SQL_BLOB_REF, e)) == NULL)
+	if ((st = db_prepare(db, bs->refs, e)) == NULL)
 		return (-1);
 	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
 	return (db_exists(db, st, "blob_refs", e));
@@ -368,7 +379,7 @@ blob_erase(struct blobstore *bs, struct db *db, const char *hex, struct err *e)
 
 	if (blob_path(bs, hex, path, sizeof(path)) == -1)
 		return (err_set(e, ERR_INVALID, "not a blob hash: %s", hex));
-	if ((rc = referenced(db, hex, e)) != 0)
+	if ((rc = referenced(bs, db, hex, e)) != 0)
 		return (rc == 1 ? 0 : -1);
 	if (unlink(path) == -1 && errno != ENOENT)
 		return (io_err(e, "unlink", path));
@@ -416,7 +427,7 @@ blob_sweep(struct blobstore *bs, struct db *db, time_t now, long grace,
 				fe->d_name) >= sizeof(path) ||
 			    stat(path, &sb) == -1)
 				continue;
-			if ((r = referenced(db, hex, e)) == -1) {
+			if ((r = referenced(bs, db, hex, e)) == -1) {
 				rc = -1;
 				break;
 			}

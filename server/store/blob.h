@@ -21,6 +21,10 @@ struct blob_writer;
 
 /* Opens (creating if absent) the store at ${dir}. NULL with ${e} set. */
 struct blobstore *blob_open(const char *dir, struct err *e);
+/* Makes ${bs} the Hub object store (DATA/hub-objects), whose files the
+** rows of view hub_blob_refs reference, not those of blob_refs. Can't
+** fail. */
+void blob_refs_hub(struct blobstore *bs);
 /* Frees the handle. NULL does nothing. Can't fail. */
 void blob_close(struct blobstore *bs);
 

@@ -4,7 +4,9 @@
 // that go over LFS; the client offers Xet first and must fall back to
 // basic LFS), then commit with a deletion and a parentCommit, and every
 // file read back with downloadFile, byte for byte. Refusals: a wrong
-// token, another namespace, a stale parentCommit.
+// token, another namespace, a stale parentCommit. The node offers the
+// multipart transfer for objects over 1 MiB (--hub-multipart-chunk), so
+// the 11 MiB file goes in parts, PUT in parallel, and is joined.
 //
 //   node tests/hub/write.mjs BASE_URL TOKEN
 //       BASE_URL: http://127.0.0.1:PORT of a node with namespace
@@ -52,13 +54,20 @@ const files = new Map([
   ['data/big.bin', randomBytes(11 * 1024 * 1024)],
   ['notes/old.txt', Buffer.from('to be deleted\n')]
 ])
+// The requests the client makes, to see the parts go.
+const parts = []
+const seen = (url, init) => {
+  if ((init?.method ?? 'GET') === 'PUT' && /[?&]part=\d+/.test(String(url))) parts.push(String(url))
+  return fetch(url, init)
+}
 const out = await uploadFiles({
-  repo, hubUrl, accessToken,
+  repo, hubUrl, accessToken, fetch: seen,
   files: [...files].map(([path, bytes]) => ({ path, content: new Blob([bytes]) })),
   commitTitle: 'First push'
 })
 const first = out?.commit?.oid
 check(/^[0-9a-f]{40}$/.test(first ?? ''), `uploadFiles: ${JSON.stringify(out)}`)
+check(parts.length === 11, `the 11 MiB file went in ${parts.length} parts, not 11`)
 
 // A second commit on top: one file replaced, one deleted.
 const readme2 = Buffer.from('# Pushed from JS, again\n')
