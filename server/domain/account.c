@@ -12,13 +12,13 @@
 
 static const char SQL_ACCOUNT_BY_HANDLE[] =
     "SELECT id, handle, role, disabled_at IS NOT NULL, passphrase_hash, "
-    "languages FROM accounts WHERE handle = ?1";
+    "languages, can_translate FROM accounts WHERE handle = ?1";
 static const char SQL_ACCOUNT_BY_ID[] =
     "SELECT id, handle, role, disabled_at IS NOT NULL, passphrase_hash, "
-    "languages FROM accounts WHERE id = ?1";
+    "languages, can_translate FROM accounts WHERE id = ?1";
 static const char SQL_ACCOUNT_LIST[] =
-    "SELECT id, handle, role, disabled_at IS NOT NULL, NULL, languages "
-    "FROM accounts ORDER BY id";
+    "SELECT id, handle, role, disabled_at IS NOT NULL, NULL, languages, "
+    "can_translate FROM accounts ORDER BY id";
 static const char SQL_ACCOUNT_INSERT[] =
     "INSERT INTO accounts(handle, role, created_at, passphrase_hash, "
     "languages) VALUES (?1, ?2, ?3, ?4, coalesce(?5, '[]'))";
@@ -267,6 +267,7 @@ account_row(sqlite3_stmt *st, struct account *a)
 	a->passphrase_hash = ph ? strdup((const char *)ph) : NULL;
 	ph = sqlite3_column_text(st, 5);
 	a->languages = ph ? strdup((const char *)ph) : NULL;
+	a->can_translate = sqlite3_column_int(st, 6);
 }
 
 int
@@ -313,10 +314,11 @@ account_json(const struct account *a)
 {
 	json_t *langs = a->languages ? json_loads(a->languages, 0, NULL) : NULL;
 
-	return (json_pack("{s:I,s:s,s:s,s:b,s:o}", "id", (json_int_t)a->id,
+	return (json_pack("{s:I,s:s,s:s,s:b,s:o,s:b}", "id", (json_int_t)a->id,
 	    "handle", a->handle, "role", role_name(a->role), "disabled",
 	    a->disabled, "languages",
-	    json_is_array(langs) ? langs : (json_decref(langs), json_array())));
+	    json_is_array(langs) ? langs : (json_decref(langs), json_array()),
+	    "can_translate", a->can_translate));
 }
 
 json_t *

@@ -57,6 +57,7 @@ struct account {
 	int disabled;
 	char *passphrase_hash; /* malloc'd or NULL */
 	char *languages;       /* JSON array of tags, malloc'd or NULL */
+	int can_translate;     /* may save translations (translate.html) */
 };
 
 /* 0 if ${tag} is a well-formed BCP 47 tag (2-3 or 5-8 letter language,
