@@ -3,8 +3,8 @@
 ** on, and a Withdraw button (with a plain confirmation) for live ones.
 */
 import { t, languageName, formatTime } from './i18n.js';
-import { get, post, me, logout, showError, clearError } from './api.js';
-import { $, el, start, focusOn, scopeName, showNav } from './page.js';
+import { get, post, me, showError, clearError } from './api.js';
+import { $, el, start, focusOn, scopeName } from './page.js';
 
 let account = null;
 let consents = [];
@@ -122,29 +122,7 @@ function render() {
 	$('list').replaceChildren(...consents.map(item));
 }
 
-async function onLogout(ev) {
-	const b = ev.currentTarget;
-	b.disabled = true;
-	clearError($('page-error'));
-	try {
-		await logout();
-		account = null;
-		showNav(null);
-		consents = [];
-		$('list').replaceChildren();
-		$('signed-in').hidden = true;
-		$('logged-out').hidden = false;
-		say(t('consents.logged_out_ok'));
-		focusOn($('status'));
-	} catch (e) {
-		showError($('page-error'), e);
-	} finally {
-		b.disabled = false;
-	}
-}
-
 start(async () => {
-	$('logout').addEventListener('click', onLogout);
 	document.addEventListener('langchange', render);
 	const who = await me();
 	if (who === null) {

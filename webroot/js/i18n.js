@@ -2,21 +2,35 @@
 ** Message catalogs: /i18n/<lang>.json, one flat object of "key": "text".
 ** Every element with data-i18n="key" gets the text as textContent (never
 ** innerHTML); data-i18n-placeholder, data-i18n-aria-label, data-i18n-title
-** and data-i18n-alt fill those attributes. Missing keys fall back to English.
+** and data-i18n-alt fill those attributes.
+**
+** Only the chosen language's file is loaded. The English in the HTML stays
+** where that catalog lacks a key; a key asked for in script and missing
+** loads English then (once), and the page is filled again when it comes.
+**
+** The languages offered are the node's (GET /api/v1/i18n: those with
+** enough of the catalog translated), asked for beside the catalog so the
+** page waits for neither twice; strings saved on the node's translation
+** page (GET /api/v1/i18n/{lang}/overrides) are laid over the file when it
+** has any. Without the node's list (offline, an older node) the catalogs
+** shipped with the pages are offered.
 **
 ** The language comes from ?lang=, else localStorage, else the browser's
 ** languages, else English.
 */
 
-export const LANGS = ['en', 'fr', 'ru', 'is', 'tg'];
-
-/* Each language's name in itself, for the switcher. */
+/* The catalogs shipped in webroot/i18n/, offered when the node's list is
+   out of reach, with each language's name in itself. */
+export const KNOWN = ['en', 'fr', 'ru', 'is', 'tg', 'ak', 'ee', 'gaa'];
 export const ENDONYMS = {
 	en: 'English',
 	fr: 'Français',
 	ru: 'Русский',
 	is: 'Íslenska',
 	tg: 'Тоҷикӣ',
+	ak: 'Twi',
+	ee: 'Eʋegbe',
+	gaa: 'Gã',
 };
 
 const STORE_KEY = 'tributary.lang';
@@ -24,7 +38,12 @@ const ATTRS = ['placeholder', 'aria-label', 'title', 'alt'];
 
 let lang = 'en';
 let catalog = {};
-let fallback = {};
+let fallback = null; /* English, loaded only once a key is missing */
+let fallbackLoading = null;
+/* The node's list, [{lang,name,coverage,reviewed,offered,overrides}], or
+   null until it answers (or when it cannot). */
+let offered = null;
+let listAnswer = null;
 
 function stored() {
 	try {
@@ -42,11 +61,20 @@ function store(l) {
 	}
 }
 
+/* The codes that may be chosen: the node's offered ones, else KNOWN. */
+function codes() {
+	return offered === null ? KNOWN : offered.map((x) => x.lang);
+}
+
 function supported(tag) {
 	if (typeof tag !== 'string')
 		return null;
-	const base = tag.toLowerCase().split(/[-_]/)[0];
-	return LANGS.includes(base) ? base : null;
+	const t = tag.toLowerCase().replace(/_/g, '-');
+	const ok = codes();
+	if (ok.includes(t))
+		return t;
+	const base = t.split('-')[0];
+	return ok.includes(base) ? base : null;
 }
 
 /* The language to use, in order of precedence. */
@@ -71,26 +99,73 @@ export function currentLang() {
 
 /* Is the catalog in use checked by a speaker? */
 export function reviewed() {
+	const n = offered?.find((x) => x.lang === lang);
+	if (n && typeof n.reviewed === 'boolean')
+		return n.reviewed || lang === 'en';
 	return catalog._reviewed !== false;
 }
 
-async function fetchCatalog(l) {
-	const url = new URL(`../i18n/${l}.json`, import.meta.url);
+async function fetchJson(url) {
 	const res = await fetch(url, { credentials: 'same-origin' });
 	if (!res.ok)
-		throw new Error(`catalog ${l}: HTTP ${res.status}`);
+		throw new Error(`${url}: HTTP ${res.status}`);
 	return res.json();
+}
+
+function fetchCatalog(l) {
+	return fetchJson(new URL(`../i18n/${l}.json`, import.meta.url));
+}
+
+/*
+** The node's language list (one request a page, shared); resolves to the
+** offered entries, or null when the node cannot say.
+*/
+export function languages() {
+	if (listAnswer === null)
+		listAnswer = fetch('/api/v1/i18n', {
+			credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store',
+		}).then((r) => (r.ok ? r.json() : null)).then((j) => {
+			const list = Array.isArray(j?.languages) ? j.languages : null;
+			if (list === null)
+				return null;
+			const ok = list.filter((x) => x && typeof x.lang === 'string' && x.offered !== false);
+			if (!ok.some((x) => x.lang === 'en'))
+				ok.unshift({ lang: 'en', name: 'English', reviewed: true, offered: true, overrides: 0 });
+			return ok;
+		}).catch(() => null);
+	return listAnswer;
+}
+
+/* Loads English for the keys ${l}'s catalog lacks, then fills the page again. */
+function needFallback() {
+	if (fallback !== null || fallbackLoading !== null || lang === 'en')
+		return;
+	fallbackLoading = fetchCatalog('en').then((c) => {
+		fallback = c;
+		apply();
+		document.dispatchEvent(new CustomEvent('langchange', { detail: { lang } }));
+	}, (e) => {
+		console.warn(e);
+	});
+}
+
+function lookup(key) {
+	const s = catalog[key];
+	if (typeof s === 'string')
+		return s;
+	if (fallback !== null && typeof fallback[key] === 'string')
+		return fallback[key];
+	needFallback();
+	return null;
 }
 
 /*
 ** The text for ${key}, with {name} placeholders filled from ${vars}.
-** Falls back to English, then to the key itself.
+** Falls back to English (loaded when first missed), then to the key.
 */
 export function t(key, vars) {
-	let s = catalog[key];
-	if (typeof s !== 'string')
-		s = fallback[key];
-	if (typeof s !== 'string')
+	let s = lookup(key);
+	if (s === null)
 		return key;
 	if (vars)
 		s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
@@ -129,18 +204,28 @@ export function tn(key, n, vars) {
 }
 
 export function has(key) {
-	return typeof catalog[key] === 'string' || typeof fallback[key] === 'string';
+	return typeof catalog[key] === 'string' || (fallback !== null && typeof fallback[key] === 'string');
 }
 
-/* Fills every data-i18n element (and attribute) under ${root}. */
+/*
+** Fills every data-i18n element (and attribute) under ${root}. A key the
+** catalog lacks leaves the element as it is (the HTML's English) unless
+** English is loaded; then English.
+*/
 export function apply(root = document) {
-	for (const el of root.querySelectorAll('[data-i18n]'))
-		el.textContent = t(el.dataset.i18n);
+	for (const el of root.querySelectorAll('[data-i18n]')) {
+		const s = lookup(el.dataset.i18n);
+		if (s !== null)
+			el.textContent = s;
+	}
 	for (const a of ATTRS) {
 		const sel = `[data-i18n-${a}]`;
 		const ds = 'i18n' + a.replace(/(^|-)(\w)/g, (m, d, c) => c.toUpperCase());
-		for (const el of root.querySelectorAll(sel))
-			el.setAttribute(a, t(el.dataset[ds]));
+		for (const el of root.querySelectorAll(sel)) {
+			const s = lookup(el.dataset[ds]);
+			if (s !== null)
+				el.setAttribute(a, s);
+		}
 	}
 	if (root === document) {
 		document.documentElement.lang = lang;
@@ -151,13 +236,43 @@ export function apply(root = document) {
 	}
 }
 
+/* ${l}'s catalog with the node's saved strings over it, if it has any. */
+async function load(l) {
+	const [file, list] = await Promise.all([fetchCatalog(l), languages()]);
+	if (list !== null)
+		offered = list;
+	const n = list?.find((x) => x.lang === l);
+	if (n && Number(n.overrides) > 0) {
+		try {
+			const o = await fetchJson(`/api/v1/i18n/${encodeURIComponent(l)}/overrides`);
+			if (o && typeof o === 'object')
+				for (const [k, v] of Object.entries(o))
+					if (typeof v === 'string' && v !== '')
+						file[k] = v;
+		} catch (e) {
+			console.warn(e); /* the file alone */
+		}
+	}
+	return file;
+}
+
 /* Loads ${l}'s catalog, makes it current, and fills the page. */
 export async function setLang(l, { remember = true } = {}) {
 	l = supported(l) || 'en';
-	if (Object.keys(fallback).length === 0)
-		fallback = await fetchCatalog('en');
-	catalog = l === 'en' ? fallback : await fetchCatalog(l).catch(() => fallback);
+	let c;
+	try {
+		c = await load(l);
+	} catch (e) {
+		if (l === 'en')
+			throw e;
+		console.warn(e);
+		l = 'en';
+		c = await load('en');
+	}
+	catalog = c;
 	lang = l;
+	if (l === 'en')
+		fallback = c;
 	if (remember)
 		store(l);
 	const u = new URL(location.href);
@@ -166,30 +281,48 @@ export async function setLang(l, { remember = true } = {}) {
 		history.replaceState(history.state, '', u);
 	}
 	apply();
+	fillMenu();
 	document.dispatchEvent(new CustomEvent('langchange', { detail: { lang: l } }));
 	return l;
 }
 
+/* The <select id="lang"> holds the offered languages, each in itself. */
+function fillMenu() {
+	const sel = document.getElementById('lang');
+	if (!sel)
+		return;
+	const list = offered ?? KNOWN.map((l) => ({ lang: l, name: ENDONYMS[l] }));
+	const want = list.map((x) => x.lang).join(' ');
+	if ([...sel.options].map((o) => o.value).join(' ') !== want) {
+		sel.replaceChildren(...list.map((x) => {
+			const o = document.createElement('option');
+			o.value = x.lang;
+			o.lang = x.lang;
+			o.textContent = ENDONYMS[x.lang] || (typeof x.name === 'string' && x.name) || x.lang;
+			return o;
+		}));
+	}
+	sel.value = lang;
+}
+
 /*
 ** Starts i18n on a page: picks the language, fills the page, and wires
-** the <select id="lang"> switcher if there is one.
+** the <select id="lang"> switcher if there is one. The node's list and
+** the catalog are asked for at once; a language the browser prefers that
+** the node does not offer is dropped when its list arrives.
 */
 export async function init() {
 	const sel = document.getElementById('lang');
-	if (sel && sel.options.length === 0)
-		for (const l of LANGS) {
-			const o = document.createElement('option');
-			o.value = l;
-			o.lang = l;
-			o.textContent = ENDONYMS[l];
-			sel.append(o);
-		}
-	const fromUrl = supported(new URLSearchParams(location.search).get('lang'));
-	const l = await setLang(pickLang(), { remember: fromUrl !== null });
-	if (sel) {
-		sel.value = l;
-		sel.addEventListener('change', () => setLang(sel.value));
+	const fromUrl = new URLSearchParams(location.search).get('lang') !== null;
+	let l = await setLang(pickLang(), { remember: fromUrl });
+	if (offered !== null && !offered.some((x) => x.lang === l)) {
+		const next = pickLang();
+		if (next !== l)
+			l = await setLang(next, { remember: false });
 	}
+	fillMenu();
+	if (sel)
+		sel.addEventListener('change', () => setLang(sel.value));
 	return l;
 }
 

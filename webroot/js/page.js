@@ -1,6 +1,6 @@
 /* What every page shares: start i18n, then report a failure to load. */
 import { init, t, apply } from './i18n.js';
-import { showError, me } from './api.js';
+import { showError, me, logout } from './api.js';
 
 export const $ = (id) => document.getElementById(id);
 
@@ -60,14 +60,59 @@ const REVIEWERS = ['admin', 'maintainer', 'reviewer'];
 /* Roles that see the pay ledger and record payouts. */
 const TREASURERS = ['admin', 'treasurer'];
 
-/* Shows or hides the menu's staff entries for ${account} (null: nobody). */
+let shown = null; /* the account the menu shows */
+
+/* The name the menu gives ${account}: its handle (a card's is card-…). */
+export function accountName(account) {
+	return account?.handle || t('join.card_account');
+}
+
+function renderWho() {
+	const w = $('nav-who-text');
+	if (w && shown !== null)
+		w.textContent = t('nav.who', { name: accountName(shown) });
+}
+
+/*
+** Shows or hides the menu's entries for ${account} (null: nobody): the
+** staff pages its role opens, the translation page if it may translate,
+** who is logged in, and Log out.
+*/
 export function showNav(account) {
+	shown = account ?? null;
 	const role = account ? account.role : null;
 	for (const [id, roles] of [['nav-admin', STAFF], ['nav-campaign', STAFF], ['nav-review', REVIEWERS],
 	    ['nav-treasurer', TREASURERS]]) {
 		const a = $(id);
 		if (a)
 			a.hidden = !roles.includes(role);
+	}
+	const tr = $('nav-translate');
+	if (tr)
+		tr.hidden = account?.can_translate !== true;
+	for (const id of ['nav-who', 'nav-logout']) {
+		const li = $(id);
+		if (li)
+			li.hidden = account === null || account === undefined;
+	}
+	renderWho();
+}
+
+/* Log out from the menu: the page opens again as nobody's, saying so. */
+async function onMenuLogout(ev) {
+	const b = ev.currentTarget;
+	b.disabled = true;
+	try {
+		await logout();
+		flash('nav.logged_out');
+		location.reload();
+	} catch (e) {
+		b.disabled = false;
+		const box = $('page-error');
+		if (box) {
+			showError(box, e);
+			focusOn(box);
+		}
 	}
 }
 
@@ -80,6 +125,8 @@ export async function start(main) {
 		console.error(e);
 	}
 	showFlash();
+	$('menu-logout')?.addEventListener('click', onMenuLogout);
+	document.addEventListener('langchange', renderWho);
 	/* who is logged in decides the menu; the page's own me() shares it */
 	const who = me().then((w) => w?.account ?? null, () => null);
 	try {
