@@ -345,7 +345,7 @@ await runFlow('tributary-release-', async (f) => {
 	assert.equal(iv.status(), 400);
 	const ivMsg = (await iv.json()).error.message;
 	await mp.locator('#new-error p', { hasText: 'The server refused this release. What is wrong:' }).waitFor();
-	assert.equal(await mp.locator('#new-error p.detail').textContent(), ivMsg, 'the server\'s words as the detail');
+	assert.equal(await mp.locator('#new-error details.detail p').textContent(), ivMsg, 'the server\'s words, folded under Details');
 	await mp.getByLabel('Dataset name').fill(DATASET);
 	await mp.getByLabel('Train').fill('70');
 	let asked = false;

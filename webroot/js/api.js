@@ -2,9 +2,10 @@
 ** The JSON API, same origin. Every POST carries the X-CSRF-Token from the
 ** last login, join or /me answer (the session cookie itself is HttpOnly:
 ** this page never sees it). An error answer {"error":{"code","message"}}
-** becomes a thrown ApiError whose message is the server's plain words.
+** becomes a thrown ApiError: its code words it (errorText, showError), its
+** message keeps the server's English for the folded details and logs.
 */
-import { t, currentLang } from './i18n.js';
+import { t } from './i18n.js';
 
 let csrf = null;
 
@@ -63,8 +64,7 @@ export async function request(method, path, body, extra) {
 	if (!res.ok) {
 		const e = data && typeof data.error === 'object' ? data.error : {};
 		const code = typeof e.code === 'string' ? e.code : `http_${res.status}`;
-		const message =
-		    typeof e.message === 'string' && e.message !== '' ? e.message : t('error.generic');
+		const message = typeof e.message === 'string' ? e.message : '';
 		throw new ApiError(res.status, code, message, data, res.headers);
 	}
 	if (data && typeof data.csrf === 'string')
@@ -131,41 +131,80 @@ export function postWith(path, body, headers) {
 }
 
 /*
-** Shows ${err} in ${el} (a role="alert" element). In a language other than
-** English, a translated sentence for the error's code comes first and the
-** server's own words follow (they may hold details such as attempts left).
+** Every error code the node's API answers (server/http/API.md), each with
+** a catalog key error.<code>; and the page's own: network (no answer) and
+** generic (any other code, or none). The page always words an error from
+** its code in the person's language: the server's English message is only
+** ever shown folded away under "Details".
+*/
+const CODES = new Set([
+	'bad_path', 'login_required', 'forbidden', 'csrf', 'cross_site', 'length_required', 'unsupported',
+	'too_many_uploads', 'rate_limited', 'login_wait', 'busy', 'not_found', 'method_not_allowed', 'too_large',
+	'internal', 'storage', 'invalid', 'handle_taken', 'wrong_credentials', 'account_disabled', 'card_locked',
+	'no_treasurer', 'empty', 'consent_required', 'campaign_closed', 'no_such_prompt', 'idempotency_mismatch',
+	'prompt_done', 'guardian_required', 'outdated_document', 'bad_wav', 'too_short', 'too_long', 'silent',
+	'clipped', 'wrong_rate', 'not_your_language', 'own_item', 'second_vote', 'already_decided', 'withdrawn',
+	'duplicate', 'not_text', 'conflict', 'over_balance', 'reference_used', 'placeholders', 'network',
+]);
+
+/* An answer without a code of ours, by its status. */
+const BY_STATUS = { 401: 'login_required', 403: 'forbidden', 404: 'not_found', 413: 'too_large',
+	415: 'unsupported', 429: 'rate_limited', 500: 'internal', 503: 'busy', 507: 'storage' };
+
+/* The catalog key for ${err}'s code. */
+export function errorKey(err) {
+	let code = err instanceof ApiError ? err.code : null;
+	if (typeof code === 'string' && code.startsWith('http_'))
+		code = BY_STATUS[err.status] ?? null;
+	return code !== null && CODES.has(code) ? `error.${code}` : 'error.generic';
+}
+
+/* ${err} in the person's words: from its code, never the server's text. */
+export function errorText(err) {
+	const key = errorKey(err);
+	const wait = err instanceof ApiError ? err.retryAfter : null;
+	if (key === 'error.card_locked' && wait !== null)
+		return t('error.card_locked_wait', { minutes: Math.max(1, Math.ceil(wait / 60)) });
+	const s = t(key);
+	if (wait !== null && wait > 0 && ['error.rate_limited', 'error.login_wait', 'error.busy'].includes(key))
+		return `${s} ${t('error.wait_seconds', { seconds: wait })}`;
+	return s;
+}
+
+/*
+** Appends to ${box} the server's own words for ${err}, folded under
+** "Details" (they may name a field or a limit), when there are any.
+*/
+export function appendDetails(box, err) {
+	if (!(err instanceof ApiError) || err.code === 'network')
+		return;
+	const m = typeof err.message === 'string' ? err.message.trim() : '';
+	if (m === '')
+		return;
+	const d = document.createElement('details');
+	d.className = 'detail';
+	const s = document.createElement('summary');
+	s.dataset.i18n = 'error.details';
+	s.textContent = t('error.details');
+	const p = document.createElement('p');
+	p.lang = 'en';
+	p.textContent = m;
+	d.append(s, p);
+	box.append(d);
+}
+
+/*
+** Shows ${err} in ${el} (a role="alert" element): the sentence for its
+** code in the page's language, then the server's words folded away.
 */
 export function showError(el, err) {
 	el.replaceChildren();
 	if (!err)
 		return;
-	const code = err instanceof ApiError ? err.code : null;
-	let local = null;
-	if (code !== null) {
-		const k = `error.${code}`;
-		const s = t(k);
-		if (s !== k)
-			local = s;
-		if (code === 'card_locked' && err.retryAfter !== null)
-			local = t('error.card_locked_wait', {
-				minutes: Math.max(1, Math.ceil(err.retryAfter / 60)),
-			});
-	}
-	const server = err.message || t('error.generic');
 	const main = document.createElement('p');
-	if (local !== null && (currentLang() !== 'en' || code === 'card_locked' || code === 'network')) {
-		main.textContent = local;
-		el.append(main);
-		if (server !== local && code !== 'network') {
-			const d = document.createElement('p');
-			d.className = 'detail';
-			d.textContent = server;
-			el.append(d);
-		}
-	} else {
-		main.textContent = server;
-		el.append(main);
-	}
+	main.textContent = errorText(err);
+	el.append(main);
+	appendDetails(el, err);
 }
 
 /* Shows a message of ours (already translated) in ${el}. */

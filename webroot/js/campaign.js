@@ -13,7 +13,7 @@
 ** print; the campaign's definition and closing it. Both views end with the
 ** audit log and the state of its hash chain.
 */
-import { t, tn, nfc, languageName, formatTime, currentLang } from './i18n.js';
+import { t, tn, has, nfc, languageName, formatTime, currentLang } from './i18n.js';
 import { get, post, me, csrfToken, showError, showMessage, clearError, ApiError } from './api.js';
 import { fillRedacted } from './redaction.js';
 import { $, el, start, focusOn } from './page.js';
@@ -72,7 +72,7 @@ async function sendRaw(path, body, type, accept = 'application/json') {
 	}
 	const e = data && typeof data.error === 'object' ? data.error : {};
 	throw new ApiError(res.status, typeof e.code === 'string' ? e.code : `http_${res.status}`,
-	    typeof e.message === 'string' && e.message !== '' ? e.message : t('error.generic'), data, res.headers);
+	    typeof e.message === 'string' ? e.message : '', data, res.headers);
 }
 
 /* ---- words ---- */
@@ -92,8 +92,7 @@ function reasonName(r) {
 
 function scopeLabel(id) {
 	const k = `scope.${id}`;
-	const s = t(k);
-	return s === k ? id : s;
+	return has(k) ? t(k) : id;
 }
 
 function number(n) {

@@ -164,7 +164,7 @@ async function postAudio(path, blob) {
 	if (!res.ok) {
 		const e = data && typeof data.error === 'object' ? data.error : {};
 		throw new ApiError(res.status, typeof e.code === 'string' ? e.code : `http_${res.status}`,
-		    typeof e.message === 'string' && e.message !== '' ? e.message : t('error.generic'), data, res.headers);
+		    typeof e.message === 'string' ? e.message : '', data, res.headers);
 	}
 	return data;
 }

@@ -15,7 +15,7 @@
 ** with no signal can still record.
 */
 import { t, tn, nfc, languageName, formatTime } from './i18n.js';
-import { get, post, postWith, me, showError, showMessage, clearError, ApiError, uuid } from './api.js';
+import { get, post, postWith, me, showError, showMessage, clearError, ApiError, uuid, appendDetails } from './api.js';
 import { removedSummary, fillRedacted } from './redaction.js';
 import { $, el, start, focusOn } from './page.js';
 import { recordingProblem, mountRecorder, wavBytes, secondsText, sizeText } from './recorder.js';
@@ -219,8 +219,7 @@ function showSendError(box, e) {
 	}
 	if (e.status === 413 || e.code === 'too_large') {
 		showMessage(box, t('contribute.too_large', { max: maxChars() }));
-		if (e.message)
-			box.append(el('p', { class: 'detail', text: e.message }));
+		appendDetails(box, e);
 		return;
 	}
 	if (e.code === 'empty') {
@@ -268,7 +267,7 @@ async function onSend() {
 			await fetchNextPrompt();
 			renderPrompt();
 			show('write-view');
-			showMessage($('write-error'), e.message);
+			showError($('write-error'), e);
 		} else if (e instanceof ApiError && e.status === 409) {
 			/* This key already saved an earlier, different text: that one
 			   is kept (see My contributions); this text gets a new key. */
@@ -438,7 +437,7 @@ function outboxEntry(it) {
 		li.append(el('p', { class: 'outbox-why', text: t('outbox.refused_text') }));
 		const msg = el('div', { class: 'alert outbox-error' });
 		const e = it.error ?? {};
-		showError(msg, new ApiError(e.status ?? 0, e.code ?? 'refused', e.message || t('error.generic'), null, null));
+		showError(msg, new ApiError(e.status ?? 0, e.code ?? 'refused', e.message ?? '', null, null));
 		li.append(msg);
 		li.append(el('button', {
 			type: 'button', class: 'secondary danger wide', 'data-remove': it.key, text: t('outbox.remove'),

@@ -13,7 +13,7 @@
 ** the node has no treasurer key to seal it to (409 no_treasurer).
 */
 import { t, formatTime } from './i18n.js';
-import { get, post, me, showError, showMessage, clearError, ApiError } from './api.js';
+import { get, post, me, showError, showMessage, clearError, ApiError, appendDetails } from './api.js';
 import { $, el, start, focusOn } from './page.js';
 import { METHODS, balanceCard, entryItem, methodName } from './pay.js';
 
@@ -137,7 +137,7 @@ async function saveContact(ev) {
 			showMessage(box, t('earnings.no_treasurer'));
 		} else if (e instanceof ApiError && e.code === 'invalid') {
 			showMessage(box, t('earnings.contact_invalid'));
-			box.append(el('p', { class: 'detail', text: e.message }));
+			appendDetails(box, e);
 			text.setAttribute('aria-invalid', 'true');
 			focusOn(text);
 		} else

@@ -1,5 +1,5 @@
 /* What every page shares: start i18n, then report a failure to load. */
-import { init, t, apply } from './i18n.js';
+import { init, t, has, apply } from './i18n.js';
 import { showError, me, logout } from './api.js';
 
 export const $ = (id) => document.getElementById(id);
@@ -158,6 +158,26 @@ export function focusOn(node) {
 /* The translated name of scope ${id}, or the id itself. */
 export function scopeName(id) {
 	const k = `scope.${id}`;
-	const s = t(k);
-	return s === k ? id : s;
+	return has(k) ? t(k) : id;
+}
+
+/*
+** ${parent} filled with the text for ${key}, its {name} placeholders
+** filled from ${vars}: a string as text, a Node as itself (so a drive's
+** title keeps its own lang attribute inside a translated sentence).
+*/
+export function fillText(parent, key, vars = {}) {
+	parent.replaceChildren();
+	const s = t(key);
+	let last = 0;
+	for (const m of s.matchAll(/\{(\w+)\}/g)) {
+		if (m.index > last)
+			parent.append(s.slice(last, m.index));
+		const v = vars[m[1]];
+		parent.append(v instanceof Node ? v : v === undefined ? m[0] : String(v));
+		last = m.index + m[0].length;
+	}
+	if (last < s.length)
+		parent.append(s.slice(last));
+	return parent;
 }

@@ -13,8 +13,8 @@
 ** and every release (GET /api/v1/releases/all), drafts and retired ones
 ** too, each with Approve and Verify and its card.
 */
-import { t, tn, nfc, formatTime, currentLang } from './i18n.js';
-import { get, post, me, showError, showMessage, clearError, ApiError } from './api.js';
+import { t, tn, has, nfc, formatTime, currentLang } from './i18n.js';
+import { get, post, me, showError, showMessage, clearError, ApiError, appendDetails } from './api.js';
 import { renderMarkdown } from './markdown.js';
 import { $, el, start, focusOn } from './page.js';
 
@@ -47,8 +47,7 @@ function number(n) {
 
 /* The text for ${key}, or ${fallback} when the catalogs have none. */
 function tOr(key, fallback) {
-	const s = t(key);
-	return s === key ? fallback : s;
+	return has(key) ? t(key) : fallback;
 }
 
 function licenceName(id) {
@@ -86,7 +85,7 @@ async function getText(path) {
 	}
 	const e = data && typeof data.error === 'object' ? data.error : {};
 	throw new ApiError(res.status, typeof e.code === 'string' ? e.code : `http_${res.status}`,
-	    typeof e.message === 'string' && e.message !== '' ? e.message : t('error.generic'), data, res.headers);
+	    typeof e.message === 'string' ? e.message : '', data, res.headers);
 }
 
 /*
@@ -101,9 +100,8 @@ function showCodeError(box, err, ctx) {
 	let text = null;
 	if (code !== null)
 		for (const k of [`releases.err_${ctx}_${code}`, `releases.err_${code}`, `error.${code}`]) {
-			const s = t(k);
-			if (s !== k) {
-				text = s;
+			if (has(k)) {
+				text = t(k);
 				break;
 			}
 		}
@@ -112,8 +110,7 @@ function showCodeError(box, err, ctx) {
 		return;
 	}
 	box.replaceChildren(el('p', { text }));
-	if (err.message && err.message !== text)
-		box.append(el('p', { class: 'detail', text: err.message }));
+	appendDetails(box, err);
 }
 
 /* ---- the dataset card ---- */

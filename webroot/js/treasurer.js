@@ -13,7 +13,7 @@
 ** /api/v1/ledger/accounts/{id}, and ?account=ID in the address).
 */
 import { t, currentLang } from './i18n.js';
-import { get, post, me, showError, showMessage, clearError, ApiError } from './api.js';
+import { get, post, me, showError, showMessage, clearError, ApiError, appendDetails } from './api.js';
 import { $, el, start, focusOn } from './page.js';
 import { METHODS, NEEDS_REFERENCE, money, parseMoney, methodName, balanceCard, entryItem } from './pay.js';
 
@@ -228,8 +228,7 @@ function payoutError(box, e, d, amount, method, reference) {
 		return;
 	}
 	box.replaceChildren(el('p', { text }));
-	if (e.message && e.message !== text)
-		box.append(el('p', { class: 'detail', text: e.message }));
+	appendDetails(box, e);
 	if (field !== null) {
 		field.setAttribute('aria-invalid', 'true');
 		focusOn(field);
