@@ -369,3 +369,62 @@ tu_suite_end(Suite *s, struct tu_server *const srv[], const char *const names[],
 	free(base);
 	return (failed ? 1 : 0);
 }
+
+long
+tu_as(const struct tu_server *s, const struct who *w, const char *method,
+    const char *path, const char *body, struct tu_resp *out)
+{
+	struct tu_req q = { w, w != NULL, NULL, body ? "application/json" : NULL,
+		NULL, body, body ? strlen(body) : 0 };
+
+	return (tu_request(s, method, path, &q, out));
+}
+
+json_t *
+tu_expect_json(const struct tu_server *s, const struct who *w,
+    const char *method, const char *path, const char *body, long status)
+{
+	struct tu_resp r;
+	json_t *j;
+
+	tu_as(s, w, method, path, body, &r);
+	ck_assert_msg(r.status == status, "%s %s: status %ld, want %ld: %.400s",
+	    method, path, r.status, status, r.body);
+	j = jbody(&r);
+	tu_resp_free(&r);
+	return (j);
+}
+
+void
+tu_expect_refusal(const struct tu_server *s, const struct who *w,
+    const char *method, const char *path, const char *body, long status,
+    const char *code)
+{
+	struct tu_resp r;
+	char what[300];
+
+	snprintf(what, sizeof(what), "%s %s as %s", method, path,
+	    w ? w->handle : "nobody");
+	tu_as(s, w, method, path, body, &r);
+	expect_error(&r, status, code, what);
+	tu_resp_free(&r);
+}
+
+void
+tu_log_in(const struct tu_server *s, const char *handle, const char *pass,
+    struct who *w)
+{
+	struct tu_resp r;
+	json_t *b;
+	char *body;
+
+	b = json_pack("{s:s,s:s}", "handle", handle, "passphrase", pass);
+	body = json_dumps(b, JSON_COMPACT);
+	json_decref(b);
+	tu_as(s, NULL, "POST", "/api/v1/login", body, &r);
+	free(body);
+	ck_assert_msg(r.status == 200, "%s's login: %ld %.300s", handle,
+	    r.status, r.body);
+	take_session(&r, w);
+	tu_resp_free(&r);
+}

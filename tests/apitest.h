@@ -127,4 +127,24 @@ int tu_suite_begin(const char **bin, const char **srcdir, char **base);
 int tu_suite_end(Suite *s, struct tu_server *const srv[],
     const char *const names[], size_t n, char *base);
 
+/*
+** The requests most API suites make, on server ${s}: ${method} ${path} as
+** ${w} (NULL: nobody; else its cookie and CSRF token) with a JSON ${body}
+** (may be NULL). tu_as() returns the status (the answer in ${out}, to
+** free); tu_expect_json() fails the test unless the answer is ${status}
+** and returns its JSON (to decref); tu_expect_refusal() fails it unless
+** the answer is ${status} with error ${code}.
+*/
+long tu_as(const struct tu_server *s, const struct who *w, const char *method,
+    const char *path, const char *body, struct tu_resp *out);
+json_t *tu_expect_json(const struct tu_server *s, const struct who *w,
+    const char *method, const char *path, const char *body, long status);
+void tu_expect_refusal(const struct tu_server *s, const struct who *w,
+    const char *method, const char *path, const char *body, long status,
+    const char *code);
+/* Logs ${handle} in on ${s} with passphrase ${pass} (must answer 200),
+** into ${w}. */
+void tu_log_in(const struct tu_server *s, const char *handle, const char *pass,
+    struct who *w);
+
 #endif

@@ -42,6 +42,10 @@ static const struct {
 	{ "token", cmd_token,
 	    "push tokens for the Hub write API: token add|list|revoke (token "
 	    "--help)" },
+	{ "settings", cmd_settings,
+	    "the organization behind the node and its switches: settings "
+	    "--data DIR [--org-name NAME] [--org-contact TEXT] (settings "
+	    "--help)" },
 	{ "version", cmd_version, "print the version" },
 };
 

@@ -36,6 +36,11 @@ int set_account_languages(struct req *r);
 int show_my_demographics(struct req *r);
 int set_my_demographics(struct req *r);
 
+/* The node's settings: the organization behind it, its switches
+** (api_settings.c). */
+int show_settings(struct req *r);
+int change_settings(struct req *r);
+
 /* Review: the queue and votes, the maintainer's figures, corrections and
 ** overrides (api_review.c). */
 int list_review_campaigns(struct req *r);

@@ -2,7 +2,9 @@
 ** Accounts, for the node's administrators: list, create, change a role,
 ** set the languages a person speaks (reviewers see the drives in them),
 ** disable (confirmed first), and re-issue a lost drive card (confirmed
-** first; the new code is shown once). Maintainers may only re-issue
+** first; the new code is shown once); the organization behind the node
+** (shown on the home page and the cards) and whether anyone may sign up
+** with a handle. Maintainers may only re-issue
 ** cards and set languages, by account number. Logged out, the page takes
 ** the one-time login code that `tributary init` prints for the first
 ** administrator.
@@ -431,6 +433,38 @@ async function onMyPass(ev) {
 	}
 }
 
+/* ---- the organization behind the node (admins) ---- */
+
+function fillOrg(st) {
+	$('org-name').value = st?.org_name ?? '';
+	$('org-contact').value = st?.org_contact ?? '';
+	$('org-about').value = st?.org_about ?? '';
+	$('handle-signup').checked = st?.handle_signup !== false;
+}
+
+async function onOrg(ev) {
+	ev.preventDefault();
+	const box = $('org-error');
+	clearError(box);
+	const body = {
+		org_name: nfc($('org-name').value).trim(),
+		org_contact: nfc($('org-contact').value).trim(),
+		org_about: nfc($('org-about').value).trim(),
+		handle_signup: $('handle-signup').checked,
+	};
+	const button = ev.currentTarget.querySelector('button[type=submit]');
+	button.disabled = true;
+	try {
+		fillOrg(await post('/api/v1/settings', body));
+		say(t('admin.org_saved'));
+		focusOn($('status'));
+	} catch (e) {
+		showError(box, e);
+	} finally {
+		button.disabled = false;
+	}
+}
+
 /* ---- entering ---- */
 
 async function enter(account) {
@@ -457,6 +491,11 @@ async function enter(account) {
 	fillRoleChoices();
 	$('admin-view').hidden = false;
 	render();
+	try {
+		fillOrg(await get('/api/v1/settings'));
+	} catch (e) {
+		showError($('org-error'), e);
+	}
 }
 
 async function onCode(ev) {
@@ -495,6 +534,7 @@ start(async () => {
 	$('byid-form').addEventListener('submit', onById);
 	$('langs-byid-form').addEventListener('submit', onLangsById);
 	$('mypass-form').addEventListener('submit', onMyPass);
+	$('org-form').addEventListener('submit', onOrg);
 	$('filter').addEventListener('input', render);
 	$('reissue-close').addEventListener('click', () => {
 		$('reissue-result').hidden = true;

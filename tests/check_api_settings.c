@@ -1,0 +1,292 @@
+/*
+** The organization behind a node and the node's switches, over real HTTP:
+** the built binary serves a node made with its own CLI (`init`, `campaign
+** import`, `drive-codes`, `user add`) and is asked with libcurl; the
+** node's SQLite file is read beside it to see what was written. Covers
+** the settings API (who may read and change them, the bounds, the audit
+** row) and `tributary settings`; the switch that closes sign-up by
+** handle; card labels (set at a card's first use or by a maintainer,
+** searched by label or handle, the role rule) and card re-issue only for
+** accounts that have a card; and the address `drive-codes --cards --url`
+** takes. The server is started once, before the tests fork.
+*/
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "apitest.h"
+#include "testutil.h"
+
+#define NCARDS 6
+
+static const char *bin;
+static const char *srcdir;
+static char *base;
+static char maindir[700];
+static struct tu_server srv;
+static char cards[NCARDS][CARD_CODE_LEN + 1];
+
+/* --- requests --- */
+
+#define as(w, m, p, b, out)         tu_as(&srv, w, m, p, b, out)
+#define expect_json(w, m, p, b, st) tu_expect_json(&srv, w, m, p, b, st)
+#define expect_refusal(w, m, p, b, st, code)                                   \
+	tu_expect_refusal(&srv, w, m, p, b, st, code)
+
+static void
+pass_of(const char *handle, char *out, size_t n)
+{
+	snprintf(out, n, "%s's settings passphrase", handle);
+}
+
+/* Logs ${handle} (made by make_node()) in. */
+static void
+log_in(const char *handle, struct who *w)
+{
+	char pass[128];
+
+	pass_of(handle, pass, sizeof(pass));
+	tu_log_in(&srv, handle, pass, w);
+}
+
+/* The number of audit rows with ${action}. */
+static long long
+audit_count(const char *action)
+{
+	return (tu_db_get(maindir,
+	    "SELECT count(*) FROM audit_log WHERE action = ?2", 0, action, NULL,
+	    0));
+}
+
+/* ${n} copies of the UTF-8 character ${ch}, into ${out}. */
+static void
+repeat(char *out, size_t size, const char *ch, int n)
+{
+	size_t len = strlen(ch);
+
+	out[0] = '\0';
+	while (n-- > 0 && strlen(out) + len < size)
+		strcat(out, ch);
+}
+
+/* --- the settings --- */
+
+/*
+** Anyone reads the settings; only an admin changes them. Each bound is in
+** characters, not bytes (100 two-byte letters fit a name), a name is one
+** line, and a refused change leaves everything as it was. A change is
+** audited once; the same values again change nothing and write nothing.
+*/
+START_TEST(test_settings_api)
+{
+	struct who admin, mia, rolf;
+	char name[400], body[1200], path[] = "/api/v1/settings";
+	json_t *j;
+	long long audits;
+
+	j = expect_json(NULL, "GET", path, NULL, 200);
+	ck_assert(json_is_string(json_object_get(j, "org_name")));
+	ck_assert(json_is_true(json_object_get(j, "handle_signup")));
+	json_decref(j);
+
+	log_in("root", &admin);
+	log_in("mia", &mia);
+	log_in("rolf", &rolf);
+	expect_refusal(
+	    NULL, "POST", path, "{\"org_name\":\"X\"}", 401, "login_required");
+	expect_refusal(
+	    &rolf, "POST", path, "{\"org_name\":\"X\"}", 403, "forbidden");
+	expect_refusal(
+	    &mia, "POST", path, "{\"org_name\":\"X\"}", 403, "forbidden");
+
+	audits = audit_count("settings.changed");
+	j = expect_json(&admin, "POST", path,
+	    "{\"org_name\":\"  Ewe Language Trust \",\"org_contact\":"
+	    "\"+233 20 000 0000\\ninfo@ewe.example\\nHo, Volta Region\","
+	    "\"org_about\":\"We collect Ewe.\"}",
+	    200);
+	ck_assert_str_eq(jstr(j, "org_name"), "Ewe Language Trust");
+	ck_assert_str_eq(jstr(j, "org_contact"),
+	    "+233 20 000 0000\ninfo@ewe.example\nHo, Volta Region");
+	ck_assert(json_is_integer(json_object_get(j, "updated_at")));
+	json_decref(j);
+	ck_assert_int_eq(audit_count("settings.changed"), audits + 1);
+	ck_assert_int_eq(tu_db_get(maindir,
+			     "SELECT count(*) FROM audit_log WHERE action = "
+			     "'settings.changed' AND actor_id = ?1 AND "
+			     "json_extract(detail, '$.org_name') = "
+			     "'Ewe Language Trust'",
+			     admin.id, NULL, NULL, 0),
+	    1);
+	/* Anyone sees it. */
+	j = expect_json(NULL, "GET", path, NULL, 200);
+	ck_assert_str_eq(jstr(j, "org_name"), "Ewe Language Trust");
+	ck_assert_str_eq(jstr(j, "org_about"), "We collect Ewe.");
+	json_decref(j);
+	/* The same again: nothing written. */
+	j = expect_json(
+	    &admin, "POST", path, "{\"org_name\":\"Ewe Language Trust\"}", 200);
+	json_decref(j);
+	ck_assert_int_eq(audit_count("settings.changed"), audits + 1);
+
+	/* The bounds, and refusals that change nothing. */
+	repeat(name, sizeof(name), "\xc3\xa9", 100); /* 100 x "é" */
+	snprintf(body, sizeof(body), "{\"org_name\":\"%s\"}", name);
+	j = expect_json(&admin, "POST", path, body, 200);
+	ck_assert_str_eq(jstr(j, "org_name"), name);
+	json_decref(j);
+	repeat(name, sizeof(name), "\xc3\xa9", 101);
+	snprintf(body, sizeof(body),
+	    "{\"org_name\":\"%s\",\"org_about\":\"changed\"}", name);
+	expect_refusal(&admin, "POST", path, body, 400, "invalid");
+	repeat(name, sizeof(name), "x", 301);
+	snprintf(body, sizeof(body), "{\"org_contact\":\"%s\"}", name);
+	expect_refusal(&admin, "POST", path, body, 400, "invalid");
+	expect_refusal(&admin, "POST", path,
+	    "{\"org_name\":\"two\\nlines\",\"org_about\":\"changed\"}", 400,
+	    "invalid");
+	expect_refusal(&admin, "POST", path,
+	    "{\"org_about\":\"a bell \\u0007\"}", 400, "invalid");
+	expect_refusal(
+	    &admin, "POST", path, "{\"org_name\":7}", 400, "invalid");
+	expect_refusal(
+	    &admin, "POST", path, "{\"handle_signup\":\"no\"}", 400, "invalid");
+	j = expect_json(NULL, "GET", path, NULL, 200);
+	ck_assert_str_eq(jstr(j, "org_about"), "We collect Ewe.");
+	ck_assert(json_is_true(json_object_get(j, "handle_signup")));
+	json_decref(j);
+
+	/* Back to a short name for the card tests. */
+	j = expect_json(
+	    &admin, "POST", path, "{\"org_name\":\"Ewe Language Trust\"}", 200);
+	json_decref(j);
+}
+END_TEST
+
+/* `tributary settings` beside the running server: prints the settings,
+** changes them (audited, seen by the API at once), refuses what does not
+** fit with the reason and exit status 2. */
+START_TEST(test_settings_cli)
+{
+	char out[4096];
+	const char *show[] = { "settings", "--data", maindir, NULL };
+	const char *set[] = { "settings", "--data", maindir, "--org-about",
+		"Linguists and teachers\\nin Ho.", NULL };
+	const char *bad[] = { "settings", "--data", maindir, "--handle-signup",
+		"maybe", NULL };
+	char longname[200];
+	const char *toolong[] = { "settings", "--data", maindir, "--org-name",
+		longname, NULL };
+	long long audits = audit_count("settings.changed");
+	json_t *j;
+
+	ck_assert_int_eq(tu_cli(out, sizeof(out), show), 0);
+	ck_assert_msg(strstr(out, "org-name") != NULL &&
+		strstr(out, "handle-signup  on") != NULL,
+	    "settings printed: %s", out);
+	ck_assert_int_eq(tu_cli(out, sizeof(out), set), 0);
+	ck_assert_int_eq(audit_count("settings.changed"), audits + 1);
+	j = expect_json(NULL, "GET", "/api/v1/settings", NULL, 200);
+	ck_assert_str_eq(
+	    jstr(j, "org_about"), "Linguists and teachers\nin Ho.");
+	json_decref(j);
+	ck_assert_int_eq(tu_cli(out, sizeof(out), bad), 2);
+	ck_assert_msg(strstr(out, "on or off") != NULL, "said: %s", out);
+	repeat(longname, sizeof(longname), "n", 101);
+	ck_assert_int_eq(tu_cli(out, sizeof(out), toolong), 2);
+	ck_assert_msg(strstr(out, "at most 100") != NULL, "said: %s", out);
+	ck_assert_int_eq(audit_count("settings.changed"), audits + 1);
+}
+END_TEST
+
+/* --- the node --- */
+
+/* `user add ${handle} --role ${role}` with a passphrase. */
+static int
+add_user(const char *handle, const char *role)
+{
+	char out[1024], pass[128];
+	char *argv[] = { "sh", "-c",
+		"printf '%s\\n' \"$2\" | \"$0\" user add --data \"$1\" \"$3\" "
+		"--role \"$4\" --passphrase-stdin",
+		(char *)bin, maindir, pass, (char *)handle, (char *)role,
+		NULL };
+
+	pass_of(handle, pass, sizeof(pass));
+	return (tu_run_quiet(argv, out, sizeof(out)));
+}
+
+static int
+make_node(void)
+{
+	char out[4096], ncards[8];
+	char *init[] = { (char *)bin, "init", "--data", maindir, NULL };
+	char *codes[] = { (char *)bin, "drive-codes", "--data", maindir,
+		"--campaign", "ewe-text", "--count", ncards, NULL };
+
+	snprintf(ncards, sizeof(ncards), "%d", NCARDS);
+	if (tu_run_quiet(init, out, sizeof(out)) != 0 ||
+	    tu_import_campaign(bin, base, maindir, "ewe-text.json",
+		"{\"slug\":\"ewe-text\",\"title\":\"Ŋutinya siwo míaŋlɔ\","
+		"\"language\":\"ee\",\"kind\":\"text\",\"consent\":"
+		"\"general\",\"required_scopes\":[\"publish_text\"],"
+		"\"minimum_age\":16}\n") != 0 ||
+	    tu_import_campaign(bin, base, maindir, "ewe-voice.json",
+		"{\"slug\":\"ewe-voice\",\"title\":\"Gbe\",\"language\":"
+		"\"ee\",\"kind\":\"audio\",\"consent\":\"general\","
+		"\"required_scopes\":[\"publish_voice\"],\"minimum_age\":16}"
+		"\n") != 0 ||
+	    tu_run_quiet(codes, out, sizeof(out)) != 0 ||
+	    tu_read_cards(out, NCARDS, cards) != 0 ||
+	    add_user("root", "admin") != 0 ||
+	    add_user("mia", "maintainer") != 0 ||
+	    add_user("moe", "maintainer") != 0 ||
+	    add_user("rolf", "reviewer") != 0)
+		return (-1);
+	return (0);
+}
+
+static int
+start(void)
+{
+	char consent[600], webroot[600];
+	/* Rate limits and login guards are not under test here. */
+	const char *extra[] = { "--consent-dir", consent, "--webroot", webroot,
+		"--rate-per-address", "100000", "--rate-per-account", "100000",
+		"--login-backoff-after", "1000", "--hashes-per-address", "100",
+		NULL };
+
+	snprintf(consent, sizeof(consent), "%s/consent", srcdir);
+	snprintf(webroot, sizeof(webroot), "%s/webroot", srcdir);
+	return (tu_server_start(&srv, maindir, extra));
+}
+
+int
+main(void)
+{
+	struct tu_server *const stop[] = { &srv };
+	const char *const names[] = { "main" };
+	Suite *s;
+	TCase *tc;
+
+	if (tu_suite_begin(&bin, &srcdir, &base) == -1)
+		return (1);
+	snprintf(maindir, sizeof(maindir), "%s/main", base);
+	if (make_node() == -1 || start() == -1) {
+		fprintf(
+		    stderr, "could not start the server (logs in %s)\n", base);
+		tu_stop_clean(&srv, "main");
+		return (1);
+	}
+	s = suite_create("api_settings");
+	tc = tcase_create("api_settings");
+	/* Logins hash passphrases: slow under ASan. */
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_settings_api);
+	tcase_add_test(tc, test_settings_cli);
+	suite_add_tcase(s, tc);
+	return (tu_suite_end(s, stop, names, 1, base));
+}
