@@ -84,6 +84,9 @@ async function logInWithCard(page, base, card) {
 	await ready(page);
 	await page.fill('#card', card);
 	await page.fill('#pin', PIN);
+	/* a card new to this phone asks for its PIN twice */
+	if (await page.locator('#pin2').isVisible())
+		await page.fill('#pin2', PIN);
 	await page.getByRole('button', { name: 'Continue with my card' }).click();
 	await page.waitForURL(/\/contribute\.html\?campaign=demo-audio/);
 	await ready(page);

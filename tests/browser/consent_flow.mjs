@@ -52,6 +52,9 @@ await runFlow('tributary-browser-', async (f) => {
 	/* case and dashes do not matter */
 	await page.fill('#card', code.toLowerCase().replace(/-/g, ''));
 	await page.fill('#pin', PIN);
+	/* a card new to this phone asks for its PIN twice */
+	if (await page.locator('#pin2').isVisible())
+		await page.fill('#pin2', PIN);
 	/* Keep the login answer: the page navigates away from it at once. */
 	let loginStatus = 0;
 	let loginBody = null;
@@ -174,7 +177,14 @@ await runFlow('tributary-browser-', async (f) => {
 	await shot(page, '03-consents');
 
 	f.step = 'log out';
-	await page.getByRole('button', { name: 'Se déconnecter' }).click();
+	assert.match(await page.locator('#nav-who-text').textContent(), /card-/, 'the menu says who is logged in');
+	await page.locator('nav').getByRole('button', { name: 'Se déconnecter' }).click();
+	await page.waitForURL(/\/join\.html$/);
+	await ready(page);
+	await page.locator('#flash', { hasText: 'Vous êtes déconnecté' }).waitFor();
+	assert.equal(await page.locator('#nav-who').isVisible(), false, 'nobody in the menu after logging out');
+	await page.goto(`${base}/consents.html`);
+	await ready(page);
 	await page.locator('#logged-out').waitFor();
 	assert.equal((await page.request.get(`${base}/api/v1/me`)).status(), 401, 'logged out: /me is 401');
 	await shot(page, '03b-logged-out');
@@ -190,6 +200,10 @@ await runFlow('tributary-browser-', async (f) => {
 	await p2.waitForURL(/\/join\.html\?next=consents/);
 	await ready(p2);
 	await p2.fill('#card', code);
+	/* a new phone: the PIN was chosen before, so it is typed once */
+	assert.equal(await p2.locator('#pin2').isVisible(), true, 'a card new to this phone offers the second PIN field');
+	await p2.check('#pin-known');
+	assert.equal(await p2.locator('#pin2').isVisible(), false, 'a PIN chosen before is typed once');
 	await p2.fill('#pin', PIN === '0000' ? '1111' : '0000');
 	const [bad] = await Promise.all([
 		p2.waitForResponse((r) => r.url().endsWith('/api/v1/login')),

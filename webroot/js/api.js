@@ -144,7 +144,7 @@ const CODES = new Set([
 	'no_treasurer', 'empty', 'consent_required', 'campaign_closed', 'no_such_prompt', 'idempotency_mismatch',
 	'prompt_done', 'guardian_required', 'outdated_document', 'bad_wav', 'too_short', 'too_long', 'silent',
 	'clipped', 'wrong_rate', 'not_your_language', 'own_item', 'second_vote', 'already_decided', 'withdrawn',
-	'duplicate', 'not_text', 'conflict', 'over_balance', 'reference_used', 'placeholders', 'network',
+	'duplicate', 'not_text', 'conflict', 'over_balance', 'reference_used', 'placeholders', 'pin_again', 'network',
 ]);
 
 /* An answer without a code of ours, by its status. */

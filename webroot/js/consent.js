@@ -11,6 +11,7 @@ import { t, currentLang, languageName, formatTime } from './i18n.js';
 import { get, post, me, csrfToken, showError, showMessage, clearError, ApiError } from './api.js';
 import { renderMarkdown } from './markdown.js';
 import { $, el, start, focusOn, scopeName } from './page.js';
+import { pickDrive, rememberDrive, driveChoice } from './drive.js';
 import { recordingProblem, mountRecorder } from './recorder.js';
 import { registerServiceWorker } from './sw-register.js';
 
@@ -21,6 +22,7 @@ let doc = null;
 let seq = 0;
 let existing = null; /* a live consent this person already gave here */
 let granted = null; /* the consent just saved */
+let who = null; /* /me's answer */
 let spoken = null; /* the spoken statement's recorder */
 let spokenTake = null;
 
@@ -47,7 +49,6 @@ function scopeItem(s, bindingScopes, checked) {
 	const id = `scope-${s.id}`;
 	const label = el('label', { for: id },
 	    el('span', { class: 'name', text: scopeName(s.id) }),
-	    el('code', { class: 'id', text: s.id, lang: 'en' }),
 	    el('span', { class: 'explanation', lang: doc.lang, text: s.explanation }));
 	const b = bindingScopes?.find((x) => x.id === s.id);
 	if (b && b.explanation !== s.explanation)
@@ -66,6 +67,7 @@ function render() {
 		return;
 	document.title = `${campaign?.title ?? doc.title} — ${t('consent.page_title')}`;
 	$('campaign-title').textContent = campaign?.title ?? doc.title;
+	$('campaign-title').lang = campaign ? campaign.title_lang || campaign.language || '' : doc.lang || '';
 
 	const article = $('doc');
 	article.lang = doc.lang;
@@ -249,18 +251,25 @@ async function onSubmit(ev) {
 	if (doc === null)
 		return;
 
+	for (const i of $('scope-list').querySelectorAll('input'))
+		i.removeAttribute('aria-invalid');
 	const scopes = [...$('scope-list').querySelectorAll('input:checked')].map((i) => i.value);
 	const missing = required().filter((s) => !scopes.includes(s));
 	if (missing.length > 0) {
 		showMessage(box, t('consent.need_scope', {
 			scopes: missing.map(scopeName).join(', '),
 		}));
-		focusOn($(`scope-${missing[0]}`));
+		/* the message sits below the form: bring it on screen; it names
+		   the use, and the box is next to the button */
+		$(`scope-${missing[0]}`).setAttribute('aria-invalid', 'true');
+		focusOn(box);
+		box.scrollIntoView({ block: 'center' });
 		return;
 	}
 	if (scopes.length === 0) {
 		showMessage(box, t('consent.need_one'));
-		focusOn($('scope-list').querySelector('input'));
+		focusOn(box);
+		box.scrollIntoView({ block: 'center' });
 		return;
 	}
 	if (!$('age').checked) {
@@ -278,6 +287,7 @@ async function onSubmit(ev) {
 			age_confirmed: true,
 		});
 		granted = r?.consent ?? { scopes };
+		rememberDrive(who?.account?.id, slug);
 		renderDone();
 		$('consent-view').hidden = true;
 		$('done').hidden = false;
@@ -308,7 +318,7 @@ async function onSubmit(ev) {
 
 start(async () => {
 	registerServiceWorker();
-	const who = await me();
+	who = await me();
 	if (who === null) {
 		const q = params.get('campaign');
 		location.replace(q ? `join.html?campaign=${encodeURIComponent(q)}` : 'join.html');
@@ -316,7 +326,25 @@ start(async () => {
 	}
 	const r = await get('/api/v1/campaigns');
 	const campaigns = Array.isArray(r?.campaigns) ? r.campaigns : [];
-	slug = params.get('campaign') || campaigns[0]?.slug || null;
+	slug = params.get('campaign');
+	if (!slug) {
+		/* no drive named: theirs, or a choice (never simply the first) */
+		let mine = null;
+		try {
+			mine = (await get('/api/v1/me/consents'))?.consents ?? [];
+		} catch {
+			mine = null;
+		}
+		const pick = pickDrive(who, campaigns, mine);
+		slug = pick.one?.slug ?? null;
+		if (slug === null && pick.choice.length > 0) {
+			$('choose-list').replaceChildren(...driveChoice(pick.choice,
+			    (c) => `consent.html?campaign=${encodeURIComponent(c.slug)}`));
+			$('choose').hidden = false;
+			focusOn($('choose-h'));
+			return;
+		}
+	}
 	if (slug === null) {
 		showMessage($('page-error'), t('consent.no_campaigns'));
 		return;

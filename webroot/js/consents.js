@@ -84,7 +84,7 @@ function item(c) {
 	    ...fact(t('consents.withdrawn_at'), isLive ? t('consents.not_withdrawn') : formatTime(c.withdrawn_at)));
 	const li = el('li', { class: 'card consent', 'data-consent': String(c.id) },
 	    el('div', { class: 'consent-head' },
-		el('h2', { id: headingId, text: c.campaign_title ?? c.campaign }),
+		el('h2', { id: headingId, lang: c.campaign_title_lang || c.campaign_language || null, text: c.campaign_title ?? c.campaign }),
 		el('span', {
 			class: `badge ${isLive ? 'live' : 'withdrawn'}`,
 			text: isLive ? t('consents.live') : t('consents.withdrawn'),

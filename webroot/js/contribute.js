@@ -3,9 +3,12 @@
 **
 ** Text: write, preview what the server's redaction keeps (POST
 ** /api/v1/redact), then send (POST /api/v1/contributions). The draft and
-** its Idempotency-Key live in localStorage until the server confirms it,
-** so a retry after a dropped connection (or a reload) sends the same key
-** and never makes a duplicate.
+** its Idempotency-Key live in localStorage, under the account and the
+** drive, until the server confirms it, so a retry after a dropped
+** connection (or a reload) sends the same key and never makes a
+** duplicate. Without a connection the draft is marked queued: it is sent
+** (same key) when the connection returns, and the page then shows what
+** was saved, redacted; once sent it is gone from the phone.
 **
 ** Audio: record (recorder.js), listen, then send: the WAV goes into the
 ** outbox on this phone (queue.js, IndexedDB) with its key and account, and
@@ -17,7 +20,8 @@
 import { t, tn, nfc, languageName, formatTime } from './i18n.js';
 import { get, post, postWith, me, showError, showMessage, clearError, ApiError, uuid, appendDetails } from './api.js';
 import { removedSummary, fillRedacted } from './redaction.js';
-import { $, el, start, focusOn } from './page.js';
+import { $, el, start, focusOn, fillText } from './page.js';
+import { pickDrive, rememberDrive, driveTitle, driveChoice } from './drive.js';
 import { recordingProblem, mountRecorder, wavBytes, secondsText, sizeText } from './recorder.js';
 import { Outbox } from './queue.js';
 import { rateText } from './pay.js';
@@ -42,7 +46,12 @@ function loadDraft() {
 	try {
 		const d = JSON.parse(localStorage.getItem(draftKey()) ?? 'null');
 		if (d && typeof d.text === 'string')
-			return { text: d.text, key: typeof d.key === 'string' ? d.key : null };
+			return {
+				text: d.text,
+				key: typeof d.key === 'string' ? d.key : null,
+				queued: d.queued === true && typeof d.key === 'string',
+				prompt: d.prompt && typeof d.prompt.text === 'string' ? d.prompt : null,
+			};
 	} catch {
 		/* storage off or spoiled: start afresh */
 	}
@@ -51,7 +60,7 @@ function loadDraft() {
 
 function saveDraft() {
 	try {
-		if (draft.text === '' && draft.key === null)
+		if (draft.text === '' && draft.key === null && !draft.queued)
 			localStorage.removeItem(draftKey());
 		else
 			localStorage.setItem(draftKey(), JSON.stringify(draft));
@@ -141,8 +150,8 @@ function renderCampaign() {
 	if (campaign === null)
 		return;
 	const line = $('campaign-line');
-	line.textContent = t('contribute.for_campaign', {
-		title: campaign.title ?? campaign.slug,
+	fillText(line, 'contribute.for_campaign', {
+		title: driveTitle(campaign),
 		language: languageName(campaign.language),
 	});
 	line.hidden = false;
@@ -154,8 +163,134 @@ function renderCampaign() {
 }
 
 function show(view) {
-	for (const id of ['write-view', 'preview-view', 'done'])
+	for (const id of ['write-view', 'preview-view', 'done', 'waiting'])
 		$(id).hidden = id !== view;
+	if (view !== 'done')
+		$('done-preview').hidden = true;
+}
+
+/* ---- text written without a connection: kept, sent when it returns ---- */
+
+let queueTimer = null;
+let queueTries = 0;
+let queueSending = false;
+
+/* The body of a contribution of ${text} on prompt ${p}. */
+function contributionBody(text, p) {
+	const body = { campaign: campaign.slug, text };
+	if (p !== null && typeof p.id === 'number')
+		body.prompt_id = p.id;
+	else if (p !== null)
+		body.prompt = p.text;
+	return body;
+}
+
+/* Keeps the draft on this phone to be sent when the connection returns. */
+function queueDraft() {
+	draft.text = nfc($('text').value);
+	if (draft.key === null)
+		draft.key = uuid();
+	draft.queued = true;
+	const p = currentPrompt();
+	draft.prompt = p === null ? null : { id: p.id, text: p.text };
+	saveDraft();
+	showWaiting();
+	retryQueued(true);
+}
+
+function showWaiting() {
+	const box = $('waiting-text');
+	box.lang = campaign?.language || '';
+	box.textContent = draft.text;
+	show('waiting');
+	focusOn($('waiting-h'));
+}
+
+/* Tries the queued draft again after a wait that grows (or at once). */
+function retryQueued(now = false) {
+	clearTimeout(queueTimer);
+	if (!draft?.queued)
+		return;
+	const wait = now ? 0 : Math.min(60000, 3000 * 2 ** Math.min(queueTries, 5));
+	queueTimer = setTimeout(sendQueued, wait);
+}
+
+/*
+** Sends the queued draft under its own key: at most one contribution
+** whatever happens (the server answers a repeat with the first result).
+*/
+async function sendQueued() {
+	if (!draft?.queued || queueSending)
+		return;
+	queueSending = true;
+	const box = $('waiting-error');
+	try {
+		const r = await postWith('/api/v1/contributions', contributionBody(draft.text, draft.prompt),
+		    { 'Idempotency-Key': draft.key });
+		const c = r?.contribution ?? {};
+		if (draft.prompt !== null)
+			dropPrompt(prompts.find((x) => x.id === draft.prompt.id) ?? null);
+		draft = { text: '', key: null };
+		saveDraft();
+		queueTries = 0;
+		$('text').value = '';
+		renderCounter();
+		$('draft-kept').hidden = true;
+		clearError(box);
+		/* what was saved, redacted, as the preview would have shown it */
+		const saved = $('done-text');
+		saved.lang = campaign?.language || '';
+		fillRedacted(saved, String(c.text ?? ''));
+		$('done-removed').textContent = removedSummary(c.redaction ?? {});
+		show('done');
+		$('done-preview').hidden = false;
+		focusOn($('done'));
+	} catch (e) {
+		const again = !(e instanceof ApiError) || e.status === 0 || e.status === 408 || e.status === 429 ||
+		    e.status >= 500 || e.status === 401 || e.code === 'csrf';
+		if (again) {
+			/* still no connection (or no login): it waits */
+			queueTries++;
+			if (e instanceof ApiError && e.status !== 0)
+				showError(box, e);
+			else
+				clearError(box);
+			if (e instanceof ApiError && (e.status === 401 || e.code === 'csrf'))
+				await me({ fresh: true }).catch(() => null);
+			retryQueued();
+		} else {
+			/* the server will not take it: back to writing, with why */
+			draft.queued = false;
+			if (e.status === 409 && e.code !== 'prompt_done')
+				draft.key = null;
+			saveDraft();
+			$('text').value = draft.text;
+			renderCounter();
+			show('write-view');
+			showSendError($('write-error'), e);
+		}
+	} finally {
+		queueSending = false;
+	}
+}
+
+/* Takes the queued draft back to change it (it is not sent meanwhile). */
+function onWaitingEdit() {
+	clearTimeout(queueTimer);
+	draft.queued = false;
+	saveDraft();
+	$('text').value = draft.text;
+	renderCounter();
+	show('write-view');
+	focusOn($('text'));
+}
+
+/* A failed preview for want of a connection: offer to keep it. */
+function offerQueue(box) {
+	showMessage(box, t('offline.no_preview'));
+	const b = el('button', { type: 'button', class: 'secondary', 'data-i18n': 'offline.keep', text: t('offline.keep') });
+	b.addEventListener('click', queueDraft);
+	box.append(el('div', { class: 'buttons' }, b));
 }
 
 function onInput() {
@@ -190,7 +325,10 @@ async function onPreview(ev) {
 		show('preview-view');
 		focusOn($('preview-h'));
 	} catch (e) {
-		showSendError(box, e);
+		if (offline(e))
+			offerQueue(box);
+		else
+			showSendError(box, e);
 	} finally {
 		button.disabled = false;
 	}
@@ -261,7 +399,10 @@ async function onSend() {
 		focusOn($('done'));
 		window.scrollTo(0, 0);
 	} catch (e) {
-		if (e instanceof ApiError && e.code === 'prompt_done') {
+		if (offline(e)) {
+			/* they saw the preview: it goes when the connection returns */
+			queueDraft();
+		} else if (e instanceof ApiError && e.code === 'prompt_done') {
 			/* done before (on another device, say): on to the next */
 			dropPrompt(p);
 			await fetchNextPrompt();
@@ -372,6 +513,7 @@ async function onSendAudio() {
 			account: String(account.id),
 			campaign: campaign.slug,
 			campaignTitle: campaign.title ?? campaign.slug,
+			campaignLang: campaign.language ?? '',
 			prompt: p === null ? null : p.text,
 			promptId: p !== null && typeof p.id === 'number' ? p.id : null,
 			blob: take.blob,
@@ -385,6 +527,9 @@ async function onSendAudio() {
 		return;
 	}
 	recorder.reset();
+	/* nothing left to send: the button goes until the next take */
+	$('send-audio').disabled = true;
+	$('send-audio').hidden = true;
 	say($('queued'), 'contribute.queued');
 	dropPrompt(p);
 	if (prompts.length > 0)
@@ -418,11 +563,13 @@ function outboxEntry(it) {
 	    el('h3', { text: t('outbox.item', { seconds: secondsText(it.duration ?? 0) }) }),
 	    el('span', { class: `badge ${state}`, text: stateText(it) }));
 	li.append(head);
-	const meta = [it.campaignTitle ?? it.campaign];
+	const meta = [];
 	if (it.size)
 		meta.push(sizeText(it.size));
 	meta.push(formatTime(Math.floor(it.created / 1000)));
-	li.append(el('p', { class: 'outbox-meta', text: meta.join(' · ') }));
+	li.append(el('p', { class: 'outbox-meta' },
+	    el('span', { lang: it.campaignLang ?? '', text: it.campaignTitle ?? it.campaign }),
+	    ` · ${meta.join(' · ')}`));
 	if (it.prompt)
 		li.append(el('p', { class: 'outbox-prompt', text: t('outbox.prompt', { prompt: it.prompt }) }));
 	if (sending) {
@@ -570,6 +717,18 @@ function kept() {
 
 const offline = (e) => e instanceof ApiError && e.status === 0;
 
+/* Several drives (or none yet known): the person chooses theirs. */
+function showChoice(list) {
+	if (list.length === 0) {
+		showMessage($('page-error'), t('drive.none'));
+		return;
+	}
+	$('choose-list').replaceChildren(...driveChoice(list,
+	    (c) => `contribute.html?campaign=${encodeURIComponent(c.slug)}`));
+	$('choose').hidden = false;
+	focusOn($('choose-h'));
+}
+
 start(async () => {
 	registerServiceWorker();
 	const q = params.get('campaign');
@@ -602,12 +761,31 @@ start(async () => {
 		return;
 	}
 	account = who.account ?? {};
-	campaign = q ? campaigns.find((c) => c.slug === q) ?? null
-	    : campaigns.find((c) => c.kind === 'text') ?? null;
+	/* The person's own consents: which drive they are at, and whether
+	   this one may take what they give. */
+	let consents = null;
+	if (!cut) {
+		try {
+			consents = (await get('/api/v1/me/consents'))?.consents ?? [];
+		} catch {
+			consents = null; /* cannot tell: the server will say */
+		}
+	}
+	if (q) {
+		campaign = campaigns.find((c) => c.slug === q) ?? null;
+	} else {
+		const pick = pickDrive(who, campaigns, consents);
+		campaign = pick.one ?? null;
+		if (campaign === null) {
+			showChoice(pick.choice);
+			return;
+		}
+	}
 	if (campaign === null) {
 		showMessage($('page-error'), t(q ? 'consent.no_campaign' : 'contribute.no_text_campaign'));
 		return;
 	}
+	rememberDrive(account.id, campaign.slug);
 	renderCampaign();
 	document.addEventListener('langchange', () => {
 		renderCampaign();
@@ -627,16 +805,8 @@ start(async () => {
 		$('offline-note').hidden = !cut;
 
 	/* Without a live consent for this drive the server refuses: say so first. */
-	let consented = true;
-	if (!cut) {
-		try {
-			const c = await get('/api/v1/me/consents');
-			consented = (c?.consents ?? []).some((x) => x.campaign === campaign.slug &&
-			    (x.withdrawn_at === null || x.withdrawn_at === undefined));
-		} catch {
-			consented = true; /* cannot tell: the server will say */
-		}
-	}
+	const consented = consents === null || consents.some((x) => x.campaign === campaign.slug &&
+	    (x.withdrawn_at === null || x.withdrawn_at === undefined));
 	if (!consented) {
 		$('consent-link').href = `consent.html?campaign=${encodeURIComponent(campaign.slug)}`;
 		if (isAudio()) {
@@ -658,7 +828,7 @@ start(async () => {
 	renderPrompt();
 	draft = loadDraft();
 	$('text').value = draft.text;
-	$('draft-kept').hidden = draft.text === '';
+	$('draft-kept').hidden = draft.text === '' || draft.queued;
 	$('text').lang = campaign.language || '';
 	renderCounter();
 	$('text').addEventListener('input', onInput);
@@ -670,6 +840,16 @@ start(async () => {
 		promptAt++;
 		renderPrompt();
 	});
+	$('waiting-edit').addEventListener('click', onWaitingEdit);
+	addEventListener('online', () => retryQueued(true));
+	document.addEventListener('visibilitychange', () => {
+		if (document.visibilityState === 'visible')
+			retryQueued(true);
+	});
 	$('preview-button').disabled = false;
-	show('write-view');
+	if (draft.queued) {
+		showWaiting();
+		retryQueued(true);
+	} else
+		show('write-view');
 });

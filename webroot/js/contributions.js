@@ -6,7 +6,9 @@
 import { t, tn, formatTime } from './i18n.js';
 import { get, post, me, showError, clearError } from './api.js';
 import { removedSummary, fillRedacted } from './redaction.js';
-import { $, el, start, focusOn } from './page.js';
+import { $, el, start, focusOn, flash } from './page.js';
+import { forgetDrive } from './drive.js';
+import { dropAccount } from './queue.js';
 
 const STATUSES = ['pending', 'validated', 'rejected', 'withdrawn'];
 
@@ -15,6 +17,7 @@ let items = [];
 let titles = new Map(); /* campaign slug → {title, language} */
 let open = null; /* id of the contribution whose confirmation is showing */
 let allOpen = false;
+let eraseOpen = false;
 
 function live(c) {
 	return c.status !== 'withdrawn' && (c.withdrawn_at === null || c.withdrawn_at === undefined);
@@ -109,14 +112,15 @@ function item(c) {
 	    ...(c.prompt ? fact(t('contributions.prompt'), String(c.prompt)) : []),
 	    ...(c.audio ? fact(t('contributions.length'),
 		t('contributions.seconds', { n: Number(c.audio.duration).toFixed(1) })) : []),
-	    ...fact(t('contributions.removed'), removedSummary(c.redaction)),
+	    /* a recording is not text-checked: nothing to say it removed */
+	    ...(c.audio || c.kind === 'audio' ? [] : fact(t('contributions.removed'), removedSummary(c.redaction))),
 	    ...(Array.isArray(c.releases) && c.releases.length > 0
 		? fact(t('contributions.releases'), c.releases.join(', ')) : []),
 	    ...(isLive ? [] : fact(t('consents.withdrawn_at'), formatTime(c.withdrawn_at))));
 	const status = STATUSES.includes(c.status) ? c.status : 'pending';
 	const li = el('li', { class: 'card contribution', 'data-contribution': String(c.id) },
 	    el('div', { class: 'consent-head' },
-		el('h2', { id: headingId, text: camp?.title ?? c.campaign ?? '' }),
+		el('h2', { id: headingId, lang: camp ? camp.lang : null, text: camp?.title ?? c.campaign ?? '' }),
 		el('span', { class: `badge ${status}`, text: statusName(c.status) })),
 	    text,
 	    facts);
@@ -197,6 +201,66 @@ async function load() {
 	render();
 }
 
+/* ---- Delete my account (POST /api/v1/me/erase {"confirm":"erase"}) ---- */
+
+/* What this phone keeps for account ${id}: drafts, its drive, recordings
+   waiting, the copy of /me kept for opening offline. */
+async function forgetHere(id) {
+	try {
+		for (const k of Object.keys(localStorage))
+			if (k.startsWith(`tributary.draft.${id}.`))
+				localStorage.removeItem(k);
+		const kept = JSON.parse(localStorage.getItem('tributary.kept') ?? 'null');
+		if (kept?.account?.id === id)
+			localStorage.removeItem('tributary.kept');
+	} catch {
+		/* storage off: nothing kept */
+	}
+	forgetDrive(id);
+	await dropAccount(id).catch(() => 0);
+}
+
+function renderErase() {
+	const panel = $('erase-panel');
+	panel.replaceChildren();
+	$('erase-buttons').hidden = eraseOpen;
+	if (!eraseOpen)
+		return;
+	const err = el('div', { class: 'alert', role: 'alert' });
+	const sure = el('input', { type: 'checkbox', id: 'erase-sure' });
+	const yes = el('button', { type: 'button', class: 'danger', id: 'erase-yes', text: t('erase.yes'), disabled: true });
+	const no = el('button', { type: 'button', class: 'secondary', text: t('erase.no') });
+	sure.addEventListener('change', () => {
+		yes.disabled = !sure.checked;
+	});
+	panel.append(el('div', { class: 'confirm', role: 'group', 'aria-labelledby': 'erase-q' },
+	    el('h3', { id: 'erase-q', text: t('erase.confirm_title') }),
+	    el('p', { text: t('erase.confirm_text') }),
+	    el('div', { class: 'check' }, sure, el('label', { for: 'erase-sure', text: t('erase.sure') })),
+	    err,
+	    el('div', { class: 'buttons' }, yes, no)));
+	no.addEventListener('click', () => {
+		eraseOpen = false;
+		renderErase();
+		focusOn($('erase'));
+	});
+	yes.addEventListener('click', async () => {
+		clearError(err);
+		yes.disabled = no.disabled = true;
+		try {
+			await post('/api/v1/me/erase', { confirm: 'erase' });
+			await forgetHere(account.id);
+			flash('erase.done');
+			location.assign('./');
+		} catch (e) {
+			showError(err, e);
+			focusOn(err);
+			yes.disabled = !sure.checked;
+			no.disabled = false;
+		}
+	});
+}
+
 /* The "About you" form: the choices the node offers, what was given. */
 let about = null;
 
@@ -253,7 +317,7 @@ start(async () => {
 	try {
 		const r = await get('/api/v1/campaigns');
 		for (const c of r?.campaigns ?? [])
-			titles.set(c.slug, { title: c.title, language: c.language });
+			titles.set(c.slug, { title: c.title, language: c.language, lang: c.title_lang || c.language || '' });
 	} catch {
 		titles = new Map(); /* the slugs will do */
 	}
@@ -264,6 +328,15 @@ start(async () => {
 		focusOn($('all-q'));
 	});
 	$('about-form').addEventListener('submit', saveAbout);
+	$('erase').addEventListener('click', () => {
+		eraseOpen = true;
+		renderErase();
+		focusOn($('erase-q'));
+	});
+	document.addEventListener('langchange', () => {
+		if (eraseOpen)
+			renderErase();
+	});
 	await Promise.all([load(), loadAbout()]);
 	$('signed-in').hidden = false;
 });

@@ -333,9 +333,14 @@ export function nfc(s) {
 
 /* The name of language ${code} in the page's language, or the code. */
 export function languageName(code) {
-	if (ENDONYMS[code] && code === lang)
-		return ENDONYMS[code];
+	const own = ENDONYMS[code] || offered?.find((x) => x.lang === code)?.name;
+	if (own && code === lang)
+		return own;
 	try {
+		/* a browser without names in this language would give English:
+		   the language's own name is better then */
+		if (Intl.DisplayNames.supportedLocalesOf([lang]).length === 0)
+			return own || code;
 		const dn = new Intl.DisplayNames([lang], { type: 'language' });
 		const n = dn.of(code);
 		if (n && n !== code)
@@ -343,7 +348,7 @@ export function languageName(code) {
 	} catch {
 		/* old browser */
 	}
-	return ENDONYMS[code] || code;
+	return own || code;
 }
 
 /* A Unix time in seconds, as a date and time in the page's language. */
@@ -352,6 +357,11 @@ export function formatTime(sec) {
 		return '';
 	const d = new Date(Number(sec) * 1000);
 	try {
+		/* no month names in this language here: numbers alone, not English */
+		if (Intl.DateTimeFormat.supportedLocalesOf([lang]).length === 0) {
+			const p2 = (n) => String(n).padStart(2, '0');
+			return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ${p2(d.getHours())}:${p2(d.getMinutes())}`;
+		}
 		return new Intl.DateTimeFormat(lang, {
 			dateStyle: 'medium',
 			timeStyle: 'short',

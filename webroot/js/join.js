@@ -1,10 +1,12 @@
 /*
 ** Join or log in: with the drive card's code and a PIN (the first use sets
-** the PIN), or with a handle and a passphrase.
+** the PIN, so it is typed twice then), or with a handle and a passphrase.
+** Then on to the person's drive: the one of their card, else a choice.
 */
 import { t, nfc } from './i18n.js';
 import { get, post, me, showError, showMessage, clearError, ApiError } from './api.js';
 import { $, start, flash } from './page.js';
+import { pickDrive } from './drive.js';
 
 const params = new URLSearchParams(location.search);
 
@@ -24,8 +26,8 @@ const NEXT = {
 /* The query a page of NEXT takes for ?campaign= (campaign.html names it slug). */
 const CAMPAIGN_PARAM = { contribute: 'campaign', review: 'campaign', campaign: 'slug' };
 
-/* Where to go once logged in. */
-async function target() {
+/* Where to go once logged in (${answer}: the login's answer, if any). */
+async function target(answer) {
 	const next = params.get('next');
 	if (next !== null && Object.hasOwn(NEXT, next)) {
 		const c = params.get('campaign');
@@ -33,16 +35,22 @@ async function target() {
 		    ? `${NEXT[next]}?${CAMPAIGN_PARAM[next]}=${encodeURIComponent(c)}`
 		    : NEXT[next];
 	}
-	let slug = params.get('campaign');
-	if (!slug) {
-		try {
-			const r = await get('/api/v1/campaigns');
-			slug = r?.campaigns?.[0]?.slug ?? null;
-		} catch {
-			slug = null;
-		}
-	}
-	return slug ? `consent.html?campaign=${encodeURIComponent(slug)}` : 'consents.html';
+	const slug = params.get('campaign');
+	if (slug)
+		return `consent.html?campaign=${encodeURIComponent(slug)}`;
+	/* their card's drive, else the one they consented to, else a choice */
+	const [campaigns, consents, who] = await Promise.all([
+		get('/api/v1/campaigns').then((r) => r?.campaigns ?? [], () => []),
+		get('/api/v1/me/consents').then((r) => r?.consents ?? [], () => null),
+		answer ? Promise.resolve(answer) : me().catch(() => null),
+	]);
+	const pick = pickDrive(who, campaigns, consents);
+	if (!pick.one)
+		return 'contribute.html';
+	const s = encodeURIComponent(pick.one.slug);
+	const live = (consents ?? []).some((x) => x.campaign === pick.one.slug &&
+	    (x.withdrawn_at === null || x.withdrawn_at === undefined));
+	return live ? `contribute.html?campaign=${s}` : `consent.html?campaign=${s}`;
 }
 
 /* "abcd efgh-jklm" → "ABCD-EFGH-JKLM": upper case, groups of four. */
@@ -64,8 +72,59 @@ function busy(form, on) {
 	form.setAttribute('aria-busy', on ? 'true' : 'false');
 }
 
-async function done() {
-	location.assign(await target());
+async function done(answer) {
+	location.assign(await target(answer));
+}
+
+/* ---- cards this phone has seen: the PIN is typed twice only the first time ---- */
+
+const SEEN = 'tributary.cards';
+
+/* A short fingerprint of card ${code} (FNV-1a): enough to recognise it,
+   not enough to rebuild it. */
+function fingerprint(code) {
+	let h = 0x811c9dc5;
+	for (const ch of code.replace(/-/g, '')) {
+		h ^= ch.charCodeAt(0);
+		h = Math.imul(h, 0x01000193) >>> 0;
+	}
+	return h.toString(36);
+}
+
+function seenCards() {
+	try {
+		const a = JSON.parse(localStorage.getItem(SEEN) ?? '[]');
+		return Array.isArray(a) ? a : [];
+	} catch {
+		return [];
+	}
+}
+
+function markSeen(code) {
+	const f = fingerprint(code);
+	const a = seenCards().filter((x) => x !== f);
+	a.push(f);
+	try {
+		localStorage.setItem(SEEN, JSON.stringify(a.slice(-50)));
+	} catch {
+		/* storage off: asked twice again next time */
+	}
+}
+
+/* Shows the second PIN field unless the person has a PIN already. */
+function renderPinKnown() {
+	const known = $('pin-known').checked;
+	$('pin2-field').hidden = known;
+	$('pin2').required = !known;
+	$('pin').autocomplete = known ? 'current-password' : 'new-password';
+}
+
+function onCardInput() {
+	const code = normalizeCard($('card').value);
+	if (code.replace(/-/g, '').length >= 8 && seenCards().includes(fingerprint(code))) {
+		$('pin-known').checked = true;
+		renderPinKnown();
+	}
 }
 
 async function onCard(ev) {
@@ -80,6 +139,9 @@ async function onCard(ev) {
 
 	const code = normalizeCard(card.value);
 	const p = nfc(pin.value).trim();
+	const pin2 = $('pin2');
+	const twice = !$('pin-known').checked;
+	invalid(pin2, false);
 	if (code.replace(/-/g, '').length < 4) {
 		showMessage(box, t('join.need_card'));
 		invalid(card, true);
@@ -92,15 +154,33 @@ async function onCard(ev) {
 		pin.focus();
 		return;
 	}
+	if (twice && nfc(pin2.value).trim() !== p) {
+		showMessage(box, t(pin2.value === '' ? 'join.need_pin2' : 'join.pin_mismatch'));
+		invalid(pin2, true);
+		pin2.select();
+		pin2.focus();
+		return;
+	}
 	busy(form, true);
 	try {
-		const r = await post('/api/v1/login', { card: code, pin: p });
+		const body = { card: code, pin: p };
+		if (twice)
+			body.pin_again = p; /* typed twice: a first use may set it */
+		const r = await post('/api/v1/login', body);
+		markSeen(code);
 		if (r?.created === true)
 			flash('join.pin_set');
-		await done();
+		await done(r);
 	} catch (e) {
 		showError(box, e);
-		if (e instanceof ApiError) {
+		if (e instanceof ApiError && e.code === 'pin_again') {
+			/* a node that sets a PIN only when typed twice */
+			$('pin-known').checked = false;
+			renderPinKnown();
+			showMessage(box, t('join.need_pin2'));
+			invalid(pin2, true);
+			pin2.focus();
+		} else if (e instanceof ApiError) {
 			if (e.code === 'wrong_credentials') {
 				/* The card or the PIN: the server does not say which, so
 				** that nobody learns which cards exist. */
@@ -183,8 +263,10 @@ start(async () => {
 	$('card-form').addEventListener('submit', onCard);
 	$('handle-form').addEventListener('submit', onHandle);
 	$('show-pin').addEventListener('change', (e) => {
-		$('pin').type = e.currentTarget.checked ? 'text' : 'password';
+		$('pin').type = $('pin2').type = e.currentTarget.checked ? 'text' : 'password';
 	});
+	$('pin-known').addEventListener('change', renderPinKnown);
+	$('card').addEventListener('input', onCardInput);
 	$('handle-form').addEventListener('click', (e) => {
 		const b = e.target.closest('button');
 		if (b)
@@ -194,8 +276,10 @@ start(async () => {
 	/* A printed card's QR code opens join.html?card=CODE. */
 	if (params.get('card')) {
 		$('card').value = params.get('card');
+		onCardInput();
 		$('pin').focus();
 	}
+	renderPinKnown();
 	/* The buttons stay off until the handlers above are in place. */
 	for (const b of document.querySelectorAll('form button'))
 		b.disabled = false;

@@ -98,14 +98,15 @@ export function showNav(account) {
 	renderWho();
 }
 
-/* Log out from the menu: the page opens again as nobody's, saying so. */
+/* Log out from the menu: on to the join page (the next person at a shared
+   phone starts there), saying so. */
 async function onMenuLogout(ev) {
 	const b = ev.currentTarget;
 	b.disabled = true;
 	try {
 		await logout();
-		flash('nav.logged_out');
-		location.reload();
+		flash('consents.logged_out_ok');
+		location.assign('join.html');
 	} catch (e) {
 		b.disabled = false;
 		const box = $('page-error');

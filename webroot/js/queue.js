@@ -90,6 +90,21 @@ function del(key) {
 	return tx('readwrite', (s) => req(s.delete(key)));
 }
 
+/*
+** Removes every item of account ${id} from this phone (its account was
+** erased: nothing of it may stay). Resolves the number removed.
+*/
+export async function dropAccount(id) {
+	const all = await getAll();
+	let n = 0;
+	for (const it of all)
+		if (it.account === String(id)) {
+			await del(it.key);
+			n++;
+		}
+	return n;
+}
+
 /* The wait before try number ${n} (1 = the first retry): doubling, capped,
    and spread at random over its upper half so phones do not retry in step. */
 export function backoff(n) {

@@ -19,7 +19,7 @@
 import { t, languageName, formatTime } from './i18n.js';
 import { get, postWith, me, showError, showMessage, clearError, ApiError, uuid } from './api.js';
 import { fillRedacted } from './redaction.js';
-import { $, el, start, focusOn } from './page.js';
+import { $, el, start, focusOn, fillText } from './page.js';
 
 /* The fixed reasons, in the order of their number keys (1–7). */
 const REASONS = ['wrong_words', 'noise', 'hard_to_hear', 'personal_data', 'offensive',
@@ -144,7 +144,7 @@ function renderChoose() {
 		const href = `review.html?campaign=${encodeURIComponent(c.slug)}`;
 		ul.append(el('li', {},
 		    el('a', { href, 'data-campaign': c.slug },
-			el('span', { class: 'drive-title', text: c.title ?? c.slug }),
+			el('span', { class: 'drive-title', lang: c.title_lang || c.language || null, text: c.title ?? c.slug }),
 			el('span', {
 				class: 'drive-meta',
 				text: t('home.drive_meta', { language: languageName(c.language), kind: kindName(c.kind) }),
@@ -173,8 +173,8 @@ function isAudio() {
 function renderCampaignLine() {
 	if (campaign === null)
 		return;
-	$('campaign-line').textContent = t('review.for_campaign', {
-		title: campaign.title ?? campaign.slug,
+	fillText($('campaign-line'), 'review.for_campaign', {
+		title: el('span', { lang: campaign.title_lang || campaign.language || '', text: campaign.title ?? campaign.slug }),
 		language: languageName(campaign.language),
 	});
 	document.title = `${campaign.title ?? campaign.slug} — ${t('review.page_title')}`;
