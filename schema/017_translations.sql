@@ -9,7 +9,7 @@ CREATE TABLE translations (
     key         TEXT NOT NULL,
     text        TEXT NOT NULL,
     by          INTEGER NOT NULL REFERENCES accounts(id),
-    at          INTEGER NOT NULL,
+    at          INTEGER NOT NULL,           -- milliseconds since 1970
     PRIMARY KEY (lang, key)
 ) STRICT;
 
@@ -17,6 +17,6 @@ CREATE TABLE translation_reviews (
     id          INTEGER PRIMARY KEY,
     lang        TEXT NOT NULL,
     by          INTEGER NOT NULL REFERENCES accounts(id),
-    at          INTEGER NOT NULL
+    at          INTEGER NOT NULL            -- milliseconds since 1970
 ) STRICT;
 CREATE INDEX translation_reviews_lang ON translation_reviews(lang, at);

@@ -15,6 +15,7 @@ int cmd_release(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_token(int argc, char **argv);    /* cli_token.c */
+int cmd_i18n(int argc, char **argv);     /* cli_i18n.c */
 int cmd_settings(int argc, char **argv); /* cli_settings.c */
 
 /* What the commands share (cli_admin.c). */

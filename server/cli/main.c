@@ -42,6 +42,9 @@ static const struct {
 	{ "token", cmd_token,
 	    "push tokens for the Hub write API: token add|list|revoke (token "
 	    "--help)" },
+	{ "i18n", cmd_i18n,
+	    "how far each language of the pages is translated: i18n status "
+	    "--data DIR" },
 	{ "settings", cmd_settings,
 	    "the organization behind the node and its switches: settings "
 	    "--data DIR [--org-name NAME] [--org-contact TEXT] (settings "

@@ -33,6 +33,12 @@ int create_account(struct req *r);
 int change_account(struct req *r);
 int reissue_card(struct req *r);
 int set_account_languages(struct req *r);
+int set_account_translator(struct req *r);
+int list_languages(struct req *r);
+int show_language_overrides(struct req *r);
+int list_language_strings(struct req *r);
+int save_language_string(struct req *r);
+int review_language(struct req *r);
 int show_my_demographics(struct req *r);
 int set_my_demographics(struct req *r);
 

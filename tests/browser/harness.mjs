@@ -29,11 +29,12 @@ export function run(args) {
 
 /*
 ** Starts the server; resolves with its base URL once it says it listens.
-** ${opts.consentDir} replaces the repo's consent/ folder.
+** ${opts.consentDir} replaces the repo's consent/ folder, ${opts.webroot}
+** its webroot/.
 */
 export function serve(data, opts = {}) {
 	const args = ['serve', '--data', data, '--port', '0',
-	    '--consent-dir', opts.consentDir || join(REPO, 'consent'), '--webroot', join(REPO, 'webroot'),
+	    '--consent-dir', opts.consentDir || join(REPO, 'consent'), '--webroot', opts.webroot || join(REPO, 'webroot'),
 	    '--redact-dir', join(REPO, 'redact')];
 	const child = spawn(BIN, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
 	const srv = { child, stderr: '', stdout: '', exited: null };
