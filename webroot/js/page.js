@@ -89,7 +89,7 @@ export function showNav(account) {
 	}
 	const tr = $('nav-translate');
 	if (tr)
-		tr.hidden = account?.can_translate !== true;
+		tr.hidden = !(account?.can_translate === true || STAFF.includes(role));
 	for (const id of ['nav-who', 'nav-logout']) {
 		const li = $(id);
 		if (li)

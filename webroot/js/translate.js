@@ -14,6 +14,7 @@ import { $, el, start } from './page.js';
 
 let languages = []; /* GET /api/v1/i18n's list */
 let rows = []; /* the chosen language's strings */
+let shown = 50; /* rows on the page: a phone need not draw 800 at once */
 
 function say(text) {
 	$('status').replaceChildren(el('p', { text }));
@@ -86,7 +87,9 @@ function rowItem(r) {
 
 function renderRows() {
 	const only = $('only-missing').checked;
-	$('rows').replaceChildren(...rows.filter((r) => !only || r.text === null).map(rowItem));
+	const list = rows.filter((r) => !only || r.text === null);
+	$('rows').replaceChildren(...list.slice(0, shown).map(rowItem));
+	$('more').hidden = list.length <= shown;
 }
 
 async function loadRows() {
@@ -98,6 +101,7 @@ async function loadRows() {
 	}
 	const ans = await get(`/api/v1/i18n/${encodeURIComponent(chosen())}/strings`);
 	rows = Array.isArray(ans?.strings) ? ans.strings : [];
+	shown = 50;
 	renderRows();
 	renderState();
 }
@@ -132,11 +136,18 @@ start(async () => {
 		renderRows();
 	});
 	await loadLanguages();
-	const wanted = new URLSearchParams(location.search).get('lang');
+	const wanted = new URLSearchParams(location.search).get('to');
 	if (wanted && languages.some((l) => l.lang === wanted))
 		$('tlang').value = wanted;
 	$('tlang').addEventListener('change', () => loadRows().catch((e) => showError($('page-error'), e)));
-	$('only-missing').addEventListener('change', renderRows);
+	$('only-missing').addEventListener('change', () => {
+		shown = 50;
+		renderRows();
+	});
+	$('more').addEventListener('click', () => {
+		shown += 50;
+		renderRows();
+	});
 	$('review').addEventListener('click', markReviewed);
 	await loadRows();
 	$('signed-in').hidden = false;
