@@ -599,7 +599,7 @@ await runFlow('tributary-browser-', async (f) => {
 	]);
 	assert.equal(nb.status(), 400);
 	assert.equal((await nb.json()).error.field, 'slug');
-	await mp.locator('#nf-slug-error p').waitFor();
+	await mp.locator('#nf-slug-error p').first().waitFor();
 	assert.equal(await mp.getAttribute('#nf-slug', 'aria-invalid'), 'true');
 	assert.equal(await mp.evaluate(() => document.activeElement?.id), 'nf-slug', 'the field is focused');
 	await checkPage(mp);

@@ -5,7 +5,7 @@
 ** becomes a thrown ApiError: its code words it (errorText, showError), its
 ** message keeps the server's English for the folded details and logs.
 */
-import { t } from './i18n.js';
+import { t, has } from './i18n.js';
 
 let csrf = null;
 
@@ -156,7 +156,8 @@ export function errorKey(err) {
 	let code = err instanceof ApiError ? err.code : null;
 	if (typeof code === 'string' && code.startsWith('http_'))
 		code = BY_STATUS[err.status] ?? null;
-	return code !== null && CODES.has(code) ? `error.${code}` : 'error.generic';
+	/* a code another page's catalog words (error.<code>) counts too */
+	return code !== null && (CODES.has(code) || has(`error.${code}`)) ? `error.${code}` : 'error.generic';
 }
 
 /* ${err} in the person's words: from its code, never the server's text. */

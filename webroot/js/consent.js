@@ -10,8 +10,7 @@
 import { t, currentLang, languageName, formatTime } from './i18n.js';
 import { get, post, me, csrfToken, showError, showMessage, clearError, ApiError } from './api.js';
 import { renderMarkdown } from './markdown.js';
-import { $, el, start, focusOn, scopeName } from './page.js';
-import { pickDrive, rememberDrive, driveChoice } from './drive.js';
+import { $, el, start, focusOn, scopeName, pickDrive, rememberDrive, driveChoice } from './page.js';
 import { recordingProblem, mountRecorder } from './recorder.js';
 import { registerServiceWorker } from './sw-register.js';
 

@@ -20,8 +20,7 @@
 import { t, tn, nfc, languageName, formatTime } from './i18n.js';
 import { get, post, postWith, me, showError, showMessage, clearError, ApiError, uuid, appendDetails } from './api.js';
 import { removedSummary, fillRedacted } from './redaction.js';
-import { $, el, start, focusOn, fillText } from './page.js';
-import { pickDrive, rememberDrive, driveTitle, driveChoice } from './drive.js';
+import { $, el, start, focusOn, fillText, pickDrive, rememberDrive, driveTitle, driveChoice } from './page.js';
 import { recordingProblem, mountRecorder, wavBytes, secondsText, sizeText } from './recorder.js';
 import { Outbox } from './queue.js';
 import { rateText } from './pay.js';

@@ -6,8 +6,7 @@
 import { t, tn, formatTime } from './i18n.js';
 import { get, post, me, showError, clearError } from './api.js';
 import { removedSummary, fillRedacted } from './redaction.js';
-import { $, el, start, focusOn, flash } from './page.js';
-import { forgetDrive } from './drive.js';
+import { $, el, start, focusOn, flash, forgetDrive } from './page.js';
 import { dropAccount } from './queue.js';
 
 const STATUSES = ['pending', 'validated', 'rejected', 'withdrawn'];

@@ -5,8 +5,7 @@
 */
 import { t, nfc } from './i18n.js';
 import { get, post, me, showError, showMessage, clearError, ApiError } from './api.js';
-import { $, start, flash } from './page.js';
-import { pickDrive } from './drive.js';
+import { $, start, flash, pickDrive } from './page.js';
 
 const params = new URLSearchParams(location.search);
 
@@ -41,7 +40,9 @@ async function target(answer) {
 	/* their card's drive, else the one they consented to, else a choice */
 	const [campaigns, consents, who] = await Promise.all([
 		get('/api/v1/campaigns').then((r) => r?.campaigns ?? [], () => []),
-		get('/api/v1/me/consents').then((r) => r?.consents ?? [], () => null),
+		/* a card's first use has no consents yet: nothing to ask */
+		answer?.created === true ? Promise.resolve([])
+		    : get('/api/v1/me/consents').then((r) => r?.consents ?? [], () => null),
 		answer ? Promise.resolve(answer) : me().catch(() => null),
 	]);
 	const pick = pickDrive(who, campaigns, consents);
