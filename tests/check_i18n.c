@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -232,6 +233,100 @@ START_TEST(test_translate_and_review)
 }
 END_TEST
 
+/* A WAV of ${n} 16-bit mono samples at 16 kHz (a slow ramp), malloc'd;
+** its size in ${len}. */
+static char *
+wav_of(size_t n, size_t *len)
+{
+	char *b;
+	size_t i;
+	uint32_t v;
+
+	*len = 44 + 2 * n;
+	ck_assert_ptr_nonnull(b = calloc(1, *len));
+	memcpy(b, "RIFF", 4);
+	v = (uint32_t)(*len - 8);
+	memcpy(b + 4, &v, 4);
+	memcpy(b + 8,
+	    "WAVEfmt \x10\0\0\0\x01\0\x01\0\x80\x3e\0\0\0\x7d\0\0\x02\0"
+	    "\x10\0data",
+	    32);
+	v = (uint32_t)(2 * n);
+	memcpy(b + 40, &v, 4);
+	for (i = 0; i < n; i++) {
+		int16_t x = (int16_t)((i * 37) % 20000 - 10000);
+
+		memcpy(b + 44 + 2 * i, &x, 2);
+	}
+	return (b);
+}
+
+/* A reading of the consent document, for people who speak the language
+** better than they read it: uploaded by a maintainer, played back byte
+** for byte, named by the document; refused to others and when not a
+** WAV, or for a language the document is not in. */
+START_TEST(test_consent_reading)
+{
+	struct who mia, tom;
+	struct tu_resp r;
+	struct tu_req q = { 0 };
+	char *wav;
+	size_t len;
+	json_t *j;
+
+	log_in("mia", &mia);
+	log_in("tom", &tom);
+	wav = wav_of(16000, &len);
+	q.ctype = "audio/wav";
+	q.body = wav;
+	q.n = len;
+	q.w = &tom;
+	q.csrf = 1;
+	tu_request(
+	    &srv, "POST", "/api/v1/consent/general/reading?lang=ee", &q, &r);
+	expect_error(&r, 403, "forbidden", "a contributor's reading");
+	tu_resp_free(&r);
+	q.w = &mia;
+	tu_request(
+	    &srv, "POST", "/api/v1/consent/general/reading?lang=xx", &q, &r);
+	expect_error(&r, 404, "not_found", "a reading in a language not there");
+	tu_resp_free(&r);
+	q.n = 40;
+	tu_request(
+	    &srv, "POST", "/api/v1/consent/general/reading?lang=ee", &q, &r);
+	expect_error(&r, 400, "bad_wav", "a broken WAV");
+	tu_resp_free(&r);
+	q.n = len;
+	q.ctype = "application/json";
+	tu_request(
+	    &srv, "POST", "/api/v1/consent/general/reading?lang=ee", &q, &r);
+	ck_assert_msg(r.status == 415 || r.status == 413 || r.status == 400,
+	    "JSON as a reading: %ld", r.status);
+	tu_resp_free(&r);
+	q.ctype = "audio/wav";
+	tu_request(
+	    &srv, "POST", "/api/v1/consent/general/reading?lang=ee", &q, &r);
+	ck_assert_msg(
+	    r.status == 201, "the reading: %ld %.300s", r.status, r.body);
+	tu_resp_free(&r);
+	/* The consent page is told of it, and it plays back whole. */
+	j = get_ok(NULL, "/api/v1/consent/general?lang=ee");
+	ck_assert_str_eq(jstr(j, "lang"), "ee");
+	ck_assert_ptr_nonnull(strstr(jstr(j, "reading"), "lang=ee"));
+	json_decref(j);
+	as(NULL, "GET", "/api/v1/consent/general/reading?lang=ee", NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert(r.n == len && memcmp(r.body, wav, len) == 0);
+	tu_resp_free(&r);
+	ck_assert_int_eq(tu_db_get(maindir,
+			     "SELECT count(*) FROM audit_log WHERE action = "
+			     "'consent.reading' AND actor_id = ?1",
+			     mia.id, NULL, NULL, 0),
+	    1);
+	free(wav);
+}
+END_TEST
+
 /* The CLI says what the API says. */
 START_TEST(test_status_cli)
 {
@@ -324,6 +419,8 @@ main(void)
 		"--rate-per-account", "100000", "--login-backoff-after", "1000",
 		"--hashes-per-address", "100", NULL };
 	char *init[] = { NULL, "init", "--data", maindir, NULL };
+	char src[800];
+	char *cp[] = { "cp", "-r", src, NULL, NULL };
 	Suite *s;
 	TCase *tc;
 
@@ -332,12 +429,16 @@ main(void)
 	snprintf(maindir, sizeof(maindir), "%s/main", base);
 	snprintf(webroot, sizeof(webroot), "%s/webroot", base);
 	snprintf(cat, sizeof(cat), "%s/i18n", webroot);
-	snprintf(consent, sizeof(consent), "%s/consent", srcdir);
+	/* A copy: readings are written beside the documents. */
+	snprintf(consent, sizeof(consent), "%s/consent", base);
 	snprintf(redact, sizeof(redact), "%s/redact", srcdir);
 	init[0] = (char *)bin;
+	snprintf(src, sizeof(src), "%s/consent", srcdir);
+	cp[3] = consent;
 	if (mkdir(webroot, 0700) == -1 || mkdir(cat, 0700) == -1 ||
 	    write_file(cat, "en.json", EN) == -1 ||
 	    write_file(cat, "ee.json", EE) == -1 ||
+	    tu_run_quiet(cp, out, sizeof(out)) != 0 ||
 	    tu_run_quiet(init, out, sizeof(out)) != 0 ||
 	    add_user("root", "admin") != 0 ||
 	    add_user("mia", "maintainer") != 0 ||
@@ -353,6 +454,7 @@ main(void)
 	tc = tcase_create("i18n");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_translate_and_review);
+	tcase_add_test(tc, test_consent_reading);
 	tcase_add_test(tc, test_status_cli);
 	tcase_add_test(tc, test_shipped_catalogs);
 	suite_add_tcase(s, tc);

@@ -128,6 +128,11 @@ static const struct opt opts[] = {
 	    "bytes of disk an LFS upload or a commit must leave free in the "
 	    "data folder; one that would not is refused (507) before its body "
 	    "is read" },
+	{ "reading-max", OPT_LONG, OFF(reading_max), "16777216", 65536,
+	    1L << 30,
+	    "bytes of a recorded reading of a consent document uploaded on "
+	    "the translation page (a WAV, held in memory while it is checked "
+	    "and counted in --upload-budget)" },
 	{ "hub-multipart-chunk", OPT_LONG, OFF(hub_multipart_chunk), "0", 0,
 	    1L << 34,
 	    "bytes of each part when an LFS object larger than this is pushed "

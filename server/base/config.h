@@ -51,6 +51,7 @@ struct config {
 	long hub_disk_reserve; /* bytes an upload must leave free */
 	long hub_multipart_chunk; /* bytes of an LFS part; 0: no multipart */
 	long hub_object_grace;    /* seconds an uncommitted object is kept */
+	long reading_max;         /* bytes of an uploaded consent reading */
 };
 
 /*

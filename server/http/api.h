@@ -39,6 +39,8 @@ int show_language_overrides(struct req *r);
 int list_language_strings(struct req *r);
 int save_language_string(struct req *r);
 int review_language(struct req *r);
+int upload_consent_reading(struct req *r);
+size_t reading_body_limit(struct req *r);
 int show_my_demographics(struct req *r);
 int set_my_demographics(struct req *r);
 

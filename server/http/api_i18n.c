@@ -6,15 +6,23 @@
 ** added, removed or replaced), under a lock: every request of the
 ** language menu reads the parsed copy.
 */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "account.h"
 #include "api.h"
+#include "audit.h"
+#include "consent.h"
+#include "crypto.h"
 #include "http.h"
 #include "i18n.h"
+#include "wav.h"
 
 static pthread_mutex_t cat_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct i18n_set cat;
@@ -373,6 +381,162 @@ set_account_translator(struct req *r)
 		.build = translator_build,
 		.job = i18n_translator_job,
 		.answer = translator_answer,
+	};
+
+	return (req_write(r, &w));
+}
+
+/* ---------------------------------------------------------------------
+** A recorded reading of a consent document
+*/
+
+/* The reading route's body limit: --reading-max for a WAV from someone
+** allowed to translate (checked before the body), 0 (the route's) else. */
+size_t
+reading_body_limit(struct req *r)
+{
+	if (!req_is_wav(r) || may_translate(r) != 1)
+		return (0);
+	return ((size_t)req_config(r)->reading_max);
+}
+
+/* Writes ${n} bytes of ${p} to ${path} through a temp file, fsynced and
+** renamed over it. 0, or -1 with ${e}. */
+static int
+write_atomic(const char *path, const void *p, size_t n, struct err *e)
+{
+	char tmp[4200];
+	ssize_t w;
+	size_t off = 0;
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) ==
+	    -1)
+		return (
+		    err_set(e, ERR_STORAGE, "%s: %s", tmp, strerror(errno)));
+	while (off < n) {
+		if ((w = write(fd, (const char *)p + off, n - off)) <= 0) {
+			if (w == -1 && errno == EINTR)
+				continue;
+			err_set(e, ERR_STORAGE, "%s: %s", tmp,
+			    w == -1 ? strerror(errno) : "short write");
+			close(fd);
+			unlink(tmp);
+			return (-1);
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) == -1 || close(fd) == -1 || rename(tmp, path) == -1) {
+		err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return (-1);
+	}
+	return (0);
+}
+
+struct reading_state {
+	char slug[64], lang[36], sha[65];
+	int version;
+	size_t bytes;
+	int64_t actor;
+};
+
+static int
+reading_job(struct db *db, void *arg, struct err *e)
+{
+	struct reading_state *rs = arg;
+
+	return (audit_append(db, rs->actor, "consent.reading", 0,
+	    json_pack("{s:s,s:i,s:s,s:s,s:I}", "slug", rs->slug, "version",
+		rs->version, "lang", rs->lang, "sha256", rs->sha, "bytes",
+		(json_int_t)rs->bytes),
+	    e));
+}
+
+static int
+reading_build(struct req *r, void *state, void **arg)
+{
+	struct reading_state *rs = state;
+	const struct consent_set *set = req_node(r)->consents;
+	const char *slug = req_param(r, "slug"), *lang = req_query(r, "lang");
+	const char *ver = req_query(r, "version"), *p, *ctype;
+	char path[4096], old[4096];
+	uint8_t md[SHA256_LEN];
+	struct wav_pcm w = { 0 };
+	struct err e = { 0 };
+	size_t n;
+	int rc;
+
+	if ((rc = may_translate(r)) != 1)
+		return (rc);
+	if (!req_is_wav(r))
+		return (req_error(
+		    r, 415, "unsupported", "send the reading as audio/wav"));
+	rs->version = ver ? atoi(ver)
+	    : set         ? consent_current_version(set, slug)
+			  : 0;
+	if (set == NULL || slug == NULL || lang == NULL ||
+	    consent_find(set, slug, rs->version, lang) == NULL)
+		return (req_error(r, 404, "not_found",
+		    "there is no consent document \"%.60s\" version %d in "
+		    "\"%.36s\" to read",
+		    slug ? slug : "", rs->version, lang ? lang : ""));
+	p = req_body(r, &n);
+	if (wav_read(p, n, &w, &e) == -1)
+		return (e.code == ERR_UNSUPPORTED
+			? req_error(r, 415, "unsupported", "%s", e.msg)
+			: req_error(r, 400, "bad_wav", "%s", e.msg));
+	wav_pcm_free(&w);
+	snprintf(rs->slug, sizeof(rs->slug), "%s", slug);
+	snprintf(rs->lang, sizeof(rs->lang), "%s", lang);
+	snprintf(path, sizeof(path), "%s/%s/%d/%s.wav",
+	    req_config(r)->consent_dir, rs->slug, rs->version, rs->lang);
+	if (write_atomic(path, p, n, &e) == -1)
+		return (req_fail(r, &e));
+	/* An older reading in another format would be played instead. */
+	if (consent_reading_path(req_config(r)->consent_dir, rs->slug,
+		rs->version, rs->lang, old, sizeof(old), &ctype) &&
+	    strcmp(old, path) != 0)
+		unlink(old);
+	sha256_digest(p, n, md);
+	hex_encode(md, SHA256_LEN, rs->sha);
+	rs->bytes = n;
+	rs->actor = req_session(r)->account_id;
+	*arg = rs;
+	return (1);
+}
+
+static int
+reading_answer(struct req *r, void *state)
+{
+	struct reading_state *rs = state;
+
+	return (req_json(r, 201,
+	    json_pack("{s:s,s:i,s:s,s:s,s:I,s:s+++}", "slug", rs->slug,
+		"version", rs->version, "lang", rs->lang, "sha256", rs->sha,
+		"bytes", (json_int_t)rs->bytes, "reading", "/api/v1/consent/",
+		rs->slug, "/reading?lang=", rs->lang)));
+}
+
+/*
+** POST /api/v1/consent/{slug}/reading?lang=xx[&version=N]: a maintainer,
+** or an account allowed to translate. Body: a recorded reading of the
+** document in that language (audio/wav, at most --reading-max bytes),
+** for people who speak the language better than they read it; it
+** replaces the one there was and the consent page plays it. Audited with
+** its SHA-256. 201 {"slug","version","lang","sha256","bytes","reading"};
+** 400 bad_wav; 403; 404 no such document in that language; 413; 415 not
+** a WAV.
+*/
+int
+upload_consent_reading(struct req *r)
+{
+	static const struct req_write w = {
+		.state_size = sizeof(struct reading_state),
+		.build = reading_build,
+		.job = reading_job,
+		.answer = reading_answer,
 	};
 
 	return (req_write(r, &w));

@@ -69,6 +69,8 @@ const struct route routes[] = {
 	    ROLE_CONTRIBUTOR, 1024, NULL, NULL },
 	{ "POST", "/api/v1/consents/{id}/spoken", keep_spoken_consent,
 	    ROLE_CONTRIBUTOR, 65536, spoken_body_limit, NULL },
+	{ "POST", "/api/v1/consent/{slug}/reading", upload_consent_reading,
+	    ROLE_CONTRIBUTOR, 1024, reading_body_limit, NULL },
 	{ "GET", "/api/v1/consent/{slug}/reading", send_consent_reading,
 	    ROLE_ANY, 0, NULL, NULL },
 	{ "GET", "/api/v1/accounts", list_accounts, ROLE_ADMIN, 0, NULL, NULL },

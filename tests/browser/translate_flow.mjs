@@ -51,7 +51,10 @@ await runFlow('tributary-translate-', async (f) => {
 	run(['init', '--data', data]);
 	addUser(data, 'mia', 'maintainer');
 	addUser(data, 'rita', 'reviewer');
-	const base = await f.serve({ webroot: web });
+	/* a copy: readings are written beside the consent documents */
+	const consentDir = join(f.tmp, 'consent');
+	cpSync(join(REPO, 'consent'), consentDir, { recursive: true });
+	const base = await f.serve({ webroot: web, consentDir });
 	const browser = await f.launch();
 
 	f.step = 'Ewe is not offered';
@@ -87,6 +90,31 @@ await runFlow('tributary-translate-', async (f) => {
 	await first.getByRole('button', { name: 'Save' }).click();
 	await first.getByText('Saved as a draft.').waitFor();
 	await shot(page, 'translate-01-saved');
+
+	f.step = 'a recorded reading of the consent text';
+	const wav = join(f.tmp, 'reading.wav');
+	const pcm = Buffer.alloc(32000);
+	for (let i = 0; i < 16000; i++)
+		pcm.writeInt16LE(Math.round(8000 * Math.sin(i / 8)), 2 * i);
+	const hdr = Buffer.alloc(44);
+	hdr.write('RIFF', 0);
+	hdr.writeUInt32LE(36 + pcm.length, 4);
+	hdr.write('WAVEfmt ', 8);
+	hdr.writeUInt32LE(16, 16);
+	hdr.writeUInt16LE(1, 20);
+	hdr.writeUInt16LE(1, 22);
+	hdr.writeUInt32LE(16000, 24);
+	hdr.writeUInt32LE(32000, 28);
+	hdr.writeUInt16LE(2, 32);
+	hdr.writeUInt16LE(16, 34);
+	hdr.write('data', 36);
+	hdr.writeUInt32LE(pcm.length, 40);
+	writeFileSync(wav, Buffer.concat([hdr, pcm]));
+	await page.setInputFiles('#reading-file', wav);
+	await page.getByRole('button', { name: 'Upload the reading' }).click();
+	await page.locator('#reading-status').getByText('The reading is uploaded').waitFor();
+	const doc = await (await fetch(`${base}/api/v1/consent/general?lang=ee`)).json();
+	assert.ok(typeof doc.reading === 'string' && doc.reading.includes('lang=ee'), `the consent page's reading: ${doc.reading}`);
 
 	f.step = 'not reviewed by the one who wrote it';
 	await page.getByRole('button', { name: 'Mark this language reviewed' }).click();

@@ -9,7 +9,7 @@
 ** GET /api/v1/i18n; a language under 90% is not in the language menu.
 */
 import { t } from './i18n.js';
-import { get, post, request, me, showError, clearError, ApiError } from './api.js';
+import { get, post, request, me, showError, clearError, ApiError, csrfToken } from './api.js';
 import { $, el, start } from './page.js';
 
 let languages = []; /* GET /api/v1/i18n's list */
@@ -124,6 +124,37 @@ async function markReviewed() {
 	}
 }
 
+/* Uploads the chosen WAV as the reading of the consent text in the
+** language being translated (POST /api/v1/consent/general/reading). */
+async function sendReading() {
+	const box = $('reading-error');
+	const file = $('reading-file').files?.[0];
+	clearError(box);
+	$('reading-status').textContent = '';
+	if (!file) {
+		box.replaceChildren(el('p', { text: t('translate.reading_none') }));
+		return;
+	}
+	$('reading-send').disabled = true;
+	try {
+		const res = await fetch(`/api/v1/consent/general/reading?lang=${encodeURIComponent(chosen())}`, {
+			method: 'POST',
+			credentials: 'same-origin',
+			headers: { 'Content-Type': 'audio/wav', 'X-CSRF-Token': csrfToken() ?? '', Accept: 'application/json' },
+			body: file,
+		});
+		if (!res.ok) {
+			const data = await res.json().catch(() => null);
+			throw new ApiError(res.status, data?.error?.code ?? `http_${res.status}`, data?.error?.message ?? '', data, res.headers);
+		}
+		$('reading-status').textContent = t('translate.reading_done');
+	} catch (e) {
+		showError(box, e);
+	} finally {
+		$('reading-send').disabled = false;
+	}
+}
+
 start(async () => {
 	const who = await me();
 	const a = who?.account ?? null;
@@ -149,6 +180,7 @@ start(async () => {
 		renderRows();
 	});
 	$('review').addEventListener('click', markReviewed);
+	$('reading-send').addEventListener('click', sendReading);
 	await loadRows();
 	$('signed-in').hidden = false;
 });
