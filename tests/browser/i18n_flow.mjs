@@ -144,9 +144,12 @@ const isPost = (path) => (r) => new URL(r.url()).pathname === path && r.request(
 ** sent text. Resolves {ctx, page, allowed, cat, asked} (asked: the
 ** catalog files the pages fetched).
 */
-async function drive(f, browser, base, lang, card) {
+async function drive(f, browser, base, lang, card, overrides = {}) {
 	const d = DRIVES[lang];
 	const cat = catalog(lang);
+	/* strings saved on the node's translation page are the catalog too */
+	for (const v of Object.values(overrides))
+		cat.pieces.add(v);
 	const { ctx, page } = await newPage(browser, f.problems, { locale: d.locale });
 	const asked = [];
 	page.on('request', (r) => {
@@ -165,6 +168,16 @@ async function drive(f, browser, base, lang, card) {
 	assert.equal(await page.inputValue('#card'), card, 'the card code comes from the link');
 	assert.equal(await page.locator('#pin2').isVisible(), true, 'a new card asks for its PIN twice');
 	await onlyCatalog(page, cat, allowed, 'join');
+	/* the menu holds the languages the node offers, each named in itself */
+	const list = await pageFetch(page, 'GET', '/api/v1/i18n');
+	assert.equal(list.status, 200, `GET /api/v1/i18n: ${list.status}`);
+	const offered = JSON.parse(list.text).languages.filter((x) => x.offered).map((x) => x.lang);
+	assert.deepEqual(await page.$$eval('#lang option', (os) => os.map((o) => o.value)), offered,
+	    'the menu lists the offered languages, in the node\'s order');
+	assert.ok(offered.includes(lang), `${lang} is offered`);
+	assert.equal(await page.$eval('#lang', (s) => s.value), lang);
+	for (const [k, v] of Object.entries(overrides))
+		assert.equal(await page.locator(`[data-i18n="${k}"]`).first().textContent(), v, `the node's ${k} over the file's`);
 	/* the check can fail: an English string of the catalog is caught */
 	await page.evaluate(() => {
 		const p = document.createElement('p');
@@ -282,7 +295,7 @@ async function drive(f, browser, base, lang, card) {
 await runFlow('tributary-i18n-', async (f) => {
 	const { data } = f;
 	f.step = 'init';
-	initNode(data);
+	const adminCode = initNode(data);
 	for (const [lang, d] of Object.entries(DRIVES)) {
 		const file = join(f.tmp, `${lang}.json`);
 		writeFileSync(file, JSON.stringify({
@@ -376,7 +389,18 @@ await runFlow('tributary-i18n-', async (f) => {
 	await ak.ctx.close();
 
 	/* ---- Tajik: the drive, then Delete my account ---- */
-	const tg = await drive(f, browser, base, 'tg', tgCard);
+	f.step = 'tg: a string saved on the node\'s translation page';
+	const TG_CARD_TITLE = 'Бо корти худ (аз саҳифаи тарҷума)';
+	const { ctx: actx, page: ap } = await newPage(browser, f.problems);
+	await ap.goto(`${base}/join.html`);
+	await ready(ap);
+	const adm = await pageFetch(ap, 'POST', '/api/v1/login', { code: adminCode });
+	assert.equal(adm.status, 200, `admin login: ${adm.status} ${adm.text}`);
+	const saved = await pageFetch(ap, 'PUT', '/api/v1/i18n/tg/strings/join.card_title', { text: TG_CARD_TITLE });
+	assert.equal(saved.status, 200, `PUT a Tajik string: ${saved.status} ${saved.text}`);
+	await actx.close();
+
+	const tg = await drive(f, browser, base, 'tg', tgCard, { 'join.card_title': TG_CARD_TITLE });
 
 	f.step = 'tg: delete my account';
 	const tp = tg.page;
