@@ -1000,6 +1000,7 @@ function renderFacts() {
 	if (campaign === null)
 		return;
 	$('page-h').textContent = campaign.title ?? slug;
+	$('page-h').lang = campaign.title_lang || campaign.language || '';
 	document.title = `${campaign.title ?? slug} — ${t('campaign.page_title')}`;
 	$('campaign-facts').textContent = t('campaign.facts', {
 		slug: campaign.slug, language: languageName(campaign.language), kind: kindName(campaign.kind),
@@ -1020,7 +1021,7 @@ function renderList() {
 	const ul = $('campaign-list');
 	ul.replaceChildren(...campaigns.map((c) => el('li', {},
 	    el('a', { href: `campaign.html?slug=${enc(c.slug)}`, 'data-campaign': c.slug },
-		el('span', { class: 'drive-title', text: c.title ?? c.slug }),
+		el('span', { class: 'drive-title', lang: c.title_lang || c.language || null, text: c.title ?? c.slug }),
 		el('span', {
 			class: 'drive-meta',
 			text: t('campaign.facts', { slug: c.slug, language: languageName(c.language), kind: kindName(c.kind) }),

@@ -21,7 +21,7 @@ let earnings = null; /* the first page's answer */
 let entries = []; /* every entry loaded so far, newest first */
 let next = 0; /* ?before= of the next page; 0 at the end */
 const contributions = new Map(); /* id → {campaign, audio} of my contributions */
-const titles = new Map(); /* campaign slug → title */
+const titles = new Map(); /* campaign slug → {title, lang} */
 
 function say(text) {
 	$('status').replaceChildren(el('p', { text }));
@@ -30,15 +30,17 @@ function say(text) {
 /* Contribution ${id} as a link to it under "My contributions". */
 function contributionLink(id) {
 	const c = contributions.get(Number(id));
-	let text = t('earnings.contribution_no', { id });
+	const a = el('a', { href: `contributions.html#contribution-${encodeURIComponent(id)}`,
+		text: t('earnings.contribution_no', { id }) });
 	if (c) {
-		const title = titles.get(c.campaign) ?? c.campaign;
-		if (title)
-			text = `${text} · ${title}`;
+		/* the drive's title in its own language */
+		const d = titles.get(c.campaign) ?? { title: c.campaign, lang: null };
+		if (d.title)
+			a.append(' · ', el('span', { lang: d.lang, text: d.title }));
 		if (c.audio && Number.isFinite(Number(c.audio.duration)))
-			text = `${text} · ${t('contributions.seconds', { n: Number(c.audio.duration).toFixed(1) })}`;
+			a.append(` · ${t('contributions.seconds', { n: Number(c.audio.duration).toFixed(1) })}`);
 	}
-	return el('a', { href: `contributions.html#contribution-${encodeURIComponent(id)}`, text });
+	return a;
 }
 
 function renderBalances() {
@@ -162,7 +164,7 @@ start(async () => {
 	for (const c of mine?.contributions ?? [])
 		contributions.set(Number(c.id), { campaign: c.campaign, audio: c.audio ?? null });
 	for (const c of camps?.campaigns ?? [])
-		titles.set(c.slug, c.title);
+		titles.set(c.slug, { title: c.title, lang: c.title_lang || c.language || null });
 	$('contact-form').addEventListener('submit', saveContact);
 	$('more').addEventListener('click', loadMore);
 	await load();
