@@ -60,7 +60,49 @@ static const struct {
 	{ "{" BASE_TEXT ",\"kind\":\"audio\",\"max_seconds\":600}", NULL },
 	{ "{" BASE_TEXT ",\"kind\":\"audio\",\"max_seconds\":601}",
 	    "max_seconds" },
+	/* Words for the pages, in the languages of the drive's people. */
+	{ "{" BASE_TEXT ",\"kind\":\"text\",\"description\":\"Stories of "
+	  "Ho.\",\"translations\":{\"ee\":{\"title\":\"Eʋe ŋutinyawo\","
+	  "\"description\":\"Ho ŋutinyawo.\",\"scopes\":{\"publish_text\":"
+	  "\"Wò nuŋlɔɖiwo ɖeɖe ɖe go\"}},\"fr\":{\"title\":\"Récits\"}}}",
+	    NULL },
+	{ "{" BASE_TEXT ",\"kind\":\"text\",\"description\":\"\"}",
+	    "\"description\" must be" },
+	{ "{" BASE_TEXT ",\"kind\":\"text\",\"translations\":{\"not a "
+	  "tag\":{\"title\":\"x\"}}}",
+	    "must be a language tag" },
+	{ "{" BASE_TEXT ",\"kind\":\"text\",\"translations\":{\"ee\":"
+	  "{\"titel\":\"x\"}}}",
+	    "only \"title\"" },
+	{ "{" BASE_TEXT ",\"kind\":\"text\",\"translations\":{\"ee\":"
+	  "{\"scopes\":{\"voice_synthesis\":\"x\"}}}}",
+	    "a scope the campaign requires" },
+	{ "{" BASE_TEXT ",\"kind\":\"text\",\"translations\":[]}",
+	    "\"translations\" must be an object" },
 };
+
+/* The words for the pages are in the campaign's JSON: the description
+** and each language's title, description and scope names. */
+START_TEST(test_translations_shown)
+{
+	struct campaign c;
+	struct err e = { 0 };
+	json_t *j, *ee;
+
+	ck_assert_msg(parse(cases[12].json, &c, &e) == 0, "%s", e.msg);
+	ck_assert_ptr_nonnull(j = campaign_json(&c));
+	ck_assert_str_eq(json_string_value(json_object_get(j, "description")),
+	    "Stories of Ho.");
+	ee = json_object_get(json_object_get(j, "translations"), "ee");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(ee, "title")), "Eʋe ŋutinyawo");
+	ck_assert_str_eq(json_string_value(json_object_get(
+			     json_object_get(ee, "scopes"), "publish_text")),
+	    "Wò nuŋlɔɖiwo ɖeɖe ɖe go");
+	json_decref(j);
+	campaign_clear(&c);
+}
+END_TEST
 
 START_TEST(test_cases)
 {
@@ -140,6 +182,7 @@ main(void)
 	tcase_add_loop_test(
 	    tc, test_cases, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_prompt_limits);
+	tcase_add_test(tc, test_translations_shown);
 	tcase_add_test(tc, test_max_bytes);
 	suite_add_tcase(s, tc);
 	return (tu_suite_run(s));

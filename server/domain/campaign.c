@@ -46,7 +46,8 @@ static const char SQL_CAMPAIGN_ALL[] =
 static const char *const known[] = { "slug", "title", "language", "kind",
 	"consent", "required_scopes", "minimum_age", "max_chars", "min_seconds",
 	"max_seconds", "sample_rate", "starts_at", "ends_at", "description",
-	"prompts", "prompt_licence", "prompt_source", "review", "pay", NULL };
+	"prompts", "prompt_licence", "prompt_source", "review", "pay",
+	"translations", NULL };
 
 static int
 slug_ok(const char *s)
@@ -138,6 +139,95 @@ get_num(json_t *def, const char *k, double lo, double hi, double *out,
 		    "campaign: \"%s\" must be a number from %g to %g", k, lo,
 		    hi));
 	*out = json_number_value(v);
+	return (0);
+}
+
+/* Is ${v} a string of 1 to ${max} bytes? */
+static int
+text_ok(json_t *v, size_t max)
+{
+	return (json_is_string(v) && json_string_length(v) > 0 &&
+	    json_string_length(v) <= max);
+}
+
+/*
+** The words of ${def} the pages show besides the title, checked, into
+** c->texts: "description", and "translations": {LANG: {"title",
+** "description","scopes":{SCOPE: NAME}}} for the languages the drive's
+** people read. 0, or -1 with ${e}.
+*/
+static int
+parse_texts(json_t *def, struct campaign *c, struct err *e)
+{
+	json_t *d = json_object_get(def, "description");
+	json_t *tr = json_object_get(def, "translations"), *v, *w, *sc, *x;
+	const char *lang, *k, *id;
+	size_t i;
+
+	if (d != NULL && !text_ok(d, CAMPAIGN_DESCRIPTION_MAX))
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"description\" must be a string of 1 to %d "
+		    "bytes",
+		    CAMPAIGN_DESCRIPTION_MAX));
+	if (tr != NULL &&
+	    (!json_is_object(tr) || json_object_size(tr) > CAMPAIGN_LANGS_MAX))
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"translations\" must be an object of at "
+		    "most %d languages",
+		    CAMPAIGN_LANGS_MAX));
+	json_object_foreach(tr, lang, v)
+	{
+		if (!bcp47_ok(lang) || !json_is_object(v))
+			return (err_set(e, ERR_INVALID,
+			    "campaign: \"translations\": \"%.40s\" must be a "
+			    "language tag holding {\"title\",\"description\","
+			    "\"scopes\"}",
+			    lang));
+		json_object_foreach(v, k, w)
+		{
+			if ((strcmp(k, "title") == 0 && text_ok(w, 255)) ||
+			    (strcmp(k, "description") == 0 &&
+				text_ok(w, CAMPAIGN_DESCRIPTION_MAX)))
+				continue;
+			if (strcmp(k, "scopes") != 0 || !json_is_object(w))
+				return (err_set(e, ERR_INVALID,
+				    "campaign: \"translations\".%s.%.40s: "
+				    "only \"title\" (1 to 255 bytes), "
+				    "\"description\" (1 to %d) and "
+				    "\"scopes\" are taken",
+				    lang, k, CAMPAIGN_DESCRIPTION_MAX));
+			sc = w;
+			json_object_foreach(sc, id, x)
+			{
+				for (i = 0;
+				     i < json_array_size(c->required_scopes);
+				     i++)
+					if (strcmp(
+						json_string_value(
+						    json_array_get(
+							c->required_scopes, i)),
+						id) == 0)
+						break;
+				if (i == json_array_size(c->required_scopes) ||
+				    !text_ok(x, 200))
+					return (err_set(e, ERR_INVALID,
+					    "campaign: \"translations\".%s."
+					    "scopes.%.40s: a scope the "
+					    "campaign requires, named in 1 to "
+					    "200 bytes",
+					    lang, id));
+			}
+		}
+	}
+	if (d == NULL && tr == NULL)
+		return (0);
+	if ((c->texts = json_object()) == NULL)
+		return (err_oom(e));
+	if (d != NULL)
+		json_object_set(c->texts, "description", d);
+	if (tr != NULL)
+		json_object_set_new(
+		    c->texts, "translations", json_deep_copy(tr));
 	return (0);
 }
 
@@ -289,7 +379,7 @@ campaign_parse(json_t *def, struct campaign *c, struct err *e)
 		return (-1);
 	c->required_scopes =
 	    json_incref(json_object_get(def, "required_scopes"));
-	return (0);
+	return (parse_texts(def, c, e));
 }
 
 int
@@ -309,6 +399,8 @@ campaign_clear(struct campaign *c)
 {
 	json_decref(c->required_scopes);
 	c->required_scopes = NULL;
+	json_decref(c->texts);
+	c->texts = NULL;
 }
 
 json_t *
@@ -346,6 +438,8 @@ campaign_json(const struct campaign *c)
 		c->review.unanimous ? "unanimous" : "majority"));
 	if (c->pay.currency[0] != '\0')
 		json_object_set_new(j, "pay", ledger_pay_json(&c->pay));
+	if (c->texts != NULL)
+		json_object_update(j, c->texts);
 	return (j);
 }
 
@@ -519,9 +613,12 @@ memo_put(const char *def, size_t n, const struct campaign *c)
 	m->id = c->id;
 	m->c = *c;
 	m->c.required_scopes = json_deep_copy(c->required_scopes);
+	m->c.texts = json_deep_copy(c->texts);
 	m->n = n;
 	memcpy(m->def, def, n);
-	if (m->c.required_scopes == NULL && c->required_scopes != NULL) {
+	if ((m->c.required_scopes == NULL && c->required_scopes != NULL) ||
+	    (m->c.texts == NULL && c->texts != NULL)) {
+		campaign_clear(&m->c);
 		free(m);
 		return;
 	}
@@ -548,8 +645,12 @@ campaign_from_row(sqlite3_stmt *st, struct campaign *c, int memo, struct err *e)
 	    memcmp(m->def, text, n) == 0) {
 		*c = m->c;
 		c->required_scopes = json_deep_copy(m->c.required_scopes);
-		if (c->required_scopes != NULL || m->c.required_scopes == NULL)
+		c->texts = json_deep_copy(m->c.texts);
+		if ((c->required_scopes != NULL ||
+			m->c.required_scopes == NULL) &&
+		    (c->texts != NULL || m->c.texts == NULL))
 			return (0);
+		campaign_clear(c);
 	}
 	def = json_loads(text ? text : "", 0, NULL);
 	rc = campaign_parse(def, c, e);

@@ -30,7 +30,16 @@ struct campaign {
 	struct review_rule review;  /* "review": {"min_votes","rule"} */
 	struct ledger_pay pay;      /* "pay": {"currency","per_item",
 				    ** "per_audio_second"} (ledger.h) */
+	/* What the pages show besides the title: {"description"?,
+	** "translations"?: {LANG: {"title"?,"description"?,"scopes"?:
+	** {SCOPE: NAME}}}} (owned; NULL: none). */
+	json_t *texts;
 };
+
+/* Languages a campaign file may translate its words into, and bytes of a
+** description. */
+#define CAMPAIGN_LANGS_MAX       32
+#define CAMPAIGN_DESCRIPTION_MAX 2000
 
 /* A campaign may carry prompts: sentences to read aloud, or things to
 ** write about. */
