@@ -665,6 +665,20 @@ tu_header(const struct tu_resp *r, const char *name)
 }
 
 void
+tu_expect_header(const struct tu_resp *r, const char *name, const char *want)
+{
+	char *v = tu_header(r, name);
+
+	if (want == NULL)
+		ck_assert_msg(v == NULL, "%s: unexpected \"%s\"", name, v);
+	else {
+		ck_assert_msg(v != NULL, "%s missing", name);
+		ck_assert_str_eq(v, want);
+	}
+	free(v);
+}
+
+void
 tu_resp_free(struct tu_resp *r)
 {
 	free(r->body);

@@ -149,6 +149,10 @@ void tu_http_close(void *handle);
 /* The value of response header ${name} (case-insensitive), malloc'd, or
 ** NULL. */
 char *tu_header(const struct tu_resp *r, const char *name);
+/* Fails the test unless response header ${name} of ${r} is ${want}, or
+** absent when ${want} is NULL. */
+void
+tu_expect_header(const struct tu_resp *r, const char *name, const char *want);
 void tu_resp_free(struct tu_resp *r);
 
 struct node;

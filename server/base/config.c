@@ -46,6 +46,17 @@ static const struct opt opts[] = {
 	    "open connections in all" },
 	{ "webroot", OPT_STR, OFF(webroot), TRIBUTARY_SOURCE_DIR "/webroot", 0,
 	    0, "folder of static files for the pages" },
+	{ "compress-cache", OPT_LONG, OFF(compress_cache), "16777216", 0,
+	    1L << 34,
+	    "bytes of memory for compressed copies of the webroot's text files "
+	    "(Brotli and gzip, each made once, on the file's first request); "
+	    "once full, files not yet compressed go out uncompressed; 0 = "
+	    "never compress (a precompressed FILE.gz is still served)" },
+	{ "compress-max-file", OPT_LONG, OFF(compress_max_file), "1048576", 128,
+	    1L << 30,
+	    "bytes of the largest text file compressed (it is read whole into "
+	    "memory, and Brotli's best quality takes about a second per "
+	    "megabyte); larger ones go out uncompressed" },
 	{ "log-requests", OPT_BOOL, OFF(log_requests), "1", 0, 1,
 	    "1 = one JSON line per request on stderr, 0 = none" },
 	{ "withdrawal-grace", OPT_LONG, OFF(withdrawal_grace), "2592000", 0,

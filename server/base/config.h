@@ -20,9 +20,11 @@ struct config {
 	long conn_memory;  /* bytes of memory per connection */
 	long max_conns;    /* open connections in all */
 	char *webroot;     /* static files */
-	long log_requests; /* 1 = a JSON line per request on stderr */
-	long blob_grace;   /* seconds an unreferenced blob is kept */
-	long withdrawal_grace; /* seconds a withdrawn item is kept */
+	long compress_cache;    /* bytes of compressed copies of them */
+	long compress_max_file; /* larger files go out uncompressed */
+	long log_requests;      /* 1 = a JSON line per request on stderr */
+	long blob_grace;        /* seconds an unreferenced blob is kept */
+	long withdrawal_grace;  /* seconds a withdrawn item is kept */
 	long demo; /* serve ./var/demo on 8080, creating it if absent */
 	char *trusted_proxy; /* addresses whose X-Forwarded-For we believe */
 	long rate_address;   /* requests/s per client address (burst 4x) */

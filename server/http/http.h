@@ -286,6 +286,10 @@ const char *req_token(struct req *r);
 ** memory adds none. */
 void req_set_cookie(struct req *r, const char *token);
 
+/* The server's compressed copies of static files (compress.h); NULL when
+** --compress-cache is 0. Can't fail. */
+struct compress_cache *req_compress(struct req *r);
+
 /* The static-file handler (static.c), used when no route matches a GET or
 ** HEAD: a handler_fn's contract. */
 int static_serve(struct req *r, const char *webroot, const char *const *seg,

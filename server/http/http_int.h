@@ -48,8 +48,9 @@ struct server {
 	pthread_cond_t scv;
 	atomic_int stopping;
 	atomic_int busy;
-	char *tls_cert, *tls_key; /* PEM, NUL-terminated; NULL: plain HTTP */
-	struct hubcache *hubs;    /* releases as Hub repos (hubrepo.h) */
+	char *tls_cert, *tls_key;  /* PEM, NUL-terminated; NULL: plain HTTP */
+	struct hubcache *hubs;     /* releases as Hub repos (hubrepo.h) */
+	struct compress_cache *zc; /* compressed static files (compress.h) */
 };
 
 struct req {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "compress.h"
 #include "conntrack.h"
 #include "hasher.h"
 #include "hubrepo.h"
@@ -282,6 +283,7 @@ server_free(struct server *s)
 	ratelimit_free(s->rl_addr);
 	ratelimit_free(s->rl_account);
 	hubcache_free(s->hubs);
+	compress_cache_free(s->zc);
 	pthread_cond_destroy(&s->scv);
 	pthread_mutex_destroy(&s->smu);
 	free(s);
@@ -314,6 +316,12 @@ server_start(struct node *n, const struct config *c, struct err *e)
 	if (metric_names_make(s) == -1 || limits_make(s, c) == -1 ||
 	    hasher_start() == -1 ||
 	    (s->hubs = hubcache_new(n->dir, c->hub_namespace, e)) == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		goto fail;
+	}
+	if (c->compress_cache > 0 &&
+	    (s->zc = compress_cache_new((size_t)c->compress_cache,
+		 (size_t)c->compress_max_file)) == NULL) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 		goto fail;
 	}
@@ -353,6 +361,12 @@ server_stop(struct server *s)
 	server_free(s);
 }
 
+struct compress_cache *
+req_compress(struct req *r)
+{
+	return (r->srv->zc);
+}
+
 int
 http_metrics(struct req *r, struct buf *b)
 {
@@ -369,7 +383,11 @@ http_metrics(struct req *r, struct buf *b)
 	    "# HELP tributary_upload_budget_bytes Bytes of request bodies "
 	    "held now, against --upload-budget.\n"
 	    "# TYPE tributary_upload_budget_bytes gauge\n"
-	    "tributary_upload_budget_bytes %zu\n",
+	    "tributary_upload_budget_bytes %zu\n"
+	    "# HELP tributary_compress_cache_bytes Bytes of compressed "
+	    "copies of static files held now, against --compress-cache.\n"
+	    "# TYPE tributary_compress_cache_bytes gauge\n"
+	    "tributary_compress_cache_bytes %zu\n",
 	    (unsigned long long)h, (unsigned long long)body,
-	    uploadlimit_used(r->srv->ul)));
+	    uploadlimit_used(r->srv->ul), compress_cache_used(r->srv->zc)));
 }
