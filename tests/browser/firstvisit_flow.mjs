@@ -1,0 +1,405 @@
+/*
+** Browser test of the first visit on a weak link: a person at a drive
+** scans the QR code on their printed card with a phone that has never
+** seen the node, over a 400 kbps link with 400 ms of latency (Chrome
+** DevTools Protocol network emulation, on the page and on the Service
+** Worker it starts), chooses a PIN, gives consent and reaches a recorder
+** whose Record button works. Every byte that crosses the wire is summed
+** (headers included) from the DevTools Protocol's own events; the bytes
+** before compression are summed beside them. Prints the figures and
+** fails if the visit grows past CEILING: the time is printed, never
+** asserted (it depends on the machine).
+**
+** The QR code is read back from the card sheet `tributary drive-codes
+** --cards` writes (its SVG modules decoded here), so the test opens the
+** very address a phone would.
+**
+**   TRIBUTARY_BIN=build/test/tributary node tests/browser/firstvisit_flow.mjs
+*/
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO, log, run, ready, newPage, runFlow } from './harness.mjs';
+
+const PIN = '4827';
+const SLUG = 'demo-audio';
+const CAMPAIGN = join(REPO, 'tests', 'browser', 'audio-campaign.json');
+/* The weak link of issue 18: 400 kbps each way, 400 ms round trip. */
+const LINK = { offline: false, latency: 400, downloadThroughput: 50000, uploadThroughput: 50000 };
+/*
+** Bytes on the wire, headers included, from the QR code to the ready
+** recorder, and until the offline copy is in place too. Just above what
+** was measured (91 to 93 KB with the pages of December 2026: 680 KB before
+** the node compressed and the Service Worker kept only the contribute
+** page), so that a page that grows fails here. Issue 18's goal is 60 KB:
+** lower these as the pages shrink.
+*/
+const CEILING_READY = 96 * 1024;
+const CEILING_ALL = 96 * 1024;
+
+/* ---- reading a QR code from the card sheet's SVG ---- */
+
+/* Error correction level M (the one cards.c asks libqrencode for):
+** codewords of error correction per block, and blocks, by version. */
+const ECC_M = [0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26];
+const BLOCKS_M = [0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16];
+
+/* The modules of the first QR code in ${html}: rows of booleans. */
+function qrModules(html) {
+	const m = /<svg class="qr" viewBox="-4 -4 (\d+) \d+"[^>]*>.*?<path[^>]* d="([^"]*)"/s.exec(html);
+	assert.ok(m, 'the card sheet holds a QR code drawn as an SVG path');
+	const size = Number(m[1]) - 8;
+	const dark = Array.from({ length: size }, () => new Array(size).fill(false));
+	for (const [, x, y] of m[2].matchAll(/M(\d+) (\d+)h1v1h-1z/g))
+		dark[Number(y)][Number(x)] = true;
+	return dark;
+}
+
+/* Which modules are the symbol's own patterns rather than data. */
+function functionModules(size, ver) {
+	const f = Array.from({ length: size }, () => new Array(size).fill(false));
+	const box = (x0, y0, w, h) => {
+		for (let y = Math.max(0, y0); y < Math.min(size, y0 + h); y++)
+			for (let x = Math.max(0, x0); x < Math.min(size, x0 + w); x++)
+				f[y][x] = true;
+	};
+	box(0, 0, 9, 9); /* finders, separators, format information */
+	box(size - 8, 0, 8, 9);
+	box(0, size - 8, 9, 8);
+	box(6, 0, 1, size); /* timing */
+	box(0, 6, size, 1);
+	if (ver >= 2) {
+		const n = Math.floor(ver / 7) + 2;
+		const step = ver === 32 ? 26 : Math.ceil((ver * 4 + 4) / (n * 2 - 2)) * 2;
+		const pos = [6];
+		for (let p = size - 7; pos.length < n; p -= step)
+			pos.splice(1, 0, p);
+		for (let i = 0; i < n; i++)
+			for (let j = 0; j < n; j++)
+				if (!((i === 0 && j === 0) || (i === 0 && j === n - 1) || (i === n - 1 && j === 0)))
+					box(pos[i] - 2, pos[j] - 2, 5, 5);
+	}
+	if (ver >= 7) {
+		box(size - 11, 0, 3, 6);
+		box(0, size - 11, 6, 3);
+	}
+	return f;
+}
+
+const MASKS = [
+	(x, y) => (x + y) % 2 === 0,
+	(x, y) => y % 2 === 0,
+	(x) => x % 3 === 0,
+	(x, y) => (x + y) % 3 === 0,
+	(x, y) => (Math.floor(x / 3) + Math.floor(y / 2)) % 2 === 0,
+	(x, y) => (x * y) % 2 + (x * y) % 3 === 0,
+	(x, y) => ((x * y) % 2 + (x * y) % 3) % 2 === 0,
+	(x, y) => ((x + y) % 2 + (x * y) % 3) % 2 === 0,
+];
+
+/*
+** The text of a QR code from its ${dark} modules, read as a scanner would
+** from a perfect image (no error correction needed: the symbol is drawn,
+** not photographed). Byte, numeric and alphanumeric segments.
+*/
+function qrDecode(dark) {
+	const size = dark.length;
+	const ver = (size - 17) / 4;
+	assert.ok(Number.isInteger(ver) && ver >= 1 && ver < ECC_M.length, `a QR code of ${size} modules`);
+	let fmt = 0;
+	const at = (x, y) => (dark[y][x] ? 1 : 0);
+	for (let i = 0; i <= 5; i++)
+		fmt |= at(8, i) << i;
+	fmt |= at(8, 7) << 6 | at(8, 8) << 7 | at(7, 8) << 8;
+	for (let i = 9; i < 15; i++)
+		fmt |= at(14 - i, 8) << i;
+	fmt ^= 0x5412;
+	assert.equal(fmt >> 13, 0, 'error correction level M, as cards.c draws them');
+	const mask = MASKS[(fmt >> 10) & 7];
+	const func = functionModules(size, ver);
+	const bits = [];
+	for (let right = size - 1; right >= 1; right -= 2) {
+		if (right === 6)
+			right = 5;
+		for (let v = 0; v < size; v++)
+			for (let j = 0; j < 2; j++) {
+				const x = right - j;
+				const y = ((right + 1) & 2) === 0 ? size - 1 - v : v;
+				if (!func[y][x])
+					bits.push(dark[y][x] !== mask(x, y) ? 1 : 0);
+			}
+	}
+	const raw = [];
+	for (let i = 0; i + 8 <= bits.length; i += 8)
+		raw.push(bits.slice(i, i + 8).reduce((a, b) => a << 1 | b, 0));
+	/* the codewords are interleaved block by block: take them apart */
+	const nb = BLOCKS_M[ver];
+	const ecc = ECC_M[ver];
+	const shortLen = Math.floor(raw.length / nb);
+	const nshort = nb - raw.length % nb;
+	const blocks = Array.from({ length: nb }, () => []);
+	let k = 0;
+	for (let i = 0; i <= shortLen - ecc; i++)
+		for (let j = 0; j < nb; j++)
+			if (i < shortLen - ecc || j >= nshort)
+				blocks[j].push(raw[k++]);
+	const data = blocks.flat();
+	let p = 0;
+	const take = (n) => {
+		let v = 0;
+		for (let i = 0; i < n; i++, p++)
+			v = v << 1 | ((data[p >> 3] >> (7 - (p & 7))) & 1);
+		return v;
+	};
+	const ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
+	const out = [];
+	while (p + 4 <= data.length * 8) {
+		const mode = take(4);
+		if (mode === 0)
+			break;
+		const wide = ver >= 10;
+		if (mode === 4) {
+			for (let n = take(wide ? 16 : 8); n > 0; n--)
+				out.push(take(8));
+		} else if (mode === 1) {
+			let n = take(wide ? 12 : 10);
+			for (; n >= 3; n -= 3)
+				out.push(...Buffer.from(String(take(10)).padStart(3, '0')));
+			if (n > 0)
+				out.push(...Buffer.from(String(take(n === 2 ? 7 : 4)).padStart(n, '0')));
+		} else if (mode === 2) {
+			let n = take(wide ? 11 : 9);
+			for (; n >= 2; n -= 2) {
+				const v = take(11);
+				out.push(ALNUM.charCodeAt(Math.floor(v / 45)), ALNUM.charCodeAt(v % 45));
+			}
+			if (n === 1)
+				out.push(ALNUM.charCodeAt(take(6)));
+		} else {
+			assert.fail(`QR segment mode ${mode} is not one this reader knows`);
+		}
+	}
+	return Buffer.from(out).toString('utf8');
+}
+
+/* ---- counting what crosses the wire ---- */
+
+/* The size of the webroot's file that answers ${url}, or null. */
+function fileSize(url) {
+	let p = decodeURIComponent(new URL(url).pathname);
+	if (p.endsWith('/'))
+		p += 'index.html';
+	try {
+		return statSync(join(REPO, 'webroot', p)).size;
+	} catch {
+		return null;
+	}
+}
+
+/*
+** Counts, from a DevTools Protocol target's network events, the requests
+** that went to the network and their bytes on the wire (headers and body
+** as sent, compressed or not), and what they would have been without
+** compression (a coded body counted as the file it codes). Answers a
+** page's Service Worker gave are left to the worker's own count, so
+** nothing is counted twice.
+*/
+class Meter {
+	constructor() {
+		this.reqs = new Map();
+		this.done = [];
+	}
+
+	event(method, p) {
+		const r = this.reqs.get(p.requestId);
+		switch (method) {
+		case 'Network.requestWillBeSent':
+			if (/^(data|blob):/.test(p.request.url))
+				return;
+			/* a redirect reuses the id: the first hop is finished */
+			if (r && p.redirectResponse) {
+				r.wire = p.redirectResponse.encodedDataLength ?? 0;
+				r.status = p.redirectResponse.status;
+				r.end = Date.now();
+				this.done.push(r);
+			}
+			this.reqs.set(p.requestId, { url: p.request.url, wire: 0, status: 0, sw: false, encoding: '', at: Date.now() });
+			break;
+		case 'Network.responseReceived': {
+			if (!r)
+				return;
+			const h = Object.fromEntries(Object.entries(p.response.headers).map(([k, v]) => [k.toLowerCase(), v]));
+			r.status = p.response.status;
+			r.sw = p.response.fromServiceWorker === true;
+			r.encoding = h['content-encoding'] ?? '';
+			r.length = Number(h['content-length'] ?? 0);
+			break;
+		}
+		case 'Network.loadingFinished':
+		case 'Network.loadingFailed':
+			if (!r)
+				return;
+			r.wire = method === 'Network.loadingFinished' ? p.encodedDataLength : 0;
+			r.end = Date.now();
+			this.reqs.delete(p.requestId);
+			if (!r.sw)
+				this.done.push(r);
+			break;
+		default:
+		}
+	}
+
+	/* Sums of what finished by ${until} (ms since the epoch). */
+	total(until = Infinity) {
+		const rs = this.done.filter((r) => r.end <= until);
+		/* a coded body that crossed the wire (not a copy revalidated
+		** from the cache, nor one taken from it) counts as its file */
+		const plain = (r) => (r.encoding && r.wire > r.length && fileSize(r.url) !== null
+		    ? r.wire - r.length + fileSize(r.url) : r.wire);
+		return {
+			requests: rs.length,
+			wire: rs.reduce((a, r) => a + r.wire, 0),
+			plain: rs.reduce((a, r) => a + plain(r), 0),
+		};
+	}
+}
+
+/*
+** Emulates ${LINK} on the page behind ${cdp}, and on every worker it
+** starts (the Service Worker's own fetches cross the same link), counting
+** into ${meters}: {page, worker}. Workers are reached through the page's
+** session (Target.sendMessageToTarget) so their events can be heard.
+*/
+async function weakLink(cdp, meters) {
+	cdp.on('Network.requestWillBeSent', (p) => meters.page.event('Network.requestWillBeSent', p));
+	for (const m of ['responseReceived', 'dataReceived', 'loadingFinished', 'loadingFailed'])
+		cdp.on(`Network.${m}`, (p) => meters.page.event(`Network.${m}`, p));
+	await cdp.send('Network.enable');
+	await cdp.send('Network.setCacheDisabled', { cacheDisabled: false });
+	await cdp.send('Network.emulateNetworkConditions', LINK);
+
+	let id = 1;
+	const toWorker = (sessionId, method, params = {}) => cdp.send('Target.sendMessageToTarget',
+	    { sessionId, message: JSON.stringify({ id: id++, method, params }) });
+	cdp.on('Target.receivedMessageFromTarget', ({ message }) => {
+		const msg = JSON.parse(message);
+		if (msg.method)
+			meters.worker.event(msg.method, msg.params);
+	});
+	cdp.on('Target.attachedToTarget', async ({ sessionId, targetInfo, waitingForDebugger }) => {
+		meters.workers.push(targetInfo.type);
+		try {
+			await toWorker(sessionId, 'Network.enable');
+			await toWorker(sessionId, 'Network.emulateNetworkConditions', LINK);
+		} finally {
+			if (waitingForDebugger)
+				await toWorker(sessionId, 'Runtime.runIfWaitingForDebugger').catch(() => {});
+		}
+	});
+	await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: false });
+}
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+
+await runFlow('tributary-firstvisit-', async (f) => {
+	const { tmp, data, problems } = f;
+
+	f.step = 'init, the audio drive';
+	run(['init', '--data', data]);
+	run(['campaign', 'import', '--data', data, CAMPAIGN]);
+
+	f.step = 'serve';
+	const base = await f.serve();
+	log(`server at ${base}`);
+
+	f.step = 'a card sheet, and the address in its QR code';
+	const sheet = join(tmp, 'cards.html');
+	const out = run(['drive-codes', '--data', data, '--campaign', SLUG, '--count', '1', '--cards', sheet, '--url', base]);
+	const code = out.split('\n').map((l) => l.trim()).find((l) => /^[A-Z0-9]{4}(-[A-Z0-9]{4})+$/.test(l));
+	assert.ok(code, `drive-codes printed a code:\n${out}`);
+	const url = qrDecode(qrModules(readFileSync(sheet, 'utf8')));
+	log(`QR code: ${url}`);
+	assert.ok(url.startsWith(`${base}/`), `the QR code leads to the node: ${url}`);
+	assert.ok(url.includes(code), `the QR code carries the card ${code}: ${url}`);
+
+	f.step = 'a phone that has never seen the node, on a weak link';
+	const browser = await f.launch(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']);
+	const { page } = await newPage(browser, problems);
+	page.setDefaultTimeout(60000);
+	const cdp = await page.context().newCDPSession(page);
+	const meters = { page: new Meter(), worker: new Meter(), workers: [] };
+	await weakLink(cdp, meters);
+
+	f.step = 'open the QR code';
+	const t0 = Date.now();
+	await page.goto(url);
+	await ready(page);
+	assert.equal(await page.locator('#card').inputValue(), code, 'the card code is filled in from the QR code');
+
+	f.step = 'choose a PIN';
+	/* every PIN box the card form shows (a first use may ask twice) */
+	for (const box of await page.locator('#card-form input[type="password"]:visible').all())
+		await box.fill(PIN);
+	await page.locator('#card-form button[type="submit"]').click();
+	await page.waitForURL(/\/(consent|contribute)\.html/);
+	await ready(page);
+
+	f.step = 'give consent';
+	if (/\/contribute\.html/.test(page.url())) {
+		await page.locator('#no-consent a[href*="consent.html"]').click();
+		await page.waitForURL(/\/consent\.html/);
+		await ready(page);
+	}
+	await page.locator('#scope-publish_voice').check();
+	await page.locator('#age').check();
+	await page.locator('#consent-form button[type="submit"]').click();
+	await page.locator('#done').waitFor();
+
+	f.step = 'the recorder';
+	await page.locator('#contribute-now').click();
+	await page.waitForURL(/\/contribute\.html/);
+	await ready(page);
+	await page.locator('#rec-record:enabled').waitFor();
+	const tReady = Date.now();
+
+	f.step = 'the offline copy';
+	/* the Service Worker fills its cache in the background: wait for it,
+	** then for the link to fall quiet */
+	await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+	let quiet = Date.now();
+	let seen = -1;
+	while (Date.now() - quiet < 3000) {
+		const n = meters.page.done.length + meters.worker.done.length + meters.page.reqs.size + meters.worker.reqs.size;
+		if (n !== seen) {
+			seen = n;
+			quiet = Date.now();
+		}
+		await new Promise((r) => setTimeout(r, 250));
+	}
+	/* a request a page left behind as it moved on may never report its
+	** end: its bytes, if any, are not counted */
+	const open = [...meters.page.reqs.values(), ...meters.worker.reqs.values()].map((r) => new URL(r.url).pathname);
+	if (open.length > 0)
+		log(`never finished: ${open.join(' ')}`);
+
+	const sum = (until) => {
+		const a = meters.page.total(until);
+		const b = meters.worker.total(until);
+		return { requests: a.requests + b.requests, wire: a.wire + b.wire, plain: a.plain + b.plain };
+	};
+	const atReady = sum(tReady);
+	const all = sum();
+	assert.ok(meters.workers.includes('service_worker'), `the Service Worker was counted too: ${meters.workers}`);
+	for (const r of [...meters.page.done, ...meters.worker.done].sort((a, b) => a.at - b.at))
+		log(`  ${((r.at - t0) / 1000).toFixed(1).padStart(5)} s ${String(r.status).padStart(3)} ` +
+		    `${String(r.wire).padStart(6)} B ${(r.encoding || '-').padEnd(4)} ` +
+		    `${meters.worker.done.includes(r) ? 'sw ' : '   '}${new URL(r.url).pathname}${new URL(r.url).search}`);
+	const figures = (x) => `${x.wire} B (${kb(x.wire)}) on the wire, ${x.plain} B (${kb(x.plain)}) uncompressed, ` +
+	    `${x.requests} requests`;
+	log(`first visit to a ready recorder: ${figures(atReady)}, ${((tReady - t0) / 1000).toFixed(1)} s`);
+	log(`first visit with the offline copy: ${figures(all)}`);
+	assert.ok(atReady.wire <= CEILING_READY,
+	    `the first visit to a ready recorder took ${atReady.wire} B, over its ceiling of ${CEILING_READY} B`);
+	assert.ok(all.wire <= CEILING_ALL,
+	    `the first visit with its offline copy took ${all.wire} B, over its ceiling of ${CEILING_ALL} B`);
+});
