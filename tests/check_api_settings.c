@@ -202,6 +202,191 @@ START_TEST(test_settings_cli)
 }
 END_TEST
 
+/* --- sign-up by handle --- */
+
+/* Logs in with card ${code} and ${pin} (a first use sets the PIN) and
+** an optional ${label}: the status, the session in ${w}. */
+static long
+card_login(const char *code, const char *pin, const char *label, struct who *w)
+{
+	struct tu_resp r;
+	json_t *b = json_pack("{s:s,s:s}", "card", code, "pin", pin);
+	char *body;
+	long st;
+
+	if (label != NULL)
+		json_object_set_new(b, "label", json_string(label));
+	body = json_dumps(b, JSON_COMPACT);
+	json_decref(b);
+	st = as(NULL, "POST", "/api/v1/login", body, &r);
+	free(body);
+	if (st == 200 || st == 201)
+		take_session(&r, w);
+	tu_resp_free(&r);
+	return (st);
+}
+
+/*
+** With sign-up by handle switched off, POST /api/v1/join answers 403
+** signup_closed and makes no account; logging in by handle and a card's
+** first use still work. Switched on again, joining works.
+*/
+START_TEST(test_signup_switch)
+{
+	static const char join[] =
+	    "{\"handle\":\"newcomer\",\"passphrase\":\"a long passphrase\"}";
+	struct who admin, rolf, holder;
+	json_t *j;
+
+	log_in("root", &admin);
+	j = expect_json(&admin, "POST", "/api/v1/settings",
+	    "{\"handle_signup\":false}", 200);
+	ck_assert(json_is_false(json_object_get(j, "handle_signup")));
+	json_decref(j);
+	j = expect_json(NULL, "GET", "/api/v1/settings", NULL, 200);
+	ck_assert(json_is_false(json_object_get(j, "handle_signup")));
+	json_decref(j);
+
+	expect_refusal(
+	    NULL, "POST", "/api/v1/join", join, 403, "signup_closed");
+	ck_assert_int_eq(tu_db_get(maindir,
+			     "SELECT count(*) FROM accounts WHERE handle = ?2",
+			     0, "newcomer", NULL, 0),
+	    0);
+	log_in("rolf", &rolf);
+	ck_assert_int_eq(card_login(cards[0], "1357", NULL, &holder), 201);
+
+	j = expect_json(&admin, "POST", "/api/v1/settings",
+	    "{\"handle_signup\":true}", 200);
+	json_decref(j);
+	j = expect_json(NULL, "POST", "/api/v1/join", join, 201);
+	json_decref(j);
+	ck_assert_int_eq(audit_count("settings.changed") >= 2, 1);
+}
+END_TEST
+
+/* --- printed cards --- */
+
+/* `drive-codes` for campaign ${slug} with --url ${url} and --cards into
+** ${file}: the exit status, its words in ${out}. */
+static int
+print_cards(
+    const char *slug, const char *url, const char *file, char *out, size_t n)
+{
+	char webroot[600];
+	const char *args[] = { "drive-codes", "--data", maindir, "--campaign",
+		slug, "--count", "2", "--cards", file, "--url", url,
+		"--webroot", webroot, NULL };
+
+	snprintf(webroot, sizeof(webroot), "%s/webroot", srcdir);
+	return (tu_cli(out, n, args));
+}
+
+/* The number of cards made so far. */
+static long long
+card_count(void)
+{
+	return (tu_db_get(
+	    maindir, "SELECT count(*) FROM drive_codes", 0, NULL, NULL, 0));
+}
+
+/*
+** `drive-codes --cards --url` takes the node's base address: one that
+** ends in a page (the cards add join.html?card= themselves, so its QR
+** codes would lead to a 404), has a query, or is not http(s) is refused
+** with the reason, before any card is made; plain http on another
+** machine is refused for an audio campaign (phones cannot record there)
+** and only warned about for a text one; https and loopback pass. A card
+** carries the campaign's title and language (its words in that
+** language), the organization and its contact, and its code.
+*/
+START_TEST(test_card_urls)
+{
+	static const char *const bad[] = { "https://drive.lan/join.html",
+		"https://drive.lan/join.html/", "https://drive.lan/?card=1",
+		"ftp://drive.lan", "https://", "drive.lan" };
+	char out[8192], file[700];
+	long long before;
+	size_t i, n;
+	char *page, *code;
+	json_t *j;
+	struct who admin;
+
+	log_in("root", &admin);
+	j = expect_json(&admin, "POST", "/api/v1/settings",
+	    "{\"org_name\":\"Ewe Language Trust\",\"org_contact\":"
+	    "\"+233 20 000 0000\\nHo <Volta>\"}",
+	    200);
+	json_decref(j);
+	snprintf(file, sizeof(file), "%s/cards.html", base);
+	before = card_count();
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(print_cards("ewe-text", bad[i], file, out,
+				  sizeof(out)) == 2,
+		    "%s: %s", bad[i], out);
+		ck_assert_int_eq(card_count(), before);
+	}
+	print_cards("ewe-text", bad[0], file, out, sizeof(out));
+	ck_assert_msg(strstr(out, "not a page") != NULL, "said: %s", out);
+
+	ck_assert_int_eq(print_cards("ewe-voice", "http://192.168.1.20", file,
+			     out, sizeof(out)),
+	    2);
+	ck_assert_msg(
+	    strstr(out, "phones cannot record there") != NULL, "said: %s", out);
+	ck_assert_int_eq(card_count(), before);
+	ck_assert_int_eq(print_cards("ewe-text", "http://192.168.1.20:8080",
+			     file, out, sizeof(out)),
+	    0);
+	ck_assert_msg(strstr(out, "warning") != NULL &&
+		strstr(out, "phones cannot record there") != NULL,
+	    "said: %s", out);
+	ck_assert_int_eq(print_cards("ewe-voice", "http://localhost:8080/",
+			     file, out, sizeof(out)),
+	    0);
+	ck_assert_int_eq(print_cards("ewe-voice", "https://drive.lan/", file,
+			     out, sizeof(out)),
+	    0);
+	ck_assert_int_eq(card_count(), before + 6);
+
+	/* The last sheet: two cards of the Ewe voice drive. */
+	page = tu_slurp(file, &n);
+	ck_assert_msg(
+	    strstr(page, "<html lang=\"ee\">") != NULL, "%.300s", page);
+	ck_assert_ptr_nonnull(strstr(page, "<h2>Gbe</h2>"));
+	ck_assert_ptr_nonnull(strstr(page, "Ewe Language Trust"));
+	ck_assert_ptr_nonnull(
+	    strstr(page, "+233 20 000 0000<br>Ho &lt;Volta&gt;"));
+	/* Its words are the Ewe catalog's, the address the one given. */
+	ck_assert_msg(strstr(page, "alo \u028bu https://drive.lan eye") != NULL,
+	    "not in Ewe: %.2000s", page);
+	code = strstr(out, "\n") ? out : NULL;
+	ck_assert_ptr_nonnull(code);
+	out[CARD_CODE_LEN] = '\0';
+	ck_assert_ptr_nonnull(strstr(page, out));
+	free(page);
+}
+END_TEST
+
+/* The campaign page's sheet (POST /api/v1/campaigns/{slug}/cards) shows
+** the organization and the campaign's language too. */
+START_TEST(test_card_sheet_route)
+{
+	struct who mia;
+	struct tu_resp r;
+
+	log_in("mia", &mia);
+	ck_assert_int_eq(as(&mia, "POST", "/api/v1/campaigns/ewe-text/cards",
+			     "{\"count\":1}", &r),
+	    200);
+	ck_assert_msg(strstr(r.body, "<html lang=\"ee\">") != NULL &&
+		strstr(r.body, "Ewe Language Trust") != NULL &&
+		strstr(r.body, srv.base) != NULL,
+	    "%.1000s", r.body);
+	tu_resp_free(&r);
+}
+END_TEST
+
 /* --- the node --- */
 
 /* `user add ${handle} --role ${role}` with a passphrase. */
@@ -287,6 +472,9 @@ main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_settings_api);
 	tcase_add_test(tc, test_settings_cli);
+	tcase_add_test(tc, test_signup_switch);
+	tcase_add_test(tc, test_card_urls);
+	tcase_add_test(tc, test_card_sheet_route);
 	suite_add_tcase(s, tc);
 	return (tu_suite_end(s, stop, names, 1, base));
 }

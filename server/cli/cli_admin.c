@@ -22,6 +22,7 @@
 #include "campaign.h"
 #include "cards.h"
 #include "cli.h"
+#include "config.h"
 #include "erase.h"
 #include "hasher.h"
 #include "node.h"
@@ -277,13 +278,91 @@ out:
 	return (rc);
 }
 
+static const char drive_codes_usage[] =
+    "usage: tributary drive-codes --data DIR --campaign SLUG [--count N]\n"
+    "           [--cards FILE.html --url https://NODE [--webroot DIR]]\n"
+    "Prints N new card codes, one per line. --cards also writes a printable\n"
+    "page of cards: the campaign's title and language, the code, how to use\n"
+    "it in the campaign's language (from the pages' catalogs in\n"
+    "--webroot/i18n), the organization and its contact (tributary\n"
+    "settings), and a QR code of URL/join.html?card=CODE. --url is the\n"
+    "node's base address as the phones reach it (https://drive.lan, not\n"
+    "a page such as .../join.html). An http:// address on a host that is\n"
+    "not loopback is refused for an audio campaign (phones cannot record\n"
+    "there: browsers give the microphone only to https or localhost) and\n"
+    "warned about for a text one (the pages cannot work offline there).\n";
+
+/*
+** Checks --url for the cards of ${c}: its base address into ${base}.
+** 0 to go on (having warned on stderr if phones cannot record there and
+** ${c} is a text campaign), or 2 (exit status) having said why not.
+*/
+static int
+cards_url_ok(const char *url, const struct campaign *c, char *base, size_t n)
+{
+	struct err e = { 0 };
+	int rc = cards_url_check(url, base, n, &e);
+
+	if (rc == -1) {
+		fprintf(stderr, "tributary drive-codes: --url %s: %s\n", url,
+		    e.msg);
+		return (2);
+	}
+	if (rc == 1 && strcmp(c->kind, "audio") == 0) {
+		fprintf(stderr,
+		    "tributary drive-codes: --url %s: phones cannot record "
+		    "there: browsers give the microphone only to https:// "
+		    "addresses (or localhost). Serve the node over TLS "
+		    "(ops/README.md) and give its https:// address\n",
+		    url);
+		return (2);
+	}
+	if (rc == 1)
+		fprintf(stderr,
+		    "tributary drive-codes: warning: --url %s is plain http "
+		    "on another machine: phones cannot record there and the "
+		    "pages cannot work offline (browsers allow both only on "
+		    "https:// or localhost); fine for a text drive on a "
+		    "trusted network\n",
+		    url);
+	return (0);
+}
+
+/* Writes the sheet of ${cb}'s cards to ${path}. 0, or 1 having said why. */
+static int
+cards_file(struct db *db, const char *path, const char *webroot,
+    const char *base, const struct card_batch *cb)
+{
+	struct err e = { 0 };
+	FILE *f;
+	int rc = 0;
+
+	if ((f = fopen(path, "w")) == NULL) {
+		fprintf(
+		    stderr, "tributary drive-codes: cannot write %s\n", path);
+		return (1);
+	}
+	if (cards_write_for(f, db, webroot, base, cb->campaign_id, cb->codes,
+		cb->count, &e) == -1) {
+		fprintf(stderr, "tributary drive-codes: %s: %s\n", path, e.msg);
+		rc = 1;
+	}
+	if (fclose(f) != 0 && rc == 0) {
+		fprintf(
+		    stderr, "tributary drive-codes: cannot write %s\n", path);
+		rc = 1;
+	}
+	return (rc);
+}
+
 int
 cmd_drive_codes(int argc, char **argv)
 {
 	const char *dir = take_data(&argc, argv), *slug, *cs, *cards, *url;
-	FILE *f;
+	char base[CARDS_URL_MAX + 1], errbuf[256];
 	struct card_batch cb = { 0 };
 	struct campaign c = { 0 };
+	struct config cfg = { 0 };
 	struct err e = { 0 };
 	struct node *n;
 	struct db *db = NULL;
@@ -294,13 +373,7 @@ cmd_drive_codes(int argc, char **argv)
 	cards = opt(argc, argv, "--cards");
 	url = opt(argc, argv, "--url");
 	if (slug == NULL || flag(argc, argv, "--help")) {
-		fprintf(slug ? stdout : stderr,
-		    "usage: tributary drive-codes --data DIR --campaign SLUG "
-		    "[--count N] [--cards FILE.html --url https://NODE]\n"
-		    "Prints N new card codes, one per line; --cards also "
-		    "writes "
-		    "a printable page\nof cards with QR codes of URL/join.html?"
-		    "card=CODE.\n");
+		fputs(drive_codes_usage, slug ? stdout : stderr);
 		return (slug ? 0 : 2);
 	}
 	cb.count = cs ? atoi(cs) : 1;
@@ -309,8 +382,24 @@ cmd_drive_codes(int argc, char **argv)
 		    stderr, "tributary drive-codes: --count is 1 to 10000\n");
 		return (2);
 	}
-	if ((n = open_node("drive-codes", dir)) == NULL)
+	if (cards != NULL && url == NULL) {
+		fprintf(stderr,
+		    "tributary drive-codes: --cards needs --url, the "
+		    "node's address as phones reach it\n");
+		return (2);
+	}
+	/* The webroot serve would use: its default, the config file, the
+	** environment; --webroot wins. */
+	if (cards != NULL &&
+	    config_load(&cfg, 0, NULL, stdout, errbuf, sizeof(errbuf)) != 0) {
+		fprintf(stderr, "tributary drive-codes: %s\n", errbuf);
+		config_free(&cfg);
+		return (2);
+	}
+	if ((n = open_node("drive-codes", dir)) == NULL) {
+		config_free(&cfg);
 		return (1);
+	}
 	if ((db = db_open(n->dbpath, 0, &e)) == NULL)
 		goto out;
 	if ((found = campaign_get(db, slug, 0, &c, &e)) != 1) {
@@ -319,34 +408,28 @@ cmd_drive_codes(int argc, char **argv)
 		goto out;
 	}
 	cb.campaign_id = c.id;
-	if (cards != NULL && url == NULL) {
-		campaign_clear(&c);
-		fprintf(stderr,
-		    "tributary drive-codes: --cards needs --url, the "
-		    "node's address as phones reach it\n");
-		rc = 2;
+	/* Refused before any code is made. */
+	if (cards != NULL &&
+	    (rc = cards_url_ok(url, &c, base, sizeof(base))) != 0)
 		goto out;
-	}
+	rc = 1;
 	if ((cb.codes = calloc((size_t)cb.count, sizeof(*cb.codes))) == NULL)
 		goto out;
 	if (writer_run(n->writer, card_create_job, &cb, &e) == -1)
 		goto out;
 	for (i = 0; i < cb.count; i++)
 		printf("%s\n", cb.codes[i]);
-	rc = 0;
-	if (cards != NULL) {
-		if ((f = fopen(cards, "w")) == NULL ||
-		    cards_write(f, url, c.title, cb.codes, cb.count) == -1) {
-			err_set(&e, ERR_STORAGE, "cannot write %s", cards);
-			rc = 1;
-		}
-		if (f != NULL && fclose(f) != 0)
-			rc = 1;
-	}
-	campaign_clear(&c);
+	rc = cards == NULL ? 0
+			   : cards_file(db, cards,
+				 opt(argc, argv, "--webroot") != NULL
+				     ? opt(argc, argv, "--webroot")
+				     : cfg.webroot,
+				 base, &cb);
 out:
-	if (rc && e.msg[0])
+	if (rc == 1 && e.msg[0])
 		fprintf(stderr, "tributary drive-codes: %s\n", e.msg);
+	campaign_clear(&c);
+	config_free(&cfg);
 	free(cb.codes);
 	db_close(db);
 	node_close(n);

@@ -175,7 +175,6 @@ close_campaign(struct req *r)
 
 struct sheet {
 	struct card_batch cb;
-	char title[256];
 	char (*codes)[CARD_CODE_LEN + 1];
 };
 
@@ -210,7 +209,6 @@ sheet_build(struct req *r, void *state, void **arg)
 	if ((rc = path_campaign(r, &c)) != 1)
 		return (rc);
 	s->cb.campaign_id = c.id;
-	snprintf(s->title, sizeof(s->title), "%s", c.title);
 	campaign_clear(&c);
 	s->cb.count = (int)json_integer_value(n);
 	if ((s->codes = calloc((size_t)s->cb.count, sizeof(*s->codes))) == NULL)
@@ -239,14 +237,19 @@ sheet_answer(struct req *r, void *state)
 	struct sheet *s = state;
 	struct MHD_Response *resp;
 	char url[300], *page = NULL;
+	struct err e = { 0 };
+	struct db *db;
 	size_t len = 0;
 	FILE *f;
 	int rc;
 
+	if ((db = req_db(r, &e)) == NULL)
+		return (req_fail(r, &e));
 	base_url(r, url, sizeof(url));
 	if ((f = open_memstream(&page, &len)) == NULL)
 		return (-1);
-	rc = cards_write(f, url, s->title, s->codes, s->cb.count);
+	rc = cards_write_for(f, db, req_config(r)->webroot, url,
+	    s->cb.campaign_id, s->codes, s->cb.count, &e);
 	if (fclose(f) != 0 || rc == -1) {
 		free(page);
 		return (req_error(
@@ -269,7 +272,8 @@ sheet_answer(struct req *r, void *state)
 /*
 ** POST /api/v1/campaigns/{slug}/cards {"count":1..200}: a maintainer.
 ** Makes that many new drive cards and answers 200 text/html: the
-** printable sheet (`tributary drive-codes --cards` draws the same), with
+** printable sheet (`tributary drive-codes --cards` draws the same: the
+** campaign's title and language, the organization and its contact), with
 ** the node's address as this request reached it. 400; 404.
 */
 int

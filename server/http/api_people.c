@@ -26,6 +26,7 @@
 #include "http.h"
 #include "loginguard.h"
 #include "ratelimit.h"
+#include "settings.h"
 
 #define PASSPHRASE_MIN 10
 
@@ -319,10 +320,33 @@ new_login_body(
 	return (1);
 }
 
+/* Is sign-up by handle open on this node (settings.h)? 1, or an answer:
+** 403 signup_closed. */
+static int
+signup_open(struct req *r)
+{
+	struct settings st;
+	struct err e = { 0 };
+	struct db *db;
+	int open;
+
+	if ((db = req_db(r, &e)) == NULL || settings_get(db, &st, &e) == -1)
+		return (req_fail(r, &e));
+	open = st.handle_signup;
+	settings_clear(&st);
+	if (!open)
+		return (req_error(r, 403, "signup_closed",
+		    "this node does not take new accounts by name: join with "
+		    "the card you were given at the drive"));
+	return (1);
+}
+
 /*
-** POST /api/v1/join {"handle","passphrase"}: anyone. Creates a contributor
-** account and logs it in. 201 {"account","csrf"} + cookie; 400 invalid
-** handle or short passphrase; 409 handle_taken.
+** POST /api/v1/join {"handle","passphrase"}: anyone, while the node's
+** settings leave sign-up by handle open. Creates a contributor account
+** and logs it in. 201 {"account","csrf"} + cookie; 400 invalid handle or
+** short passphrase; 403 signup_closed (switched off: nothing is hashed
+** or made); 409 handle_taken.
 */
 int
 join_and_log_in(struct req *r)
@@ -334,7 +358,8 @@ join_and_log_in(struct req *r)
 	int rc;
 
 	if (a == NULL) {
-		if ((rc = new_login_body(r, 1, &body, &h, &p)) != 1)
+		if ((rc = signup_open(r)) != 1 ||
+		    (rc = new_login_body(r, 1, &body, &h, &p)) != 1)
 			return (rc);
 		if ((a = auth_new(r)) == NULL)
 			return (-1);

@@ -284,6 +284,10 @@ start(async () => {
 	/* The buttons stay off until the handlers above are in place. */
 	for (const b of document.querySelectorAll('form button'))
 		b.disabled = false;
+	/* A node of cards only takes no new accounts by name: log-in stays. */
+	get('/api/v1/settings').then((st) => {
+		$('handle-form').querySelector('button[value=join]').hidden = st?.handle_signup === false;
+	}, () => {});
 
 	const who = await me().catch(() => null);
 	if (who?.account) {
