@@ -265,6 +265,186 @@ START_TEST(test_signup_switch)
 }
 END_TEST
 
+/* --- card labels --- */
+
+/* The account ${id} as GET /api/v1/accounts lists it (to decref). */
+static json_t *
+listed(const struct who *admin, long long id)
+{
+	json_t *j = expect_json(admin, "GET", "/api/v1/accounts", NULL, 200);
+	json_t *a, *found = NULL;
+	size_t i;
+
+	json_array_foreach(json_object_get(j, "accounts"), i,
+	    a) if (jint(a, "id") == id) found = json_incref(a);
+	json_decref(j);
+	ck_assert_msg(found != NULL, "account %lld is not listed", id);
+	return (found);
+}
+
+/* GET /api/v1/accounts/search?q=${q} (escaped) as ${w}: its accounts'
+** ids, up to ${max}, into ${ids}; their count. */
+static size_t
+search(const struct who *w, const char *q, long long *ids, size_t max)
+{
+	char path[400];
+	json_t *j, *a;
+	size_t i, n = 0;
+
+	snprintf(path, sizeof(path), "/api/v1/accounts/search?q=%s", q);
+	j = expect_json(w, "GET", path, NULL, 200);
+	json_array_foreach(json_object_get(j, "accounts"), i, a)
+	{
+		ck_assert(json_is_boolean(json_object_get(a, "card")));
+		if (n < max)
+			ids[n] = jint(a, "id");
+		n++;
+	}
+	json_decref(j);
+	return (n);
+}
+
+static int
+has_id(const long long *ids, size_t n, long long id)
+{
+	while (n-- > 0)
+		if (ids[n] == id)
+			return (1);
+	return (0);
+}
+
+/*
+** A card's label (the name or note on its stub) is given at its first use
+** or by a maintainer, bounded, found again by label or handle whatever the
+** case (in any script), kept when the card is re-issued, gone when the
+** account is erased. Acts on another account follow the role rule; the
+** label is not written into the audit log. Re-issue is for accounts that
+** have a card: the list says which, and the API refuses the others.
+*/
+START_TEST(test_card_labels)
+{
+	char path[200], body[300], longlabel[200];
+	struct who admin, mia, rolf, holder, chief;
+	long long ids[32];
+	long long labelled = audit_count("card.labelled");
+	json_t *j, *a;
+
+	log_in("root", &admin);
+	log_in("mia", &mia);
+	log_in("rolf", &rolf);
+
+	/* At first use, with the card; a label that does not fit refuses
+	** the login before anything is made. */
+	repeat(longlabel, sizeof(longlabel), "\xc3\xa1", 61);
+	ck_assert_int_eq(card_login(cards[2], "2468", longlabel, &holder), 400);
+	ck_assert_int_eq(
+	    card_login(cards[2], "2468", "  Ama, blue dress ", &holder), 201);
+	a = listed(&admin, holder.id);
+	ck_assert(json_is_true(json_object_get(a, "card")));
+	ck_assert_str_eq(jstr(a, "card_label"), "Ama, blue dress");
+	json_decref(a);
+
+	/* A maintainer writes it; a search finds it in any case. */
+	snprintf(
+	    path, sizeof(path), "/api/v1/accounts/%lld/card-label", holder.id);
+	j = expect_json(&mia, "POST", path,
+	    "{\"label\":\"\u00de\u00f3ra J\u00f3nsd\u00f3ttir, Ho\"}", 200);
+	a = json_object_get(j, "account");
+	ck_assert_str_eq(jstr(a, "card_label"),
+	    "\xc3\x9e\xc3\xb3ra J\xc3\xb3nsd\xc3\xb3ttir, Ho");
+	ck_assert(json_is_true(json_object_get(a, "card")));
+	json_decref(j);
+	ck_assert_int_eq(audit_count("card.labelled"), labelled + 2);
+	ck_assert_int_eq(tu_db_get(maindir,
+			     "SELECT count(*) FROM audit_log WHERE detail "
+			     "LIKE '%' || ?2 || '%'",
+			     0, "sd\xc3\xb3ttir", NULL, 0),
+	    0);
+	/* "þÓRA" and "JÓNSD" */
+	ck_assert_uint_eq(search(&mia, "%C3%BE%C3%93RA", ids, 32), 1);
+	ck_assert_int_eq(ids[0], holder.id);
+	ck_assert_uint_eq(search(&mia, "J%C3%93NSD", ids, 32), 1);
+	ck_assert_uint_eq(search(&mia, "nobody%20like%20this", ids, 32), 0);
+	/* By handle too, and what has no card says so. */
+	search(&mia, "ROLF", ids, 32);
+	ck_assert(has_id(ids, 1, rolf.id));
+	a = listed(&admin, rolf.id);
+	ck_assert(json_is_false(json_object_get(a, "card")));
+	ck_assert(json_is_null(json_object_get(a, "card_label")));
+	json_decref(a);
+
+	/* Refusals: the query's bounds, a contributor, a label too long or
+	** of two lines, an account without a card. */
+	expect_refusal(
+	    &mia, "GET", "/api/v1/accounts/search", NULL, 400, "invalid");
+	expect_refusal(
+	    &mia, "GET", "/api/v1/accounts/search?q=%20", NULL, 400, "invalid");
+	repeat(longlabel, sizeof(longlabel), "x", 61);
+	snprintf(body, sizeof(body), "/api/v1/accounts/search?q=%s", longlabel);
+	expect_refusal(&mia, "GET", body, NULL, 400, "invalid");
+	expect_refusal(&rolf, "GET", "/api/v1/accounts/search?q=a", NULL, 403,
+	    "forbidden");
+	expect_refusal(
+	    &rolf, "POST", path, "{\"label\":\"x\"}", 403, "forbidden");
+	snprintf(body, sizeof(body), "{\"label\":\"%s\"}", longlabel);
+	expect_refusal(&mia, "POST", path, body, 400, "invalid");
+	expect_refusal(
+	    &mia, "POST", path, "{\"label\":\"a\\nb\"}", 400, "invalid");
+	snprintf(
+	    path, sizeof(path), "/api/v1/accounts/%lld/card-label", rolf.id);
+	expect_refusal(
+	    &mia, "POST", path, "{\"label\":\"x\"}", 404, "not_found");
+	a = listed(&admin, holder.id);
+	ck_assert_str_eq(jstr(a, "card_label"),
+	    "\xc3\x9e\xc3\xb3ra J\xc3\xb3nsd\xc3\xb3ttir, Ho");
+	json_decref(a);
+
+	/* Re-issue: refused for an account without a card, and the label
+	** outlives the old card. */
+	snprintf(path, sizeof(path), "/api/v1/accounts/%lld/card", rolf.id);
+	expect_refusal(&admin, "POST", path, "{}", 404, "not_found");
+	snprintf(path, sizeof(path), "/api/v1/accounts/%lld/card", holder.id);
+	j = expect_json(&mia, "POST", path, "{}", 201);
+	json_decref(j);
+	a = listed(&admin, holder.id);
+	ck_assert_str_eq(jstr(a, "card_label"),
+	    "\xc3\x9e\xc3\xb3ra J\xc3\xb3nsd\xc3\xb3ttir, Ho");
+	json_decref(a);
+
+	/* The role rule: a maintainer may not label a maintainer's card; an
+	** admin may. */
+	ck_assert_int_eq(card_login(cards[3], "1122", NULL, &chief), 201);
+	snprintf(path, sizeof(path), "/api/v1/accounts/%lld/role", chief.id);
+	j = expect_json(&admin, "POST", path, "{\"role\":\"maintainer\"}", 200);
+	json_decref(j);
+	snprintf(
+	    path, sizeof(path), "/api/v1/accounts/%lld/card-label", chief.id);
+	expect_refusal(
+	    &mia, "POST", path, "{\"label\":\"Kofi\"}", 403, "forbidden");
+	j = expect_json(&admin, "POST", path, "{\"label\":\"Kofi\"}", 200);
+	json_decref(j);
+
+	/* "" removes a label; erasing the account removes it too. */
+	j = expect_json(&admin, "POST", path, "{\"label\":\"\"}", 200);
+	ck_assert(json_is_null(
+	    json_object_get(json_object_get(j, "account"), "card_label")));
+	json_decref(j);
+	ck_assert_int_eq(tu_db_get(maindir,
+			     "SELECT count(*) FROM card_labels WHERE "
+			     "account_id = ?1",
+			     holder.id, NULL, NULL, 0),
+	    1);
+	snprintf(path, sizeof(path), "/api/v1/accounts/%lld/erase", holder.id);
+	j = expect_json(&admin, "POST", path, "{\"confirm\":\"erase\"}", 200);
+	json_decref(j);
+	ck_assert_int_eq(tu_db_get(maindir,
+			     "SELECT count(*) FROM card_labels WHERE "
+			     "account_id = ?1",
+			     holder.id, NULL, NULL, 0),
+	    0);
+}
+END_TEST
+
 /* --- printed cards --- */
 
 /* `drive-codes` for campaign ${slug} with --url ${url} and --cards into
@@ -473,6 +653,7 @@ main(void)
 	tcase_add_test(tc, test_settings_api);
 	tcase_add_test(tc, test_settings_cli);
 	tcase_add_test(tc, test_signup_switch);
+	tcase_add_test(tc, test_card_labels);
 	tcase_add_test(tc, test_card_urls);
 	tcase_add_test(tc, test_card_sheet_route);
 	suite_add_tcase(s, tc);

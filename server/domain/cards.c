@@ -497,9 +497,10 @@ cards_search(struct db *db, const char *query, struct err *e)
 		    e, ERR_INVALID, "give \"q\", a name or note to look for");
 		return (NULL);
 	}
+	/* With UTF, CASELESS folds case by Unicode's rules (LITERAL takes
+	** no UCP). */
 	re = pcre2_compile((PCRE2_SPTR)q, PCRE2_ZERO_TERMINATED,
-	    PCRE2_LITERAL | PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP, &ec, &off,
-	    NULL);
+	    PCRE2_LITERAL | PCRE2_CASELESS | PCRE2_UTF, &ec, &off, NULL);
 	free(q);
 	by_label = json_array();
 	if (re == NULL || by_label == NULL ||

@@ -32,6 +32,8 @@ int list_accounts(struct req *r);
 int create_account(struct req *r);
 int change_account(struct req *r);
 int reissue_card(struct req *r);
+int search_accounts(struct req *r);
+int label_card(struct req *r);
 int set_account_languages(struct req *r);
 int set_account_translator(struct req *r);
 int list_languages(struct req *r);

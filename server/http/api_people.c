@@ -20,6 +20,7 @@
 
 #include "account.h"
 #include "api.h"
+#include "cards.h"
 #include "demographics.h"
 #include "crypto.h"
 #include "hasher.h"
@@ -53,6 +54,8 @@ struct auth {
 	struct code_use co;
 	struct account_new an;
 	struct session_new sn;
+	struct card_label cl; /* a card's first use may label it */
+	char *label;          /* the label given, cleaned (malloc'd) */
 };
 
 static void
@@ -62,6 +65,8 @@ auth_free(void *p)
 
 	sodium_memzero(&a->hj, sizeof(a->hj));
 	free(a->stored_hash);
+	free(a->cl.clean);
+	free(a->label);
 	free(a);
 }
 
@@ -234,6 +239,14 @@ auth_job(struct db *db, void *arg, struct err *e)
 		if (a->cu.locked || (!a->cu.ok && !a->cu.created))
 			return (0); /* locked, or a wrong PIN recorded */
 		a->account_id = a->cu.account_id;
+		/* The label written on the card's stub, at its first use,
+		** by its holder. */
+		if (a->cu.created && a->label != NULL && a->label[0] != '\0') {
+			a->cl.id = a->cl.actor = a->account_id;
+			a->cl.label = a->label;
+			if (card_label_job(db, &a->cl, e) == -1)
+				return (-1);
+		}
 	} else if (a->an.handle != NULL) {
 		if (account_create_job(db, &a->an, e) == -1)
 			return (-1);
@@ -416,10 +429,11 @@ login_by_code(struct req *r, struct auth *a, const char *code)
 
 /* A login with card ${card_s} and ${pin}: the PIN is hashed against the
 ** card's, set as its PIN at first use, or against the dummy for a card
-** that is not known, whose answer is a wrong PIN's. */
+** that is not known, whose answer is a wrong PIN's. ${label} (NULL: none)
+** labels the card at its first use (card_label_job). */
 static int
 login_by_card(struct req *r, struct auth *a, struct db *db, const char *card_s,
-    const char *pin)
+    const char *pin, const char *label)
 {
 	struct card card;
 	struct err e = { 0 };
@@ -428,6 +442,10 @@ login_by_card(struct req *r, struct auth *a, struct db *db, const char *card_s,
 
 	if (pin == NULL || !pin_ok(pin))
 		return (req_error(r, 400, "invalid", "a PIN is 4 to 8 digits"));
+	if (label != NULL &&
+	    settings_text_clean(
+		label, CARD_LABEL_MAX, 0, "label", &a->label, &e) == -1)
+		return (req_fail(r, &e));
 	/* Not the shape of a code: no card, and nothing to hash. */
 	if (card_normalize(card_s, a->code) == -1)
 		return (req_error(r, 401, "wrong_credentials",
@@ -512,8 +530,8 @@ login_start(struct req *r, json_t *body)
 	if (jstr(body, "code") != NULL)
 		return (login_by_code(r, a, jstr(body, "code")));
 	if (jstr(body, "card") != NULL)
-		return (login_by_card(
-		    r, a, db, jstr(body, "card"), jstr(body, "pin")));
+		return (login_by_card(r, a, db, jstr(body, "card"),
+		    jstr(body, "pin"), jstr(body, "label")));
 	h = jstr(body, "handle");
 	p = jstr(body, "passphrase");
 	if (h == NULL || p == NULL)
@@ -524,8 +542,9 @@ login_start(struct req *r, json_t *body)
 }
 
 /*
-** POST /api/v1/login: anyone. One of {"card","pin"} (first use of a card
-** sets its PIN: 201 with "created":true), {"handle","passphrase"}, or
+** POST /api/v1/login: anyone. One of {"card","pin","label"?} (first use
+** of a card sets its PIN, and its label if one is given, the name or note
+** on the card's stub: 201 with "created":true), {"handle","passphrase"}, or
 ** {"code"} (the admin's one-time code). 200 {"account","csrf"} + cookie;
 ** 400 invalid; 401 wrong_credentials (an unknown card and a wrong PIN get
 ** the very same answer); 403 account_disabled; 429 card_locked,
@@ -766,7 +785,8 @@ set_my_passphrase(struct req *r)
 	return (req_respond(r, 204, resp));
 }
 
-/* GET /api/v1/accounts: admin. 200 {"accounts":[...]}. */
+/* GET /api/v1/accounts: admin. 200 {"accounts":[...]}, each with
+** "card" (whether it has or had a drive card) and "card_label". */
 int
 list_accounts(struct req *r)
 {
@@ -776,7 +796,113 @@ list_accounts(struct req *r)
 
 	if ((db = req_db(r, &e)) == NULL || (o = account_list(db, &e)) == NULL)
 		return (req_fail(r, &e));
+	if (cards_annotate(db, o, &e) == -1) {
+		json_decref(o);
+		return (req_fail(r, &e));
+	}
 	return (req_json(r, 200, json_pack("{s:o}", "accounts", o)));
+}
+
+/*
+** GET /api/v1/accounts/search?q=TEXT: a maintainer. The accounts whose
+** card label (the name or note on the card's stub) or handle holds TEXT,
+** whatever the case, in any script: at most CARD_SEARCH_MAX, label
+** matches first. 200 {"accounts":[…]} as GET /api/v1/accounts lists
+** them; 400 invalid (no q, or over CARD_QUERY_MAX characters).
+*/
+int
+search_accounts(struct req *r)
+{
+	struct err e = { 0 };
+	struct db *db;
+	const char *q;
+	json_t *o;
+
+	if (req_query_arg(r, "q", &q) != 1)
+		return (req_error(r, 400, "invalid",
+		    "give \"q\", a name or note to look for"));
+	if ((db = req_db(r, &e)) == NULL ||
+	    (o = cards_search(db, q, &e)) == NULL)
+		return (req_fail(r, &e));
+	return (req_json(r, 200, json_pack("{s:o}", "accounts", o)));
+}
+
+/* A label for an account's card (label_card). */
+struct relabel {
+	struct card_label cl;
+};
+
+static void
+relabel_free(void *p)
+{
+	struct relabel *rl = p;
+
+	free(rl->cl.clean);
+	free(rl);
+}
+
+static int
+relabel_build(struct req *r, void *state, void **arg)
+{
+	struct relabel *rl = state;
+	struct err e = { 0 };
+	json_t *body, *l;
+	char *clean;
+
+	if ((rl->cl.id = req_param_id(r)) == 0)
+		return (req_error(r, 404, "not_found", "no such account"));
+	if ((body = req_json_body(r)) == NULL)
+		return (0);
+	l = json_object_get(body, "label");
+	if (l != NULL && !json_is_string(l) && !json_is_null(l))
+		return (req_error(r, 400, "invalid", "\"label\" is a string"));
+	rl->cl.label = json_string_value(l);
+	/* Refused here, before the writer, when it does not fit. */
+	if (settings_text_clean(rl->cl.label ? rl->cl.label : "",
+		CARD_LABEL_MAX, 0, "label", &clean, &e) == -1)
+		return (req_fail(r, &e));
+	free(clean);
+	rl->cl.actor = req_session(r)->account_id;
+	*arg = &rl->cl;
+	return (1);
+}
+
+static int
+relabel_answer(struct req *r, void *state)
+{
+	struct relabel *rl = state;
+	struct err e = { 0 };
+	struct db *db;
+	json_t *one;
+
+	if ((db = req_db(r, &e)) == NULL ||
+	    (one = cards_account(db, rl->cl.id, &e)) == NULL)
+		return (req_fail(r, &e));
+	return (req_json(r, 200, json_pack("{s:o}", "account", one)));
+}
+
+/*
+** POST /api/v1/accounts/{id}/card-label {"label"}: a maintainer, for an
+** account whose role is below theirs (an admin for anyone; the rule of
+** account_may_act), that has or had a card. Sets the name or note on the
+** card's stub, one line of at most CARD_LABEL_MAX characters ("" or null
+** removes it); it stays with the account when the card is re-issued.
+** Audited as "card.labelled" (without the label). 200 {"account"} with
+** "card" and "card_label"; 400 invalid; 403 forbidden; 404 no such
+** account, or it never had a card.
+*/
+int
+label_card(struct req *r)
+{
+	static const struct req_write w = {
+		.state_size = sizeof(struct relabel),
+		.state_free = relabel_free,
+		.build = relabel_build,
+		.job = card_label_job,
+		.answer = relabel_answer,
+	};
+
+	return (req_write(r, &w));
 }
 
 /* The change asked for: a role, or disabling (change_account). */

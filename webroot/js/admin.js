@@ -4,7 +4,9 @@
 ** disable (confirmed first), and re-issue a lost drive card (confirmed
 ** first; the new code is shown once); the organization behind the node
 ** (shown on the home page and the cards) and whether anyone may sign up
-** with a handle. Maintainers may only re-issue
+** with a handle. Maintainers and admins find the holder of a lost card by
+** the name or note on its stub (its label) or by handle, set that label,
+** and re-issue the card; re-issue is offered only where there is a card. Maintainers may only re-issue
 ** cards and set languages, by account number. Logged out, the page takes
 ** the one-time login code that `tributary init` prints for the first
 ** administrator.
@@ -17,6 +19,7 @@ const ROLES = ['contributor', 'reviewer', 'maintainer', 'treasurer', 'admin'];
 
 let self = null; /* the logged-in account */
 let accounts = [];
+let holders = []; /* the accounts a card search found */
 let open = null; /* {id, what: 'disable' | 'card'} whose confirmation shows */
 let shownFor = null; /* whose new code is showing */
 
@@ -42,8 +45,17 @@ function replace(a) {
 	const i = accounts.findIndex((x) => x.id === a.id);
 	if (i >= 0)
 		accounts[i] = a;
-	else
+	else if (!$('admin-view').hidden)
 		accounts.push(a);
+	const h = holders.findIndex((x) => x.id === a.id);
+	if (h >= 0)
+		holders[h] = { ...holders[h], ...a };
+}
+
+/* Draws the account list and the search's results again. */
+function redraw() {
+	render();
+	renderHolders();
 }
 
 /* ---- the new card code, shown once ---- */
@@ -86,7 +98,7 @@ function confirmPanel(a, what, headingId) {
 	    el('div', { class: 'buttons' }, yes, no));
 	no.addEventListener('click', () => {
 		open = null;
-		render();
+		redraw();
 		focusOn(document.querySelector(`[data-${what}="${CSS.escape(String(a.id))}"]`));
 	});
 	yes.addEventListener('click', async () => {
@@ -98,11 +110,11 @@ function confirmPanel(a, what, headingId) {
 			open = null;
 			if (what === 'disable') {
 				replace(r?.account ?? { ...a, disabled: true });
-				render();
+				redraw();
 				say(t('admin.disabled_ok', { name: a.handle }));
 				focusOn($(headingId));
 			} else {
-				render();
+				redraw();
 				$('status').replaceChildren();
 				showCode(a, String(r?.code ?? ''));
 			}
@@ -225,6 +237,140 @@ function languagesForm(a) {
 	return form;
 }
 
+/* ---- card labels: the name or note on a card's stub ---- */
+
+const LABEL_MAX = 60;
+const SEARCH_MAX = 20;
+
+function labelLine(a) {
+	return el('p', { class: 'account-label' },
+	    el('span', { class: 'muted', text: `${t('admin.card_label')}: ` }),
+	    a.card_label ? a.card_label : t('admin.card_label_none'));
+}
+
+function labelForm(a, prefix) {
+	const lid = `${prefix}label-${a.id}`;
+	const err = el('div', { class: 'alert', role: 'alert' });
+	const input = el('input', {
+		id: lid, name: 'label', type: 'text', maxlength: String(LABEL_MAX), autocomplete: 'off',
+		spellcheck: 'false', 'aria-describedby': `${lid}-hint`,
+	});
+	input.value = a.card_label ?? '';
+	const button = el('button', { type: 'submit', class: 'secondary', text: t('admin.label_save') });
+	const form = el('form', { class: 'role-form label-form', method: 'post', novalidate: true },
+	    el('div', { class: 'field' },
+		el('label', { for: lid, text: t('admin.label_of', { name: a.handle }) }),
+		el('p', { class: 'hint', id: `${lid}-hint`, text: t('admin.label_hint', { max: LABEL_MAX }) }),
+		el('div', { class: 'inline' }, input, button)),
+	    err);
+	form.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		clearError(err);
+		const label = nfc(input.value).trim();
+		button.disabled = input.disabled = true;
+		try {
+			const r = await post(`/api/v1/accounts/${encodeURIComponent(a.id)}/card-label`, { label });
+			replace(r?.account ?? { ...a, card_label: label || null });
+			redraw();
+			say(t('admin.label_ok', { name: a.handle }));
+			focusOn($(lid));
+		} catch (e) {
+			showError(err, e);
+			button.disabled = input.disabled = false;
+		}
+	});
+	return form;
+}
+
+/* The button that asks to ${what} ('card': re-issue, or 'disable') the
+   account ${a} shown under ${headingId}: it opens the confirmation. */
+function askButton(a, what, headingId) {
+	const b = el('button', {
+		type: 'button', class: what === 'disable' ? 'danger secondary' : 'secondary',
+		[`data-${what}`]: String(a.id), 'aria-describedby': headingId,
+		text: t(what === 'disable' ? 'admin.disable' : 'admin.card'),
+	});
+	b.addEventListener('click', () => {
+		open = { id: a.id, what, at: headingId };
+		$('status').replaceChildren();
+		redraw();
+		focusOn(document.getElementById(`${headingId}-q`));
+	});
+	return b;
+}
+
+/* Re-issue only for an account that has a card to replace; for one that
+   never had one, why there is none. */
+function cardButton(a, headingId) {
+	return a.card ? askButton(a, 'card', headingId) : el('p', { class: 'hint', text: t('admin.no_card') });
+}
+
+/* One account a card search found: a maintainer's view of it. */
+function holderItem(a) {
+	const headingId = `holder-${a.id}`;
+	const li = el('li', { class: 'card account', 'data-holder': String(a.id) },
+	    el('div', { class: 'consent-head' },
+		el('h3', { id: headingId, text: a.handle }),
+		el('span', { class: 'badges' },
+		    el('span', { class: `badge role ${a.role}`, text: roleName(a.role) }),
+		    a.disabled ? el('span', { class: 'badge withdrawn', text: t('admin.disabled') }) : null)),
+	    el('p', { class: 'muted account-no', text: t('admin.number', { id: a.id }) }),
+	    labelLine(a));
+	if (a.disabled || (self !== null && a.id === self.id))
+		return li;
+	if (a.card)
+		li.append(labelForm(a, 'h'));
+	if (open !== null && open.id === a.id && open.at === headingId && open.what === 'card')
+		li.append(confirmPanel(a, 'card', headingId));
+	else
+		li.append(el('div', { class: 'buttons' }, cardButton(a, headingId)));
+	return li;
+}
+
+function renderHolders() {
+	$('search-hint').textContent = t('admin.search_hint', { max: SEARCH_MAX });
+	if ($('card-search').dataset.searched !== 'yes')
+		return;
+	$('search-count').textContent = holders.length === 0
+	    ? t('admin.search_none')
+	    : t('admin.search_found', { n: holders.length });
+	$('search-results').replaceChildren(...holders.map(holderItem));
+}
+
+/* Marks ${input} as wrong, says ${text} (if any) in ${box}, and focuses it. */
+function refuse(input, box, text) {
+	if (text !== null)
+		showMessage(box, text);
+	input.setAttribute('aria-invalid', 'true');
+	input.focus();
+}
+
+async function onSearch(ev) {
+	ev.preventDefault();
+	const box = $('search-error');
+	const input = $('search-q');
+	clearError(box);
+	const q = nfc(input.value).trim();
+	if (q === '') {
+		refuse(input, box, null);
+		return;
+	}
+	input.removeAttribute('aria-invalid');
+	const button = ev.currentTarget.querySelector('button');
+	button.disabled = true;
+	try {
+		const r = await get(`/api/v1/accounts/search?q=${encodeURIComponent(q)}`);
+		holders = Array.isArray(r?.accounts) ? r.accounts : [];
+		open = null;
+		$('card-search').dataset.searched = 'yes';
+		renderHolders();
+	} catch (e) {
+		showError(box, e);
+	} finally {
+		button.disabled = false;
+	}
+}
+
 function item(a) {
 	const headingId = `account-${a.id}`;
 	const me_ = self !== null && a.id === self.id;
@@ -239,7 +385,8 @@ function item(a) {
 	    el('p', { class: 'muted account-no', text: t('admin.number', { id: a.id }) }),
 	    el('p', { class: 'account-langs', 'data-languages': languagesOf(a).join(',') },
 		el('span', { class: 'muted', text: `${t('admin.languages')}: ` }),
-		languagesText(languagesOf(a))));
+		languagesText(languagesOf(a))),
+	    a.card ? labelLine(a) : null);
 	if (me_) {
 		li.append(el('p', { class: 'hint', text: t('admin.is_you') }), languagesForm(a));
 		return li;
@@ -247,26 +394,13 @@ function item(a) {
 	if (a.disabled)
 		return li;
 	li.append(roleForm(a), languagesForm(a));
-	if (open !== null && open.id === a.id) {
+	if (a.card)
+		li.append(labelForm(a, ''));
+	if (open !== null && open.id === a.id && open.at === headingId) {
 		li.append(confirmPanel(a, open.what, headingId));
 		return li;
 	}
-	const card = el('button', {
-		type: 'button', class: 'secondary', 'data-card': String(a.id),
-		'aria-describedby': headingId, text: t('admin.card'),
-	});
-	const off = el('button', {
-		type: 'button', class: 'danger secondary', 'data-disable': String(a.id),
-		'aria-describedby': headingId, text: t('admin.disable'),
-	});
-	for (const [b, what] of [[card, 'card'], [off, 'disable']])
-		b.addEventListener('click', () => {
-			open = { id: a.id, what };
-			$('status').replaceChildren();
-			render();
-			focusOn(document.getElementById(`${headingId}-q`));
-		});
-	li.append(el('div', { class: 'buttons' }, card, off));
+	li.append(el('div', { class: 'buttons' }, cardButton(a, headingId), askButton(a, 'disable', headingId)));
 	return li;
 }
 
@@ -275,6 +409,7 @@ function render() {
 		return;
 	const q = nfc($('filter').value).trim().toLowerCase();
 	const shown = accounts.filter((a) => q === '' || a.handle.toLowerCase().includes(q) ||
+	    (a.card_label ?? '').toLowerCase().includes(q) ||
 	    String(a.id) === q || roleName(a.role).toLowerCase().includes(q) || a.role.includes(q) ||
 	    languagesOf(a).includes(q));
 	$('count').textContent = q === ''
@@ -351,9 +486,7 @@ async function onById(ev) {
 	clearError(box);
 	const id = nfc(input.value).trim();
 	if (!/^[0-9]{1,18}$/.test(id)) {
-		showMessage(box, t('admin.need_number'));
-		input.setAttribute('aria-invalid', 'true');
-		input.focus();
+		refuse(input, box, t('admin.need_number'));
 		return;
 	}
 	input.removeAttribute('aria-invalid');
@@ -379,9 +512,7 @@ async function onLangsById(ev) {
 	clearError(box);
 	const id = nfc(idInput.value).trim();
 	if (!/^[0-9]{1,18}$/.test(id)) {
-		showMessage(box, t('admin.need_number'));
-		idInput.setAttribute('aria-invalid', 'true');
-		idInput.focus();
+		refuse(idInput, box, t('admin.need_number'));
 		return;
 	}
 	idInput.removeAttribute('aria-invalid');
@@ -471,6 +602,7 @@ async function enter(account) {
 	self = account;
 	showNav(account);
 	$('logged-out').hidden = true;
+	renderHolders();
 	try {
 		const r = await get('/api/v1/accounts');
 		accounts = Array.isArray(r?.accounts) ? r.accounts : [];
@@ -482,6 +614,7 @@ async function enter(account) {
 			note.dataset.i18n = m ? 'admin.maintainer_only' : 'admin.not_allowed';
 			note.textContent = t(note.dataset.i18n);
 			$('not-allowed').hidden = false;
+			$('card-search').hidden = !m;
 			$('reissue-by-id').hidden = !m;
 			$('langs-by-id').hidden = !m;
 			return;
@@ -490,6 +623,7 @@ async function enter(account) {
 	}
 	fillRoleChoices();
 	$('admin-view').hidden = false;
+	$('card-search').hidden = false;
 	render();
 	try {
 		fillOrg(await get('/api/v1/settings'));
@@ -535,6 +669,7 @@ start(async () => {
 	$('langs-byid-form').addEventListener('submit', onLangsById);
 	$('mypass-form').addEventListener('submit', onMyPass);
 	$('org-form').addEventListener('submit', onOrg);
+	$('search-form').addEventListener('submit', onSearch);
 	$('filter').addEventListener('input', render);
 	$('reissue-close').addEventListener('click', () => {
 		$('reissue-result').hidden = true;
@@ -546,7 +681,7 @@ start(async () => {
 		if (!$('admin-view').hidden)
 			fillRoleChoices();
 		renderCodeFor();
-		render();
+		redraw();
 	});
 	const who = await me();
 	if (who === null) {
