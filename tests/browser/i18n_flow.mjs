@@ -388,6 +388,35 @@ await runFlow('tributary-i18n-', async (f) => {
 	await onlyCatalog(page, ak.cat, ak.allowed, 'logged out');
 	await ak.ctx.close();
 
+	f.step = 'ak: a key the catalog lacks loads English then, and only then';
+	{
+		const { ctx, page: mp } = await newPage(browser, f.problems, { locale: DRIVES.ak.locale });
+		const files = [];
+		mp.on('request', (r) => {
+			const u = new URL(r.url());
+			if (u.pathname.startsWith('/i18n/'))
+				files.push(u.pathname);
+		});
+		await mp.route('**/i18n/ak.json', async (route) => {
+			const r = await route.fetch();
+			const c = await r.json();
+			delete c['join.or'];
+			delete c['join.need_card'];
+			await route.fulfill({ response: r, json: c });
+		});
+		await mp.goto(`${base}/join.html`);
+		await ready(mp);
+		assert.equal(await mp.locator('.or').textContent(), 'or', 'the HTML\'s English stays where the catalog lacks the key');
+		await mp.waitForTimeout(500); /* English, asked for by the page's fill */
+		await mp.locator('#card-form button[type=submit]').click();
+		await mp.locator('#card-error p').waitFor();
+		assert.deepEqual(files, ['/i18n/ak.json', '/i18n/en.json'], `English only once a key was missing: ${files.join(' ')}`);
+		const shown = await mp.locator('#card-error p').textContent();
+		assert.equal(shown, JSON.parse(readFileSync(join(REPO, 'webroot', 'i18n', 'en.json'), 'utf8'))['join.need_card'],
+		    'the missing message in English, not its key');
+		await ctx.close();
+	}
+
 	/* ---- Tajik: the drive, then Delete my account ---- */
 	f.step = 'tg: a string saved on the node\'s translation page';
 	const TG_CARD_TITLE = 'Бо корти худ (аз саҳифаи тарҷума)';

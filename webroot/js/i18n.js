@@ -282,6 +282,11 @@ export async function setLang(l, { remember = true } = {}) {
 	}
 	apply();
 	fillMenu();
+	/* a catalog the node says is incomplete: English for what script asks
+	   later, fetched now but waited for by nothing */
+	const n = offered?.find((x) => x.lang === l);
+	if (n && Number.isFinite(Number(n.coverage)) && Number(n.coverage) < 1)
+		needFallback();
 	document.dispatchEvent(new CustomEvent('langchange', { detail: { lang: l } }));
 	return l;
 }
