@@ -28,12 +28,18 @@ const DRIVES = {
 		prompts: ['Ka wo kurom dwamu ho asɛm kyerɛ yɛn.'],
 		text: 'Me nana taa to dwom bi anɔpa biara. me@example.org',
 		offline: 'Ɛnnɛ yɛkɔɔ dwamu, na nnipa dɔɔso wɔ hɔ.',
+		/* the drive's file words its description, and a scope's name, and
+		   gives its title in Tajik */
+		description: 'Kyerɛw nsɛm tiawa wɔ Twi mu ma yɛn kasa.',
+		translations: { ak: { scopes: { publish_text: 'Yi me nsɛm adi ma obiara' } }, tg: { title: 'Матнҳо бо забони тви' } },
 	},
 	tg: {
 		slug: 'tajik-text', locale: 'tg-TJ', title: 'Матнҳо бо забони тоҷикӣ',
 		prompts: ['Дар бораи бозори шаҳратон нақл кунед.'],
 		text: 'Бибиам ҳар саҳар суруд мехонд. me@example.org',
 		offline: 'Имрӯз ба бозор рафтем.',
+		description: 'Матнҳои кӯтоҳ бо забони тоҷикӣ нависед.',
+		translations: { ak: { title: 'Tajik kasa mu nsɛm' } },
 	},
 };
 /* Each language's name in itself, as the menu shows it (i18n.js). */
@@ -151,6 +157,23 @@ async function drive(f, browser, base, lang, card, overrides = {}) {
 	for (const v of Object.values(overrides))
 		cat.pieces.add(v);
 	const { ctx, page } = await newPage(browser, f.problems, { locale: d.locale });
+	/* The drives' descriptions and translated words, as a campaign file
+	** gives them ("description", "translations"), laid into the node's
+	** answer here: a node that caches a campaign holding them frees them
+	** twice (server/http/api_shared.c, req_campaign), so the files above
+	** leave them out until it is fixed. */
+	await page.route('**/api/v1/campaigns', async (route) => {
+		const r = await route.fetch();
+		const j = await r.json();
+		for (const c of j.campaigns ?? []) {
+			const x = Object.values(DRIVES).find((y) => y.slug === c.slug);
+			if (x) {
+				c.description = x.description;
+				c.translations = x.translations;
+			}
+		}
+		await route.fulfill({ response: r, json: j });
+	});
 	const asked = [];
 	page.on('request', (r) => {
 		const u = new URL(r.url());
@@ -158,8 +181,10 @@ async function drive(f, browser, base, lang, card, overrides = {}) {
 			asked.push(u.pathname);
 	});
 	/* every drive's own title and prompts are the drive's words, not the pages' */
-	const allowed = [...Object.values(DRIVES).flatMap((x) => [x.title, ...x.prompts]), d.text, d.offline, card,
-	    'Tributary', ...ENDONYMS];
+	const allowed = [...Object.values(DRIVES).flatMap((x) => [x.title, x.description, ...x.prompts,
+	    ...Object.values(x.translations).flatMap((tr) => [tr.title, ...Object.values(tr.scopes ?? {})])]),
+	    d.text, d.offline, card,
+	    'Tributary', ...ENDONYMS].filter((x) => typeof x === 'string');
 
 	f.step = `${lang}: the card's link`;
 	await page.goto(`${base}/join.html?card=${card}`);
@@ -229,6 +254,13 @@ async function drive(f, browser, base, lang, card, overrides = {}) {
 		await onlyCatalog(page, cat, allowed, 'choose a drive');
 		const link = page.locator('#choose-list a', { hasText: d.title });
 		assert.equal(await link.locator('[lang]').getAttribute('lang'), lang, 'the drive\'s title carries its own lang');
+		/* the other drive, under the title its file gives in this language */
+		const [other] = Object.values(DRIVES).filter((x) => x !== d);
+		const otherTitle = other.translations[lang]?.title;
+		assert.ok(otherTitle, 'the other drive translates its title');
+		const o = page.locator('#choose-list a', { hasText: otherTitle });
+		assert.equal(await o.count(), 1, `the other drive is offered as "${otherTitle}"`);
+		assert.equal(await o.locator('[lang]').getAttribute('lang'), lang, 'a translated title carries the page\'s lang');
 		await checkPage(page);
 		await shot(page, `i-${lang}-02-choose`);
 		await link.click();
@@ -245,6 +277,12 @@ async function drive(f, browser, base, lang, card, overrides = {}) {
 	await page.locator('#scope-list input').first().waitFor();
 	assert.equal(await page.getAttribute('#campaign-title', 'lang'), lang, 'the drive\'s title carries its own lang');
 	assert.equal(await page.locator('#scope-list').getByText('publish_text').count(), 0, 'no internal scope id shown');
+	assert.equal(await page.locator('#campaign-desc').textContent(), d.description, 'the drive\'s description');
+	assert.equal(await page.getAttribute('#campaign-desc', 'lang'), lang);
+	const ownScope = d.translations[lang]?.scopes?.publish_text;
+	if (ownScope)
+		assert.equal(await page.locator('label[for="scope-publish_text"] .name').textContent(), ownScope,
+		    'the drive\'s own name for a scope, in this language');
 	await onlyCatalog(page, cat, allowed, 'consent');
 	await checkPage(page);
 	await shot(page, `i-${lang}-03-consent`);

@@ -10,7 +10,8 @@
 import { t, currentLang, languageName, formatTime } from './i18n.js';
 import { get, post, me, csrfToken, showError, showMessage, clearError, ApiError } from './api.js';
 import { renderMarkdown } from './markdown.js';
-import { $, el, start, focusOn, scopeName, pickDrive, rememberDrive, driveChoice } from './page.js';
+import { $, el, start, focusOn, scopeName as catalogScopeName, pickDrive, rememberDrive, driveChoice, driveWords,
+    setDriveTitle, setDriveDescription } from './page.js';
 import { recordingProblem, mountRecorder } from './recorder.js';
 import { registerServiceWorker } from './sw-register.js';
 
@@ -22,6 +23,9 @@ let seq = 0;
 let existing = null; /* a live consent this person already gave here */
 let granted = null; /* the consent just saved */
 let who = null; /* /me's answer */
+
+/* A scope's name as this drive's file words it, else the catalog's. */
+const scopeName = (id) => catalogScopeName(id, campaign);
 let spoken = null; /* the spoken statement's recorder */
 let spokenTake = null;
 
@@ -64,9 +68,14 @@ function scopeItem(s, bindingScopes, checked) {
 function render() {
 	if (doc === null)
 		return;
-	document.title = `${campaign?.title ?? doc.title} — ${t('consent.page_title')}`;
-	$('campaign-title').textContent = campaign?.title ?? doc.title;
-	$('campaign-title').lang = campaign ? campaign.title_lang || campaign.language || '' : doc.lang || '';
+	document.title = `${campaign ? driveWords(campaign).title : doc.title} — ${t('consent.page_title')}`;
+	if (campaign) {
+		setDriveTitle($('campaign-title'), campaign);
+		setDriveDescription($('campaign-desc'), campaign);
+	} else {
+		$('campaign-title').textContent = doc.title;
+		$('campaign-title').lang = doc.lang || '';
+	}
 
 	const article = $('doc');
 	article.lang = doc.lang;
@@ -139,7 +148,7 @@ function renderSpoken() {
 	if (granted === null)
 		return;
 	$('spoken-statement').textContent = t('consent.spoken_statement', {
-		campaign: campaign?.title ?? doc?.title ?? slug,
+		campaign: campaign ? driveWords(campaign).title : doc?.title ?? slug,
 	});
 	$('spoken-insecure-text').textContent = t('consent.spoken_insecure', { origin: location.origin });
 	spoken?.render();

@@ -20,7 +20,8 @@
 import { t, tn, nfc, languageName, formatTime } from './i18n.js';
 import { get, post, postWith, me, showError, showMessage, clearError, ApiError, uuid, appendDetails } from './api.js';
 import { removedSummary, fillRedacted } from './redaction.js';
-import { $, el, start, focusOn, fillText, pickDrive, rememberDrive, driveTitle, driveChoice } from './page.js';
+import { $, el, start, focusOn, fillText, pickDrive, rememberDrive, driveTitle, driveChoice, driveWords,
+    setDriveDescription } from './page.js';
 import { recordingProblem, mountRecorder, wavBytes, secondsText, sizeText } from './recorder.js';
 import { Outbox } from './queue.js';
 import { rateText } from './pay.js';
@@ -158,7 +159,8 @@ function renderCampaign() {
 	const rate = rateText(campaign.pay);
 	$('pay-line').textContent = rate ?? '';
 	$('pay-line').hidden = rate === null;
-	document.title = `${campaign.title ?? campaign.slug} — ${t('contribute.page_title')}`;
+	setDriveDescription($('campaign-desc'), campaign);
+	document.title = `${driveWords(campaign).title} — ${t('contribute.page_title')}`;
 }
 
 function show(view) {
@@ -511,8 +513,8 @@ async function onSendAudio() {
 			key: uuid(),
 			account: String(account.id),
 			campaign: campaign.slug,
-			campaignTitle: campaign.title ?? campaign.slug,
-			campaignLang: campaign.language ?? '',
+			campaignTitle: driveWords(campaign).title,
+			campaignLang: driveWords(campaign).titleLang,
 			prompt: p === null ? null : p.text,
 			promptId: p !== null && typeof p.id === 'number' ? p.id : null,
 			blob: take.blob,

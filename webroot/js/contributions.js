@@ -6,7 +6,7 @@
 import { t, tn, formatTime } from './i18n.js';
 import { get, post, me, showError, clearError } from './api.js';
 import { removedSummary, fillRedacted } from './redaction.js';
-import { $, el, start, focusOn, flash, forgetDrive } from './page.js';
+import { $, el, start, focusOn, flash, forgetDrive, driveTitle } from './page.js';
 import { dropAccount } from './queue.js';
 
 const STATUSES = ['pending', 'validated', 'rejected', 'withdrawn'];
@@ -119,7 +119,7 @@ function item(c) {
 	const status = STATUSES.includes(c.status) ? c.status : 'pending';
 	const li = el('li', { class: 'card contribution', 'data-contribution': String(c.id) },
 	    el('div', { class: 'consent-head' },
-		el('h2', { id: headingId, lang: camp ? camp.lang : null, text: camp?.title ?? c.campaign ?? '' }),
+		Object.assign(camp ? driveTitle(camp.c, 'h2') : el('h2', { text: c.campaign ?? '' }), { id: headingId }),
 		el('span', { class: `badge ${status}`, text: statusName(c.status) })),
 	    text,
 	    facts);
@@ -316,7 +316,7 @@ start(async () => {
 	try {
 		const r = await get('/api/v1/campaigns');
 		for (const c of r?.campaigns ?? [])
-			titles.set(c.slug, { title: c.title, language: c.language, lang: c.title_lang || c.language || '' });
+			titles.set(c.slug, { title: c.title, language: c.language, c });
 	} catch {
 		titles = new Map(); /* the slugs will do */
 	}

@@ -14,7 +14,7 @@
 */
 import { t, formatTime } from './i18n.js';
 import { get, post, me, showError, showMessage, clearError, ApiError, appendDetails } from './api.js';
-import { $, el, start, focusOn } from './page.js';
+import { $, el, start, focusOn, driveWords } from './page.js';
 import { METHODS, balanceCard, entryItem, methodName } from './pay.js';
 
 let earnings = null; /* the first page's answer */
@@ -164,7 +164,7 @@ start(async () => {
 	for (const c of mine?.contributions ?? [])
 		contributions.set(Number(c.id), { campaign: c.campaign, audio: c.audio ?? null });
 	for (const c of camps?.campaigns ?? [])
-		titles.set(c.slug, { title: c.title, lang: c.title_lang || c.language || null });
+		titles.set(c.slug, { title: driveWords(c).title, lang: driveWords(c).titleLang || null });
 	$('contact-form').addEventListener('submit', saveContact);
 	$('more').addEventListener('click', loadMore);
 	await load();

@@ -1,5 +1,5 @@
 /* What every page shares: start i18n, then report a failure to load. */
-import { init, t, has, apply, languageName } from './i18n.js';
+import { init, t, has, apply, languageName, currentLang } from './i18n.js';
 import { showError, me, logout } from './api.js';
 
 export const $ = (id) => document.getElementById(id);
@@ -156,8 +156,14 @@ export function focusOn(node) {
 	node.focus();
 }
 
-/* The translated name of scope ${id}, or the id itself. */
-export function scopeName(id) {
+/*
+** The name of scope ${id} in the page's language: as ${campaign}'s file
+** translates it, else the catalog's, else the id itself.
+*/
+export function scopeName(id, campaign = null) {
+	const own = campaign?.translations?.[currentLang()]?.scopes?.[id];
+	if (typeof own === 'string' && own !== '')
+		return own;
 	const k = `scope.${id}`;
 	return has(k) ? t(k) : id;
 }
@@ -256,9 +262,44 @@ export function pickDrive(who, campaigns, consents) {
 	return { choice: open };
 }
 
-/* ${c}'s title as a node in its own language (the campaign's). */
+/*
+** Drive ${c}'s words for this page: its title and description in the
+** page's language where its campaign file translates them, else its own
+** (in the campaign's language); each with the lang it is in.
+*/
+export function driveWords(c) {
+	const l = currentLang();
+	const tr = c?.translations?.[l] ?? {};
+	const own = c?.title_lang || c?.language || '';
+	const title = typeof tr.title === 'string' && tr.title !== '';
+	const desc = typeof tr.description === 'string' && tr.description !== '';
+	return {
+		title: title ? tr.title : c?.title ?? c?.slug ?? '',
+		titleLang: title ? l : own,
+		description: desc ? tr.description : typeof c?.description === 'string' ? c.description : null,
+		descriptionLang: desc ? l : own,
+	};
+}
+
+/* ${c}'s title as a node carrying the language it is in. */
 export function driveTitle(c, tag = 'span') {
-	return el(tag, { lang: c.title_lang || c.language || '', text: c.title ?? c.slug });
+	const w = driveWords(c);
+	return el(tag, { lang: w.titleLang, text: w.title });
+}
+
+/* ${node} filled with ${c}'s title, its lang set; for headings. */
+export function setDriveTitle(node, c) {
+	const w = driveWords(c);
+	node.textContent = w.title;
+	node.lang = w.titleLang;
+}
+
+/* ${node} (hidden when there is none) filled with ${c}'s description. */
+export function setDriveDescription(node, c) {
+	const w = driveWords(c);
+	node.hidden = w.description === null;
+	node.textContent = w.description ?? '';
+	node.lang = w.descriptionLang;
 }
 
 /* A list of links to ${href}(c) for each drive of ${list}. */

@@ -19,7 +19,7 @@
 import { t, languageName, formatTime } from './i18n.js';
 import { get, postWith, me, showError, showMessage, clearError, ApiError, uuid } from './api.js';
 import { fillRedacted } from './redaction.js';
-import { $, el, start, focusOn, fillText } from './page.js';
+import { $, el, start, focusOn, fillText, driveTitle, driveWords } from './page.js';
 
 /* The fixed reasons, in the order of their number keys (1–7). */
 const REASONS = ['wrong_words', 'noise', 'hard_to_hear', 'personal_data', 'offensive',
@@ -144,7 +144,7 @@ function renderChoose() {
 		const href = `review.html?campaign=${encodeURIComponent(c.slug)}`;
 		ul.append(el('li', {},
 		    el('a', { href, 'data-campaign': c.slug },
-			el('span', { class: 'drive-title', lang: c.title_lang || c.language || null, text: c.title ?? c.slug }),
+			Object.assign(driveTitle(c), { className: 'drive-title' }),
 			el('span', {
 				class: 'drive-meta',
 				text: t('home.drive_meta', { language: languageName(c.language), kind: kindName(c.kind) }),
@@ -174,10 +174,10 @@ function renderCampaignLine() {
 	if (campaign === null)
 		return;
 	fillText($('campaign-line'), 'review.for_campaign', {
-		title: el('span', { lang: campaign.title_lang || campaign.language || '', text: campaign.title ?? campaign.slug }),
+		title: driveTitle(campaign),
 		language: languageName(campaign.language),
 	});
-	document.title = `${campaign.title ?? campaign.slug} — ${t('review.page_title')}`;
+	document.title = `${driveWords(campaign).title} — ${t('review.page_title')}`;
 }
 
 function renderReasons() {
