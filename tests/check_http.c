@@ -176,6 +176,7 @@ fill_webroot(void)
 	ck_assert_int_eq(mkdir(path, 0755), 0);
 	write_str(www, "index.html", INDEX_HTML);
 	write_str(www, "app.js", APP_JS);
+	write_str(www, "sw.js", "self.addEventListener('fetch', () => {});\n");
 	write_str(www, "style.css", "body { color: #222; }\n");
 	write_str(www, "app.0123abcd.js", "console.log('hashed');\n");
 	write_str(www, "sub/index.html", SUB_HTML);
@@ -273,18 +274,30 @@ expect_get(const char *path, long status, const char *body)
 	tu_resp_free(&r);
 }
 
+/* The security headers: on a page the whole set; on any other answer
+** (JSON, a script) nosniff and a policy that lets it run, load and be
+** framed by nothing. */
 static void
 assert_security_headers(const struct tu_resp *r)
 {
-	char *csp;
+	char *csp, *ct = tu_header(r, "Content-Type");
+	int page = ct != NULL && strncmp(ct, "text/html", 9) == 0;
 
 	tu_expect_header(r, "X-Content-Type-Options", "nosniff");
-	tu_expect_header(r, "X-Frame-Options", "DENY");
 	csp = tu_header(r, "Content-Security-Policy");
 	ck_assert_msg(csp != NULL, "Content-Security-Policy missing");
 	ck_assert_msg(
-	    strstr(csp, "default-src 'self'") != NULL, "CSP: %s", csp);
+	    strstr(csp, "frame-ancestors 'none'") != NULL, "CSP: %s", csp);
+	if (page) {
+		tu_expect_header(r, "X-Frame-Options", "DENY");
+		tu_expect_header(r, "Referrer-Policy", "no-referrer");
+		ck_assert_msg(
+		    strstr(csp, "default-src 'self'") != NULL, "CSP: %s", csp);
+	} else
+		ck_assert_msg(
+		    strstr(csp, "default-src 'none'") != NULL, "CSP: %s", csp);
 	free(csp);
+	free(ct);
 }
 
 /* Asserts a JSON error body {"error":{"code":${code},"message":...}}. */
@@ -930,6 +943,36 @@ START_TEST(test_cli_loose_key)
 }
 END_TEST
 
+/* A page carries the whole set of security headers; a script, a style
+** sheet or JSON carries nosniff and a policy of nothing (a page's policy
+** governs them), saving bytes on a weak link; a service worker script
+** carries the page's policy, which governs the worker. */
+START_TEST(test_security_headers_by_kind)
+{
+	struct tu_resp r;
+	char *h;
+
+	get("/index.html", &r);
+	ck_assert_int_eq(r.status, 200);
+	assert_security_headers(&r);
+	ck_assert_ptr_nonnull(h = tu_header(&r, "X-Frame-Options"));
+	free(h);
+	tu_resp_free(&r);
+	get("/app.js", &r);
+	ck_assert_int_eq(r.status, 200);
+	assert_security_headers(&r);
+	ck_assert_ptr_null(h = tu_header(&r, "X-Frame-Options"));
+	ck_assert_ptr_null(h = tu_header(&r, "Referrer-Policy"));
+	tu_resp_free(&r);
+	get("/sw.js", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(h = tu_header(&r, "Content-Security-Policy"));
+	ck_assert_msg(strstr(h, "worker-src 'self'") != NULL, "sw.js: %s", h);
+	free(h);
+	tu_resp_free(&r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -940,6 +983,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup_server, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_healthz);
+	tcase_add_test(tc, test_security_headers_by_kind);
 	tcase_add_test(tc, test_metrics);
 	tcase_add_test(tc, test_not_found_json);
 	tcase_add_test(tc, test_method_not_allowed);

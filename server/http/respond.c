@@ -39,11 +39,53 @@ http_status_for(enum err_code code)
 	return (500);
 }
 
-/* The headers every answer of ours carries (API.md). */
+/* The policy of an answer that is no document: it may run nothing, load
+** nothing and be framed by nobody, should a browser ever open it as a
+** page (what OWASP asks of an API's answers). */
+static const char CSP_NONE[] = "default-src 'none'; frame-ancestors 'none'";
+
+/*
+** Does the answer ${resp} to ${r} become a document or a worker, whose
+** policy the headers set: a page (HTML, SVG), a service worker or
+** worklet script, or an answer of no stated type? Scripts, styles, JSON,
+** media and the 304s of those are no documents: a page's policy governs
+** them, and their own headers would only cost bytes on a weak link (some
+** 300 on each of the fifty answers of a first visit).
+*/
+static int
+is_document(const struct req *r, struct MHD_Response *resp, unsigned status)
+{
+	const char *ct = MHD_get_response_header(resp, "Content-Type");
+	const char *url = r->url ? r->url : "", *q = strchr(url, '?');
+	size_t n = q ? (size_t)(q - url) : strlen(url);
+
+	if (n >= 6 &&
+	    (memcmp(url + n - 6, "/sw.js", 6) == 0 ||
+		(n >= 11 && memcmp(url + n - 11, "-worklet.js", 11) == 0)))
+		return (1);
+	if (ct == NULL)
+		return (status != 304 ||
+		    (n > 0 &&
+			(url[n - 1] == '/' ||
+			    (n >= 5 && memcmp(url + n - 5, ".html", 5) == 0))));
+	return (strncmp(ct, "text/html", 9) == 0 ||
+	    strncmp(ct, "image/svg", 9) == 0 ||
+	    strncmp(ct, "text/xml", 8) == 0 ||
+	    strncmp(ct, "application/xml", 15) == 0);
+}
+
+/* The headers every answer of ours carries (API.md): the whole set on a
+** document, nosniff and a policy of nothing on the rest. */
 static void
-add_security_headers(struct MHD_Response *resp)
+add_security_headers(
+    const struct req *r, struct MHD_Response *resp, unsigned status)
 {
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (!is_document(r, resp, status)) {
+		MHD_add_response_header(
+		    resp, "Content-Security-Policy", CSP_NONE);
+		return;
+	}
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
@@ -92,7 +134,7 @@ req_respond(struct req *r, unsigned int status, struct MHD_Response *resp)
 
 	if (resp == NULL)
 		return (-1);
-	add_security_headers(resp);
+	add_security_headers(r, resp, status);
 	if ((r->route != NULL && route_is_hub(r->route)) ||
 	    (r->route == NULL && r->hub_path))
 		add_cors_headers(resp);
