@@ -1,10 +1,14 @@
 /*
 ** Redaction (redact.h): the shipped packs against the labelled corpus
-** tests/redact/corpus.tsv, with recall and precision per kind printed and
-** held to a floor; the validators; the author's handle and contacts;
-** refusals (bad UTF-8, bad packs with file and line, a text that drives a
-** rule past the match limit); empty and 1 MB texts; many threads on one
-** set.
+** (tests/redact/corpus.tsv and names.tsv, the tuning set), with recall and
+** precision per kind printed and each held to a floor just under what it
+** measured, and against the held-out batch tests/redact/heldout.tsv,
+** printed apart and held to nothing; the validators; people's names (the
+** finder's rules one by one, a campaign's allowed names and "names":
+** false, the packs' names: sections and their errors); the author's handle
+** and contacts; refusals (bad UTF-8, bad packs with file and line, a text
+** that drives a rule past the match limit); empty and 1 MB texts; many
+** threads on one set.
 */
 #include <check.h>
 #include <errno.h>
@@ -23,10 +27,29 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Quality floors over the corpus. */
-#define MIN_RECALL    0.98
-#define MIN_PRECISION 0.95
-#define MIN_EXACT     0.97
+/*
+** Quality floors over the tuning set, per kind: each just under what the
+** shipped packs measure (the figure is in the comment), so a regression of
+** a line or two fails. NAME never goes below recall 0.90 and precision
+** 0.95 (issue 20). Raise a floor when the figure rises; lower one only
+** with a reason in the commit.
+*/
+static const struct floor {
+	const char *kind;
+	double recall, precision;
+} floors[] = {
+	{ "EMAIL", 0.99, 0.99 },       /* 44 TP: 1.000 1.000 */
+	{ "URL", 0.99, 0.99 },         /* 23 TP: 1.000 1.000 */
+	{ "IP", 0.99, 0.99 },          /* 19 TP: 1.000 1.000 */
+	{ "PHONE", 0.985, 0.99 },      /* 126 TP, 1 FN: 0.992 1.000 */
+	{ "CARD", 0.99, 0.99 },        /* 19 TP: 1.000 1.000 */
+	{ "IBAN", 0.99, 0.99 },        /* 14 TP: 1.000 1.000 */
+	{ "KENNITALA", 0.99, 0.99 },   /* 19 TP: 1.000 1.000 */
+	{ "NATIONAL_ID", 0.99, 0.99 }, /* 13 TP: 1.000 1.000 */
+	{ "NAME", 0.90, 0.95 },        /* set below */
+};
+/* Lines whose output is the expected line byte for byte. */
+#define MIN_EXACT 0.97
 
 /* Every pack in redact/. Fails the test if they do not load. */
 static struct redact_set *
@@ -83,7 +106,7 @@ redact_str(
 */
 
 static const char *const kinds[] = { "EMAIL", "URL", "IP", "PHONE", "CARD",
-	"IBAN", "KENNITALA", "NATIONAL_ID", "HANDLE", "CONTACT" };
+	"IBAN", "KENNITALA", "NATIONAL_ID", "NAME", "HANDLE", "CONTACT" };
 #define NKINDS NELEM(kinds)
 
 struct ph {
@@ -158,89 +181,141 @@ score_line(struct score *sc, const char *got, const char *want)
 }
 
 /*
-** Runs every line of ${corpus} (NUL-terminated, ${n} bytes) through ${rs},
-** scores it into ${sc}; mismatching lines are printed. Lines that are
-** empty or start with '#' are skipped.
+** Runs every line of tests/redact/${file} through ${rs} and scores it into
+** ${sc}; mismatching lines are printed. Lines that are empty or start with
+** '#' are skipped.
 */
 static void
-run_corpus(const struct redact_set *rs, char *corpus, struct score *sc)
+run_corpus(const struct redact_set *rs, const char *file, struct score *sc)
 {
-	char *line, *save = NULL, *tab, *got;
-	int lineno = 0;
+	char path[256], *corpus, *line, *save = NULL, *tab, *got;
+	size_t n;
 
+	snprintf(path, sizeof(path), "tests/redact/%s", file);
+	corpus = tu_slurp(tu_src_path(path), &n);
 	for (line = strtok_r(corpus, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
-		lineno++;
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
 		tab = strchr(line, '\t');
 		ck_assert_msg(
-		    tab != NULL, "corpus.tsv: a line has no tab: %s", line);
+		    tab != NULL, "%s: a line has no tab: %s", file, line);
 		*tab = '\0';
 		got = redact_str(rs, line, NULL);
 		score_line(sc, got, tab + 1);
 		if (strcmp(got, tab + 1) != 0)
-			printf("MISMATCH\n  in:   %s\n  want: %s\n  got:  %s\n",
-			    line, tab + 1, got);
+			printf("MISMATCH (%s)\n  in:   %s\n  want: %s\n  got:  "
+			       "%s\n",
+			    file, line, tab + 1, got);
 		free(got);
 	}
+	free(corpus);
+}
+
+/* The floor of ${kind}, or NULL (HANDLE, CONTACT: no corpus lines). */
+static const struct floor *
+floor_of(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(floors); i++)
+		if (strcmp(floors[i].kind, kind) == 0)
+			return (&floors[i]);
+	return (NULL);
+}
+
+/*
+** Prints ${sc} as a table headed ${title}; with ${hold}, marks and counts
+** the kinds below their floor. Returns the number below.
+*/
+static int
+print_score(const char *title, const struct score *sc, int hold)
+{
+	const struct floor *f;
+	double r, p;
+	size_t k;
+	int bad = 0, below;
+
+	printf("\n%s\n%-12s %5s %5s %5s %8s %9s\n", title, "kind", "TP", "FP",
+	    "FN", "recall", "precision");
+	for (k = 0; k < NKINDS; k++) {
+		if (sc->tp[k] + sc->fp[k] + sc->fn[k] == 0)
+			continue;
+		r = sc->tp[k] + sc->fn[k]
+		    ? (double)sc->tp[k] / (sc->tp[k] + sc->fn[k])
+		    : 1.0;
+		p = sc->tp[k] + sc->fp[k]
+		    ? (double)sc->tp[k] / (sc->tp[k] + sc->fp[k])
+		    : 1.0;
+		f = floor_of(kinds[k]);
+		below =
+		    hold && f != NULL && (r < f->recall || p < f->precision);
+		printf("%-12s %5zu %5zu %5zu %8.3f %9.3f%s\n", kinds[k],
+		    sc->tp[k], sc->fp[k], sc->fn[k], r, p,
+		    below ? "  BELOW FLOOR" : "");
+		bad += below;
+	}
+	printf("exact lines: %zu of %zu (%.3f)\n", sc->exact, sc->lines,
+	    (double)sc->exact / sc->lines);
+	fflush(stdout);
+	return (bad);
 }
 
 START_TEST(test_corpus)
 {
 	struct redact_set *rs = load_all();
-	struct score sc = { 0 };
-	char *corpus;
-	double r, p, exact;
-	size_t n, k;
-	int bad = 0;
+	struct score sc = { 0 }, held = { 0 };
+	double exact;
+	int bad;
 
-	corpus = tu_slurp(tu_src_path("tests/redact/corpus.tsv"), &n);
-	run_corpus(rs, corpus, &sc);
-	free(corpus);
-	ck_assert_uint_ge(sc.lines, 300);
-
-	printf("\n%-12s %5s %5s %5s %8s %9s\n", "kind", "TP", "FP", "FN",
-	    "recall", "precision");
-	for (k = 0; k < NKINDS; k++) {
-		if (sc.tp[k] + sc.fp[k] + sc.fn[k] == 0)
-			continue;
-		r = sc.tp[k] + sc.fn[k]
-		    ? (double)sc.tp[k] / (sc.tp[k] + sc.fn[k])
-		    : 1.0;
-		p = sc.tp[k] + sc.fp[k]
-		    ? (double)sc.tp[k] / (sc.tp[k] + sc.fp[k])
-		    : 1.0;
-		printf("%-12s %5zu %5zu %5zu %8.3f %9.3f%s\n", kinds[k],
-		    sc.tp[k], sc.fp[k], sc.fn[k], r, p,
-		    r < MIN_RECALL || p < MIN_PRECISION ? "  BELOW FLOOR" : "");
-		if (r < MIN_RECALL || p < MIN_PRECISION)
-			bad = 1;
-	}
+	run_corpus(rs, "corpus.tsv", &sc);
+	run_corpus(rs, "names.tsv", &sc);
+	ck_assert_uint_ge(sc.lines, 900);
+	bad = print_score("tuning set (corpus.tsv, names.tsv)", &sc, 1);
+	/* Scored, never tuned to: no floor (see its header). */
+	run_corpus(rs, "heldout.tsv", &held);
+	print_score("held-out set (heldout.tsv), held to no floor", &held, 0);
 	exact = (double)sc.exact / sc.lines;
-	printf("exact lines: %zu of %zu (%.3f)\n", sc.exact, sc.lines, exact);
-	fflush(stdout);
-	ck_assert_msg(!bad, "a kind is below recall %.2f or precision %.2f",
-	    MIN_RECALL, MIN_PRECISION);
+	ck_assert_msg(!bad, "a kind is below its floor (see the table)");
 	ck_assert_msg(
 	    exact >= MIN_EXACT, "only %.3f of lines match exactly", exact);
 	redact_free(rs);
 }
 END_TEST
 
-/* Every line of the corpus must have been labelled with known kinds. */
+/*
+** Every kind has labelled lines, and names.tsv holds at least 300 lines
+** with a name and 150 look-alikes with none (issue 20).
+*/
 START_TEST(test_corpus_covers_kinds)
 {
 	static const char *const need[] = { "[EMAIL]", "[URL]", "[IP]",
 		"[PHONE]", "[CARD]", "[IBAN]", "[KENNITALA]", "[NATIONAL_ID]" };
-	char *corpus;
-	size_t n, i;
+	char *corpus, *line, *save = NULL, *tab;
+	size_t n, i, named = 0, plain = 0;
 
 	corpus = tu_slurp(tu_src_path("tests/redact/corpus.tsv"), &n);
 	for (i = 0; i < NELEM(need); i++)
 		ck_assert_msg(strstr(corpus, need[i]) != NULL,
 		    "corpus has no %s", need[i]);
 	free(corpus);
+	corpus = tu_slurp(tu_src_path("tests/redact/names.tsv"), &n);
+	for (line = strtok_r(corpus, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#' || (tab = strchr(line, '\t')) == NULL)
+			continue;
+		*tab = '\0';
+		if (strstr(tab + 1, "[NAME]") != NULL)
+			named++;
+		else if (strchr(tab + 1, '[') == NULL) {
+			ck_assert_msg(strcmp(tab + 1, line) == 0,
+			    "a look-alike is labelled otherwise: %s", line);
+			plain++;
+		}
+	}
+	free(corpus);
+	ck_assert_uint_ge(named, 300);
+	ck_assert_uint_ge(plain, 150);
 }
 END_TEST
 
@@ -337,11 +412,17 @@ START_TEST(test_handle)
 	    "@[HANDLE] on the radio.");
 	free(t);
 
-	/* Unicode case folding, and letters of any script bound a word. */
+	/* Unicode case folding, and letters of any script bound a word.
+	** The handle wins over the name it also is; Þórarinn is someone
+	** else, a name. */
 	ctx.handle = "Þóra";
 	t = redact_str(rs, "ÞÓRA og þóra, en ekki Þórarinn eða aÞóra.", &ctx);
-	ck_assert_str_eq(
-	    t, "[HANDLE] og [HANDLE], en ekki Þórarinn eða aÞóra.");
+	ck_assert_str_eq(t, "[HANDLE] og [HANDLE], en ekki [NAME] eða aÞóra.");
+	free(t);
+	/* Inside a longer name, the whole name goes. */
+	ctx.handle = "ama";
+	t = redact_str(rs, "Ama came; Ama Owusu too.", &ctx);
+	ck_assert_str_eq(t, "[HANDLE] came; [NAME] too.");
 	free(t);
 
 	/* A handle is a literal, never a pattern. */
@@ -645,6 +726,237 @@ START_TEST(test_load)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------
+** People's names
+*/
+
+/* Redacts each ${cases}[i].in under ${rs} and ${ctx}, and compares. */
+struct nc {
+	const char *in, *want; /* want NULL: unchanged */
+};
+
+static void
+check_cases(const struct redact_set *rs, const struct redact_ctx *ctx,
+    const struct nc *cases, size_t n)
+{
+	size_t i;
+	char *t;
+
+	for (i = 0; i < n; i++) {
+		t = redact_str(rs, cases[i].in, ctx);
+		ck_assert_msg(
+		    strcmp(t, cases[i].want ? cases[i].want : cases[i].in) == 0,
+		    "%s\n  want: %s\n  got:  %s", cases[i].in,
+		    cases[i].want ? cases[i].want : cases[i].in, t);
+		free(t);
+	}
+}
+
+/* The finder's rules one by one, with the shipped packs. */
+START_TEST(test_names)
+{
+	static const struct nc cases[] = {
+		/* a listed name and the capitalised words joined to it */
+		{ "My grandmother Akosua Agyeman taught me.",
+		    "My grandmother [NAME] taught me." },
+		/* Russian case endings lead back to the listed name; the
+		** family name's stem is one (Саид + овым) */
+		{ "Я говорил с Рустамом Саидовым.", "Я говорил с [NAME]." },
+		/* a patronymic after a name, or whose stem is one */
+		{ "Jón Jónsson fór út á sjó.", "[NAME] fór út á sjó." },
+		{ "Bréf frá Sigurðardóttur.", "Bréf frá [NAME]." },
+		/* a family name shape alone in mid-sentence; not at the
+		** start of a sentence when its stem is no name */
+		{ "Вчера пришёл Кузнецов.", "Вчера пришёл [NAME]." },
+		{ "Снова пошёл дождь.", NULL },
+		/* introductions, also with a listed name in lower case */
+		{ "my name is kofi mensah", "my name is [NAME]" },
+		{ "Меня зовут Дилноза.", "Меня зовут [NAME]." },
+		{ "Номи ман Фарҳод аст.", "Номи ман [NAME] аст." },
+		{ "(name: Abena)", "(name: [NAME])" },
+		/* titles before and after a name, an unlisted one too */
+		{ "Mr. Appiah and Рустам-ака came.",
+		    "Mr. [NAME] and [NAME]-ака came." },
+		{ "Togbe Zanu spoke.", "Togbe [NAME] spoke." },
+		{ "Зарина апа нон пухт.", "[NAME] апа нон пухт." },
+		/* initials are part of the name */
+		{ "Signed: J. B. Danquah", "Signed: [NAME]" },
+		{ "Kofi A. Boakye signed.", "[NAME] signed." },
+		/* possessives stay */
+		{ "Kwame's goat", "[NAME]'s goat" },
+		/* places, days, languages, verses, streets named after people */
+		{ "Ho and Kumasi on Friday; John 3:16 in Ewe.", NULL },
+		{ "Kwame Nkrumah Circle, улица Ленина, St. Paul's Cathedral.",
+		    NULL },
+		{ "The Kofi Annan ICT Centre is open.", NULL },
+		/* names that are everyday words */
+		{ "Grace before meals, by the Grace of God.", NULL },
+		{ "Amazing Grace was sung.", NULL },
+		{ "We asked Grace to sing.", "We asked [NAME] to sing." },
+		{ "Grace Owusu sang.", "[NAME] sang." },
+		/* a place that is a name, alone and beside a name */
+		{ "Hekla gaus.", NULL },
+		{ "Ég og Hekla Jónsdóttir unnum.", "Ég og [NAME] unnum." },
+		/* a title of one language does not take another's name */
+		{ "Akpe na Mama Afi Tamakloe.", "Akpe na Mama [NAME]." },
+		{ "Afi minn, Jón, kom.", "Afi minn, [NAME], kom." },
+		/* joined to a name by a word of and: */
+		{ "Dilnoza and Madina sang.", "[NAME] and [NAME] sang." },
+		/* the first word of a sentence before a name is no name */
+		{ "Yesterday Kwaku came.", "Yesterday [NAME] came." },
+		/* a pack's keep: list */
+		{ "Kwasi Broni came to Ho.", NULL },
+		/* capitalised words joined to a name go with it, in a
+		** heading too; a run longer than a name is none */
+		{ "The Long Road From Kumasi Took Kofi Mensah Nine Days",
+		    "The Long Road From Kumasi [NAME]" },
+		{ "Winners Chapel Kofi Mensah Darko Boateng Owusu Annan Addo "
+		  "Osei Ofori",
+		    NULL },
+		/* names inside addresses go with them */
+		{ "Yaw.Boateng@example.com", "[EMAIL]" },
+	};
+	struct redact_set *rs = load_all();
+	struct redact_result r;
+	struct err e = { 0 };
+	const char *s = "Kofi and Ama, kofi@example.com";
+
+	check_cases(rs, NULL, cases, NELEM(cases));
+	ck_assert_int_eq(redact_text(rs, s, strlen(s), NULL, &r, &e), 0);
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(r.report, "NAME")), 2);
+	ck_assert_str_eq(r.report_json, "{\"EMAIL\":1,\"NAME\":2}");
+	redact_result_free(&r);
+	redact_free(rs);
+}
+END_TEST
+
+/*
+** A campaign's settings: allowed names stay wherever they stand as whole
+** words in any case (and only those words), and "names": false keeps
+** every name, from the lists and from rules of kind NAME, while the
+** other kinds and the author's own data are still found.
+*/
+START_TEST(test_names_campaign)
+{
+	static const char *const allow[] = { "Kwame Nkrumah", "Nkrumah",
+		"Исмоили Сомонӣ" };
+	static const struct nc allowed[] = {
+		{ "Kwame Nkrumah and KWAME NKRUMAH spoke.", NULL },
+		{ "Nkrumah's friend Kofi Mensah came.",
+		    "Nkrumah's friend [NAME] came." },
+		{ "Kwame Mensah came.", "[NAME] came." },
+		{ "Osagyefo Kwame Nkrumah, Исмоили Сомонӣ.", NULL },
+	};
+	static const struct nc kept[] = {
+		{ "Kofi Mensah, kofi@example.com, Zorro.",
+		    "Kofi Mensah, [EMAIL], Zorro." },
+		{ "Ama wrote this.", "[HANDLE] wrote this." },
+	};
+	const char *pack = "pack: t\nrules:\n  - kind: NAME\n    pattern: "
+			   "'Zorro'\nnames:\n  given: [Kofi]\n";
+	struct redact_set *rs = load_all(), *t;
+	struct redact_ctx ctx = { 0 };
+	struct err e = { 0 };
+	char *out;
+
+	ctx.allow = allow;
+	ctx.nallow = NELEM(allow);
+	check_cases(rs, &ctx, allowed, NELEM(allowed));
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.keep_names = 1;
+	ctx.handle = "ama";
+	check_cases(rs, &ctx, kept, NELEM(kept));
+	redact_free(rs);
+
+	/* A rule may report NAME too; a campaign that keeps names skips it. */
+	t = redact_parse(pack, strlen(pack), "t.yaml", &e);
+	ck_assert_msg(t != NULL, "%s", e.msg);
+	out = redact_str(t, "Zorro and Kofi", NULL);
+	ck_assert_str_eq(out, "[NAME] and [NAME]");
+	free(out);
+	ctx.handle = NULL;
+	out = redact_str(t, "Zorro and Kofi", &ctx);
+	ck_assert_str_eq(out, "Zorro and Kofi");
+	free(out);
+	redact_free(t);
+}
+END_TEST
+
+/* Writes ${text} to ${dir}/${name}. */
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+** The names: section of a pack: what it refuses, with file and line; a
+** pack of names alone; endings reaching only their own pack's names.
+*/
+START_TEST(test_names_packs)
+{
+	struct redact_set *rs;
+	struct err e = { 0 };
+	char *dir, *t;
+	const char *ok = "pack: t\nnames:\n  given: [Zorro]\n  endings: "
+			 "['u>o', '>o']\n  keep: [Zorro Street]\n";
+
+	bad_pack("pack: t\nnames: [a]\n", "t.yaml:2: names must be a mapping");
+	bad_pack("pack: t\nnames:\n  given: Kofi\n",
+	    "t.yaml:3: names.given must be a list");
+	bad_pack("pack: t\nnames:\n  given: [Kofi Annan]\n",
+	    "t.yaml:3: names.given: 'Kofi Annan' must be one word");
+	bad_pack("pack: t\nnames:\n  titles: [Mr.]\n",
+	    "names.titles: 'Mr.' must be one word (no full stop)");
+	bad_pack("pack: t\nnames:\n  endings: ['a>b>c']\n",
+	    "t.yaml:3: names.endings: 'a>b>c' must be 'END' or");
+	bad_pack("pack: t\nnames:\n  endings: ['>']\n",
+	    "names.endings: '>' must be");
+	bad_pack("pack: t\nnames:\n  intros: ['my name: is']\n",
+	    "names.intros: 'my name: is' must be 1 to 8 words");
+	bad_pack("pack: t\nnames:\n  given: ['']\n",
+	    "names.given: each entry must be a non-empty string");
+	bad_pack("pack: t\nnames:\n  colours: [red]\n",
+	    "t.yaml:3: names: unknown list 'colours'");
+	bad_pack("pack: t\n", "t.yaml:1: missing key 'rules'");
+
+	rs = redact_parse(ok, strlen(ok), "t.yaml", &e);
+	ck_assert_msg(rs != NULL, "%s", e.msg);
+	ck_assert_uint_eq(redact_nrules(rs), 0);
+	t = redact_str(
+	    rs, "Zorro came; so did Zorru and Zorr. Zorro Street.", NULL);
+	ck_assert_str_eq(t,
+	    "[NAME] came; so did [NAME] and [NAME]. Zorro "
+	    "Street.");
+	free(t);
+	redact_free(rs);
+
+	/* default's Anna is not reached by xx's ending: Annu stays. */
+	dir = tu_tmpdir();
+	ck_assert_ptr_nonnull(dir);
+	write_file(
+	    dir, "default.yaml", "pack: default\nnames:\n  given: [Anna]\n");
+	write_file(dir, "xx.yaml",
+	    "pack: xx\nnames:\n  given: [Þóra]\n  endings: ['u>a']\n");
+	rs = redact_load(dir, NULL, 0, &e);
+	ck_assert_msg(rs != NULL, "%s", e.msg);
+	t = redact_str(rs, "Ég sá Þóru og Annu, og Anna sá mig.", NULL);
+	ck_assert_str_eq(t, "Ég sá [NAME] og Annu, og [NAME] sá mig.");
+	free(t);
+	redact_free(rs);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 /* A text that sends a rule past PCRE2's budget is refused, not stored. */
 START_TEST(test_match_limit)
 {
@@ -718,15 +1030,21 @@ START_TEST(test_needs)
 }
 END_TEST
 
-/* The corpus inputs, one per line, repeated to ${min} bytes. */
+/* The corpus inputs (corpus.tsv, then names.tsv), one per line, repeated
+** to ${min} bytes. */
 static char *
 big_text(size_t min, size_t *n, size_t *lines)
 {
-	char *corpus, *line, *save = NULL, *tab;
+	char *corpus, *more, *line, *save = NULL, *tab;
 	struct buf b = { 0 };
-	size_t len, cn;
+	size_t len, cn, mn;
 
 	corpus = tu_slurp(tu_src_path("tests/redact/corpus.tsv"), &cn);
+	more = tu_slurp(tu_src_path("tests/redact/names.tsv"), &mn);
+	ck_assert_ptr_nonnull(corpus = realloc(corpus, cn + mn + 2));
+	corpus[cn] = '\n';
+	memcpy(corpus + cn + 1, more, mn + 1);
+	free(more);
 	*lines = 0;
 	while (b.n < min) {
 		char *copy = strdup(corpus);
@@ -832,7 +1150,10 @@ START_TEST(test_long_runs)
 		"1(", "1 (2) " };
 	struct redact_set *rs = load_all();
 	uint8_t key[32] = { 1 }, hash[2][32];
-	struct redact_ctx ctx = { "a", key, (const uint8_t(*)[32])hash, 2, 0 };
+	struct redact_ctx ctx = { .handle = "a",
+		.contact_key = key,
+		.contact_hashes = (const uint8_t(*)[32])hash,
+		.ncontacts = 2 };
 	struct redact_result r;
 	struct err e = { 0 };
 	size_t i, n, len, cap = 256 * 1024;
@@ -896,7 +1217,7 @@ START_TEST(test_threads)
 
 	want = redact_str(rs, text, NULL);
 	ck_assert_str_eq(
-	    want, "Kofi, [EMAIL], [PHONE], [CARD], kt. [KENNITALA]");
+	    want, "[NAME], [EMAIL], [PHONE], [CARD], kt. [KENNITALA]");
 	for (i = 0; i < NELEM(th); i++) {
 		t[i] = (struct thr){ rs, text, want, 0 };
 		ck_assert_int_eq(
@@ -933,6 +1254,9 @@ main(void)
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_bad_packs);
 	tcase_add_test(tc, test_load);
+	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_names_campaign);
+	tcase_add_test(tc, test_names_packs);
 	tcase_add_test(tc, test_match_limit);
 	tcase_add_test(tc, test_validator_backtracks);
 	tcase_add_test(tc, test_needs);

@@ -5,10 +5,11 @@
 **
 ** redact_text() runs each rule over the whole text (each pcre2_match()
 ** picks up where the last match ended, so a rule costs one pass), adds
-** the author's handle and contacts, then keeps the longest candidates
-** that do not overlap (ties: earliest, then the author's own data, then
-** rules with a checksum, then rule order) and writes the text with each
-** kept span replaced by "[KIND]". Each step is linear in the text: a scan
+** the people's names the packs' name lists find (redact_names.c) and the
+** author's handle and contacts, then keeps the longest candidates that do
+** not overlap (ties: earliest, then the author's own data, then rules
+** with a checksum, then rule order, then names from the lists) and writes
+** the text with each kept span replaced by "[KIND]". Each step is linear in the text: a scan
 ** never goes back inside a match, patterns repeat characters or bounded
 ** groups (an unbounded repeated group would grow the JIT stack with the
 ** match), and contact windows hold at most 15 digits.
@@ -227,25 +228,65 @@ last_of(const struct scan *sc, const char *needle, size_t len)
 	return (-1);
 }
 
-/* 1 if the ${n} bytes at ${s} hold one of ${g}'s needles (or it has none). */
+/* 1 if the ${n} bytes at ${s} hold one of the strings of ${v} (ASCII
+** letters in either case), or ${v} is NULL. */
 static int
-has_needle(const struct gate *g, const char *s, size_t n)
+holds(char *const *v, const char *s, size_t n)
 {
 	size_t i, j, k, len;
 
-	for (i = 0; g->needles != NULL && g->needles[i] != NULL; i++) {
-		len = strlen(g->needles[i]);
+	for (i = 0; v != NULL && v[i] != NULL; i++) {
+		len = strlen(v[i]);
 		for (j = 0; j + len <= n; j++) {
 			for (k = 0; k < len &&
 			     lower((unsigned char)s[j + k]) ==
-				 lower((unsigned char)g->needles[i][k]);
+				 lower((unsigned char)v[i][k]);
 			     k++)
 				;
 			if (k == len)
 				return (1);
 		}
 	}
-	return (g->needles == NULL);
+	return (v == NULL);
+}
+
+/* 1 if the ${n} bytes at ${s} hold one of ${g}'s needles (or it has none). */
+static int
+has_needle(const struct gate *g, const char *s, size_t n)
+{
+	return (holds(g->needles, s, n));
+}
+
+/* The line a rule's last match with `context:` stood on, and whether it
+** holds one of the strings. */
+struct ctxline {
+	size_t s, e;
+	int ok, valid;
+};
+
+/*
+** 1 if the line holding offset ${at} holds one of rule ${r}'s context
+** strings (or it has none). Lines are read once per rule's scan: ${cl}
+** remembers the last one, and matches come in text order.
+*/
+static int
+in_context(
+    const struct scan *sc, const struct rule *r, size_t at, struct ctxline *cl)
+{
+	const char *p;
+
+	if (r == NULL || r->context == NULL)
+		return (1);
+	if (!cl->valid || at < cl->s || at >= cl->e) {
+		for (cl->s = at; cl->s > 0 && sc->text[cl->s - 1] != '\n';
+		     cl->s--)
+			;
+		p = memchr(sc->text + at, '\n', sc->n - at);
+		cl->e = p != NULL ? (size_t)(p - sc->text) : sc->n;
+		cl->ok = holds(r->context, sc->text + cl->s, cl->e - cl->s);
+		cl->valid = 1;
+	}
+	return (cl->ok);
 }
 
 /*
@@ -288,6 +329,7 @@ scan_all(struct scan *sc, const pcre2_code *re, const struct gate *g,
 {
 	PCRE2_SIZE *ov, s, e, off = 0;
 	int64_t last = gate_last(sc, g);
+	struct ctxline cl = { 0 };
 	int rc;
 
 	pcre2_set_callout(sc->mc, r != NULL ? on_callout : NULL, (void *)r);
@@ -320,7 +362,8 @@ scan_all(struct scan *sc, const pcre2_code *re, const struct gate *g,
 		if (e > s &&
 		    (r == NULL ||
 			(redact_validate(r->v, sc->text + s, e - s) &&
-			    has_needle(&r->g, sc->text + s, e - s)))) {
+			    has_needle(&r->g, sc->text + s, e - s) &&
+			    in_context(sc, r, s, &cl)))) {
 			if (found(sc, r, s, e) == -1)
 				return (-1);
 		}
@@ -442,6 +485,16 @@ found_handle(struct scan *sc, const struct rule *r, size_t s, size_t e)
 {
 	(void)r;
 	return (add_cand(sc, s, e, KIND_HANDLE, 1));
+}
+
+/* A name the lists found: after every rule in ties. */
+static int
+found_name(void *arg, size_t s, size_t e)
+{
+	struct scan *sc = arg;
+
+	return (
+	    add_cand(sc, s, e, KIND_NAME, 2 + 2 * (uint32_t)sc->rs->nrules));
 }
 
 /*
@@ -756,6 +809,7 @@ redact_text(const struct redact_set *rs, const char *text, size_t n,
     const struct redact_ctx *ctx, struct redact_result *out, struct err *e)
 {
 	struct scan sc = { .rs = rs, .text = text, .n = n, .ctx = ctx, .e = e };
+	int keep_names = ctx != NULL && ctx->keep_names;
 	uint8_t *taken = NULL;
 	size_t bad, i;
 	int rc = -1;
@@ -771,10 +825,20 @@ redact_text(const struct redact_set *rs, const char *text, size_t n,
 	memset(sc.lastpos, 0xff, sizeof(sc.lastpos)); /* all -1 */
 	for (i = 0; i < n; i++)
 		sc.lastpos[lower((unsigned char)text[i])] = (int64_t)i;
-	for (i = 0; i < rs->nrules; i++)
-		if (scan_all(&sc, rs->rules[i].re, &rs->rules[i].g,
-			&rs->rules[i], found_rule) == -1)
+	for (i = 0; i < rs->nrules; i++) {
+		const struct rule *r = &rs->rules[i];
+
+		/* A campaign that keeps names keeps them from rules too. */
+		if (keep_names && r->kind == KIND_NAME)
+			continue;
+		if (scan_all(&sc, r->re, &r->g, r, found_rule) == -1)
 			goto out;
+	}
+	if (!keep_names &&
+	    names_find(&rs->names, text, n, ctx, found_name, &sc) == -1) {
+		err_oom(e);
+		goto out;
+	}
 	if (ctx != NULL && scan_handle(&sc) == -1)
 		goto out;
 	if (ctx != NULL && ctx->ncontacts > 0 && ctx->contact_key != NULL &&

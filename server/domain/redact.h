@@ -7,10 +7,14 @@
 ** (default.yaml plus one pack per locale, see redact/README.md) list
 ** PCRE2 patterns, each with the kind it finds (EMAIL, PHONE, ...) and an
 ** optional checksum validator (Luhn, IBAN mod 97, kennitala, IP). A match
-** is replaced by "[KIND]". Besides the packs, the contributor's own handle
-** becomes [HANDLE] and anything written like one of their own contacts
-** (compared through keyed hashes, so the server never needs the contact in
-** clear) becomes [CONTACT].
+** is replaced by "[KIND]". A pack's `names:` section lists, as words, what
+** finds people's names in its languages (given names, titles, self-
+** introductions, family-name shapes, and the places and words that only
+** look like names); each name becomes [NAME] unless the campaign keeps
+** names or allows that one. Besides the packs, the contributor's own
+** handle becomes [HANDLE] and anything written like one of their own
+** contacts (compared through keyed hashes, so the server never needs the
+** contact in clear) becomes [CONTACT].
 **
 ** A loaded set is immutable and may be shared by every thread; the match
 ** state (PCRE2 match data, context, JIT stack) is kept per thread.
@@ -77,6 +81,14 @@ struct redact_ctx {
 	/* The caller reads report_json only: report is left NULL (a tree
 	** of the kinds costs a handful of allocations per text). */
 	int json_only;
+	/* Leave people's names as they were written: the campaign says
+	** "redact": {"names": false}. 0, the default, finds them. */
+	int keep_names;
+	/* Names the campaign allows ("redact": {"allow": [...]}), each one
+	** or more words: wherever one stands as whole words, in any letter
+	** case, it is left as written. NULL when ${nallow} is 0. */
+	const char *const *allow;
+	size_t nallow;
 };
 
 /*
@@ -103,10 +115,12 @@ struct redact_result {
 
 /*
 ** Redacts the ${n} bytes of UTF-8 ${text} under ${rs}, with ${ctx} (NULL
-** for none) naming the author. Every rule match whose validator (if any)
-** accepts it, the author's handle and contacts are candidates; where
-** candidates overlap the longest wins, then the earliest, then the
-** author's own data, then the rule that comes first. A rule whose
+** for none) naming the author and what the campaign keeps. Every rule
+** match whose validator (if any) accepts it, every name the name lists
+** find (unless ctx->keep_names), the author's handle and contacts are
+** candidates; where they overlap the longest wins, then the earliest,
+** then the author's own data, then the rule that comes first, then a
+** name found from the lists. A rule whose
 ** validator refuses a match backtracks into shorter matches; failing that
 ** the text is left alone. Any run of 7 to 15 digits (with spaces, dots,
 ** dashes, parentheses, a leading '+') that normalizes as

@@ -4,8 +4,10 @@
 ** matcher (redact.c) runs.
 **
 ** A pack is YAML (redact/README.md): `pack`, an optional `description`,
-** and `rules`, each a mapping of `kind`, `pattern`, optional `validate`,
-** `needs` and `note`. Patterns compile once, with UTF and Unicode
+** `rules`, each a mapping of `kind`, `pattern`, optional `validate`,
+** `needs`, `context` and `note`, and an optional `names` mapping of word
+** lists, which redact_names.c compiles into one table for the whole set
+** (a pack needs rules, names, or both). Patterns compile once, with UTF and Unicode
 ** properties (\w, \b and \d know every script) and \C forbidden (it could
 ** cut a character in two). A rule with a validator is compiled as
 ** "(?:PATTERN\E)(?C255)": the callout at the end runs the validator on the
@@ -30,7 +32,7 @@
 /* Longest pattern text a rule may have. */
 #define MAX_PATTERN 8192
 
-static const char *const fixed_kinds[NFIXED] = { "HANDLE", "CONTACT" };
+static const char *const fixed_kinds[NFIXED] = { "HANDLE", "CONTACT", "NAME" };
 
 /* The built-in patterns for contacts (see redact_text()). */
 static const char DIGITS_RE[] =
@@ -38,14 +40,21 @@ static const char DIGITS_RE[] =
 static const char EMAIL_RE[] =
     "(?<![\\w.%+\\-])[\\w.%+\\-]+@[\\w\\-]+\\.[\\w.\\-]*[\\w\\-]";
 
+/* Frees a NULL-terminated list of strings (NULL is fine). */
 static void
-gate_free(struct gate *g)
+strv_free(char **v)
 {
 	size_t i;
 
-	for (i = 0; g->needles != NULL && g->needles[i] != NULL; i++)
-		free(g->needles[i]);
-	free(g->needles);
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+gate_free(struct gate *g)
+{
+	strv_free(g->needles);
 	g->needles = NULL;
 }
 
@@ -85,8 +94,10 @@ redact_free(struct redact_set *rs)
 	for (i = 0; i < rs->nrules; i++) {
 		pcre2_code_free(rs->rules[i].re);
 		gate_free(&rs->rules[i].g);
+		strv_free(rs->rules[i].context);
 	}
 	free(rs->rules);
+	names_free(&rs->names);
 	for (i = 0; i < rs->nkinds; i++)
 		free(rs->kinds[i]);
 	free(rs->kinds);
@@ -309,18 +320,22 @@ pk_compile(struct pk *k, const yaml_node_t *pn, size_t idx, const char *kind,
 }
 
 /* The rule keys. */
-enum { R_KIND, R_PATTERN, R_VALIDATE, R_NEEDS, R_NOTE, NR };
+enum { R_KIND, R_PATTERN, R_VALIDATE, R_NEEDS, R_CONTEXT, R_NOTE, NR };
 static const char *const rule_keys[NR] = { "kind", "pattern", "validate",
-	"needs", "note" };
+	"needs", "context", "note" };
 static const struct yamldoc_keys rule_map = { rule_keys, NR, "key", NULL };
 
 /* Most strings a `needs:` list may hold, and their longest. */
 #define MAX_NEEDLES 32
 #define MAX_NEEDLE  64
 
-/* Reads rule ${idx}'s `needs:` list ${nd} into ${g}. 0 or -1. */
+/*
+** Reads rule ${idx}'s list ${nd} of strings (its key ${key}: needs or
+** context) into a new NULL-terminated array in *${out}. 0 or -1.
+*/
 static int
-pk_needs(struct pk *k, yaml_node_t *nd, size_t idx, struct gate *g)
+pk_strings(
+    struct pk *k, yaml_node_t *nd, size_t idx, const char *key, char ***out)
 {
 	yaml_node_item_t *it;
 	const char *s;
@@ -331,12 +346,12 @@ pk_needs(struct pk *k, yaml_node_t *nd, size_t idx, struct gate *g)
 	    nd->data.sequence.items.top - nd->data.sequence.items.start >
 		MAX_NEEDLES)
 		return (yamldoc_err(&k->y, nd,
-		    "rule %zu: needs must be a list of 1 to %d strings", idx,
+		    "rule %zu: %s must be a list of 1 to %d strings", idx, key,
 		    MAX_NEEDLES));
-	if ((g->needles = calloc((size_t)(nd->data.sequence.items.top -
-				     nd->data.sequence.items.start) +
+	if ((*out = calloc((size_t)(nd->data.sequence.items.top -
+			       nd->data.sequence.items.start) +
 		     1,
-		 sizeof(*g->needles))) == NULL)
+		 sizeof(**out))) == NULL)
 		return (err_oom(k->y.e));
 	for (it = nd->data.sequence.items.start;
 	     it < nd->data.sequence.items.top; it++) {
@@ -345,10 +360,10 @@ pk_needs(struct pk *k, yaml_node_t *nd, size_t idx, struct gate *g)
 		if ((s = yamldoc_scalar(v)) == NULL || *s == '\0' ||
 		    strlen(s) > MAX_NEEDLE)
 			return (yamldoc_err(&k->y, v,
-			    "rule %zu: each of needs must be a string of 1 to "
+			    "rule %zu: each of %s must be a string of 1 to "
 			    "%d bytes",
-			    idx, MAX_NEEDLE));
-		if ((g->needles[n++] = strdup(s)) == NULL)
+			    idx, key, MAX_NEEDLE));
+		if (((*out)[n++] = strdup(s)) == NULL)
 			return (err_oom(k->y.e));
 	}
 	return (0);
@@ -386,7 +401,7 @@ pk_rule(struct pk *k, yaml_node_t *m, size_t idx)
 		return (yamldoc_err(&k->y, val[R_KIND],
 		    "rule %zu: kind '%s' is not [A-Z][A-Z0-9_]* (at most %d)",
 		    idx, kind, REDACT_MAX_KIND - 1));
-	for (f = 0; f < NFIXED; f++)
+	for (f = 0; f < NRESERVED; f++)
 		if (strcmp(kind, fixed_kinds[f]) == 0)
 			return (yamldoc_err(&k->y, val[R_KIND],
 			    "rule %zu: kind %s is reserved for the author's "
@@ -423,7 +438,11 @@ pk_rule(struct pk *k, yaml_node_t *m, size_t idx)
 		return (err_oom(k->y.e));
 	r->kind = (uint32_t)ki;
 	r->v = v;
-	if (val[R_NEEDS] != NULL && pk_needs(k, val[R_NEEDS], idx, &r->g) == -1)
+	if (val[R_NEEDS] != NULL &&
+	    pk_strings(k, val[R_NEEDS], idx, "needs", &r->g.needles) == -1)
+		return (-1);
+	if (val[R_CONTEXT] != NULL &&
+	    pk_strings(k, val[R_CONTEXT], idx, "context", &r->context) == -1)
 		return (-1);
 	snprintf(r->where, sizeof(r->where), "%s:%d", k->y.name,
 	    (int)val[R_PATTERN]->start_mark.line + 1);
@@ -432,9 +451,92 @@ pk_rule(struct pk *k, yaml_node_t *m, size_t idx)
 	return (0);
 }
 
+/* The keys of `names:`, and what each list's entries are. */
+static const struct {
+	const char *key;
+	enum nm_list l;
+	uint32_t flags;
+	const char *form; /* for errors: what an entry must be */
+} name_lists[] = {
+	{ "given", NL_WORD, NW_GIVEN, "one word" },
+	{ "common", NL_WORD, NW_COMMON, "one word" },
+	{ "titles", NL_WORD, NW_TITLE, "one word (no full stop)" },
+	{ "titles_after", NL_WORD, NW_TITLE_AFTER, "one word" },
+	{ "intros", NL_PHRASE_INTRO, 0, "1 to 8 words" },
+	{ "suffixes", NL_SUFFIX, 0, "the letters of one word" },
+	{ "patronymics", NL_PATRONYMIC, 0, "the letters of one word" },
+	{ "endings", NL_ENDING, 0,
+	    "'END' or 'END>REPLACEMENT', letters of one word each" },
+	{ "places", NL_WORD, NW_PLACE, "one word" },
+	{ "words", NL_WORD, NW_WORD, "one word" },
+	{ "place_before", NL_PHRASE_PLACE, 0, "1 to 8 words" },
+	{ "place_after", NL_WORD, NW_PLACE_AFTER, "one word" },
+	{ "not_after", NL_WORD, NW_NOT_AFTER, "one word" },
+	{ "and", NL_WORD, NW_AND, "one word" },
+	{ "keep", NL_PHRASE_KEEP, 0, "1 to 8 words" },
+};
+#define NNL (sizeof(name_lists) / sizeof(name_lists[0]))
+
+/* Most entries the names: lists of one pack may hold, all lists
+** together. */
+#define MAX_NAME_ENTRIES 50000
+
+/* Reads the `names:` mapping ${m} of the pack with bit ${bit}. 0 or -1. */
+static int
+pk_names(struct pk *k, yaml_node_t *m, uint32_t bit)
+{
+	const char *keys[NNL];
+	struct yamldoc_keys map = { keys, NNL, "list", NULL };
+	yaml_node_t *val[NNL];
+	yaml_node_item_t *it;
+	size_t i, total = 0;
+	const char *s;
+	int rc;
+
+	if (m->type != YAML_MAPPING_NODE)
+		return (yamldoc_err(&k->y, m,
+		    "names must be a mapping of lists (given, common, titles, "
+		    "...)"));
+	for (i = 0; i < NNL; i++)
+		keys[i] = name_lists[i].key;
+	if (yamldoc_mapping(&k->y, m, &map, "names: ", val) == -1)
+		return (-1);
+	for (i = 0; i < NNL; i++) {
+		if (val[i] == NULL)
+			continue;
+		if (val[i]->type != YAML_SEQUENCE_NODE)
+			return (yamldoc_err(&k->y, val[i],
+			    "names.%s must be a list", name_lists[i].key));
+		for (it = val[i]->data.sequence.items.start;
+		     it < val[i]->data.sequence.items.top; it++) {
+			yaml_node_t *v = yamldoc_node(&k->y, *it);
+
+			if (++total > MAX_NAME_ENTRIES)
+				return (yamldoc_err(&k->y, v,
+				    "names: more than %d entries",
+				    MAX_NAME_ENTRIES));
+			if ((s = yamldoc_scalar(v)) == NULL || *s == '\0')
+				return (yamldoc_err(&k->y, v,
+				    "names.%s: each entry must be a non-empty "
+				    "string",
+				    name_lists[i].key));
+			rc = names_add(&k->rs->names, name_lists[i].l, s,
+			    name_lists[i].flags, bit);
+			if (rc == -1)
+				return (err_oom(k->y.e));
+			if (rc == 1)
+				return (yamldoc_err(&k->y, v,
+				    "names.%s: '%s' must be %s",
+				    name_lists[i].key, s, name_lists[i].form));
+		}
+	}
+	return (0);
+}
+
 /* The root keys. */
-enum { P_PACK, P_DESCRIPTION, P_RULES, NP };
-static const char *const pack_keys[NP] = { "pack", "description", "rules" };
+enum { P_PACK, P_DESCRIPTION, P_RULES, P_NAMES, NP };
+static const char *const pack_keys[NP] = { "pack", "description", "rules",
+	"names" };
 static const struct yamldoc_keys pack_map = { pack_keys, NP, "key", NULL };
 
 /* Reads the root of ${k}'s document; ${want} (or NULL) is the pack name
@@ -447,13 +549,15 @@ pk_root(struct pk *k, const char *want)
 	yaml_node_item_t *it;
 	const char *pack;
 	size_t idx = 0;
+	uint32_t bit;
 
 	if (root == NULL)
 		return (err_set(
 		    k->y.e, ERR_INVALID, "%s:1: the pack is empty", k->y.name));
 	if (root->type != YAML_MAPPING_NODE)
 		return (yamldoc_err(&k->y, root,
-		    "a pack must be a mapping of pack, description, rules"));
+		    "a pack must be a mapping of pack, description, rules, "
+		    "names"));
 	if (yamldoc_mapping(&k->y, root, &pack_map, "", val) == -1)
 		return (-1);
 	if (val[P_PACK] == NULL)
@@ -471,8 +575,14 @@ pk_root(struct pk *k, const char *want)
 	    yamldoc_scalar(val[P_DESCRIPTION]) == NULL)
 		return (yamldoc_err(
 		    &k->y, val[P_DESCRIPTION], "description must be text"));
-	if (val[P_RULES] == NULL)
+	if (val[P_RULES] == NULL && val[P_NAMES] == NULL)
 		return (yamldoc_err(&k->y, root, "missing key 'rules'"));
+	bit = k->rs->npacks < 32 ? 1u << k->rs->npacks : 1u << 31;
+	k->rs->npacks++;
+	if (val[P_NAMES] != NULL && pk_names(k, val[P_NAMES], bit) == -1)
+		return (-1);
+	if (val[P_RULES] == NULL)
+		return (0);
 	if (val[P_RULES]->type != YAML_SEQUENCE_NODE ||
 	    val[P_RULES]->data.sequence.items.top ==
 		val[P_RULES]->data.sequence.items.start)

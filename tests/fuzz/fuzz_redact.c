@@ -32,7 +32,7 @@ static uint8_t key[32];
 static uint8_t contacts[2][32];
 
 static const char *const known[] = { "EMAIL", "URL", "IP", "PHONE", "CARD",
-	"IBAN", "KENNITALA", "NATIONAL_ID", "HANDLE", "CONTACT" };
+	"IBAN", "KENNITALA", "NATIONAL_ID", "NAME", "HANDLE", "CONTACT" };
 
 static void
 unload(void)
