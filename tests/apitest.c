@@ -374,8 +374,9 @@ long
 tu_as(const struct tu_server *s, const struct who *w, const char *method,
     const char *path, const char *body, struct tu_resp *out)
 {
-	struct tu_req q = { w, w != NULL, NULL, body ? "application/json" : NULL,
-		NULL, body, body ? strlen(body) : 0 };
+	struct tu_req q = { w, w != NULL, NULL,
+		body ? "application/json" : NULL, NULL, body,
+		body ? strlen(body) : 0 };
 
 	return (tu_request(s, method, path, &q, out));
 }
