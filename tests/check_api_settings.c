@@ -549,11 +549,15 @@ START_TEST(test_card_urls)
 END_TEST
 
 /* The campaign page's sheet (POST /api/v1/campaigns/{slug}/cards) shows
-** the organization and the campaign's language too. */
+** the organization and the campaign's language too, and leads to the
+** address the page was reached at: for an audio campaign reached over
+** plain http on another machine it is refused and no card is made. */
 START_TEST(test_card_sheet_route)
 {
+	struct tu_req q = { 0 };
 	struct who mia;
 	struct tu_resp r;
+	long long before;
 
 	log_in("mia", &mia);
 	ck_assert_int_eq(as(&mia, "POST", "/api/v1/campaigns/ewe-text/cards",
@@ -563,6 +567,25 @@ START_TEST(test_card_sheet_route)
 		strstr(r.body, "Ewe Language Trust") != NULL &&
 		strstr(r.body, srv.base) != NULL,
 	    "%.1000s", r.body);
+	tu_resp_free(&r);
+
+	before = card_count();
+	q.w = &mia;
+	q.csrf = 1;
+	q.ctype = "application/json";
+	q.extra = "Host: drive.lan";
+	q.body = "{\"count\":1}";
+	q.n = strlen(q.body);
+	tu_request(&srv, "POST", "/api/v1/campaigns/ewe-voice/cards", &q, &r);
+	expect_error(&r, 409, "insecure_address", "audio cards over http");
+	expect_message(&r, "phones cannot record there");
+	tu_resp_free(&r);
+	ck_assert_int_eq(card_count(), before);
+	/* A text drive's cards may still be printed there. */
+	tu_request(&srv, "POST", "/api/v1/campaigns/ewe-text/cards", &q, &r);
+	ck_assert_msg(
+	    r.status == 200 && strstr(r.body, "http://drive.lan") != NULL,
+	    "%ld %.300s", r.status, r.body);
 	tu_resp_free(&r);
 }
 END_TEST

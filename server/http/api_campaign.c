@@ -176,6 +176,7 @@ close_campaign(struct req *r)
 struct sheet {
 	struct card_batch cb;
 	char (*codes)[CARD_CODE_LEN + 1];
+	char url[CARDS_URL_MAX + 1]; /* the node's address on the cards */
 };
 
 static void
@@ -194,6 +195,8 @@ static int
 sheet_build(struct req *r, void *state, void **arg)
 {
 	struct sheet *s = state;
+	char origin[CARDS_URL_MAX + 64];
+	struct err e = { 0 };
 	struct campaign c;
 	json_t *body, *n;
 	int rc;
@@ -209,7 +212,23 @@ sheet_build(struct req *r, void *state, void **arg)
 	if ((rc = path_campaign(r, &c)) != 1)
 		return (rc);
 	s->cb.campaign_id = c.id;
+	/* The cards lead to the address this page was reached at: refused
+	** before any card is made where phones could not record. */
+	req_origin(r, origin, sizeof(origin));
+	rc = cards_url_check(origin, s->url, sizeof(s->url), &e);
+	if (rc == 1 && strcmp(c.kind, "audio") == 0) {
+		campaign_clear(&c);
+		return (req_error(r, 409, "insecure_address",
+		    "phones cannot record there: this page was reached at %s, "
+		    "plain http on another machine, and browsers give the "
+		    "microphone only to https:// addresses (or localhost); "
+		    "open the campaign page at the node's https:// address "
+		    "to print its cards",
+		    origin));
+	}
 	campaign_clear(&c);
+	if (rc == -1)
+		return (req_fail(r, &e));
 	s->cb.count = (int)json_integer_value(n);
 	if ((s->codes = calloc((size_t)s->cb.count, sizeof(*s->codes))) == NULL)
 		return (-1);
@@ -219,24 +238,12 @@ sheet_build(struct req *r, void *state, void **arg)
 	return (1);
 }
 
-/* The node's address as phones reach it: the request's own. */
-static void
-base_url(struct req *r, char *out, size_t n)
-{
-	const char *host = req_header(r, "Host");
-	const char *proto = req_header(r, "X-Forwarded-Proto");
-
-	snprintf(out, n, "%s://%s",
-	    proto != NULL && strcmp(proto, "https") == 0 ? "https" : "http",
-	    host != NULL ? host : "localhost");
-}
-
 static int
 sheet_answer(struct req *r, void *state)
 {
 	struct sheet *s = state;
 	struct MHD_Response *resp;
-	char url[300], *page = NULL;
+	char *page = NULL;
 	struct err e = { 0 };
 	struct db *db;
 	size_t len = 0;
@@ -245,10 +252,9 @@ sheet_answer(struct req *r, void *state)
 
 	if ((db = req_db(r, &e)) == NULL)
 		return (req_fail(r, &e));
-	base_url(r, url, sizeof(url));
 	if ((f = open_memstream(&page, &len)) == NULL)
 		return (-1);
-	rc = cards_write_for(f, db, req_config(r)->webroot, url,
+	rc = cards_write_for(f, db, req_config(r)->webroot, s->url,
 	    s->cb.campaign_id, s->codes, s->cb.count, &e);
 	if (fclose(f) != 0 || rc == -1) {
 		free(page);
@@ -274,7 +280,10 @@ sheet_answer(struct req *r, void *state)
 ** Makes that many new drive cards and answers 200 text/html: the
 ** printable sheet (`tributary drive-codes --cards` draws the same: the
 ** campaign's title and language, the organization and its contact), with
-** the node's address as this request reached it. 400; 404.
+** the node's address as this request reached it (https when the node
+** serves TLS or a --trusted-proxy says so: req_origin). 400; 404; 409
+** insecure_address for an audio campaign reached over plain http on a
+** host that is not loopback (phones could not record from its cards).
 */
 int
 print_cards(struct req *r)
