@@ -781,3 +781,39 @@ tu_hub_sweep(
 	db_close(db);
 	blob_close(bs);
 }
+
+struct node *
+tu_node_open(const char *dir)
+{
+	struct err e = { 0 };
+	struct node *n;
+
+	ck_assert_msg((n = node_open(dir, &e)) != NULL, "%s", e.msg);
+	snprintf(tu_dbpath, sizeof(tu_dbpath), "%.590s", n->dbpath);
+	ck_assert_ptr_nonnull(tu_db = db_open(tu_dbpath, 0, &e));
+	tu_writer = n->writer;
+	return (n);
+}
+
+void
+tu_node_close(struct node *n)
+{
+	db_close(tu_db);
+	tu_db = NULL;
+	tu_writer = NULL;
+	node_close(n);
+}
+
+void
+tu_add_ewe_campaigns(int64_t *text, int64_t *audio)
+{
+	*text = tu_add_campaign(
+	    "{\"slug\":\"words\",\"title\":\"Words\",\"language\":\"ee\","
+	    "\"kind\":\"text\",\"consent\":\"general\",\"required_scopes\":"
+	    "[\"publish_text\"],\"minimum_age\":16,\"max_chars\":2000}");
+	*audio = tu_add_campaign(
+	    "{\"slug\":\"voices\",\"title\":\"Voices\",\"language\":\"ee\","
+	    "\"kind\":\"audio\",\"consent\":\"general\",\"required_scopes\":"
+	    "[\"publish_voice\"],\"minimum_age\":16,\"min_seconds\":0.5,"
+	    "\"max_seconds\":10,\"sample_rate\":16000}");
+}

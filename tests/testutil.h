@@ -174,4 +174,16 @@ void tu_hub_sweep(
 void tu_cut_release(struct node *n, const struct licence_table *lt,
     const char *version, int approve);
 
+/*
+** Opens the node in ${dir} for a suite's own jobs while the CLI or a
+** server may run beside it: tu_db and tu_writer are its, tu_dbpath its
+** file, until tu_node_close(). Fails the test if it cannot be opened.
+*/
+struct node *tu_node_open(const char *dir);
+void tu_node_close(struct node *n);
+/* The two campaigns the release tests cut from, in Ewe: "words" (text,
+** publish_text) and "voices" (audio, publish_voice, 0.5 to 10 s at
+** 16 kHz), imported into tu_db; their ids into ${text} and ${audio}. */
+void tu_add_ewe_campaigns(int64_t *text, int64_t *audio);
+
 #endif

@@ -17,6 +17,8 @@ int cmd_ledger(int argc, char **argv);
 int cmd_token(int argc, char **argv);    /* cli_token.c */
 int cmd_i18n(int argc, char **argv);     /* cli_i18n.c */
 int cmd_settings(int argc, char **argv); /* cli_settings.c */
+int cmd_peer(int argc, char **argv);     /* cli_peer.c */
+int cmd_federate(int argc, char **argv); /* cli_peer.c */
 
 /* What the commands share (cli_admin.c). */
 struct node;

@@ -49,6 +49,12 @@ static const struct {
 	    "the organization behind the node and its switches: settings "
 	    "--data DIR [--org-name NAME] [--org-contact TEXT] (settings "
 	    "--help)" },
+	{ "peer", cmd_peer,
+	    "the nodes this one pools releases with: peer "
+	    "whoami|add|list|remove (peer --help)" },
+	{ "federate", cmd_federate,
+	    "pull every peer's signed releases and revocations: federate pull "
+	    "--data DIR [--peer NAME] (federate --help)" },
 	{ "version", cmd_version, "print the version" },
 };
 

@@ -239,4 +239,14 @@ int answer_key_reused(struct req *r);
 ** could be queued. */
 int answer_contribution_failed(struct req *r, const struct writer_job *j);
 
+/* Federation: the node's identity and signed revocation list
+** (api_federation.c). */
+int show_node_identity(struct req *r);
+int send_federation_revocations(struct req *r);
+/* Answers 200 with the JSON ${body} (${n} bytes, taken) exactly as
+** signed, X-Signature ${sig} (hex) and X-Public-Key the node's key:
+** a document a peer checks with the key it pinned. 0, or -1 if no answer
+** could be queued. */
+int answer_signed_json(struct req *r, char *body, size_t n, const char *sig);
+
 #endif

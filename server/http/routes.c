@@ -149,6 +149,10 @@ const struct route routes[] = {
 	    NULL, NULL },
 	{ "GET", "/api/v1/revocations", list_revocations, ROLE_ANY, 0, NULL,
 	    NULL },
+	{ "GET", "/.well-known/tributary.json", show_node_identity, ROLE_ANY, 0,
+	    NULL, NULL },
+	{ "GET", "/api/v1/federation/revocations", send_federation_revocations,
+	    ROLE_ANY, 0, NULL, NULL },
 	{ "GET", "/api/v1/releases", list_releases, ROLE_ANY, 0, NULL, NULL },
 	{ "GET", "/api/v1/releases/all", list_releases, ROLE_MAINTAINER, 0,
 	    NULL, NULL },
@@ -341,25 +345,14 @@ create_contribution(struct req *r)
 static int
 list_revocations(struct req *r)
 {
-	struct MHD_Response *resp;
 	struct err e = { 0 };
 	struct db *db;
-	char sig[129], pk[65], *body;
+	char sig[129], *body;
 	size_t n;
 
 	if ((db = req_db(r, &e)) == NULL ||
 	    release_revocations(db, req_node(r)->sign_pk, req_node(r)->sign_sk,
 		&body, &n, sig, &e) == -1)
 		return (req_fail(r, &e));
-	resp = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL) {
-		free(body);
-		return (-1);
-	}
-	hex_encode(req_node(r)->sign_pk, 32, pk);
-	MHD_add_response_header(resp, "Content-Type", "application/json");
-	MHD_add_response_header(resp, "X-Signature", sig);
-	MHD_add_response_header(resp, "X-Public-Key", pk);
-	MHD_add_response_header(resp, "Cache-Control", "no-cache");
-	return (req_respond(r, 200, resp));
+	return (answer_signed_json(r, body, n, sig));
 }

@@ -1,0 +1,583 @@
+/*
+** Federation (issue 19's foundation) on loopback: nodes B and C each cut
+** and approve a release and serve it; node A adds them as peers and
+** pulls. A's identity and B's signed revocation list as served; a peer
+** presenting another key is refused with both fingerprints; A's pull
+** holds B's and C's files byte for byte after checking the signature; a
+** second pull fetches no file; a file altered on B after signing is
+** refused and named, and nothing of that release is recorded; a pull cut
+** half-way resumes with Range; a tampered revocation list is refused;
+** B down: C is still pulled and B reported.
+*/
+#include <check.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "consent.h"
+#include "contrib.h"
+#include "crypto.h"
+#include "db.h"
+#include "federation.h"
+#include "licences.h"
+#include "node.h"
+#include "testutil.h"
+
+static struct tu_server srv_b, srv_c;
+static char adir[700], bdir[700], cdir[700];
+static char bkey[65], ckey[65], bfpr[FED_FPR_LEN + 1], cfpr[FED_FPR_LEN + 1];
+static int64_t b_text; /* a text of B's 1.0.0 */
+
+static int64_t
+q_id(const char *sql)
+{
+	return (tu_q_int(sql, 1));
+}
+
+/* A new release ${version} of node ${dir}: ${texts} new validated texts
+** and ${recs} recordings (tones from ${tone}). */
+static void
+cut(const char *dir, const char *version, int texts, int recs, int tone)
+{
+	struct licence_table lt;
+	struct err e = { 0 };
+	struct node *n = tu_node_open(dir);
+	int64_t p, t, a, id;
+	char text[96];
+	int i;
+
+	p = q_id("SELECT id FROM accounts WHERE handle = 'ama' AND ?1");
+	t = q_id("SELECT id FROM campaigns WHERE slug = 'words' AND ?1");
+	a = q_id("SELECT id FROM campaigns WHERE slug = 'voices' AND ?1");
+	for (i = 0; i < texts; i++) {
+		snprintf(text, sizeof(text), "Sentence %d of %s in %s.", i,
+		    version, dir + strlen(dir) - 1);
+		id = tu_add_text(p, t, text);
+		tu_validate(id);
+		if (b_text == 0 && strcmp(dir, bdir) == 0)
+			b_text = id;
+	}
+	for (i = 0; i < recs; i++)
+		tu_add_recording(n, p, a, tone + i);
+	ck_assert_msg(
+	    licences_load(tu_src_path("consent/licences.yaml"), &lt, &e) == 0,
+	    "%s", e.msg);
+	tu_cut_release(n, &lt, version, 1);
+	licences_free(&lt);
+	tu_node_close(n);
+}
+
+/* A node in ${dir} with a text and an audio campaign and one person. */
+static void
+make_node(const char *dir)
+{
+	struct consent_set set = { 0 };
+	struct err e = { 0 };
+	char out[4096];
+	struct node *n;
+	int64_t t, a, p;
+
+	ck_assert_int_eq(
+	    tu_cli(out, sizeof(out),
+		(const char *const[]){ "init", "--data", dir, NULL }),
+	    0);
+	n = tu_node_open(dir);
+	/* tu_give_consent() stores the documents in the first node only. */
+	ck_assert_msg(consent_load_dir(tu_src_path("consent"), &set, &e) == 0,
+	    "%s", e.msg);
+	tu_run_ok(consent_store_job, &set);
+	consent_set_free(&set);
+	tu_add_ewe_campaigns(&t, &a);
+	p = tu_add_account("ama", ROLE_CONTRIBUTOR);
+	tu_give_consent(p, t, "[\"publish_text\",\"commercial_use\"]");
+	tu_give_consent(
+	    p, a, "[\"publish_voice\",\"commercial_use\",\"voice_synthesis\"]");
+	tu_node_close(n);
+}
+
+/* `peer whoami` of ${dir}: its key into ${key}, fingerprint into ${fpr}. */
+static void
+whoami(const char *dir, char key[65], char fpr[FED_FPR_LEN + 1])
+{
+	char out[1024];
+	const char *k, *f;
+
+	ck_assert_int_eq(
+	    tu_cli(out, sizeof(out),
+		(const char *const[]){ "peer", "whoami", "--data", dir, NULL }),
+	    0);
+	ck_assert_ptr_nonnull(k = strstr(out, "public key:  "));
+	ck_assert_ptr_nonnull(f = strstr(out, "fingerprint: "));
+	snprintf(key, 65, "%.64s", k + 13);
+	snprintf(fpr, FED_FPR_LEN + 1, "%.19s", f + 13);
+}
+
+static void
+suite_setup(void)
+{
+	char out[1024], webroot[600];
+	const char *eb[] = { "--namespace", "orgb", "--webroot", webroot,
+		"--rate-per-address", "100000", NULL };
+	const char *ec[] = { "--namespace", "orgc", "--webroot", webroot,
+		"--rate-per-address", "100000", NULL };
+
+	tu_base_setup();
+	snprintf(adir, sizeof(adir), "%s/a", tu_base);
+	snprintf(bdir, sizeof(bdir), "%s/b", tu_base);
+	snprintf(cdir, sizeof(cdir), "%s/c", tu_base);
+	ck_assert_int_eq(
+	    tu_cli(out, sizeof(out),
+		(const char *const[]){ "init", "--data", adir, NULL }),
+	    0);
+	make_node(bdir);
+	make_node(cdir);
+	cut(bdir, "1.0.0", 4, 2, 3);
+	cut(cdir, "2.0.0", 3, 1, 9);
+	whoami(bdir, bkey, bfpr);
+	whoami(cdir, ckey, cfpr);
+	snprintf(webroot, sizeof(webroot), "%s", tu_src_path("webroot"));
+	if (tu_server_start(&srv_b, bdir, eb) != 0) {
+		size_t z;
+		char *l = tu_read_file(srv_b.errlog, &z);
+		ck_abort_msg("B: %s", l ? l : "?");
+	}
+	ck_assert_int_eq(tu_server_start(&srv_c, cdir, ec), 0);
+}
+
+static void
+suite_teardown(void)
+{
+	if (srv_b.pid > 0)
+		tu_server_stop(&srv_b);
+	if (srv_c.pid > 0)
+		tu_server_stop(&srv_c);
+	tu_base_teardown();
+}
+
+/* `tributary federate pull --data A` with ${more} options (NULL-ended,
+** at most 4); its exit status, its output into ${out}. */
+static int
+pull(char *out, size_t n, const char *a1, const char *a2)
+{
+	return (tu_cli(out, n,
+	    (const char *const[]){
+		"federate", "pull", "--data", adir, a1, a2, NULL }));
+}
+
+/* Lines of B's request log that fetched a release file. */
+static int
+b_file_requests(void)
+{
+	size_t n;
+	char *log = tu_slurp(srv_b.errlog, &n), *p = log;
+	int k = 0;
+
+	while ((p = strstr(p, "/resolve/")) != NULL) {
+		k++;
+		p++;
+	}
+	free(log);
+	return (k);
+}
+
+/* A's count of ${sql} (?1 = 1) in its database. */
+static long long
+a_count(const char *sql)
+{
+	struct err e = { 0 };
+	char path[800];
+	long long v;
+
+	snprintf(path, sizeof(path), "%s/node.db", adir);
+	snprintf(tu_dbpath, sizeof(tu_dbpath), "%s", path);
+	ck_assert_ptr_nonnull(tu_db = db_open(tu_dbpath, 0, &e));
+	v = tu_q_int(sql, 1);
+	db_close(tu_db);
+	tu_db = NULL;
+	return (v);
+}
+
+/* Every file of ${peer}'s release ${version} (folder under ${dir}) is in
+** A's object store byte for byte. */
+static void
+held_same(const char *dir, const char *version)
+{
+	char path[2000], obj[1200];
+	size_t i, n1, n2;
+	json_t *m, *f;
+	void *x, *y;
+
+	snprintf(
+	    path, sizeof(path), "%s/releases/%s/manifest.json", dir, version);
+	ck_assert_ptr_nonnull(m = json_load_file(path, 0, NULL));
+	ck_assert_uint_gt(json_array_size(json_object_get(m, "files")), 0);
+	json_array_foreach(json_object_get(m, "files"), i, f)
+	{
+		const char *sha =
+		    json_string_value(json_object_get(f, "sha256"));
+
+		snprintf(path, sizeof(path), "%s/releases/%s/%s", dir, version,
+		    json_string_value(json_object_get(f, "path")));
+		snprintf(obj, sizeof(obj), "%s/federation/objects/%.2s/%s",
+		    adir, sha, sha + 2);
+		x = tu_slurp(path, &n1);
+		ck_assert_msg((y = tu_read_file(obj, &n2)) != NULL,
+		    "%s is not held", path);
+		ck_assert_msg(n1 == n2 && memcmp(x, y, n1) == 0,
+		    "%s differs from what A holds", path);
+		free(x);
+		free(y);
+	}
+	json_decref(m);
+}
+
+START_TEST(test_identity)
+{
+	struct tu_resp r = { 0 };
+	char url[200];
+	json_t *o, *d;
+
+	snprintf(url, sizeof(url), "%s/.well-known/tributary.json", srv_b.base);
+	ck_assert_int_eq(tu_http(NULL, "GET", url, NULL, NULL, 0, &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(o = json_loadb(r.body, r.n, 0, NULL));
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(o, "namespace")), "orgb");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "name")), "orgb");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(o, "public_key")), bkey);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(o, "fingerprint")), bfpr);
+	d = json_array_get(json_object_get(o, "datasets"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(d, "name")), "ewe");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(d, "version")), "1.0.0");
+	ck_assert_str_eq(json_string_value(json_object_get(
+			     json_object_get(o, "revocations"), "url")),
+	    FED_PATH_REVOCATIONS);
+	json_decref(o);
+	tu_resp_free(&r);
+	/* The fingerprint is the key's SHA-256, 8 bytes, in groups. */
+	{
+		uint8_t pk[32], d2[32];
+		char hex[17];
+
+		ck_assert_int_eq(fed_key_parse(bkey, pk), 0);
+		sha256_digest(pk, 32, d2);
+		hex_encode(d2, 8, hex);
+		ck_assert_int_eq(strncasecmp(bfpr, hex, 4), 0);
+		ck_assert_int_eq(strncasecmp(bfpr + 15, hex + 12, 4), 0);
+		ck_assert_int_eq(bfpr[4], '-');
+	}
+}
+END_TEST
+
+START_TEST(test_wrong_key_refused)
+{
+	char out[4096];
+
+	ck_assert_int_ne(
+	    tu_cli(out, sizeof(out),
+		(const char *const[]){ "peer", "add", "--data", adir,
+		    srv_b.base, "--key", ckey, "--name", "b", NULL }),
+	    0);
+	ck_assert_msg(strstr(out, bfpr) != NULL && strstr(out, cfpr) != NULL,
+	    "both fingerprints are not shown: %s", out);
+	ck_assert_int_eq(a_count("SELECT count(*) FROM peers WHERE ?1"), 0);
+}
+END_TEST
+
+START_TEST(test_pull_and_again)
+{
+	char out[8192];
+	int before;
+
+	ck_assert_msg(
+	    tu_cli(out, sizeof(out),
+		(const char *const[]){ "peer", "add", "--data", adir,
+		    srv_b.base, "--key", bkey, "--name", "b", NULL }) == 0,
+	    "add b: %s", out);
+	ck_assert_msg(
+	    tu_cli(out, sizeof(out),
+		(const char *const[]){ "peer", "add", "--data", adir,
+		    srv_c.base, "--key", ckey, "--name", "c", NULL }) == 0,
+	    "add c: %s", out);
+	ck_assert_msg(pull(out, sizeof(out), NULL, NULL) == 0, "pull: %s", out);
+	ck_assert_msg(strstr(out, "2 release(s) new") != NULL, "%s", out);
+	held_same(bdir, "1.0.0");
+	held_same(cdir, "2.0.0");
+	ck_assert_int_eq(
+	    a_count("SELECT count(*) FROM peer_releases WHERE ?1"), 2);
+	ck_assert_int_eq(a_count("SELECT count(*) FROM audit_log WHERE action "
+				 "= 'federation.pull' AND ?1"),
+	    2);
+	/* Again: nothing new, and no file asked of B (whose log lines are
+	** written once each answer is sent: wait for them to settle). */
+	do {
+		before = b_file_requests();
+		usleep(200000);
+	} while (b_file_requests() != before);
+	ck_assert_msg(pull(out, sizeof(out), NULL, NULL) == 0, "pull: %s", out);
+	ck_assert_msg(strstr(out, "0 file(s) fetched") != NULL &&
+		strstr(out, "0 bytes received") != NULL &&
+		strstr(out, "0 release(s) new") != NULL,
+	    "%s", out);
+	ck_assert_int_eq(b_file_requests(), before);
+	/* The list shows both, no error, and never the token. */
+	ck_assert_int_eq(
+	    tu_cli(out, sizeof(out),
+		(const char *const[]){ "peer", "list", "--data", adir, NULL }),
+	    0);
+	ck_assert_msg(
+	    strstr(out, bfpr) != NULL && strstr(out, cfpr) != NULL, "%s", out);
+}
+END_TEST
+
+/* One byte of B's release ${version}'s text Parquet file (new in each
+** release, unlike the audio one), flipped. */
+static void
+flip(const char *version, char *which, size_t len)
+{
+	char path[1200];
+	json_t *m, *f;
+	size_t i;
+	FILE *fp;
+	int c;
+
+	snprintf(
+	    path, sizeof(path), "%s/releases/%s/manifest.json", bdir, version);
+	ck_assert_ptr_nonnull(m = json_load_file(path, 0, NULL));
+	json_array_foreach(json_object_get(m, "files"), i, f)
+	{
+		const char *p = json_string_value(json_object_get(f, "path"));
+
+		if (strncmp(p, "data/", 5) == 0 && strstr(p, "text") != NULL) {
+			snprintf(which, len, "%s", p);
+			break;
+		}
+	}
+	json_decref(m);
+	snprintf(path, sizeof(path), "%s/releases/%s/%s", bdir, version, which);
+	ck_assert_ptr_nonnull(fp = fopen(path, "r+b"));
+	fseek(fp, 40, SEEK_SET);
+	c = fgetc(fp);
+	fseek(fp, 40, SEEK_SET);
+	fputc(c ^ 0x20, fp);
+	fclose(fp);
+}
+
+START_TEST(test_tampered_file_refused)
+{
+	char out[8192], which[600];
+
+	cut(bdir, "1.1.0", 2, 0, 0);
+	flip("1.1.0", which, sizeof(which));
+	ck_assert_msg(pull(out, sizeof(out), "--peer", "b") != 0, "%s", out);
+	ck_assert_msg(strstr(out, which) != NULL && strstr(out, "refused"),
+	    "the altered file is not named: %s", out);
+	ck_assert_int_eq(a_count("SELECT count(*) FROM peer_releases WHERE "
+				 "version = '1.1.0' AND ?1"),
+	    0);
+	ck_assert_int_eq(a_count("SELECT count(*) FROM peers WHERE name = 'b' "
+				 "AND last_error LIKE '%refused%' AND ?1"),
+	    1);
+	/* Put right, it is pulled, and the error is cleared. */
+	flip("1.1.0", which, sizeof(which));
+	ck_assert_msg(pull(out, sizeof(out), "--peer", "b") == 0, "%s", out);
+	held_same(bdir, "1.1.0");
+	ck_assert_int_eq(a_count("SELECT count(*) FROM peers WHERE name = 'b' "
+				 "AND last_error IS NULL AND ?1"),
+	    1);
+}
+END_TEST
+
+/*
+** A pull cut half-way leaves the first bytes of a file in
+** DIR/federation/partial/SHA.part (as a killed or dropped download
+** does): the next pull asks B for the rest with Range (a 206 in B's
+** log), and the whole file verifies. A partial file whose bytes are not
+** the file's is found out by the hash, removed and named; the pull after
+** fetches it whole.
+*/
+START_TEST(test_cut_and_resumed)
+{
+	char out[8192], path[1200], part[1200], sha[65], rel[600], *log;
+	long big = 0, v;
+	json_t *m, *f;
+	size_t i, n;
+	FILE *fp;
+	void *x;
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		const char *version = round == 0 ? "1.2.0" : "1.3.0";
+
+		cut(bdir, version, 1, 2, 20 + 5 * round);
+		snprintf(path, sizeof(path), "%s/releases/%s/manifest.json",
+		    bdir, version);
+		ck_assert_ptr_nonnull(m = json_load_file(path, 0, NULL));
+		big = 0;
+		json_array_foreach(json_object_get(m, "files"), i, f)
+		{
+			v = (long)json_integer_value(
+			    json_object_get(f, "bytes"));
+			if (v > big) {
+				big = v;
+				snprintf(sha, sizeof(sha), "%s",
+				    json_string_value(
+					json_object_get(f, "sha256")));
+				snprintf(rel, sizeof(rel), "%s",
+				    json_string_value(
+					json_object_get(f, "path")));
+			}
+		}
+		json_decref(m);
+		snprintf(path, sizeof(path), "%s/releases/%s/%s", bdir, version,
+		    rel);
+		x = tu_slurp(path, &n);
+		snprintf(part, sizeof(part), "%s/federation/partial/%s.part",
+		    adir, sha);
+		ck_assert_ptr_nonnull(fp = fopen(part, "wb"));
+		if (round == 1)
+			((char *)x)[10] ^= 1; /* not the file's bytes */
+		ck_assert_uint_eq(fwrite(x, 1, n / 2, fp), n / 2);
+		fclose(fp);
+		free(x);
+		if (round == 0) {
+			ck_assert_msg(
+			    pull(out, sizeof(out), "--peer", "b") == 0, "%s",
+			    out);
+			ck_assert_msg(strstr(out, "1 resumed") != NULL,
+			    "the cut file was not resumed: %s", out);
+			/* B logs a request once it is answered: wait. */
+			for (i = 0; i < 40; i++) {
+				log = tu_slurp(srv_b.errlog, &n);
+				v = strstr(log, "\"status\":206") != NULL;
+				free(log);
+				if (v)
+					break;
+				usleep(50000);
+			}
+			ck_assert_msg(v, "no Range request reached B");
+			held_same(bdir, version);
+			continue;
+		}
+		ck_assert_msg(
+		    pull(out, sizeof(out), "--peer", "b") != 0, "%s", out);
+		ck_assert_msg(strstr(out, rel) != NULL, "%s", out);
+		ck_assert_int_eq(access(part, F_OK), -1);
+		ck_assert_msg(
+		    pull(out, sizeof(out), "--peer", "b") == 0, "%s", out);
+		held_same(bdir, version);
+	}
+}
+END_TEST
+
+START_TEST(test_revocation_list)
+{
+	struct contrib_withdraw w = { 0 };
+	struct tu_resp r = { 0 };
+	char url[200], head[65], id[32], *sig, *body, out[8192];
+	uint8_t pk[32], other[32];
+	struct err e = { 0 };
+	struct node *n;
+	json_t *a;
+
+	/* A contributor on B withdraws a text released in 1.0.0. */
+	n = tu_node_open(bdir);
+	w.id = b_text;
+	tu_run_ok(contrib_withdraw_job, &w);
+	tu_node_close(n);
+	snprintf(url, sizeof(url), "%s%s", srv_b.base, FED_PATH_REVOCATIONS);
+	ck_assert_int_eq(tu_http(NULL, "GET", url, NULL, NULL, 0, &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(sig = tu_header(&r, "X-Signature"));
+	ck_assert_int_eq(fed_key_parse(bkey, pk), 0);
+	ck_assert_msg(
+	    fed_revlist_verify(r.body, r.n, sig, pk, &a, head, &e) == 0, "%s",
+	    e.msg);
+	/* The id as B's rows carry it. */
+	snprintf(id, sizeof(id), "%lld", (long long)b_text);
+	ck_assert_int_eq(json_array_size(a), 1);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_array_get(a, 0), "id")), id);
+	json_decref(a);
+	/* Another key, or one byte changed: refused. */
+	ck_assert_int_eq(fed_key_parse(ckey, other), 0);
+	ck_assert_int_eq(
+	    fed_revlist_verify(r.body, r.n, sig, other, &a, head, &e), -1);
+	ck_assert_int_eq(e.code, ERR_FORBIDDEN);
+	ck_assert_ptr_nonnull(body = strstr(r.body, id));
+	body[0] = body[0] == '9' ? '8' : body[0] + 1;
+	ck_assert_int_eq(
+	    fed_revlist_verify(r.body, r.n, sig, pk, &a, head, &e), -1);
+	ck_assert_int_eq(e.code, ERR_FORBIDDEN);
+	free(sig);
+	tu_resp_free(&r);
+	/* A's pull takes it in. */
+	ck_assert_msg(pull(out, sizeof(out), "--peer", "b") == 0, "%s", out);
+	snprintf(url, sizeof(url),
+	    "SELECT count(*) FROM peer_revocations WHERE item = '%s' AND ?1",
+	    id);
+	ck_assert_int_eq(a_count(url), 1);
+}
+END_TEST
+
+START_TEST(test_peer_down)
+{
+	char out[8192];
+
+	struct tu_resp r = { 0 };
+	int i;
+
+	/* B was started by the suite's process: stopped from here by its
+	** pid, and the suite's teardown reaps it. */
+	ck_assert_int_eq(kill(srv_b.pid, SIGTERM), 0);
+	for (i = 0; i < 100; i++) {
+		int up =
+		    tu_http(NULL, "GET", srv_b.base, NULL, NULL, 0, &r) == 0;
+
+		tu_resp_free(&r);
+		if (!up)
+			break;
+		usleep(50000);
+	}
+	cut(cdir, "2.1.0", 2, 0, 0);
+	ck_assert_int_ne(pull(out, sizeof(out), NULL, NULL), 0);
+	ck_assert_msg(strstr(out, "peer b failed") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "peer c pulled") != NULL, "%s", out);
+	held_same(cdir, "2.1.0");
+	ck_assert_int_eq(a_count("SELECT count(*) FROM peers WHERE name = 'b' "
+				 "AND last_error IS NOT NULL AND ?1"),
+	    1);
+	ck_assert_int_eq(tu_cli(out, sizeof(out),
+			     (const char *const[]){ "peer", "remove", "--data",
+				 adir, "--name", "b", NULL }),
+	    0);
+	ck_assert_int_eq(a_count("SELECT count(*) FROM peers WHERE ?1"), 1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("federation");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_identity);
+	tcase_add_test(tc, test_wrong_key_refused);
+	tcase_add_test(tc, test_pull_and_again);
+	tcase_add_test(tc, test_tampered_file_refused);
+	tcase_add_test(tc, test_cut_and_resumed);
+	tcase_add_test(tc, test_revocation_list);
+	tcase_add_test(tc, test_peer_down);
+	suite_add_tcase(s, tc);
+	return (tu_suite_run(s));
+}
