@@ -869,7 +869,11 @@ make_node(void)
 		"\"language\":\"ak\",\"kind\":\"text\",\"consent\":"
 		"\"general\",\"required_scopes\":[\"publish_text\"],"
 		"\"minimum_age\":16,\"review\":{\"min_votes\":2},"
-		"\"pay\":{\"currency\":\"GHS\",\"per_item\":50}}\n") != 0 ||
+		"\"pay\":{\"currency\":\"GHS\",\"per_item\":50},"
+		/* words for the pages: held by the cached campaign too */
+		"\"description\":\"Words, paid for.\",\"translations\":"
+		"{\"ak\":{\"title\":\"Ns\u025bm a w\u0254tua ho ka\"}}}\n") !=
+		0 ||
 	    add_user("root", "admin", NULL) != 0 ||
 	    add_user("mia", "maintainer", "ak") != 0 ||
 	    add_user("tess", "treasurer", NULL) != 0 ||
