@@ -484,7 +484,8 @@ START_TEST(test_card_urls)
 {
 	static const char *const bad[] = { "https://drive.lan/join.html",
 		"https://drive.lan/join.html/", "https://drive.lan/?card=1",
-		"ftp://drive.lan", "https://", "drive.lan" };
+		"ftp://drive.lan", "https://", "drive.lan",
+		"https://drive.lan/my drive" };
 	char out[8192], file[700];
 	long long before;
 	size_t i, n;

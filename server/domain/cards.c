@@ -275,6 +275,15 @@ cards_url_check(const char *url, char *out, size_t size, struct err *e)
 		    "the address is over %d characters: its QR codes would "
 		    "be too dense to scan",
 		    CARDS_URL_MAX));
+	for (path = url; path < url + n; path++)
+		if ((unsigned char)*path <= ' ' ||
+		    (unsigned char)*path >= 0x7f ||
+		    strchr("\"<>\\^`{|}", *path) != NULL)
+			return (err_set(e, ERR_INVALID,
+			    "the address holds a space or a character an "
+			    "address cannot have; give it as the browser shows "
+			    "it (a name in another script as punycode, "
+			    "xn--…)"));
 	http = strncasecmp(url, "http://", 7) == 0;
 	if (!http && strncasecmp(url, "https://", 8) != 0)
 		return (err_set(e, ERR_INVALID,

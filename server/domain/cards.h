@@ -57,7 +57,8 @@ int cards_write_for(FILE *out, struct db *db, const char *webroot,
 ** Checks ${url}, the node's base address as the drive's phones will
 ** reach it, and writes it without a trailing '/' to ${out} (${size}
 ** bytes). Refused (-1, ${e} ERR_INVALID with the reason): not http:// or
-** https://, no host, longer than CARDS_URL_MAX, a query or fragment, or a
+** https://, no host, longer than CARDS_URL_MAX, a space, a control or
+** non-ASCII byte or one of "<>\^`{|}, a query or fragment, or a
 ** path that ends in a page ("…/join.html": the cards add the join page
 ** themselves, so its QR codes would lead nowhere). Returns 1 for an
 ** http:// address on a host that is not loopback (browsers give the
