@@ -35,7 +35,6 @@ static const char SQL_PEER_ADD[] =
     "VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char SQL_PEER_SAME[] =
     "SELECT name FROM peers WHERE name = ?1 OR url = ?2";
-static const char SQL_PEER_ID[] = "SELECT id FROM peers WHERE name = ?1";
 static const char SQL_PEER_DROP_FILES[] =
     "DELETE FROM peer_release_files WHERE release_id IN "
     "(SELECT id FROM peer_releases WHERE peer_id = ?1)";
@@ -369,6 +368,18 @@ fed_revlist_verify(const void *p, size_t n, const char *sig,
     const uint8_t pk[32], json_t **out, char head[SHA256_HEX_LEN + 1],
     struct err *e)
 {
+	*out = NULL;
+	if (sig == NULL || !fed_sig_check(sig, strlen(sig), p, n, pk))
+		return (err_set(e, ERR_FORBIDDEN,
+		    "the revocation list's signature does not verify with "
+		    "the pinned key"));
+	return (fed_revlist_parse(p, n, pk, out, head, e));
+}
+
+int
+fed_revlist_parse(const void *p, size_t n, const uint8_t pk[32], json_t **out,
+    char head[SHA256_HEX_LEN + 1], struct err *e)
+{
 	uint8_t key[32], d[SHA256_LEN];
 	const char *node, *h, *ds, *id;
 	json_t *o, *a, *v;
@@ -376,10 +387,6 @@ fed_revlist_verify(const void *p, size_t n, const char *sig,
 	size_t i;
 
 	*out = NULL;
-	if (sig == NULL || !fed_sig_check(sig, strlen(sig), p, n, pk))
-		return (err_set(e, ERR_FORBIDDEN,
-		    "the revocation list's signature does not verify with "
-		    "the pinned key"));
 	if ((o = load_object(p, n, "the revocation list", e)) == NULL)
 		return (-1);
 	node = json_string_value(json_object_get(o, "node"));
@@ -541,7 +548,8 @@ fed_manifest_parse(const void *p, size_t n, size_t max_files,
 		out->files[i].bytes = (uint64_t)json_integer_value(b);
 		memcpy(out->files[i].sha256, sha, SHA256_HEX_LEN + 1);
 	}
-	qsort(out->files, out->nfiles, sizeof(*out->files), cmp_path);
+	if (out->nfiles > 1)
+		qsort(out->files, out->nfiles, sizeof(*out->files), cmp_path);
 	for (i = 1; i < out->nfiles; i++)
 		if (strcmp(out->files[i - 1].path, out->files[i].path) == 0) {
 			err_set(e, ERR_INVALID,
@@ -715,34 +723,19 @@ fed_peer_add_job(struct db *db, void *arg, struct err *e)
 	    e));
 }
 
-/* The id of peer ${name}: > 0, or -1 with ${e} (ERR_NOT_FOUND). */
-static int64_t
-peer_id(struct db *db, const char *name, struct err *e)
-{
-	sqlite3_stmt *st;
-	int64_t id;
-	int rc;
-
-	if ((st = db_prepare(db, SQL_PEER_ID, e)) == NULL)
-		return (-1);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return (
-		    err_set(e, ERR_NOT_FOUND, "no peer is called %s", name));
-	return (rc == SQLITE_ROW ? id : db_err(db, e, "peers"));
-}
-
 int
 fed_peer_remove_job(struct db *db, void *arg, struct err *e)
 {
 	const char *name = arg;
+	struct fed_peer *p;
+	size_t n;
 	int64_t id;
 
-	if ((id = peer_id(db, name, e)) == -1)
+	if (fed_peers(db, name, &p, &n, e) == -1)
 		return (-1);
+	id = p[0].id;
+	fed_peer_clear(&p[0]);
+	free(p);
 	if (db_run(db, SQL_PEER_DROP_FILES, id, 0, "peer files", e) == -1 ||
 	    db_run(db, SQL_PEER_DROP_RELEASES, id, 0, "peer releases", e) ==
 		-1 ||
