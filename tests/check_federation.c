@@ -6,16 +6,23 @@
 ** holds B's and C's files byte for byte after checking the signature; a
 ** second pull fetches no file; a file altered on B after signing is
 ** refused and named, and nothing of that release is recorded; a pull cut
-** half-way resumes with Range; a tampered revocation list is refused;
+** half-way resumes with Range (a partial file left behind, and a
+** connection dropped mid-file); a tampered revocation list is refused;
 ** B down: C is still pulled and B reported.
 */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -478,6 +485,166 @@ START_TEST(test_cut_and_resumed)
 }
 END_TEST
 
+/*
+** A proxy on loopback in front of B that drops the connection once, in
+** the middle of the answer to the first request for ${cut_path} without
+** a Range: bytes flow both ways untouched until then; once that request
+** has gone by, ${cut_after} more bytes of answer reach the client, and
+** both sides are closed. Everything else passes whole.
+*/
+static char cut_path[700];
+static long cut_after;
+static int proxy_port, proxy_fd = -1, cut_done;
+
+/* The port of ${base} ("http://127.0.0.1:PORT"). */
+static int
+port_of(const char *base)
+{
+	return (atoi(strrchr(base, ':') + 1));
+}
+
+static void *
+proxy_conn(void *arg)
+{
+	int c = (int)(intptr_t)arg, s, cutting = 0;
+	struct sockaddr_in a = { 0 };
+	struct pollfd pf[2];
+	long left = 0;
+	char buf[16384];
+	ssize_t k;
+
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port_of(srv_b.base));
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(s, (struct sockaddr *)&a, sizeof(a)) == -1) {
+		close(c);
+		return (NULL);
+	}
+	pf[0].fd = c;
+	pf[1].fd = s;
+	pf[0].events = pf[1].events = POLLIN;
+	while (poll(pf, 2, 10000) > 0) {
+		if (pf[0].revents & (POLLIN | POLLHUP)) {
+			if ((k = read(c, buf, sizeof(buf))) <= 0)
+				break;
+			if (!cut_done &&
+			    memmem(buf, (size_t)k, cut_path,
+				strlen(cut_path)) != NULL &&
+			    memmem(buf, (size_t)k, "Range:", 6) == NULL) {
+				cut_done = cutting = 1;
+				left = cut_after;
+			}
+			if (write(s, buf, (size_t)k) != k)
+				break;
+		}
+		if (pf[1].revents & (POLLIN | POLLHUP)) {
+			if ((k = read(s, buf, sizeof(buf))) <= 0)
+				break;
+			if (cutting && k > left)
+				k = left;
+			if (k > 0 && write(c, buf, (size_t)k) != k)
+				break;
+			if (cutting && (left -= k) <= 0)
+				break;
+		}
+	}
+	close(s);
+	close(c);
+	return (NULL);
+}
+
+static void *
+proxy_main(void *arg)
+{
+	pthread_t t;
+	int c;
+
+	(void)arg;
+	while ((c = accept(proxy_fd, NULL, NULL)) != -1) {
+		if (pthread_create(&t, NULL, proxy_conn, (void *)(intptr_t)c) ==
+		    0)
+			pthread_detach(t);
+		else
+			close(c);
+	}
+	return (NULL);
+}
+
+/* Starts the proxy on a free port (proxy_port). */
+static void
+proxy_start(void)
+{
+	struct sockaddr_in a = { 0 };
+	socklen_t n = sizeof(a);
+	pthread_t t;
+	int one = 1;
+
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ne(proxy_fd = socket(AF_INET, SOCK_STREAM, 0), -1);
+	setsockopt(proxy_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ck_assert_int_eq(bind(proxy_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(proxy_fd, 16), 0);
+	ck_assert_int_eq(getsockname(proxy_fd, (struct sockaddr *)&a, &n), 0);
+	proxy_port = ntohs(a.sin_port);
+	ck_assert_int_eq(pthread_create(&t, NULL, proxy_main, NULL), 0);
+	pthread_detach(t);
+}
+
+/*
+** The connection drops in the middle of a file (the proxy above): the
+** same pull asks for the rest with Range, and the whole file verifies.
+*/
+START_TEST(test_dropped_connection)
+{
+	char out[8192], path[1200], url[64], sha[65];
+	long big = 0, v;
+	json_t *m, *f;
+	size_t i;
+
+	cut(bdir, "1.4.0", 1, 2, 40);
+	snprintf(path, sizeof(path), "%s/releases/1.4.0/manifest.json", bdir);
+	ck_assert_ptr_nonnull(m = json_load_file(path, 0, NULL));
+	/* The biggest file A does not hold yet. */
+	json_array_foreach(json_object_get(m, "files"), i, f)
+	{
+		v = (long)json_integer_value(json_object_get(f, "bytes"));
+		snprintf(sha, sizeof(sha), "%s",
+		    json_string_value(json_object_get(f, "sha256")));
+		snprintf(path, sizeof(path), "%s/federation/objects/%.2s/%s",
+		    adir, sha, sha + 2);
+		if (v > big && access(path, F_OK) == -1) {
+			big = v;
+			snprintf(cut_path, sizeof(cut_path), "%s",
+			    json_string_value(json_object_get(f, "path")));
+		}
+	}
+	ck_assert_int_gt(big, 1000);
+	json_decref(m);
+	cut_after = big / 2; /* headers and half the body, about */
+	proxy_start();
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", proxy_port);
+	/* B again, through the proxy, under another name. */
+	ck_assert_msg(
+	    tu_cli(out, sizeof(out),
+		(const char *const[]){ "peer", "add", "--data", adir, url,
+		    "--key", bkey, "--name", "b-via-proxy", NULL }) == 0,
+	    "%s", out);
+	ck_assert_msg(
+	    pull(out, sizeof(out), "--peer", "b-via-proxy") == 0, "%s", out);
+	ck_assert_msg(cut_done, "the proxy never cut: %s", out);
+	ck_assert_msg(strstr(out, "1 resumed") != NULL,
+	    "the dropped file was not resumed: %s", out);
+	held_same(bdir, "1.4.0");
+	close(proxy_fd);
+	ck_assert_int_eq(tu_cli(out, sizeof(out),
+			     (const char *const[]){ "peer", "remove", "--data",
+				 adir, "--name", "b-via-proxy", NULL }),
+	    0);
+}
+END_TEST
+
 START_TEST(test_revocation_list)
 {
 	struct contrib_withdraw w = { 0 };
@@ -576,6 +743,7 @@ main(void)
 	tcase_add_test(tc, test_pull_and_again);
 	tcase_add_test(tc, test_tampered_file_refused);
 	tcase_add_test(tc, test_cut_and_resumed);
+	tcase_add_test(tc, test_dropped_connection);
 	tcase_add_test(tc, test_revocation_list);
 	tcase_add_test(tc, test_peer_down);
 	suite_add_tcase(s, tc);

@@ -309,7 +309,7 @@ fetch_file(struct fed *f, const char *base, const struct fed_file *ff)
 	struct stat sb;
 	uint64_t have;
 	long status;
-	int tries, rc = -1;
+	int tries, resumed = 0, rc = -1;
 
 	object_paths(f, ff->sha256, obj, part);
 	if (held(obj, ff->bytes)) {
@@ -330,8 +330,12 @@ fetch_file(struct fed *f, const char *base, const struct fed_file *ff)
 		}
 		if (have == ff->bytes)
 			break;
-		if (tries == 0 && have > 0)
+		if (have > 0 && !resumed) {
 			f->resumed++;
+			resumed = 1;
+		}
+		if (tries > 0) /* a cut: give the link a moment */
+			sleep((unsigned)tries);
 		if ((s.f = fopen(part, "ab")) == NULL) {
 			err_set(
 			    f->e, ERR_STORAGE, "%s: %s", part, strerror(errno));
