@@ -219,20 +219,11 @@ int
 req_redact(struct req *r, const char *text, size_t n, int json_only,
     struct redact_result *out)
 {
-	return (req_redact_for(r, NULL, text, n, json_only, out));
-}
-
-int
-req_redact_for(struct req *r, const struct campaign *camp, const char *text,
-    size_t n, int json_only, struct redact_result *out)
-{
-	const char *allow[CAMPAIGN_MAX_ALLOW];
 	struct redact_ctx ctx = { 0 };
 	struct ledger_contact c;
 	struct err e = { 0 };
 	struct db *db;
 
-	campaign_redact_ctx(camp, allow, &ctx);
 	ctx.json_only = json_only;
 	ctx.handle = req_session(r)->handle;
 	ctx.contact_key = req_node(r)->pseudonym_key;
