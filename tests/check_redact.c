@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "buf.h"
+#include "campaign.h"
 #include "redact.h"
 #include "testutil.h"
 
@@ -884,6 +885,114 @@ START_TEST(test_names_campaign)
 }
 END_TEST
 
+/* Parses campaign ${def} (JSON) into ${c}: 0, or -1 with ${e}. */
+static int
+campaign_from(const char *def, struct campaign *c, struct err *e)
+{
+	json_t *j = json_loads(def, 0, NULL);
+	int rc;
+
+	ck_assert_msg(j != NULL, "not JSON: %s", def);
+	rc = campaign_parse(j, c, e);
+	json_decref(j);
+	return (rc);
+}
+
+#define CAMPAIGN_HEAD                                                          \
+	"{\"slug\":\"d\",\"title\":\"D\",\"language\":\"tw\",\"kind\":"        \
+	"\"text\",\"consent\":\"c\",\"required_scopes\":[\"s\"],"              \
+	"\"minimum_age\":16"
+
+/*
+** A campaign file's "redact": {"names": false, "allow": [...]}: read,
+** refused with the field named, shown in the campaign's JSON, and passed
+** to redaction by campaign_redact_ctx().
+*/
+START_TEST(test_names_campaign_file)
+{
+	static const struct {
+		const char *redact, *want;
+	} bad[] = {
+		{ "3", "\"redact\" must be an object" },
+		{ "{\"names\":\"no\"}", "\"redact\".\"names\" must be true" },
+		{ "{\"keep\":1}", "\"redact\" has an unknown field \"keep\"" },
+		{ "{\"allow\":\"Kwame\"}", "\"allow\" must be an array" },
+		{ "{\"allow\":[\"Kwame\",\"\"]}",
+		    "\"redact\".\"allow\"[1] must be a name of 1 to 8 words" },
+		{ "{\"allow\":[\"Kwame, Nkrumah\"]}", "\"allow\"[0]" },
+		{ "{\"allow\":[1]}", "\"allow\"[0]" },
+	};
+	const char *names[CAMPAIGN_MAX_ALLOW];
+	struct redact_set *rs = load_all();
+	struct redact_ctx ctx = { 0 };
+	struct campaign c;
+	struct err e = { 0 };
+	char def[512], *t;
+	json_t *j;
+	size_t i;
+
+	for (i = 0; i < NELEM(bad); i++) {
+		snprintf(def, sizeof(def), CAMPAIGN_HEAD ",\"redact\":%s}",
+		    bad[i].redact);
+		ck_assert_int_eq(campaign_from(def, &c, &e), -1);
+		ck_assert_int_eq(e.code, ERR_INVALID);
+		ck_assert_msg(strstr(e.msg, bad[i].want) != NULL, "%s: %s",
+		    bad[i].redact, e.msg);
+		campaign_clear(&c);
+	}
+
+	/* The default: names replaced, nothing in the JSON. */
+	ck_assert_int_eq(campaign_from(CAMPAIGN_HEAD "}", &c, &e), 0);
+	ck_assert_int_eq(c.keep_names, 0);
+	j = campaign_json(&c);
+	ck_assert_ptr_null(json_object_get(j, "redact"));
+	json_decref(j);
+	campaign_redact_ctx(&c, names, &ctx);
+	t = redact_str(rs, "Kwame Nkrumah and Kofi Mensah", &ctx);
+	ck_assert_str_eq(t, "[NAME] and [NAME]");
+	free(t);
+	campaign_clear(&c);
+
+	/* A drive about a man whose name it keeps. */
+	ck_assert_int_eq(campaign_from(CAMPAIGN_HEAD
+			     ",\"redact\":{\"allow\":[\"Kwame Nkrumah\"]}}",
+			     &c, &e),
+	    0);
+	j = campaign_json(&c);
+	ck_assert_int_eq(json_is_true(json_object_get(
+			     json_object_get(j, "redact"), "names")),
+	    1);
+	json_decref(j);
+	campaign_redact_ctx(&c, names, &ctx);
+	ck_assert_uint_eq(ctx.nallow, 1);
+	t = redact_str(rs, "Kwame Nkrumah and Kofi Mensah", &ctx);
+	ck_assert_str_eq(t, "Kwame Nkrumah and [NAME]");
+	free(t);
+	campaign_clear(&c);
+
+	/* A drive that keeps names: the rest is still redacted. */
+	memset(&ctx, 0, sizeof(ctx));
+	ck_assert_int_eq(
+	    campaign_from(
+		CAMPAIGN_HEAD ",\"redact\":{\"names\":false}}", &c, &e),
+	    0);
+	ck_assert_int_eq(c.keep_names, 1);
+	j = campaign_json(&c);
+	ck_assert_int_eq(json_is_false(json_object_get(
+			     json_object_get(j, "redact"), "names")),
+	    1);
+	json_decref(j);
+	campaign_redact_ctx(&c, names, &ctx);
+	t = redact_str(rs, "Kofi Mensah, kofi@example.com", &ctx);
+	ck_assert_str_eq(t, "Kofi Mensah, [EMAIL]");
+	free(t);
+	campaign_clear(&c);
+	campaign_redact_ctx(NULL, names, &ctx); /* NULL: as it was */
+	ck_assert_int_eq(ctx.keep_names, 1);
+	redact_free(rs);
+}
+END_TEST
+
 /* Writes ${text} to ${dir}/${name}. */
 static void
 write_file(const char *dir, const char *name, const char *text)
@@ -1257,6 +1366,7 @@ main(void)
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_names_campaign);
 	tcase_add_test(tc, test_names_packs);
+	tcase_add_test(tc, test_names_campaign_file);
 	tcase_add_test(tc, test_match_limit);
 	tcase_add_test(tc, test_validator_backtracks);
 	tcase_add_test(tc, test_needs);

@@ -46,7 +46,7 @@ static const char SQL_CAMPAIGN_ALL[] =
 static const char *const known[] = { "slug", "title", "language", "kind",
 	"consent", "required_scopes", "minimum_age", "max_chars", "min_seconds",
 	"max_seconds", "sample_rate", "starts_at", "ends_at", "description",
-	"prompts", "prompt_licence", "prompt_source", "review", "pay",
+	"prompts", "prompt_licence", "prompt_source", "review", "pay", "redact",
 	"translations", NULL };
 
 static int
@@ -122,6 +122,52 @@ get_str(json_t *def, const char *k, char *out, size_t n, int required,
 		    "campaign: \"%s\" must be a string of 1 to %zu characters",
 		    k, n - 1));
 	snprintf(out, n, "%s", json_string_value(v));
+	return (0);
+}
+
+/*
+** Reads "redact": {"names": true|false, "allow": [names]} of ${def} into
+** ${c}. 0, or -1 with ${e} (ERR_INVALID) naming the field.
+*/
+static int
+get_redact(json_t *def, struct campaign *c, struct err *e)
+{
+	json_t *v = json_object_get(def, "redact"), *names, *allow, *x;
+	const char *k;
+	size_t i;
+
+	if (v == NULL)
+		return (0);
+	if (!json_is_object(v))
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"redact\" must be an object {\"names\", "
+		    "\"allow\"}"));
+	json_object_foreach(v, k, x) if (strcmp(k, "names") != 0 &&
+	    strcmp(k, "allow") != 0) return (err_set(e, ERR_INVALID,
+	    "campaign: \"redact\" has an unknown field \"%s\"", k));
+	names = json_object_get(v, "names");
+	if (names != NULL && !json_is_boolean(names))
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"redact\".\"names\" must be true (people's "
+		    "names are replaced by [NAME], the default) or false "
+		    "(kept)"));
+	c->keep_names = names != NULL && json_is_false(names);
+	if ((allow = json_object_get(v, "allow")) == NULL)
+		return (0);
+	if (!json_is_array(allow) ||
+	    json_array_size(allow) > CAMPAIGN_MAX_ALLOW)
+		return (err_set(e, ERR_INVALID,
+		    "campaign: \"redact\".\"allow\" must be an array of at "
+		    "most %d names",
+		    CAMPAIGN_MAX_ALLOW));
+	json_array_foreach(allow, i, x) if (!json_is_string(x) ||
+	    !redact_name_ok(json_string_value(x))) return (err_set(e,
+	    ERR_INVALID,
+	    "campaign: \"redact\".\"allow\"[%zu] must be a name of 1 to 8 "
+	    "words (\"Kwame Nkrumah\")",
+	    i));
+	c->redact_allow =
+	    json_array_size(allow) > 0 ? json_incref(allow) : NULL;
 	return (0);
 }
 
@@ -375,7 +421,8 @@ campaign_parse(json_t *def, struct campaign *c, struct err *e)
 		    strcmp(json_string_value(rl), "unanimous") == 0;
 	}
 	if (ledger_pay_parse(
-		json_object_get(def, "pay"), c->kind, &c->pay, e) == -1)
+		json_object_get(def, "pay"), c->kind, &c->pay, e) == -1 ||
+	    get_redact(def, c, e) == -1)
 		return (-1);
 	c->required_scopes =
 	    json_incref(json_object_get(def, "required_scopes"));
@@ -401,6 +448,28 @@ campaign_clear(struct campaign *c)
 	c->required_scopes = NULL;
 	json_decref(c->texts);
 	c->texts = NULL;
+	json_decref(c->redact_allow);
+	c->redact_allow = NULL;
+}
+
+void
+campaign_redact_ctx(
+    const struct campaign *c, const char **names, struct redact_ctx *ctx)
+{
+	json_t *v;
+	size_t i;
+
+	if (c == NULL)
+		return;
+	ctx->keep_names = c->keep_names;
+	ctx->nallow = 0;
+	json_array_foreach(c->redact_allow, i, v)
+	{
+		if (i == CAMPAIGN_MAX_ALLOW)
+			break;
+		names[ctx->nallow++] = json_string_value(v);
+	}
+	ctx->allow = ctx->nallow > 0 ? names : NULL;
 }
 
 json_t *
@@ -438,6 +507,12 @@ campaign_json(const struct campaign *c)
 		c->review.unanimous ? "unanimous" : "majority"));
 	if (c->pay.currency[0] != '\0')
 		json_object_set_new(j, "pay", ledger_pay_json(&c->pay));
+	/* Only when it departs from the default (names replaced). */
+	if (c->keep_names || c->redact_allow != NULL)
+		json_object_set_new(j, "redact",
+		    json_pack("{s:b,s:o}", "names", !c->keep_names, "allow",
+			c->redact_allow != NULL ? json_incref(c->redact_allow)
+						: json_array()));
 	if (c->texts != NULL)
 		json_object_update(j, c->texts);
 	return (j);
@@ -614,10 +689,12 @@ memo_put(const char *def, size_t n, const struct campaign *c)
 	m->c = *c;
 	m->c.required_scopes = json_deep_copy(c->required_scopes);
 	m->c.texts = json_deep_copy(c->texts);
+	m->c.redact_allow = json_deep_copy(c->redact_allow);
 	m->n = n;
 	memcpy(m->def, def, n);
 	if ((m->c.required_scopes == NULL && c->required_scopes != NULL) ||
-	    (m->c.texts == NULL && c->texts != NULL)) {
+	    (m->c.texts == NULL && c->texts != NULL) ||
+	    (m->c.redact_allow == NULL && c->redact_allow != NULL)) {
 		campaign_clear(&m->c);
 		free(m);
 		return;
@@ -646,9 +723,11 @@ campaign_from_row(sqlite3_stmt *st, struct campaign *c, int memo, struct err *e)
 		*c = m->c;
 		c->required_scopes = json_deep_copy(m->c.required_scopes);
 		c->texts = json_deep_copy(m->c.texts);
+		c->redact_allow = json_deep_copy(m->c.redact_allow);
 		if ((c->required_scopes != NULL ||
 			m->c.required_scopes == NULL) &&
-		    (c->texts != NULL || m->c.texts == NULL))
+		    (c->texts != NULL || m->c.texts == NULL) &&
+		    (c->redact_allow != NULL || m->c.redact_allow == NULL))
 			return (0);
 		campaign_clear(c);
 	}

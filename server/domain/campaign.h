@@ -12,6 +12,7 @@
 #include "db.h"
 #include "err.h"
 #include "ledger.h"
+#include "redact.h"
 #include "review.h"
 
 struct campaign {
@@ -34,7 +35,15 @@ struct campaign {
 	** "translations"?: {LANG: {"title"?,"description"?,"scopes"?:
 	** {SCOPE: NAME}}}} (owned; NULL: none). */
 	json_t *texts;
+	/* "redact": {"names": false, "allow": ["Kwame Nkrumah"]}: a drive
+	** that must keep people's names (its consent and card say so), and
+	** the names a drive about them may keep (redact.h, redact_ctx). */
+	int keep_names;
+	json_t *redact_allow; /* array of names (owned), or NULL */
 };
+
+/* Most names a campaign's "redact": {"allow"} may list. */
+#define CAMPAIGN_MAX_ALLOW 100
 
 /* Languages a campaign file may translate its words into, and bytes of a
 ** description. */
@@ -55,6 +64,13 @@ int campaign_parse(json_t *def, struct campaign *c, struct err *e);
 /* Frees what ${c} holds; a zeroed or cleared campaign is fine. Can't
 ** fail. */
 void campaign_clear(struct campaign *c);
+/*
+** Sets what ${c} asks of redaction in ${ctx}: keep_names, and the allowed
+** names in ${names} (CAMPAIGN_MAX_ALLOW slots, pointing into ${c}: valid
+** until it is cleared). ${c} NULL leaves ${ctx} as it was. Can't fail.
+*/
+void campaign_redact_ctx(
+    const struct campaign *c, const char **names, struct redact_ctx *ctx);
 /*
 ** The largest WAV upload an audio campaign accepts, in bytes: its longest
 ** recording as stereo 32-bit frames (the widest format the reader takes)

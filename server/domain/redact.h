@@ -141,6 +141,13 @@ int redact_text(const struct redact_set *rs, const char *text, size_t n,
 void redact_result_free(struct redact_result *r);
 
 /*
+** 1 if ${s} can be an allowed name (redact_ctx.allow): 1 to 8 words of
+** letters, with only spaces, apostrophes and hyphens between them; else 0.
+** Can't fail.
+*/
+int redact_name_ok(const char *s);
+
+/*
 ** The validators, on the ${n} bytes at ${s}; characters other than ASCII
 ** digits (and, for IBAN, letters) are skipped, so "4111 1111 1111 1111"
 ** and "120389-4569" are fine. Each returns 1 if valid, else 0.

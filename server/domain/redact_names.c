@@ -425,6 +425,15 @@ phrase_words(const char *s, char w[][NM_MAX_WORD + 1], uint32_t *len)
 	return (k);
 }
 
+int
+redact_name_ok(const char *s)
+{
+	char w[NM_MAX_PHRASE][NM_MAX_WORD + 1];
+	uint32_t len[NM_MAX_PHRASE];
+
+	return (s != NULL && phrase_words(s, w, len) > 0);
+}
+
 /* Adds affix spec ${s} to ${v} (*${nv} of them), chained from ${head}
 ** by its last byte, or from *${any} if it strips nothing. 0, 1 malformed,
 ** -1. */

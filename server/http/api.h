@@ -223,8 +223,13 @@ int64_t req_live_consent(
 int req_prompt_by_id(struct req *r, const char *raw, int64_t campaign,
     int64_t *id, const char **prompt);
 /* Redacts ${text} for the session's person (with ${json_only}, the report
-** as report_json alone: redact_ctx) into ${out}. 0, or -1 with an answer
-** queued (503 busy without rules, or the error's status). */
+** as report_json alone: redact_ctx) into ${out}, and as campaign ${camp}
+** asks (its "redact": names kept, names allowed; NULL: the defaults). 0,
+** or -1 with an answer queued (503 busy without rules, or the error's
+** status). */
+int req_redact_for(struct req *r, const struct campaign *camp, const char *text,
+    size_t n, int json_only, struct redact_result *out);
+/* req_redact_for() with the defaults. */
 int req_redact(struct req *r, const char *text, size_t n, int json_only,
     struct redact_result *out);
 /* Answers ${status} {"contribution"} with contribution ${id} of

@@ -55,22 +55,41 @@ blank(const char *s, size_t n)
 }
 
 /*
-** POST /api/v1/redact {"text"}: a contributor. What the text would be
-** stored as: 200 {"text","report":{"EMAIL":1,...}}; 400 not UTF-8.
+** POST /api/v1/redact {"text","campaign"?}: a contributor. What the text
+** would be stored as, under the named campaign's "redact" settings (names
+** kept or allowed): 200 {"text","report":{"EMAIL":1,...}}; 400 not UTF-8
+** or "campaign" not a string; 404 no such campaign.
 */
 int
 preview_redaction(struct req *r)
 {
+	struct campaign camp = { 0 };
 	struct redact_result rr;
-	json_t *body, *t;
-	int rc;
+	struct err e = { 0 };
+	json_t *body, *t, *slug;
+	int rc = 0;
 
 	if ((body = req_json_body(r)) == NULL)
 		return (0);
 	if (!json_is_string(t = json_object_get(body, "text")))
 		return (req_error(r, 400, "invalid", "\"text\" is required"));
-	if (req_redact(
-		r, json_string_value(t), json_string_length(t), 0, &rr) == -1)
+	slug = json_object_get(body, "campaign");
+	if (slug != NULL && !json_is_null(slug) &&
+	    (!json_is_string(slug) ||
+		(rc = req_campaign(r, json_string_value(slug), &camp, &e)) !=
+		    1)) {
+		campaign_clear(&camp);
+		if (rc == -1)
+			return (req_fail(r, &e));
+		return (json_is_string(slug)
+			? req_error(r, 404, "not_found", "no such campaign")
+			: req_error(r, 400, "invalid",
+			      "\"campaign\" must be a campaign's slug"));
+	}
+	rc = req_redact_for(r, rc == 1 ? &camp : NULL, json_string_value(t),
+	    json_string_length(t), 0, &rr);
+	campaign_clear(&camp);
+	if (rc == -1)
 		return (0);
 	rc = req_json(r, 200,
 	    json_pack(
@@ -187,8 +206,9 @@ text_redact(struct req *r, struct create *c, const struct campaign *camp,
 		return (req_error(r, 400, "empty", "the text is empty"));
 	if ((rc = req_prompt_fits(r, prompt)) != 1)
 		return (rc);
-	/* Stored and answered as report_json (contrib_new_answer). */
-	if (req_redact(r, text, n, 1, &c->rr) == -1)
+	/* Stored and answered as report_json (contrib_new_answer); names
+	** as the campaign says. */
+	if (req_redact_for(r, camp, text, n, 1, &c->rr) == -1)
 		return (0);
 	chars = utf8_chars(text, n);
 	if (chars > (size_t)camp->max_chars)
@@ -197,7 +217,7 @@ text_redact(struct req *r, struct create *c, const struct campaign *camp,
 		    "%d",
 		    chars, camp->max_chars));
 	if (prompt != NULL &&
-	    req_redact(r, prompt, strlen(prompt), 1, &c->pr) == -1)
+	    req_redact_for(r, camp, prompt, strlen(prompt), 1, &c->pr) == -1)
 		return (0);
 	return (1);
 }

@@ -107,6 +107,7 @@ req_campaign(struct req *r, const char *slug, struct campaign *c, struct err *e)
 		*c = *m;
 		c->required_scopes = json_incref(m->required_scopes);
 		c->texts = json_incref(m->texts);
+		c->redact_allow = json_incref(m->redact_allow);
 		return (1);
 	}
 	epoch = req_cache_epoch(r);
@@ -117,6 +118,7 @@ req_campaign(struct req *r, const char *slug, struct campaign *c, struct err *e)
 		*keep = *c;
 		keep->required_scopes = json_incref(c->required_scopes);
 		keep->texts = json_incref(c->texts);
+		keep->redact_allow = json_incref(c->redact_allow);
 		dbcache_put(
 		    cache, key, n + 2, epoch, now, keep, campaign_forget);
 	}
@@ -219,11 +221,20 @@ int
 req_redact(struct req *r, const char *text, size_t n, int json_only,
     struct redact_result *out)
 {
+	return (req_redact_for(r, NULL, text, n, json_only, out));
+}
+
+int
+req_redact_for(struct req *r, const struct campaign *camp, const char *text,
+    size_t n, int json_only, struct redact_result *out)
+{
+	const char *allow[CAMPAIGN_MAX_ALLOW];
 	struct redact_ctx ctx = { 0 };
 	struct ledger_contact c;
 	struct err e = { 0 };
 	struct db *db;
 
+	campaign_redact_ctx(camp, allow, &ctx);
 	ctx.json_only = json_only;
 	ctx.handle = req_session(r)->handle;
 	ctx.contact_key = req_node(r)->pseudonym_key;
