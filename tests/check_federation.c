@@ -145,6 +145,10 @@ suite_setup(void)
 	make_node(cdir);
 	cut(bdir, "1.0.0", 4, 2, 3);
 	cut(cdir, "2.0.0", 3, 1, 9);
+	ck_assert_int_eq(tu_cli(out, sizeof(out),
+			     (const char *const[]){ "settings", "--data", cdir,
+				 "--org-name", "Ga Voices Trust", NULL }),
+	    0);
 	whoami(bdir, bkey, bfpr);
 	whoami(cdir, ckey, cfpr);
 	snprintf(webroot, sizeof(webroot), "%s", tu_src_path("webroot"));
@@ -269,6 +273,14 @@ START_TEST(test_identity)
 	    FED_PATH_REVOCATIONS);
 	json_decref(o);
 	tu_resp_free(&r);
+	/* C's organization has a name: its document says it. */
+	snprintf(url, sizeof(url), "%s/.well-known/tributary.json", srv_c.base);
+	ck_assert_int_eq(tu_http(NULL, "GET", url, NULL, NULL, 0, &r), 0);
+	ck_assert_ptr_nonnull(o = json_loadb(r.body, r.n, 0, NULL));
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(o, "name")), "Ga Voices Trust");
+	json_decref(o);
+	tu_resp_free(&r);
 	/* The fingerprint is the key's SHA-256, 8 bytes, in groups. */
 	{
 		uint8_t pk[32], d2[32];
@@ -301,8 +313,9 @@ END_TEST
 
 START_TEST(test_pull_and_again)
 {
-	char out[8192];
+	char out[8192], tok[800], url[100];
 	int before;
+	FILE *fp;
 
 	ck_assert_msg(
 	    tu_cli(out, sizeof(out),
@@ -335,13 +348,33 @@ START_TEST(test_pull_and_again)
 		strstr(out, "0 release(s) new") != NULL,
 	    "%s", out);
 	ck_assert_int_eq(b_file_requests(), before);
-	/* The list shows both, no error, and never the token. */
+	/* The list shows both, no error, and never a token. */
+	snprintf(tok, sizeof(tok), "%s/token", tu_base);
+	ck_assert_ptr_nonnull(fp = fopen(tok, "w"));
+	fputs("hf_secretsecretsecret\n", fp);
+	fclose(fp);
+	snprintf(url, sizeof(url), "http://localhost:%s",
+	    strrchr(srv_c.base, ':') + 1);
+	ck_assert_msg(tu_cli(out, sizeof(out),
+			  (const char *const[]){ "peer", "add", "--data", adir,
+			      url, "--key", ckey, "--name", "c-with-token",
+			      "--token-file", tok, NULL }) == 0,
+	    "add with a token: %s", out);
 	ck_assert_int_eq(
 	    tu_cli(out, sizeof(out),
 		(const char *const[]){ "peer", "list", "--data", adir, NULL }),
 	    0);
-	ck_assert_msg(
-	    strstr(out, bfpr) != NULL && strstr(out, cfpr) != NULL, "%s", out);
+	ck_assert_msg(strstr(out, bfpr) != NULL && strstr(out, cfpr) != NULL &&
+		strstr(out, "c-with-token") != NULL,
+	    "%s", out);
+	ck_assert_msg(strstr(out, "secretsecret") == NULL, "%s", out);
+	ck_assert_int_eq(a_count("SELECT count(*) FROM peers WHERE token = "
+				 "'hf_secretsecretsecret' AND ?1"),
+	    1);
+	ck_assert_int_eq(tu_cli(out, sizeof(out),
+			     (const char *const[]){ "peer", "remove", "--data",
+				 adir, "--name", "c-with-token", NULL }),
+	    0);
 }
 END_TEST
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "federate.h"
@@ -202,10 +203,16 @@ peer_list(struct node *n)
 			    json_string_value(json_object_get(v, "url")),
 			    json_string_value(
 				json_object_get(v, "fingerprint")));
-			if (json_is_integer(at))
-				printf(
-				    "%lld", (long long)json_integer_value(at));
-			else
+			if (json_is_integer(at)) {
+				time_t t = (time_t)json_integer_value(at);
+				struct tm tm;
+				char when[32];
+
+				gmtime_r(&t, &tm);
+				strftime(when, sizeof(when),
+				    "%Y-%m-%dT%H:%M:%SZ", &tm);
+				printf("%s", when);
+			} else
 				printf("never");
 			printf("\t%s\n", err ? err : "-");
 		}
