@@ -375,11 +375,26 @@ START_TEST(test_card_pin)
 	long ra;
 	int i;
 
-	/* First use: the PIN becomes the card's, and an account is made. */
+	/* A first use whose two PINs differ sets nothing. */
+	{
+		char body[256];
+
+		snprintf(body, sizeof(body),
+		    "{\"card\":\"%s\",\"pin\":\"1234\",\"pin_again\":"
+		    "\"1243\"}",
+		    cards[0]);
+		call(&srv, "POST", "/api/v1/login", NULL, NULL, NULL, body, &r);
+		expect_error(&r, 400, "pin_again", "two PINs that differ");
+		tu_resp_free(&r);
+	}
+	/* First use: the PIN becomes the card's, and an account is made;
+	** the answer names the card's drive. */
 	ck_assert_int_eq(login_card(cards[0], "1234", &r), 201);
 	j = jbody(&r);
 	ck_assert_msg(json_is_true(json_object_get(j, "created")),
 	    "no \"created\":true in %.300s", r.body);
+	ck_assert_uint_eq(
+	    json_array_size(json_object_get(j, "card_campaigns")), 1);
 	json_decref(j);
 	take_session(&r, &first);
 	ck_assert_str_eq(first.role, "contributor");

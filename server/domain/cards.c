@@ -554,3 +554,28 @@ out:
 	}
 	return (by_label);
 }
+
+static const char SQL_CARD_CAMPAIGNS[] =
+    "SELECT DISTINCT c.slug FROM drive_codes d JOIN campaigns c ON c.id = "
+    "d.campaign_id WHERE d.account_id = ?1 AND d.revoked_at IS NULL "
+    "ORDER BY c.slug";
+
+json_t *
+cards_campaigns(struct db *db, int64_t account, struct err *e)
+{
+	sqlite3_stmt *st;
+	json_t *a;
+	int rc;
+
+	if ((st = db_prepare(db, SQL_CARD_CAMPAIGNS, e)) == NULL)
+		return (NULL);
+	if ((a = json_array()) == NULL) {
+		err_oom(e);
+		return (NULL);
+	}
+	sqlite3_bind_int64(st, 1, account);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(
+		    a, json_string((const char *)sqlite3_column_text(st, 0)));
+	return (db_list_end(db, st, rc, a, 0, "card campaigns", NULL, e));
+}

@@ -116,4 +116,8 @@ json_t *cards_account(struct db *db, int64_t id, struct err *e);
 */
 json_t *cards_search(struct db *db, const char *query, struct err *e);
 
+/* The slugs of the campaigns of ${account}'s live cards, as a new JSON
+** array (the pages lead a card's holder to its drive). NULL with ${e}. */
+json_t *cards_campaigns(struct db *db, int64_t account, struct err *e);
+
 #endif

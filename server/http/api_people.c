@@ -280,8 +280,9 @@ auth_answer(struct req *r, struct auth *a, unsigned int status)
 	if (rc == 0)
 		return (req_error(r, 500, "internal", "the account vanished"));
 	req_set_cookie(r, a->sn.token);
-	j = json_pack(
-	    "{s:o,s:s}", "account", account_json(&acct), "csrf", a->sn.csrf);
+	j = json_pack("{s:o,s:s,s:o*}", "account", account_json(&acct), "csrf",
+	    a->sn.csrf, "card_campaigns",
+	    cards_campaigns(db, a->account_id, &e));
 	account_clear(&acct);
 	if (a->created)
 		json_object_set_new(j, "created", json_true());
@@ -433,7 +434,7 @@ login_by_code(struct req *r, struct auth *a, const char *code)
 ** labels the card at its first use (card_label_job). */
 static int
 login_by_card(struct req *r, struct auth *a, struct db *db, const char *card_s,
-    const char *pin, const char *label)
+    const char *pin, const char *pin_again, const char *label)
 {
 	struct card card;
 	struct err e = { 0 };
@@ -473,6 +474,12 @@ login_by_card(struct req *r, struct auth *a, struct db *db, const char *card_s,
 	}
 	a->cu.card_id = card.id;
 	if (card.pin_hash == NULL) {
+		if (pin_again != NULL && strcmp(pin, pin_again) != 0) {
+			card_clear(&card);
+			return (req_error(r, 400, "pin_again",
+			    "the two PINs differ: type the same PIN twice; "
+			    "nothing was set"));
+		}
 		a->created = 1; /* first use: this PIN becomes it */
 		card_clear(&card);
 		return (auth_hash(r, a, pin, NULL, 0));
@@ -531,7 +538,8 @@ login_start(struct req *r, json_t *body)
 		return (login_by_code(r, a, jstr(body, "code")));
 	if (jstr(body, "card") != NULL)
 		return (login_by_card(r, a, db, jstr(body, "card"),
-		    jstr(body, "pin"), jstr(body, "label")));
+		    jstr(body, "pin"), jstr(body, "pin_again"),
+		    jstr(body, "label")));
 	h = jstr(body, "handle");
 	p = jstr(body, "passphrase");
 	if (h == NULL || p == NULL)
@@ -542,11 +550,14 @@ login_start(struct req *r, json_t *body)
 }
 
 /*
-** POST /api/v1/login: anyone. One of {"card","pin","label"?} (first use
-** of a card sets its PIN, and its label if one is given, the name or note
-** on the card's stub: 201 with "created":true), {"handle","passphrase"}, or
-** {"code"} (the admin's one-time code). 200 {"account","csrf"} + cookie;
-** 400 invalid; 401 wrong_credentials (an unknown card and a wrong PIN get
+** POST /api/v1/login: anyone. One of {"card","pin","pin_again"?,
+** "label"?} (first use of a card sets its PIN, which "pin_again" must
+** repeat when given, and its label if one is given, the name or note on
+** the card's stub: 201 with "created":true), {"handle","passphrase"}, or
+** {"code"} (the admin's one-time code). 200 {"account","csrf",
+** "card_campaigns"} + cookie (the campaigns of the account's live cards);
+** 400 invalid, pin_again (the two PINs of a first use differ: nothing
+** set); 401 wrong_credentials (an unknown card and a wrong PIN get
 ** the very same answer); 403 account_disabled; 429 card_locked,
 ** login_wait (too many failures for this handle, card or address: no
 ** hash was run) or busy (too many checks from this address at once), each
@@ -655,7 +666,9 @@ log_out(struct req *r)
 	return (req_write(r, &w));
 }
 
-/* GET /api/v1/me: a session. 200 {"account","csrf"}; 401 without one. */
+/* GET /api/v1/me: a session. 200 {"account","csrf","card_campaigns"} (the
+** campaigns of the account's live cards: the pages lead to them); 401
+** without one. */
 int
 show_my_account(struct req *r)
 {
@@ -671,8 +684,9 @@ show_my_account(struct req *r)
 	if (rc == 0)
 		return (req_error(r, 401, "login_required", "log in again"));
 	rc = req_json(r, 200,
-	    json_pack(
-		"{s:o,s:s}", "account", account_json(&acct), "csrf", s->csrf));
+	    json_pack("{s:o,s:s,s:o*}", "account", account_json(&acct), "csrf",
+		s->csrf, "card_campaigns",
+		cards_campaigns(db, s->account_id, &e)));
 	account_clear(&acct);
 	return (rc);
 }
