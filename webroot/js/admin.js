@@ -557,6 +557,8 @@ async function onMyPass(ev) {
 		await post('/api/v1/me/passphrase', { passphrase });
 		input.value = '';
 		say(t('admin.mypass_saved'));
+		/* set now: the hint to set one has done its work */
+		$('mypass-hint').hidden = true;
 	} catch (e) {
 		showError(box, e);
 	} finally {

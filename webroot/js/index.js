@@ -5,7 +5,7 @@
 */
 import { t, languageName } from './i18n.js';
 import { get } from './api.js';
-import { $, el, start } from './page.js';
+import { $, el, start, driveTitle } from './page.js';
 
 let campaigns = [];
 
@@ -21,7 +21,7 @@ function render() {
 		});
 		ul.append(el('li', {},
 		    el('a', { href },
-			el('span', { class: 'drive-title', text: c.title }),
+			Object.assign(driveTitle(c), { className: 'drive-title' }),
 			el('span', { class: 'drive-meta', text: meta }))));
 	}
 	$('drives-section').hidden = campaigns.length === 0;
