@@ -21,8 +21,12 @@
 
 #include <sodium.h>
 
+#include "account.h"
+#include "blob.h"
 #include "buf.h"
 #include "campaign.h"
+#include "licences.h"
+#include "node.h"
 #include "redact.h"
 #include "testutil.h"
 
@@ -993,6 +997,69 @@ START_TEST(test_names_campaign_file)
 }
 END_TEST
 
+/*
+** The dataset card says which drives kept people's names: a release of
+** two text drives, one with "redact": {"names": false}, names it in the
+** line of that drive and no other. (The card is release_build.c's; the
+** sentence is this feature's.)
+*/
+START_TEST(test_names_card)
+{
+#define DRIVE                                                                  \
+	"{\"slug\":\"%s\",\"title\":\"%s\",\"language\":\"ee\",\"kind\":"      \
+	"\"text\",\"consent\":\"general\",\"required_scopes\":[\"publish_"     \
+	"text\"],\"minimum_age\":16%s}"
+	struct licence_table lt;
+	struct node n = { 0 };
+	struct err e = { 0 };
+	char def[512], path[800], *card, *line;
+	int64_t kept, named, p[2];
+	size_t len;
+	int i;
+
+	n.dir = tu_base;
+	snprintf(path, sizeof(path), "%s/blobs", tu_base);
+	ck_assert_ptr_nonnull(n.blobs = blob_open(path, &e));
+	memset(n.pseudonym_key, 7, sizeof(n.pseudonym_key));
+	ck_assert_msg(
+	    licences_load(tu_src_path("consent/licences.yaml"), &lt, &e) == 0,
+	    "%s", e.msg);
+	snprintf(def, sizeof(def), DRIVE, "oral-history", "Oral history",
+	    ",\"redact\":{\"names\":false}");
+	kept = tu_add_campaign(def);
+	snprintf(def, sizeof(def), DRIVE, "proverbs", "Proverbs", "");
+	named = tu_add_campaign(def);
+	p[0] = tu_add_account("ama", ROLE_CONTRIBUTOR);
+	p[1] = tu_add_account("kofi", ROLE_CONTRIBUTOR);
+	for (i = 0; i < 2; i++) {
+		tu_give_consent(
+		    p[i], kept, "[\"publish_text\",\"commercial_use\"]");
+		tu_give_consent(
+		    p[i], named, "[\"publish_text\",\"commercial_use\"]");
+	}
+	for (i = 0; i < 8; i++) {
+		snprintf(def, sizeof(def), "Story %d from Ho.", i);
+		tu_validate(tu_add_text(p[i % 2], i < 4 ? kept : named, def));
+	}
+	tu_cut_release(&n, &lt, "1.0.0", 0);
+	snprintf(path, sizeof(path), "%s/releases/1.0.0/README.md", tu_base);
+	card = tu_slurp(path, &len);
+	ck_assert_ptr_nonnull(line = strstr(card, "**Oral history**"));
+	*strchr(line, '\n') = '\0';
+	ck_assert_msg(
+	    strstr(line, "People's names in its text were kept") != NULL, "%s",
+	    line);
+	line += strlen(line) + 1;
+	ck_assert_ptr_nonnull(line = strstr(line, "**Proverbs**"));
+	*strchr(line, '\n') = '\0';
+	ck_assert_msg(strstr(line, "names") == NULL, "%s", line);
+	free(card);
+	licences_free(&lt);
+	blob_close(n.blobs);
+#undef DRIVE
+}
+END_TEST
+
 /* Writes ${text} to ${dir}/${name}. */
 static void
 write_file(const char *dir, const char *name, const char *text)
@@ -1373,6 +1440,11 @@ main(void)
 	tcase_add_test(tc, test_large);
 	tcase_add_test(tc, test_long_runs);
 	tcase_add_test(tc, test_threads);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("card");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, tu_db_setup, tu_db_teardown);
+	tcase_add_test(tc, test_names_card);
 	suite_add_tcase(s, tc);
 	return (tu_suite_run(s));
 }

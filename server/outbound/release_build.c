@@ -54,7 +54,8 @@ static const char SQL_DOCS[] =
     "d.sha256 = s.document_sha256 WHERE i.release_id = ?1 ORDER BY 1";
 static const char SQL_CAMPAIGNS[] =
     "SELECT DISTINCT k.slug, k.title, k.language, k.kind, "
-    "k.review_min_votes, k.review_rule FROM release_items i JOIN "
+    "k.review_min_votes, k.review_rule, "
+    "json_extract(k.definition, '$.redact.names') FROM release_items i JOIN "
     "contributions c ON c.id = i.contribution_id JOIN campaigns k ON k.id = "
     "c.campaign_id WHERE i.release_id = ?1 ORDER BY 1";
 static const char SQL_PROMPT_SOURCES[] =
@@ -808,18 +809,27 @@ each_row(struct build *b, const char *sql, struct buf *out,
 	return (rc == SQLITE_DONE ? 0 : db_err(b->db, b->e, "release"));
 }
 
+/* A campaign's line; one whose file says "redact": {"names": false}
+** says that people's names in its text were kept. */
 static int
 campaign_line(struct buf *o, sqlite3_stmt *st)
 {
+	int kept = sqlite3_column_type(st, 6) != SQLITE_NULL &&
+	    sqlite3_column_int(st, 6) == 0;
+
 	return (buf_printf(o,
 	    "- **%s** (`%s`): %s, language `%s`; accepted at %d or more "
-	    "votes (%s).\n",
+	    "votes (%s).%s\n",
 	    sqlite3_column_text(st, 1), sqlite3_column_text(st, 0),
 	    strcmp((const char *)sqlite3_column_text(st, 3), "audio") == 0
 		? "recordings of prompts read aloud"
 		: "written text",
 	    sqlite3_column_text(st, 2), sqlite3_column_int(st, 4),
-	    sqlite3_column_text(st, 5)));
+	    sqlite3_column_text(st, 5),
+	    kept ? " People's names in its text were kept as written: this "
+		   "drive did not replace them with [NAME], and its consent "
+		   "document said so."
+		 : ""));
 }
 
 static int
