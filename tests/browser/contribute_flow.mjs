@@ -9,7 +9,7 @@
 ** non-zero on any failure; the server and the browser are always stopped.
 */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
 	REPO, log, run, shot, ready, checkPage, pageFetch, driveCodes, newPage, initNode, runFlow,
@@ -20,7 +20,8 @@ const NEW_PIN = '918273';
 
 const EMAIL = 'ama.owusu@example.com';
 const PHONE = '+233 24 123 4567';
-const TEXT = `Write to me at ${EMAIL} or call ${PHONE} about the harvest song.`;
+const NAME = 'Akosua Agyeman';
+const TEXT = `Write to me at ${EMAIL} or call ${PHONE} about the harvest song ${NAME} taught us.`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const CODE = /^[A-Z0-9]{4}(?:-[A-Z0-9]{4})+$/;
 
@@ -40,6 +41,12 @@ await runFlow('tributary-browser-', async (f) => {
 	const adminCode = initNode(data);
 	f.step = 'campaign import';
 	run(['campaign', 'import', '--data', data, join(REPO, 'tests', 'browser', 'campaign.json')]);
+	/* A drive that must keep people's names ("redact": {"names": false}). */
+	const keep = { ...JSON.parse(readFileSync(join(REPO, 'tests', 'browser', 'campaign.json'), 'utf8')),
+		slug: 'keep-names', title: 'Family histories', redact: { names: false } };
+	delete keep.prompts;
+	writeFileSync(join(f.tmp, 'keep-names.json'), JSON.stringify(keep));
+	run(['campaign', 'import', '--data', data, join(f.tmp, 'keep-names.json')]);
 	f.step = 'drive-codes';
 	const [card] = driveCodes(data, 'demo-text', 2);
 	log(`drive code ${card}, admin code ${adminCode}`);
@@ -154,19 +161,23 @@ await runFlow('tributary-browser-', async (f) => {
 		page.waitForResponse((r) => r.url().endsWith('/api/v1/redact')),
 		page.getByRole('button', { name: 'Preview' }).click(),
 	]);
-	assert.equal(redReq.postDataJSON().text, TEXT);
+	assert.deepEqual(redReq.postDataJSON(), { text: TEXT, campaign: 'demo-text' }, 'the preview names its drive');
 	assert.equal(redResp.status(), 200, `POST /api/v1/redact: ${redResp.status()} ${await redResp.text()}`);
 	const red = await redResp.json();
-	assert.deepEqual(red.report, { EMAIL: 1, PHONE: 1 }, `redaction report ${JSON.stringify(red.report)}`);
+	assert.deepEqual(red.report, { EMAIL: 1, PHONE: 1, NAME: 1 }, `redaction report ${JSON.stringify(red.report)}`);
 	await page.locator('#preview-view').waitFor();
 	const shown = await page.locator('#preview-text').textContent();
 	assert.match(shown, /\[EMAIL\]/);
 	assert.match(shown, /\[PHONE\]/);
 	assert.ok(!shown.includes(EMAIL), 'the preview hides the e-mail address');
 	assert.ok(!shown.includes('123 4567') && !shown.includes('1234567'), 'the preview hides the phone number');
+	assert.match(shown, /\[NAME\]/);
+	assert.ok(!shown.includes('Akosua') && !shown.includes('Agyeman'), 'the preview hides the name');
 	assert.match(shown, /harvest song/);
-	assert.equal(await page.locator('#preview-text mark.ph').count(), 2, 'placeholders are marked');
-	assert.equal(await page.locator('#removed-text').textContent(), '1 e-mail address, 1 phone number');
+	assert.equal(await page.locator('#preview-text mark.ph').count(), 3, 'placeholders are marked');
+	assert.equal(await page.locator('#preview-text mark.ph', { hasText: '[NAME]' }).count(), 1, '[NAME] is marked');
+	assert.equal(await page.locator('#removed-text').textContent(),
+	    "1 e-mail address, 1 phone number, 1 person's name");
 	await checkPage(page);
 	await shot(page, 'c02-preview');
 
@@ -174,8 +185,10 @@ await runFlow('tributary-browser-', async (f) => {
 	await page.selectOption('#lang', 'fr');
 	await page.locator('#removed-text', { hasText: '1 adresse e-mail' }).waitFor();
 	assert.match(await page.locator('#removed-text').textContent(), /1 numéro de téléphone/);
+	assert.match(await page.locator('#removed-text').textContent(), /1 nom de personne/);
 	await page.selectOption('#lang', 'ru');
 	await page.locator('#removed-text', { hasText: '1 адрес электронной почты' }).waitFor();
+	assert.match(await page.locator('#removed-text').textContent(), /1 имя человека/);
 	await page.selectOption('#lang', 'en');
 	await page.locator('#removed-text', { hasText: '1 e-mail address' }).waitFor();
 
@@ -197,12 +210,24 @@ await runFlow('tributary-browser-', async (f) => {
 	const made = (await sendResp.json()).contribution;
 	assert.ok(made && made.id, 'the answer holds the contribution');
 	assert.ok(!String(made.text).includes(EMAIL), 'the stored text is redacted');
+	assert.ok(String(made.text).includes('[NAME]') && !String(made.text).includes(NAME), 'the stored text has no name');
 	assert.equal(made.prompt, shownPrompt, 'and the text of that id, the one on screen, is kept with it');
 	await page.locator('#done').waitFor();
 	const drafts = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tributary.draft.')));
 	assert.deepEqual(drafts, [], 'the draft and its key are gone after success');
 	await checkPage(page);
 	await shot(page, 'c03-sent');
+
+	f.step = "a drive that keeps names";
+	const named = 'Akosua Agyeman sang it, write to ama@example.com';
+	const asDemo = await pageFetch(page, 'POST', '/api/v1/redact', { text: named, campaign: 'demo-text' });
+	assert.equal(json(asDemo, 'preview').text, '[NAME] sang it, write to [EMAIL]');
+	const asKeep = await pageFetch(page, 'POST', '/api/v1/redact', { text: named, campaign: 'keep-names' });
+	assert.equal(asKeep.status, 200, `preview for keep-names: ${asKeep.status} ${asKeep.text}`);
+	assert.equal(json(asKeep, 'preview').text, 'Akosua Agyeman sang it, write to [EMAIL]', 'names kept, the rest not');
+	const asNone = await pageFetch(page, 'POST', '/api/v1/redact', { text: named, campaign: 'no-such-drive' });
+	assert.equal(asNone.status, 404, `preview for a missing drive: ${asNone.status} ${asNone.text}`);
+	assert.equal(await page.locator('#names-line').isVisible(), false, 'this drive replaces names: no note');
 
 	f.step = 'write another keeps nothing';
 	await page.getByRole('button', { name: 'Write another' }).click();
@@ -331,6 +356,17 @@ await runFlow('tributary-browser-', async (f) => {
 	await page.locator('#status', { hasText: '1 contribution withdrawn.' }).waitFor();
 	assert.equal(await page.locator('#list .badge', { hasText: 'Withdrawn' }).count(), 2);
 	assert.equal(await page.locator('#all-box').isVisible(), false, 'nothing left to withdraw');
+
+	f.step = "the page of a drive that keeps names says so";
+	await page.goto(`${base}/contribute.html?campaign=keep-names`);
+	await ready(page);
+	await page.locator('#names-line').waitFor();
+	assert.match(await page.locator('#names-line').textContent(), /keeps people's names/);
+	await page.selectOption('#lang', 'is');
+	await page.locator('#names-line', { hasText: 'heldur nöfnum fólks' }).waitFor();
+	await page.selectOption('#lang', 'en');
+	await checkPage(page);
+	await shot(page, 'c07b-names-kept', page.locator('#names-line'));
 	await ctx.close();
 
 	/* ---- the administrator ---- */

@@ -159,6 +159,16 @@ function renderCampaign() {
 	const rate = rateText(campaign.pay);
 	$('pay-line').textContent = rate ?? '';
 	$('pay-line').hidden = rate === null;
+	/* A drive that keeps people's names says so (its consent does too). */
+	let names = $('names-line');
+	if (names === null) {
+		names = document.createElement('p');
+		names.id = 'names-line';
+		names.dataset.i18n = 'contribute.names_kept';
+		$('pay-line').after(names);
+	}
+	names.textContent = t('contribute.names_kept');
+	names.hidden = campaign.redact?.names !== false;
 	setDriveDescription($('campaign-desc'), campaign);
 	document.title = `${driveWords(campaign).title} — ${t('contribute.page_title')}`;
 }
@@ -319,7 +329,8 @@ async function onPreview(ev) {
 	}
 	button.disabled = true;
 	try {
-		const r = await post('/api/v1/redact', { text });
+		/* The drive's own settings: names it keeps or allows. */
+		const r = await post('/api/v1/redact', { text, campaign: campaign.slug });
 		preview = { text: String(r?.text ?? ''), report: r?.report ?? {}, of: text };
 		renderPreview();
 		clearError($('send-error'));

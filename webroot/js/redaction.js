@@ -6,7 +6,7 @@
 import { t, tn, has } from './i18n.js';
 
 /* Report kinds in the order they are listed; others follow by name. */
-const ORDER = ['EMAIL', 'PHONE', 'URL', 'IP', 'CARD', 'IBAN', 'NATIONAL_ID', 'KENNITALA', 'HANDLE', 'CONTACT'];
+const ORDER = ['EMAIL', 'PHONE', 'NAME', 'URL', 'IP', 'CARD', 'IBAN', 'NATIONAL_ID', 'KENNITALA', 'HANDLE', 'CONTACT'];
 
 /* A plain list: "a, b, c" with the catalog's separator (Intl's unit
    lists drop the commas in some languages). */
