@@ -34,10 +34,11 @@
 
 /*
 ** Quality floors over the tuning set, per kind: each just under what the
-** shipped packs measure (the figure is in the comment), so a regression of
-** a line or two fails. NAME never goes below recall 0.90 and precision
-** 0.95 (issue 20). Raise a floor when the figure rises; lower one only
-** with a reason in the commit.
+** shipped packs measure (the figures are in the comments), so that a
+** regression of a line or two fails. NAME may never go below recall 0.90
+** and precision 0.95 (issue 20); its floor sits above that, just under
+** its figure, like the others. Raise a floor when a figure rises; lower
+** one only with the reason in the commit.
 */
 static const struct floor {
 	const char *kind;
@@ -51,10 +52,11 @@ static const struct floor {
 	{ "IBAN", 0.99, 0.99 },        /* 14 TP: 1.000 1.000 */
 	{ "KENNITALA", 0.99, 0.99 },   /* 19 TP: 1.000 1.000 */
 	{ "NATIONAL_ID", 0.99, 0.99 }, /* 13 TP: 1.000 1.000 */
-	{ "NAME", 0.90, 0.95 },        /* set below */
+	{ "NAME", 0.98, 0.98 },        /* 412 TP, 5 FP, 5 FN: 0.988 0.988 */
 };
-/* Lines whose output is the expected line byte for byte. */
-#define MIN_EXACT 0.97
+/* Lines whose output is the expected line byte for byte: 990 of 1001,
+** 0.989. */
+#define MIN_EXACT 0.985
 
 /* Every pack in redact/. Fails the test if they do not load. */
 static struct redact_set *

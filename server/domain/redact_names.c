@@ -324,12 +324,20 @@ next_word(const char *s, size_t n, size_t i, size_t *ws, size_t *we)
 static struct nm_word *
 slot(const struct names *nm, const char *w, size_t len, uint32_t h)
 {
-	size_t i = h & (nm->cap - 1);
+	size_t i = h & (nm->cap - 1), k;
 
-	while (nm->tab[i].w != NULL &&
-	    !(nm->tab[i].hash == h && nm->tab[i].len == len &&
-		memcmp(nm->tab[i].w, w, len) == 0))
-		i = (i + 1) & (nm->cap - 1);
+	for (;; i = (i + 1) & (nm->cap - 1)) {
+		const struct nm_word *s = &nm->tab[i];
+
+		if (s->w == NULL)
+			break;
+		if (s->hash != h || s->len != len)
+			continue;
+		for (k = 0; k < len && s->w[k] == w[k]; k++)
+			; /* words are short: no call */
+		if (k == len)
+			break;
+	}
 	return (&nm->tab[i]);
 }
 
@@ -806,12 +814,72 @@ sent_start(const struct finder *fd, size_t k)
 	return (1);
 }
 
-static int
-ascii_word(unsigned char c)
-{
-	return (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '_');
-}
+/* What an ASCII byte is to cut(): A_UPPER, A_LOWER, A_DIGIT (digits and
+** '_'), or 0 for no part of a word. */
+enum { A_UPPER = 1, A_LOWER, A_DIGIT };
+static const uint8_t ascii_class[128] = { ['0'] = A_DIGIT,
+	['1'] = A_DIGIT,
+	['2'] = A_DIGIT,
+	['3'] = A_DIGIT,
+	['4'] = A_DIGIT,
+	['5'] = A_DIGIT,
+	['6'] = A_DIGIT,
+	['7'] = A_DIGIT,
+	['8'] = A_DIGIT,
+	['9'] = A_DIGIT,
+	['_'] = A_DIGIT,
+	['A'] = A_UPPER,
+	['B'] = A_UPPER,
+	['C'] = A_UPPER,
+	['D'] = A_UPPER,
+	['E'] = A_UPPER,
+	['F'] = A_UPPER,
+	['G'] = A_UPPER,
+	['H'] = A_UPPER,
+	['I'] = A_UPPER,
+	['J'] = A_UPPER,
+	['K'] = A_UPPER,
+	['L'] = A_UPPER,
+	['M'] = A_UPPER,
+	['N'] = A_UPPER,
+	['O'] = A_UPPER,
+	['P'] = A_UPPER,
+	['Q'] = A_UPPER,
+	['R'] = A_UPPER,
+	['S'] = A_UPPER,
+	['T'] = A_UPPER,
+	['U'] = A_UPPER,
+	['V'] = A_UPPER,
+	['W'] = A_UPPER,
+	['X'] = A_UPPER,
+	['Y'] = A_UPPER,
+	['Z'] = A_UPPER,
+	['a'] = A_LOWER,
+	['b'] = A_LOWER,
+	['c'] = A_LOWER,
+	['d'] = A_LOWER,
+	['e'] = A_LOWER,
+	['f'] = A_LOWER,
+	['g'] = A_LOWER,
+	['h'] = A_LOWER,
+	['i'] = A_LOWER,
+	['j'] = A_LOWER,
+	['k'] = A_LOWER,
+	['l'] = A_LOWER,
+	['m'] = A_LOWER,
+	['n'] = A_LOWER,
+	['o'] = A_LOWER,
+	['p'] = A_LOWER,
+	['q'] = A_LOWER,
+	['r'] = A_LOWER,
+	['s'] = A_LOWER,
+	['t'] = A_LOWER,
+	['u'] = A_LOWER,
+	['v'] = A_LOWER,
+	['w'] = A_LOWER,
+	['x'] = A_LOWER,
+	['y'] = A_LOWER,
+	['z'] = A_LOWER };
 
 /*
 ** Cuts the text into words in one pass: each character is decoded once,
@@ -836,7 +904,7 @@ cut(struct finder *fd)
 		unsigned char b = (unsigned char)t[i];
 
 		if (b < 0x80) {
-			if (!ascii_word(b)) {
+			if (ascii_class[b] == 0) {
 				i++;
 				continue;
 			}
@@ -864,12 +932,14 @@ cut(struct finder *fd)
 		while (i < n) {
 			b = (unsigned char)t[i];
 			if (b < 0x80) {
-				if (!ascii_word(b))
+				uint8_t cl = ascii_class[b];
+
+				if (cl == 0)
 					break;
 				nc++;
-				if (b >= 'A' && b <= 'Z')
+				if (cl == A_UPPER)
 					b += 32;
-				else if (b >= 'a' && b <= 'z')
+				else if (cl == A_LOWER)
 					nl++;
 				else
 					w->digit = 1;
