@@ -37,6 +37,8 @@ const REV1 = 'kofi.review';
 const REV2 = 'esi.review';
 const GOOD = 'Ŋdi nyuie, nɔvinyewo. Mawu le dziƒo.';
 const NOISY = 'Tsi le dzadzam egbea, eye ya le ƒoƒom.';
+/* A full name a reviewer flags: the drive keeps names as written
+** (review-campaign.json: "redact":{"names":false}), so it is stored. */
 const NAMED = 'Nye hlɔ̃ Kofi Mensah le aƒe le tɔsisi la to.';
 const PROMPTS = ['Mawu le dziƒo.', 'Ŋdi nyuie, nɔvinyewo.', 'Tsi le dzadzam egbea.'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
