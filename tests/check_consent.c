@@ -124,9 +124,11 @@ START_TEST(test_shipped_loads)
 			/* The body is what follows the closing "---" line. */
 			ck_assert_ptr_nonnull(strstr(d->body, "{#collected}"));
 			ck_assert_ptr_null(strstr(d->body, "minimum_age:"));
+			/* French was reviewed up to version 2; version 3's
+			** sentence on names awaits a speaker. */
 			ck_assert_int_eq(d->reviewed,
 			    strcmp(d->lang, "en") == 0 ||
-				strcmp(d->lang, "fr") == 0);
+				(strcmp(d->lang, "fr") == 0 && v <= 2));
 		}
 	ck_assert_uint_eq(s.n, j);
 	consent_set_free(&s);

@@ -8,6 +8,7 @@
 ** any failure; the server and the browser are always stopped.
 */
 import assert from 'node:assert/strict';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, log, run, shot, ready, checkPage, driveCodes, newPage, runFlow } from './harness.mjs';
 
@@ -25,7 +26,14 @@ await runFlow('tributary-browser-', async (f) => {
 	log(`drive code ${code}`);
 
 	f.step = 'serve';
-	const base = await f.serve();
+	/* The page for a translation a speaker reviewed: a copy of consent/
+	** whose current French is marked reviewed, as their review would. */
+	const consentDir = join(f.tmp, 'consent');
+	cpSync(join(REPO, 'consent'), consentDir, { recursive: true });
+	const current = Math.max(...readdirSync(join(consentDir, 'general')).filter((d) => /^\d+$/.test(d)).map(Number));
+	const frPath = join(consentDir, 'general', String(current), 'fr.md');
+	writeFileSync(frPath, readFileSync(frPath, 'utf8').replace(/^reviewed: false$/m, 'reviewed: true'));
+	const base = await f.serve({ consentDir });
 	log(`server at ${base}`);
 
 	const browser = await f.launch();

@@ -72,6 +72,8 @@ function render() {
 	if (campaign) {
 		setDriveTitle($('campaign-title'), campaign);
 		setDriveDescription($('campaign-desc'), campaign);
+		/* the consent says what the drive keeps: names, when it does */
+		$('names-kept').hidden = campaign.redact?.names !== false;
 	} else {
 		$('campaign-title').textContent = doc.title;
 		$('campaign-title').lang = doc.lang || '';
