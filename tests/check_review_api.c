@@ -1451,6 +1451,48 @@ END_TEST
 
 /* --- the drive's figures, corrections and lists --- */
 
+/* A maintainer's correction is redacted as its drive says: a drive that
+** keeps names keeps the name the corrected text holds, and still removes
+** an address; any other drive turns it into [NAME]. */
+START_TEST(test_correction_names)
+{
+	struct tu_resp r;
+	struct who mia, mo;
+	long long kept, other;
+	char path[96];
+	const char *t;
+	json_t *j;
+
+	log_in("mia", &mia);
+	join("nana", &mo);
+	consent_text(&mo, "rv-names");
+	consent_text(&mo, "rv-maint");
+	kept = contribute_ok(&mo, "nn-1", "rv-names", "A story.");
+	other = contribute_ok(&mo, "nn-2", "rv-maint", "Another story.");
+	snprintf(
+	    path, sizeof(path), "/api/v1/contributions/%lld/correct", kept);
+	as(&mia, "POST", path,
+	    "{\"text\":\"Kofi Mensah told it; write to " EMAIL ".\"}", &r);
+	j = expect_json(&r, 200, "a correction on a drive keeping names");
+	t = jstr(json_object_get(j, "contribution"), "text");
+	ck_assert_msg(
+	    strstr(t, "Kofi Mensah") != NULL && strstr(t, "[EMAIL]") != NULL,
+	    "kept: \"%s\"", t);
+	json_decref(j);
+	tu_resp_free(&r);
+	snprintf(
+	    path, sizeof(path), "/api/v1/contributions/%lld/correct", other);
+	as(&mia, "POST", path, "{\"text\":\"Kofi Mensah told it.\"}", &r);
+	j = expect_json(&r, 200, "a correction on a drive removing names");
+	t = jstr(json_object_get(j, "contribution"), "text");
+	ck_assert_msg(
+	    strstr(t, "Kofi Mensah") == NULL && strstr(t, "[NAME]") != NULL,
+	    "removed: \"%s\"", t);
+	json_decref(j);
+	tu_resp_free(&r);
+}
+END_TEST
+
 START_TEST(test_stats)
 {
 	struct tu_resp r;
@@ -1624,6 +1666,11 @@ make_node(void)
 	    text_campaign("rv-maint", "ee", 2) != 0 ||
 	    text_campaign("rv-stats", "ee", 2) != 0 ||
 	    text_campaign("rv-rel", "ee", 2) != 0 ||
+	    tu_import_campaign(bin, base, maindir, "rv-names.json",
+		"{\"slug\":\"rv-names\",\"title\":\"Family stories\","
+		"\"language\":\"ee\",\"kind\":\"text\",\"consent\":"
+		"\"general\",\"required_scopes\":[\"publish_text\"],"
+		"\"minimum_age\":16,\"redact\":{\"names\":false}}\n") != 0 ||
 	    tu_import_campaign(bin, base, maindir, "rv-voice.json",
 		"{\"slug\":\"rv-voice\",\"title\":\"Voices\",\"language\":"
 		"\"ee\",\"kind\":\"audio\",\"consent\":\"general\","
@@ -1807,6 +1854,7 @@ main(void)
 	tcase_add_test(tc, test_prompt_flow);
 	tcase_add_test(tc, test_campaigns);
 	tcase_add_test(tc, test_maintainer);
+	tcase_add_test(tc, test_correction_names);
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_releases);
 	suite_add_tcase(s, tc);

@@ -94,6 +94,29 @@ contrib_live_consent(
 	return (id);
 }
 
+static const char SQL_CAMPAIGN_SLUG[] =
+    "SELECT k.slug FROM contributions c JOIN campaigns k ON k.id = "
+    "c.campaign_id WHERE c.id = ?1";
+
+int
+contrib_campaign_slug(struct db *db, int64_t id, char slug[64], struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(db, SQL_CAMPAIGN_SLUG, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(
+		    slug, 64, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return (1);
+	return (rc == SQLITE_DONE ? 0 : db_err(db, e, "contribution"));
+}
+
 int
 contrib_by_key(struct db *db, int64_t account, const char *key, int64_t *id,
     char request_sha[65], struct err *e)

@@ -35,6 +35,10 @@ int64_t contrib_live_consent(
 /* ${account}'s contribution already made under idempotency key ${key}: 1
 ** with ${id} and ${request_sha} (the hash of what was asked for then)
 ** filled, 0 if none, or -1 with ${e} set (ERR_STORAGE, ERR_INTERNAL). */
+/* The slug of contribution ${id}'s campaign, into ${slug} (64 bytes): 1,
+** 0 if there is no such contribution, -1 with ${e}. */
+int
+contrib_campaign_slug(struct db *db, int64_t id, char slug[64], struct err *e);
 int contrib_by_key(struct db *db, int64_t account, const char *key, int64_t *id,
     char request_sha[65], struct err *e);
 

@@ -322,15 +322,20 @@ audio_build(struct req *r, void *state, void **arg)
 	lim.min_seconds = camp.min_seconds;
 	lim.max_seconds = camp.max_seconds;
 	c->cn.campaign_id = camp.id;
-	campaign_clear(&camp);
-	if ((rc = recording_read(r, &lim, &w)) != 1)
+	if ((rc = recording_read(r, &lim, &w)) != 1) {
+		campaign_clear(&camp);
 		return (rc);
+	}
 	snprintf(c->key, sizeof(c->key), "%s", key);
+	/* The prompt kept with it, redacted as the drive says (a drive may
+	** keep names). */
 	if (prompt != NULL &&
-	    req_redact(r, prompt, strlen(prompt), 0, &c->pr) == -1) {
+	    req_redact_for(r, &camp, prompt, strlen(prompt), 0, &c->pr) == -1) {
+		campaign_clear(&camp);
 		wav_pcm_free(&w);
 		return (0);
 	}
+	campaign_clear(&camp);
 	rc = recording_store(r, c, slug, &w);
 	c->cn.duration = (double)w.nsamples / w.sample_rate;
 	c->cn.sample_rate = w.sample_rate;

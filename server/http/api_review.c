@@ -413,8 +413,13 @@ static int
 fix_build(struct req *r, void *state, void **arg)
 {
 	struct fix *f = state;
+	struct campaign camp = { 0 };
+	struct err e = { 0 };
 	const char *reason;
+	struct db *db;
+	char slug[64];
 	json_t *body, *t;
+	int rc;
 
 	if ((f->c.id = req_param_id(r)) == 0)
 		return (req_error(r, 404, "not_found", "no such contribution"));
@@ -427,8 +432,15 @@ fix_build(struct req *r, void *state, void **arg)
 	if (reason != NULL && strlen(reason) > REVIEW_REASON_MAX)
 		return (req_error(r, 400, "invalid",
 		    "a reason is at most %d bytes", REVIEW_REASON_MAX));
-	if (req_redact(r, json_string_value(t), json_string_length(t), 1,
-		&f->rr) == -1)
+	/* Redacted as its drive says (a drive may keep names). */
+	if ((db = req_db(r, &e)) == NULL ||
+	    (rc = contrib_campaign_slug(db, f->c.id, slug, &e)) == -1 ||
+	    (rc == 1 && (rc = req_campaign(r, slug, &camp, &e)) == -1))
+		return (req_fail(r, &e));
+	rc = req_redact_for(r, rc == 1 ? &camp : NULL, json_string_value(t),
+	    json_string_length(t), 1, &f->rr);
+	campaign_clear(&camp);
+	if (rc == -1)
 		return (0);
 	if (reason != NULL && (f->reason = strdup(reason)) == NULL)
 		return (-1);
