@@ -905,9 +905,11 @@ START_TEST(test_report_corpus)
 	};
 	struct redact_set *rs = load_all();
 	uint8_t key[32] = { 7 }, hashes[2][32];
-	struct redact_ctx author = { "Kofi", key, (const uint8_t(*)[32])hashes,
-		2, 0 };
-	struct redact_ctx handle_only = { "kofi_m", NULL, NULL, 0, 0 };
+	struct redact_ctx author = { .handle = "Kofi",
+		.contact_key = key,
+		.contact_hashes = (const uint8_t(*)[32])hashes,
+		.ncontacts = 2 };
+	struct redact_ctx handle_only = { .handle = "kofi_m" };
 	struct report_tally t = { 0 };
 	char *corpus, *line, *save = NULL, *tab;
 	size_t n, i;
