@@ -252,6 +252,9 @@ await runFlow('tributary-pay-', async (f) => {
 	assert.match(await text(cp.locator('#pay-line')), /0,50 GHS/, 'money in French: a comma, the code after');
 	await checkPage(cp);
 	await cp.selectOption('#lang', 'en');
+	/* English is back (and remembered) before the next page asks */
+	await cp.locator('#pay-line', { hasText: 'per accepted contribution' }).waitFor();
+	await cp.waitForFunction(() => localStorage.getItem('tributary.lang') === 'en');
 
 	f.step = 'contributor: a drive that does not pay states nothing';
 	await cp.goto(`${base}/contribute.html?campaign=demo-text`);
