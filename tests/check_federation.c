@@ -40,88 +40,14 @@ static char adir[700], bdir[700], cdir[700];
 static char bkey[65], ckey[65], bfpr[FED_FPR_LEN + 1], cfpr[FED_FPR_LEN + 1];
 static int64_t b_text; /* a text of B's 1.0.0 */
 
-static int64_t
-q_id(const char *sql)
-{
-	return (tu_q_int(sql, 1));
-}
-
-/* A new release ${version} of node ${dir}: ${texts} new validated texts
-** and ${recs} recordings (tones from ${tone}). */
+/* A new release ${version} of node ${dir}. */
 static void
 cut(const char *dir, const char *version, int texts, int recs, int tone)
 {
-	struct licence_table lt;
-	struct err e = { 0 };
-	struct node *n = tu_node_open(dir);
-	int64_t p, t, a, id;
-	char text[96];
-	int i;
+	int64_t first = tu_fed_cut(dir, version, texts, recs, tone);
 
-	p = q_id("SELECT id FROM accounts WHERE handle = 'ama' AND ?1");
-	t = q_id("SELECT id FROM campaigns WHERE slug = 'words' AND ?1");
-	a = q_id("SELECT id FROM campaigns WHERE slug = 'voices' AND ?1");
-	for (i = 0; i < texts; i++) {
-		snprintf(text, sizeof(text), "Sentence %d of %s in %s.", i,
-		    version, dir + strlen(dir) - 1);
-		id = tu_add_text(p, t, text);
-		tu_validate(id);
-		if (b_text == 0 && strcmp(dir, bdir) == 0)
-			b_text = id;
-	}
-	for (i = 0; i < recs; i++)
-		tu_add_recording(n, p, a, tone + i);
-	ck_assert_msg(
-	    licences_load(tu_src_path("consent/licences.yaml"), &lt, &e) == 0,
-	    "%s", e.msg);
-	tu_cut_release(n, &lt, version, 1);
-	licences_free(&lt);
-	tu_node_close(n);
-}
-
-/* A node in ${dir} with a text and an audio campaign and one person. */
-static void
-make_node(const char *dir)
-{
-	struct consent_set set = { 0 };
-	struct err e = { 0 };
-	char out[4096];
-	struct node *n;
-	int64_t t, a, p;
-
-	ck_assert_int_eq(
-	    tu_cli(out, sizeof(out),
-		(const char *const[]){ "init", "--data", dir, NULL }),
-	    0);
-	n = tu_node_open(dir);
-	/* tu_give_consent() stores the documents in the first node only. */
-	ck_assert_msg(consent_load_dir(tu_src_path("consent"), &set, &e) == 0,
-	    "%s", e.msg);
-	tu_run_ok(consent_store_job, &set);
-	consent_set_free(&set);
-	tu_add_ewe_campaigns(&t, &a);
-	p = tu_add_account("ama", ROLE_CONTRIBUTOR);
-	tu_give_consent(p, t, "[\"publish_text\",\"commercial_use\"]");
-	tu_give_consent(
-	    p, a, "[\"publish_voice\",\"commercial_use\",\"voice_synthesis\"]");
-	tu_node_close(n);
-}
-
-/* `peer whoami` of ${dir}: its key into ${key}, fingerprint into ${fpr}. */
-static void
-whoami(const char *dir, char key[65], char fpr[FED_FPR_LEN + 1])
-{
-	char out[1024];
-	const char *k, *f;
-
-	ck_assert_int_eq(
-	    tu_cli(out, sizeof(out),
-		(const char *const[]){ "peer", "whoami", "--data", dir, NULL }),
-	    0);
-	ck_assert_ptr_nonnull(k = strstr(out, "public key:  "));
-	ck_assert_ptr_nonnull(f = strstr(out, "fingerprint: "));
-	snprintf(key, 65, "%.64s", k + 13);
-	snprintf(fpr, FED_FPR_LEN + 1, "%.19s", f + 13);
+	if (b_text == 0 && strcmp(dir, bdir) == 0)
+		b_text = first;
 }
 
 static void
@@ -141,16 +67,16 @@ suite_setup(void)
 	    tu_cli(out, sizeof(out),
 		(const char *const[]){ "init", "--data", adir, NULL }),
 	    0);
-	make_node(bdir);
-	make_node(cdir);
+	tu_fed_node(bdir);
+	tu_fed_node(cdir);
 	cut(bdir, "1.0.0", 4, 2, 3);
 	cut(cdir, "2.0.0", 3, 1, 9);
 	ck_assert_int_eq(tu_cli(out, sizeof(out),
 			     (const char *const[]){ "settings", "--data", cdir,
 				 "--org-name", "Ga Voices Trust", NULL }),
 	    0);
-	whoami(bdir, bkey, bfpr);
-	whoami(cdir, ckey, cfpr);
+	tu_fed_whoami(bdir, bkey, bfpr);
+	tu_fed_whoami(cdir, ckey, cfpr);
 	snprintf(webroot, sizeof(webroot), "%s", tu_src_path("webroot"));
 	if (tu_server_start(&srv_b, bdir, eb) != 0) {
 		size_t z;

@@ -817,3 +817,79 @@ tu_add_ewe_campaigns(int64_t *text, int64_t *audio)
 	    "[\"publish_voice\"],\"minimum_age\":16,\"min_seconds\":0.5,"
 	    "\"max_seconds\":10,\"sample_rate\":16000}");
 }
+
+void
+tu_fed_node(const char *dir)
+{
+	struct consent_set set = { 0 };
+	struct err e = { 0 };
+	char out[4096];
+	struct node *n;
+	int64_t t, a, p;
+
+	ck_assert_int_eq(
+	    tu_cli(out, sizeof(out),
+		(const char *const[]){ "init", "--data", dir, NULL }),
+	    0);
+	n = tu_node_open(dir);
+	/* tu_give_consent() stores the documents in the first node only. */
+	ck_assert_msg(consent_load_dir(tu_src_path("consent"), &set, &e) == 0,
+	    "%s", e.msg);
+	tu_run_ok(consent_store_job, &set);
+	consent_set_free(&set);
+	tu_add_ewe_campaigns(&t, &a);
+	p = tu_add_account("ama", ROLE_CONTRIBUTOR);
+	tu_give_consent(p, t, "[\"publish_text\",\"commercial_use\"]");
+	tu_give_consent(
+	    p, a, "[\"publish_voice\",\"commercial_use\",\"voice_synthesis\"]");
+	tu_node_close(n);
+}
+
+int64_t
+tu_fed_cut(const char *dir, const char *version, int texts, int recs, int tone)
+{
+	struct licence_table lt;
+	struct err e = { 0 };
+	struct node *n = tu_node_open(dir);
+	int64_t p, t, a, id, first = 0;
+	char text[96];
+	int i;
+
+	p = tu_q_int("SELECT id FROM accounts WHERE handle = 'ama' AND ?1", 1);
+	t = tu_q_int("SELECT id FROM campaigns WHERE slug = 'words' AND ?1", 1);
+	a = tu_q_int(
+	    "SELECT id FROM campaigns WHERE slug = 'voices' AND ?1", 1);
+	for (i = 0; i < texts; i++) {
+		snprintf(text, sizeof(text), "Sentence %d of %s in %s.", i,
+		    version, dir + strlen(dir) - 1);
+		id = tu_add_text(p, t, text);
+		tu_validate(id);
+		if (first == 0)
+			first = id;
+	}
+	for (i = 0; i < recs; i++)
+		tu_add_recording(n, p, a, tone + i);
+	ck_assert_msg(
+	    licences_load(tu_src_path("consent/licences.yaml"), &lt, &e) == 0,
+	    "%s", e.msg);
+	tu_cut_release(n, &lt, version, 1);
+	licences_free(&lt);
+	tu_node_close(n);
+	return (first);
+}
+
+void
+tu_fed_whoami(const char *dir, char *key, char *fpr)
+{
+	char out[1024];
+	const char *k, *f;
+
+	ck_assert_int_eq(
+	    tu_cli(out, sizeof(out),
+		(const char *const[]){ "peer", "whoami", "--data", dir, NULL }),
+	    0);
+	ck_assert_ptr_nonnull(k = strstr(out, "public key:  "));
+	ck_assert_ptr_nonnull(f = strstr(out, "fingerprint: "));
+	snprintf(key, 65, "%.64s", k + 13);
+	snprintf(fpr, 20, "%.19s", f + 13);
+}

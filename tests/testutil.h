@@ -186,4 +186,16 @@ void tu_node_close(struct node *n);
 ** 16 kHz), imported into tu_db; their ids into ${text} and ${audio}. */
 void tu_add_ewe_campaigns(int64_t *text, int64_t *audio);
 
+/* Federation's nodes (check_federation, check_fedrelease): */
+/* `init` of a node in ${dir} with the Ewe campaigns, the consent
+** documents and one person, "ama", who consented to both. */
+void tu_fed_node(const char *dir);
+/* A new approved release ${version} of node ${dir}: ${texts} new validated
+** texts and ${recs} recordings (tones from ${tone}). The id of its first
+** text. */
+int64_t
+tu_fed_cut(const char *dir, const char *version, int texts, int recs, int tone);
+/* `peer whoami` of ${dir}: its key (65 bytes) and fingerprint (20). */
+void tu_fed_whoami(const char *dir, char *key, char *fpr);
+
 #endif

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "erase.h"
 #include "hasher.h"
+#include "licences.h"
 #include "node.h"
 
 const char *
@@ -733,4 +734,85 @@ cmd_audit(int argc, char **argv)
 	db_close(db);
 	node_close(n);
 	return (rc);
+}
+
+int
+cli_split_list(const char *s, char *store, size_t n, const char **out)
+{
+	char *p, *save = NULL;
+	int k = 0;
+
+	if (s == NULL)
+		return (0);
+	snprintf(store, n, "%s", s);
+	for (p = strtok_r(store, ",", &save); p != NULL;
+	     p = strtok_r(NULL, ",", &save)) {
+		if (k == CLI_LIST_MAX)
+			return (-1);
+		out[k++] = p;
+	}
+	return (k);
+}
+
+int
+cli_config(
+    const char *cmd, const char *dir, const char *cfgfile, struct config *c)
+{
+	char *av[4] = { "--data", (char *)dir, NULL, NULL }, err[256];
+	int ac = 2;
+
+	if (cfgfile != NULL) {
+		av[2] = "--config";
+		av[3] = (char *)cfgfile;
+		ac = 4;
+	}
+	if (config_load(c, ac, av, stderr, err, sizeof(err)) != 0) {
+		fprintf(stderr, "tributary %s: %s\n", cmd, err);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+cli_licences(const char *cmd, const char *dir, int argc, char **argv,
+    struct config *c, struct licence_table *lt)
+{
+	struct err e = { 0 };
+	char path[4096];
+
+	if (cli_config(cmd, dir, opt(argc, argv, "--config"), c) == -1)
+		return (-1);
+	snprintf(path, sizeof(path), "%s/licences.yaml",
+	    opt(argc, argv, "--consent-dir") ? opt(argc, argv, "--consent-dir")
+					     : c->consent_dir);
+	if (licences_load(path, lt, &e) == -1) {
+		fprintf(stderr, "tributary %s: %s\n", cmd, e.msg);
+		config_free(c);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+cli_release_args(
+    const char *cmd, int argc, char **argv, struct cli_release_args *a)
+{
+	int k;
+
+	memset(a, 0, sizeof(*a));
+	a->version = opt(argc, argv, "--version");
+	a->dataset = opt(argc, argv, "--dataset");
+	snprintf(a->licence, sizeof(a->licence), "%s",
+	    opt(argc, argv, "--licence") ? opt(argc, argv, "--licence") : "");
+	text_lower_ascii(a->licence);
+	if ((k = cli_split_list(opt(argc, argv, "--permits"), a->store,
+		 sizeof(a->store), a->permits)) < 0) {
+		fprintf(stderr, "tributary %s: too many --permits\n", cmd);
+		return (-1);
+	}
+	a->npermits = (size_t)k;
+	return (
+	    a->version == NULL || a->dataset == NULL || a->licence[0] == '\0'
+		? -1
+		: 0);
 }

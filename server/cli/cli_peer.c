@@ -41,6 +41,8 @@ static const char federate_usage[] =
     "usage: tributary federate pull --data DIR [--peer NAME]\n"
     "           [--max-file-bytes N] [--max-files N] [--peer-timeout S]\n"
     "           [--max-rate BYTES_PER_S] [--quiet]\n"
+    "       tributary federate release|status ... (federate release "
+    "--help)\n"
     "\n"
     "Pulls each peer (or only NAME): its signed revocation list, then the\n"
     "latest approved release of each of its datasets through its Hub read\n"
@@ -309,6 +311,9 @@ cmd_federate(int argc, char **argv)
 	struct db *db;
 	int rc = 1;
 
+	if (argc >= 1 &&
+	    (strcmp(argv[0], "release") == 0 || strcmp(argv[0], "status") == 0))
+		return (cmd_federate_more(dir, argc, argv));
 	if (argc < 1 || flag(argc, argv, "--help")) {
 		fputs(federate_usage, argc < 1 ? stderr : stdout);
 		return (argc < 1 ? 2 : 0);

@@ -33,78 +33,32 @@ static const char usage[] =
     "approved once release-approvals distinct people approved it: the\n"
     "node's config, default 1; without --as, approve is the operator's)\n";
 
-#define MAX_LIST 64
-
-/* Splits the comma list ${s} (copied into ${store}) into ${out}; the
-** count, or -1 if there are more than MAX_LIST. */
-static int
-split_list(const char *s, char *store, size_t n, const char **out)
-{
-	char *p, *save = NULL;
-	int k = 0;
-
-	if (s == NULL)
-		return (0);
-	snprintf(store, n, "%s", s);
-	for (p = strtok_r(store, ",", &save); p != NULL;
-	     p = strtok_r(NULL, ",", &save)) {
-		if (k == MAX_LIST)
-			return (-1);
-		out[k++] = p;
-	}
-	return (k);
-}
-
-/* The node's settings as serve would read them (the config file named
-** by --config or TRIBUTARY_CONFIG, TRIBUTARY_* variables) into ${c}: 0,
-** or -1 after saying why. */
-static int
-settings(const char *dir, const char *cfgfile, struct config *c)
-{
-	char *av[4] = { "--data", (char *)dir, NULL, NULL }, err[256];
-	int ac = 2;
-
-	if (cfgfile != NULL) {
-		av[2] = "--config";
-		av[3] = (char *)cfgfile;
-		ac = 4;
-	}
-	if (config_load(c, ac, av, stderr, err, sizeof(err)) != 0) {
-		fprintf(stderr, "tributary release: %s\n", err);
-		return (-1);
-	}
-	return (0);
-}
-
 /* `release create`. */
 static int
 create(struct node *n, struct db *db, int argc, char **argv)
 {
-	const char *permits[MAX_LIST], *camps[MAX_LIST], *sp[4];
-	char pstore[1024], sstore[64], lic[64], path[4096];
+	const char *camps[CLI_LIST_MAX], *sp[4];
+	char sstore[64];
 	struct release_selection sel = { 0 };
 	struct release_record rr = { 0 };
 	struct licence_table lt = { 0 };
+	struct cli_release_args ra;
 	struct release_spec s = { 0 };
 	struct config c = { 0 };
 	struct err e = { 0 };
 	json_t *report;
 	int i, k, rc = 1;
 
-	s.version = opt(argc, argv, "--version");
-	s.dataset = opt(argc, argv, "--dataset");
-	snprintf(lic, sizeof(lic), "%s",
-	    opt(argc, argv, "--licence") ? opt(argc, argv, "--licence") : "");
-	text_lower_ascii(lic);
-	s.licence = lic;
-	if ((k = split_list(opt(argc, argv, "--permits"), pstore,
-		 sizeof(pstore), permits)) < 0) {
-		fputs("tributary release: too many --permits\n", stderr);
+	if (cli_release_args("release", argc, argv, &ra) == -1) {
+		fputs(usage, stderr);
 		return (2);
 	}
-	s.permits = permits;
-	s.npermits = (size_t)k;
-	for (i = 0, k = 0; i + 1 < argc && k < MAX_LIST; i++)
+	s.version = ra.version;
+	s.dataset = ra.dataset;
+	s.licence = ra.licence;
+	s.permits = ra.permits;
+	s.npermits = ra.npermits;
+	for (i = 0, k = 0; i + 1 < argc && k < CLI_LIST_MAX; i++)
 		if (strcmp(argv[i], "--campaign") == 0)
 			camps[k++] = argv[++i];
 	s.campaigns = camps;
@@ -113,7 +67,7 @@ create(struct node *n, struct db *db, int argc, char **argv)
 	s.splits[1] = 10;
 	s.splits[2] = 10;
 	if (opt(argc, argv, "--splits") != NULL) {
-		if (split_list(opt(argc, argv, "--splits"), sstore,
+		if (cli_split_list(opt(argc, argv, "--splits"), sstore,
 			sizeof(sstore), sp) != 3) {
 			fputs("tributary release: --splits is train,dev,test "
 			      "in percent, e.g. 80,10,10\n",
@@ -132,18 +86,10 @@ create(struct node *n, struct db *db, int argc, char **argv)
 		    RELEASE_K_DEFAULT, RELEASE_K_DEFAULT);
 		return (2);
 	}
-	if (s.version == NULL || s.dataset == NULL || lic[0] == '\0') {
-		fputs(usage, stderr);
-		return (2);
-	}
-	if (settings(n->dir, opt(argc, argv, "--config"), &c) == -1)
+	if (cli_licences("release", n->dir, argc, argv, &c, &lt) == -1)
 		return (1);
-	snprintf(path, sizeof(path), "%s/licences.yaml",
-	    opt(argc, argv, "--consent-dir") ? opt(argc, argv, "--consent-dir")
-					     : c.consent_dir);
 	config_free(&c);
-	if (licences_load(path, &lt, &e) == -1 ||
-	    release_spec_check(&lt, &s, &e) == -1)
+	if (release_spec_check(&lt, &s, &e) == -1)
 		goto out;
 	/* Selected inside the job, row by row: memory does not grow with
 	** the release. */
@@ -238,7 +184,7 @@ approve(struct node *n, struct db *db, const char *dir, int argc, char **argv)
 		}
 		ra.actor = a.id;
 	}
-	if (settings(dir, opt(argc, argv, "--config"), &c) == -1)
+	if (cli_config("release", dir, opt(argc, argv, "--config"), &c) == -1)
 		return (1);
 	ra.needed = (int)c.release_approvals;
 	config_free(&c);

@@ -13,11 +13,14 @@
 #include "audit.h"
 #include "settings.h"
 
+/* A federated release is not offered to peers: each community's rows
+** travel from its own node only, so no peer pools them twice. */
 static const char SQL_LATEST[] =
     "SELECT r.dataset, r.version, r.created_at, r.licence FROM releases r "
-    "WHERE r.state = 'approved' AND r.retired_at IS NULL AND r.id = "
-    "(SELECT max(id) FROM releases WHERE dataset = r.dataset AND "
-    "state = 'approved' AND retired_at IS NULL) ORDER BY r.dataset";
+    "WHERE r.state = 'approved' AND r.retired_at IS NULL AND r.federated "
+    "= 0 AND r.id = (SELECT max(id) FROM releases WHERE dataset = "
+    "r.dataset AND state = 'approved' AND retired_at IS NULL AND "
+    "federated = 0) ORDER BY r.dataset";
 /* Ids as numbers, so the order is the one a person reads. */
 static const char SQL_REVOKED[] =
     "SELECT dataset, contribution_id, withdrawn_at FROM revocations "

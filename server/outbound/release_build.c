@@ -26,8 +26,8 @@
 
 static const char SQL_RELEASE[] =
     "SELECT id, dataset, licence, permits, campaigns, splits, report, "
-    "created_at, retired_at IS NOT NULL, state, demographics, heads, pay "
-    "FROM releases WHERE version = ?1";
+    "created_at, retired_at IS NOT NULL, state, demographics, heads, pay, "
+    "federated FROM releases WHERE version = ?1";
 /* The items in file order: config, split (train, dev, test), id. */
 static const char SQL_ITEMS[] =
     "SELECT i.config, i.split, i.contribution_id, i.speaker_id, r.kind, "
@@ -156,31 +156,38 @@ struct build {
 	size_t naf, ntf;
 };
 
-/* Writes ${n} bytes to ${path} (inside the folder), synced. */
-static int
-write_file(struct build *b, const char *rel, const void *p, size_t n)
+int
+release_write_file(
+    const char *dir, const char *rel, const void *p, size_t n, struct err *e)
 {
 	char path[4400];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", b->tmp, rel);
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) ==
 	    -1)
 		return (
-		    err_set(b->e, ERR_STORAGE, "%s: %s", rel, strerror(errno)));
+		    err_set(e, ERR_STORAGE, "%s: %s", rel, strerror(errno)));
 	if (write(fd, p, n) != (ssize_t)n || fsync(fd) == -1) {
-		err_set(b->e, ERR_STORAGE, "%s: %s", rel, strerror(errno));
+		err_set(e, ERR_STORAGE, "%s: %s", rel, strerror(errno));
 		close(fd);
 		return (-1);
 	}
 	return (close(fd) == 0
 		? 0
-		: err_set(b->e, ERR_STORAGE, "%s: %s", rel, strerror(errno)));
+		: err_set(e, ERR_STORAGE, "%s: %s", rel, strerror(errno)));
 }
 
-/* SHA-256 and size of the file ${path} into ${f}. */
+/* Writes ${n} bytes to ${rel} inside the folder being built, synced. */
 static int
-hash_file(const char *path, struct built *f, struct err *e)
+write_file(struct build *b, const char *rel, const void *p, size_t n)
+{
+	return (release_write_file(b->tmp, rel, p, n, b->e));
+}
+
+int
+release_file_sha256(const char *path, uint64_t *bytes,
+    char sha[SHA256_HEX_LEN + 1], struct err *e)
 {
 	uint8_t buf[65536], sum[SHA256_LEN];
 	struct sha256 *h;
@@ -194,16 +201,16 @@ hash_file(const char *path, struct built *f, struct err *e)
 		close(fd);
 		return (err_oom(e));
 	}
-	f->bytes = 0;
+	*bytes = 0;
 	while ((k = read(fd, buf, sizeof(buf))) > 0) {
 		sha256_update(h, buf, (size_t)k);
-		f->bytes += (uint64_t)k;
+		*bytes += (uint64_t)k;
 	}
 	close(fd);
 	/* sha256_final() frees the digest, whatever it returns. */
 	if (sha256_final(h, sum) == -1 || k < 0)
 		return (err_set(e, ERR_STORAGE, "%s: cannot read", path));
-	hex_encode(sum, SHA256_LEN, f->sha);
+	hex_encode(sum, SHA256_LEN, sha);
 	return (0);
 }
 
@@ -222,7 +229,8 @@ add_built(struct build *b, const char *rel)
 	}
 	snprintf(b->files[b->nfiles].path, sizeof(b->files[0].path), "%s", rel);
 	snprintf(path, sizeof(path), "%s/%s", b->tmp, rel);
-	if (hash_file(path, &b->files[b->nfiles], b->e) == -1)
+	if (release_file_sha256(path, &b->files[b->nfiles].bytes,
+		b->files[b->nfiles].sha, b->e) == -1)
 		return (-1);
 	b->nfiles++;
 	return (0);
@@ -1165,9 +1173,8 @@ out0:
 	return (rc);
 }
 
-/* Removes the folder ${path} and what is in it (two levels of data/). */
-static void
-remove_tree(const char *path)
+void
+release_tree_remove(const char *path)
 {
 	struct dirent *d;
 	char sub[4400];
@@ -1181,15 +1188,14 @@ remove_tree(const char *path)
 		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
 			continue;
 		snprintf(sub, sizeof(sub), "%s/%s", path, d->d_name);
-		remove_tree(sub);
+		release_tree_remove(sub);
 	}
 	closedir(dir);
 	rmdir(path);
 }
 
-/* fsyncs the folder ${path}. */
-static int
-sync_dir(const char *path)
+int
+release_dir_sync(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
 
@@ -1229,6 +1235,13 @@ release_build(struct node *n, struct db *db, const char *version, struct err *e)
 		    "release %s is retired: something in it was withdrawn",
 		    version));
 	}
+	if (sqlite3_column_int(rel, 13)) {
+		sqlite3_reset(rel);
+		return (err_set(e, ERR_CONFLICT,
+		    "release %s is federated: its folder is written by "
+		    "`tributary federate release` only",
+		    version));
+	}
 	b.id = sqlite3_column_int64(rel, 0);
 	snprintf(root, sizeof(root), "%s/releases", n->dir);
 	snprintf(final, sizeof(final), "%s/%s", root, version);
@@ -1239,7 +1252,7 @@ release_build(struct node *n, struct db *db, const char *version, struct err *e)
 		    "%s exists: a release folder is never overwritten", final));
 	}
 	/* What a crash left half built is not a release. */
-	remove_tree(b.tmp);
+	release_tree_remove(b.tmp);
 	snprintf(data, sizeof(data), "%s/data", b.tmp);
 	if ((mkdir(root, 0755) == -1 && errno != EEXIST) ||
 	    mkdir(b.tmp, 0755) == -1 || mkdir(data, 0755) == -1) {
@@ -1259,16 +1272,17 @@ release_build(struct node *n, struct db *db, const char *version, struct err *e)
 		{
 			snprintf(
 			    final, sizeof(final), "%s/data/%s", b.tmp, config);
-			sync_dir(final);
+			release_dir_sync(final);
 		}
 		snprintf(final, sizeof(final), "%s/%s", root, version);
-		if (sync_dir(data) == -1 || sync_dir(b.tmp) == -1 ||
-		    rename(b.tmp, final) == -1 || sync_dir(root) == -1)
+		if (release_dir_sync(data) == -1 ||
+		    release_dir_sync(b.tmp) == -1 ||
+		    rename(b.tmp, final) == -1 || release_dir_sync(root) == -1)
 			rc = err_set(
 			    e, ERR_STORAGE, "%s: %s", final, strerror(errno));
 	}
 	if (rc == -1)
-		remove_tree(b.tmp);
+		release_tree_remove(b.tmp);
 	json_decref(b.configs);
 	json_decref(b.demo);
 	free(b.files);
@@ -1377,7 +1391,8 @@ release_verify(const char *dir, const uint8_t *pk, struct release_check *out,
 		out->files++;
 		snprintf(path, sizeof(path), "%s/%s", dir, rel ? rel : "");
 		if (rel == NULL || sha == NULL || strstr(rel, "..") != NULL ||
-		    hash_file(path, &got, &ignore) == -1 ||
+		    release_file_sha256(path, &got.bytes, got.sha, &ignore) ==
+			-1 ||
 		    strcmp(got.sha, sha) != 0 ||
 		    (json_int_t)got.bytes !=
 			json_integer_value(json_object_get(f, "bytes"))) {

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto.h"
 #include "err.h"
 #include "node.h"
 
@@ -58,5 +59,19 @@ struct release_check {
 */
 int release_verify(const char *dir, const uint8_t *pk,
     struct release_check *out, struct err *e);
+
+/* SHA-256 (hex) and size of the file ${path}. 0, or -1 with ${e}
+** (ERR_STORAGE). */
+int release_file_sha256(const char *path, uint64_t *bytes,
+    char sha[SHA256_HEX_LEN + 1], struct err *e);
+/* Writes the ${n} bytes at ${p} to the new file ${dir}/${rel}, synced.
+** 0, or -1 with ${e} (ERR_STORAGE, naming ${rel}). */
+int release_write_file(
+    const char *dir, const char *rel, const void *p, size_t n, struct err *e);
+/* Removes the folder ${path} and everything under it (or the file). Can't
+** fail (what cannot be removed stays). */
+void release_tree_remove(const char *path);
+/* fsyncs the folder ${path}: 0, or -1 with errno. */
+int release_dir_sync(const char *path);
 
 #endif
