@@ -19,6 +19,7 @@ int cmd_i18n(int argc, char **argv);     /* cli_i18n.c */
 int cmd_settings(int argc, char **argv); /* cli_settings.c */
 int cmd_peer(int argc, char **argv);     /* cli_peer.c */
 int cmd_federate(int argc, char **argv); /* cli_peer.c */
+int cmd_key(int argc, char **argv);      /* cli_key.c */
 
 /* What the commands share (cli_admin.c). */
 struct node;
