@@ -884,6 +884,101 @@ START_TEST(test_without_statement_refused)
 }
 END_TEST
 
+/* Node ${dir}'s secret key file's bytes into ${sk}. */
+static void
+key_file(const char *dir, const char *name, uint8_t sk[64])
+{
+	char path[1200];
+	size_t n;
+	void *x;
+
+	snprintf(path, sizeof(path), "%s/keys/%s", dir, name);
+	ck_assert_ptr_nonnull(x = tu_read_file(path, &n));
+	ck_assert_uint_eq(n, 64);
+	memcpy(sk, x, 64);
+	free(x);
+}
+
+/* Writes ${sk} as node ${dir}'s staged key, as a rotation stopped after
+** its first step leaves it. */
+static void
+stage(const char *dir, const uint8_t sk[64])
+{
+	char path[1200];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/keys/signing.key.new", dir);
+	ck_assert_ptr_nonnull(fp = fopen(path, "wb"));
+	ck_assert_uint_eq(fwrite(sk, 1, 64, fp), 64);
+	fclose(fp);
+	chmod(path, 0600);
+}
+
+/*
+** A rotation stopped half-way (a crash, a full disk) is finished by the
+** next `key rotate`: recorded but not in place, the recorded key is put
+** in place and no other is made; staged but never recorded, the staged
+** key is thrown away and a fresh rotation made.
+*/
+START_TEST(test_rotation_interrupted)
+{
+	char out[4096], ddir[800], key[65], fpr[FED_FPR_LEN + 1], hex[65];
+	uint8_t old_sk[64], new_sk[64], new_pk[32], got[64];
+	struct keyrot r;
+	struct err e = { 0 };
+	struct node *n;
+
+	snprintf(ddir, sizeof(ddir), "%s/d", tu_base);
+	ck_assert_int_eq(
+	    tu_cli(out, sizeof(out),
+		(const char *const[]){ "init", "--data", ddir, NULL }),
+	    0);
+	key_file(ddir, "signing.key", old_sk);
+	crypto_sign_keypair(new_pk, new_sk);
+	/* Recorded, not in place. */
+	stage(ddir, new_sk);
+	ck_assert_int_eq(keyrot_make(old_sk, new_sk, 1796500000, &r, &e), 0);
+	n = tu_node_open(ddir);
+	tu_run_ok(keyrot_record_job, &r);
+	tu_node_close(n);
+	keyrot_clear(&r);
+	ck_assert_msg(tu_cli(out, sizeof(out),
+			  (const char *const[]){
+			      "key", "rotate", "--data", ddir, NULL }) == 0,
+	    "%s", out);
+	ck_assert_msg(strstr(out, "finished the rotation"), "%s", out);
+	whoami(ddir, key, fpr);
+	hex_encode(new_pk, 32, hex);
+	ck_assert_str_eq(key, hex);
+	ck_assert_int_eq(count_at(ddir,
+			     "SELECT count(*) FROM key_rotations "
+			     "WHERE ?1"),
+	    1);
+	/* Staged, never recorded: no one knows it; a fresh one is made. */
+	crypto_sign_keypair(new_pk, old_sk);
+	stage(ddir, old_sk);
+	ck_assert_msg(tu_cli(out, sizeof(out),
+			  (const char *const[]){
+			      "key", "rotate", "--data", ddir, NULL }) == 0,
+	    "%s", out);
+	ck_assert_msg(strstr(out, "rotated the node's key"), "%s", out);
+	key_file(ddir, "signing.key", got);
+	ck_assert_int_ne(memcmp(got, old_sk, 64), 0);
+	ck_assert_int_ne(memcmp(got, new_sk, 64), 0);
+	snprintf(out, sizeof(out), "%s/keys/signing.key.new", ddir);
+	ck_assert_int_eq(access(out, F_OK), -1);
+	ck_assert_int_eq(count_at(ddir,
+			     "SELECT count(*) FROM key_rotations "
+			     "WHERE ?1"),
+	    2);
+	/* Both kept: the first key and the one it handed over to. */
+	snprintf(out, sizeof(out), "%s/keys/signing.key.old-%s", ddir, fpr);
+	ck_assert_int_eq(access(out, F_OK), 0);
+	sodium_memzero(old_sk, sizeof(old_sk));
+	sodium_memzero(new_sk, sizeof(new_sk));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -905,6 +1000,7 @@ main(void)
 	tcase_add_test(tc, test_rotate_refused_while_served);
 	tcase_add_test(tc, test_rotation_followed);
 	tcase_add_test(tc, test_without_statement_refused);
+	tcase_add_test(tc, test_rotation_interrupted);
 	suite_add_tcase(s, tc);
 	return (tu_suite_run(s));
 }
