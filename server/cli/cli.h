@@ -21,6 +21,7 @@ int cmd_i18n(int argc, char **argv);     /* cli_i18n.c */
 int cmd_settings(int argc, char **argv); /* cli_settings.c */
 int cmd_peer(int argc, char **argv);     /* cli_peer.c */
 int cmd_federate(int argc, char **argv); /* cli_peer.c */
+int cmd_key(int argc, char **argv);      /* cli_key.c */
 /* `federate release` and `federate status` (cli_federate.c), on the node
 ** in ${dir}; ${argv}[0] is the subcommand. */
 int cmd_federate_more(const char *dir, int argc, char **argv);

@@ -28,13 +28,16 @@ static const char peer_usage[] =
     "\n"
     "whoami  this node's public key (64 hex digits) and its fingerprint,\n"
     "        XXXX-XXXX-XXXX-XXXX: the first 8 bytes of the key's SHA-256 in\n"
-    "        uppercase hex, to read aloud to the other maintainer\n"
+    "        uppercase hex, to read aloud to the other maintainer (the\n"
+    "        current key: after `tributary key rotate`, the new one)\n"
     "add     fetches URL/.well-known/tributary.json and adds the node as\n"
     "        peer NAME pinned to PUBKEY (given out of band); refused, with\n"
     "        both fingerprints, if the node presents another key. FILE\n"
     "        holds a Bearer token for datasets that are not public (kept,\n"
     "        never printed)\n"
-    "list    name, URL, fingerprint, last pull, last error of each peer\n"
+    "list    name, URL, fingerprint, last pull, last error of each peer,\n"
+    "        since when its key is pinned (\"rotated\" when the peer's signed\n"
+    "        statement handed over to it) and the fingerprints it had before\n"
     "remove  forgets peer NAME and what was pulled from it\n";
 
 static const char federate_usage[] =
@@ -181,7 +184,27 @@ out:
 	return (rc);
 }
 
-/* peer list: one line each, tab-separated. */
+/* Seconds ${at} (a JSON integer; else ${none}) as printed. */
+static void
+print_time(json_t *at, const char *none)
+{
+	time_t t;
+	struct tm tm;
+	char when[32];
+
+	if (!json_is_integer(at)) {
+		printf("%s", none);
+		return;
+	}
+	t = (time_t)json_integer_value(at);
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("%s", when);
+}
+
+/* peer list: one line each, tab-separated. The key's columns: since when
+** it is pinned, "rotated" when a statement of the peer handed over to
+** it, and the fingerprints it had before, oldest first. */
 static int
 peer_list(struct node *n)
 {
@@ -193,30 +216,32 @@ peer_list(struct node *n)
 
 	if ((db = db_open(n->dbpath, 0, &e)) != NULL &&
 	    (l = fed_peer_list(db, &e)) != NULL) {
-		printf("name\turl\tfingerprint\tlast pull\tlast error\n");
+		printf("name\turl\tfingerprint\tlast pull\tlast error\t"
+		       "key since\tprevious keys\n");
 		json_array_foreach(l, i, v)
 		{
-			json_t *at = json_object_get(v, "last_pull_at");
+			json_t *prev =
+			    json_object_get(v, "previous_fingerprints");
 			const char *err =
 			    json_string_value(json_object_get(v, "last_error"));
+			size_t k;
 
 			printf("%s\t%s\t%s\t",
 			    json_string_value(json_object_get(v, "name")),
 			    json_string_value(json_object_get(v, "url")),
 			    json_string_value(
 				json_object_get(v, "fingerprint")));
-			if (json_is_integer(at)) {
-				time_t t = (time_t)json_integer_value(at);
-				struct tm tm;
-				char when[32];
-
-				gmtime_r(&t, &tm);
-				strftime(when, sizeof(when),
-				    "%Y-%m-%dT%H:%M:%SZ", &tm);
-				printf("%s", when);
-			} else
-				printf("never");
-			printf("\t%s\n", err ? err : "-");
+			print_time(json_object_get(v, "last_pull_at"), "never");
+			printf("\t%s\t", err ? err : "-");
+			print_time(json_object_get(v, "key_since"), "?");
+			if (json_is_integer(
+				json_object_get(v, "key_rotated_at")))
+				printf(" (rotated)");
+			printf("\t");
+			for (k = 0; k < json_array_size(prev); k++)
+				printf("%s%s", k > 0 ? "," : "",
+				    json_string_value(json_array_get(prev, k)));
+			printf("%s\n", k == 0 ? "-" : "");
 		}
 		json_decref(l);
 		rc = 0;

@@ -52,6 +52,9 @@ static const struct {
 	{ "peer", cmd_peer,
 	    "the nodes this one pools releases with: peer "
 	    "whoami|add|list|remove (peer --help)" },
+	{ "key", cmd_key,
+	    "this node's signing key: key show|rotate --data DIR (key "
+	    "--help)" },
 	{ "federate", cmd_federate,
 	    "pull every peer's signed releases and revocations: federate pull "
 	    "--data DIR [--peer NAME] (federate --help)" },

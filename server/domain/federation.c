@@ -31,8 +31,18 @@ static const char SQL_PEERS[] =
 static const char SQL_PEER_LIST[] =
     "SELECT p.name, p.url, p.public_key, p.added_at, p.last_pull_at, "
     "p.last_ok_at, p.last_error, p.token IS NOT NULL, "
-    "(SELECT count(*) FROM peer_releases WHERE peer_id = p.id) "
-    "FROM peers p ORDER BY p.name";
+    "(SELECT count(*) FROM peer_releases WHERE peer_id = p.id), "
+    "k.since, k.rotated_at, p.id "
+    "FROM peers p LEFT JOIN peer_keys k ON k.peer_id = p.id AND "
+    "k.public_key = p.public_key ORDER BY p.name";
+/* A peer's keys before the current one, oldest first. */
+static const char SQL_PEER_PREVIOUS[] =
+    "SELECT k.public_key FROM peer_keys k JOIN peers p ON p.id = k.peer_id "
+    "WHERE k.peer_id = ?1 AND k.public_key <> p.public_key ORDER BY k.id";
+static const char SQL_PEER_KEY_FIRST[] =
+    "INSERT INTO peer_keys (peer_id, public_key, since) VALUES (?1, ?2, ?3)";
+static const char SQL_PEER_DROP_KEYS[] =
+    "DELETE FROM peer_keys WHERE peer_id = ?1";
 static const char SQL_PEER_ADD[] =
     "INSERT INTO peers (name, url, public_key, token, added_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -216,7 +226,7 @@ fed_wellknown(
 	char pkhex[65], fpr[FED_FPR_LEN + 1], head[SHA256_HEX_LEN + 1];
 	sqlite3_stmt *st;
 	int64_t count;
-	json_t *o, *ds;
+	json_t *o, *ds, *rot;
 	int rc;
 
 	if (settings_get(db, &set, e) == -1)
@@ -238,6 +248,11 @@ fed_wellknown(
 		err_oom(e);
 		return (NULL);
 	}
+	if ((rot = keyrot_list(db, e)) == NULL) {
+		json_decref(o);
+		return (NULL);
+	}
+	json_object_set_new(o, "key_rotations", rot);
 	ds = json_object_get(o, "datasets");
 	if ((st = db_prepare(db, SQL_LATEST, e)) == NULL) {
 		json_decref(o);
@@ -280,6 +295,56 @@ fed_wellknown_free(struct fed_wellknown_doc *d)
 {
 	json_decref(d->datasets);
 	d->datasets = NULL;
+	keyrot_free(d->rot, d->nrot);
+	d->rot = NULL;
+	d->nrot = 0;
+}
+
+/*
+** Reads the "key_rotations" of a well-known document (${a}, NULL when
+** absent) into ${out}: each statement's bytes as keyrot_parse() wants
+** them, bounded. 0, or -1 with ${e} set (ERR_INVALID) and ${out} left
+** with nothing to free.
+*/
+static int
+wellknown_rotations(json_t *a, struct fed_wellknown_doc *out, struct err *e)
+{
+	struct err pe = { 0 };
+	const char *st;
+	size_t i, n;
+	json_t *v;
+
+	if (a == NULL)
+		return (0);
+	if (!json_is_array(a) || json_array_size(a) > KEYROT_MAX)
+		return (err_set(e, ERR_INVALID,
+		    "its key_rotations are not a list (of %d at most)",
+		    KEYROT_MAX));
+	if (json_array_size(a) == 0)
+		return (0);
+	if ((out->rot = calloc(json_array_size(a), sizeof(*out->rot))) == NULL)
+		return (err_oom(e));
+	json_array_foreach(a, i, v)
+	{
+		st = json_string_value(json_object_get(v, "statement"));
+		n = json_string_length(json_object_get(v, "statement"));
+		/* A NUL inside would make its bytes and its C string differ. */
+		if (st == NULL || strlen(st) != n ||
+		    keyrot_parse(st, n,
+			json_string_value(json_object_get(v, "old_signature")),
+			json_string_value(json_object_get(v, "new_signature")),
+			&out->rot[i], &pe) == -1) {
+			keyrot_free(out->rot, out->nrot);
+			out->rot = NULL;
+			out->nrot = 0;
+			return (err_set(e, ERR_INVALID,
+			    "its key rotation %zu is not {statement, "
+			    "old_signature, new_signature}%s%s",
+			    i + 1, pe.msg[0] ? ": " : "", pe.msg));
+		}
+		out->nrot++;
+	}
+	return (0);
 }
 
 int
@@ -338,6 +403,9 @@ fed_wellknown_parse(
 			goto fail;
 		}
 	}
+	if (wellknown_rotations(json_object_get(o, "key_rotations"), out, e) ==
+	    -1)
+		goto fail;
 	snprintf(out->name, sizeof(out->name), "%s", name ? name : ns);
 	snprintf(out->ns, sizeof(out->ns), "%s", ns);
 	snprintf(out->rev_url, sizeof(out->rev_url), "%s", url);
@@ -638,13 +706,46 @@ column_json(sqlite3_stmt *st, int i)
 	}
 }
 
+/* The fingerprints of peer ${id}'s keys before its current one, oldest
+** first: a new array, or NULL with ${e}. */
+static json_t *
+previous_fingerprints(struct db *db, int64_t id, struct err *e)
+{
+	char fpr[FED_FPR_LEN + 1];
+	uint8_t pk[32];
+	sqlite3_stmt *st;
+	json_t *a;
+	int rc;
+
+	if ((a = json_array()) == NULL) {
+		err_oom(e);
+		return (NULL);
+	}
+	/* A second statement of the same connection, while the peer list's
+	** is stepping: prepared apart from it. */
+	if ((st = db_prepare(db, SQL_PEER_PREVIOUS, e)) == NULL) {
+		json_decref(a);
+		return (NULL);
+	}
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (hex_decode(
+			(const char *)sqlite3_column_text(st, 0), pk, 32) == 0)
+			fed_fingerprint(pk, fpr);
+		else
+			snprintf(fpr, sizeof(fpr), "?");
+		json_array_append_new(a, json_string(fpr));
+	}
+	return (db_list_end(db, st, rc, a, 0, "peer keys", NULL, e));
+}
+
 json_t *
 fed_peer_list(struct db *db, struct err *e)
 {
 	char fpr[FED_FPR_LEN + 1];
 	uint8_t pk[32];
 	sqlite3_stmt *st;
-	json_t *a;
+	json_t *a, *prev, *o;
 	int rc;
 
 	if ((a = json_array()) == NULL) {
@@ -661,14 +762,32 @@ fed_peer_list(struct db *db, struct err *e)
 			fed_fingerprint(pk, fpr);
 		else
 			snprintf(fpr, sizeof(fpr), "?");
-		json_array_append_new(a,
-		    json_pack("{s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:b,s:o}", "name",
-			column_json(st, 0), "url", column_json(st, 1),
-			"fingerprint", fpr, "added_at", column_json(st, 3),
-			"last_pull_at", column_json(st, 4), "last_ok_at",
-			column_json(st, 5), "last_error", column_json(st, 6),
-			"token", sqlite3_column_int(st, 7), "releases",
-			column_json(st, 8)));
+		if ((prev = previous_fingerprints(
+			 db, sqlite3_column_int64(st, 11), e)) == NULL) {
+			sqlite3_reset(st);
+			json_decref(a);
+			return (NULL);
+		}
+		o = json_pack("{s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:b,s:o}", "name",
+		    column_json(st, 0), "url", column_json(st, 1),
+		    "fingerprint", fpr, "added_at", column_json(st, 3),
+		    "last_pull_at", column_json(st, 4), "last_ok_at",
+		    column_json(st, 5), "last_error", column_json(st, 6),
+		    "token", sqlite3_column_int(st, 7), "releases",
+		    column_json(st, 8));
+		if (o == NULL) {
+			json_decref(prev);
+			continue;
+		}
+		/* A peer's first key, if its row is missing, dates from its
+		** adding. */
+		json_object_set_new(o, "key_since",
+		    sqlite3_column_type(st, 9) == SQLITE_NULL
+			? column_json(st, 3)
+			: column_json(st, 9));
+		json_object_set_new(o, "key_rotated_at", column_json(st, 10));
+		json_object_set_new(o, "previous_fingerprints", prev);
+		json_array_append_new(a, o);
 	}
 	return (db_list_end(db, st, rc, a, 0, "peers", NULL, e));
 }
@@ -679,6 +798,7 @@ fed_peer_add_job(struct db *db, void *arg, struct err *e)
 	const struct fed_peer_add *a = arg;
 	char pkhex[65];
 	sqlite3_stmt *st;
+	int64_t id;
 	int rc;
 
 	if (!word_ok(a->name, FED_NAME_MAX, NAME_CHARS))
@@ -719,8 +839,17 @@ fed_peer_add_job(struct db *db, void *arg, struct err *e)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return (db_err(db, e, "the peer"));
-	return (audit_append(db, 0, "federation.peer_add",
-	    sqlite3_last_insert_rowid(db_handle(db)),
+	id = sqlite3_last_insert_rowid(db_handle(db));
+	if ((st = db_prepare(db, SQL_PEER_KEY_FIRST, e)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, pkhex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return (db_err(db, e, "the peer's key"));
+	return (audit_append(db, 0, "federation.peer_add", id,
 	    json_pack("{s:s,s:s,s:s}", "name", a->name, "url", a->url,
 		"public_key", pkhex),
 	    e));
@@ -744,6 +873,7 @@ fed_peer_remove_job(struct db *db, void *arg, struct err *e)
 		-1 ||
 	    db_run(db, SQL_PEER_DROP_REVOKED, id, 0, "revocations", e) == -1 ||
 	    db_run(db, SQL_PEER_DROP_LIST, id, 0, "revocation list", e) == -1 ||
+	    db_run(db, SQL_PEER_DROP_KEYS, id, 0, "peer keys", e) == -1 ||
 	    db_run(db, SQL_PEER_DROP, id, 0, "the peer", e) == -1)
 		return (-1);
 	return (audit_append(db, 0, "federation.peer_remove", id,

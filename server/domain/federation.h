@@ -25,6 +25,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "err.h"
+#include "keyrot.h"
 
 #define FED_PATH_WELLKNOWN   "/.well-known/tributary.json"
 #define FED_PATH_REVOCATIONS "/api/v1/federation/revocations"
@@ -49,7 +50,9 @@ int fed_key_parse(const char *s, uint8_t pk[32]);
 ** The well-known document of this node (key ${pk}, namespace ${ns}),
 ** read through ${db}: {"name","namespace","public_key" (hex),
 ** "fingerprint","datasets":[{"name","version","created_at","licence"}],
-** "revocations":{"url","head","count"},"software":{"name","version"}}.
+** "revocations":{"url","head","count"},"software":{"name","version"},
+** "key_rotations":[{"statement","old_signature","new_signature"}]} (the
+** rotations oldest first, keyrot_list()).
 ** "name" is the organization's name in the node settings, else ${ns}.
 ** A new reference, or NULL with ${e} set (ERR_STORAGE, ERR_INTERNAL).
 */
@@ -81,13 +84,18 @@ struct fed_wellknown_doc {
 	uint8_t pk[32];
 	char rev_url[FED_URL_MAX];
 	char rev_head[SHA256_HEX_LEN + 1];
-	json_t *datasets; /* [{"name","version"}], checked; owned */
+	json_t *datasets;   /* [{"name","version"}], checked; owned */
+	struct keyrot *rot; /* its key rotations, oldest first; owned */
+	size_t nrot;
 };
 /*
 ** Parses a well-known document of ${n} bytes at ${p} into ${out}: a JSON
 ** object with a namespace ([A-Za-z0-9._-], 1-64), a 64-hex public key,
 ** datasets of names ([A-Za-z0-9._-], 1-96) and versions (1-64 of
-** [A-Za-z0-9._+-]), at most 1000. 0 (free with fed_wellknown_free), or -1
+** [A-Za-z0-9._+-]), at most 1000, and key rotations (none if absent): at
+** most KEYROT_MAX of {"statement" (at most KEYROT_STATEMENT_MAX bytes, as
+** keyrot_parse() reads it),"old_signature","new_signature"}, their
+** signatures not checked here. 0 (free with fed_wellknown_free), or -1
 ** with ${e} set: ERR_INVALID naming what is wrong.
 */
 int fed_wellknown_parse(
@@ -165,13 +173,17 @@ int fed_peers(struct db *db, const char *name, struct fed_peer **out, size_t *n,
     struct err *e);
 /*
 ** The peer list for people: [{"name","url","fingerprint","added_at",
-** "last_pull_at","last_ok_at","last_error","token" (bool),"releases"}]
-** (never the token itself). A new reference, or NULL with ${e}.
+** "last_pull_at","last_ok_at","last_error","token" (bool),"releases",
+** "key_since","key_rotated_at","previous_fingerprints"}] (never the token
+** itself): "key_since" is when the current key was pinned or accepted,
+** "key_rotated_at" the time of the statement that handed over to it (null
+** if it was pinned by hand), "previous_fingerprints" the peer's earlier
+** keys, oldest first. A new reference, or NULL with ${e}.
 */
 json_t *fed_peer_list(struct db *db, struct err *e);
 
-/* Writer job: adds peer ${name} at ${url} pinned to ${pk}, with ${token}
-** (NULL: none). Audited. ERR_INVALID (name, URL), ERR_CONFLICT (the name
+/* Writer job: adds peer ${name} at ${url} pinned to ${pk} (its first
+** key in peer_keys), with ${token} (NULL: none). Audited. ERR_INVALID (name, URL), ERR_CONFLICT (the name
 ** or URL is a peer already), ERR_STORAGE. */
 struct fed_peer_add {
 	const char *name, *url, *token;
@@ -179,8 +191,8 @@ struct fed_peer_add {
 };
 int fed_peer_add_job(struct db *db, void *arg, struct err *e);
 /* Writer job: removes peer ${arg} (a name) and what was recorded of it
-** (its revocations and pulled releases; the files stay in the object
-** store). Audited. ERR_NOT_FOUND, ERR_STORAGE. */
+** (its keys, revocations and pulled releases; the files stay in the
+** object store). Audited. ERR_NOT_FOUND, ERR_STORAGE. */
 int fed_peer_remove_job(struct db *db, void *arg, struct err *e);
 
 /* Writer job: the pull of peer ${peer_id} failed for ${error}: recorded

@@ -34,6 +34,9 @@ struct fed {
 	struct err *e;
 	CURL *c;
 	const struct fed_peer *p;
+	uint8_t pk[32];      /* the key pinned now (a rotation moves it) */
+	uint8_t (*keys)[32]; /* every key pinned for the peer, oldest first */
+	size_t nkeys;
 	char auth[FED_TOKEN_MAX + 40];
 	time_t deadline;
 	/* per request */
@@ -435,6 +438,7 @@ pull_dataset(struct fed *f, struct db *db, const char *ns, const char *name,
 {
 	struct buf info = { 0 }, man = { 0 }, sig = { 0 };
 	char url[3 * FED_URL_MAX], base[2 * FED_URL_MAX];
+	const uint8_t *signer = NULL;
 	const char *sha;
 	json_t *o = NULL;
 	size_t i;
@@ -464,17 +468,25 @@ pull_dataset(struct fed *f, struct db *db, const char *ns, const char *name,
 	snprintf(url, sizeof(url), "%s/manifest.sig", base);
 	if (get_small(f, url, &sig, 1024) == -1)
 		goto out;
-	if (!fed_sig_check(sig.p, sig.n, man.p, man.n, f->p->pk)) {
+	/* A release made before the peer rotated its key is signed by a key
+	** it had before: any key pinned for it will do, newest first. */
+	for (i = f->nkeys; i > 0 && signer == NULL; i--)
+		if (fed_sig_check(sig.p, sig.n, man.p, man.n, f->keys[i - 1]))
+			signer = f->keys[i - 1];
+	if (signer == NULL && fed_sig_check(sig.p, sig.n, man.p, man.n, f->pk))
+		signer = f->pk;
+	if (signer == NULL) {
 		err_set(f->e, ERR_FORBIDDEN,
-		    "the manifest of %s at %s is not signed by the pinned key: "
-		    "refused",
+		    "the manifest of %s at %s is not signed by the pinned key "
+		    "(nor by a key the peer had before): refused",
 		    name, r->commit);
 		goto out;
 	}
 	if (fed_manifest_parse(man.p, man.n, f->o->max_files, f->o->max_file,
 		&r->m, f->e) == -1)
 		goto out;
-	if (sodium_memcmp(r->m.pk, f->p->pk, 32) != 0 ||
+	/* The key it names is the key that signed it. */
+	if (sodium_memcmp(r->m.pk, signer, 32) != 0 ||
 	    strcmp(r->m.dataset, name) != 0) {
 		err_set(f->e, ERR_FORBIDDEN,
 		    "the manifest at %s names another key or dataset", url);
@@ -507,19 +519,56 @@ out:
 	return (rc);
 }
 
-/* Two fingerprints side by side, for a key that is not the pinned one. */
+/* Two fingerprints side by side, for a key that is not the pinned one
+** and that no chain of rotation statements reaches (${why}). */
 static int
 wrong_key(struct err *e, const char *url, const uint8_t got[32],
-    const uint8_t want[32])
+    const uint8_t want[32], const char *why)
 {
 	char a[FED_FPR_LEN + 1], b[FED_FPR_LEN + 1];
 
 	fed_fingerprint(got, a);
 	fed_fingerprint(want, b);
 	return (err_set(e, ERR_FORBIDDEN,
-	    "%s presents key %s, not the pinned key %s: refused (check the "
-	    "key with the peer's maintainer)",
-	    url, a, b));
+	    "%.200s presents key %s, not the pinned key %s: refused, as %.200s "
+	    "(check the key with the peer's maintainer)",
+	    url, a, b, why));
+}
+
+/*
+** The peer presents key ${doc}->pk, not the pinned one: accepted only if
+** ${doc} carries an unbroken chain of rotation statements from the
+** pinned key to it (keyrot_chain()); then the peer is pinned to it (and
+** keeps its earlier keys) by one writer job, audited, a line per
+** statement goes to stderr, and f->pk is the new key. 0, or -1 with f->e
+** set (both fingerprints and why) and nothing recorded.
+*/
+static int
+follow_rotation(struct fed *f, const struct fed_wellknown_doc *doc)
+{
+	char a[FED_FPR_LEN + 1], b[FED_FPR_LEN + 1];
+	struct keyrot_accept acc = { 0 };
+	struct err why = { 0 };
+	size_t from, i;
+
+	if (keyrot_chain(doc->rot, doc->nrot, f->pk, doc->pk, &from, &why) ==
+	    -1)
+		return (wrong_key(f->e, f->p->url, doc->pk, f->pk, why.msg));
+	acc.peer_id = f->p->id;
+	acc.r = doc->rot + from;
+	acc.n = doc->nrot - from;
+	if (writer_run(f->n->writer, keyrot_accept_job, &acc, f->e) == -1)
+		return (-1);
+	for (i = 0; i < acc.n; i++) {
+		fed_fingerprint(acc.r[i].old_pk, a);
+		fed_fingerprint(acc.r[i].new_pk, b);
+		fprintf(stderr,
+		    "federate: peer %s rotated its key: %s -> %s (statement "
+		    "signed by the old key)\n",
+		    f->p->name, a, b);
+	}
+	memcpy(f->pk, doc->pk, 32);
+	return (0);
 }
 
 /*
@@ -543,16 +592,19 @@ pull_peer(struct fed *f, struct db *db, struct federate_result *out)
 	if (get_small(f, url, &list, FED_DOC_MAX) == -1 ||
 	    fed_wellknown_parse(list.p, list.n, &doc, f->e) == -1)
 		goto out;
-	if (sodium_memcmp(doc.pk, f->p->pk, 32) != 0) {
-		wrong_key(f->e, f->p->url, doc.pk, f->p->pk);
+	if (sodium_memcmp(doc.pk, f->pk, 32) != 0 &&
+	    follow_rotation(f, &doc) == -1)
 		goto out;
-	}
+	free(f->keys);
+	f->keys = NULL;
+	if (keyrot_peer_keys(db, f->p->id, &f->keys, &f->nkeys, f->e) == -1)
+		goto out;
 	snprintf(url, sizeof(url), "%s%s", f->p->url, doc.rev_url);
 	if (get_small(f, url, &list, FED_LIST_MAX) == -1)
 		goto out;
 	snprintf(sig, sizeof(sig), "%s", f->sig);
 	if (fed_revlist_verify(
-		list.p, list.n, sig, f->p->pk, &revoked, head, f->e) == -1)
+		list.p, list.n, sig, f->pk, &revoked, head, f->e) == -1)
 		goto out;
 	nds = json_array_size(doc.datasets);
 	if (nds > 0 &&
@@ -597,6 +649,9 @@ out:
 	}
 	free(rs);
 	free(rel);
+	free(f->keys);
+	f->keys = NULL;
+	f->nkeys = 0;
 	json_decref(revoked);
 	buf_free(&list);
 	fed_wellknown_free(&doc);
@@ -630,6 +685,7 @@ federate_pull(struct node *n, struct db *db, const struct federate_opts *o,
 		memset(&pe, 0, sizeof(pe));
 		f.e = &pe;
 		f.p = &ps[i];
+		memcpy(f.pk, ps[i].pk, 32);
 		f.fetched = f.held = f.resumed = 0;
 		f.bytes = 0;
 		f.deadline = time(NULL) + (o->peer_time > 0 ? o->peer_time : 1);

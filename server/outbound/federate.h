@@ -6,19 +6,25 @@
 **
 ** A pull, per peer, in this order, each step checked before the next:
 **   1. GET /.well-known/tributary.json: the key it presents must be the
-**      key pinned when the peer was added;
+**      key pinned for the peer, or one its key rotation statements hand
+**      over to, through an unbroken chain from the pinned key
+**      (keyrot_chain()); then the peer is pinned to the new key at once
+**      (one writer job, audited, its earlier keys kept) and a line says so
+**      on stderr;
 **   2. GET its revocation list: signed by the pinned key, head matching;
 **   3. per dataset: the commit `main` names (repo info); if that release
 **      was pulled before, nothing more is fetched; else manifest.json and
 **      manifest.sig at that commit, the signature checked with the pinned
-**      key, then every file the manifest lists that is not already held,
+**      key or a key pinned for the peer before (a release made before a
+**      rotation), which must be the key the manifest names, then every file the manifest lists that is not already held,
 **      into DIR/federation/partial/SHA.part (resumed with Range after a
 **      cut, by this run or the next), its size and SHA-256 checked, then
 **      fsynced and renamed into DIR/federation/objects/ab/cdef…;
 **   4. only once all of it is held and verified: one writer job records
 **      the list, the releases and their files (domain/federation.c).
-** Any failure stops that peer (nothing of it is recorded this run, the
-** peer list shows why) and the next peer is pulled.
+** Any failure stops that peer (nothing of it is recorded this run but a
+** key rotation it proved, the peer list shows why) and the next peer is
+** pulled.
 */
 #ifndef TRIBUTARY_FEDERATE_H
 #define TRIBUTARY_FEDERATE_H

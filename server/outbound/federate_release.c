@@ -153,6 +153,9 @@ src_load(struct fb *b, struct src *s)
 		    s->s.version, s->s.name, why));
 	}
 	free(text);
+	/* The key that signed it (a peer's earlier key, for a release made
+	** before it rotated). */
+	hex_encode(s->m.pk, 32, s->s.node_key);
 	lic = json_object_get(s->manifest, "licence");
 	s->t.licence = json_string_value(lic);
 	s->t.src = &s->s;

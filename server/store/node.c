@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <stdatomic.h>
 #include <sys/statvfs.h>
@@ -206,6 +207,16 @@ node_open(const char *dir, struct err *e)
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return (NULL);
 	}
+	/* Shared, and taken before the keys are read: it waits only while
+	** a key rotation has the node alone. No folder: the key file below
+	** says so. */
+	snprintf(path, sizeof(path), "%s/node.lock", dir);
+	n->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if ((n->lockfd == -1 && errno != ENOENT) ||
+	    (n->lockfd != -1 && flock(n->lockfd, LOCK_SH) == -1)) {
+		err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
 	snprintf(path, sizeof(path), "%s/keys", dir);
 	{
 		struct stat sb;
@@ -318,6 +329,117 @@ node_close(struct node *n)
 	blob_close(n->blobs);
 	sodium_memzero(n->sign_sk, sizeof(n->sign_sk));
 	sodium_memzero(n->pseudonym_key, sizeof(n->pseudonym_key));
+	if (n->lockfd != -1)
+		close(n->lockfd);
 	free(n->dir);
 	free(n);
+}
+
+int
+node_lock_alone(struct node *n, struct err *e)
+{
+	if (n->lockfd == -1)
+		return (
+		    err_set(e, ERR_STORAGE, "%s/node.lock is missing", n->dir));
+	if (flock(n->lockfd, LOCK_EX | LOCK_NB) == 0)
+		return (0);
+	if (errno == EWOULDBLOCK)
+		return (err_set(e, ERR_BUSY,
+		    "another process has the node in %s open (a running "
+		    "server, or another command)",
+		    n->dir));
+	return (err_set(
+	    e, ERR_STORAGE, "%s/node.lock: %s", n->dir, strerror(errno)));
+}
+
+/* fsyncs folder ${dir}. 0 or -1 with ${e}. */
+static int
+sync_dir(const char *dir, struct err *e)
+{
+	int fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(fd) == -1) {
+		err_set(e, ERR_STORAGE, "fsync %s: %s", dir, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	close(fd);
+	return (0);
+}
+
+int
+node_key_stage(
+    struct node *n, const uint8_t sk[64], const char *keep, struct err *e)
+{
+	char cur[PATH_MAX], staged[PATH_MAX], kept[PATH_MAX], dir[PATH_MAX];
+	uint8_t old[64];
+	int same;
+
+	snprintf(dir, sizeof(dir), "%s/keys", n->dir);
+	snprintf(cur, sizeof(cur), "%s/keys/signing.key", n->dir);
+	snprintf(staged, sizeof(staged), "%s/keys/signing.key.new", n->dir);
+	snprintf(kept, sizeof(kept), "%s/keys/%s", n->dir, keep);
+	if (strchr(keep, '/') != NULL || keep[0] == '.')
+		return (err_set(e, ERR_INVALID, "%s is not a file name", keep));
+	if (access(staged, F_OK) == 0)
+		return (err_set(e, ERR_CONFLICT,
+		    "%s exists: a rotation was begun and not finished",
+		    staged));
+	if (link(cur, kept) == -1) {
+		if (errno != EEXIST)
+			return (err_set(e, ERR_STORAGE, "link %s %s: %s", cur,
+			    kept, strerror(errno)));
+		/* Kept by an attempt that stopped before: the same key? */
+		if (read_secret(kept, old, sizeof(old), e) == -1)
+			return (-1);
+		same = sodium_memcmp(old, n->sign_sk, sizeof(old)) == 0;
+		sodium_memzero(old, sizeof(old));
+		if (!same)
+			return (err_set(e, ERR_CONFLICT,
+			    "%s exists and is another key", kept));
+	}
+	if (write_secret(staged, sk, 64, e) == -1)
+		return (-1);
+	return (sync_dir(dir, e));
+}
+
+int
+node_key_staged(struct node *n, uint8_t sk[64], struct err *e)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/keys/signing.key.new", n->dir);
+	if (access(path, F_OK) == -1)
+		return (0);
+	return (read_secret(path, sk, 64, e) == -1 ? -1 : 1);
+}
+
+int
+node_key_commit(struct node *n, struct err *e)
+{
+	char cur[PATH_MAX], staged[PATH_MAX], dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/keys", n->dir);
+	snprintf(cur, sizeof(cur), "%s/keys/signing.key", n->dir);
+	snprintf(staged, sizeof(staged), "%s/keys/signing.key.new", n->dir);
+	if (rename(staged, cur) == -1)
+		return (err_set(e, ERR_STORAGE, "rename %s %s: %s", staged, cur,
+		    strerror(errno)));
+	if (sync_dir(dir, e) == -1)
+		return (-1);
+	if (read_secret(cur, n->sign_sk, sizeof(n->sign_sk), e) == -1)
+		return (-1);
+	crypto_sign_ed25519_sk_to_pk(n->sign_pk, n->sign_sk);
+	return (0);
+}
+
+void
+node_key_unstage(struct node *n)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/keys/signing.key.new", n->dir);
+	unlink(path);
 }

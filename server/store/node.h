@@ -1,7 +1,13 @@
 /*
 ** A node on disk: DIR/node.db, DIR/blobs/, DIR/keys/ (Ed25519 signing key
-** and the 32-byte pseudonym secret, each 0600). node_init() makes one;
+** and the 32-byte pseudonym secret, each 0600; after a key rotation, the
+** keys it replaced too), DIR/node.lock. node_init() makes one;
 ** node_open() checks it and starts its writer.
+**
+** Every process that opens a node holds a shared lock (flock) on
+** DIR/node.lock for as long as it is open, so one that must be alone with
+** it (`tributary key rotate`, which replaces the signing key a running
+** server holds in memory) can tell, with node_lock_alone().
 */
 #ifndef TRIBUTARY_NODE_H
 #define TRIBUTARY_NODE_H
@@ -46,6 +52,7 @@ struct node {
 	** bytes it found free. */
 	_Atomic long long disk_at;
 	_Atomic unsigned long long disk_avail;
+	int lockfd; /* DIR/node.lock, held shared while open */
 };
 
 /*
@@ -82,5 +89,39 @@ int node_disk_full(struct node *n, char *why, size_t len);
 void node_close(struct node *n);
 /* Does ${dir} hold a node (a node.db)? 1 or 0. Can't fail. */
 int node_exists(const char *dir);
+
+/*
+** Makes ${n}'s lock on DIR/node.lock exclusive, without waiting: then no
+** other process has the node open (a server, or another command), and
+** none can open it until ${n} is closed. 0, or -1 with ${e} set:
+** ERR_BUSY (another process has it open; ${n}'s lock may then be lost,
+** so close ${n}), ERR_STORAGE.
+*/
+int node_lock_alone(struct node *n, struct err *e);
+
+/*
+** Replacing the signing key, in steps that a crash at any point leaves
+** whole (the caller records the rotation between the first and the last):
+**
+** node_key_stage() writes secret key ${sk} to DIR/keys/signing.key.new
+** (0600, fsynced; refused if it exists) and links the current key file
+** to DIR/keys/${keep} as well (kept for good; an existing ${keep} holding
+** the same bytes will do), then fsyncs the folder. 0, or -1 with ${e}
+** (ERR_CONFLICT: a staged key or another ${keep} exists; ERR_STORAGE).
+**
+** node_key_staged() reads a staged key into ${sk}: 1, 0 if there is none,
+** or -1 with ${e} (ERR_STORAGE, ERR_FORBIDDEN: loose permissions).
+**
+** node_key_commit() renames the staged key over DIR/keys/signing.key,
+** fsyncs the folder and loads it into ${n}. 0, or -1 with ${e}
+** (ERR_STORAGE; the old key is still the node's).
+**
+** node_key_unstage() removes a staged key. Can't fail.
+*/
+int node_key_stage(
+    struct node *n, const uint8_t sk[64], const char *keep, struct err *e);
+int node_key_staged(struct node *n, uint8_t sk[64], struct err *e);
+int node_key_commit(struct node *n, struct err *e);
+void node_key_unstage(struct node *n);
 
 #endif

@@ -8,8 +8,13 @@
 ** a buffer of exactly its size so a read past n is caught. Every outcome
 ** must keep the header's promises, or we abort():
 **  - a well-known document taken has a namespace of [A-Za-z0-9._-], a
-**    revocation path beginning '/' without "..", and at most 1000
-**    datasets; one refused leaves nothing to free and says why;
+**    revocation path beginning '/' without "..", at most 1000 datasets,
+**    and at most KEYROT_MAX key rotations, each a statement of at most
+**    KEYROT_STATEMENT_MAX bytes, NUL-free, naming two different keys; one
+**    refused leaves nothing to free and says why. The chain checker
+**    (keyrot_chain()), run from the first statement's old key to the key
+**    presented, either says why it refuses or names a first statement
+**    whose old key is that key, with the last one's new key presented;
 **  - a revocation list taken is an array whose every entry has a dataset,
 **    an id and a time, and its head is 64 hex digits;
 **  - a manifest taken holds at most the limit of files, each at most the
@@ -47,6 +52,36 @@ bad_path(const char *s)
 	}
 }
 
+/* The promises about the key rotations of a document taken, ${d}. */
+static void
+rotations(const struct fed_wellknown_doc *d)
+{
+	struct err e = { 0 };
+	size_t i, from = (size_t)-1;
+
+	if (d->nrot > KEYROT_MAX || (d->nrot > 0) != (d->rot != NULL))
+		abort();
+	for (i = 0; i < d->nrot; i++)
+		if (d->rot[i].n > KEYROT_STATEMENT_MAX ||
+		    strlen(d->rot[i].statement) != d->rot[i].n ||
+		    memcmp(d->rot[i].old_pk, d->rot[i].new_pk, 32) == 0 ||
+		    strlen(d->rot[i].old_sig) != 128 ||
+		    strlen(d->rot[i].new_sig) != 128)
+			abort();
+	if (d->nrot == 0)
+		return;
+	if (keyrot_chain(d->rot, d->nrot, d->rot[0].old_pk, d->pk, &from, &e) ==
+	    -1) {
+		if (e.msg[0] == '\0' || e.code != ERR_FORBIDDEN)
+			abort();
+		return;
+	}
+	if (from >= d->nrot ||
+	    memcmp(d->rot[from].old_pk, d->rot[0].old_pk, 32) != 0 ||
+	    memcmp(d->rot[d->nrot - 1].new_pk, d->pk, 32) != 0)
+		abort();
+}
+
 static void
 wellknown(const uint8_t *p, size_t n)
 {
@@ -54,10 +89,12 @@ wellknown(const uint8_t *p, size_t n)
 	struct err e = { 0 };
 
 	if (fed_wellknown_parse(p, n, &d, &e) == -1) {
-		if (e.msg[0] == '\0' || d.datasets != NULL)
+		if (e.msg[0] == '\0' || d.datasets != NULL || d.rot != NULL ||
+		    d.nrot != 0)
 			abort();
 		return;
 	}
+	rotations(&d);
 	if (d.ns[0] == '\0' ||
 	    strspn(d.ns,
 		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -67,7 +104,7 @@ wellknown(const uint8_t *p, size_t n)
 	    json_array_size(d.datasets) > 1000)
 		abort();
 	fed_wellknown_free(&d);
-	if (d.datasets != NULL)
+	if (d.datasets != NULL || d.rot != NULL || d.nrot != 0)
 		abort();
 }
 
