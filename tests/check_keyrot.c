@@ -627,6 +627,29 @@ START_TEST(test_rotation_followed)
 	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "1 release(s) new") != NULL, "%s", out);
 	held_same(bdir, "1.1.0");
+	/* B's own 1.1.0, signed by the key it had then, is still published
+	** (to B's own Hub write API). */
+	{
+		char tok[800], *t;
+		FILE *f;
+
+		ck_assert_int_eq(
+		    tu_cli(out, sizeof(out),
+			(const char *const[]){ "token", "add", "--data", bdir,
+			    "--name", "self", NULL }),
+		    0);
+		ck_assert_ptr_nonnull(t = strstr(out, "hf_"));
+		snprintf(tok, sizeof(tok), "%s/b-token", tu_base);
+		ck_assert_ptr_nonnull(f = fopen(tok, "w"));
+		fprintf(f, "%.43s\n", t);
+		fclose(f);
+		ck_assert_msg(tu_cli(out, sizeof(out),
+				  (const char *const[]){ "publish", "--data",
+				      bdir, "1.1.0", "--repo", "orgb/old",
+				      "--endpoint", srv_b.base, "--quiet",
+				      "--token-file", tok, NULL }) == 0,
+		    "publish of a release signed before the rotation: %s", out);
+	}
 	snprintf(path, sizeof(path),
 	    "SELECT count(*) FROM peers WHERE name = 'b' AND public_key = '%s' "
 	    "AND ?1",

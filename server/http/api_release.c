@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "http.h"
+#include "keyrot.h"
 #include "licences.h"
 #include "publication.h"
 #include "release.h"
@@ -403,6 +404,22 @@ verify_release(struct req *r)
 		return (req_json(r, 200,
 		    json_pack("{s:s,s:b,s:s}", "version", v, "valid", 0,
 			"first_bad", "manifest.json")));
+	/* A release made before the node's key was rotated is signed by a
+	** key the node had then. */
+	if (!valid && strcmp(why, "manifest.sig") == 0) {
+		struct keyrot *kr = NULL;
+		size_t nk = 0, k;
+		struct db *db = req_db(r, &e);
+
+		if (db != NULL && keyrot_own(db, &kr, &nk, &e) == 0) {
+			for (k = 0; k < nk && !valid; k++)
+				if (req_node(r)->release_verify(dir,
+					kr[k].old_pk, &valid, why, sizeof(why),
+					&e) == -1)
+					break;
+			keyrot_free(kr, nk);
+		}
+	}
 	return (req_json(r, 200,
 	    json_pack("{s:s,s:b,s:s}", "version", v, "valid", valid,
 		"first_bad", why)));

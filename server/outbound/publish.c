@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "crypto.h"
+#include "keyrot.h"
 #include "publication.h"
 #include "release_build.h"
 #include "text.h"
@@ -1136,9 +1137,23 @@ publish_release(struct node *n, struct db *db, const struct publish_opts *o,
 		return (err_set(e, ERR_CONFLICT,
 		    "release %s is retired: something in it was withdrawn",
 		    o->version));
-	/* What goes out is what was signed. */
+	/* What goes out is what was signed: by this node's key, or, for a
+	** release made before a rotation, by a key it had then. */
 	if (release_verify(p.dir, n->sign_pk, &ck, e) == -1)
 		return (-1);
+	if (!ck.signature_ok && ck.bad == 0 && ck.extra == 0) {
+		struct keyrot *kr = NULL;
+		size_t nk = 0, k;
+
+		if (keyrot_own(db, &kr, &nk, e) == -1)
+			return (-1);
+		for (k = 0; k < nk && !ck.signature_ok; k++)
+			if (release_verify(p.dir, kr[k].old_pk, &ck, e) == -1) {
+				keyrot_free(kr, nk);
+				return (-1);
+			}
+		keyrot_free(kr, nk);
+	}
 	if (!ck.signature_ok || ck.bad > 0 || ck.extra > 0)
 		return (err_set(e, ERR_CONFLICT,
 		    "%s does not match its signed manifest (%s): it is not "
