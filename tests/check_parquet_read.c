@@ -1056,6 +1056,18 @@ hand_expect(const struct hopts *o, enum err_code code, const char *needle)
 	size_t n, rows, i;
 
 	p = hand_file(o, &n);
+	/* $PQR_SEED_DIR: keep the files read, as fuzzing seeds. */
+	if (code == ERR_NONE && getenv("PQR_SEED_DIR") != NULL) {
+		static int seq;
+		char seed[600];
+		FILE *sf;
+
+		snprintf(seed, sizeof(seed), "%s/hand_%d",
+		    getenv("PQR_SEED_DIR"), seq++);
+		ck_assert_ptr_nonnull(sf = fopen(seed, "wb"));
+		ck_assert_uint_eq(fwrite(p, 1, n, sf), n);
+		fclose(sf);
+	}
 	r = pqr_open_mem(p, n, NULL, &e);
 	if (r != NULL && pqr_read_group(r, 0, &rows, &e) == 0) {
 		ck_assert_msg(code == ERR_NONE, "read, want %s (%s)",
