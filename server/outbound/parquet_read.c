@@ -101,10 +101,10 @@ struct chunk {
 
 /* A leaf column of the schema. */
 struct leaf {
-	size_t field; /* index into fields */
-	int maxdef;   /* OPTIONAL fields on its path */
-	int ptype;    /* physical type */
-	char *path;   /* "audio.bytes", for messages */
+	size_t field;        /* index into fields */
+	int maxdef;          /* OPTIONAL fields on its path */
+	int ptype;           /* physical type */
+	char *path;          /* "audio.bytes", for messages */
 	const char *comp[2]; /* its path_in_schema: [group,] name */
 	size_t ncomp;
 };
@@ -138,7 +138,7 @@ struct pqr {
 	struct leaf *leaves;
 	size_t nleaves;
 	int64_t nrows;
-	int64_t *rg_rows; /* per row group */
+	int64_t *rg_rows;     /* per row group */
 	struct chunk *chunks; /* per row group, nleaves each */
 	size_t ngroups, capgroups;
 	char **kvk, **kvv;
@@ -150,6 +150,7 @@ struct pqr {
 	struct cell **cells; /* per leaf, rows each */
 	struct blk *blocks;
 	uint64_t used; /* bytes of blocks */
+	size_t pages;  /* data pages decoded */
 };
 
 /* A Thrift compact reader over [p, end). */
@@ -454,6 +455,7 @@ group_free(struct pqr *r)
 		free(b);
 	}
 	r->used = 0;
+	r->pages = 0;
 	r->loaded = 0;
 	r->rows = 0;
 	if (r->cells != NULL)
@@ -507,8 +509,8 @@ file_bytes(struct pqr *r, uint64_t off, uint64_t n, struct err *e)
 	if ((p = balloc(r, n, e)) == NULL)
 		return (NULL);
 	while (got < n) {
-		k = pread(r->fd, p + got, (size_t)(n - got),
-		    (off_t)(off + got));
+		k = pread(
+		    r->fd, p + got, (size_t)(n - got), (off_t)(off + got));
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
@@ -752,11 +754,11 @@ schema_build(struct pqr *r, const struct sel *s, size_t n, struct err *e)
 			r->leaves[r->nleaves].path = name;
 			name = NULL;
 			if (g != (size_t)-1)
-				r->leaves[r->nleaves].comp[r->leaves[r->nleaves]
-							       .ncomp++] =
+				r->leaves[r->nleaves]
+				    .comp[r->leaves[r->nleaves].ncomp++] =
 				    r->fields[g].name;
-			r->leaves[r->nleaves].comp[r->leaves[r->nleaves]
-						       .ncomp++] = f->name;
+			r->leaves[r->nleaves]
+			    .comp[r->leaves[r->nleaves].ncomp++] = f->name;
 			r->nleaves++;
 		}
 	}
@@ -887,8 +889,7 @@ column_chunk(struct pqr *r, struct tr *t, size_t k, int64_t rows,
 	if (!has_meta || c->nvalues < 0 || c->usize < 0 || c->csize < 0 ||
 	    data_off < 0 || ptype == -1 || c->codec == -1)
 		return (err_set(e, ERR_INVALID,
-		    "parquet: column %s: incomplete column metadata",
-		    l->path));
+		    "parquet: column %s: incomplete column metadata", l->path));
 	if (ptype != l->ptype)
 		return (err_set(e, ERR_INVALID,
 		    "parquet: column %s: chunk of type %s, schema says %s",
@@ -962,8 +963,8 @@ row_group(struct pqr *r, struct tr *t, struct err *e)
 		if ((nr = realloc(r->rg_rows, cap * sizeof(*nr))) == NULL)
 			return (err_oom(e));
 		r->rg_rows = nr;
-		if ((nc = realloc(r->chunks,
-			 cap * r->nleaves * sizeof(*nc))) == NULL)
+		if ((nc = realloc(r->chunks, cap * r->nleaves * sizeof(*nc))) ==
+		    NULL)
 			return (err_oom(e));
 		r->chunks = nc;
 		r->capgroups = cap;
@@ -974,8 +975,8 @@ row_group(struct pqr *r, struct tr *t, struct err *e)
 		return (MALFORMED);
 	if (n != r->nleaves)
 		return (err_set(e, ERR_INVALID,
-		    "parquet: row group %zu has %zu columns, the schema %zu",
-		    g, n, r->nleaves));
+		    "parquet: row group %zu has %zu columns, the schema %zu", g,
+		    n, r->nleaves));
 	for (k = 0; k < n; k++)
 		if ((rc = column_chunk(r, &t2, k, rows,
 			 &r->chunks[g * r->nleaves + k], e)) != 0)
@@ -1036,8 +1037,9 @@ footer_parse(struct pqr *r, const uint8_t *p, size_t n, struct err *e)
 	while ((rc = tr_field(&t, &id, &type)) == 1) {
 		switch (id) {
 		case 2:
-			if (sels != NULL || tr_list(&t, type, &et, &count) ==
-				-1 || et != CT_STRUCT) {
+			if (sels != NULL ||
+			    tr_list(&t, type, &et, &count) == -1 ||
+			    et != CT_STRUCT) {
 				rc = MALFORMED;
 				goto out;
 			}
@@ -1209,8 +1211,7 @@ open_common(struct pqr *r, const struct pqr_limits *lim, struct err *e)
 	if (flen > r->lim.max_footer) {
 		err_set(e, ERR_TOO_LARGE,
 		    "parquet: a footer of %lu bytes (limit %llu)",
-		    (unsigned long)flen,
-		    (unsigned long long)r->lim.max_footer);
+		    (unsigned long)flen, (unsigned long long)r->lim.max_footer);
 		goto fail;
 	}
 	if (flen == 0 || (uint64_t)flen > r->size - 12) {
@@ -1244,14 +1245,14 @@ pqr_open(const char *path, const struct pqr_limits *lim, struct err *e)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return (err_oom(e), NULL);
 	if ((r->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		err_set(e, ERR_STORAGE, "parquet: %s: %s", path,
-		    strerror(errno));
+		err_set(
+		    e, ERR_STORAGE, "parquet: %s: %s", path, strerror(errno));
 		free(r);
 		return (NULL);
 	}
 	if (fstat(r->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		err_set(e, ERR_STORAGE, "parquet: %s: not a readable file",
-		    path);
+		err_set(
+		    e, ERR_STORAGE, "parquet: %s: not a readable file", path);
 		pqr_close(r);
 		return (NULL);
 	}
@@ -1363,7 +1364,8 @@ hyb_get(struct hyb *h, uint32_t *out, size_t n)
 					return (-1);
 				h->value = 0;
 				for (b = 0; b < (int)bytes; b++)
-					h->value |= (uint32_t)h->p[b] << (8 * b);
+					h->value |= (uint32_t)h->p[b]
+					    << (8 * b);
 				h->p += bytes;
 				h->packed = 0;
 				h->left = hdr >> 1;
@@ -1423,8 +1425,8 @@ struct page {
 static int
 bad(struct page *pg, const char *what)
 {
-	return (err_set(pg->e, ERR_INVALID, "parquet: column %s: %s",
-	    pg->l->path, what));
+	return (err_set(
+	    pg->e, ERR_INVALID, "parquet: column %s: %s", pg->l->path, what));
 }
 
 /* Definition levels, ${n} bytes of hybrid at ${p}, into the page's
@@ -1589,18 +1591,21 @@ values_decode(struct page *pg, int encoding, const uint8_t *p, size_t n,
 		if (nn == 0)
 			return (0);
 		if (pg->dict == NULL)
-			return (bad(pg, "dictionary indices but no dictionary"));
+			return (
+			    bad(pg, "dictionary indices but no dictionary"));
 		if (n < 1 || p[0] > 32)
 			return (bad(pg, "bad dictionary index width"));
 		hyb_init(&h, p + 1, n - 1, p[0]);
 		for (i = 0; i < nn; i += m) {
 			m = nn - i < 256 ? nn - i : 256;
 			if (hyb_get(&h, buf, m) == -1)
-				return (bad(pg, "dictionary indices end early"));
+				return (
+				    bad(pg, "dictionary indices end early"));
 			for (k = 0; k < m; k++) {
 				if (buf[k] >= pg->ndict)
-					return (bad(pg, "a dictionary index "
-							"past the dictionary"));
+					return (bad(pg,
+					    "a dictionary index "
+					    "past the dictionary"));
 				out[i + k].v = pg->dict[buf[k]].v;
 				out[i + k].n = pg->dict[buf[k]].n;
 			}
@@ -1672,8 +1677,8 @@ values_decode(struct page *pg, int encoding, const uint8_t *p, size_t n,
 	}
 	snprintf(msg, sizeof(msg), "unsupported encoding %d (%s) in column",
 	    encoding, encoding_name(encoding));
-	return (err_set(pg->e, ERR_INVALID, "parquet: %s %s", msg,
-	    pg->l->path));
+	return (
+	    err_set(pg->e, ERR_INVALID, "parquet: %s %s", msg, pg->l->path));
 }
 
 /* Moves the page's ${nn} values, decoded to its first cells, to the rows
@@ -1703,8 +1708,8 @@ values_spread(struct page *pg)
 ** block of the group). 0, or -1 with ${e} set.
 */
 static int
-page_body(struct page *pg, int codec, const uint8_t *src, size_t cn,
-    size_t un, const uint8_t **out)
+page_body(struct page *pg, int codec, const uint8_t *src, size_t cn, size_t un,
+    const uint8_t **out)
 {
 	unsigned long long fcs;
 	uint8_t *dst;
@@ -1725,8 +1730,9 @@ page_body(struct page *pg, int codec, const uint8_t *src, size_t cn,
 		return (-1);
 	rc = ZSTD_decompressDCtx(pg->r->zd, dst, un, src, cn);
 	if (ZSTD_isError(rc) || rc != un)
-		return (bad(pg, "a ZSTD page that does not decompress to "
-				"its size"));
+		return (bad(pg,
+		    "a ZSTD page that does not decompress to "
+		    "its size"));
 	*out = dst;
 	return (0);
 }
@@ -1823,8 +1829,8 @@ chunk_read(struct pqr *r, size_t g, size_t k, size_t rows, struct err *e)
 	struct phdr h;
 	char msg[160];
 
-	if ((r->cells[k] = balloc(r, (uint64_t)rows * sizeof(struct cell),
-		 e)) == NULL)
+	if ((r->cells[k] =
+		    balloc(r, (uint64_t)rows * sizeof(struct cell), e)) == NULL)
 		return (-1);
 	if ((base = file_bytes(r, (uint64_t)c->start, csize, e)) == NULL)
 		return (-1);
@@ -1861,20 +1867,21 @@ chunk_read(struct pqr *r, size_t g, size_t k, size_t rows, struct err *e)
 			if (h.enc != ENC_PLAIN && h.enc != ENC_PLAIN_DICTIONARY)
 				return (bad(&pg, "a dictionary not PLAIN"));
 			nd = (size_t)h.nv;
-			minw = pg.l->ptype == PT_INT64 ||
-				pg.l->ptype == PT_DOUBLE
+			minw =
+			    pg.l->ptype == PT_INT64 || pg.l->ptype == PT_DOUBLE
 			    ? 8
 			    : 4;
-			if (pg.l->ptype == PT_BOOLEAN ? nd / 8 > (size_t)h.usize
-						      : nd > (size_t)h.usize /
-							      minw)
-				return (bad(&pg, "a dictionary larger than "
-						 "its page"));
+			if (pg.l->ptype == PT_BOOLEAN
+				? nd / 8 > (size_t)h.usize
+				: nd > (size_t)h.usize / minw)
+				return (bad(&pg,
+				    "a dictionary larger than "
+				    "its page"));
 			if (page_body(&pg, c->codec, body, (size_t)h.csize,
 				(size_t)h.usize, &d) == -1)
 				return (-1);
-			if ((dict = balloc(r, (uint64_t)nd * sizeof(*dict),
-				 e)) == NULL)
+			if ((dict = balloc(
+				 r, (uint64_t)nd * sizeof(*dict), e)) == NULL)
 				return (-1);
 			if (plain_decode(&pg, pg.l->ptype, d, (size_t)h.usize,
 				dict, nd) == -1)
@@ -1892,8 +1899,9 @@ chunk_read(struct pqr *r, size_t g, size_t k, size_t rows, struct err *e)
 		    h.enc < 0)
 			return (bad(&pg, "a data page header incomplete"));
 		if ((size_t)h.nv > rows - row)
-			return (bad(&pg, "pages hold more values than the "
-					 "footer says"));
+			return (bad(&pg,
+			    "pages hold more values than the "
+			    "footer says"));
 		pg.cells = r->cells[k] + row;
 		pg.nv = (size_t)h.nv;
 		if (h.type == PAGE_DATA) {
@@ -1911,12 +1919,12 @@ chunk_read(struct pqr *r, size_t g, size_t k, size_t rows, struct err *e)
 					    (int)h.def_enc,
 					    encoding_name(h.def_enc));
 					return (err_set(e, ERR_INVALID,
-					    "parquet: %s %s", msg,
-					    pg.l->path));
+					    "parquet: %s %s", msg, pg.l->path));
 				}
 				if (n < 4 || le32(d) > n - 4)
-					return (bad(&pg, "definition levels "
-							 "past the page"));
+					return (bad(&pg,
+					    "definition levels "
+					    "past the page"));
 				lv = 4 + le32(d);
 				if (levels_decode(&pg, d + 4, lv - 4) == -1)
 					return (-1);
@@ -1930,26 +1938,32 @@ chunk_read(struct pqr *r, size_t g, size_t k, size_t rows, struct err *e)
 			size_t dl, vc, vu;
 
 			if (h.dlen < 0 || h.rlen < 0 || h.nrows < 0)
-				return (bad(&pg, "a data page v2 header "
-						 "incomplete"));
+				return (bad(&pg,
+				    "a data page v2 header "
+				    "incomplete"));
 			if (h.rlen != 0)
-				return (bad(&pg, "repetition levels (lists "
-						 "are not supported)"));
+				return (bad(&pg,
+				    "repetition levels (lists "
+				    "are not supported)"));
 			if (h.nrows != h.nv)
-				return (bad(&pg, "a page v2 of rows and values "
-						 "that differ"));
+				return (bad(&pg,
+				    "a page v2 of rows and values "
+				    "that differ"));
 			dl = (size_t)h.dlen;
 			if (dl > (size_t)h.csize || dl > (size_t)h.usize)
-				return (bad(&pg, "definition levels past the "
-						 "page"));
+				return (bad(&pg,
+				    "definition levels past the "
+				    "page"));
 			if (pg.l->maxdef == 0 && dl != 0)
-				return (bad(&pg, "definition levels in a "
-						 "REQUIRED column"));
+				return (bad(&pg,
+				    "definition levels in a "
+				    "REQUIRED column"));
 			if (levels_decode(&pg, body, dl) == -1)
 				return (-1);
 			if (h.nulls >= 0 && (size_t)h.nulls != pg.nv - pg.nn)
-				return (bad(&pg, "a page v2 null count that "
-						 "does not match"));
+				return (bad(&pg,
+				    "a page v2 null count that "
+				    "does not match"));
 			vc = (size_t)h.csize - dl;
 			vu = (size_t)h.usize - dl;
 			if (page_body(&pg,
@@ -1962,6 +1976,7 @@ chunk_read(struct pqr *r, size_t g, size_t k, size_t rows, struct err *e)
 		}
 		values_spread(&pg);
 		row += pg.nv;
+		r->pages++;
 	}
 	if (row != rows) {
 		snprintf(msg, sizeof(msg),
@@ -2002,6 +2017,12 @@ pqr_read_group(struct pqr *r, size_t g, size_t *rows, struct err *e)
 	r->rows = n;
 	*rows = n;
 	return (0);
+}
+
+size_t
+pqr_group_pages(const struct pqr *r)
+{
+	return (r->loaded ? r->pages : 0);
 }
 
 int

@@ -42,7 +42,10 @@ struct pqr_limits {
 				(default 1 GiB) */
 	uint64_t max_rows;   /* rows of one row group (default 10,000,000) */
 };
-#define PQR_LIMITS_DEFAULT { (16u << 20), 256, (1ull << 30), 10000000 }
+#define PQR_LIMITS_DEFAULT                                                     \
+	{                                                                      \
+		(16u << 20), 256, (1ull << 30), 10000000                       \
+	}
 
 struct pqr;
 
@@ -56,8 +59,8 @@ struct pqr;
 ** ERR_TOO_LARGE (over a limit), ERR_STORAGE (the file cannot be opened
 ** or read), ERR_INTERNAL (out of memory).
 */
-struct pqr *pqr_open(
-    const char *path, const struct pqr_limits *lim, struct err *e);
+struct pqr *
+pqr_open(const char *path, const struct pqr_limits *lim, struct err *e);
 struct pqr *pqr_open_mem(
     const void *p, size_t n, const struct pqr_limits *lim, struct err *e);
 /* Frees ${r} and everything it read. pqr_close(NULL) does nothing. */
@@ -90,6 +93,9 @@ const char *pqr_kv_key(const struct pqr *r, size_t i);
 ** failure no group is loaded.
 */
 int pqr_read_group(struct pqr *r, size_t g, size_t *rows, struct err *e);
+/* The data pages the group read last held, over all its columns (0 when
+** none is loaded). Can't fail. */
+size_t pqr_group_pages(const struct pqr *r);
 
 struct pqr_value {
 	int null;         /* 1: null (for a group: the group is null) */
