@@ -177,10 +177,9 @@ src_load(struct fb *b, struct src *s)
 	    b->db, s->s.peer_id, s->s.dataset, &s->rev, b->e));
 }
 
-/* Is ${path} a data shard, "data/CONFIG/SPLIT-...parquet"? Its config and
-** split into ${config} and ${split}. */
-static int
-shard_of(const char *path, char config[RELEASE_CONFIG_MAX], char split[16])
+int
+fedrel_shard_of(
+    const char *path, char config[RELEASE_CONFIG_MAX], char split[16])
 {
 	const char *c, *f, *dash;
 	size_t cn, sn, len = strlen(path);
@@ -338,7 +337,7 @@ read_schemas(struct fb *b)
 		if (!s->compatible)
 			continue;
 		for (j = 0; j < s->m.nfiles; j++) {
-			if (!shard_of(s->m.files[j].path, config, split))
+			if (!fedrel_shard_of(s->m.files[j].path, config, split))
 				continue;
 			src_path(b, s, &s->m.files[j], path, sizeof(path));
 			if ((r = pqr_open(path, &lim, b->e)) == NULL) {
@@ -548,7 +547,7 @@ copy_shard(struct fb *b, struct src *s, const struct fed_file *ff)
 	enum kind kd;
 	int rc = -1;
 
-	if (!shard_of(ff->path, config, split))
+	if (!fedrel_shard_of(ff->path, config, split))
 		return (0);
 	src_path(b, s, ff, path, sizeof(path));
 	if ((r = pqr_open(path, &lim, b->e)) == NULL)
@@ -692,10 +691,8 @@ card_config(struct buf *o, const char *name, const json_t *files, int dflt)
 	}
 }
 
-/* The section of the card ${card} headed "## ${head}" (to the next "## "),
-** with its headings one level deeper, into ${o}. */
-static void
-card_section(struct buf *o, const char *card, const char *head)
+void
+fedrel_card_section(struct buf *o, const char *card, const char *head)
 {
 	char want[64];
 	const char *p, *end, *line, *nl;
@@ -836,8 +833,8 @@ write_card(struct fb *b)
 			    "because their contributors withdrew them.\n\n",
 			    (unsigned long long)s->t.rows, s->s.community,
 			    (unsigned long long)s->t.left_revoked);
-		card_section(&o, s->card, "Consent");
-		card_section(&o, s->card, "Pay");
+		fedrel_card_section(&o, s->card, "Consent");
+		fedrel_card_section(&o, s->card, "Pay");
 	}
 	buf_puts(&o,
 	    "## Withdrawal\n\n"

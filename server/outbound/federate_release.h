@@ -35,6 +35,7 @@
 #include "err.h"
 #include "licences.h"
 #include "node.h"
+#include "release.h"
 
 struct fedrel_spec {
 	const char *version; /* [A-Za-z0-9._-], 1..64 */
@@ -63,5 +64,18 @@ struct fedrel_result {
 */
 int federate_release(struct node *n, struct db *db, const struct fedrel_spec *s,
     struct fedrel_result *out, struct err *e);
+
+/* What the builder reads of a source's files, outside input (fuzzed,
+** tests/fuzz/fuzz_fedrelease.c): */
+/* Is ${path} a data shard, "data/CONFIG/SPLIT-....parquet" (CONFIG of
+** [a-z0-9_-], SPLIT of [a-z_])? 1 with them in ${config} and ${split},
+** else 0. Can't fail. */
+int fedrel_shard_of(
+    const char *path, char config[RELEASE_CONFIG_MAX], char split[16]);
+struct buf;
+/* Appends the section of the NUL-terminated card ${card} (NULL: none)
+** headed "## ${head}", to the next "## ", with its headings one level
+** deeper, to ${o}; nothing if there is no such section. */
+void fedrel_card_section(struct buf *o, const char *card, const char *head);
 
 #endif
