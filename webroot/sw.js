@@ -14,11 +14,15 @@
 ** every page and every language's catalog cost a first visit on a weak
 ** link 330 KB, twice what the visit itself needed.)
 **
-** Shell files are fetched network first, so an update arrives on the next
+** A file named with its content's hash (the build's webroot names every
+** script, style sheet and catalog so, ops/webroot.cmake) never changes: it
+** is answered from the offline copy when it is there. Other shell files
+** are fetched network first, so an update arrives on the next
 ** load when there is a connection; the cached copy answers when the
 ** network fails or is too slow (WAIT ms) on a weak connection, and the
 ** network answer still refreshes the cache for next time. A new VERSION
-** makes a new cache; activate removes the old ones.
+** (the build adds a hash of every hashed name to it) makes a new cache;
+** activate removes the old ones.
 */
 const VERSION = 'v2';
 const PREFIX = 'tributary-shell-';
@@ -156,6 +160,18 @@ async function networkFirst(ev) {
 	}
 }
 
+/* Does ${url} name a file by its content's hash (js/page.3f2a91c0d4.js)?
+   Such a file never changes: the copy on the phone is the file. */
+function isHashed(url) {
+	return /\.[0-9a-f]{8,}\.(js|css|json)$/.test(url.pathname);
+}
+
+/* A hashed file from the offline copy, else as any shell file. */
+async function cacheFirst(ev) {
+	const copy = await cached(ev.request).catch(() => null);
+	return copy || networkFirst(ev);
+}
+
 self.addEventListener('fetch', (ev) => {
 	const req = ev.request;
 	if (req.method !== 'GET')
@@ -163,5 +179,5 @@ self.addEventListener('fetch', (ev) => {
 	const url = new URL(req.url);
 	if (!isShell(url))
 		return; /* the API and everything else: straight to the network */
-	ev.respondWith(networkFirst(ev));
+	ev.respondWith(isHashed(url) ? cacheFirst(ev) : networkFirst(ev));
 });

@@ -19,7 +19,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, log, run, ready, newPage, runFlow } from './harness.mjs';
+import { REPO, WEBROOT, log, run, ready, newPage, runFlow } from './harness.mjs';
 
 const PIN = '4827';
 const SLUG = 'demo-audio';
@@ -190,7 +190,7 @@ function fileSize(url) {
 	if (p.endsWith('/'))
 		p += 'index.html';
 	try {
-		return statSync(join(REPO, 'webroot', p)).size;
+		return statSync(join(WEBROOT, p)).size;
 	} catch {
 		return null;
 	}
