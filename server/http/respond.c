@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "compress.h"
 
 static const char CSP[] =
     "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -314,6 +315,62 @@ req_json(struct req *r, unsigned int status, json_t *j)
 		return (-1);
 	return (
 	    respond_bytes(r, status, "application/json", s, strlen(s), NULL));
+}
+
+/* Gives a compressed answer's blob back once MHD is done with it. */
+static void
+coded_sent(void *cls)
+{
+	compress_blob_release(cls);
+}
+
+int
+req_json_public(struct req *r, unsigned int status, json_t *j)
+{
+	struct compress_blob *blob = NULL;
+	struct MHD_Response *resp;
+	enum compress_coding c = COMPRESS_IDENTITY;
+	const char *ae = req_header(r, "Accept-Encoding");
+	const void *p;
+	size_t n;
+	char *s;
+
+	s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(j);
+	if (s == NULL)
+		return (-1);
+	n = strlen(s);
+	/* a short answer gains less than a coded one's headers cost */
+	if (ae != NULL && n >= 256 && req_compress(r) != NULL)
+		c = compress_pick(
+		    ae, strlen(ae), COMPRESS_OFFER_BR | COMPRESS_OFFER_GZIP);
+	if (c != COMPRESS_IDENTITY && (blob = compress_bytes(c, s, n)) == NULL)
+		c = compress_pick(ae, strlen(ae), COMPRESS_OFFER_GZIP);
+	if (c != COMPRESS_IDENTITY && blob == NULL &&
+	    (blob = compress_bytes(c, s, n)) == NULL)
+		c = COMPRESS_IDENTITY;
+	if (blob == NULL) {
+		resp = MHD_create_response_from_buffer(
+		    n, s, MHD_RESPMEM_MUST_FREE);
+		if (resp == NULL)
+			free(s);
+	} else {
+		free(s);
+		p = compress_blob_data(blob, &n);
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(
+		    n, (void *)p, coded_sent, blob);
+		if (resp == NULL)
+			compress_blob_release(blob);
+	}
+	if (resp == NULL)
+		return (-1);
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+	if (c != COMPRESS_IDENTITY)
+		MHD_add_response_header(
+		    resp, "Content-Encoding", compress_name(c));
+	return (req_respond(r, status, resp));
 }
 
 int
