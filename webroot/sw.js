@@ -124,7 +124,31 @@ async function cached(req) {
 	return cache.match(req, { ignoreSearch: true, ignoreVary: true });
 }
 
+/*
+** ${req} from the network, kept for next time. A page the offline copy
+** holds is asked for with that copy's ETag, whatever its query string
+** (the pages are the same files whatever it says, so the browser's own
+** cache, keyed by the whole address, would fetch contribute.html?campaign=x
+** whole when it holds contribute.html): a 304 answers with the copy.
+*/
 async function refresh(req) {
+	const page = req.mode === 'navigate' || /(\/|\.html)$/.test(new URL(req.url).pathname);
+	const copy = page ? await cached(req).catch(() => null) : null;
+	const etag = copy ? copy.headers.get('ETag') : null;
+	if (etag) {
+		const res = await fetch(req.url, {
+			credentials: 'same-origin', cache: 'no-store', headers: { 'If-None-Match': etag },
+		});
+		if (res.status === 304)
+			return copy;
+		if (!res.ok || res.redirected)
+			return res;
+		const keep = res.clone();
+		const url = new URL(req.url);
+		url.search = '';
+		caches.open(CACHE).then((c) => c.put(url.href, keep)).catch(() => {});
+		return res;
+	}
 	const res = await fetch(req);
 	if (res.ok && res.type === 'basic') {
 		const copy = res.clone();
