@@ -249,7 +249,9 @@ int req_json(struct req *r, unsigned int status, json_t *j);
 ** As req_json(), for an answer that is the same for everyone who asks and
 ** holds no secret (a public document, the node's lists): compressed, in
 ** the coding Accept-Encoding prefers (Brotli, gzip), when it is long
-** enough to gain, with Vary: Accept-Encoding. Never for an answer that
+** enough to gain, with Vary: Accept-Encoding; with an ETag (a hash of the
+** text and the coding) and "private, no-cache", so a browser that holds
+** it asks with If-None-Match and gets a 304. Never for an answer that
 ** carries a session's secret or a person's data (BREACH).
 */
 int req_json_public(struct req *r, unsigned int status, json_t *j);

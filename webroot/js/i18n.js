@@ -154,7 +154,7 @@ function isPart(l) {
 export function languages() {
 	if (listAnswer === null)
 		listAnswer = fetch('/api/v1/i18n', {
-			credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store',
+			credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-cache',
 		}).then((r) => (r.ok ? r.json() : null)).then((j) => {
 			const list = Array.isArray(j?.languages) ? j.languages : null;
 			if (list === null)
