@@ -12,8 +12,8 @@
 ** content="drive">) served from the built webroot loads only its part of
 ** the catalog, the strings those pages use (ops/webroot.cmake picks them
 ** from their scripts and writes LANG.drive.HASH.json beside LANG.json); a
-** key the part lacks loads the whole catalog then (once), and the page is
-** filled again. CATALOGS, the build's list of each language's files under
+** key the part lacks loads English's part (as above), and a key that
+** lacks too the whole catalogs then (once); the page is filled again. CATALOGS, the build's list of each language's files under
 ** their content-hashed names, is empty in the source tree: the pages load
 ** i18n/LANG.json there.
 **
@@ -221,8 +221,13 @@ function lookup(key) {
 		return s;
 	if (fallback !== null && typeof fallback[key] === 'string')
 		return fallback[key];
-	needWhole();
-	needFallback();
+	/* English first (a part's keys are English's part's: a key the
+	   language lacks is found there), the whole catalogs only for a key
+	   English's part lacks too */
+	if (fallback === null && lang !== 'en')
+		needFallback();
+	else
+		needWhole();
 	return null;
 }
 
