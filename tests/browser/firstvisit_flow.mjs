@@ -32,15 +32,18 @@ const LINK = { offline: false, latency: 400, downloadThroughput: 50000, uploadTh
 ** recorder, and until the offline copy is in place too; and of a repeat
 ** visit, the QR code again and Continue to the recorder. Just above what
 ** was measured, so that a page that grows fails here: 59.3 to 59.8 KB
-** (and 9.4 to 10.5 s) for the first visit with the pages of December 2026
+** (and 9.1 to 10.5 s) for the first visit with the pages of December 2026
+** when the Service Worker is in charge by the time the person opens the
+** recorder, 62.1 KB when it is not yet (its install has not ended: the
+** recorder's page, asked for with its ?campaign=, comes whole again)
 ** (92 KB and 13.5 s before the build's hashed names, the drive's part of
 ** the catalog, comment-free scripts and compressed public JSON; 680 KB
 ** before the node compressed and the Service Worker kept only the
 ** contribute page), 4.1 KB in 13 requests (3.6 to 4.1 s) for a repeat
 ** visit. Issue 18's goals: 60 KB and 6 s, 5 KB.
 */
-const CEILING_READY = 62 * 1024;
-const CEILING_ALL = 62 * 1024;
+const CEILING_READY = 64 * 1024;
+const CEILING_ALL = 64 * 1024;
 const CEILING_AGAIN = 5 * 1024;
 
 /* ---- reading a QR code from the card sheet's SVG ---- */
