@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "testutil.h"
 
@@ -532,6 +533,104 @@ START_TEST(test_gzip_sibling)
 }
 END_TEST
 
+/* The ${n} bytes at ${p} gunzipped, NUL-terminated; *${out_n} its length. */
+static char *
+gunzip(const void *p, size_t n, size_t *out_n)
+{
+	size_t cap = 65536;
+	char *out = malloc(cap);
+	z_stream z;
+
+	ck_assert_ptr_nonnull(out);
+	memset(&z, 0, sizeof(z));
+	ck_assert_int_eq(inflateInit2(&z, 15 + 16), Z_OK);
+	z.next_in = (Bytef *)p;
+	z.avail_in = (uInt)n;
+	z.next_out = (Bytef *)out;
+	z.avail_out = (uInt)(cap - 1);
+	ck_assert_int_eq(inflate(&z, Z_FINISH), Z_STREAM_END);
+	*out_n = z.total_out;
+	out[z.total_out] = '\0';
+	inflateEnd(&z);
+	return (out);
+}
+
+/*
+** A public JSON answer (the language list) goes out compressed as
+** Accept-Encoding asks, with Vary and an ETag of each coding, and a 304
+** for that ETag in that coding only; /api/v1/me, which carries a
+** session's secret when it answers, never goes out compressed.
+*/
+START_TEST(test_public_json_coded)
+{
+	const char *gzip[] = { "Accept-Encoding: gzip", NULL };
+	char hdr[300], dir[700], *plain, *etag_gz, *etag_plain, *v, *un;
+	const char *again[] = { "Accept-Encoding: gzip", hdr, NULL };
+	const char *again_plain[] = { hdr, NULL };
+	const char *const langs[] = { "en", "fr", "is", "ru" };
+	struct tu_resp r;
+	size_t nplain, nun, i;
+
+	snprintf(dir, sizeof(dir), "%s/i18n", www);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	for (i = 0; i < sizeof(langs) / sizeof(langs[0]); i++) {
+		snprintf(hdr, sizeof(hdr), "%s.json", langs[i]);
+		write_str(dir, hdr,
+		    "{\"_reviewed\": true, \"a.one\": \"One\", "
+		    "\"a.two\": \"Two\"}");
+	}
+
+	get("/api/v1/i18n", &r);
+	ck_assert_int_eq(r.status, 200);
+	tu_expect_header(&r, "Content-Encoding", NULL);
+	tu_expect_header(&r, "Vary", "Accept-Encoding");
+	tu_expect_header(&r, "Cache-Control", "private, no-cache");
+	ck_assert_uint_ge(r.n, 256);
+	plain = strdup(r.body);
+	nplain = r.n;
+	etag_plain = tu_header(&r, "ETag");
+	ck_assert_ptr_nonnull(etag_plain);
+	tu_resp_free(&r);
+
+	req("GET", "/api/v1/i18n", gzip, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	tu_expect_header(&r, "Content-Encoding", "gzip");
+	tu_expect_header(&r, "Vary", "Accept-Encoding");
+	ck_assert_uint_lt(r.n, nplain);
+	un = gunzip(r.body, r.n, &nun);
+	ck_assert_uint_eq(nun, nplain);
+	ck_assert_str_eq(un, plain);
+	free(un);
+	etag_gz = tu_header(&r, "ETag");
+	ck_assert_ptr_nonnull(etag_gz);
+	ck_assert_str_ne(etag_gz, etag_plain);
+	tu_resp_free(&r);
+
+	snprintf(hdr, sizeof(hdr), "If-None-Match: %s", etag_gz);
+	req("GET", "/api/v1/i18n", again, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 304);
+	ck_assert_uint_eq(r.n, 0);
+	v = tu_header(&r, "ETag");
+	ck_assert_msg(v != NULL && strcmp(v, etag_gz) == 0, "ETag %s", v);
+	free(v);
+	tu_resp_free(&r);
+	/* the gzip copy's ETag does not stand for the plain answer */
+	req("GET", "/api/v1/i18n", again_plain, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, plain);
+	tu_resp_free(&r);
+
+	req("GET", "/api/v1/me", gzip, NULL, 0, &r);
+	tu_expect_header(&r, "Content-Encoding", NULL);
+	tu_expect_header(&r, "Cache-Control", "no-store");
+	tu_resp_free(&r);
+
+	free(etag_gz);
+	free(etag_plain);
+	free(plain);
+}
+END_TEST
+
 /* "gzip ; q=0" and "gzip;  q=0" refuse gzip as "gzip;q=0" does (RFC 9110
 ** 12.4.2: optional whitespace around the ';'). */
 static const char *const gzip_refusals[] = {
@@ -1003,6 +1102,7 @@ main(void)
 	tcase_add_test(tc, test_static_index_and_types);
 	tcase_add_test(tc, test_etag_304);
 	tcase_add_test(tc, test_gzip_sibling);
+	tcase_add_test(tc, test_public_json_coded);
 	tcase_add_loop_test(tc, test_gzip_refused, 0,
 	    sizeof(gzip_refusals) / sizeof(gzip_refusals[0]));
 	tcase_add_test(tc, test_head);

@@ -14,11 +14,15 @@
 ** every page and every language's catalog cost a first visit on a weak
 ** link 330 KB, twice what the visit itself needed.)
 **
-** Shell files are fetched network first, so an update arrives on the next
+** A file named with its content's hash (the build's webroot names every
+** script, style sheet and catalog so, ops/webroot.cmake) never changes: it
+** is answered from the offline copy when it is there. Other shell files
+** are fetched network first, so an update arrives on the next
 ** load when there is a connection; the cached copy answers when the
 ** network fails or is too slow (WAIT ms) on a weak connection, and the
 ** network answer still refreshes the cache for next time. A new VERSION
-** makes a new cache; activate removes the old ones.
+** (the build adds a hash of every hashed name to it) makes a new cache;
+** activate removes the old ones.
 */
 const VERSION = 'v2';
 const PREFIX = 'tributary-shell-';
@@ -120,7 +124,31 @@ async function cached(req) {
 	return cache.match(req, { ignoreSearch: true, ignoreVary: true });
 }
 
+/*
+** ${req} from the network, kept for next time. A page the offline copy
+** holds is asked for with that copy's ETag, whatever its query string
+** (the pages are the same files whatever it says, so the browser's own
+** cache, keyed by the whole address, would fetch contribute.html?campaign=x
+** whole when it holds contribute.html): a 304 answers with the copy.
+*/
 async function refresh(req) {
+	const page = req.mode === 'navigate' || /(\/|\.html)$/.test(new URL(req.url).pathname);
+	const copy = page ? await cached(req).catch(() => null) : null;
+	const etag = copy ? copy.headers.get('ETag') : null;
+	if (etag) {
+		const res = await fetch(req.url, {
+			credentials: 'same-origin', cache: 'no-store', headers: { 'If-None-Match': etag },
+		});
+		if (res.status === 304)
+			return copy;
+		if (!res.ok || res.redirected)
+			return res;
+		const keep = res.clone();
+		const url = new URL(req.url);
+		url.search = '';
+		caches.open(CACHE).then((c) => c.put(url.href, keep)).catch(() => {});
+		return res;
+	}
 	const res = await fetch(req);
 	if (res.ok && res.type === 'basic') {
 		const copy = res.clone();
@@ -156,6 +184,18 @@ async function networkFirst(ev) {
 	}
 }
 
+/* Does ${url} name a file by its content's hash (js/page.3f2a91c0d4.js)?
+   Such a file never changes: the copy on the phone is the file. */
+function isHashed(url) {
+	return /\.[0-9a-f]{8,}\.(js|css|json)$/.test(url.pathname);
+}
+
+/* A hashed file from the offline copy, else as any shell file. */
+async function cacheFirst(ev) {
+	const copy = await cached(ev.request).catch(() => null);
+	return copy || networkFirst(ev);
+}
+
 self.addEventListener('fetch', (ev) => {
 	const req = ev.request;
 	if (req.method !== 'GET')
@@ -163,5 +203,5 @@ self.addEventListener('fetch', (ev) => {
 	const url = new URL(req.url);
 	if (!isShell(url))
 		return; /* the API and everything else: straight to the network */
-	ev.respondWith(networkFirst(ev));
+	ev.respondWith(isHashed(url) ? cacheFirst(ev) : networkFirst(ev));
 });

@@ -44,8 +44,10 @@ static const struct opt opts[] = {
 	    16777216, "bytes of buffer memory per connection" },
 	{ "max-connections", OPT_LONG, OFF(max_conns), "4096", 16, 1000000,
 	    "open connections in all" },
-	{ "webroot", OPT_STR, OFF(webroot), TRIBUTARY_SOURCE_DIR "/webroot", 0,
-	    0, "folder of static files for the pages" },
+	{ "webroot", OPT_STR, OFF(webroot), TRIBUTARY_WEBROOT, 0, 0,
+	    "folder of static files for the pages (by default the build's: "
+	    "webroot/ with content-hashed copies of its scripts, style sheets "
+	    "and catalogs, ops/webroot.cmake)" },
 	{ "compress-cache", OPT_LONG, OFF(compress_cache), "16777216", 0,
 	    1L << 34,
 	    "bytes of memory for compressed copies of the webroot's text files "

@@ -43,8 +43,7 @@ cmd_i18n(int argc, char **argv)
 		return (argc >= 1 && flag(argc, argv, "--help") ? 0 : 2);
 	}
 	web = opt(argc, argv, "--webroot");
-	snprintf(cat, sizeof(cat), "%s/i18n",
-	    web ? web : TRIBUTARY_SOURCE_DIR "/webroot");
+	snprintf(cat, sizeof(cat), "%s/i18n", web ? web : TRIBUTARY_WEBROOT);
 	if (i18n_load(cat, &s, &e) == -1) {
 		fprintf(stderr, "tributary i18n: %s\n", e.msg);
 		return (1);

@@ -25,7 +25,7 @@ list_campaigns(struct req *r)
 	if ((db = req_db(r, &e)) == NULL ||
 	    (list = campaign_list(db, &e)) == NULL)
 		return (req_fail(r, &e));
-	return (req_json(r, 200, json_pack("{s:o}", "campaigns", list)));
+	return (req_json_public(r, 200, json_pack("{s:o}", "campaigns", list)));
 }
 
 /*
@@ -72,7 +72,7 @@ show_consent_document(struct req *r)
 		: json_null());
 	json_object_set_new(j, "binding",
 	    d->reviewed || d == en ? json_null() : consent_doc_json(en));
-	return (req_json(r, 200, j));
+	return (req_json_public(r, 200, j));
 }
 
 /*

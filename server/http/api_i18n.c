@@ -154,7 +154,7 @@ list_languages(struct req *r)
 	if ((db = req_db(r, &e)) == NULL ||
 	    (a = with_catalogs(r, status_fn, db, NULL, &e)) == NULL)
 		return (req_fail(r, &e));
-	return (req_json(r, 200,
+	return (req_json_public(r, 200,
 	    json_pack("{s:f,s:o}", "min_coverage", I18N_MIN_COVERAGE,
 		"languages", a)));
 }

@@ -205,12 +205,12 @@ blob_fit(struct compress_blob *b, size_t n)
 }
 
 /*
-** ${p} (${n} bytes, n > 1) gzipped at level 9, in a new blob holding
+** ${p} (${n} bytes, n > 1) gzipped at ${level}, in a new blob holding
 ** fewer bytes than ${n}; NULL if it would not be smaller or memory ran
 ** out (*${oom} set then).
 */
 static struct compress_blob *
-gzip_blob(const unsigned char *p, size_t n, int *oom)
+gzip_blob(const unsigned char *p, size_t n, int level, int *oom)
 {
 	struct compress_blob *b;
 	z_stream z;
@@ -219,8 +219,8 @@ gzip_blob(const unsigned char *p, size_t n, int *oom)
 	memset(&z, 0, sizeof(z));
 	/* 15 + 16: the gzip wrapper (no name, no time: the same bytes
 	** every time) */
-	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) !=
-	    Z_OK) {
+	if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 9,
+		Z_DEFAULT_STRATEGY) != Z_OK) {
 		*oom = 1;
 		return (NULL);
 	}
@@ -242,9 +242,9 @@ gzip_blob(const unsigned char *p, size_t n, int *oom)
 	return (blob_fit(b, z.total_out));
 }
 
-/* As gzip_blob(), in Brotli at its best quality, for text. */
+/* As gzip_blob(), in Brotli at ${quality}, for text. */
 static struct compress_blob *
-brotli_blob(const unsigned char *p, size_t n, int *oom)
+brotli_blob(const unsigned char *p, size_t n, int quality, int *oom)
 {
 	struct compress_blob *b;
 	size_t out = n - 1;
@@ -255,12 +255,26 @@ brotli_blob(const unsigned char *p, size_t n, int *oom)
 	}
 	/* false when the output does not fit in n - 1 bytes (or the
 	** encoder found no memory: the file then simply goes out whole) */
-	if (!BrotliEncoderCompress(BROTLI_MAX_QUALITY, BROTLI_DEFAULT_WINDOW,
+	if (!BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW,
 		BROTLI_MODE_TEXT, n, p, &out, b->p)) {
 		free(b);
 		return (NULL);
 	}
 	return (blob_fit(b, out));
+}
+
+struct compress_blob *
+compress_bytes(enum compress_coding c, const void *p, size_t n)
+{
+	int oom = 0;
+
+	if (n < 2)
+		return (NULL);
+	if (c == COMPRESS_BR)
+		return (brotli_blob(p, n, COMPRESS_QUICK_BR, &oom));
+	if (c == COMPRESS_GZIP)
+		return (gzip_blob(p, n, COMPRESS_QUICK_GZIP, &oom));
+	return (NULL);
 }
 
 const void *
@@ -497,8 +511,9 @@ compress_cache_get(struct compress_cache *c, int fd, const struct stat *sb,
 
 	/* the slow part, outside the lock */
 	if ((p = read_version(fd, sb, n, &oom)) != NULL) {
-		e->blob[COMPRESS_GZIP] = gzip_blob(p, n, &oom);
-		e->blob[COMPRESS_BR] = brotli_blob(p, n, &oom);
+		e->blob[COMPRESS_GZIP] = gzip_blob(p, n, 9, &oom);
+		e->blob[COMPRESS_BR] =
+		    brotli_blob(p, n, BROTLI_MAX_QUALITY, &oom);
 		free(p);
 	}
 

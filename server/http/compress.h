@@ -68,6 +68,23 @@ int compress_cache_get(struct compress_cache *c, int fd, const struct stat *sb,
 /* The bytes the cache holds now (for /metrics). Can't fail. */
 size_t compress_cache_used(struct compress_cache *c);
 
+/*
+** Answers made per request (public JSON documents, respond.c) are coded at
+** a quality quick enough for that: Brotli 5, gzip 6 (a millisecond or so
+** for the largest, a consent document of 7 KB; Brotli's best quality, for
+** the files made once, takes some 20 times longer).
+*/
+#define COMPRESS_QUICK_BR   5
+#define COMPRESS_QUICK_GZIP 6
+/*
+** ${p} (${n} bytes) coded now in ${c} (COMPRESS_BR or COMPRESS_GZIP) at
+** the quick quality: a new blob with one reference (release it with
+** compress_blob_release()), or NULL if it would not be smaller, ${c} is
+** COMPRESS_IDENTITY, or memory ran out. Never give it a text that holds
+** a secret beside anything a client chose (BREACH). Can't fail otherwise.
+*/
+struct compress_blob *
+compress_bytes(enum compress_coding c, const void *p, size_t n);
 /* The compressed bytes of ${b} and their count in *${n}. Can't fail. */
 const void *compress_blob_data(const struct compress_blob *b, size_t *n);
 /* Drops a reference to ${b}, freeing it with the last. NULL does

@@ -245,6 +245,16 @@ int req_write(struct req *r, const struct req_write *w);
 int req_respond(struct req *r, unsigned int status, struct MHD_Response *resp);
 /* Serializes ${j} (taken; NULL fails) as the body with ${status}. */
 int req_json(struct req *r, unsigned int status, json_t *j);
+/*
+** As req_json(), for an answer that is the same for everyone who asks and
+** holds no secret (a public document, the node's lists): compressed, in
+** the coding Accept-Encoding prefers (Brotli, gzip), when it is long
+** enough to gain, with Vary: Accept-Encoding; with an ETag (a hash of the
+** text and the coding) and "private, no-cache", so a browser that holds
+** it asks with If-None-Match and gets a 304. Never for an answer that
+** carries a session's secret or a person's data (BREACH).
+*/
+int req_json_public(struct req *r, unsigned int status, json_t *j);
 /* Answers the JSON already written in ${b} (taken: ${b} is left empty). */
 int req_json_buf(struct req *r, unsigned int status, struct buf *b);
 /* Answers {"error":{"code":${code},"message":...}} with ${status}; a 405

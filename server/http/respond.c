@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "compress.h"
+#include "crypto.h"
 
 static const char CSP[] =
     "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -314,6 +316,105 @@ req_json(struct req *r, unsigned int status, json_t *j)
 		return (-1);
 	return (
 	    respond_bytes(r, status, "application/json", s, strlen(s), NULL));
+}
+
+/* Gives a compressed answer's blob back once MHD is done with it. */
+static void
+coded_sent(void *cls)
+{
+	compress_blob_release(cls);
+}
+
+/* ${out} (at least 40 bytes): the strong ETag of the ${n} bytes of JSON
+** at ${s} sent in coding ${c}: a hash of the text, and the coding. -1 if
+** it could not be hashed. */
+static int
+json_etag(
+    char *out, size_t size, const char *s, size_t n, enum compress_coding c)
+{
+	uint8_t h[SHA256_LEN];
+	size_t i, at;
+
+	if (sha256_digest(s, n, h) == -1)
+		return (-1);
+	at = (size_t)snprintf(out, size, "\"j");
+	for (i = 0; i < 12 && at + 2 < size; i++)
+		at += (size_t)snprintf(out + at, size - at, "%02x", h[i]);
+	snprintf(out + at, size - at, "%s%s\"",
+	    c == COMPRESS_IDENTITY ? "" : "-", compress_name(c));
+	return (0);
+}
+
+int
+req_json_public(struct req *r, unsigned int status, json_t *j)
+{
+	struct compress_blob *blob = NULL;
+	struct MHD_Response *resp;
+	enum compress_coding c = COMPRESS_IDENTITY;
+	const char *ae = req_header(r, "Accept-Encoding");
+	const char *inm = req_header(r, "If-None-Match");
+	const void *p;
+	char etag[48];
+	size_t n;
+	char *s;
+
+	s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(j);
+	if (s == NULL)
+		return (-1);
+	n = strlen(s);
+	/* a short answer gains less than a coded one's headers cost */
+	if (ae != NULL && n >= 256 && req_compress(r) != NULL)
+		c = compress_pick(
+		    ae, strlen(ae), COMPRESS_OFFER_BR | COMPRESS_OFFER_GZIP);
+	/* The ETag names the text and the coding asked for: the same two
+	** give the same bytes (compress_bytes() is deterministic). */
+	if (json_etag(etag, sizeof(etag), s, n, c) == -1) {
+		free(s);
+		return (-1);
+	}
+	if (status == 200 && inm != NULL &&
+	    (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0)) {
+		free(s);
+		resp = MHD_create_response_from_buffer(
+		    0, "", MHD_RESPMEM_PERSISTENT);
+		if (resp == NULL)
+			return (-1);
+		MHD_add_response_header(resp, "ETag", etag);
+		MHD_add_response_header(
+		    resp, "Cache-Control", "private, no-cache");
+		MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+		return (req_respond(r, 304, resp));
+	}
+	if (c == COMPRESS_BR && (blob = compress_bytes(c, s, n)) == NULL)
+		c = compress_pick(ae, strlen(ae), COMPRESS_OFFER_GZIP);
+	if (c == COMPRESS_GZIP && blob == NULL)
+		blob = compress_bytes(c, s, n);
+	if (blob == NULL) {
+		c = COMPRESS_IDENTITY;
+		resp = MHD_create_response_from_buffer(
+		    n, s, MHD_RESPMEM_MUST_FREE);
+		if (resp == NULL)
+			free(s);
+	} else {
+		free(s);
+		p = compress_blob_data(blob, &n);
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(
+		    n, (void *)p, coded_sent, blob);
+		if (resp == NULL)
+			compress_blob_release(blob);
+	}
+	if (resp == NULL)
+		return (-1);
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	/* the browser may keep it, and asks again with the ETag each time */
+	MHD_add_response_header(resp, "Cache-Control", "private, no-cache");
+	MHD_add_response_header(resp, "ETag", etag);
+	MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+	if (c != COMPRESS_IDENTITY)
+		MHD_add_response_header(
+		    resp, "Content-Encoding", compress_name(c));
+	return (req_respond(r, status, resp));
 }
 
 int

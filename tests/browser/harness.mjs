@@ -18,6 +18,10 @@ export const SHOTS = join(REPO, 'tests', 'out', 'screenshots');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const VIEWPORT = { width: 360, height: 740 };
 export const log = (...a) => console.log(`[browser] ${a.join(' ')}`);
+/* The webroot the node serves by default: the one built beside the binary
+   (content-hashed names, ops/webroot.cmake), else the source tree's. */
+export const WEBROOT = existsSync(join(dirname(BIN), 'webroot', 'index.html'))
+	? join(dirname(BIN), 'webroot') : join(REPO, 'webroot');
 
 export function run(args) {
 	try {
@@ -30,11 +34,11 @@ export function run(args) {
 /*
 ** Starts the server; resolves with its base URL once it says it listens.
 ** ${opts.consentDir} replaces the repo's consent/ folder, ${opts.webroot}
-** its webroot/.
+** the built webroot (WEBROOT).
 */
 export function serve(data, opts = {}) {
 	const args = ['serve', '--data', data, '--port', '0',
-	    '--consent-dir', opts.consentDir || join(REPO, 'consent'), '--webroot', opts.webroot || join(REPO, 'webroot'),
+	    '--consent-dir', opts.consentDir || join(REPO, 'consent'), '--webroot', opts.webroot || WEBROOT,
 	    '--redact-dir', join(REPO, 'redact')];
 	const child = spawn(BIN, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
 	const srv = { child, stderr: '', stdout: '', exited: null };

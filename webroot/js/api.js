@@ -38,7 +38,9 @@ export function csrfToken() {
 
 export async function request(method, path, body, extra) {
 	const headers = { ...(extra || {}), Accept: 'application/json' };
-	const opts = { method, credentials: 'same-origin', headers, cache: 'no-store' };
+	/* a GET may be answered from the browser's copy after a 304: the node
+	   lets it keep only public answers (the campaigns, a consent document) */
+	const opts = { method, credentials: 'same-origin', headers, cache: method === 'GET' ? 'no-cache' : 'no-store' };
 	if (body !== undefined) {
 		headers['Content-Type'] = 'application/json';
 		opts.body = JSON.stringify(body);

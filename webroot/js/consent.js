@@ -326,6 +326,11 @@ async function onSubmit(ev) {
 	}
 }
 
+/* The drives, asked for as the page starts, beside the catalog and /me
+   (each request after another costs a round trip on a weak link). */
+const campaignsAnswer = get('/api/v1/campaigns');
+campaignsAnswer.catch(() => {}); /* awaited below */
+
 start(async () => {
 	registerServiceWorker();
 	who = await me();
@@ -334,7 +339,7 @@ start(async () => {
 		location.replace(q ? `join.html?campaign=${encodeURIComponent(q)}` : 'join.html');
 		return;
 	}
-	const r = await get('/api/v1/campaigns');
+	const r = await campaignsAnswer;
 	const campaigns = Array.isArray(r?.campaigns) ? r.campaigns : [];
 	slug = params.get('campaign');
 	if (!slug) {

@@ -741,6 +741,14 @@ function showChoice(list) {
 	focusOn($('choose-h'));
 }
 
+/* The drives and the person's consents, asked for as the page starts,
+   beside the catalog and /me (each request after another costs a round
+   trip on a weak link); nobody logged in only wastes the second. */
+const campaignsAnswer = get('/api/v1/campaigns');
+const consentsAnswer = get('/api/v1/me/consents');
+campaignsAnswer.catch(() => {}); /* both awaited below */
+consentsAnswer.catch(() => {});
+
 start(async () => {
 	registerServiceWorker();
 	const q = params.get('campaign');
@@ -750,7 +758,7 @@ start(async () => {
 	try {
 		who = await me();
 		if (who !== null) {
-			const r = await get('/api/v1/campaigns');
+			const r = await campaignsAnswer;
 			campaigns = Array.isArray(r?.campaigns) ? r.campaigns : [];
 			keep(who, campaigns);
 		}
@@ -778,7 +786,7 @@ start(async () => {
 	let consents = null;
 	if (!cut) {
 		try {
-			consents = (await get('/api/v1/me/consents'))?.consents ?? [];
+			consents = (await consentsAnswer)?.consents ?? [];
 		} catch {
 			consents = null; /* cannot tell: the server will say */
 		}

@@ -8,6 +8,15 @@
 ** where that catalog lacks a key; a key asked for in script and missing
 ** loads English then (once), and the page is filled again when it comes.
 **
+** A page of the drive (join, consent, contribute: <meta name="catalog"
+** content="drive">) served from the built webroot loads only its part of
+** the catalog, the strings those pages use (ops/webroot.cmake picks them
+** from their scripts and writes LANG.drive.HASH.json beside LANG.json); a
+** key the part lacks loads English's part (as above), and a key that
+** lacks too the whole catalogs then (once); the page is filled again. CATALOGS, the build's list of each language's files under
+** their content-hashed names, is empty in the source tree: the pages load
+** i18n/LANG.json there.
+**
 ** The languages offered are the node's (GET /api/v1/i18n: those with
 ** enough of the catalog translated), asked for beside the catalog so the
 ** page waits for neither twice; strings saved on the node's translation
@@ -33,6 +42,12 @@ export const ENDONYMS = {
 	gaa: 'Gã',
 };
 
+/* {lang: {all: 'en.3f2a91c0d4.json', drive: 'en.drive.0b1c2d3e4f.json'}},
+   written by the build (ops/webroot.cmake); keep this line as it is. */
+const CATALOGS = {};
+/* The part of the catalog this page loads ('drive'), or null: all of it. */
+const PART = document.querySelector('meta[name="catalog"]')?.content || null;
+
 const STORE_KEY = 'tributary.lang';
 const ATTRS = ['placeholder', 'aria-label', 'title', 'alt'];
 
@@ -40,6 +55,8 @@ let lang = 'en';
 let catalog = {};
 let fallback = null; /* English, loaded only once a key is missing */
 let fallbackLoading = null;
+let partial = false; /* catalog (and fallback) are the page's part only */
+let wholeLoading = null;
 /* The node's list, [{lang,name,coverage,reviewed,offered,overrides}], or
    null until it answers (or when it cannot). */
 let offered = null;
@@ -112,8 +129,22 @@ async function fetchJson(url) {
 	return res.json();
 }
 
-function fetchCatalog(l) {
-	return fetchJson(new URL(`../i18n/${l}.json`, import.meta.url));
+/* ${l}'s catalog file: the page's part of it if the build made one and
+   ${whole} is false, else all of it. */
+function catalogFile(l, whole) {
+	const built = Object.hasOwn(CATALOGS, l) ? CATALOGS[l] : null;
+	if (built !== null && !whole && PART !== null && typeof built[PART] === 'string')
+		return built[PART];
+	return built !== null && typeof built.all === 'string' ? built.all : `${l}.json`;
+}
+
+function fetchCatalog(l, whole = false) {
+	return fetchJson(new URL(`../i18n/${catalogFile(l, whole)}`, import.meta.url));
+}
+
+/* Is ${l}'s catalog, as fetchCatalog(l) loads it, a part only? */
+function isPart(l) {
+	return catalogFile(l, false) !== catalogFile(l, true);
 }
 
 /*
@@ -123,7 +154,7 @@ function fetchCatalog(l) {
 export function languages() {
 	if (listAnswer === null)
 		listAnswer = fetch('/api/v1/i18n', {
-			credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store',
+			credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-cache',
 		}).then((r) => (r.ok ? r.json() : null)).then((j) => {
 			const list = Array.isArray(j?.languages) ? j.languages : null;
 			if (list === null)
@@ -140,8 +171,43 @@ export function languages() {
 function needFallback() {
 	if (fallback !== null || fallbackLoading !== null || lang === 'en')
 		return;
-	fallbackLoading = fetchCatalog('en').then((c) => {
-		fallback = c;
+	const part = partial;
+	fallbackLoading = fetchCatalog('en', !part).then((c) => {
+		fallback = part && !partial ? null : c;
+		if (fallback === null) {
+			/* the whole catalog came meanwhile: English whole too */
+			fallbackLoading = null;
+			needFallback();
+			return;
+		}
+		apply();
+		document.dispatchEvent(new CustomEvent('langchange', { detail: { lang } }));
+	}, (e) => {
+		console.warn(e);
+	});
+}
+
+/*
+** Loads the whole of the page's language's catalog (and of English, if
+** that is loaded as the fallback) when only the page's part is, then
+** fills the page again. The node's saved strings stay over it.
+*/
+function needWhole() {
+	if (!partial || wholeLoading !== null)
+		return;
+	const l = lang;
+	const own = fetchCatalog(l, true);
+	const en = fallback !== null && fallback !== catalog ? fetchCatalog('en', true) : null;
+	wholeLoading = Promise.all([own, en]).then(([c, e]) => {
+		if (lang !== l)
+			return;
+		const wasEn = fallback === catalog;
+		catalog = { ...c, ...catalog };
+		if (wasEn)
+			fallback = catalog;
+		else if (e !== null)
+			fallback = { ...e, ...fallback };
+		partial = false;
 		apply();
 		document.dispatchEvent(new CustomEvent('langchange', { detail: { lang } }));
 	}, (e) => {
@@ -155,7 +221,13 @@ function lookup(key) {
 		return s;
 	if (fallback !== null && typeof fallback[key] === 'string')
 		return fallback[key];
-	needFallback();
+	/* English first (a part's keys are English's part's: a key the
+	   language lacks is found there), the whole catalogs only for a key
+	   English's part lacks too */
+	if (fallback === null && lang !== 'en')
+		needFallback();
+	else
+		needWhole();
 	return null;
 }
 
@@ -271,6 +343,8 @@ export async function setLang(l, { remember = true } = {}) {
 	}
 	catalog = c;
 	lang = l;
+	partial = isPart(l);
+	wholeLoading = null;
 	if (l === 'en')
 		fallback = c;
 	if (remember)

@@ -119,6 +119,10 @@ async function onMenuLogout(ev) {
 
 /* Runs ${main} after i18n is up; any error it throws lands in #page-error. */
 export async function start(main) {
+	/* who is logged in decides the menu; the page's own me() shares it.
+	   Asked for now, beside the catalog, not after it: on a weak link
+	   each request after another costs a round trip. */
+	const who = me().then((w) => w?.account ?? null, () => null);
 	try {
 		await init();
 	} catch (e) {
@@ -128,8 +132,6 @@ export async function start(main) {
 	showFlash();
 	$('menu-logout')?.addEventListener('click', onMenuLogout);
 	document.addEventListener('langchange', renderWho);
-	/* who is logged in decides the menu; the page's own me() shares it */
-	const who = me().then((w) => w?.account ?? null, () => null);
 	try {
 		await main();
 	} catch (e) {
