@@ -93,6 +93,23 @@ header_take(const char *line, size_t n, const char *name, char *out, size_t len)
 	out[v] = '\0';
 }
 
+/* 1 once the pull is asked to stop (federate_opts.stop), else 0. */
+static int
+stopped(const struct fed *f)
+{
+	return (f->o->stop != NULL && atomic_load(f->o->stop) != 0);
+}
+
+/* curl's progress callback, at least once a second: non-zero cuts the
+** transfer when the pull is asked to stop. */
+static int
+on_progress(
+    void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return (stopped(arg));
+}
+
 static size_t
 on_header(char *p, size_t sz, size_t nm, void *arg)
 {
@@ -117,6 +134,9 @@ get(struct fed *f, const char *url, struct sink *s, uint64_t from, long *status)
 	time_t now = time(NULL);
 	CURLcode rc;
 
+	if (stopped(f))
+		return (
+		    err_set(f->e, ERR_BUSY, "stopped: the node is stopping"));
 	if (now >= f->deadline)
 		return (err_set(f->e, ERR_BUSY,
 		    "took longer than --peer-timeout (%ld s)",
@@ -149,6 +169,11 @@ get(struct fed *f, const char *url, struct sink *s, uint64_t from, long *status)
 	curl_easy_setopt(f->c, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(f->c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(f->c, CURLOPT_HEADERDATA, f);
+	if (f->o->stop != NULL) {
+		curl_easy_setopt(f->c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(f->c, CURLOPT_XFERINFODATA, f);
+		curl_easy_setopt(f->c, CURLOPT_NOPROGRESS, 0L);
+	}
 	rc = curl_easy_perform(f->c);
 	curl_slist_free_all(h);
 	curl_easy_getinfo(f->c, CURLINFO_RESPONSE_CODE, status);
@@ -364,7 +389,7 @@ fetch_file(struct fed *f, const char *base, const struct fed_file *ff)
 			    status);
 			goto out;
 		}
-		if (rc == -1 && f->e->code != ERR_BUSY)
+		if (rc == -1 && (f->e->code != ERR_BUSY || stopped(f)))
 			goto out;
 		rc = -1;
 		if (time(NULL) >= f->deadline)
@@ -611,6 +636,7 @@ federate_pull(struct node *n, struct db *db, const struct federate_opts *o,
 	struct fed f = { 0 };
 	size_t np = 0, i;
 	struct err pe;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (fed_peers(db, o->peer, &ps, &np, e) == -1)
@@ -626,7 +652,7 @@ federate_pull(struct node *n, struct db *db, const struct federate_opts *o,
 	}
 	f.o = o;
 	f.n = n;
-	for (i = 0; i < np; i++) {
+	for (i = 0; i < np && !stopped(&f); i++) {
 		memset(&pe, 0, sizeof(pe));
 		f.e = &pe;
 		f.p = &ps[i];
@@ -638,7 +664,13 @@ federate_pull(struct node *n, struct db *db, const struct federate_opts *o,
 			snprintf(f.auth, sizeof(f.auth),
 			    "Authorization: Bearer %s", ps[i].token);
 		out->peers++;
-		if (pull_peer(&f, db, out) == -1) {
+		rc = pull_peer(&f, db, out);
+		if (rc == -1 && stopped(&f))
+			fprintf(stderr,
+			    "federate: peer %s: stopped with the node; what "
+			    "was received resumes at the next pull\n",
+			    ps[i].name);
+		else if (rc == -1) {
 			struct fed_pull_failed pf = { ps[i].id, pe.msg };
 			struct err ignore = { 0 };
 
