@@ -2,7 +2,9 @@
 ** Settings (config.h): the defaults; a config file, then TRIBUTARY_*
 ** variables, then flags, each winning over the one before; bad values,
 ** unknown flags and unknown file keys are refused with a message naming
-** the option (and file:line); --help lists every option.
+** the option (and file:line); --help lists every option, and the ops
+** guide names each; the federation pull's limits default to what
+** `federate pull` uses.
 */
 #include <check.h>
 #include <ctype.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "federate.h"
 #include "testutil.h"
 
 /* Every option, as flag name; its variable is TRIBUTARY_ + upper, - to _. */
@@ -28,6 +31,11 @@ static const char *const options[] = {
 	"log-requests",
 	"blob-grace",
 	"demo",
+	"federate-every",
+	"federate-max-file-bytes",
+	"federate-max-files",
+	"federate-peer-timeout",
+	"federate-max-rate",
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -105,6 +113,12 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.log_requests, 1);
 	ck_assert_int_eq(c.blob_grace, 3600);
 	ck_assert_int_eq(c.demo, 0);
+	/* serve's pulls keep to the limits `federate pull` keeps to. */
+	ck_assert_int_eq(c.federate_every, 3600);
+	ck_assert_uint_eq((uint64_t)c.federate_max_file, FED_DEFAULT_MAX_FILE);
+	ck_assert_int_eq(c.federate_max_files, FED_DEFAULT_MAX_FILES);
+	ck_assert_int_eq(c.federate_peer_time, FED_DEFAULT_PEER_TIME);
+	ck_assert_int_eq(c.federate_max_rate, 0);
 	config_free(&c);
 	ck_assert_ptr_null(c.bind);
 	ck_assert_ptr_null(c.webroot);
@@ -184,6 +198,12 @@ START_TEST(test_bools)
 	    0);
 	ck_assert_int_eq(c.log_requests, 1);
 	ck_assert_int_eq(c.demo, 0);
+	/* serve's pulls keep to the limits `federate pull` keeps to. */
+	ck_assert_int_eq(c.federate_every, 3600);
+	ck_assert_uint_eq((uint64_t)c.federate_max_file, FED_DEFAULT_MAX_FILE);
+	ck_assert_int_eq(c.federate_max_files, FED_DEFAULT_MAX_FILES);
+	ck_assert_int_eq(c.federate_peer_time, FED_DEFAULT_PEER_TIME);
+	ck_assert_int_eq(c.federate_max_rate, 0);
 	config_free(&c);
 	/* A bare flag means 1; a following 0 or 1 is its value; anything
 	** else after it is the next argument. */
@@ -344,6 +364,34 @@ START_TEST(test_help_lists_everything)
 }
 END_TEST
 
+/* Every option --help lists is named in the ops guide (ops/README.md). */
+START_TEST(test_ops_guide_names_everything)
+{
+	char *argv[] = { "--help", NULL };
+	char err[512], flag[128], *text = NULL, *guide, *p, *q;
+	size_t len = 0, n;
+	struct config c;
+	FILE *out;
+
+	ck_assert_ptr_nonnull(out = open_memstream(&text, &len));
+	ck_assert_int_eq(config_load(&c, 1, argv, out, err, sizeof(err)), 1);
+	fclose(out);
+	guide = tu_slurp(tu_src_path("ops/README.md"), &n);
+	for (p = text; (p = strstr(p, "\n  --")) != NULL; p = q) {
+		p += 3;
+		q = p + strcspn(p, " \n");
+		snprintf(flag, sizeof(flag), "%.*s", (int)(q - p), p);
+		if (strcmp(flag, "--config") == 0)
+			continue;
+		ck_assert_msg(strstr(guide, flag) != NULL,
+		    "%s is not in ops/README.md", flag);
+	}
+	free(guide);
+	free(text);
+	config_free(&c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -360,6 +408,7 @@ main(void)
 	tcase_add_test(tc, test_config_flag_needs_value);
 	tcase_add_test(tc, test_file_errors_name_line);
 	tcase_add_test(tc, test_help_lists_everything);
+	tcase_add_test(tc, test_ops_guide_names_everything);
 	suite_add_tcase(s, tc);
 	return (tu_suite_run(s));
 }

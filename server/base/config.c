@@ -157,6 +157,25 @@ static const struct opt opts[] = {
 	    "seconds an object pushed through the Hub write API but named by "
 	    "no commit (an interrupted push, the parts of a joined upload) "
 	    "is kept before the sweep removes it" },
+	/* The pull's limits are `federate pull`'s, with its defaults
+	** (outbound/federate.h; tests/check_config.c holds them together). */
+	{ "federate-every", OPT_LONG, OFF(federate_every), "3600", 0, 31536000,
+	    "seconds between pulls of every peer (what `tributary federate "
+	    "pull` does) on a thread of the node, the first one this long "
+	    "after the start; never two at once; 0 = never" },
+	{ "federate-max-file-bytes", OPT_LONG, OFF(federate_max_file),
+	    "4294967296", 1, 1L << 42,
+	    "a pulled release listing a file larger than this is refused" },
+	{ "federate-max-files", OPT_LONG, OFF(federate_max_files), "10000", 1,
+	    1000000, "a pulled release listing more files is refused" },
+	{ "federate-peer-timeout", OPT_LONG, OFF(federate_peer_time), "3600", 1,
+	    604800,
+	    "seconds one peer's pull may take in all; then it is reported "
+	    "and the next peer is pulled" },
+	{ "federate-max-rate", OPT_LONG, OFF(federate_max_rate), "0", 0,
+	    1L << 40,
+	    "bytes a second a pull receives at most, on a metered link (0 = "
+	    "no limit)" },
 	{ "consent-dir", OPT_STR, OFF(consent_dir),
 	    TRIBUTARY_SOURCE_DIR "/consent", 0, 0,
 	    "folder of consent documents: <slug>/<version>/<lang>.md" },

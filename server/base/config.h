@@ -54,6 +54,11 @@ struct config {
 	long hub_multipart_chunk; /* bytes of an LFS part; 0: no multipart */
 	long hub_object_grace;    /* seconds an uncommitted object is kept */
 	long reading_max;         /* bytes of an uploaded consent reading */
+	long federate_every;     /* seconds between pulls of the peers; 0 off */
+	long federate_max_file;  /* bytes of one pulled file */
+	long federate_max_files; /* files of one pulled release */
+	long federate_peer_time; /* seconds one peer may take in all */
+	long federate_max_rate;  /* bytes/s a pull receives; 0: no limit */
 };
 
 /*

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "consent.h"
 #include "erase.h"
+#include "fedtimer.h"
 #include "release_build.h"
 #include "redact.h"
 #include "crypto.h"
@@ -390,10 +391,32 @@ verify_release(const char *dir, const uint8_t *pk, int *valid, char *why,
 	return (0);
 }
 
+/*
+** Starts the pull of the peers every --federate-every seconds, with the
+** limits of ${sv}'s settings, into *${ft}. 0, or -1 with ${e} set.
+*/
+static int
+serve_federate(struct serve *sv, struct fedtimer **ft, struct err *e)
+{
+	struct federate_opts o = { 0 };
+
+	o.max_file = (uint64_t)sv->c.federate_max_file;
+	o.max_files = (size_t)sv->c.federate_max_files;
+	o.peer_time = sv->c.federate_peer_time;
+	o.max_rate = sv->c.federate_max_rate;
+	if ((*ft = fedtimer_start(sv->n, sv->c.federate_every, &o, e)) == NULL)
+		return (-1);
+	log_info("pulling every peer every %ld s (--federate-every), the "
+		 "first time in %ld s",
+	    sv->c.federate_every, sv->c.federate_every);
+	return (0);
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
 	struct serve sv = { 0 };
+	struct fedtimer *ft = NULL;
 	struct server *s;
 	struct err e = { 0 };
 	sigset_t set;
@@ -421,9 +444,16 @@ cmd_serve(int argc, char **argv)
 	    sv.sc.docs != NULL ? DOCS_RETRY_EVERY : SWEEP_EVERY);
 	if ((s = server_start(sv.n, &sv.c, &e)) == NULL)
 		goto fail;
+	if (sv.c.federate_every > 0 && serve_federate(&sv, &ft, &e) == -1) {
+		server_stop(s);
+		goto fail;
+	}
 	serve_announce(&sv, s);
 	sigwait(&set, &sig);
 	log_info("signal %d: finishing queued writes, then stopping", sig);
+	/* A pull under way is cut first: it records through the writer,
+	** which node_close() stops. */
+	fedtimer_stop(ft);
 	server_stop(s);
 	rc = 0;
 	goto out;

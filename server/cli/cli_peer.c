@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "federate.h"
 #include "federation.h"
+#include "fedtimer.h"
 #include "node.h"
 
 static const char peer_usage[] =
@@ -53,6 +54,8 @@ static const char federate_usage[] =
     "signature, then every file's size and SHA-256. Files already held are\n"
     "not fetched again; a cut download resumes. A peer that is down, slow\n"
     "or serves a file its manifest does not name is reported and skipped.\n"
+    "`tributary serve` does the same every --federate-every seconds; two\n"
+    "pulls of one node never run at once (the second is refused).\n"
     "Exit 0 when every peer was pulled, 1 when any failed.\n"
     "\n"
     "  --max-file-bytes N  refuse a release with a file over N bytes\n"
@@ -333,8 +336,8 @@ cmd_federate(int argc, char **argv)
 	long long mf, mn, pt, mr;
 	struct err e = { 0 };
 	struct node *n;
-	struct db *db;
-	int rc = 1;
+	struct db *db = NULL;
+	int rc = 1, lock;
 
 	if (argc >= 1 &&
 	    (strcmp(argv[0], "release") == 0 || strcmp(argv[0], "status") == 0))
@@ -363,7 +366,8 @@ cmd_federate(int argc, char **argv)
 	o.quiet = flag(argc, argv, "--quiet");
 	if ((n = open_node("federate", dir)) == NULL)
 		return (1);
-	if ((db = db_open(n->dbpath, 0, &e)) == NULL ||
+	if ((lock = fedtimer_lock(n->dir, &e)) == -1 ||
+	    (db = db_open(n->dbpath, 0, &e)) == NULL ||
 	    federate_pull(n, db, &o, &r, &e) == -1)
 		fprintf(stderr, "tributary federate: %s\n", e.msg);
 	else {
@@ -375,6 +379,7 @@ cmd_federate(int argc, char **argv)
 		rc = r.failed > 0;
 	}
 	db_close(db);
+	fedtimer_unlock(lock);
 	node_close(n);
 	return (rc);
 }

@@ -3,7 +3,9 @@
 */
 #include "metrics.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 
 static const double lat_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 	0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
@@ -25,6 +27,10 @@ static atomic_ullong lat_sum_us, lat_count;
 static atomic_ullong batch_bucket[NBATCH + 1];
 static atomic_ullong batch_count, batch_jobs, batch_lost;
 static atomic_llong conns_open, conns_suspended;
+/* The federation timer's figures: written once a pull, read per scrape. */
+static pthread_mutex_t fed_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct metrics_fed fed;
+static int fed_on;
 
 void
 metrics_set_routes(const char *const *names, size_t n)
@@ -84,6 +90,123 @@ void
 metrics_conn_suspended(int delta)
 {
 	atomic_fetch_add(&conns_suspended, delta);
+}
+
+void
+metrics_federation(const struct metrics_fed *f)
+{
+	size_t i;
+
+	pthread_mutex_lock(&fed_lock);
+	fed_on = f != NULL;
+	if (f != NULL) {
+		memcpy(&fed, f, sizeof(fed));
+		if (fed.npeers > METRICS_FED_PEERS)
+			fed.npeers = METRICS_FED_PEERS;
+		for (i = 0; i < fed.npeers; i++)
+			fed.peers[i].name[sizeof(fed.peers[i].name) - 1] = '\0';
+	}
+	pthread_mutex_unlock(&fed_lock);
+}
+
+/* A peer's name as a label value: \, " and newlines escaped, as the
+** text format asks (names are [A-Za-z0-9._-] today). */
+static int
+label_value(struct buf *o, const char *s)
+{
+	int rc = 0;
+
+	for (; *s != '\0'; s++)
+		if (*s == '\\' || *s == '"')
+			rc |= buf_printf(o, "\\%c", *s);
+		else if (*s == '\n')
+			rc |= buf_puts(o, "\\n");
+		else
+			rc |= buf_printf(o, "%c", *s);
+	return (rc);
+}
+
+/* The per-peer series ${name} of ${f}: ${what} 0 failures, 1 last good
+** pull (left out for a peer never pulled well). */
+static int
+fed_per_peer(
+    struct buf *o, const struct metrics_fed *f, const char *name, int what)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < f->npeers; i++) {
+		const struct metrics_fed_peer *p = &f->peers[i];
+
+		if (what == 1 && p->last_ok_at == 0)
+			continue;
+		rc |= buf_printf(o, "%s{peer=\"", name);
+		rc |= label_value(o, p->name);
+		if (what == 0)
+			rc |= buf_printf(o, "\"} %llu\n", p->failures);
+		else
+			rc |= buf_printf(o, "\"} %lld\n", p->last_ok_at);
+	}
+	return (rc);
+}
+
+/* Appends the federation figures, if the timer is on. 0 or -1. */
+static int
+fed_render(struct buf *o)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&fed_lock);
+	if (!fed_on) {
+		pthread_mutex_unlock(&fed_lock);
+		return (0);
+	}
+	rc |= buf_printf(o,
+	    "# HELP tributary_federation_pulls_total Pulls of the peers "
+	    "run by the node's timer (--federate-every).\n"
+	    "# TYPE tributary_federation_pulls_total counter\n"
+	    "tributary_federation_pulls_total %llu\n"
+	    "# HELP tributary_federation_pulls_failed_total Of them, pulls "
+	    "in which a peer failed or that could not start.\n"
+	    "# TYPE tributary_federation_pulls_failed_total counter\n"
+	    "tributary_federation_pulls_failed_total %llu\n"
+	    "# HELP tributary_federation_files_fetched_total Release files "
+	    "downloaded from peers and verified.\n"
+	    "# TYPE tributary_federation_files_fetched_total counter\n"
+	    "tributary_federation_files_fetched_total %llu\n"
+	    "# HELP tributary_federation_bytes_received_total Bytes of "
+	    "release file bodies received from peers.\n"
+	    "# TYPE tributary_federation_bytes_received_total counter\n"
+	    "tributary_federation_bytes_received_total %llu\n"
+	    "# HELP tributary_federation_releases_recorded_total Peers' "
+	    "releases recorded new.\n"
+	    "# TYPE tributary_federation_releases_recorded_total counter\n"
+	    "tributary_federation_releases_recorded_total %llu\n"
+	    "# HELP tributary_federation_revocations_applied_total Ids new "
+	    "on the peers' signed revocation lists.\n"
+	    "# TYPE tributary_federation_revocations_applied_total counter\n"
+	    "tributary_federation_revocations_applied_total %llu\n"
+	    "# HELP tributary_federation_peers_failing Peers whose latest "
+	    "pull failed.\n"
+	    "# TYPE tributary_federation_peers_failing gauge\n"
+	    "tributary_federation_peers_failing %zu\n",
+	    fed.pulls, fed.pulls_failed, fed.files, fed.bytes, fed.releases,
+	    fed.revoked, fed.peers_failing);
+	rc |= buf_puts(o,
+	    "# HELP tributary_federation_peer_pulls_failed_total Pulls of "
+	    "a peer that failed (the peer list says why).\n"
+	    "# TYPE tributary_federation_peer_pulls_failed_total counter\n");
+	rc |= fed_per_peer(
+	    o, &fed, "tributary_federation_peer_pulls_failed_total", 0);
+	rc |= buf_puts(o,
+	    "# HELP tributary_federation_peer_last_success_timestamp_seconds "
+	    "When a peer was last pulled whole.\n"
+	    "# TYPE tributary_federation_peer_last_success_timestamp_seconds "
+	    "gauge\n");
+	rc |= fed_per_peer(o, &fed,
+	    "tributary_federation_peer_last_success_timestamp_seconds", 1);
+	pthread_mutex_unlock(&fed_lock);
+	return (rc);
 }
 
 int
@@ -167,5 +290,6 @@ metrics_render(struct buf *o)
 	    "the writer.\n# TYPE tributary_connections_suspended gauge\n"
 	    "tributary_connections_suspended %lld\n",
 	    atomic_load(&conns_open), atomic_load(&conns_suspended));
+	rc |= fed_render(o);
 	return (rc ? -1 : 0);
 }

@@ -26,6 +26,11 @@
 #define SMALL_MAX  (64u << 20) /* bytes of a manifest or repo info */
 #define TRIES      5           /* attempts at one file, resuming */
 #define STALL_SECS 30          /* no byte for this long: cut */
+#define RECV_BUF   (256 << 10) /* bytes libcurl reads at once */
+/* Bytes gathered before one write(2); bytes written before the disk is
+** asked to start on them, so that the fsync at the end waits less. */
+#define WRITE_BUF (1u << 20)
+#define WRITEBACK (8u << 20)
 
 /* One pull of one peer. */
 struct fed {
@@ -47,14 +52,68 @@ struct fed {
 	uint64_t bytes;
 };
 
-/* Where a download goes: a buffer (${b}, at most ${max}) or a file. */
+/* Where a download goes: a buffer (${b}, at most ${max}) or a file
+** (${fd}, appended to through ${wbuf}, WRITE_BUF bytes; what goes in is
+** hashed into ${h} on the way). */
 struct sink {
 	struct buf *b;
 	size_t max;
-	FILE *f;
+	int fd;
+	struct sha256 *h;
+	char *wbuf;
+	size_t wn;     /* bytes in wbuf */
 	uint64_t left; /* bytes the file may still take */
 	uint64_t got;
+	off_t end;       /* where the file ends on disk */
+	uint64_t queued; /* bytes before ${end} not yet handed to the disk */
 };
+
+/* Writes all ${n} bytes at ${p} to ${fd}. 0, or -1 with errno set. */
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		if ((k = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return (0);
+}
+
+/*
+** Writes ${n} bytes at ${p} (NULL: what ${s}'s buffer holds) to its file
+** and, every WRITEBACK bytes, asks the disk to start writing them, so that
+** writing overlaps receiving and the fsync at the end finds little left.
+** 0, or -1 with errno set.
+*/
+static int
+sink_flush(struct sink *s, const char *p, size_t n)
+{
+	if (p == NULL) {
+		p = s->wbuf;
+		n = s->wn;
+		s->wn = 0;
+	}
+	if (n == 0)
+		return (0);
+	if (write_all(s->fd, p, n) == -1)
+		return (-1);
+	s->end += (off_t)n;
+#ifdef SYNC_FILE_RANGE_WRITE
+	if ((s->queued += n) >= WRITEBACK) {
+		sync_file_range(s->fd, s->end - (off_t)s->queued,
+		    (off_t)s->queued, SYNC_FILE_RANGE_WRITE);
+		s->queued = 0;
+	}
+#endif
+	return (0);
+}
 
 static size_t
 sink_write(char *p, size_t sz, size_t nm, void *arg)
@@ -67,7 +126,20 @@ sink_write(char *p, size_t sz, size_t nm, void *arg)
 			return (0);
 	} else {
 		/* More than the manifest says: a tampered or wrong file. */
-		if ((uint64_t)n > s->left || fwrite(p, 1, n, s->f) != n)
+		if ((uint64_t)n > s->left)
+			return (0);
+		if (s->wn + n > WRITE_BUF && sink_flush(s, NULL, 0) == -1)
+			return (0);
+		if (n > WRITE_BUF) {
+			if (sink_flush(s, p, n) == -1)
+				return (0);
+		} else {
+			memcpy(s->wbuf + s->wn, p, n);
+			s->wn += n;
+		}
+		/* Should the hash fail, the file is longer than what was
+		** counted: fetch_file() reads it back. */
+		if (sha256_update(s->h, p, n) == -1)
 			return (0);
 		s->left -= n;
 	}
@@ -96,6 +168,23 @@ header_take(const char *line, size_t n, const char *name, char *out, size_t len)
 	out[v] = '\0';
 }
 
+/* 1 once the pull is asked to stop (federate_opts.stop), else 0. */
+static int
+stopped(const struct fed *f)
+{
+	return (f->o->stop != NULL && atomic_load(f->o->stop) != 0);
+}
+
+/* curl's progress callback, at least once a second: non-zero cuts the
+** transfer when the pull is asked to stop. */
+static int
+on_progress(
+    void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return (stopped(arg));
+}
+
 static size_t
 on_header(char *p, size_t sz, size_t nm, void *arg)
 {
@@ -120,6 +209,9 @@ get(struct fed *f, const char *url, struct sink *s, uint64_t from, long *status)
 	time_t now = time(NULL);
 	CURLcode rc;
 
+	if (stopped(f))
+		return (
+		    err_set(f->e, ERR_BUSY, "stopped: the node is stopping"));
 	if (now >= f->deadline)
 		return (err_set(f->e, ERR_BUSY,
 		    "took longer than --peer-timeout (%ld s)",
@@ -137,6 +229,7 @@ get(struct fed *f, const char *url, struct sink *s, uint64_t from, long *status)
 	curl_easy_setopt(f->c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(f->c, CURLOPT_LOW_SPEED_TIME, (long)STALL_SECS);
 	curl_easy_setopt(f->c, CURLOPT_ACCEPT_ENCODING, NULL);
+	curl_easy_setopt(f->c, CURLOPT_BUFFERSIZE, (long)RECV_BUF);
 	if (f->o->max_rate > 0)
 		curl_easy_setopt(f->c, CURLOPT_MAX_RECV_SPEED_LARGE,
 		    (curl_off_t)f->o->max_rate);
@@ -152,6 +245,11 @@ get(struct fed *f, const char *url, struct sink *s, uint64_t from, long *status)
 	curl_easy_setopt(f->c, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(f->c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(f->c, CURLOPT_HEADERDATA, f);
+	if (f->o->stop != NULL) {
+		curl_easy_setopt(f->c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(f->c, CURLOPT_XFERINFODATA, f);
+		curl_easy_setopt(f->c, CURLOPT_NOPROGRESS, 0L);
+	}
 	rc = curl_easy_perform(f->c);
 	curl_slist_free_all(h);
 	curl_easy_getinfo(f->c, CURLINFO_RESPONSE_CODE, status);
@@ -238,38 +336,73 @@ sync_parent(const char *path)
 }
 
 /*
-** Checks the finished download ${part} against ${ff} (size and SHA-256)
-** and moves it into place at ${obj}, durably. The file is removed if it
-** does not match. 0, or -1 with f->e set naming the file.
+** Reads the first ${n} bytes of ${part} into a new hash, into *${h}
+** (sha256_free it). 0, or -1 with f->e set.
 */
 static int
-settle(
-    struct fed *f, const struct fed_file *ff, const char *part, const char *obj)
+hash_prefix(struct fed *f, const char *part, uint64_t n, struct sha256 **h)
 {
-	uint8_t d[SHA256_LEN], buf[65536];
-	char hex[SHA256_HEX_LEN + 1];
-	struct sha256 *h;
-	uint64_t total = 0;
+	uint8_t buf[65536];
 	ssize_t k;
+	int fd = -1;
+
+	if ((*h = sha256_new()) == NULL)
+		return (err_oom(f->e));
+	if (n == 0)
+		return (0);
+	if ((fd = open(part, O_RDONLY)) == -1)
+		goto fail;
+	errno = 0;
+	while (n > 0 &&
+	    (k = read(fd, buf, n < sizeof(buf) ? (size_t)n : sizeof(buf))) >
+		0) {
+		if (sha256_update(*h, buf, (size_t)k) == -1)
+			goto fail;
+		n -= (uint64_t)k;
+	}
+	if (n > 0)
+		goto fail;
+	close(fd);
+	return (0);
+fail:
+	if (fd != -1)
+		close(fd);
+	sha256_free(*h);
+	*h = NULL;
+	return (err_set(f->e, ERR_STORAGE, "%s: %s", part,
+	    errno != 0 ? strerror(errno) : "shorter than it was"));
+}
+
+/*
+** Checks the finished download ${part} against ${ff} (size and SHA-256)
+** and moves it into place at ${obj}, durably. ${h} is the hash of the
+** file's bytes as they were written (freed here), or NULL to read them
+** back. The file is removed if it does not match. 0, or -1 with f->e set
+** naming the file.
+*/
+static int
+settle(struct fed *f, const struct fed_file *ff, const char *part,
+    const char *obj, struct sha256 *h)
+{
+	uint8_t d[SHA256_LEN];
+	char hex[SHA256_HEX_LEN + 1];
+	uint64_t total;
+	struct stat sb;
 	int fd;
 
-	if ((fd = open(part, O_RDONLY)) == -1)
-		return (err_set(
-		    f->e, ERR_STORAGE, "%s: %s", part, strerror(errno)));
-	if ((h = sha256_new()) == NULL) {
-		close(fd);
+	if (h == NULL && hash_prefix(f, part, ff->bytes, &h) == -1)
+		return (-1);
+	if (sha256_final(h, d) == -1)
 		return (err_oom(f->e));
-	}
-	while ((k = read(fd, buf, sizeof(buf))) > 0) {
-		sha256_update(h, buf, (size_t)k);
-		total += (uint64_t)k;
-	}
-	if (k < 0 || sha256_final(h, d) == -1 || fsync(fd) == -1) {
-		close(fd);
-		return (err_set(
-		    f->e, ERR_STORAGE, "%s: %s", part, strerror(errno)));
+	if ((fd = open(part, O_RDONLY)) == -1 || fstat(fd, &sb) == -1 ||
+	    fsync(fd) == -1) {
+		err_set(f->e, ERR_STORAGE, "%s: %s", part, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (-1);
 	}
 	close(fd);
+	total = (uint64_t)sb.st_size;
 	hex_encode(d, sizeof(d), hex);
 	if (total != ff->bytes || strcmp(hex, ff->sha256) != 0) {
 		unlink(part);
@@ -309,8 +442,9 @@ fetch_file(struct fed *f, const char *base, const struct fed_file *ff)
 {
 	char obj[PATH_MAX], part[PATH_MAX], *url = NULL;
 	struct sink s = { 0 };
+	struct sha256 *h = NULL; /* of the first ${hashed} bytes of ${part} */
+	uint64_t have, hashed = 0;
 	struct stat sb;
-	uint64_t have;
 	long status;
 	int tries, resumed = 0, rc = -1;
 
@@ -320,11 +454,14 @@ fetch_file(struct fed *f, const char *base, const struct fed_file *ff)
 		return (0);
 	}
 	memset(f->e, 0, sizeof(*f->e)); /* a cut this run recovers from */
-	if (ff->bytes == 0 && (s.f = fopen(part, "wb")) != NULL)
-		fclose(s.f);
-	s.f = NULL;
-	if (asprintf(&url, "%s/%s", base, ff->path) == -1)
+	if (ff->bytes == 0 &&
+	    (s.fd = open(part, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1)
+		close(s.fd);
+	if (asprintf(&url, "%s/%s", base, ff->path) == -1 ||
+	    (s.wbuf = malloc(WRITE_BUF)) == NULL) {
+		free(url);
 		return (err_oom(f->e));
+	}
 	for (tries = 0; tries < TRIES; tries++) {
 		have = stat(part, &sb) == 0 ? (uint64_t)sb.st_size : 0;
 		if (have > ff->bytes) {
@@ -339,19 +476,34 @@ fetch_file(struct fed *f, const char *base, const struct fed_file *ff)
 		}
 		if (tries > 0) /* a cut: give the link a moment */
 			sleep((unsigned)tries);
-		if ((s.f = fopen(part, "ab")) == NULL) {
+		/* The hash goes on from where the file ends: read back what
+		** a run before (or a write that failed) left. */
+		if (h == NULL || hashed != have) {
+			sha256_free(h);
+			if (hash_prefix(f, part, have, &h) == -1)
+				goto out;
+			hashed = have;
+		}
+		if ((s.fd = open(part,
+			 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) ==
+		    -1) {
 			err_set(
 			    f->e, ERR_STORAGE, "%s: %s", part, strerror(errno));
 			goto out;
 		}
+		s.h = h;
 		s.left = ff->bytes - have;
 		s.got = 0;
+		s.end = (off_t)have;
+		s.queued = 0;
+		s.wn = 0;
 		rc = get(f, url, &s, have, &status);
 		f->bytes += s.got;
-		if (fclose(s.f) != 0 && rc == 0)
+		hashed += s.got; /* checked against the file's size next */
+		if ((sink_flush(&s, NULL, 0) == -1 || close(s.fd) != 0) &&
+		    rc == 0)
 			rc = err_set(
 			    f->e, ERR_STORAGE, "%s: %s", part, strerror(errno));
-		s.f = NULL;
 		if (rc == 0 && status == 200 && have > 0) {
 			/* The Range was not honoured: the body began at byte
 			** 0 and went past what was kept. Start again. */
@@ -367,7 +519,7 @@ fetch_file(struct fed *f, const char *base, const struct fed_file *ff)
 			    status);
 			goto out;
 		}
-		if (rc == -1 && f->e->code != ERR_BUSY)
+		if (rc == -1 && (f->e->code != ERR_BUSY || stopped(f)))
 			goto out;
 		rc = -1;
 		if (time(NULL) >= f->deadline)
@@ -382,9 +534,17 @@ fetch_file(struct fed *f, const char *base, const struct fed_file *ff)
 			    (unsigned long long)ff->bytes);
 		goto out;
 	}
-	if ((rc = settle(f, ff, part, obj)) == 0)
+	if (h != NULL && hashed != have) {
+		sha256_free(h);
+		h = NULL;
+	}
+	rc = settle(f, ff, part, obj, h); /* frees h */
+	h = NULL;
+	if (rc == 0)
 		f->fetched++;
 out:
+	sha256_free(h);
+	free(s.wbuf);
 	free(url);
 	return (rc);
 }
@@ -404,7 +564,7 @@ keep_bytes(struct fed *f, const struct fed_file *ff, const void *p, size_t n)
 	    fclose(fp) != 0)
 		return (err_set(
 		    f->e, ERR_STORAGE, "%s: %s", part, strerror(errno)));
-	return (settle(f, ff, part, obj));
+	return (settle(f, ff, part, obj, NULL));
 }
 
 /* The file entry of ${n} bytes at ${p} named ${path}. */
@@ -666,6 +826,7 @@ federate_pull(struct node *n, struct db *db, const struct federate_opts *o,
 	struct fed f = { 0 };
 	size_t np = 0, i;
 	struct err pe;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (fed_peers(db, o->peer, &ps, &np, e) == -1)
@@ -681,7 +842,7 @@ federate_pull(struct node *n, struct db *db, const struct federate_opts *o,
 	}
 	f.o = o;
 	f.n = n;
-	for (i = 0; i < np; i++) {
+	for (i = 0; i < np && !stopped(&f); i++) {
 		memset(&pe, 0, sizeof(pe));
 		f.e = &pe;
 		f.p = &ps[i];
@@ -694,7 +855,13 @@ federate_pull(struct node *n, struct db *db, const struct federate_opts *o,
 			snprintf(f.auth, sizeof(f.auth),
 			    "Authorization: Bearer %s", ps[i].token);
 		out->peers++;
-		if (pull_peer(&f, db, out) == -1) {
+		rc = pull_peer(&f, db, out);
+		if (rc == -1 && stopped(&f))
+			fprintf(stderr,
+			    "federate: peer %s: stopped with the node; what "
+			    "was received resumes at the next pull\n",
+			    ps[i].name);
+		else if (rc == -1) {
 			struct fed_pull_failed pf = { ps[i].id, pe.msg };
 			struct err ignore = { 0 };
 

@@ -29,6 +29,7 @@
 #ifndef TRIBUTARY_FEDERATE_H
 #define TRIBUTARY_FEDERATE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,11 @@ struct federate_opts {
 	long peer_time;    /* seconds one peer may take in all */
 	long max_rate;     /* bytes/s received at most; 0: no limit */
 	int quiet;         /* no line per peer on stderr */
+	/* Once *stop is non-zero (serve is stopping), the transfer under way
+	** is cut within a second, the peers left are not pulled, and the peer
+	** being pulled is not marked failed: its partial files resume at the
+	** next pull. NULL: never. */
+	const atomic_int *stop;
 };
 
 /* What a pull did, over all peers. */
