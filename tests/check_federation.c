@@ -451,9 +451,9 @@ END_TEST
 ** has gone by, ${cut_after} more bytes of answer reach the client, and
 ** both sides are closed. Everything else passes whole.
 */
-static char cut_path[700];
+static char cut_path[700], err_path[700];
 static long cut_after;
-static int proxy_port, proxy_fd = -1, cut_done;
+static int proxy_port, proxy_fd = -1, cut_done, err_done;
 
 /* The port of ${base} ("http://127.0.0.1:PORT"). */
 static int
@@ -487,6 +487,20 @@ proxy_conn(void *arg)
 		if (pf[0].revents & (POLLIN | POLLHUP)) {
 			if ((k = read(c, buf, sizeof(buf))) <= 0)
 				break;
+			if (!err_done && err_path[0] != '\0' &&
+			    memmem(buf, (size_t)k, err_path,
+				strlen(err_path)) != NULL) {
+				static const char busy[] =
+				    "HTTP/1.1 503 Service Unavailable\r\n"
+				    "Content-Type: application/json\r\n"
+				    "Content-Length: 60\r\nConnection: close"
+				    "\r\n\r\n{\"error\":{\"code\":\"busy\","
+				    "\"message\":\"try again later!!!\"}}";
+
+				err_done = 1;
+				(void)!write(c, busy, sizeof(busy) - 1);
+				break;
+			}
 			if (!cut_done &&
 			    memmem(buf, (size_t)k, cut_path,
 				strlen(cut_path)) != NULL &&
@@ -604,6 +618,58 @@ START_TEST(test_dropped_connection)
 }
 END_TEST
 
+/*
+** B answers a file with an error for a while (503 and a JSON body, from
+** the proxy above): the pull fails naming the answer and keeps nothing
+** of the error's body, so the very next pull completes.
+*/
+START_TEST(test_error_answer_kept_out)
+{
+	char out[8192], url[64];
+
+	/* Its card: new in every release, so A fetches it. */
+	cut(bdir, "1.5.0", 2, 0, 0);
+	snprintf(err_path, sizeof(err_path), "/README.md");
+	cut_done = 1; /* no cut in this one */
+	proxy_start();
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", proxy_port);
+	ck_assert_msg(
+	    tu_cli(out, sizeof(out),
+		(const char *const[]){ "peer", "add", "--data", adir, url,
+		    "--key", bkey, "--name", "b-busy", NULL }) == 0,
+	    "%s", out);
+	/* B's Hub read API names its releases from a cache of a moment:
+	** until it serves 1.5.0 at main. */
+	{
+		struct tu_resp r = { 0 };
+		char u[200];
+		int i, seen = 0;
+
+		snprintf(u, sizeof(u),
+		    "%s/datasets/orgb/ewe/resolve/main/README.md", srv_b.base);
+		for (i = 0; i < 600 && !seen; i++) {
+			if (tu_http(NULL, "GET", u, NULL, NULL, 0, &r) == 0 &&
+			    r.body != NULL && strstr(r.body, "1.5.0") != NULL)
+				seen = 1;
+			tu_resp_free(&r);
+			if (!seen)
+				usleep(100000);
+		}
+		ck_assert_msg(seen, "B never served 1.5.0 at main");
+	}
+	ck_assert_msg(
+	    pull(out, sizeof(out), "--peer", "b-busy") != 0, "%s", out);
+	ck_assert_msg(strstr(out, "answered 503") != NULL, "%s", out);
+	ck_assert_msg(pull(out, sizeof(out), "--peer", "b-busy") == 0,
+	    "the pull after an error answer: %s", out);
+	held_same(bdir, "1.5.0");
+	ck_assert_int_eq(tu_cli(out, sizeof(out),
+			     (const char *const[]){ "peer", "remove", "--data",
+				 adir, "--name", "b-busy", NULL }),
+	    0);
+}
+END_TEST
+
 START_TEST(test_revocation_list)
 {
 	struct contrib_withdraw w = { 0 };
@@ -703,6 +769,7 @@ main(void)
 	tcase_add_test(tc, test_tampered_file_refused);
 	tcase_add_test(tc, test_cut_and_resumed);
 	tcase_add_test(tc, test_dropped_connection);
+	tcase_add_test(tc, test_error_answer_kept_out);
 	tcase_add_test(tc, test_revocation_list);
 	tcase_add_test(tc, test_peer_down);
 	suite_add_tcase(s, tc);

@@ -243,6 +243,10 @@ get(struct fed *f, const char *url, struct sink *s, uint64_t from, long *status)
 	curl_easy_setopt(f->c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(f->c, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(f->c, CURLOPT_WRITEDATA, s);
+	/* An error's body is never a file's bytes: into a file, an answer
+	** of 400 or more is not written at all (its status says what). */
+	if (s->b == NULL)
+		curl_easy_setopt(f->c, CURLOPT_FAILONERROR, 1L);
 	curl_easy_setopt(f->c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(f->c, CURLOPT_HEADERDATA, f);
 	if (f->o->stop != NULL) {
@@ -253,6 +257,8 @@ get(struct fed *f, const char *url, struct sink *s, uint64_t from, long *status)
 	rc = curl_easy_perform(f->c);
 	curl_slist_free_all(h);
 	curl_easy_getinfo(f->c, CURLINFO_RESPONSE_CODE, status);
+	if (rc == CURLE_HTTP_RETURNED_ERROR && *status >= 400)
+		return (0);
 	if (rc == CURLE_WRITE_ERROR)
 		return (err_set(f->e, ERR_TOO_LARGE,
 		    "%s sent more bytes than it should", url));
@@ -515,8 +521,8 @@ fetch_file(struct fed *f, const char *base, const struct fed_file *ff)
 			continue;
 		}
 		if (rc == 0 && status != 200 && status != 206) {
-			err_set(f->e, ERR_NOT_FOUND, "%s answered %ld", url,
-			    status);
+			rc = err_set(f->e, ERR_NOT_FOUND, "%s answered %ld",
+			    url, status);
 			goto out;
 		}
 		if (rc == -1 && (f->e->code != ERR_BUSY || stopped(f)))
