@@ -54,6 +54,7 @@ struct config {
 	long hub_multipart_chunk; /* bytes of an LFS part; 0: no multipart */
 	long hub_object_grace;    /* seconds an uncommitted object is kept */
 	long reading_max;         /* bytes of an uploaded consent reading */
+	long consent_part_max;    /* bytes of a translated consent part */
 };
 
 /*
