@@ -256,6 +256,8 @@ ctr_body_split(const char *p, size_t n, struct ctr_parts *out, struct err *e)
 
 	out->v = NULL;
 	out->n = 0;
+	if (memchr(p, '\0', n) != NULL)
+		return (err_set(e, ERR_INVALID, "the body holds a NUL byte"));
 	for (; off <= n; off = next) {
 		line++;
 		if (off == n) {
@@ -992,7 +994,7 @@ review_make(struct ctr_review *rv, const struct consent_set *s, int v,
 {
 	const struct consent_doc *en = consent_find(s, rv->slug, v, "en");
 	struct buf b = { 0 };
-	char name[200];
+	char name[200], why[sizeof(e->msg)];
 	size_t i;
 
 	*nmade = 0;
@@ -1002,10 +1004,11 @@ review_make(struct ctr_review *rv, const struct consent_set *s, int v,
 		return (err_oom(e));
 	made[0] = consent_parse(b.p, b.n, name, e);
 	buf_free(&b);
-	if (made[0] == NULL)
+	if (made[0] == NULL) {
+		snprintf(why, sizeof(why), "%s", e->msg);
 		return (REFUSE(rv, CTR_R_DOCUMENT, ERR_INVALID,
-		    "the reviewed document would not be a valid one: %s",
-		    e->msg));
+		    "the reviewed document would not be a valid one: %s", why));
+	}
 	*nmade = 1;
 	if ((made[0]->slug = strdup(rv->slug)) == NULL)
 		return (err_oom(e));
@@ -1103,7 +1106,7 @@ ctr_review_job(struct db *db, void *arg, struct err *e)
 	struct consent_set next = { 0 };
 	struct ctr_parts ep = { 0 };
 	json_t *drafts = NULL, *dv;
-	char **texts = NULL;
+	char **texts = NULL, why[sizeof(e->msg)];
 	const char *k;
 	size_t i, nmade = 0;
 	int rc = -1, any;
@@ -1165,9 +1168,9 @@ ctr_review_job(struct db *db, void *arg, struct err *e)
 		goto out;
 	snprintf(rv->sha256, sizeof(rv->sha256), "%s", made[0]->sha256);
 	if (consent_set_with(s, made, nmade, &next, e) == -1) {
+		snprintf(why, sizeof(why), "%s", e->msg);
 		REFUSE(rv, CTR_R_DOCUMENT, ERR_INVALID,
-		    "the reviewed document would not fit the others: %s",
-		    e->msg);
+		    "the reviewed document would not fit the others: %s", why);
 		goto out;
 	}
 	if (review_record(db, rv, made, nmade, e) == -1)

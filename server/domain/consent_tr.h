@@ -75,9 +75,9 @@ int ctr_part_id_parse(const char *p, size_t n, struct ctr_ref *out);
 /*
 ** Cuts the ${n} bytes at ${p}, a Markdown body, into blocks appended to
 ** ${out} as CTR_HEADING and CTR_PARA parts. A heading must end with
-** `{#anchor}` (as consent_parse() requires). 0, or -1 with ${e} set
-** (ERR_INVALID naming the line; ERR_INTERNAL out of memory) and ${out}
-** freed. Never reads past ${n}.
+** `{#anchor}` (as consent_parse() requires); a NUL byte is refused. 0,
+** or -1 with ${e} set (ERR_INVALID naming the line; ERR_INTERNAL out of
+** memory) and ${out} freed. Never reads past ${n}.
 */
 int
 ctr_body_split(const char *p, size_t n, struct ctr_parts *out, struct err *e);
