@@ -447,7 +447,7 @@ ctr_text_check(enum ctr_kind kind, const char *en, const char *text, size_t max,
     struct err *e)
 {
 	size_t n = strlen(text), off, next, len, i, ka, kt;
-	const char *a, *b;
+	const char *a = "", *b = "";
 
 	if (n > max) {
 		err_set(e, ERR_TOO_LARGE,
