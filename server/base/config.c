@@ -146,6 +146,10 @@ static const struct opt opts[] = {
 	    "bytes of a recorded reading of a consent document uploaded on "
 	    "the translation page (a WAV, held in memory while it is checked "
 	    "and counted in --upload-budget)" },
+	{ "consent-part-max", OPT_LONG, OFF(consent_part_max), "8192", 256,
+	    32768,
+	    "bytes of one part (a title, a scope's explanation, a paragraph) "
+	    "of a consent document saved on the translation page" },
 	{ "hub-multipart-chunk", OPT_LONG, OFF(hub_multipart_chunk), "0", 0,
 	    1L << 34,
 	    "bytes of each part when an LFS object larger than this is pushed "

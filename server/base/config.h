@@ -59,6 +59,7 @@ struct config {
 	long federate_max_files; /* files of one pulled release */
 	long federate_peer_time; /* seconds one peer may take in all */
 	long federate_max_rate;  /* bytes/s a pull receives; 0: no limit */
+	long consent_part_max;   /* bytes of a translated consent part */
 };
 
 /*

@@ -4,7 +4,9 @@
 ** only parses arguments, prints and waits for signals.
 */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include "cli.h"
 #include "config.h"
 #include "consent.h"
+#include "consent_tr.h"
 #include "erase.h"
 #include "fedtimer.h"
 #include "release_build.h"
@@ -88,8 +91,9 @@ struct sweep_ctx {
 	long withdrawal_grace; /* --withdrawal-grace */
 	time_t swept;          /* when the sweep last ran; 0 never */
 	/* The consent documents, while a full disk keeps them out of the
-	** database; NULL once stored. */
-	struct consent_set *docs;
+	** database (held from the shelf); NULL once stored. */
+	const struct consent_set *docs;
+	struct consent_shelf *shelf;
 };
 
 /*
@@ -97,11 +101,11 @@ struct sweep_ctx {
 ** writer's connection ${db} between batches. 0, or -1 with ${e} set.
 */
 static int
-docs_store(struct db *db, struct consent_set *docs, struct err *e)
+docs_store(struct db *db, const struct consent_set *docs, struct err *e)
 {
 	if (db_exec(db, "BEGIN IMMEDIATE", e) == -1)
 		return (-1);
-	if (consent_store_job(db, docs, e) == -1 ||
+	if (consent_store_job(db, (void *)(uintptr_t)docs, e) == -1 ||
 	    db_exec(db, "COMMIT", e) == -1) {
 		sqlite3_exec(db_handle(db), "ROLLBACK", NULL, NULL, NULL);
 		return (-1);
@@ -158,6 +162,7 @@ sweep_tick(struct db *db, void *arg)
 		if (docs_store(db, sc->docs, &e) == 0) {
 			log_info("the consent documents are stored now: "
 				 "consents can be given again");
+			consent_shelf_drop(sc->shelf, sc->docs);
 			sc->docs = NULL;
 		} else if (!db_full_seen(db))
 			log_warn("consent documents: %s", e.msg);
@@ -234,7 +239,7 @@ demo_fill(struct node *n, struct err *e)
 struct serve {
 	struct config c;
 	struct node *n;
-	struct consent_set docs;
+	struct consent_shelf *docs;
 	struct sweep_ctx sc;
 	char code[NODE_CODE_LEN + 1]; /* a new demo node's admin login code */
 	int created;                  /* the demo node was made just now */
@@ -300,27 +305,45 @@ serve_settings(struct serve *sv, int argc, char **argv)
 }
 
 /*
-** Loads the consent documents of ${sv}'s settings into sv->docs and stores
-** any new ones. A malformed document stops the node (file and line). On a
-** full disk the node starts all the same: the writer's tick stores them
-** once there is room, and a consent to one of them is refused until then.
-** Returns 0, or -1 with ${e} set.
+** Loads the consent documents of ${sv}'s settings, and those made on the
+** node (DATA/consent, consent_tr.h) over them, onto the shelf sv->docs
+** and stores any new ones. A malformed document stops the node (file and
+** line). On a full disk the node starts all the same: the writer's tick
+** stores them once there is room, and a consent to one of them is refused
+** until then. Returns 0, or -1 with ${e} set.
 */
 static int
 serve_consents(struct serve *sv, struct err *e)
 {
-	if (consent_load_dir(sv->c.consent_dir, &sv->docs, e) == -1)
+	struct consent_set set;
+	const struct consent_set *held;
+	char own[PATH_MAX];
+	int rc;
+
+	snprintf(own, sizeof(own), "%s/%s", sv->c.data, CONSENT_TR_DIR);
+	if (consent_load_dirs(sv->c.consent_dir, own, &set, e) == -1)
 		return (-1);
-	if (writer_run(sv->n->writer, consent_store_job, &sv->docs, e) == -1) {
-		if (!writer_disk_full(sv->n->writer))
+	if ((sv->docs = consent_shelf_new(&set, e)) == NULL) {
+		consent_set_free(&set);
+		return (-1);
+	}
+	held = consent_shelf_hold(sv->docs);
+	rc = writer_run(
+	    sv->n->writer, consent_store_job, (void *)(uintptr_t)held, e);
+	if (rc == -1) {
+		if (!writer_disk_full(sv->n->writer)) {
+			consent_shelf_drop(sv->docs, held);
 			return (-1);
+		}
 		log_err("the disk is full: the consent documents in %s "
 			"cannot be stored; consents to new ones are refused "
 			"until there is room (tried again every %d s)",
 		    sv->c.consent_dir, DOCS_RETRY_EVERY);
-		sv->sc.docs = &sv->docs;
-	}
-	sv->n->consents = &sv->docs;
+		sv->sc.docs = held;
+		sv->sc.shelf = sv->docs;
+	} else
+		consent_shelf_drop(sv->docs, held);
+	sv->n->consents = sv->docs;
 	return (0);
 }
 
@@ -465,7 +488,9 @@ out:
 		redact_free(sv.n->redact);
 	node_close(sv.n);
 	blob_close(sv.sc.hub);
-	consent_set_free(&sv.docs);
+	if (sv.sc.docs != NULL)
+		consent_shelf_drop(sv.docs, sv.sc.docs);
+	consent_shelf_free(sv.docs);
 	config_free(&sv.c);
 	return (rc);
 }

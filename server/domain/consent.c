@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -728,15 +729,14 @@ check_groups(const char *dir, const struct consent_set *s, struct err *e)
 	return (0);
 }
 
-int
-consent_load_dir(const char *dir, struct consent_set *out, struct err *e)
+/* Adds every document of folder ${dir} to ${out}, unsorted, unchecked. */
+static int
+load_raw(const char *dir, struct consent_set *out, struct err *e)
 {
 	char path[PATH_MAX], **names;
 	size_t i;
 	int rc = 0;
 
-	out->docs = NULL;
-	out->n = 0;
 	if ((names = list_dir(dir, e)) == NULL)
 		return (-1);
 	for (i = 0; rc == 0 && names[i] != NULL; i++) {
@@ -750,7 +750,15 @@ consent_load_dir(const char *dir, struct consent_set *out, struct err *e)
 			rc = load_slug(out, path, names[i], e);
 	}
 	free_names(names);
-	if (rc == -1)
+	return (rc);
+}
+
+int
+consent_load_dir(const char *dir, struct consent_set *out, struct err *e)
+{
+	out->docs = NULL;
+	out->n = 0;
+	if (load_raw(dir, out, e) == -1)
 		goto fail;
 	qsort(out->docs, out->n, sizeof(*out->docs), doc_cmp);
 	if (check_groups(dir, out, e) == -1)
@@ -759,6 +767,233 @@ consent_load_dir(const char *dir, struct consent_set *out, struct err *e)
 fail:
 	consent_set_free(out);
 	return (-1);
+}
+
+/*
+** Puts ${d} into ${s} (taken, also on failure): in place of the document
+** of the same slug, version and language, or added. ${replaced} is set
+** when one was replaced. 0, or -1 out of memory.
+*/
+static int
+set_put(struct consent_set *s, struct consent_doc *d, int *replaced)
+{
+	size_t i;
+
+	*replaced = 0;
+	for (i = 0; i < s->n; i++)
+		if (doc_cmp(&s->docs[i], &d) == 0) {
+			consent_doc_free(s->docs[i]);
+			s->docs[i] = d;
+			*replaced = 1;
+			return (0);
+		}
+	if (set_add(s, d) == -1) {
+		consent_doc_free(d);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+consent_load_dirs(const char *shipped, const char *node_dir,
+    struct consent_set *out, struct err *e)
+{
+	struct consent_set own = { 0 };
+	size_t i;
+	int replaced;
+
+	out->docs = NULL;
+	out->n = 0;
+	if (load_raw(shipped, out, e) == -1)
+		goto fail;
+	if (node_dir != NULL && is_kind(node_dir, 1)) {
+		if (load_raw(node_dir, &own, e) == -1)
+			goto fail;
+		for (i = 0; i < own.n; i++) {
+			if (set_put(out, own.docs[i], &replaced) == -1) {
+				own.docs[i] = NULL;
+				err_oom(e);
+				goto fail;
+			}
+			own.docs[i] = NULL;
+		}
+		consent_set_free(&own);
+	}
+	qsort(out->docs, out->n, sizeof(*out->docs), doc_cmp);
+	if (check_groups(shipped, out, e) == -1)
+		goto fail;
+	return (0);
+fail:
+	for (i = 0; i < own.n; i++)
+		consent_doc_free(own.docs[i]);
+	free(own.docs);
+	consent_set_free(out);
+	return (-1);
+}
+
+struct consent_doc *
+consent_doc_copy(const struct consent_doc *d, struct err *e)
+{
+	struct consent_doc *c;
+
+	if ((c = consent_parse(d->bytes, d->nbytes, d->slug, e)) == NULL)
+		return (NULL);
+	if ((c->slug = strdup(d->slug)) == NULL) {
+		consent_doc_free(c);
+		err_oom(e);
+		return (NULL);
+	}
+	return (c);
+}
+
+int
+consent_set_with(const struct consent_set *base, struct consent_doc **add,
+    size_t nadd, struct consent_set *out, struct err *e)
+{
+	struct consent_doc *c;
+	size_t i;
+	int replaced;
+
+	out->docs = NULL;
+	out->n = 0;
+	for (i = 0; i < base->n; i++) {
+		if ((c = consent_doc_copy(base->docs[i], e)) == NULL)
+			goto fail;
+		if (set_add(out, c) == -1) {
+			consent_doc_free(c);
+			err_oom(e);
+			goto fail;
+		}
+	}
+	for (i = 0; i < nadd; i++) {
+		if ((c = consent_doc_copy(add[i], e)) == NULL)
+			goto fail;
+		if (set_put(out, c, &replaced) == -1) {
+			err_oom(e);
+			goto fail;
+		}
+	}
+	qsort(out->docs, out->n, sizeof(*out->docs), doc_cmp);
+	if (check_groups("consent", out, e) == -1)
+		goto fail;
+	return (0);
+fail:
+	consent_set_free(out);
+	return (-1);
+}
+
+/* ---------------------------------------------------------------------
+** The node's current set, swapped while requests read it
+*/
+
+/* One set on the shelf, and how many readers hold it. The set comes
+** first: a reader's pointer to it is a pointer to this. */
+struct shelved {
+	struct consent_set set;
+	unsigned long refs;
+	struct shelved *next; /* on the list of retired sets */
+};
+
+struct consent_shelf {
+	pthread_mutex_t mu;
+	struct shelved *cur;
+	struct shelved *retired; /* swapped out, still held by someone */
+};
+
+static void
+shelved_free(struct shelved *h)
+{
+	consent_set_free(&h->set);
+	free(h);
+}
+
+struct consent_shelf *
+consent_shelf_new(struct consent_set *s, struct err *e)
+{
+	struct consent_shelf *sh;
+
+	if ((sh = calloc(1, sizeof(*sh))) == NULL ||
+	    (sh->cur = calloc(1, sizeof(*sh->cur))) == NULL) {
+		free(sh);
+		err_oom(e);
+		return (NULL);
+	}
+	pthread_mutex_init(&sh->mu, NULL);
+	sh->cur->set = *s;
+	s->docs = NULL;
+	s->n = 0;
+	return (sh);
+}
+
+const struct consent_set *
+consent_shelf_hold(struct consent_shelf *sh)
+{
+	struct shelved *h;
+
+	pthread_mutex_lock(&sh->mu);
+	h = sh->cur;
+	h->refs++;
+	pthread_mutex_unlock(&sh->mu);
+	return (&h->set);
+}
+
+void
+consent_shelf_drop(struct consent_shelf *sh, const struct consent_set *s)
+{
+	struct shelved *h = (struct shelved *)(uintptr_t)s, **pp;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&sh->mu);
+	if (--h->refs == 0 && h != sh->cur) {
+		for (pp = &sh->retired; *pp != NULL; pp = &(*pp)->next)
+			if (*pp == h) {
+				*pp = h->next;
+				break;
+			}
+		shelved_free(h);
+	}
+	pthread_mutex_unlock(&sh->mu);
+}
+
+int
+consent_shelf_put(
+    struct consent_shelf *sh, struct consent_set *s, struct err *e)
+{
+	struct shelved *h, *old;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return (err_oom(e));
+	h->set = *s;
+	s->docs = NULL;
+	s->n = 0;
+	pthread_mutex_lock(&sh->mu);
+	old = sh->cur;
+	sh->cur = h;
+	if (old->refs == 0) {
+		shelved_free(old);
+	} else {
+		old->next = sh->retired;
+		sh->retired = old;
+	}
+	pthread_mutex_unlock(&sh->mu);
+	return (0);
+}
+
+void
+consent_shelf_free(struct consent_shelf *sh)
+{
+	struct shelved *h, *next;
+
+	if (sh == NULL)
+		return;
+	for (h = sh->retired; h != NULL; h = next) {
+		next = h->next;
+		shelved_free(h);
+	}
+	shelved_free(sh->cur);
+	pthread_mutex_destroy(&sh->mu);
+	free(sh);
 }
 
 void

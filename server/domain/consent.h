@@ -82,6 +82,53 @@ int consent_load_dir(const char *dir, struct consent_set *out, struct err *e);
 /* Frees every document of ${s} and empties it. Safe on an empty set. */
 void consent_set_free(struct consent_set *s);
 
+/*
+** As consent_load_dir(${shipped}), then every document of ${node_dir}
+** (the consent documents made on the node: consent_tr.h), if that folder
+** exists, in place of the shipped one of the same slug, version and
+** language or beside them; the checks run on the whole. Returns 0, or -1
+** with ${e} set and ${out} empty.
+*/
+int consent_load_dirs(const char *shipped, const char *node_dir,
+    struct consent_set *out, struct err *e);
+/* A copy of ${d} (parsed again from its bytes, slug kept), or NULL with
+** ${e} set. Free it with consent_doc_free(). */
+struct consent_doc *
+consent_doc_copy(const struct consent_doc *d, struct err *e);
+/*
+** A new set into ${out}: copies of ${base}'s documents with copies of the
+** ${nadd} documents ${add} in place of the same slug, version and
+** language, or beside them; checked as the loader checks a folder.
+** Returns 0 (free ${out} with consent_set_free()), or -1 with ${e} set
+** (ERR_INVALID naming what differs, ERR_INTERNAL) and ${out} empty.
+*/
+int consent_set_with(const struct consent_set *base, struct consent_doc **add,
+    size_t nadd, struct consent_set *out, struct err *e);
+
+/*
+** The node's current consent set, which request threads read while a
+** reviewed translation replaces it (consent_tr.h). A reader holds the set
+** it was given until it drops it; a set swapped out is freed when its last
+** reader drops it. Every function is safe from any thread.
+*/
+struct consent_shelf;
+/* A shelf holding ${s}'s documents (taken: ${s} is left empty). NULL with
+** ${e} set (out of memory; ${s} untouched). Free with consent_shelf_free(). */
+struct consent_shelf *consent_shelf_new(struct consent_set *s, struct err *e);
+/* The current set, held until consent_shelf_drop(). Can't fail. */
+const struct consent_set *consent_shelf_hold(struct consent_shelf *sh);
+/* Lets go of ${s} (from consent_shelf_hold(); NULL does nothing). Can't
+** fail. */
+void consent_shelf_drop(struct consent_shelf *sh, const struct consent_set *s);
+/* Makes ${s}'s documents the current set (taken: ${s} is left empty);
+** the one before is freed once nobody holds it. 0, or -1 out of memory
+** with ${e} set (nothing changed). */
+int consent_shelf_put(
+    struct consent_shelf *sh, struct consent_set *s, struct err *e);
+/* Frees ${sh} and every set on it; nobody may hold one. NULL does
+** nothing. */
+void consent_shelf_free(struct consent_shelf *sh);
+
 /* Look-ups in ${s}: none can fail, NULL (or 0) meaning there is none. */
 /* The document ${slug}/${version}/${lang}, or NULL. */
 const struct consent_doc *consent_find(const struct consent_set *s,

@@ -43,6 +43,15 @@ int save_language_string(struct req *r);
 int review_language(struct req *r);
 int upload_consent_reading(struct req *r);
 size_t reading_body_limit(struct req *r);
+/* May the request's account translate: a maintainer or above, or an
+** account given the right (can_translate)? 1; 0 with 403 queued; -1 if
+** no answer could be queued (api_i18n.c). */
+int req_may_translate(struct req *r);
+
+/* Consent documents translated on the node (api_consent_tr.c). */
+int show_consent_translation(struct req *r);
+int save_consent_part(struct req *r);
+int review_consent_translation(struct req *r);
 int show_my_demographics(struct req *r);
 int set_my_demographics(struct req *r);
 

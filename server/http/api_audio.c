@@ -542,7 +542,7 @@ keep_spoken_consent(struct req *r)
 int
 send_consent_reading(struct req *r)
 {
-	const struct consent_set *set = req_node(r)->consents;
+	const struct consent_set *set = req_consents(r);
 	const char *slug = req_param(r, "slug"), *lang = req_query(r, "lang");
 	const char *ver = req_query(r, "version"), *ctype;
 	char path[4096];

@@ -37,7 +37,7 @@ list_campaigns(struct req *r)
 int
 show_consent_document(struct req *r)
 {
-	const struct consent_set *set = req_node(r)->consents;
+	const struct consent_set *set = req_consents(r);
 	const struct consent_doc *d, *en;
 	const char *slug = req_param(r, "slug"), *lang = req_query(r, "lang");
 	const char *ctype;
@@ -103,7 +103,7 @@ consent_build(struct req *r, void *state, void **arg)
 		return (rc == 0
 			? req_error(r, 404, "not_found", "no such campaign")
 			: req_fail(r, &e));
-	rc = consent_validate(&c, req_node(r)->consents, jstr(body, "document"),
+	rc = consent_validate(&c, req_consents(r), jstr(body, "document"),
 	    json_object_get(body, "scopes"),
 	    json_is_true(json_object_get(body, "age_confirmed")), current, &e);
 	campaign_clear(&c);

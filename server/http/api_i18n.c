@@ -106,12 +106,9 @@ lang_of(struct req *r)
 	return (l);
 }
 
-/*
-** May the request's account translate: a maintainer or above, or an
-** account given the right (can_translate)? 1; 0 with 403 queued; -1.
-*/
-static int
-may_translate(struct req *r)
+/* req_may_translate(): api.h. */
+int
+req_may_translate(struct req *r)
 {
 	const struct session *s = req_session(r);
 	struct account a;
@@ -197,7 +194,7 @@ list_language_strings(struct req *r)
 
 	if (lang == NULL)
 		return (0);
-	if ((rc = may_translate(r)) != 1)
+	if ((rc = req_may_translate(r)) != 1)
 		return (rc);
 	if ((db = req_db(r, &e)) == NULL ||
 	    (a = with_catalogs(r, i18n_rows, db, lang, &e)) == NULL)
@@ -232,7 +229,7 @@ save_build(struct req *r, void *state, void **arg)
 
 	if ((s->sv.lang = lang_of(r)) == NULL)
 		return (0);
-	if ((rc = may_translate(r)) != 1)
+	if ((rc = req_may_translate(r)) != 1)
 		return (rc);
 	if ((s->body = json_incref(req_json_body(r))) == NULL)
 		return (0);
@@ -293,7 +290,7 @@ review_build(struct req *r, void *state, void **arg)
 
 	if ((rv->lang = lang_of(r)) == NULL)
 		return (0);
-	if ((rc = may_translate(r)) != 1)
+	if ((rc = req_may_translate(r)) != 1)
 		return (rc);
 	rv->by = req_session(r)->account_id;
 	*arg = rv;
@@ -395,7 +392,7 @@ set_account_translator(struct req *r)
 size_t
 reading_body_limit(struct req *r)
 {
-	if (!req_is_wav(r) || may_translate(r) != 1)
+	if (!req_is_wav(r) || req_may_translate(r) != 1)
 		return (0);
 	return ((size_t)req_config(r)->reading_max);
 }
@@ -458,7 +455,7 @@ static int
 reading_build(struct req *r, void *state, void **arg)
 {
 	struct reading_state *rs = state;
-	const struct consent_set *set = req_node(r)->consents;
+	const struct consent_set *set = req_consents(r);
 	const char *slug = req_param(r, "slug"), *lang = req_query(r, "lang");
 	const char *ver = req_query(r, "version"), *p, *ctype;
 	char path[4096], old[4096];
@@ -468,7 +465,7 @@ reading_build(struct req *r, void *state, void **arg)
 	size_t n;
 	int rc;
 
-	if ((rc = may_translate(r)) != 1)
+	if ((rc = req_may_translate(r)) != 1)
 		return (rc);
 	if (!req_is_wav(r))
 		return (req_error(

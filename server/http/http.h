@@ -32,6 +32,7 @@
 #define ROLE_ANY ROLE_NONE
 
 struct req;
+struct consent_set;
 
 /* A route's handler. Returns 0 once a response is queued or the request
 ** suspended; -1 when no answer could be queued (the layer answers 500). */
@@ -105,6 +106,10 @@ int http_metrics(struct req *r, struct buf *b);
 */
 
 struct node *req_node(struct req *r);
+/* The node's consent documents as they are now, held by the request until
+** it ends (a reviewed translation may swap them meanwhile); NULL when the
+** node serves none. */
+const struct consent_set *req_consents(struct req *r);
 const struct config *req_config(struct req *r);
 /* The request's method ("GET", "POST", ...) and raw path, as sent. */
 const char *req_method(struct req *r);

@@ -102,6 +102,7 @@ struct req {
 	char client[INET6_ADDRSTRLEN];
 	void *kept[MAX_KEPT];
 	size_t nkept;
+	const struct consent_set *consents; /* held (req_consents) */
 };
 
 /* request.c */

@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 
 #include "buf.h"
+#include "consent.h"
 #include "conntrack.h"
 #include "dbcache.h"
 #include "log.h"
@@ -162,6 +163,16 @@ struct node *
 req_node(struct req *r)
 {
 	return (r->srv->node);
+}
+
+const struct consent_set *
+req_consents(struct req *r)
+{
+	struct consent_shelf *sh = r->srv->node->consents;
+
+	if (r->consents == NULL && sh != NULL)
+		r->consents = consent_shelf_hold(sh);
+	return (r->consents);
 }
 
 const struct config *
@@ -1022,6 +1033,8 @@ req_free(struct req *r)
 		(r->state_free ? r->state_free : free)(r->state);
 	for (i = 0; i < r->nkept; i++)
 		free(r->kept[i]);
+	if (r->consents != NULL)
+		consent_shelf_drop(r->srv->node->consents, r->consents);
 	free(r);
 }
 

@@ -20,7 +20,7 @@
 #include "err.h"
 #include "writer.h"
 
-struct consent_set;
+struct consent_shelf;
 struct dbcache;
 struct redact_set;
 
@@ -35,8 +35,10 @@ struct node {
 	uint8_t sign_pk[32];
 	uint8_t sign_sk[64];
 	uint8_t pseudonym_key[32];
-	struct consent_set *consents; /* loaded by serve; NULL elsewhere */
-	struct redact_set *redact;    /* loaded by serve; NULL elsewhere */
+	/* The consent documents (consent.h: held per request, swapped when a
+	** translation is reviewed); loaded by serve; NULL elsewhere. */
+	struct consent_shelf *consents;
+	struct redact_set *redact; /* loaded by serve; NULL elsewhere */
 	/* Writes a recorded release's folder (outbound's release_build(),
 	** set by serve, which links both; NULL elsewhere): how the HTTP
 	** layer builds one without including outbound/. */

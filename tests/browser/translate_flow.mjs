@@ -5,12 +5,17 @@
 ** missing strings first, saves one (a wrong placeholder is refused), and
 ** may not mark her own work reviewed; Ewe is now in the menu, a draft. A
 ** reviewer she lets translate marks it reviewed as the second speaker.
+** Then the consent document: its Ewe copy lacks a paragraph, which the
+** maintainer fills in on the "Consent document" tab (first, as missing);
+** she may not mark it reviewed, the reviewer does, and the consent page
+** in Ewe, which showed the draft notice, shows it as reviewed with the
+** new paragraph, without a restart.
 **
 **   TRIBUTARY_BIN=build/test/tributary node tests/browser/translate_flow.mjs
 */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, REPO, log, run, shot, ready, checkPage, newPage, runFlow, pageFetch } from './harness.mjs';
 
@@ -54,6 +59,15 @@ await runFlow('tributary-translate-', async (f) => {
 	/* a copy: readings are written beside the consent documents */
 	const consentDir = join(f.tmp, 'consent');
 	cpSync(join(REPO, 'consent'), consentDir, { recursive: true });
+	/* The Ewe consent text of the latest version lacks the last
+	** paragraph of its first section. */
+	const current = Math.max(...readdirSync(join(consentDir, 'general')).filter((d) => /^\d+$/.test(d)).map(Number));
+	const eePath = join(consentDir, 'general', String(current), 'ee.md');
+	const eeText = readFileSync(eePath, 'utf8');
+	const cut = eeText.replace(/\n\n[^\n]+(\n\n## [^\n]*\{#who-sees\})/, '$1');
+	assert.notEqual(cut, eeText, 'the Ewe paragraph to drop was not found');
+	writeFileSync(eePath, cut);
+	run(['campaign', 'import', '--data', data, join(REPO, 'tests', 'browser', 'campaign.json')]);
 	const base = await f.serve({ webroot: web, consentDir });
 	const browser = await f.launch();
 
@@ -146,4 +160,58 @@ await runFlow('tributary-translate-', async (f) => {
 	row = st.languages.find((l) => l.lang === 'ee');
 	assert.equal(row.reviewed, true, `ee reviewed: ${JSON.stringify(row)}`);
 	log('translation page: saved, refused to its writer, reviewed by a second speaker, offered');
+
+	f.step = 'the consent page in Ewe shows a draft';
+	const reader = await newPage(browser, problems);
+	await logIn(reader.page, base, 'rita');
+	await reader.page.goto(`${base}/consent.html?campaign=demo-text`);
+	await ready(reader.page);
+	await reader.page.locator('#consent-view').waitFor();
+	await reader.page.selectOption('#lang', 'ee');
+	await reader.page.locator('#unreviewed').waitFor();
+
+	f.step = 'the missing Ewe paragraph of the consent document comes first';
+	await page.goto(`${base}/translate.html?to=ee`);
+	await ready(page);
+	await page.locator('#signed-in').waitFor();
+	await page.getByRole('button', { name: 'Consent document' }).click();
+	const part = page.locator('#cparts li').first();
+	await part.waitFor();
+	assert.equal(await part.getAttribute('data-missing'), 'true');
+	const partId = await part.getAttribute('data-part');
+	assert.ok(partId.startsWith('para.collected.'), `the first part is ${partId}`);
+	await checkPage(page);
+	await part.locator('textarea').fill('Ne èɖe mɔ to nya gbɔgblɔ me la, míedzraa gbexɔxɔ ma ɖo abe kpeɖodzi ko ene.');
+	await part.getByRole('button', { name: 'Save' }).click();
+	await part.getByText('Saved as a draft.').waitFor();
+	assert.equal(await part.getAttribute('data-missing'), 'false');
+	await shot(page, 'translate-03-consent-draft');
+
+	f.step = 'not reviewed by the one who wrote it';
+	await page.getByRole('button', { name: 'Mark the consent translation reviewed' }).click();
+	await page.locator('#creview-error').getByText('You saved part of this translation: a second speaker must review it.').waitFor();
+
+	f.step = 'a second speaker marks the consent translation reviewed';
+	await second.page.goto(`${base}/translate.html?to=ee&tab=consent`);
+	await ready(second.page);
+	await second.page.locator('#cparts li').first().waitFor();
+	await second.page.getByRole('button', { name: 'Mark the consent translation reviewed' }).click();
+	await second.page.locator('#cstatus').getByText('The consent translation is reviewed').waitFor();
+	await shot(second.page, 'translate-04-consent-reviewed');
+	const doc2 = await (await fetch(`${base}/api/v1/consent/general?lang=ee`)).json();
+	assert.ok(doc2.reviewed === true && doc2.version === current && doc2.binding === null,
+	    `Ewe consent after the review: ${JSON.stringify({ reviewed: doc2.reviewed, version: doc2.version })}`);
+	assert.ok(readFileSync(eePath, 'utf8') === cut, 'the shipped copy was written to');
+	const made = readFileSync(join(data, 'consent', 'general', String(current), 'ee.md'), 'utf8');
+	assert.ok(/^reviewed: true$/m.test(made) && made.includes('kpeɖodzi ko ene.'), 'the document made on the node');
+
+	f.step = 'the consent page shows it as reviewed';
+	await reader.page.reload();
+	await ready(reader.page);
+	await reader.page.locator('#consent-view').waitFor();
+	await reader.page.locator('#doc-body', { hasText: 'kpeɖodzi ko ene.' }).waitFor({ state: 'attached' });
+	assert.equal(await reader.page.locator('#unreviewed').isVisible(), false, 'the reviewed Ewe text shows no draft notice');
+	assert.equal(await reader.page.locator('#binding-text').isVisible(), false, 'no binding English beside a reviewed text');
+	await shot(reader.page, 'translate-05-consent-page');
+	log('consent document: a missing Ewe paragraph filled, refused to its writer, reviewed by a second speaker, shown as reviewed');
 });
