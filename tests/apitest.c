@@ -429,3 +429,17 @@ tu_log_in(const struct tu_server *s, const char *handle, const char *pass,
 	take_session(&r, w);
 	tu_resp_free(&r);
 }
+
+int
+tu_user_add(const char *bin, const char *dir, const char *handle,
+    const char *role, const char *langs, const char *pass)
+{
+	char out[1024];
+	char *argv[] = { "sh", "-c",
+		"printf '%s\\n' \"$2\" | \"$0\" user add --data \"$1\" \"$3\" "
+		"--role \"$4\" ${5:+--languages \"$5\"} --passphrase-stdin",
+		(char *)bin, (char *)dir, (char *)pass, (char *)handle,
+		(char *)role, (char *)(langs ? langs : ""), NULL };
+
+	return (tu_run_quiet(argv, out, sizeof(out)));
+}

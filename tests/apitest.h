@@ -65,6 +65,11 @@ long long tu_db_get(const char *dir, const char *sql, long long a,
 
 /* Runs ${argv} (tu_run); on failure says so on stderr with its output. */
 int tu_run_quiet(char *const argv[], char *out, size_t n);
+/* `${bin} user add --data ${dir} ${handle} --role ${role}` with
+** `--languages ${langs}` unless NULL, and the passphrase ${pass} on its
+** standard input. 0, or the exit status (said on stderr). */
+int tu_user_add(const char *bin, const char *dir, const char *handle,
+    const char *role, const char *langs, const char *pass);
 /* Writes ${json} to ${tmp}/${name} and runs `${bin} campaign import` of it
 ** into the node ${dir}. 0, or the exit status. */
 int tu_import_campaign(const char *bin, const char *tmp, const char *dir,

@@ -418,15 +418,10 @@ END_TEST
 static int
 add_user(const char *handle, const char *role)
 {
-	char out[1024], pass[128];
-	char *argv[] = { "sh", "-c",
-		"printf '%s\\n' \"$2\" | \"$0\" user add --data \"$1\" \"$3\" "
-		"--role \"$4\" --passphrase-stdin",
-		(char *)bin, maindir, pass, (char *)handle, (char *)role,
-		NULL };
+	char pass[128];
 
 	snprintf(pass, sizeof(pass), "%s's passphrase", handle);
-	return (tu_run_quiet(argv, out, sizeof(out)));
+	return (tu_user_add(bin, maindir, handle, role, NULL, pass));
 }
 
 /*

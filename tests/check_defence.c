@@ -1076,13 +1076,7 @@ import_voice(const char *dir, const char *name, int max_seconds)
 static int
 user_add(const char *dir, const char *handle)
 {
-	char out[1024];
-	char *argv[] = { "sh", "-c",
-		"printf '%s\\n' \"$2\" | \"$0\" user add --data \"$1\" \"$3\" "
-		"--role contributor --passphrase-stdin",
-		(char *)bin, (char *)dir, PASS, (char *)handle, NULL };
-
-	return (tu_run_quiet(argv, out, sizeof(out)));
+	return (tu_user_add(bin, dir, handle, "contributor", NULL, PASS));
 }
 
 static int

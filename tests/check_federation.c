@@ -139,40 +139,6 @@ a_count(const char *sql)
 	return (v);
 }
 
-/* Every file of ${peer}'s release ${version} (folder under ${dir}) is in
-** A's object store byte for byte. */
-static void
-held_same(const char *dir, const char *version)
-{
-	char path[2000], obj[1200];
-	size_t i, n1, n2;
-	json_t *m, *f;
-	void *x, *y;
-
-	snprintf(
-	    path, sizeof(path), "%s/releases/%s/manifest.json", dir, version);
-	ck_assert_ptr_nonnull(m = json_load_file(path, 0, NULL));
-	ck_assert_uint_gt(json_array_size(json_object_get(m, "files")), 0);
-	json_array_foreach(json_object_get(m, "files"), i, f)
-	{
-		const char *sha =
-		    json_string_value(json_object_get(f, "sha256"));
-
-		snprintf(path, sizeof(path), "%s/releases/%s/%s", dir, version,
-		    json_string_value(json_object_get(f, "path")));
-		snprintf(obj, sizeof(obj), "%s/federation/objects/%.2s/%s",
-		    adir, sha, sha + 2);
-		x = tu_slurp(path, &n1);
-		ck_assert_msg((y = tu_read_file(obj, &n2)) != NULL,
-		    "%s is not held", path);
-		ck_assert_msg(n1 == n2 && memcmp(x, y, n1) == 0,
-		    "%s differs from what A holds", path);
-		free(x);
-		free(y);
-	}
-	json_decref(m);
-}
-
 START_TEST(test_identity)
 {
 	struct tu_resp r = { 0 };
@@ -255,8 +221,8 @@ START_TEST(test_pull_and_again)
 	    "add c: %s", out);
 	ck_assert_msg(pull(out, sizeof(out), NULL, NULL) == 0, "pull: %s", out);
 	ck_assert_msg(strstr(out, "2 release(s) new") != NULL, "%s", out);
-	held_same(bdir, "1.0.0");
-	held_same(cdir, "2.0.0");
+	tu_fed_held_same(adir, bdir, "1.0.0");
+	tu_fed_held_same(adir, cdir, "2.0.0");
 	ck_assert_int_eq(
 	    a_count("SELECT count(*) FROM peer_releases WHERE ?1"), 2);
 	ck_assert_int_eq(a_count("SELECT count(*) FROM audit_log WHERE action "
@@ -355,7 +321,7 @@ START_TEST(test_tampered_file_refused)
 	/* Put right, it is pulled, and the error is cleared. */
 	flip("1.1.0", which, sizeof(which));
 	ck_assert_msg(pull(out, sizeof(out), "--peer", "b") == 0, "%s", out);
-	held_same(bdir, "1.1.0");
+	tu_fed_held_same(adir, bdir, "1.1.0");
 	ck_assert_int_eq(a_count("SELECT count(*) FROM peers WHERE name = 'b' "
 				 "AND last_error IS NULL AND ?1"),
 	    1);
@@ -430,7 +396,7 @@ START_TEST(test_cut_and_resumed)
 				usleep(50000);
 			}
 			ck_assert_msg(v, "no Range request reached B");
-			held_same(bdir, version);
+			tu_fed_held_same(adir, bdir, version);
 			continue;
 		}
 		ck_assert_msg(
@@ -439,7 +405,7 @@ START_TEST(test_cut_and_resumed)
 		ck_assert_int_eq(access(part, F_OK), -1);
 		ck_assert_msg(
 		    pull(out, sizeof(out), "--peer", "b") == 0, "%s", out);
-		held_same(bdir, version);
+		tu_fed_held_same(adir, bdir, version);
 	}
 }
 END_TEST
@@ -609,7 +575,7 @@ START_TEST(test_dropped_connection)
 	ck_assert_msg(cut_done, "the proxy never cut: %s", out);
 	ck_assert_msg(strstr(out, "1 resumed") != NULL,
 	    "the dropped file was not resumed: %s", out);
-	held_same(bdir, "1.4.0");
+	tu_fed_held_same(adir, bdir, "1.4.0");
 	close(proxy_fd);
 	ck_assert_int_eq(tu_cli(out, sizeof(out),
 			     (const char *const[]){ "peer", "remove", "--data",
@@ -662,7 +628,7 @@ START_TEST(test_error_answer_kept_out)
 	ck_assert_msg(strstr(out, "answered 503") != NULL, "%s", out);
 	ck_assert_msg(pull(out, sizeof(out), "--peer", "b-busy") == 0,
 	    "the pull after an error answer: %s", out);
-	held_same(bdir, "1.5.0");
+	tu_fed_held_same(adir, bdir, "1.5.0");
 	ck_assert_int_eq(tu_cli(out, sizeof(out),
 			     (const char *const[]){ "peer", "remove", "--data",
 				 adir, "--name", "b-busy", NULL }),
@@ -743,7 +709,7 @@ START_TEST(test_peer_down)
 	ck_assert_int_ne(pull(out, sizeof(out), NULL, NULL), 0);
 	ck_assert_msg(strstr(out, "peer b failed") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "peer c pulled") != NULL, "%s", out);
-	held_same(cdir, "2.1.0");
+	tu_fed_held_same(adir, cdir, "2.1.0");
 	ck_assert_int_eq(a_count("SELECT count(*) FROM peers WHERE name = 'b' "
 				 "AND last_error IS NOT NULL AND ?1"),
 	    1);

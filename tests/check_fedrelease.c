@@ -100,14 +100,12 @@ c_session(const char *handle, int join, struct who *w)
 static void
 c_reviewer(const char *handle)
 {
-	char out[1024], pass[128];
-	char *argv[] = { "sh", "-c",
-		"printf '%s\\n' \"$2\" | \"$0\" user add --data \"$1\" \"$3\" "
-		"--role reviewer --languages ee --passphrase-stdin",
-		getenv("TRIBUTARY_BIN"), cdir, pass, (char *)handle, NULL };
+	char pass[128];
 
 	snprintf(pass, sizeof(pass), "%s's own passphrase", handle);
-	ck_assert_msg(tu_run(argv, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_int_eq(tu_user_add(getenv("TRIBUTARY_BIN"), cdir, handle,
+			     "reviewer", "ee", pass),
+	    0);
 }
 
 /* Node C's drive, through its API: a person joins, consents and writes

@@ -32,68 +32,6 @@ static struct tu_server srv_b;
 static char adir[500], bdir[500], webroot[800];
 static char bkey[65];
 
-static int64_t
-q_id(const char *sql)
-{
-	return (tu_q_int(sql, 1));
-}
-
-/* A new approved release ${version} of node ${dir}: ${texts} validated
-** texts and ${recs} recordings (tones from ${tone}). */
-static void
-cut(const char *dir, const char *version, int texts, int recs, int tone)
-{
-	struct licence_table lt;
-	struct err e = { 0 };
-	struct node *n = tu_node_open(dir);
-	int64_t p, t, a;
-	char text[96];
-	int i;
-
-	p = q_id("SELECT id FROM accounts WHERE handle = 'ama' AND ?1");
-	t = q_id("SELECT id FROM campaigns WHERE slug = 'words' AND ?1");
-	a = q_id("SELECT id FROM campaigns WHERE slug = 'voices' AND ?1");
-	for (i = 0; i < texts; i++) {
-		snprintf(text, sizeof(text), "Sentence %d of %s.", i, version);
-		tu_validate(tu_add_text(p, t, text));
-	}
-	for (i = 0; i < recs; i++)
-		tu_add_recording(n, p, a, tone + i);
-	ck_assert_msg(
-	    licences_load(tu_src_path("consent/licences.yaml"), &lt, &e) == 0,
-	    "%s", e.msg);
-	tu_cut_release(n, &lt, version, 1);
-	licences_free(&lt);
-	tu_node_close(n);
-}
-
-/* A node in ${dir} with a text and an audio campaign and one person. */
-static void
-make_node(const char *dir)
-{
-	struct consent_set set = { 0 };
-	struct err e = { 0 };
-	char out[4096];
-	struct node *n;
-	int64_t t, a, p;
-
-	ck_assert_int_eq(
-	    tu_cli(out, sizeof(out),
-		(const char *const[]){ "init", "--data", dir, NULL }),
-	    0);
-	n = tu_node_open(dir);
-	ck_assert_msg(consent_load_dir(tu_src_path("consent"), &set, &e) == 0,
-	    "%s", e.msg);
-	tu_run_ok(consent_store_job, &set);
-	consent_set_free(&set);
-	tu_add_ewe_campaigns(&t, &a);
-	p = tu_add_account("ama", ROLE_CONTRIBUTOR);
-	tu_give_consent(p, t, "[\"publish_text\",\"commercial_use\"]");
-	tu_give_consent(
-	    p, a, "[\"publish_voice\",\"commercial_use\",\"voice_synthesis\"]");
-	tu_node_close(n);
-}
-
 static void
 suite_setup(void)
 {
@@ -110,8 +48,8 @@ suite_setup(void)
 	    tu_cli(out, sizeof(out),
 		(const char *const[]){ "init", "--data", adir, NULL }),
 	    0);
-	make_node(bdir);
-	cut(bdir, "1.0.0", 4, 2, 3);
+	tu_fed_node(bdir);
+	tu_fed_cut(bdir, "1.0.0", 4, 2, 3);
 	ck_assert_int_eq(tu_cli(out, sizeof(out),
 			     (const char *const[]){
 				 "peer", "whoami", "--data", bdir, NULL }),
@@ -364,7 +302,7 @@ START_TEST(test_stops_mid_pull)
 	/* B holds a new release, but answers nothing (stopped, not gone:
 	** the kernel still accepts A's connection): A's pull waits for an
 	** answer when A is told to stop. */
-	cut(bdir, "1.1.0", 2, 4, 20);
+	tu_fed_cut(bdir, "1.1.0", 2, 4, 20);
 	ck_assert_int_eq(kill(srv_b.pid, SIGSTOP), 0);
 	start_a(&a, NULL, NULL);
 	end = time(NULL) + DEADLINE;

@@ -489,39 +489,6 @@ list_line(const char *name, char *line, size_t len)
 	snprintf(line, len, "%.*s", (int)strcspn(p + 1, "\n"), p + 1);
 }
 
-/* Every file of release ${version} of node ${dir} is in A's object store
-** byte for byte. */
-static void
-held_same(const char *dir, const char *version)
-{
-	char path[2000], obj[1200];
-	size_t i, n1, n2;
-	json_t *m, *f;
-	void *x, *y;
-
-	snprintf(
-	    path, sizeof(path), "%s/releases/%s/manifest.json", dir, version);
-	ck_assert_ptr_nonnull(m = json_load_file(path, 0, NULL));
-	json_array_foreach(json_object_get(m, "files"), i, f)
-	{
-		const char *sha =
-		    json_string_value(json_object_get(f, "sha256"));
-
-		snprintf(path, sizeof(path), "%s/releases/%s/%s", dir, version,
-		    json_string_value(json_object_get(f, "path")));
-		snprintf(obj, sizeof(obj), "%s/federation/objects/%.2s/%s",
-		    adir, sha, sha + 2);
-		x = tu_slurp(path, &n1);
-		ck_assert_msg((y = tu_read_file(obj, &n2)) != NULL,
-		    "%s is not held", path);
-		ck_assert_msg(n1 == n2 && memcmp(x, y, n1) == 0,
-		    "%s differs from what A holds", path);
-		free(x);
-		free(y);
-	}
-	json_decref(m);
-}
-
 /* The key release ${version} of node ${dir} names in its manifest. */
 static void
 manifest_key(const char *dir, const char *version, char key[65])
@@ -581,7 +548,7 @@ START_TEST(test_rotation_followed)
 		    srv_b.base, "--key", bkey, "--name", "b", NULL }) == 0,
 	    "add b: %s", out);
 	ck_assert_msg(pull(out, sizeof(out), "b") == 0, "pull: %s", out);
-	held_same(bdir, "1.0.0");
+	tu_fed_held_same(adir, bdir, "1.0.0");
 	/* B cuts 1.1.0 with its first key; A has not pulled it yet. */
 	tu_fed_cut(bdir, "1.1.0", 2, 0, 0);
 	manifest_key(bdir, "1.1.0", mkey);
@@ -626,7 +593,7 @@ START_TEST(test_rotation_followed)
 	    bfpr, nfpr);
 	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "1 release(s) new") != NULL, "%s", out);
-	held_same(bdir, "1.1.0");
+	tu_fed_held_same(adir, bdir, "1.1.0");
 	/* B's own 1.1.0, signed by the key it had then, is still published
 	** (to B's own Hub write API). */
 	{
@@ -679,7 +646,7 @@ START_TEST(test_rotation_followed)
 	ck_assert_msg(strstr(out, "1 release(s) new") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "rotated its key") == NULL,
 	    "a second pull rotates again: %s", out);
-	held_same(bdir, "1.2.0");
+	tu_fed_held_same(adir, bdir, "1.2.0");
 	ck_assert_int_eq(count_at(adir,
 			     "SELECT count(*) FROM audit_log WHERE "
 			     "action = 'federation.peer_key_rotated' "

@@ -26,123 +26,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "parquet.h"
+#include "pqtable.h"
 #include "testutil.h"
-
-/* One value of a test table: null, or by the field's type i, d or p/n. */
-struct tval {
-	int null;
-	int64_t i;
-	double d;
-	char *p;
-	size_t n;
-};
-
-/* A test table: fields as parquet_open() takes them, rows of values (one
-** per field, a group's only null or not), and how it is written. */
-struct table {
-	struct parquet_field f[16];
-	char names[16][16];
-	size_t nf;
-	struct tval *v; /* nrows * nf */
-	size_t nrows;
-	size_t rg_every; /* rows per row group (0: one row group) */
-	enum parquet_codec codec;
-	const char *kv_key, *kv_value;
-};
-
-static struct tval *
-val(struct table *t, size_t row, size_t field)
-{
-	return (&t->v[row * t->nf + field]);
-}
-
-static void
-table_free(struct table *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->nrows * t->nf; i++)
-		free(t->v[i].p);
-	free(t->v);
-	t->v = NULL;
-}
-
-/* Whether field ${i} of ${t} lies in a group that is null in ${row}. */
-static int
-in_null_group(struct table *t, size_t row, size_t i)
-{
-	size_t g;
-
-	for (g = 0; g < i; g++)
-		if (t->f[g].type == PARQUET_GROUP &&
-		    i <= g + (size_t)t->f[g].nchildren)
-			return (val(t, row, g)->null);
-	return (0);
-}
-
-/* Writes ${t} to ${path}; 0, or -1 with ${e} set. */
-static int
-table_write(struct table *t, const char *path, struct err *e)
-{
-	struct parquet *pq;
-	size_t r, i;
-	FILE *f;
-
-	if ((f = fopen(path, "wb")) == NULL)
-		return (err_set(e, ERR_STORAGE, "fopen %s", path));
-	if ((pq = parquet_open(f, t->f, t->nf, t->codec, e)) == NULL) {
-		fclose(f);
-		return (-1);
-	}
-	for (r = 0; r < t->nrows; r++) {
-		for (i = 0; i < t->nf; i++) {
-			struct tval *v = val(t, r, i);
-
-			if (in_null_group(t, r, i))
-				continue;
-			if (v->null) {
-				parquet_put_null(pq, i);
-				continue;
-			}
-			switch (t->f[i].type) {
-			case PARQUET_BOOLEAN:
-				parquet_put_bool(pq, i, (int)v->i);
-				break;
-			case PARQUET_INT32:
-				parquet_put_i32(pq, i, (int32_t)v->i);
-				break;
-			case PARQUET_INT64: parquet_put_i64(pq, i, v->i); break;
-			case PARQUET_DOUBLE:
-				parquet_put_double(pq, i, v->d);
-				break;
-			case PARQUET_STRING:
-			case PARQUET_BINARY:
-				parquet_put_bytes(pq, i, v->p, v->n);
-				break;
-			case PARQUET_GROUP: break;
-			}
-		}
-		if (parquet_row_end(pq, e) == -1)
-			goto fail;
-		if (t->rg_every > 0 && (r + 1) % t->rg_every == 0 &&
-		    parquet_row_group_end(pq, e) == -1)
-			goto fail;
-	}
-	if (t->kv_key != NULL &&
-	    parquet_kv(pq, t->kv_key, t->kv_value, e) == -1)
-		goto fail;
-	if (parquet_close(pq, e) == -1) {
-		fclose(f);
-		return (-1);
-	}
-	return (fclose(f) == 0 ? 0 : err_set(e, ERR_STORAGE, "fclose"));
-fail:
-	parquet_free(pq);
-	fclose(f);
-	return (-1);
-}
 
 static const char *
 type_name(enum parquet_type t)
@@ -160,13 +46,13 @@ type_name(enum parquet_type t)
 
 /* The canonical JSON of one value (tests/parquet/read.mjs). */
 static json_t *
-canon(struct table *t, size_t row, size_t i)
+canon(struct pqt_table *t, size_t row, size_t i)
 {
-	struct tval *v = val(t, row, i);
+	struct pqt_value *v = pqt_val(t, row, i);
 	char s[64], *hex;
 	size_t k;
 
-	if (v->null || in_null_group(t, row, i))
+	if (v->null || pqt_in_null_group(t, row, i))
 		return (json_null());
 	switch (t->f[i].type) {
 	case PARQUET_BOOLEAN: return (json_boolean(v->i));
@@ -209,7 +95,7 @@ canon(struct table *t, size_t row, size_t i)
 
 /* The column description of field ${i} (read.mjs's "columns"). */
 static json_t *
-column_json(struct table *t, size_t i)
+column_json(struct pqt_table *t, size_t i)
 {
 	json_t *c = json_pack("{s:s, s:s}", "name", t->f[i].name, "type",
 	    type_name(t->f[i].type));
@@ -228,7 +114,7 @@ column_json(struct table *t, size_t i)
 /* Writes the expectations of ${t} to ${path}, plus ${schema} (may be
 ** NULL; stolen) and the table's key-value pair. */
 static void
-table_expect(struct table *t, const char *path, json_t *schema)
+table_expect(struct pqt_table *t, const char *path, json_t *schema)
 {
 	json_t *cols = json_array(), *rows = json_array(), *root;
 	size_t r, i;
@@ -256,31 +142,6 @@ table_expect(struct table *t, const char *path, json_t *schema)
 		    root, "kv", json_pack("{s:s}", t->kv_key, t->kv_value));
 	ck_assert_int_eq(json_dump_file(root, path, JSON_COMPACT), 0);
 	json_decref(root);
-}
-
-/* Adds field ${name} to ${t}. */
-static void
-field(struct table *t, const char *name, enum parquet_type type, int optional,
-    int nchildren, int dict)
-{
-	size_t i = t->nf++;
-
-	snprintf(t->names[i], sizeof(t->names[i]), "%s", name);
-	t->f[i].name = t->names[i];
-	t->f[i].type = type;
-	t->f[i].optional = optional;
-	t->f[i].nchildren = nchildren;
-	t->f[i].dict = dict;
-}
-
-static void
-set_bytes(struct tval *v, const void *p, size_t n)
-{
-	v->p = malloc(n + 1);
-	ck_assert_ptr_nonnull(v->p);
-	memcpy(v->p, p, n);
-	v->p[n] = '\0';
-	v->n = n;
 }
 
 /* 1 if the three readers are in node_modules; else says why and 0. */
@@ -345,84 +206,6 @@ check_frame(const char *path)
 	free(p);
 }
 
-/* A table of every kind of column, with the awkward values. */
-static void
-shapes_table(struct table *t, enum parquet_codec codec)
-{
-	static const char *const strs[] = { "", "hello", "naïve café",
-		"日本語のテキスト", "emoji 😀👍🏽",
-		"quote \" back \\ nl\n tab\t", "\xce\xb1\xce\xb2\xce\xb3" };
-	static const char *const langs[] = { "fr", "en", "sw" };
-	size_t r, k;
-	char longs[5000];
-
-	memset(t, 0, sizeof(*t));
-	field(t, "id", PARQUET_STRING, 0, 0, 0);
-	field(t, "n64", PARQUET_INT64, 1, 0, 0);
-	field(t, "n32", PARQUET_INT32, 1, 0, 0);
-	field(t, "x", PARQUET_DOUBLE, 1, 0, 0);
-	field(t, "ok", PARQUET_BOOLEAN, 1, 0, 0);
-	field(t, "text", PARQUET_STRING, 1, 0, 0);
-	field(t, "blob", PARQUET_BINARY, 1, 0, 0);
-	field(t, "audio", PARQUET_GROUP, 1, 2, 0);
-	field(t, "bytes", PARQUET_BINARY, 1, 0, 0);
-	field(t, "path", PARQUET_STRING, 1, 0, 0);
-	field(t, "language", PARQUET_STRING, 1, 0, 1);
-	field(t, "count", PARQUET_INT64, 0, 0, 0);
-	t->nrows = 23;
-	t->rg_every = 10;
-	t->codec = codec;
-	t->kv_key = "huggingface";
-	t->kv_value = "{\"info\": {\"features\": {\"id\": {\"dtype\": "
-		      "\"string\", \"_type\": \"Value\"}, \"audio\": "
-		      "{\"sampling_rate\": 16000, \"_type\": \"Audio\"}}}}";
-	t->v = calloc(t->nrows * t->nf, sizeof(*t->v));
-	ck_assert_ptr_nonnull(t->v);
-	for (k = 0; k < sizeof(longs); k++)
-		longs[k] = (char)('a' + k % 26);
-	for (r = 0; r < t->nrows; r++) {
-		char id[32], path[32];
-		unsigned char bytes[300];
-
-		snprintf(id, sizeof(id), "row-%02zu", r);
-		set_bytes(val(t, r, 0), id, strlen(id));
-		val(t, r, 1)->null = r % 5 == 1;
-		val(t, r, 1)->i = r == 0 ? INT64_MIN
-		    : r == 2             ? INT64_MAX
-					 : (int64_t)r * -1234567890123LL;
-		val(t, r, 2)->null = r % 7 == 3;
-		val(t, r, 2)->i = r == 0 ? INT32_MIN : (int64_t)r * 1000 - 9000;
-		val(t, r, 3)->null = r % 6 == 4;
-		val(t, r, 3)->d = r == 0 ? -0.0
-		    : r == 2             ? 1e308
-		    : r == 5             ? -INFINITY
-					 : (double)r / 3.0 - 4.0;
-		val(t, r, 4)->null = r % 4 == 3;
-		val(t, r, 4)->i = r % 3 == 0;
-		if (r % 8 == 7)
-			val(t, r, 5)->null = 1;
-		else if (r == 11)
-			set_bytes(val(t, r, 5), longs, sizeof(longs));
-		else
-			set_bytes(
-			    val(t, r, 5), strs[r % 7], strlen(strs[r % 7]));
-		for (k = 0; k < sizeof(bytes); k++)
-			bytes[k] = (unsigned char)(k * 7 + r);
-		val(t, r, 6)->null = r % 9 == 2;
-		set_bytes(val(t, r, 6), bytes, r % 3 == 0 ? 0 : r * 10);
-		/* audio: null, bytes null, path null, both */
-		val(t, r, 7)->null = r % 4 == 0;
-		val(t, r, 8)->null = r % 4 == 1;
-		set_bytes(val(t, r, 8), bytes, sizeof(bytes));
-		val(t, r, 9)->null = r % 4 == 2;
-		snprintf(path, sizeof(path), "clip-%zu.flac", r);
-		set_bytes(val(t, r, 9), path, strlen(path));
-		val(t, r, 10)->null = r % 10 == 9;
-		set_bytes(val(t, r, 10), langs[r % 3], 2);
-		val(t, r, 11)->i = (int64_t)r;
-	}
-}
-
 static json_t *
 shapes_schema(void)
 {
@@ -442,19 +225,19 @@ START_TEST(test_shapes)
 	enum parquet_codec codecs[] = { PARQUET_UNCOMPRESSED, PARQUET_ZSTD };
 	char dir[600], path[700];
 	struct err e = { 0 };
-	struct table t;
+	struct pqt_table t;
 	size_t c;
 
 	snprintf(dir, sizeof(dir), "%s/shapes", tu_base);
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	for (c = 0; c < 2; c++) {
-		shapes_table(&t, codecs[c]);
+		pqt_shapes(&t, codecs[c]);
 		snprintf(path, sizeof(path), "%s/shapes-%zu.parquet", dir, c);
-		ck_assert_msg(table_write(&t, path, &e) == 0, "%s", e.msg);
+		ck_assert_msg(pqt_write(&t, path, &e) == 0, "%s", e.msg);
 		check_frame(path);
 		snprintf(path, sizeof(path), "%s/shapes-%zu.json", dir, c);
 		table_expect(&t, path, shapes_schema());
-		table_free(&t);
+		pqt_free(&t);
 	}
 	readers_check(dir);
 }
@@ -466,22 +249,22 @@ START_TEST(test_deterministic)
 {
 	char a[700], b[700];
 	struct err e = { 0 };
-	struct table t;
+	struct pqt_table t;
 	size_t na, nb, nz;
 	void *pa, *pb, *pz;
 
 	snprintf(a, sizeof(a), "%s/det-a.parquet", tu_base);
 	snprintf(b, sizeof(b), "%s/det-b.parquet", tu_base);
-	shapes_table(&t, PARQUET_ZSTD);
-	ck_assert_msg(table_write(&t, a, &e) == 0, "%s", e.msg);
-	ck_assert_msg(table_write(&t, b, &e) == 0, "%s", e.msg);
+	pqt_shapes(&t, PARQUET_ZSTD);
+	ck_assert_msg(pqt_write(&t, a, &e) == 0, "%s", e.msg);
+	ck_assert_msg(pqt_write(&t, b, &e) == 0, "%s", e.msg);
 	pa = tu_slurp(a, &na);
 	pb = tu_slurp(b, &nb);
 	ck_assert_uint_eq(na, nb);
 	ck_assert_int_eq(memcmp(pa, pb, na), 0);
 	t.codec = PARQUET_UNCOMPRESSED;
-	ck_assert_msg(table_write(&t, b, &e) == 0, "%s", e.msg);
-	ck_assert_msg(table_write(&t, a, &e) == 0, "%s", e.msg);
+	ck_assert_msg(pqt_write(&t, b, &e) == 0, "%s", e.msg);
+	ck_assert_msg(pqt_write(&t, a, &e) == 0, "%s", e.msg);
 	pz = tu_slurp(b, &nz);
 	free(pb);
 	pb = tu_slurp(a, &nb);
@@ -491,7 +274,7 @@ START_TEST(test_deterministic)
 	free(pa);
 	free(pb);
 	free(pz);
-	table_free(&t);
+	pqt_free(&t);
 }
 END_TEST
 
@@ -503,33 +286,22 @@ START_TEST(test_dictionary)
 		"common-voice-sw", "wikipedia-sentences" };
 	char dir[600], path[700];
 	struct err e = { 0 };
-	struct table t;
-	size_t r, sizes[3], n;
+	struct pqt_table t;
+	size_t sizes[3], n;
 	int d;
 
 	snprintf(dir, sizeof(dir), "%s/dict", tu_base);
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	for (d = 0; d < 3; d++) {
-		memset(&t, 0, sizeof(t));
-		field(&t, "campaign", PARQUET_STRING, 1, 0, d > 0);
-		field(&t, "speaker", PARQUET_BINARY, 0, 0, d > 0);
-		t.nrows = 1000;
-		t.rg_every = 300;
-		t.codec = d == 2 ? PARQUET_ZSTD : PARQUET_UNCOMPRESSED;
-		t.v = calloc(t.nrows * t.nf, sizeof(*t.v));
-		for (r = 0; r < t.nrows; r++) {
-			val(&t, r, 0)->null = r % 17 == 0;
-			set_bytes(val(&t, r, 0), camp[(r / 5) % 3],
-			    strlen(camp[(r / 5) % 3]));
-			set_bytes(val(&t, r, 1), r % 2 ? "spk-a" : "spk-b", 5);
-		}
+		pqt_campaigns(&t, camp, d > 0,
+		    d == 2 ? PARQUET_ZSTD : PARQUET_UNCOMPRESSED);
 		snprintf(path, sizeof(path), "%s/dict-%d.parquet", dir, d);
-		ck_assert_msg(table_write(&t, path, &e) == 0, "%s", e.msg);
+		ck_assert_msg(pqt_write(&t, path, &e) == 0, "%s", e.msg);
 		free(tu_slurp(path, &n));
 		sizes[d] = n;
 		snprintf(path, sizeof(path), "%s/dict-%d.json", dir, d);
 		table_expect(&t, path, NULL);
-		table_free(&t);
+		pqt_free(&t);
 	}
 	ck_assert_uint_lt(sizes[1] * 2, sizes[0]);
 	ck_assert_uint_lt(sizes[2], sizes[1]);
@@ -542,35 +314,20 @@ START_TEST(test_empty_and_all_null)
 {
 	char dir[600], path[700];
 	struct err e = { 0 };
-	struct table t;
-	size_t r, i;
+	struct pqt_table t;
 	int k;
 
 	snprintf(dir, sizeof(dir), "%s/empty", tu_base);
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	for (k = 0; k < 2; k++) {
-		memset(&t, 0, sizeof(t));
-		field(&t, "s", PARQUET_STRING, 1, 0, 1);
-		field(&t, "i", PARQUET_INT64, 1, 0, 0);
-		field(&t, "b", PARQUET_BOOLEAN, 1, 0, 0);
-		field(&t, "audio", PARQUET_GROUP, 1, 2, 0);
-		field(&t, "bytes", PARQUET_BINARY, 1, 0, 0);
-		field(&t, "path", PARQUET_STRING, 1, 0, 0);
-		t.nrows = k == 0 ? 0 : 12;
-		t.codec = k ? PARQUET_ZSTD : PARQUET_UNCOMPRESSED;
-		t.rg_every = 5;
-		t.v = calloc(t.nrows * t.nf + 1, sizeof(*t.v));
-		for (r = 0; r < t.nrows; r++)
-			for (i = 0; i < t.nf; i++)
-				val(&t, r, i)->null = 1;
-		for (r = 0; r < t.nrows; r += 2) /* audio present, empty */
-			val(&t, r, 3)->null = 0;
+		pqt_nulls(&t, k == 0 ? 0 : 12,
+		    k ? PARQUET_ZSTD : PARQUET_UNCOMPRESSED);
 		snprintf(path, sizeof(path), "%s/e%d.parquet", dir, k);
-		ck_assert_msg(table_write(&t, path, &e) == 0, "%s", e.msg);
+		ck_assert_msg(pqt_write(&t, path, &e) == 0, "%s", e.msg);
 		check_frame(path);
 		snprintf(path, sizeof(path), "%s/e%d.json", dir, k);
 		table_expect(&t, path, NULL);
-		table_free(&t);
+		pqt_free(&t);
 	}
 	readers_check(dir);
 }
@@ -675,164 +432,28 @@ START_TEST(test_disk_full)
 }
 END_TEST
 
-/* xorshift64*: the property test's random numbers, from a seed. */
-static uint64_t rng;
-
-static uint64_t
-rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (rng * 2685821657736338717ull);
-}
-
-static size_t
-rndn(size_t n)
-{
-	return ((size_t)(rnd() % n));
-}
-
-/* A random UTF-8 string of ${len} pieces: ASCII, accents, CJK, emoji,
-** quotes and controls. */
-static void
-rnd_string(struct tval *v, size_t len)
-{
-	static const char *const pieces[] = { "a", "b", "z", " ", "0", "é", "ß",
-		"日", "本", "😀", "\"", "\\", "\n", "\t", "\x01", "ｱ", "ء" };
-	struct buf b = { 0 };
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		buf_puts(&b, pieces[rndn(sizeof(pieces) / sizeof(pieces[0]))]);
-	set_bytes(v, b.p ? b.p : "", b.n);
-	buf_free(&b);
-}
-
-static size_t
-rnd_len(void)
-{
-	size_t k = rndn(20);
-
-	if (k == 0)
-		return (0);
-	if (k == 1)
-		return (200 + rndn(3000)); /* long: past the stats limit */
-	return (rndn(12));
-}
-
-/* A random small table, its shape and its values. */
-static void
-rnd_table(struct table *t)
-{
-	static const enum parquet_type types[] = { PARQUET_BOOLEAN,
-		PARQUET_INT32, PARQUET_INT64, PARQUET_DOUBLE, PARQUET_STRING,
-		PARQUET_BINARY };
-	size_t ncols = 1 + rndn(6), i, r, k, pool = 1 + rndn(4);
-	int audio_at = rndn(2) ? (int)rndn(ncols + 1) : -1;
-	char name[16];
-	struct tval pool_vals[5];
-
-	memset(t, 0, sizeof(*t));
-	for (i = 0; i <= ncols; i++) {
-		if ((int)i == audio_at) {
-			field(t, "audio", PARQUET_GROUP, rndn(4) != 0, 2, 0);
-			field(t, "bytes", PARQUET_BINARY, rndn(4) != 0, 0, 0);
-			field(t, "path", PARQUET_STRING, rndn(4) != 0, 0, 0);
-		}
-		if (i == ncols)
-			break;
-		snprintf(name, sizeof(name), "c%zu", i);
-		field(t, name, types[rndn(6)], rndn(3) != 0, 0, rndn(2));
-	}
-	t->nrows = rndn(8) == 0 ? 0 : 1 + rndn(40);
-	t->rg_every = rndn(3) == 0 ? 0 : 1 + rndn(15);
-	t->codec = rndn(2) ? PARQUET_ZSTD : PARQUET_UNCOMPRESSED;
-	t->v = calloc(t->nrows * t->nf + 1, sizeof(*t->v));
-	ck_assert_ptr_nonnull(t->v);
-	memset(pool_vals, 0, sizeof(pool_vals));
-	for (k = 0; k < pool; k++)
-		rnd_string(&pool_vals[k], rndn(6));
-	for (r = 0; r < t->nrows; r++)
-		for (i = 0; i < t->nf; i++) {
-			struct tval *v = val(t, r, i);
-
-			v->null = t->f[i].optional && rndn(5) == 0;
-			switch (t->f[i].type) {
-			case PARQUET_BOOLEAN: v->i = (int64_t)rndn(2); break;
-			case PARQUET_INT32: v->i = (int32_t)rnd(); break;
-			case PARQUET_INT64:
-				v->i = rndn(4) == 0 ? (int64_t)rndn(10) - 5
-						    : (int64_t)rnd();
-				break;
-			case PARQUET_DOUBLE: {
-				uint64_t u = rnd();
-
-				k = rndn(8);
-				if (k == 0)
-					v->d = (double)((int64_t)rndn(2001) -
-						   1000) /
-					    8;
-				else if (k == 1)
-					v->d = rndn(2) ? -0.0 : 0.0;
-				else
-					memcpy(&v->d, &u, 8); /* any bits */
-				break;
-			}
-			case PARQUET_STRING:
-				if (t->f[i].dict && rndn(8) != 0) {
-					k = rndn(pool);
-					set_bytes(
-					    v, pool_vals[k].p, pool_vals[k].n);
-				} else
-					rnd_string(v, rnd_len());
-				break;
-			case PARQUET_BINARY: {
-				size_t n = rnd_len() * 3, j;
-				unsigned char *p = malloc(n + 1);
-
-				for (j = 0; j < n; j++)
-					p[j] = (unsigned char)rnd();
-				set_bytes(v, p, n);
-				free(p);
-				break;
-			}
-			case PARQUET_GROUP: break;
-			}
-		}
-	for (k = 0; k < pool; k++)
-		free(pool_vals[k].p);
-	if (rndn(3) == 0) {
-		t->kv_key = "huggingface";
-		t->kv_value = "{\"info\": {}}";
-	}
-}
-
 /* A thousand random tables, written and read back by DuckDB and
 ** hyparquet, every value compared; the ones that differ are named. */
 START_TEST(test_property)
 {
-	const char *seed = getenv("PARQUET_SEED");
 	char dir[600], path[700];
 	struct err e = { 0 };
-	struct table t;
+	struct pqt_table t;
 	int n;
 
-	rng = seed != NULL ? strtoull(seed, NULL, 10) : 20240611;
-	if (rng == 0)
-		rng = 1;
-	fprintf(stderr, "check_parquet: property seed %" PRIu64 "\n", rng);
+	fprintf(stderr, "check_parquet: property seed %" PRIu64 "\n",
+	    pqt_seed(20240611));
 	snprintf(dir, sizeof(dir), "%s/property", tu_base);
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	for (n = 0; n < 1000; n++) {
-		rnd_table(&t);
+		pqt_random(&t);
 		snprintf(path, sizeof(path), "%s/t%04d.parquet", dir, n);
 		ck_assert_msg(
-		    table_write(&t, path, &e) == 0, "table %d: %s", n, e.msg);
+		    pqt_write(&t, path, &e) == 0, "table %d: %s", n, e.msg);
 		check_frame(path);
 		snprintf(path, sizeof(path), "%s/t%04d.json", dir, n);
 		table_expect(&t, path, NULL);
-		table_free(&t);
+		pqt_free(&t);
 	}
 	readers_check(dir);
 }

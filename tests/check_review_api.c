@@ -1639,15 +1639,10 @@ text_campaign(const char *slug, const char *lang, int min_votes)
 static int
 add_user(const char *handle, const char *role, const char *langs)
 {
-	char out[1024], pass[128];
-	char *argv[] = { "sh", "-c",
-		"printf '%s\\n' \"$2\" | \"$0\" user add --data \"$1\" \"$3\" "
-		"--role \"$4\" ${5:+--languages \"$5\"} --passphrase-stdin",
-		(char *)bin, maindir, pass, (char *)handle, (char *)role,
-		(char *)(langs ? langs : ""), NULL };
+	char pass[128];
 
 	pass_of(handle, pass, sizeof(pass));
-	return (tu_run_quiet(argv, out, sizeof(out)));
+	return (tu_user_add(bin, maindir, handle, role, langs, pass));
 }
 
 static int

@@ -893,3 +893,35 @@ tu_fed_whoami(const char *dir, char *key, char *fpr)
 	snprintf(key, 65, "%.64s", k + 13);
 	snprintf(fpr, 20, "%.19s", f + 13);
 }
+
+void
+tu_fed_held_same(const char *holder, const char *dir, const char *version)
+{
+	char path[2000], obj[1200];
+	size_t i, n1, n2;
+	json_t *m, *f;
+	void *x, *y;
+
+	snprintf(
+	    path, sizeof(path), "%s/releases/%s/manifest.json", dir, version);
+	ck_assert_ptr_nonnull(m = json_load_file(path, 0, NULL));
+	ck_assert_uint_gt(json_array_size(json_object_get(m, "files")), 0);
+	json_array_foreach(json_object_get(m, "files"), i, f)
+	{
+		const char *sha =
+		    json_string_value(json_object_get(f, "sha256"));
+
+		snprintf(path, sizeof(path), "%s/releases/%s/%s", dir, version,
+		    json_string_value(json_object_get(f, "path")));
+		snprintf(obj, sizeof(obj), "%s/federation/objects/%.2s/%s",
+		    holder, sha, sha + 2);
+		x = tu_slurp(path, &n1);
+		ck_assert_msg((y = tu_read_file(obj, &n2)) != NULL,
+		    "%s is not held", path);
+		ck_assert_msg(n1 == n2 && memcmp(x, y, n1) == 0,
+		    "%s differs from what %s holds", path, holder);
+		free(x);
+		free(y);
+	}
+	json_decref(m);
+}

@@ -197,5 +197,8 @@ int64_t
 tu_fed_cut(const char *dir, const char *version, int texts, int recs, int tone);
 /* `peer whoami` of ${dir}: its key (65 bytes) and fingerprint (20). */
 void tu_fed_whoami(const char *dir, char *key, char *fpr);
+/* Every file of node ${dir}'s release ${version} is in node ${holder}'s
+** federation object store, byte for byte. */
+void tu_fed_held_same(const char *holder, const char *dir, const char *version);
 
 #endif

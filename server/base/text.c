@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <stdio.h>
 #include <unistd.h>
 
 int
@@ -113,4 +115,47 @@ text_lower_ascii(char *s)
 	for (; *s != '\0'; s++)
 		if (*s >= 'A' && *s <= 'Z')
 			*s = (char)(*s - 'A' + 'a');
+}
+
+int
+text_write_file(const char *path, const void *p, size_t n, struct err *e)
+{
+	char tmp[PATH_MAX + 32], dir[PATH_MAX], *slash;
+	size_t off = 0;
+	ssize_t w;
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) ==
+	    -1)
+		return (
+		    err_set(e, ERR_STORAGE, "%s: %s", tmp, strerror(errno)));
+	while (off < n) {
+		if ((w = write(fd, (const char *)p + off, n - off)) <= 0) {
+			if (w == -1 && errno == EINTR)
+				continue;
+			err_set(e, ERR_STORAGE, "%s: %s", tmp,
+			    w == -1 ? strerror(errno) : "short write");
+			close(fd);
+			unlink(tmp);
+			return (-1);
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) == -1 || close(fd) == -1 || rename(tmp, path) == -1) {
+		err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return (-1);
+	}
+	/* The rename itself is durable once the folder is. */
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) !=
+		    -1) {
+			fsync(fd);
+			close(fd);
+		}
+	}
+	return (0);
 }

@@ -20,6 +20,13 @@
 */
 int text_read_file(
     const char *path, size_t max, char **out, size_t *n, struct err *e);
+/*
+** Writes the ${n} bytes at ${p} to ${path} whole or not at all: a temp
+** file beside it (PATH.tmp.PID), fsynced, renamed over it, then the
+** folder fsynced. 0, or -1 with ${e} (ERR_STORAGE; the temp file
+** removed, ${path} as it was).
+*/
+int text_write_file(const char *path, const void *p, size_t n, struct err *e);
 /* The offset of the first NUL byte or invalid UTF-8 sequence (overlong,
 ** surrogate, above U+10FFFF, truncated) in ${p}, or ${n} if none. Can't
 ** fail. */

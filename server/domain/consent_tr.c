@@ -825,59 +825,6 @@ make_parents(const char *path, struct err *e)
 	return (0);
 }
 
-/* fsyncs the folder of ${path}, so a rename in it lasts. */
-static void
-sync_parent(const char *path)
-{
-	char p[PATH_MAX], *slash;
-	int fd;
-
-	snprintf(p, sizeof(p), "%s", path);
-	if ((slash = strrchr(p, '/')) == NULL)
-		return;
-	*slash = '\0';
-	if ((fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/* Writes ${n} bytes of ${p} to ${path}: a temp file, fsynced, renamed
-** over it. 0, or -1 with ${e} (the temp file removed). */
-static int
-write_atomic(const char *path, const void *p, size_t n, struct err *e)
-{
-	char tmp[PATH_MAX + 32];
-	size_t off = 0;
-	ssize_t w;
-	int fd;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) ==
-	    -1)
-		return (
-		    err_set(e, ERR_STORAGE, "%s: %s", tmp, strerror(errno)));
-	while (off < n) {
-		if ((w = write(fd, (const char *)p + off, n - off)) <= 0) {
-			if (w == -1 && errno == EINTR)
-				continue;
-			err_set(e, ERR_STORAGE, "%s: %s", tmp,
-			    w == -1 ? strerror(errno) : "short write");
-			close(fd);
-			unlink(tmp);
-			return (-1);
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) == -1 || close(fd) == -1 || rename(tmp, path) == -1) {
-		err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return (-1);
-	}
-	sync_parent(path);
-	return (0);
-}
-
 /* Puts back the files of ${u}, newest first; logs what cannot be. */
 static void
 files_put_back(struct ctr_undo *u)
@@ -889,7 +836,7 @@ files_put_back(struct ctr_undo *u)
 		struct ctr_file *f = &u->files[i];
 
 		if (f->old != NULL
-			? write_atomic(f->path, f->old, f->nold, &e) == -1
+			? text_write_file(f->path, f->old, f->nold, &e) == -1
 			: unlink(f->path) == -1 && errno != ENOENT)
 			log_err("consent translation: cannot put back %s: %s",
 			    f->path, f->old ? e.msg : strerror(errno));
@@ -927,7 +874,7 @@ write_doc(struct ctr_undo *u, const char *dir, const struct consent_doc *d,
 	}
 	u->nfiles++;
 	if (make_parents(f->path, e) == -1 ||
-	    write_atomic(f->path, d->bytes, d->nbytes, e) == -1)
+	    text_write_file(f->path, d->bytes, d->nbytes, e) == -1)
 		return (-1);
 	return (0);
 }

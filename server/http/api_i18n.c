@@ -22,6 +22,7 @@
 #include "crypto.h"
 #include "http.h"
 #include "i18n.h"
+#include "text.h"
 #include "wav.h"
 
 static pthread_mutex_t cat_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -397,41 +398,6 @@ reading_body_limit(struct req *r)
 	return ((size_t)req_config(r)->reading_max);
 }
 
-/* Writes ${n} bytes of ${p} to ${path} through a temp file, fsynced and
-** renamed over it. 0, or -1 with ${e}. */
-static int
-write_atomic(const char *path, const void *p, size_t n, struct err *e)
-{
-	char tmp[4200];
-	ssize_t w;
-	size_t off = 0;
-	int fd;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) ==
-	    -1)
-		return (
-		    err_set(e, ERR_STORAGE, "%s: %s", tmp, strerror(errno)));
-	while (off < n) {
-		if ((w = write(fd, (const char *)p + off, n - off)) <= 0) {
-			if (w == -1 && errno == EINTR)
-				continue;
-			err_set(e, ERR_STORAGE, "%s: %s", tmp,
-			    w == -1 ? strerror(errno) : "short write");
-			close(fd);
-			unlink(tmp);
-			return (-1);
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) == -1 || close(fd) == -1 || rename(tmp, path) == -1) {
-		err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return (-1);
-	}
-	return (0);
-}
-
 struct reading_state {
 	char slug[64], lang[36], sha[65];
 	int version;
@@ -489,7 +455,7 @@ reading_build(struct req *r, void *state, void **arg)
 	snprintf(rs->lang, sizeof(rs->lang), "%s", lang);
 	snprintf(path, sizeof(path), "%s/%s/%d/%s.wav",
 	    req_config(r)->consent_dir, rs->slug, rs->version, rs->lang);
-	if (write_atomic(path, p, n, &e) == -1)
+	if (text_write_file(path, p, n, &e) == -1)
 		return (req_fail(r, &e));
 	/* An older reading in another format would be played instead. */
 	if (consent_reading_path(req_config(r)->consent_dir, rs->slug,
