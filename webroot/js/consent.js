@@ -244,7 +244,7 @@ function renderDone() {
 
 async function loadExisting() {
 	try {
-		const r = await get('/api/v1/me/consents');
+		const r = await consentsAnswer;
 		existing = (r?.consents ?? []).find(
 		    (c) => c.campaign === slug && (c.withdrawn_at === null || c.withdrawn_at === undefined)) ?? null;
 	} catch {
@@ -330,6 +330,10 @@ async function onSubmit(ev) {
    (each request after another costs a round trip on a weak link). */
 const campaignsAnswer = get('/api/v1/campaigns');
 campaignsAnswer.catch(() => {}); /* awaited below */
+/* And what this person consented to already (nobody logged in only
+   wastes it: they are sent to join). */
+const consentsAnswer = get('/api/v1/me/consents');
+consentsAnswer.catch(() => {}); /* awaited by loadExisting() and below */
 
 start(async () => {
 	registerServiceWorker();
@@ -346,7 +350,7 @@ start(async () => {
 		/* no drive named: theirs, or a choice (never simply the first) */
 		let mine = null;
 		try {
-			mine = (await get('/api/v1/me/consents'))?.consents ?? [];
+			mine = (await consentsAnswer)?.consents ?? [];
 		} catch {
 			mine = null;
 		}
@@ -372,11 +376,12 @@ start(async () => {
 	const here = `contribute.html?campaign=${encodeURIComponent(slug)}`;
 	$('already-contribute').href = here;
 	$('contribute-now').href = here;
+	const existingLoaded = loadExisting(); /* beside the document */
 	await loadDoc();
 	$('consent-view').hidden = false;
 	$('consent-form').addEventListener('submit', onSubmit);
 	document.addEventListener('langchange', () => {
 		loadDoc().catch((e) => showError($('page-error'), e));
 	});
-	loadExisting();
+	await existingLoaded;
 });

@@ -109,7 +109,10 @@ async function fetchNextPrompt() {
 	if (prompts.length === 0)
 		return;
 	try {
-		const r = await get(`/api/v1/campaigns/${encodeURIComponent(campaign.slug)}/prompt`);
+		/* the first one was asked for as the page started */
+		const early = firstPrompt !== null && firstPrompt.slug === campaign.slug ? firstPrompt.answer : null;
+		firstPrompt = null;
+		const r = await (early ?? get(`/api/v1/campaigns/${encodeURIComponent(campaign.slug)}/prompt`));
 		if (r === null) { /* 204: every prompt done */
 			prompts = [];
 			return;
@@ -748,6 +751,13 @@ const campaignsAnswer = get('/api/v1/campaigns');
 const consentsAnswer = get('/api/v1/me/consents');
 campaignsAnswer.catch(() => {}); /* both awaited below */
 consentsAnswer.catch(() => {});
+/* And the drive's next prompt, when the address names the drive (a drive
+   without prompts only wastes a 204). */
+let firstPrompt = params.get('campaign') === null ? null : {
+	slug: params.get('campaign'),
+	answer: get(`/api/v1/campaigns/${encodeURIComponent(params.get('campaign'))}/prompt`),
+};
+firstPrompt?.answer.catch(() => {}); /* awaited by fetchNextPrompt() */
 
 start(async () => {
 	registerServiceWorker();

@@ -8,6 +8,13 @@ import { get, post, me, showError, showMessage, clearError, ApiError } from './a
 import { $, start, flash, pickDrive } from './page.js';
 
 const params = new URLSearchParams(location.search);
+/* The node's settings and drives, asked for as the page starts, beside
+   the catalog and /me: each request after another costs a round trip on
+   a weak link, and the drives are what a login goes on to. */
+const settingsAnswer = get('/api/v1/settings');
+const campaignsAnswer = get('/api/v1/campaigns');
+settingsAnswer.catch(() => {}); /* both awaited below */
+campaignsAnswer.catch(() => {});
 
 /* Pages a ?next= may name (nothing else: no open redirect). */
 const NEXT = {
@@ -39,7 +46,7 @@ async function target(answer) {
 		return `consent.html?campaign=${encodeURIComponent(slug)}`;
 	/* their card's drive, else the one they consented to, else a choice */
 	const [campaigns, consents, who] = await Promise.all([
-		get('/api/v1/campaigns').then((r) => r?.campaigns ?? [], () => []),
+		campaignsAnswer.then((r) => r?.campaigns ?? [], () => []),
 		/* a card's first use has no consents yet: nothing to ask */
 		answer?.created === true ? Promise.resolve([])
 		    : get('/api/v1/me/consents').then((r) => r?.consents ?? [], () => null),
@@ -285,7 +292,7 @@ start(async () => {
 	for (const b of document.querySelectorAll('form button'))
 		b.disabled = false;
 	/* A node of cards only takes no new accounts by name: log-in stays. */
-	get('/api/v1/settings').then((st) => {
+	settingsAnswer.then((st) => {
 		$('handle-form').querySelector('button[value=join]').hidden = st?.handle_signup === false;
 	}, () => {});
 
