@@ -7,10 +7,10 @@
 ** statement of agreement (POST /api/v1/consents/{id}/spoken, audio/wav):
 ** kept as evidence only, never published.
 */
-import { t, currentLang, languageName, formatTime } from './i18n.js';
+import { t, currentLang, pickLang, languageName, formatTime } from './i18n.js';
 import { get, post, me, csrfToken, showError, showMessage, clearError, ApiError } from './api.js';
 import { renderMarkdown } from './markdown.js';
-import { $, el, start, focusOn, scopeName as catalogScopeName, pickDrive, rememberDrive, driveChoice, driveWords,
+import { $, el, start, focusOn, scopeName as catalogScopeName, pickDrive, rememberDrive, driveChoice, driveWords, consentHref,
     setDriveTitle, setDriveDescription } from './page.js';
 import { recordingProblem, mountRecorder } from './recorder.js';
 import { registerServiceWorker } from './sw-register.js';
@@ -39,8 +39,11 @@ async function loadDoc() {
 	/* The campaign names its consent document ("general"); the document's
 	   slug is what the consent endpoint takes. */
 	const docSlug = campaign?.consent || slug;
-	const d = await get(
-	    `/api/v1/consent/${encodeURIComponent(docSlug)}?lang=${encodeURIComponent(lang)}`);
+	/* the one asked for as the page started, if it is this one */
+	const early = earlyDoc !== null && earlyDoc.slug === docSlug && earlyDoc.lang === lang ? earlyDoc.answer : null;
+	earlyDoc = null;
+	const d = await (early ?? get(
+	    `/api/v1/consent/${encodeURIComponent(docSlug)}?lang=${encodeURIComponent(lang)}`));
 	if (mine !== seq)
 		return false; /* a later language switch won */
 	doc = d;
@@ -334,6 +337,15 @@ campaignsAnswer.catch(() => {}); /* awaited below */
    wastes it: they are sent to join). */
 const consentsAnswer = get('/api/v1/me/consents');
 consentsAnswer.catch(() => {}); /* awaited by loadExisting() and below */
+/* And the consent document, when the address names it (consentHref()),
+   in the language the page will most likely settle on (another one is
+   asked for again by loadDoc()). */
+let earlyDoc = params.get('doc') === null ? null : {
+	slug: params.get('doc'),
+	lang: pickLang(),
+	answer: get(`/api/v1/consent/${encodeURIComponent(params.get('doc'))}?lang=${encodeURIComponent(pickLang())}`),
+};
+earlyDoc?.answer.catch(() => {}); /* awaited by loadDoc() */
 
 start(async () => {
 	registerServiceWorker();
@@ -358,7 +370,7 @@ start(async () => {
 		slug = pick.one?.slug ?? null;
 		if (slug === null && pick.choice.length > 0) {
 			$('choose-list').replaceChildren(...driveChoice(pick.choice,
-			    (c) => `consent.html?campaign=${encodeURIComponent(c.slug)}`));
+			    (c) => consentHref(c)));
 			$('choose').hidden = false;
 			focusOn($('choose-h'));
 			return;

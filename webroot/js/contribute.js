@@ -20,7 +20,7 @@
 import { t, tn, nfc, languageName, formatTime } from './i18n.js';
 import { get, post, postWith, me, showError, showMessage, clearError, ApiError, uuid, appendDetails } from './api.js';
 import { removedSummary, fillRedacted } from './redaction.js';
-import { $, el, start, focusOn, fillText, pickDrive, rememberDrive, driveTitle, driveChoice, driveWords,
+import { $, el, start, focusOn, fillText, pickDrive, rememberDrive, driveTitle, driveChoice, driveWords, consentHref,
     setDriveDescription } from './page.js';
 import { recordingProblem, mountRecorder, wavBytes, secondsText, sizeText } from './recorder.js';
 import { Outbox } from './queue.js';
@@ -366,7 +366,7 @@ function showSendError(box, e) {
 	}
 	if (e.code === 'consent_required') {
 		showMessage(box, t('contribute.consent_required'));
-		const href = `consent.html?campaign=${encodeURIComponent(campaign.slug)}`;
+		const href = consentHref(campaign);
 		box.append(el('p', {}, el('a', { href, text: t('contribute.read_consent') })));
 		return;
 	}
@@ -838,7 +838,7 @@ start(async () => {
 	const consented = consents === null || consents.some((x) => x.campaign === campaign.slug &&
 	    (x.withdrawn_at === null || x.withdrawn_at === undefined));
 	if (!consented) {
-		$('consent-link').href = `consent.html?campaign=${encodeURIComponent(campaign.slug)}`;
+		$('consent-link').href = consentHref(campaign);
 		if (isAudio()) {
 			const p = $('no-consent').querySelector('p');
 			p.dataset.i18n = 'contribute.no_consent_audio';

@@ -5,7 +5,7 @@
 */
 import { t, languageName } from './i18n.js';
 import { get } from './api.js';
-import { $, el, start, driveTitle } from './page.js';
+import { $, el, start, driveTitle, consentHref } from './page.js';
 
 let campaigns = [];
 
@@ -13,7 +13,7 @@ function render() {
 	const ul = $('drives');
 	ul.replaceChildren();
 	for (const c of campaigns) {
-		const href = `consent.html?campaign=${encodeURIComponent(c.slug)}`;
+		const href = consentHref(c);
 		const kind = t(`kind.${c.kind}`);
 		const meta = t('home.drive_meta', {
 			language: languageName(c.language),

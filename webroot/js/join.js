@@ -5,7 +5,8 @@
 */
 import { t, nfc } from './i18n.js';
 import { get, post, me, showError, showMessage, clearError, ApiError } from './api.js';
-import { $, start, flash, pickDrive } from './page.js';
+import { $, start, flash, pickDrive, consentHref } from './page.js';
+import { registerServiceWorker } from './sw-register.js';
 
 const params = new URLSearchParams(location.search);
 /* The node's settings and drives, asked for as the page starts, beside
@@ -58,7 +59,7 @@ async function target(answer) {
 	const s = encodeURIComponent(pick.one.slug);
 	const live = (consents ?? []).some((x) => x.campaign === pick.one.slug &&
 	    (x.withdrawn_at === null || x.withdrawn_at === undefined));
-	return live ? `contribute.html?campaign=${s}` : `consent.html?campaign=${s}`;
+	return live ? `contribute.html?campaign=${s}` : consentHref(pick.one);
 }
 
 /* "abcd efgh-jklm" → "ABCD-EFGH-JKLM": upper case, groups of four. */
@@ -274,6 +275,10 @@ start(async () => {
 		$('pin').type = $('pin2').type = e.currentTarget.checked ? 'text' : 'password';
 	});
 	$('pin-known').addEventListener('change', renderPinKnown);
+	/* The offline copy of the recorder fills while the person types
+	   their PIN and reads the consent, so the recorder they reach is
+	   already on the phone, not asked for twice. */
+	registerServiceWorker();
 	$('card').addEventListener('input', onCardInput);
 	$('handle-form').addEventListener('click', (e) => {
 		const b = e.target.closest('button');

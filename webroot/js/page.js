@@ -238,6 +238,16 @@ export function cardDrives(who) {
 }
 
 /*
+** The consent page of drive ${c}: its slug, and the consent document it
+** names, so that page asks for the document as it starts instead of
+** after the drives (a round trip less on a weak link).
+*/
+export function consentHref(c) {
+	const doc = typeof c?.consent === 'string' ? `&doc=${encodeURIComponent(c.consent)}` : '';
+	return `consent.html?campaign=${encodeURIComponent(c.slug)}${doc}`;
+}
+
+/*
 ** The drives ${who} may mean, from ${campaigns} (the node's list) and
 ** ${consents} (theirs, or null when unknown): {one} when it is plain which,
 ** else {choice: [campaign…]}.
