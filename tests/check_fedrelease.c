@@ -266,7 +266,7 @@ suite_teardown(void)
 
 /* Checks federated folder ${fed} against its sources as DuckDB reads
 ** them: each source config's ids are the federated config's, less
-** ${revoked} (NULL: none) in ${revoked_cfg} of community ${revoked_in}. */
+** ${revoked} (NULL: none), a text of community ${revoked_in}. */
 static void
 same_rows(const char *fed, const char *revoked, const char *revoked_in)
 {

@@ -159,3 +159,15 @@ text_write_file(const char *path, const void *p, size_t n, struct err *e)
 	}
 	return (0);
 }
+
+size_t
+text_line_at(const char *s, size_t n, size_t off, size_t *len)
+{
+	const char *nl = memchr(s + off, '\n', n - off);
+	size_t end = nl != NULL ? (size_t)(nl - s) : n;
+
+	*len = end - off;
+	if (*len > 0 && s[end - 1] == '\r')
+		(*len)--;
+	return (nl != NULL ? end + 1 : n);
+}

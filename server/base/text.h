@@ -34,6 +34,10 @@ size_t utf8_invalid_at(const void *p, size_t n);
 /* Turns the ASCII letters of ${s} to lower case, in place (language tags,
 ** licence ids, CSV headers: no other letter is touched). Can't fail. */
 void text_lower_ascii(char *s);
+/* The line of the ${n} bytes at ${s} that starts at ${off} (< ${n}): its
+** length without the newline and a '\r' before it into ${len}; returns
+** the offset of the next line (${n} after the last). Can't fail. */
+size_t text_line_at(const char *s, size_t n, size_t off, size_t *len);
 /* The 1-based line holding byte ${off} of the ${n} bytes at ${s} (the
 ** last line for an ${off} past the end). Can't fail. */
 int text_line_of(const char *s, size_t n, size_t off);

@@ -82,23 +82,6 @@ is_lang(const char *s, size_t n)
 	return (1);
 }
 
-/*
-** The line of ${s} that starts at ${off} (< ${n}): sets ${len} to its length
-** without the newline and a '\r' before it. Returns the offset of the next
-** line (${n} after the last).
-*/
-static size_t
-line_at(const char *s, size_t n, size_t off, size_t *len)
-{
-	const char *nl = memchr(s + off, '\n', n - off);
-	size_t end = nl != NULL ? (size_t)(nl - s) : n;
-
-	*len = end - off;
-	if (*len > 0 && s[end - 1] == '\r')
-		(*len)--;
-	return (nl != NULL ? end + 1 : n);
-}
-
 static int
 is_dashes(const char *s, size_t len)
 {
@@ -298,7 +281,7 @@ body_headings(struct consent_doc *d, const char *name, int line, struct err *e)
 
 	for (; off < n; line++) {
 		h = s + off;
-		off = line_at(s, n, off, &len);
+		off = text_line_at(s, n, off, &len);
 		if (len < 2 || h[0] != '#' || h[1] != '#' ||
 		    (len > 2 && h[2] != ' ' && h[2] != '\t'))
 			continue;
@@ -353,7 +336,7 @@ consent_parse(const void *p, size_t n, const char *name, struct err *e)
 		    s[bad] == '\0' ? "NUL byte" : "invalid UTF-8");
 		return (NULL);
 	}
-	if (n == 0 || (off = line_at(s, n, 0, &len), !is_dashes(s, len))) {
+	if (n == 0 || (off = text_line_at(s, n, 0, &len), !is_dashes(s, len))) {
 		err_set(e, ERR_INVALID,
 		    "%s:1: must start with a line '---' (front matter)", name);
 		return (NULL);
@@ -368,7 +351,7 @@ consent_parse(const void *p, size_t n, const char *name, struct err *e)
 			return (NULL);
 		}
 		fm1 = off;
-		off = line_at(s, n, off, &len);
+		off = text_line_at(s, n, off, &len);
 		if (is_dashes(s + fm1, len))
 			break;
 	}
@@ -516,7 +499,7 @@ key_line(const struct consent_doc *d, const char *key)
 	for (line = 1; off < d->nbytes; line++) {
 		size_t start = off;
 
-		off = line_at(s, d->nbytes, off, &len);
+		off = text_line_at(s, d->nbytes, off, &len);
 		if (line > 1 && is_dashes(s + start, len))
 			break;
 		if (len > k && memcmp(s + start, key, k) == 0 &&

@@ -186,20 +186,6 @@ ctr_part_id_parse(const char *p, size_t n, struct ctr_ref *out)
 	return (-1);
 }
 
-/* The line of ${s} (${n} bytes) at ${off}: its length without "\r\n" or
-** "\n" into ${len}; the offset of the next line. */
-static size_t
-line_at(const char *s, size_t n, size_t off, size_t *len)
-{
-	const char *nl = memchr(s + off, '\n', n - off);
-	size_t end = nl != NULL ? (size_t)(nl - s) : n;
-
-	*len = end - off;
-	if (*len > 0 && s[end - 1] == '\r')
-		(*len)--;
-	return (nl != NULL ? end + 1 : n);
-}
-
 /* Is the line ${h} (${len} bytes) blank: nothing but spaces and tabs? */
 static int
 is_blank(const char *h, size_t len)
@@ -264,7 +250,7 @@ ctr_body_split(const char *p, size_t n, struct ctr_parts *out, struct err *e)
 			len = 0;
 			next = n + 1;
 		} else
-			next = line_at(p, n, off, &len);
+			next = text_line_at(p, n, off, &len);
 		/* A blank line, a heading or the end closes a block. */
 		if (open &&
 		    (off == n || is_blank(p + off, len) ||
@@ -491,7 +477,7 @@ ctr_text_check(enum ctr_kind kind, const char *en, const char *text, size_t max,
 	if (kind != CTR_PARA)
 		return (CTR_OK);
 	for (off = 0; off < n; off = next) {
-		next = line_at(text, n, off, &len);
+		next = text_line_at(text, n, off, &len);
 		if (is_blank(text + off, len)) {
 			err_set(e, ERR_INVALID,
 			    "a paragraph has no blank line inside: a blank "
@@ -774,9 +760,9 @@ with_version(struct buf *b, const struct consent_doc *d, int version)
 	const char *s = (const char *)d->bytes;
 	size_t off, next, len;
 
-	off = line_at(s, d->nbytes, 0, &len); /* the first "---" */
+	off = text_line_at(s, d->nbytes, 0, &len); /* the first "---" */
 	for (; off < d->nbytes; off = next) {
-		next = line_at(s, d->nbytes, off, &len);
+		next = text_line_at(s, d->nbytes, off, &len);
 		if (len == 3 && memcmp(s + off, "---", 3) == 0)
 			return (-1);
 		if (len >= 8 && memcmp(s + off, "version:", 8) == 0)

@@ -33,6 +33,7 @@
 ** readers have tripped on).
 */
 #include "parquet.h"
+#include "parquet_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -271,19 +272,6 @@ get_le32(const unsigned char *p)
 {
 	return ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	    (uint32_t)p[3] << 24);
-}
-
-/* The bits needed for values up to ${v}. */
-static int
-bit_width(uint32_t v)
-{
-	int w = 0;
-
-	while (v != 0) {
-		w++;
-		v >>= 1;
-	}
-	return (w);
 }
 
 static size_t
@@ -978,14 +966,14 @@ chunk_write(struct parquet *pq, struct leaf *l, struct tw *t,
 			levels[i] = (unsigned char)l->defs.p[i];
 		if (buf_append(&body, "\0\0\0\0", 4) == -1 ||
 		    rle_hybrid(&body, levels, l->nrows,
-			bit_width((uint32_t)l->maxdef)) == -1)
+			parquet_bit_width((uint32_t)l->maxdef)) == -1)
 			goto oom;
 		le32(len4, (uint32_t)(body.n - 4));
 		memcpy(body.p, len4, 4);
 	}
 	/* The values. */
 	if (use_dict) {
-		int w = bit_width(ndict - 1);
+		int w = parquet_bit_width(ndict - 1);
 
 		if (w == 0)
 			w = 1;

@@ -26,6 +26,7 @@
 ** before it is allocated or decompressed.
 */
 #include "parquet_read.h"
+#include "parquet_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1397,19 +1398,6 @@ hyb_init(struct hyb *h, const uint8_t *p, size_t n, int width)
 	h->width = width;
 }
 
-/* The bits needed for values up to ${v}. */
-static int
-bit_width(uint32_t v)
-{
-	int w = 0;
-
-	while (v != 0) {
-		w++;
-		v >>= 1;
-	}
-	return (w);
-}
-
 /* A page being decoded: its column, where its values go. */
 struct page {
 	struct pqr *r;
@@ -1445,7 +1433,7 @@ levels_decode(struct page *pg, const uint8_t *p, size_t n)
 		pg->nn = pg->nv;
 		return (0);
 	}
-	hyb_init(&h, p, n, bit_width((uint32_t)pg->l->maxdef));
+	hyb_init(&h, p, n, parquet_bit_width((uint32_t)pg->l->maxdef));
 	while (i < pg->nv) {
 		m = pg->nv - i < 256 ? pg->nv - i : 256;
 		if (hyb_get(&h, buf, m) == -1)
