@@ -17,9 +17,13 @@
 #   - i18n.js's CATALOGS: each language's file, and its part for the pages
 #     of a drive (join, consent, contribute: <meta name="catalog"
 #     content="drive">), LANG.drive.HASH.json, the strings those pages and
-#     their scripts name (literally, or by a prefix as in `error.${code}`);
-#   - sw.js's VERSION, which carries a hash of all the hashed names, so a
-#     new build makes the Service Worker fill a new offline copy.
+#     their scripts name (literally, or by a prefix as in `error.${code}`)
+#     but the error messages, which are LANG.errors.HASH.json, loaded when a
+#     page first shows an error;
+#   - sw.js's VERSION, which carries a hash of the pages and of all the
+#     hashed names, so a new build makes the Service Worker fill a new
+#     offline copy; and its FILES, what each page it keeps (PAGES) loads at
+#     any depth, so it asks for them all at once. Its comments go too.
 #
 # A file is written only when its content changed (its ETag stays); a file
 # no longer made is removed. Catalogs must hold one "key": "text" a line,
@@ -236,8 +240,15 @@ else()
   set(prefix_re "^(_|${prefix_re})")
 endif()
 
-# ${out}: the catalog ${text} (of file ${rel}) holding only the drive's keys.
-function(drive_part out rel text)
+# The error messages (error.*) but those a page shows before any answer
+# (no network, an answer without a code, its details) are a part of their
+# own, loaded the first time a page shows an error (i18n.js withErrors()).
+set(errors_re "^error\\.")
+set(errors_kept_re "^error\\.(generic|network|details)$")
+
+# ${out}: the catalog ${text} (of file ${rel}) holding only the drive's keys
+# (${which} drive) or its error messages (${which} errors).
+function(drive_part out rel text which)
   # one line per element: the text's own ; [ ] would split the list
   string(REPLACE ";" "${SEMI}" text "${text}")
   string(REPLACE "[" "${OPEN}" text "${text}")
@@ -253,7 +264,17 @@ function(drive_part out rel text)
     endif()
     string(REGEX MATCH "^[ \t]*\"([^\"]*)\"" q "${l}")
     set(k "${CMAKE_MATCH_1}")
+    set(take 0)
     if(KEY_${k} OR k MATCHES "${prefix_re}")
+      if(k MATCHES "${errors_re}" AND NOT k MATCHES "${errors_kept_re}")
+        if(which STREQUAL "errors")
+          set(take 1)
+        endif()
+      elseif(which STREQUAL "drive" OR k MATCHES "^_")
+        set(take 1)
+      endif()
+    endif()
+    if(take)
       string(REGEX REPLACE "\"[ \t,]*$" "\"" l "${l}")
       string(REGEX REPLACE "(true|false)[ \t,]*$" "\\1" l "${l}")
       list(APPEND kept "${l}")
@@ -290,11 +311,13 @@ foreach(f IN LISTS files)
   get_filename_component(wname "${whole}" NAME)
   set(entry "\"all\": \"${wname}\"")
   if(drive)
-    drive_part(part "${f}" "${text}")
-    hashed_name(pname "i18n/${lang}.drive.json" "${part}")
-    put("${pname}" "${part}")
-    get_filename_component(pname "${pname}" NAME)
-    string(APPEND entry ", \"drive\": \"${pname}\"")
+    foreach(which drive errors)
+      drive_part(part "${f}" "${text}" ${which})
+      hashed_name(pname "i18n/${lang}.${which}.json" "${part}")
+      put("${pname}" "${part}")
+      get_filename_component(pname "${pname}" NAME)
+      string(APPEND entry ", \"${which}\": \"${pname}\"")
+    endforeach()
   endif()
   list(APPEND catalogs "\"${lang}\": { ${entry} }")
 endforeach()
@@ -394,6 +417,8 @@ foreach(p IN LISTS pages)
     string(REPLACE "</head>" "${links}</head>" text "${text}")
   endif()
   put("${p}" "${text}")
+  string(SHA256 PAGEHASH_${p} "${text}")
+  set(TEXT_${p} "${text}")
 endforeach()
 
 # ---- the Service Worker: a new offline copy for a new build ----
@@ -401,6 +426,8 @@ set(names "")
 foreach(f IN LISTS files)
   if(DEFINED H_${f})
     string(APPEND names "${H_${f}}\n")
+  elseif(DEFINED PAGEHASH_${f})
+    string(APPEND names "${f} ${PAGEHASH_${f}}\n")
   endif()
 endforeach()
 string(SHA256 build "${names}")
@@ -409,6 +436,55 @@ if(EXISTS "${SRC}/sw.js")
   file(READ "${SRC}/sw.js" text)
   string(REGEX REPLACE "const VERSION = '([^']*)';"
     "const VERSION = '\\1-${build}';" text "${text}")
+  # What each page it keeps loads, at any depth, by hashed names: it asks
+  # for them all at once rather than level by level.
+  if(NOT text MATCHES "const PAGES = \\[([^]]*)\\];")
+    message(FATAL_ERROR "sw.js has no line \"const PAGES = [...];\"")
+  endif()
+  string(REGEX MATCHALL "'[^']+'" kept "${CMAKE_MATCH_1}")
+  set(swfiles "")
+  foreach(q IN LISTS kept)
+    string(REGEX REPLACE "^'(.*)'$" "\\1" pg "${q}")
+    if(NOT DEFINED PAGEHASH_${pg})
+      message(FATAL_ERROR "sw.js keeps ${pg}: there is no such page")
+    endif()
+    page_entries(entries "${pg}" "${TEXT_${pg}}")
+    set(c "")
+    foreach(e IN LISTS entries)
+      # the page names hashed scripts now: from the source's names
+      foreach(m IN LISTS modules)
+        if(H_${m} STREQUAL e)
+          list(APPEND c "${m}")
+        endif()
+      endforeach()
+    endforeach()
+    closure(c DEPS ${c})
+    string(REGEX MATCHALL "<link rel=\"stylesheet\" href=\"[^\":]+\\.css\"" css "${TEXT_${pg}}")
+    foreach(l IN LISTS css)
+      string(REGEX MATCH "href=\"([^\"]+)\"" q2 "${l}")
+      resolve(d "${pg}" "${CMAKE_MATCH_1}")
+      list(APPEND c "${d}")
+    endforeach()
+    set(list "")
+    foreach(d IN LISTS c)
+      if(DEFINED H_${d})
+        list(APPEND list "'${H_${d}}'")
+      elseif(d MATCHES "\\.[0-9a-f]+\\.css$")
+        list(APPEND list "'${d}'")
+      endif()
+    endforeach()
+    list(REMOVE_DUPLICATES list)
+    list(JOIN list ", " list)
+    list(APPEND swfiles "'${pg}': [${list}]")
+  endforeach()
+  list(JOIN swfiles ", " swfiles)
+  set(marker "const FILES = {};")
+  string(FIND "${text}" "${marker}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "sw.js has no line \"${marker}\" to fill")
+  endif()
+  string(REPLACE "${marker}" "const FILES = { ${swfiles} };" text "${text}")
+  strip_comments(text "${text}")
   put("sw.js" "${text}")
 endif()
 
@@ -428,7 +504,15 @@ foreach(f IN LISTS done)
 endforeach()
 file(GLOB_RECURSE old RELATIVE "${OUT}" "${OUT}/*")
 foreach(f IN LISTS old)
-  if(NOT KEEP_${f})
-    file(REMOVE "${OUT}/${f}")
+  if(KEEP_${f})
+    continue()
   endif()
+  # a file's compressed copies (tributary webroot compress) stay with it
+  if(f MATCHES "^(.*)\\.(br|gz)$")
+    set(base "${CMAKE_MATCH_1}")
+    if(KEEP_${base})
+      continue()
+    endif()
+  endif()
+  file(REMOVE "${OUT}/${f}")
 endforeach()

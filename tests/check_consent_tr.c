@@ -12,11 +12,13 @@
 ** part ids and the body's cutting, on their own.
 */
 #include <check.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "apitest.h"
 #include "consent.h"
@@ -108,6 +110,30 @@ file_sha(const char *path, char hex[65])
 }
 
 /* The part of view ${v} named ${id} (borrowed), failing the test if none. */
+/* Writes the ${n} bytes at ${p} as the file ${path}. */
+static void
+write_bytes(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_uint_eq(fwrite(p, 1, n, f), n);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* GET ${path} (nobody logged in) answers ${status}. */
+static void
+expect_status(const char *path, long status)
+{
+	struct tu_resp r;
+	char url[1024];
+
+	snprintf(url, sizeof(url), "%s%s", srv.base, path);
+	ck_assert_int_eq(tu_http(NULL, "GET", url, NULL, NULL, 0, &r), 0);
+	ck_assert_msg(r.status == status, "GET %s: %ld", path, r.status);
+	tu_resp_free(&r);
+}
+
 static json_t *
 part_of(json_t *v, const char *id)
 {
@@ -126,7 +152,8 @@ part_of(json_t *v, const char *id)
 START_TEST(test_translate_review_version)
 {
 	struct who mia, rolf, rita, tom;
-	char path[900], sha3[65], hex[65], missing[100], *big, *en3, *en4, *at;
+	char path[900], fr4[900], sha3[65], hex[65], missing[100], *big, *en3,
+	    *en4, *at;
 	json_t *v, *p, *doc, *rv, *c;
 	size_t n3, n4;
 	long long consent_id;
@@ -243,6 +270,12 @@ START_TEST(test_translate_review_version)
 	consent_id = jint(json_object_get(c, "consent"), "id");
 	json_decref(c);
 
+	/* Readings of version 3, in French and in Ewe (the one corrected). */
+	snprintf(path, sizeof(path), "%s/general/3/fr.wav", consentdir);
+	write_bytes(path, "RIFF a French reading", 21);
+	snprintf(path, sizeof(path), "%s/general/3/ee.wav", consentdir);
+	write_bytes(path, "RIFF an Ewe reading", 19);
+
 	/* A correction now makes version 4. */
 	put_part(
 	    &rolf, "title", "Mɔɖeɖe na gbe kple nuŋlɔŋlɔ (ɖɔɖɔɖo)", 200, NULL);
@@ -264,6 +297,14 @@ START_TEST(test_translate_review_version)
 	ck_assert_ptr_nonnull(strstr(jstr(doc, "body"), "(*node-made*)"));
 	ck_assert_str_ne(jstr(doc, "sha256"), sha3);
 	json_decref(doc);
+
+	/* French at 4 is French at 3 (its version line aside): its reading
+	** follows; the corrected Ewe no longer reads as the old reading. */
+	snprintf(path, sizeof(path), "%s/general/4/fr.wav", consentdir);
+	ck_assert_int_eq(tu_file_has(path, "a French reading"), 1);
+	expect_status("/api/v1/consent/general/reading?lang=fr", 200);
+	expect_status("/api/v1/consent/general/reading?lang=ee", 404);
+	expect_status("/api/v1/consent/general/reading?lang=ee&version=3", 200);
 
 	/* Version 3's Ewe text is as it was, and still what the consent
 	** names. */
@@ -305,10 +346,40 @@ START_TEST(test_translate_review_version)
 			     0, NULL, NULL, 0),
 	    2);
 
-	/* After a restart, the node serves what it made. */
+	/* A review a crash lost after it wrote its files: the Ewe of
+	** version 4 written over, and an Icelandic version 4 no review
+	** made... */
 	ck_assert_int_eq(tu_stop_clean(&srv, "main"), 0);
 	srv.pid = 0;
+	snprintf(path, sizeof(path), "%s/consent/general/4/ee.md", maindir);
+	file_sha(path, hex);
+	en4 = tu_slurp(path, &n4);
+	ck_assert_ptr_nonnull(at = strstr(en4, "(ɖɔɖɔɖo)"));
+	memcpy(at, "(xxxxxxxxxxx)", 13);
+	write_bytes(path, en4, n4);
+	free(en4);
+	snprintf(path, sizeof(path), "%s/consent/general/4/de.md", maindir);
+	snprintf(fr4, sizeof(fr4), "%s/consent/general/4/fr.md", maindir);
+	en4 = tu_slurp(fr4, &n4);
+	ck_assert_ptr_nonnull(at = strstr(en4, "\nlang: fr\n"));
+	memcpy(at, "\nlang: de\n", 10);
+	write_bytes(path, en4, n4);
+	free(en4);
+
+	/* ...are set aside as the node starts, the recorded text written
+	** back. After a restart, the node serves what it made. */
 	server_up();
+	snprintf(path, sizeof(path), "%s/consent/general/4/ee.md.unrecorded",
+	    maindir);
+	ck_assert_int_eq(tu_file_has(path, "(xxxxxxxxxxx)"), 1);
+	snprintf(path, sizeof(path), "%s/consent/general/4/ee.md", maindir);
+	file_sha(path, missing);
+	ck_assert_str_eq(missing, hex);
+	snprintf(path, sizeof(path), "%s/consent/general/4/de.md.unrecorded",
+	    maindir);
+	ck_assert_int_eq(tu_file_has(path, "version: 4"), 1);
+	snprintf(path, sizeof(path), "%s/consent/general/4/de.md", maindir);
+	ck_assert_int_eq(access(path, F_OK), -1);
 	doc = ok(NULL, "GET", "/api/v1/consent/general?lang=ee", NULL);
 	ck_assert_int_eq(jint(doc, "version"), 4);
 	ck_assert(json_is_true(json_object_get(doc, "reviewed")));

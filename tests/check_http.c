@@ -180,6 +180,12 @@ fill_webroot(void)
 	write_str(www, "sw.js", "self.addEventListener('fetch', () => {});\n");
 	write_str(www, "style.css", "body { color: #222; }\n");
 	write_str(www, "app.0123abcd.js", "console.log('hashed');\n");
+	/* a hashed script long enough to be worth compressing */
+	write_str(www, "long.0123abcd.js",
+	    "/* a script named with its content's hash */\n"
+	    "export function hashed() { return 'hashed'; }\n"
+	    "export function named() { return 'named with its hash'; }\n"
+	    "export function kept() { return 'kept a year as immutable'; }\n");
 	write_str(www, "sub/index.html", SUB_HTML);
 	write_str(www, ".hidden", SECRET " in a dotfile\n");
 
@@ -301,6 +307,18 @@ assert_security_headers(const struct tu_resp *r)
 	free(ct);
 }
 
+/* Asserts the headers of a script or style of the webroot: nosniff, and
+** no policy of its own (a page's governs it). */
+static void
+assert_static_headers(const struct tu_resp *r)
+{
+	char *h;
+
+	tu_expect_header(r, "X-Content-Type-Options", "nosniff");
+	ck_assert_ptr_null(h = tu_header(r, "Content-Security-Policy"));
+	ck_assert_ptr_null(h = tu_header(r, "X-Frame-Options"));
+}
+
 /* Asserts a JSON error body {"error":{"code":${code},"message":...}}. */
 static void
 assert_json_error(const struct tu_resp *r, const char *code)
@@ -415,6 +433,7 @@ END_TEST
 
 START_TEST(test_static_index_and_types)
 {
+	static const char *const ae_br[] = { "Accept-Encoding: br", NULL };
 	struct tu_resp r;
 	char *v;
 
@@ -452,6 +471,16 @@ START_TEST(test_static_index_and_types)
 	ck_assert_msg(v != NULL && strstr(v, "immutable") != NULL, "%s", v);
 	free(v);
 	tu_resp_free(&r);
+
+	/* compressed, as a browser asks: no ETag, it is never asked again */
+	req("GET", "/long.0123abcd.js", ae_br, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	tu_expect_header(&r, "Content-Encoding", "br");
+	ck_assert_ptr_null(v = tu_header(&r, "ETag"));
+	v = tu_header(&r, "Cache-Control");
+	ck_assert_msg(v != NULL && strstr(v, "immutable") != NULL, "%s", v);
+	free(v);
+	tu_resp_free(&r);
 }
 END_TEST
 
@@ -476,6 +505,21 @@ START_TEST(test_etag_304)
 	free(v);
 	tu_resp_free(&r);
 
+	/* a page's 304: the copy kept has the policy of its 200 already */
+	get("/", &r);
+	ck_assert_int_eq(r.status, 200);
+	v = tu_header(&r, "ETag");
+	ck_assert_ptr_nonnull(v);
+	snprintf(hdr, sizeof(hdr), "If-None-Match: %s", v);
+	free(v);
+	tu_resp_free(&r);
+	req("GET", "/", h, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 304);
+	ck_assert_ptr_null(v = tu_header(&r, "Content-Security-Policy"));
+	ck_assert_ptr_nonnull(v = tu_header(&r, "ETag"));
+	free(v);
+	tu_resp_free(&r);
+
 	/* Another ETag: the full file again. */
 	snprintf(hdr, sizeof(hdr), "If-None-Match: \"0-0\"");
 	req("GET", "/app.js", h, NULL, 0, &r);
@@ -483,6 +527,121 @@ START_TEST(test_etag_304)
 	ck_assert_str_eq(r.body, APP_JS);
 	tu_resp_free(&r);
 	free(etag);
+}
+END_TEST
+
+/* GET ${path} asking for ${coding} answers 200 with the ${n} bytes at
+** ${body}, in that coding. */
+static void
+expect_coded(const char *path, const char *coding, const char *body, size_t n)
+{
+	char hdr[64];
+	const char *h[] = { hdr, NULL };
+	struct tu_resp r;
+
+	snprintf(hdr, sizeof(hdr), "Accept-Encoding: %s", coding);
+	req("GET", path, h, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	tu_expect_header(&r, "Content-Encoding", coding);
+	ck_assert_uint_eq(r.n, n);
+	ck_assert_msg(memcmp(r.body, body, n) == 0, "not the %s copy", coding);
+	tu_resp_free(&r);
+}
+
+/*
+** `tributary webroot compress DIR` writes a Brotli and a gzip copy beside
+** each text file of a webroot, which the node then serves as they are; a
+** second run writes nothing; a copy older than its file is not served; a
+** copy whose file is gone is removed by the next run.
+*/
+START_TEST(test_webroot_compress)
+{
+	const char *br[] = { "Accept-Encoding: br", NULL };
+	const char *args[] = { "webroot", "compress", NULL, NULL };
+	char dir[700], out[4096], path[800], *plain, *brc, *gz, *un;
+	size_t nplain, nbr, ngz, i, used = 0;
+	uLongf nun;
+	struct stat sb;
+	struct tu_resp r;
+	char page[8192];
+
+	snprintf(dir, sizeof(dir), "%s/pre", www);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	for (i = 0; used + 80 < sizeof(page); i++)
+		used += (size_t)snprintf(page + used, sizeof(page) - used,
+		    "<p>paragraph %zu of a page worth compressing</p>\n", i);
+	write_file(dir, "page.html", page, used);
+	write_str(dir, "tiny.js", "x;\n"); /* too small to gain */
+	write_str(dir, "photo.png", "not text, never compressed\n");
+	args[2] = dir;
+	ck_assert_msg(tu_cli(out, sizeof(out), args) == 0, "%s", out);
+	ck_assert_msg(strstr(out, "2 copies written") != NULL, "%s", out);
+
+	plain = read_all(dir, "page.html", &nplain);
+	brc = read_all(dir, "page.html.br", &nbr);
+	gz = read_all(dir, "page.html.gz", &ngz);
+	ck_assert_uint_lt(nbr, nplain / 4);
+	ck_assert_uint_lt(ngz, nplain / 4);
+	nun = (uLongf)nplain + 1;
+	un = malloc(nun);
+	ck_assert_ptr_nonnull(un);
+	{
+		z_stream z;
+
+		memset(&z, 0, sizeof(z));
+		ck_assert_int_eq(inflateInit2(&z, 15 + 16), Z_OK);
+		z.next_in = (Bytef *)gz;
+		z.avail_in = (uInt)ngz;
+		z.next_out = (Bytef *)un;
+		z.avail_out = (uInt)nun;
+		ck_assert_int_eq(inflate(&z, Z_FINISH), Z_STREAM_END);
+		ck_assert_uint_eq(z.total_out, nplain);
+		inflateEnd(&z);
+	}
+	ck_assert_msg(memcmp(un, plain, nplain) == 0, "gzip copy differs");
+	free(un);
+	snprintf(path, sizeof(path), "%s/tiny.js.br", dir);
+	ck_assert_int_eq(stat(path, &sb), -1);
+	snprintf(path, sizeof(path), "%s/photo.png.gz", dir);
+	ck_assert_int_eq(stat(path, &sb), -1);
+
+	/* the node serves the copies as they are */
+	expect_coded("/pre/page.html", "br", brc, nbr);
+	expect_coded("/pre/page.html", "gzip", gz, ngz);
+
+	/* again: nothing to write */
+	ck_assert_msg(tu_cli(out, sizeof(out), args) == 0, "%s", out);
+	ck_assert_msg(
+	    strstr(out, "0 copies written, 2 kept") != NULL, "%s", out);
+
+	/* the page changes: its old copies are not served, the next run
+	** makes new ones */
+	sleep(1); /* a later mtime than the copies', whatever the clock */
+	page[0] = ' ';
+	write_file(dir, "page.html", page, used);
+	req("GET", "/pre/page.html", br, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_msg(r.n != nbr || memcmp(r.body, brc, nbr) != 0,
+	    "the stale .br copy was served");
+	tu_resp_free(&r);
+	ck_assert_msg(tu_cli(out, sizeof(out), args) == 0, "%s", out);
+	ck_assert_msg(strstr(out, "2 copies written") != NULL, "%s", out);
+
+	/* the page goes: so do its copies */
+	snprintf(path, sizeof(path), "%s/page.html", dir);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_msg(tu_cli(out, sizeof(out), args) == 0, "%s", out);
+	ck_assert_msg(strstr(out, "2 removed") != NULL, "%s", out);
+	snprintf(path, sizeof(path), "%s/page.html.br", dir);
+	ck_assert_int_eq(stat(path, &sb), -1);
+
+	/* not a folder: a clear error */
+	args[2] = path;
+	ck_assert_int_eq(tu_cli(out, sizeof(out), args), 1);
+	ck_assert_msg(strstr(out, "not a folder") != NULL, "%s", out);
+	free(plain);
+	free(brc);
+	free(gz);
 }
 END_TEST
 
@@ -690,7 +849,7 @@ START_TEST(test_head)
 	snprintf(want, sizeof(want), "%zu", strlen(APP_JS));
 	tu_expect_header(&r, "Content-Length", want);
 	ck_assert_uint_eq(r.n, 0);
-	assert_security_headers(&r);
+	assert_static_headers(&r);
 	tu_resp_free(&r);
 
 	/* HEAD on a route answers like GET without the body. */
@@ -1057,11 +1216,16 @@ START_TEST(test_security_headers_by_kind)
 	ck_assert_ptr_nonnull(h = tu_header(&r, "X-Frame-Options"));
 	free(h);
 	tu_resp_free(&r);
+	/* a script of the webroot: nosniff, and no policy of its own */
 	get("/app.js", &r);
 	ck_assert_int_eq(r.status, 200);
-	assert_security_headers(&r);
-	ck_assert_ptr_null(h = tu_header(&r, "X-Frame-Options"));
+	assert_static_headers(&r);
 	ck_assert_ptr_null(h = tu_header(&r, "Referrer-Policy"));
+	tu_resp_free(&r);
+	/* a file that is not there is an error: the policy of nothing */
+	get("/missing.js", &r);
+	ck_assert_int_eq(r.status, 404);
+	assert_security_headers(&r);
 	tu_resp_free(&r);
 	get("/sw.js", &r);
 	ck_assert_int_eq(r.status, 200);
@@ -1101,6 +1265,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_static_index_and_types);
 	tcase_add_test(tc, test_etag_304);
+	tcase_add_test(tc, test_webroot_compress);
 	tcase_add_test(tc, test_gzip_sibling);
 	tcase_add_test(tc, test_public_json_coded);
 	tcase_add_loop_test(tc, test_gzip_refused, 0,

@@ -1,36 +1,51 @@
 /*
-** The Service Worker: keeps on the phone what the contribute page needs,
-** so "Contribute" opens with no network and recordings waiting in the
-** outbox can be seen and sent later. The API (/api/) is never cached: it
-** always goes to the server.
+** The Service Worker: keeps on the phone the pages of a drive that come
+** after the join page (consent, then the recorder), so that they open at
+** once on a weak link, "Contribute" opens with no network, and recordings
+** waiting in the outbox can be seen and sent later. The API (/api/) is
+** never cached: it always goes to the server.
 **
 ** What it keeps is what the person's drive needs, in their language, and
-** no more: on install, the contribute page and what it loads (its style
-** sheet, its scripts and the scripts they import, found by reading them);
-** after that, every shell file a page fetches while the worker runs (the
-** catalog of the person's language among them). A file the page that
-** registered the worker already loaded is copied from the browser's own
-** cache, costing no bytes on the link; only the rest is fetched. (Keeping
-** every page and every language's catalog cost a first visit on a weak
-** link 330 KB, twice what the visit itself needed.)
+** no more: the pages of PAGES and what they load (their style sheet, their
+** scripts and the scripts those import: FILES, listed by the build); after
+** that, every shell file a page fetches while the worker runs (the catalog
+** of the person's language among them). The install keeps the first
+** page's files only, so the worker answers the page the person opens next
+** as soon as it can; the rest are fetched once it is active, when a page
+** asks ('fill', sw-register.js). A file the page that registered the
+** worker already loaded is copied from the browser's own cache, costing no
+** bytes on the link; only the rest is fetched. (Keeping every page and
+** every language's catalog cost a first visit on a weak link 330 KB, twice
+** what the visit itself needed.)
 **
-** A file named with its content's hash (the build's webroot names every
-** script, style sheet and catalog so, ops/webroot.cmake) never changes: it
-** is answered from the offline copy when it is there. Other shell files
-** are fetched network first, so an update arrives on the next
-** load when there is a connection; the cached copy answers when the
-** network fails or is too slow (WAIT ms) on a weak connection, and the
-** network answer still refreshes the cache for next time. A new VERSION
-** (the build adds a hash of every hashed name to it) makes a new cache;
-** activate removes the old ones.
+** All it keeps belongs to one build: the build adds to VERSION a hash of
+** its pages and of every hashed name (ops/webroot.cmake), and the browser
+** checks sw.js for a new one as pages are opened. So a kept file is
+** answered from the copy without asking the node (on a 400 ms link each
+** page opens a round trip sooner); a new build brings a new worker, which
+** fills a new cache, and activate removes the old ones: an update arrives
+** on the load after the browser saw it. A file not kept is fetched from
+** the network and kept; when the network fails or is too slow (WAIT ms)
+** an older copy answers if there is one.
+**
+** In the source tree (FILES empty: no build has listed the files or
+** versioned the cache) the install finds what the pages load by reading
+** them, and every file but a hashed one is fetched network first, so an
+** edit shows on the next load.
 */
 const VERSION = 'v2';
 const PREFIX = 'tributary-shell-';
 const CACHE = `${PREFIX}${VERSION}`;
 const WAIT = 4000;
 
-/* The pages kept on install, with everything they load. */
-const PAGES = ['contribute.html'];
+/* The pages kept, the one kept on install first: the drive's path after
+** the join page that registers the worker. */
+const PAGES = ['consent.html', 'contribute.html'];
+/* What each of those pages loads, at any depth, by hashed names: filled by
+** the build (ops/webroot.cmake), so the worker asks for them all at once;
+** empty in the source tree. */
+const FILES = {};
+const BUILT = Object.keys(FILES).length > 0;
 
 /* Is ${url} (same origin) part of the shell that may be cached? */
 function isShell(url) {
@@ -84,29 +99,48 @@ async function copyOrFetch(href) {
 	return fetch(new Request(href, { cache: 'no-cache' }));
 }
 
-self.addEventListener('install', (ev) => {
-	ev.waitUntil((async () => {
-		const cache = await caches.open(CACHE);
-		const seen = new Set();
-		let next = PAGES.map((p) => new URL(p, self.registration.scope).href);
-		/* Level by level through what the pages load; one by one, so a
-		** file that is missing does not stop the rest. */
-		while (next.length > 0) {
-			const level = next.filter((href) => !seen.has(href));
-			next = [];
-			for (const href of level)
-				seen.add(href);
-			await Promise.allSettled(level.map(async (href) => {
-				const res = await copyOrFetch(href);
-				if (!res.ok)
-					return;
-				if (/\.(html|js)$/.test(new URL(href).pathname))
-					next.push(...loads(await res.clone().text(), href));
+/*
+** Keeps ${pages} and what they load: in a built webroot, FILES' list for
+** each, all at once; else found level by level by reading each page and
+** script. One by one, so a file that is missing does not stop the rest; a
+** file kept already is not asked for again.
+*/
+async function keep(pages) {
+	const cache = await caches.open(CACHE);
+	const seen = new Set();
+	let next = pages.flatMap((p) => [p, ...(FILES[p] ?? [])]).map((p) => new URL(p, self.registration.scope).href);
+	while (next.length > 0) {
+		const level = next.filter((href) => !seen.has(href));
+		next = [];
+		for (const href of level)
+			seen.add(href);
+		await Promise.allSettled(level.map(async (href) => {
+			const had = await cache.match(href);
+			const res = had ?? await copyOrFetch(href);
+			if (!res.ok)
+				return;
+			if (!BUILT && /\.(html|js)$/.test(new URL(href).pathname))
+				next.push(...loads(await res.clone().text(), href));
+			if (!had)
 				await cache.put(href, res);
-			}));
-		}
-		await self.skipWaiting();
-	})());
+		}));
+	}
+}
+
+self.addEventListener('install', (ev) => {
+	ev.waitUntil(keep(PAGES.slice(0, 1)).then(() => self.skipWaiting()));
+});
+
+/* The rest of PAGES, once, however many pages ask at once. */
+let filling = null;
+self.addEventListener('message', (ev) => {
+	if (ev.data !== 'fill')
+		return;
+	if (filling === null)
+		filling = keep(PAGES).finally(() => {
+			filling = null;
+		});
+	ev.waitUntil(filling);
 });
 
 self.addEventListener('activate', (ev) => {
@@ -190,7 +224,7 @@ function isHashed(url) {
 	return /\.[0-9a-f]{8,}\.(js|css|json)$/.test(url.pathname);
 }
 
-/* A hashed file from the offline copy, else as any shell file. */
+/* A file from the offline copy, else from the network. */
 async function cacheFirst(ev) {
 	const copy = await cached(ev.request).catch(() => null);
 	return copy || networkFirst(ev);
@@ -203,5 +237,5 @@ self.addEventListener('fetch', (ev) => {
 	const url = new URL(req.url);
 	if (!isShell(url))
 		return; /* the API and everything else: straight to the network */
-	ev.respondWith(isHashed(url) ? cacheFirst(ev) : networkFirst(ev));
+	ev.respondWith(BUILT || isHashed(url) ? cacheFirst(ev) : networkFirst(ev));
 });

@@ -306,7 +306,8 @@ serve_settings(struct serve *sv, int argc, char **argv)
 
 /*
 ** Loads the consent documents of ${sv}'s settings, and those made on the
-** node (DATA/consent, consent_tr.h) over them, onto the shelf sv->docs
+** node (DATA/consent, consent_tr.h; those of a review a crash lost set
+** aside first, ctr_reconcile()) over them, onto the shelf sv->docs
 ** and stores any new ones. A malformed document stops the node (file and
 ** line). On a full disk the node starts all the same: the writer's tick
 ** stores them once there is room, and a consent to one of them is refused
@@ -318,9 +319,17 @@ serve_consents(struct serve *sv, struct err *e)
 	struct consent_set set;
 	const struct consent_set *held;
 	char own[PATH_MAX];
+	struct db *db;
 	int rc;
 
 	snprintf(own, sizeof(own), "%s/%s", sv->c.data, CONSENT_TR_DIR);
+	/* first, what a review lost in a crash wrote: set aside */
+	if ((db = db_open(sv->n->dbpath, 0, e)) == NULL)
+		return (-1);
+	rc = ctr_reconcile(db, sv->c.data, e);
+	db_close(db);
+	if (rc == -1)
+		return (-1);
 	if (consent_load_dirs(sv->c.consent_dir, own, &set, e) == -1)
 		return (-1);
 	if ((sv->docs = consent_shelf_new(&set, e)) == NULL) {

@@ -22,6 +22,7 @@ int cmd_settings(int argc, char **argv); /* cli_settings.c */
 int cmd_peer(int argc, char **argv);     /* cli_peer.c */
 int cmd_federate(int argc, char **argv); /* cli_peer.c */
 int cmd_key(int argc, char **argv);      /* cli_key.c */
+int cmd_webroot(int argc, char **argv);  /* cli_webroot.c */
 /* `federate release` and `federate status` (cli_federate.c), on the node
 ** in ${dir}; ${argv}[0] is the subcommand. */
 int cmd_federate_more(const char *dir, int argc, char **argv);

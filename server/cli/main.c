@@ -58,6 +58,9 @@ static const struct {
 	{ "federate", cmd_federate,
 	    "pull every peer's signed releases and revocations: federate pull "
 	    "--data DIR [--peer NAME] (federate --help)" },
+	{ "webroot", cmd_webroot,
+	    "precompress a webroot: webroot compress DIR (the build runs "
+	    "it)" },
 	{ "version", cmd_version, "print the version" },
 };
 

@@ -12,6 +12,7 @@
 */
 #include "consent_tr.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,6 +25,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "crypto.h"
 #include "log.h"
 #include "text.h"
 
@@ -47,6 +49,25 @@ static const char SQL_CTR_CARRY[] =
 static const char SQL_CTR_APPLIED[] =
     "UPDATE consent_translations SET review_id = ?4 WHERE slug = ?1 AND "
     "version = ?2 AND lang = ?3 AND review_id IS NULL";
+
+/* Was the document ${lang} of ${slug} version ${version}, of SHA-256 ${sha},
+** made by a recorded review: the latest review of that language into
+** that version wrote it, or (no such review) a review into that version
+** copied it, making a new version of a document that had that language? */
+static const char SQL_CTR_RECORDED[] =
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM consent_translation_reviews "
+    "WHERE slug = ?1 AND made_version = ?2 AND lang = ?4) THEN (SELECT "
+    "sha256 = ?3 FROM consent_translation_reviews WHERE slug = ?1 AND "
+    "made_version = ?2 AND lang = ?4 ORDER BY id DESC LIMIT 1) ELSE "
+    "(EXISTS (SELECT 1 FROM consent_translation_reviews WHERE slug = ?1 "
+    "AND made_version = ?2 AND version < ?2) AND EXISTS (SELECT 1 FROM "
+    "consent_documents WHERE slug = ?1 AND version = ?2 - 1 AND lang = "
+    "?4)) END";
+/* The text the latest recorded review of ${lang} into ${version} made. */
+static const char SQL_CTR_RECORDED_TEXT[] =
+    "SELECT d.bytes FROM consent_translation_reviews r JOIN "
+    "consent_documents d ON d.sha256 = r.sha256 WHERE r.slug = ?1 AND "
+    "r.made_version = ?2 AND r.lang = ?3 ORDER BY r.id DESC LIMIT 1";
 
 /* Now in milliseconds, as the pages' translations keep it. */
 static int64_t
@@ -865,6 +886,52 @@ write_doc(struct ctr_undo *u, const char *dir, const struct consent_doc *d,
 	return (0);
 }
 
+/*
+** A new version's copy of the document ${lang} (its text unchanged) keeps
+** the recorded reading of the version it copies: ${readings}/SLUG/FROM/
+** LANG.(ogg|wav) linked (else copied) as SLUG/TO/LANG.ext, kept in ${u}
+** for an undo. A reading that cannot follow is logged, and the copy goes
+** without one (the consent page then plays none). Can't fail.
+*/
+static void
+carry_reading(struct ctr_undo *u, const char *readings, const char *slug,
+    int from, int to, const char *lang)
+{
+	char src[PATH_MAX], dst[PATH_MAX], *p = NULL;
+	struct ctr_file *f, *v;
+	struct err e = { 0 };
+	const char *ctype;
+	struct stat st;
+	size_t n;
+
+	if (readings == NULL ||
+	    !consent_reading_path(
+		readings, slug, from, lang, src, sizeof(src), &ctype))
+		return;
+	if (snprintf(dst, sizeof(dst), "%s/%s/%d/%s%s", readings, slug, to,
+		lang, strrchr(src, '.')) >= (int)sizeof(dst) ||
+	    lstat(dst, &st) == 0)
+		return; /* too long, or one is there already: kept */
+	if ((v = reallocarray(u->files, u->nfiles + 1, sizeof(*v))) == NULL)
+		return;
+	u->files = v;
+	f = &v[u->nfiles];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "%s", dst);
+	if (make_parents(dst, &e) == -1 ||
+	    (link(src, dst) == -1 &&
+		(text_read_file(src, (size_t)1 << 30, &p, &n, &e) == -1 ||
+		    text_write_file(dst, p, n, &e) == -1))) {
+		log_err("consent translation: the reading %s does not follow "
+			"into version %d: %s",
+		    src, to, e.msg[0] ? e.msg : strerror(errno));
+		free(p);
+		return;
+	}
+	free(p);
+	u->nfiles++; /* an undo removes it */
+}
+
 /* Stores ${d} in consent_documents (a text already there stays). */
 static int
 store_doc(struct db *db, const struct consent_doc *d, struct err *e)
@@ -1113,6 +1180,11 @@ ctr_review_job(struct db *db, void *arg, struct err *e)
 			files_put_back(rv->undo);
 			goto out;
 		}
+	/* the copies' texts are unchanged: their readings follow them (the
+	** reviewed text's does not: it no longer reads what is written) */
+	for (i = 1; rv->new_version && i < nmade; i++)
+		carry_reading(rv->undo, rv->readings, rv->slug,
+		    rv->from_version, rv->version, made[i]->lang);
 	if (consent_shelf_put(rv->shelf, &next, e) == -1) {
 		files_put_back(rv->undo);
 		goto out;
@@ -1162,4 +1234,185 @@ ctr_review_clear(struct ctr_review *rv)
 	consent_shelf_drop(rv->shelf, rv->undo->before);
 	free(rv->undo);
 	rv->undo = NULL;
+}
+
+/* Writes back as ${path} the text a recorded review made of ${lang}
+** ${slug} ${version}, if one did (a lost review wrote over it). 0, or -1
+** with ${e}. */
+static int
+restore_recorded(struct db *db, const char *path, const char *slug, int version,
+    const char *lang, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(db, SQL_CTR_RECORDED_TEXT, e)) == NULL)
+		return (-1);
+	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, version);
+	sqlite3_bind_text(st, 3, lang, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = text_write_file(path, sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), e);
+		sqlite3_reset(st);
+		if (rc == 0)
+			log_err("consent translation: %s is again the text its "
+				"recorded review made",
+			    path);
+		return (rc);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return (err_set(e, ERR_STORAGE,
+		    "consent translation reviews: step %d", rc));
+	return (0);
+}
+
+/* Sets aside ${path} (LANG.md of ${slug} version ${version}) if no
+** recorded review made it, writing back the recorded text if there is
+** one. 1 set aside, 0 kept, -1 with ${e}. */
+static int
+reconcile_doc(struct db *db, const char *path, const char *slug, int version,
+    const char *lang, struct err *e)
+{
+	char *p, hex[2 * SHA256_LEN + 1], aside[PATH_MAX + 16];
+	uint8_t md[SHA256_LEN];
+	sqlite3_stmt *st;
+	size_t n;
+	int rc, ok;
+
+	if ((st = db_prepare(db, SQL_CTR_RECORDED, e)) == NULL)
+		return (-1);
+	if (text_read_file(path, CONSENT_MAX_BYTES, &p, &n, e) == -1)
+		return (-1);
+	rc = sha256_digest(p, n, md);
+	free(p);
+	if (rc == -1)
+		return (err_oom(e));
+	hex_encode(md, sizeof(md), hex);
+	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, version);
+	sqlite3_bind_text(st, 3, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, lang, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	ok = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return (err_set(e, ERR_STORAGE,
+		    "consent translation reviews: step %d", rc));
+	if (ok)
+		return (0);
+	snprintf(aside, sizeof(aside), "%s.unrecorded", path);
+	if (rename(path, aside) == -1)
+		return (
+		    err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno)));
+	log_err("consent translation: %s was written by a review that was "
+		"never recorded (a crash before its commit): set aside as %s; "
+		"its drafts are kept for a second speaker to review again",
+	    path, aside);
+	return (
+	    restore_recorded(db, path, slug, version, lang, e) == -1 ? -1 : 1);
+}
+
+struct reconcile {
+	struct db *db;
+	struct err *e;
+	char slug[256];
+	int version;
+	int aside;
+};
+
+/* Calls ${fn} with each name in ${dir} not starting with a dot, until one
+** returns -1. 0 (no such folder too), -1 as ${fn} said, -2 errno set. */
+static int
+each_name(
+    const char *dir, int (*fn)(const char *, const char *, void *), void *arg)
+{
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return (errno == ENOENT ? 0 : -2);
+	while (rc != -1 && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			rc = fn(dir, de->d_name, arg);
+	closedir(d);
+	return (rc == -1 ? -1 : 0);
+}
+
+static int
+reconcile_lang(const char *dir, const char *name, void *arg)
+{
+	struct reconcile *rc = arg;
+	char path[PATH_MAX], lang[64];
+	size_t n = strlen(name);
+	int r;
+
+	if (n <= 3 || n - 3 >= sizeof(lang) ||
+	    strcmp(name + n - 3, ".md") != 0 ||
+	    snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+		(int)sizeof(path))
+		return (0);
+	snprintf(lang, sizeof(lang), "%.*s", (int)(n - 3), name);
+	if ((r = reconcile_doc(
+		 rc->db, path, rc->slug, rc->version, lang, rc->e)) == -1)
+		return (-1);
+	rc->aside += r;
+	return (0);
+}
+
+static int
+reconcile_version(const char *dir, const char *name, void *arg)
+{
+	struct reconcile *rc = arg;
+	char path[PATH_MAX], *end;
+	long v = strtol(name, &end, 10);
+	int r;
+
+	if (*end != '\0' || v <= 0 || v > INT_MAX ||
+	    snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+		(int)sizeof(path))
+		return (0);
+	rc->version = (int)v;
+	if ((r = each_name(path, reconcile_lang, rc)) == -2)
+		return (err_set(
+		    rc->e, ERR_STORAGE, "%s: %s", path, strerror(errno)));
+	return (r);
+}
+
+static int
+reconcile_slug(const char *dir, const char *name, void *arg)
+{
+	struct reconcile *rc = arg;
+	char path[PATH_MAX];
+	int r;
+
+	if (snprintf(rc->slug, sizeof(rc->slug), "%s", name) >=
+		(int)sizeof(rc->slug) ||
+	    snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+		(int)sizeof(path))
+		return (0);
+	if ((r = each_name(path, reconcile_version, rc)) == -2)
+		return (err_set(
+		    rc->e, ERR_STORAGE, "%s: %s", path, strerror(errno)));
+	return (r);
+}
+
+int
+ctr_reconcile(struct db *db, const char *dir, struct err *e)
+{
+	struct reconcile rc = { 0 };
+	char top[PATH_MAX];
+	int r;
+
+	if (snprintf(top, sizeof(top), "%s/%s", dir, CONSENT_TR_DIR) >=
+	    (int)sizeof(top))
+		return (err_set(e, ERR_STORAGE, "%s: path too long", dir));
+	rc.db = db;
+	rc.e = e;
+	if ((r = each_name(top, reconcile_slug, &rc)) == -2)
+		return (
+		    err_set(e, ERR_STORAGE, "%s: %s", top, strerror(errno)));
+	return (r == -1 ? -1 : rc.aside);
 }

@@ -164,7 +164,8 @@ struct ctr_undo; /* files to put back if the batch is lost */
 */
 struct ctr_review {
 	struct consent_shelf *shelf;
-	const char *dir; /* the node's data folder */
+	const char *dir;      /* the node's data folder */
+	const char *readings; /* where recorded readings are (--consent-dir) */
 	const char *slug, *lang;
 	int64_t by;
 	/* out */
@@ -177,6 +178,16 @@ struct ctr_review {
 	struct ctr_undo *undo;
 };
 int ctr_review_job(struct db *db, void *arg, struct err *e);
+/*
+** Sets aside each document under ${dir}/CONSENT_TR_DIR that no recorded
+** review made: the files of a review whose batch a crash lost after they
+** were written (ctr_review_job() writes them before the batch commits).
+** Each becomes LANG.md.unrecorded, which nothing loads, and is logged;
+** its drafts are still there for a second speaker to review again. Run
+** before the documents are loaded. Returns how many were set aside, or
+** -1 with ${e} set.
+*/
+int ctr_reconcile(struct db *db, const char *dir, struct err *e);
 /* After the job succeeded but its batch was lost: puts back the files it
 ** wrote and the set it replaced. Can't fail (what cannot be put back is
 ** logged). */

@@ -200,6 +200,7 @@ review_build(struct req *r, void *state, void **arg)
 		    "this node serves no consent documents"));
 	rv->shelf = req_node(r)->consents;
 	rv->dir = req_node(r)->dir;
+	rv->readings = req_config(r)->consent_dir;
 	rv->slug = req_param(r, "slug");
 	rv->by = req_session(r)->account_id;
 	*arg = rv;

@@ -263,18 +263,33 @@ brotli_blob(const unsigned char *p, size_t n, int quality, int *oom)
 	return (blob_fit(b, out));
 }
 
-struct compress_blob *
-compress_bytes(enum compress_coding c, const void *p, size_t n)
+/* ${p} (${n} bytes) coded in ${c}, at the best quality if ${best}, else
+** the quick one: compress_bytes() and compress_bytes_best(). */
+static struct compress_blob *
+bytes_coded(enum compress_coding c, const void *p, size_t n, int best)
 {
 	int oom = 0;
 
 	if (n < 2)
 		return (NULL);
 	if (c == COMPRESS_BR)
-		return (brotli_blob(p, n, COMPRESS_QUICK_BR, &oom));
+		return (brotli_blob(
+		    p, n, best ? BROTLI_MAX_QUALITY : COMPRESS_QUICK_BR, &oom));
 	if (c == COMPRESS_GZIP)
-		return (gzip_blob(p, n, COMPRESS_QUICK_GZIP, &oom));
+		return (gzip_blob(p, n, best ? 9 : COMPRESS_QUICK_GZIP, &oom));
 	return (NULL);
+}
+
+struct compress_blob *
+compress_bytes(enum compress_coding c, const void *p, size_t n)
+{
+	return (bytes_coded(c, p, n, 0));
+}
+
+struct compress_blob *
+compress_bytes_best(enum compress_coding c, const void *p, size_t n)
+{
+	return (bytes_coded(c, p, n, 1));
 }
 
 const void *

@@ -85,6 +85,13 @@ size_t compress_cache_used(struct compress_cache *c);
 */
 struct compress_blob *
 compress_bytes(enum compress_coding c, const void *p, size_t n);
+/*
+** As compress_bytes(), at the best quality (Brotli 11, gzip 9), as the
+** cache makes its copies: for copies made once and kept, such as the
+** build's (tributary webroot compress). Seconds for a megabyte.
+*/
+struct compress_blob *
+compress_bytes_best(enum compress_coding c, const void *p, size_t n);
 /* The compressed bytes of ${b} and their count in *${n}. Can't fail. */
 const void *compress_blob_data(const struct compress_blob *b, size_t *n);
 /* Drops a reference to ${b}, freeing it with the last. NULL does

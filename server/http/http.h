@@ -310,4 +310,8 @@ struct compress_cache *req_compress(struct req *r);
 int static_serve(struct req *r, const char *webroot, const char *const *seg,
     size_t nseg, int trailing_slash);
 
+/* Is ${name} a file the static handler compresses (a page, script, style
+** sheet, catalog, SVG...: by its extension)? Can't fail. */
+int static_is_text(const char *name);
+
 #endif

@@ -2,15 +2,17 @@
 ** Static files from the webroot: the pages, scripts, styles and message
 ** catalogs. Paths come already decoded and vetted by urlpath.c (no "..",
 ** no encoded separators, no NUL); here we also refuse any file whose real
-** path, after symlinks, lies outside the webroot. ETag/If-None-Match,
-** long caching for file names carrying a content hash (app.3f9a1c2e.js),
-** no-cache otherwise.
+** path, after symlinks, lies outside the webroot. ETag/If-None-Match and
+** no-cache, but for file names carrying a content hash (app.3f9a1c2e.js):
+** those are kept a year as immutable, and their compressed copies go
+** without an ETag (never asked for again, it would only cost bytes).
 **
 ** Text (pages, scripts, styles, catalogs, SVG) goes out compressed to a
 ** client that takes it: Brotli, else gzip, from copies made once per file
 ** version (compress.h), each coding with its own ETag and every answer
-** with Vary: Accept-Encoding. A precompressed .gz beside a file, no older
-** than it, is served for gzip as it is. The file itself goes out to
+** with Vary: Accept-Encoding. A precompressed .gz or .br beside a file
+** (the build writes them for the webroot's text), no older than it, is
+** served for gzip or Brotli as it is. The file itself goes out to
 ** everyone else, with Range (206, 416) as req_file() answers it; a
 ** request with a Range always gets the file itself, never a coded copy.
 */
@@ -66,6 +68,15 @@ mime_type(const char *name, int *text)
 				return (mime[i].type);
 			}
 	return ("application/octet-stream");
+}
+
+int
+static_is_text(const char *name)
+{
+	int text;
+
+	mime_type(name, &text);
+	return (text);
 }
 
 /* Does the file name carry a content hash: name.<8+ hex>.ext? */
@@ -145,8 +156,7 @@ not_modified(const char *inm, const char *etag)
 static const char *
 cache_control(const char *name)
 {
-	return (is_hashed(name) ? "public, max-age=31536000, immutable"
-				: "no-cache");
+	return (is_hashed(name) ? "max-age=31536000, immutable" : "no-cache");
 }
 
 /* Answers 304 for ${etag} of file ${name}. A handler_fn's contract. */
@@ -199,7 +209,9 @@ answer_coded(struct req *r, int fd, uint64_t size, struct compress_blob *blob,
 		return (-1);
 	MHD_add_response_header(resp, "Content-Type", ctype);
 	MHD_add_response_header(resp, "Content-Encoding", compress_name(c));
-	MHD_add_response_header(resp, "ETag", etag);
+	/* a hashed file is never asked for again: no ETag to send */
+	if (!is_hashed(name))
+		MHD_add_response_header(resp, "ETag", etag);
 	MHD_add_response_header(resp, "Vary", "Accept-Encoding");
 	MHD_add_response_header(resp, "Cache-Control", cache_control(name));
 	return (req_respond(r, 200, resp));
@@ -216,10 +228,11 @@ not_older(const struct stat *gsb, const struct stat *sb)
 
 /*
 ** Answers with the file ${path} (open as ${fd}, ${sb}) coded in ${c}, if
-** there is such a copy: for gzip a precompressed ${path}.gz no older than
-** the file, else (${text} only) the cache's. Returns 1 with the answer
-** (200 or 304) queued and ${fd} closed; 0 if there is no such copy, ${fd}
-** left open; -1 if no answer could be queued, ${fd} closed.
+** there is such a copy: a precompressed ${path}.gz (gzip) or ${path}.br
+** (Brotli) no older than the file (the build writes them: tributary
+** webroot compress), else (${text} only) the cache's. Returns 1 with the
+** answer (200 or 304) queued and ${fd} closed; 0 if there is no such
+** copy, ${fd} left open; -1 if no answer could be queued, ${fd} closed.
 */
 static int
 serve_coded(struct req *r, const char *root, const char *path, int fd,
@@ -232,13 +245,15 @@ serve_coded(struct req *r, const char *root, const char *path, int fd,
 	struct stat gsb;
 	int gzfd = -1;
 
-	if (c == COMPRESS_GZIP) {
-		snprintf(gz, sizeof(gz), "%s.gz", path);
+	if (c == COMPRESS_GZIP || c == COMPRESS_BR) {
+		snprintf(gz, sizeof(gz), "%s.%s", path,
+		    c == COMPRESS_GZIP ? "gz" : "br");
 		gzfd = open_inside(root, gz, &gsb);
 	}
 	if (gzfd != -1 && not_older(&gsb, sb)) {
 		close(fd);
-		etag_of(etag, sizeof(etag), &gsb, "-gz");
+		etag_of(etag, sizeof(etag), &gsb,
+		    c == COMPRESS_GZIP ? "-gz" : "-brf");
 		if (not_modified(inm, etag)) {
 			close(gzfd);
 			return (answer_304(r, etag, name) == 0 ? 1 : -1);

@@ -5,7 +5,7 @@
 ** becomes a thrown ApiError: its code words it (errorText, showError), its
 ** message keeps the server's English for the folded details and logs.
 */
-import { t, has } from './i18n.js';
+import { t, has, forgetShared, withErrors } from './i18n.js';
 
 let csrf = null;
 
@@ -71,17 +71,76 @@ export async function request(method, path, body, extra) {
 	}
 	if (data && typeof data.csrf === 'string')
 		csrf = data.csrf;
+	/* a change to the languages the pages share: the next page asks */
+	if (method !== 'GET' && /^\/api\/v1\/i18n(\/|$)/.test(path))
+		forgetShared();
 	return data;
 }
 
 export const get = (path) => request('GET', path);
+
+/* How long an answer handed to the next page waits for it. */
+const HANDOFF_MS = 60 * 1000;
+const HANDOFF_PREFIX = 'tributary.handoff:';
+
+/*
+** Asks now for ${paths}, what the page the person goes to next will ask
+** for first, and hands the answers to it through this tab's
+** sessionStorage: it takes each once (getHanded()) within HANDOFF_MS, so
+** it opens without a round trip on a weak link while the person is still
+** reading this one. A failure hands nothing: the next page asks itself.
+*/
+export function handOff(paths) {
+	for (const path of paths)
+		get(path).then((body) => handOver(path, body), () => {});
+}
+
+/* Hands ${body}, an answer this page has already for ${path} (the login's
+   answer is /me's), to the next page as handOff() does. */
+export function handOver(path, body) {
+	try {
+		sessionStorage.setItem(HANDOFF_PREFIX + path, JSON.stringify({ t: Date.now(), body }));
+	} catch {
+		/* no room: the next page asks */
+	}
+}
+
+/* GET ${path}: the answer the page before handed off, once and while
+   fresh, else from the node. */
+export function getHanded(path) {
+	try {
+		const k = HANDOFF_PREFIX + path;
+		const v = JSON.parse(sessionStorage.getItem(k) ?? 'null');
+		sessionStorage.removeItem(k);
+		const age = v !== null && typeof v.t === 'number' ? Date.now() - v.t : -1;
+		if (age >= 0 && age < HANDOFF_MS) {
+			if (v.body && typeof v.body.csrf === 'string')
+				csrf = v.body.csrf;
+			return Promise.resolve(v.body);
+		}
+	} catch {
+		/* nothing handed, or no storage */
+	}
+	return get(path);
+}
+
+/* Drops every answer handed off and not taken (logging out). */
+function dropHanded() {
+	try {
+		for (const k of Object.keys(sessionStorage))
+			if (k.startsWith(HANDOFF_PREFIX))
+				sessionStorage.removeItem(k);
+	} catch {
+		/* no storage */
+	}
+}
 export const post = (path, body) => request('POST', path, body);
 
 let meAnswer = null; /* the promise of this page's /me, shared */
 
 async function fetchMe() {
 	try {
-		return await get('/api/v1/me');
+		return await getHanded('/api/v1/me');
 	} catch (e) {
 		if (e instanceof ApiError && e.status === 401)
 			return null;
@@ -108,6 +167,7 @@ export function me({ fresh = false } = {}) {
 
 export async function logout() {
 	await post('/api/v1/logout');
+	dropHanded();
 	csrf = null;
 	meAnswer = Promise.resolve(null);
 }
@@ -205,9 +265,14 @@ export function showError(el, err) {
 	if (!err)
 		return;
 	const main = document.createElement('p');
-	main.textContent = errorText(err);
 	el.append(main);
 	appendDetails(el, err);
+	/* worded once the page has the error messages (a page of a drive
+	   loads them with its first error); if the box moved on meanwhile,
+	   this paragraph is no longer in it */
+	withErrors().then(() => {
+		main.textContent = errorText(err);
+	});
 }
 
 /* Shows a message of ours (already translated) in ${el}. */

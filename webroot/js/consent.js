@@ -8,7 +8,7 @@
 ** kept as evidence only, never published.
 */
 import { t, currentLang, pickLang, languageName, formatTime } from './i18n.js';
-import { get, post, me, csrfToken, showError, showMessage, clearError, ApiError } from './api.js';
+import { get, getHanded, handOff, handOver, post, me, csrfToken, showError, showMessage, clearError, ApiError } from './api.js';
 import { renderMarkdown } from './markdown.js';
 import { $, el, start, focusOn, scopeName as catalogScopeName, pickDrive, rememberDrive, driveChoice, driveWords, consentHref,
     setDriveTitle, setDriveDescription } from './page.js';
@@ -301,6 +301,11 @@ async function onSubmit(ev) {
 		});
 		granted = r?.consent ?? { scopes };
 		rememberDrive(who?.account?.id, slug);
+		/* what the recorder ("Contribute now") asks for first, asked now
+		   while the person reads that it is saved */
+		handOff(['/api/v1/campaigns', '/api/v1/me/consents', `/api/v1/campaigns/${encodeURIComponent(slug)}/prompt`]);
+		if (who !== null)
+			handOver('/api/v1/me', who);
 		renderDone();
 		$('consent-view').hidden = true;
 		$('done').hidden = false;
@@ -331,7 +336,7 @@ async function onSubmit(ev) {
 
 /* The drives, asked for as the page starts, beside the catalog and /me
    (each request after another costs a round trip on a weak link). */
-const campaignsAnswer = get('/api/v1/campaigns');
+const campaignsAnswer = getHanded('/api/v1/campaigns');
 campaignsAnswer.catch(() => {}); /* awaited below */
 /* And what this person consented to already (nobody logged in only
    wastes it: they are sent to join). */

@@ -18,7 +18,7 @@
 ** with no signal can still record.
 */
 import { t, tn, nfc, languageName, formatTime } from './i18n.js';
-import { get, post, postWith, me, showError, showMessage, clearError, ApiError, uuid, appendDetails } from './api.js';
+import { get, getHanded, post, postWith, me, showError, showMessage, clearError, ApiError, uuid, appendDetails } from './api.js';
 import { removedSummary, fillRedacted } from './redaction.js';
 import { $, el, start, focusOn, fillText, pickDrive, rememberDrive, driveTitle, driveChoice, driveWords, consentHref,
     setDriveDescription } from './page.js';
@@ -746,16 +746,19 @@ function showChoice(list) {
 
 /* The drives and the person's consents, asked for as the page starts,
    beside the catalog and /me (each request after another costs a round
-   trip on a weak link); nobody logged in only wastes the second. */
-const campaignsAnswer = get('/api/v1/campaigns');
-const consentsAnswer = get('/api/v1/me/consents');
+   trip on a weak link); nobody logged in only wastes the second. The
+   consent page hands on the drives, the person's consents, /me and the
+   first prompt (handOff(), seconds old), so the recorder opens without
+   asking after consent. */
+const campaignsAnswer = getHanded('/api/v1/campaigns');
+const consentsAnswer = getHanded('/api/v1/me/consents');
 campaignsAnswer.catch(() => {}); /* both awaited below */
 consentsAnswer.catch(() => {});
 /* And the drive's next prompt, when the address names the drive (a drive
    without prompts only wastes a 204). */
 let firstPrompt = params.get('campaign') === null ? null : {
 	slug: params.get('campaign'),
-	answer: get(`/api/v1/campaigns/${encodeURIComponent(params.get('campaign'))}/prompt`),
+	answer: getHanded(`/api/v1/campaigns/${encodeURIComponent(params.get('campaign'))}/prompt`),
 };
 firstPrompt?.answer.catch(() => {}); /* awaited by fetchNextPrompt() */
 

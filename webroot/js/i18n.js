@@ -13,7 +13,9 @@
 ** the catalog, the strings those pages use (ops/webroot.cmake picks them
 ** from their scripts and writes LANG.drive.HASH.json beside LANG.json); a
 ** key the part lacks loads English's part (as above), and a key that
-** lacks too the whole catalogs then (once); the page is filled again. CATALOGS, the build's list of each language's files under
+** lacks too the whole catalogs then (once); the page is filled again. The
+** error messages are a part of their own, loaded when the page first
+** shows an error (withErrors()). CATALOGS, the build's list of each language's files under
 ** their content-hashed names, is empty in the source tree: the pages load
 ** i18n/LANG.json there.
 **
@@ -142,20 +144,103 @@ function fetchCatalog(l, whole = false) {
 	return fetchJson(new URL(`../i18n/${catalogFile(l, whole)}`, import.meta.url));
 }
 
+/* ${l}'s part ${name} of the catalog ('errors'), or null if the build made
+   none (the source tree, or a whole catalog). */
+function fetchPart(l, name) {
+	const built = Object.hasOwn(CATALOGS, l) ? CATALOGS[l] : null;
+	if (built === null || typeof built[name] !== 'string')
+		return null;
+	return fetchJson(new URL(`../i18n/${built[name]}`, import.meta.url));
+}
+
+let errorsLoading = null;
+
+/*
+** Resolves once the error messages (error.*) are in the catalog: at once
+** when the page has all of it; else, the first time, with the language's
+** part of them (and English's beneath it, for a message not yet
+** translated) fetched: a page of a drive loads them only when it first
+** shows an error (ops/webroot.cmake). Never rejects: without them an
+** error is worded as error.generic.
+*/
+export function withErrors() {
+	if (!partial)
+		return Promise.resolve();
+	if (errorsLoading === null) {
+		const l = lang;
+		const own = fetchPart(l, 'errors');
+		const en = l === 'en' ? null : fetchPart('en', 'errors');
+		const p = Promise.all([own, en]).then(([c, e]) => {
+			if (lang === l && partial)
+				catalog = { ...(e ?? {}), ...(c ?? {}), ...catalog };
+		}, (e) => {
+			console.warn(e);
+			if (errorsLoading === p)
+				errorsLoading = null; /* offline: asked again next time */
+		});
+		errorsLoading = p;
+	}
+	return errorsLoading;
+}
+
 /* Is ${l}'s catalog, as fetchCatalog(l) loads it, a part only? */
 function isPart(l) {
 	return catalogFile(l, false) !== catalogFile(l, true);
 }
 
+/* How long a page keeps a public list in the tab for the pages after it. */
+const SHARED_MS = 10 * 60 * 1000;
+const SHARED_PREFIX = 'tributary.shared:';
+
 /*
-** The node's language list (one request a page, shared); resolves to the
-** offered entries, or null when the node cannot say.
+** ${load}()'s answer to ${key}, a public list every page asks for (the
+** node's languages, for the menu), kept in this tab (sessionStorage) for
+** SHARED_MS: the next page of the same visit takes it from there instead
+** of asking again (on a 400 ms link each answer is a share of a round trip
+** and some 300 bytes). A page that changes it forgets what is kept
+** (forgetShared(); api.js does it on any change under /api/v1/i18n); a
+** load that fails keeps nothing. (The campaigns are not kept so: a drive's
+** limits must be the node's as the recorder opens.)
+*/
+export function shared(key, load) {
+	try {
+		const v = JSON.parse(sessionStorage.getItem(SHARED_PREFIX + key) ?? 'null');
+		const age = v !== null && typeof v.t === 'number' ? Date.now() - v.t : -1;
+		if (age >= 0 && age < SHARED_MS)
+			return Promise.resolve(v.body);
+	} catch {
+		/* nothing kept, or no storage: ask */
+	}
+	return load().then((body) => {
+		try {
+			sessionStorage.setItem(SHARED_PREFIX + key, JSON.stringify({ t: Date.now(), body }));
+		} catch {
+			/* no room: the next page asks again */
+		}
+		return body;
+	});
+}
+
+/* Forgets every list shared() keeps in this tab. */
+export function forgetShared() {
+	try {
+		for (const k of Object.keys(sessionStorage))
+			if (k.startsWith(SHARED_PREFIX))
+				sessionStorage.removeItem(k);
+	} catch {
+		/* no storage: nothing kept */
+	}
+}
+
+/*
+** The node's language list (one request a visit, shared()); resolves to
+** the offered entries, or null when the node cannot say.
 */
 export function languages() {
 	if (listAnswer === null)
-		listAnswer = fetch('/api/v1/i18n', {
+		listAnswer = shared('/api/v1/i18n', () => fetch('/api/v1/i18n', {
 			credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-cache',
-		}).then((r) => (r.ok ? r.json() : null)).then((j) => {
+		}).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`/api/v1/i18n: HTTP ${r.status}`))))).then((j) => {
 			const list = Array.isArray(j?.languages) ? j.languages : null;
 			if (list === null)
 				return null;
@@ -345,6 +430,7 @@ export async function setLang(l, { remember = true } = {}) {
 	lang = l;
 	partial = isPart(l);
 	wholeLoading = null;
+	errorsLoading = null;
 	if (l === 'en')
 		fallback = c;
 	if (remember)

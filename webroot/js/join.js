@@ -4,7 +4,7 @@
 ** Then on to the person's drive: the one of their card, else a choice.
 */
 import { t, nfc } from './i18n.js';
-import { get, post, me, showError, showMessage, clearError, ApiError } from './api.js';
+import { get, post, handOver, me, showError, showMessage, clearError, ApiError } from './api.js';
 import { $, start, flash, pickDrive, consentHref } from './page.js';
 import { registerServiceWorker } from './sw-register.js';
 
@@ -176,6 +176,10 @@ async function onCard(ev) {
 		if (twice)
 			body.pin_again = p; /* typed twice: a first use may set it */
 		const r = await post('/api/v1/login', body);
+		/* the login's answer is the next page's /me, and the drives
+		   this page has are its drives */
+		handOver('/api/v1/me', r);
+		await campaignsAnswer.then((c) => handOver('/api/v1/campaigns', c), () => {});
 		markSeen(code);
 		if (r?.created === true)
 			flash('join.pin_set');
@@ -268,6 +272,12 @@ function renderLoggedIn() {
 	$('logged-in').hidden = false;
 }
 
+/* The offline copy of the pages that follow fills while the person types
+   their PIN, so the consent page and the recorder they reach are already
+   on the phone, not asked for twice: asked for as the scripts start, not
+   after the catalog. */
+registerServiceWorker();
+
 start(async () => {
 	$('card-form').addEventListener('submit', onCard);
 	$('handle-form').addEventListener('submit', onHandle);
@@ -275,10 +285,6 @@ start(async () => {
 		$('pin').type = $('pin2').type = e.currentTarget.checked ? 'text' : 'password';
 	});
 	$('pin-known').addEventListener('change', renderPinKnown);
-	/* The offline copy of the recorder fills while the person types
-	   their PIN and reads the consent, so the recorder they reach is
-	   already on the phone, not asked for twice. */
-	registerServiceWorker();
 	$('card').addEventListener('input', onCardInput);
 	$('handle-form').addEventListener('click', (e) => {
 		const b = e.target.closest('button');
