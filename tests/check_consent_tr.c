@@ -390,6 +390,23 @@ START_TEST(test_translate_review_version)
 	p = json_array_get(json_object_get(c, "consents"), 0);
 	ck_assert_str_eq(jstr(p, "document"), sha3);
 	json_decref(c);
+
+	/* A reading of version 4's Ewe; then a correction nobody consented
+	** to yet, in place: the reading no longer reads the text, and is
+	** set aside. */
+	snprintf(path, sizeof(path), "%s/general/4/ee.wav", consentdir);
+	write_bytes(path, "RIFF an Ewe reading of 4", 24);
+	expect_status("/api/v1/consent/general/reading?lang=ee", 200);
+	put_part(&rolf, "title", "Mɔɖeɖe na gbe kple nuŋlɔŋlɔ", 200, NULL);
+	rv = ok(&rita, "POST", "/api/v1/consent/general/translations/ee/review",
+	    NULL);
+	ck_assert_int_eq(jint(rv, "version"), 4);
+	ck_assert(json_is_false(json_object_get(rv, "new_version")));
+	json_decref(rv);
+	expect_status("/api/v1/consent/general/reading?lang=ee", 404);
+	snprintf(
+	    path, sizeof(path), "%s/general/4/ee.wav.superseded", consentdir);
+	ck_assert_int_eq(tu_file_has(path, "an Ewe reading of 4"), 1);
 	server_down();
 }
 END_TEST

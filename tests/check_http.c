@@ -573,6 +573,7 @@ START_TEST(test_webroot_compress)
 	write_file(dir, "page.html", page, used);
 	write_str(dir, "tiny.js", "x;\n"); /* too small to gain */
 	write_str(dir, "photo.png", "not text, never compressed\n");
+	write_str(dir, "data.tar.gz", "an archive: nobody's copy\n");
 	args[2] = dir;
 	ck_assert_msg(tu_cli(out, sizeof(out), args) == 0, "%s", out);
 	ck_assert_msg(strstr(out, "2 copies written") != NULL, "%s", out);
@@ -609,8 +610,11 @@ START_TEST(test_webroot_compress)
 	expect_coded("/pre/page.html", "br", brc, nbr);
 	expect_coded("/pre/page.html", "gzip", gz, ngz);
 
-	/* again: nothing to write */
+	/* again (named with a trailing slash): nothing to write */
+	snprintf(path, sizeof(path), "%s/", dir);
+	args[2] = path;
 	ck_assert_msg(tu_cli(out, sizeof(out), args) == 0, "%s", out);
+	args[2] = dir;
 	ck_assert_msg(
 	    strstr(out, "0 copies written, 2 kept") != NULL, "%s", out);
 
@@ -634,6 +638,8 @@ START_TEST(test_webroot_compress)
 	ck_assert_msg(strstr(out, "2 removed") != NULL, "%s", out);
 	snprintf(path, sizeof(path), "%s/page.html.br", dir);
 	ck_assert_int_eq(stat(path, &sb), -1);
+	snprintf(path, sizeof(path), "%s/data.tar.gz", dir);
+	ck_assert_int_eq(stat(path, &sb), 0);
 
 	/* not a folder: a clear error */
 	args[2] = path;

@@ -9,10 +9,11 @@
 ** no more: the pages of PAGES and what they load (their style sheet, their
 ** scripts and the scripts those import: FILES, listed by the build); after
 ** that, every shell file a page fetches while the worker runs (the catalog
-** of the person's language among them). The install keeps the first
+** of the person's language among them). A first install keeps the first
 ** page's files only, so the worker answers the page the person opens next
 ** as soon as it can; the rest are fetched once it is active, when a page
-** asks ('fill', sw-register.js). A file the page that registered the
+** asks ('fill', sw-register.js). An update keeps them all before it
+** replaces the copy there was, and fails, leaving that copy, if it cannot. A file the page that registered the
 ** worker already loaded is copied from the browser's own cache, costing no
 ** bytes on the link; only the rest is fetched. (Keeping every page and
 ** every language's catalog cost a first visit on a weak link 330 KB, twice
@@ -85,16 +86,19 @@ function loads(text, base) {
 	return found;
 }
 
-/* ${href} from the browser's HTTP cache if it is there (no bytes on the
-** link: the page that registered the worker just loaded it), else from the
-** network. */
+/* ${href}, a hashed file, from the browser's HTTP cache if it is there
+** (no bytes on the link: the page that registered the worker just loaded
+** it), else from the network; any other file from the network (asked with
+** the browser's copy's ETag: the copy may be an older build's). */
 async function copyOrFetch(href) {
-	try {
-		const res = await fetch(new Request(href, { cache: 'only-if-cached', mode: 'same-origin' }));
-		if (res.ok)
-			return res;
-	} catch {
-		/* not in the HTTP cache */
+	if (isHashed(new URL(href))) {
+		try {
+			const res = await fetch(new Request(href, { cache: 'only-if-cached', mode: 'same-origin' }));
+			if (res.ok)
+				return res;
+		} catch {
+			/* not in the HTTP cache */
+		}
 	}
 	return fetch(new Request(href, { cache: 'no-cache' }));
 }
@@ -103,32 +107,49 @@ async function copyOrFetch(href) {
 ** Keeps ${pages} and what they load: in a built webroot, FILES' list for
 ** each, all at once; else found level by level by reading each page and
 ** script. One by one, so a file that is missing does not stop the rest; a
-** file kept already is not asked for again.
+** file kept already is not asked for again. Resolves to how many could
+** not be kept.
 */
 async function keep(pages) {
 	const cache = await caches.open(CACHE);
 	const seen = new Set();
+	let missed = 0;
 	let next = pages.flatMap((p) => [p, ...(FILES[p] ?? [])]).map((p) => new URL(p, self.registration.scope).href);
 	while (next.length > 0) {
 		const level = next.filter((href) => !seen.has(href));
 		next = [];
 		for (const href of level)
 			seen.add(href);
-		await Promise.allSettled(level.map(async (href) => {
+		const done = await Promise.allSettled(level.map(async (href) => {
 			const had = await cache.match(href);
 			const res = had ?? await copyOrFetch(href);
 			if (!res.ok)
-				return;
+				throw new Error(`${href}: HTTP ${res.status}`);
 			if (!BUILT && /\.(html|js)$/.test(new URL(href).pathname))
 				next.push(...loads(await res.clone().text(), href));
 			if (!had)
 				await cache.put(href, res);
 		}));
+		missed += done.filter((d) => d.status === 'rejected').length;
 	}
+	return missed;
 }
 
+/*
+** A first install keeps the first page only, so that the worker answers
+** it as soon as it can; an update keeps them all before it takes the old
+** copy's place. In a built webroot an install that could not keep every
+** file fails: the browser keeps the worker (and the copy) it had, and
+** tries again as the next page opens.
+*/
 self.addEventListener('install', (ev) => {
-	ev.waitUntil(keep(PAGES.slice(0, 1)).then(() => self.skipWaiting()));
+	ev.waitUntil((async () => {
+		const update = (await caches.keys()).some((k) => k.startsWith(PREFIX) && k !== CACHE);
+		const missed = await keep(update ? PAGES : PAGES.slice(0, 1));
+		if (BUILT && missed > 0)
+			throw new Error(`the offline copy lacks ${missed} files: not installed`);
+		await self.skipWaiting();
+	})());
 });
 
 /* The rest of PAGES, once, however many pages ask at once. */

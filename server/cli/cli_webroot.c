@@ -16,6 +16,7 @@
 */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,25 +62,27 @@ hidden(const char *path)
 	return (strlen(path) > rootlen && strstr(path + rootlen, "/.") != NULL);
 }
 
-/* Writes the copy in ${c} of a file (${sb}, its ${n} bytes at ${data}) to
-** ${out}, unless one no older than the file is there. */
+/* Is there at ${out} a copy no older than the file ${sb}? */
+static int
+fresh(const char *out, const struct stat *sb)
+{
+	struct stat osb;
+
+	return (stat(out, &osb) == 0 &&
+	    (osb.st_mtim.tv_sec > sb->st_mtim.tv_sec ||
+		(osb.st_mtim.tv_sec == sb->st_mtim.tv_sec &&
+		    osb.st_mtim.tv_nsec >= sb->st_mtim.tv_nsec)));
+}
+
+/* Writes the copy in ${c} of a file's ${n} bytes at ${data} to ${out}. */
 static void
-write_copy(const struct stat *sb, const char *data, size_t n,
-    enum compress_coding c, const char *out)
+write_copy(const char *data, size_t n, enum compress_coding c, const char *out)
 {
 	struct compress_blob *b;
 	struct err e = { 0 };
-	struct stat osb;
 	const void *p;
 	size_t m;
 
-	if (stat(out, &osb) == 0 &&
-	    (osb.st_mtim.tv_sec > sb->st_mtim.tv_sec ||
-		(osb.st_mtim.tv_sec == sb->st_mtim.tv_sec &&
-		    osb.st_mtim.tv_nsec >= sb->st_mtim.tv_nsec))) {
-		tally.kept++;
-		return;
-	}
 	if ((b = compress_bytes_best(c, data, n)) == NULL) {
 		/* no smaller: the file goes out as it is, no stale copy */
 		if (unlink(out) == 0)
@@ -98,33 +101,47 @@ write_copy(const struct stat *sb, const char *data, size_t n,
 static int
 visit(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
-	char out[4096], *data;
+	char br[4096], gz[4096], *data;
 	struct err e = { 0 };
+	int fbr, fgz;
 	size_t n;
 
 	(void)ftw;
 	if (type != FTW_F || !S_ISREG(sb->st_mode) || hidden(path))
 		return (0);
 	if (ends_with(path, ".gz") || ends_with(path, ".br")) {
-		/* a copy whose file is gone goes too */
-		snprintf(
-		    out, sizeof(out), "%.*s", (int)(strlen(path) - 3), path);
-		if (access(out, F_OK) != 0 && unlink(path) == 0)
+		/* the copy of a text file that is gone goes too (an archive
+		** such as data.tar.gz is nobody's copy: it stays) */
+		snprintf(br, sizeof(br), "%.*s", (int)(strlen(path) - 3), path);
+		if (static_is_text(br) && access(br, F_OK) != 0 &&
+		    unlink(path) == 0)
 			tally.removed++;
 		return (0);
 	}
-	if (!static_is_text(path) || ends_with(path, ".tmp") ||
-	    strstr(path, ".tmp.") != NULL)
+	if (!static_is_text(path) || strstr(path, ".tmp.") != NULL)
 		return (0);
+	if (snprintf(br, sizeof(br), "%s.br", path) >= (int)sizeof(br) ||
+	    snprintf(gz, sizeof(gz), "%s.gz", path) >= (int)sizeof(gz))
+		return (0);
+	fbr = fresh(br, sb);
+	fgz = fresh(gz, sb);
+	tally.kept += (unsigned)(fbr + fgz);
+	if (fbr && fgz)
+		return (0);
+	if ((size_t)sb->st_size > WEBROOT_MAX_FILE) {
+		printf("webroot: %s: over %u bytes, served as it is\n", path,
+		    WEBROOT_MAX_FILE);
+		return (0);
+	}
 	if (text_read_file(path, WEBROOT_MAX_FILE, &data, &n, &e) == -1) {
 		fprintf(stderr, "tributary webroot: %s\n", e.msg);
 		tally.failed++;
 		return (0);
 	}
-	if (snprintf(out, sizeof(out), "%s.br", path) < (int)sizeof(out))
-		write_copy(sb, data, n, COMPRESS_BR, out);
-	if (snprintf(out, sizeof(out), "%s.gz", path) < (int)sizeof(out))
-		write_copy(sb, data, n, COMPRESS_GZIP, out);
+	if (!fbr)
+		write_copy(data, n, COMPRESS_BR, br);
+	if (!fgz)
+		write_copy(data, n, COMPRESS_GZIP, gz);
 	free(data);
 	return (0);
 }
@@ -133,6 +150,7 @@ visit(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 int
 cmd_webroot(int argc, char **argv)
 {
+	char root[PATH_MAX];
 	struct stat sb;
 
 	if (argc >= 1 && flag(argc, argv, "--help")) {
@@ -143,13 +161,16 @@ cmd_webroot(int argc, char **argv)
 		fputs(webroot_usage, stderr);
 		return (2);
 	}
-	if (stat(argv[1], &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+	/* the folder itself, whatever its name: a link to it, a trailing
+	** slash */
+	if (stat(argv[1], &sb) == -1 || !S_ISDIR(sb.st_mode) ||
+	    realpath(argv[1], root) == NULL) {
 		fprintf(
 		    stderr, "tributary webroot: %s: not a folder\n", argv[1]);
 		return (1);
 	}
-	rootlen = strlen(argv[1]);
-	if (nftw(argv[1], visit, 16, FTW_PHYS) == -1) {
+	rootlen = strlen(root);
+	if (nftw(root, visit, 16, FTW_PHYS) == -1) {
 		perror("tributary webroot");
 		return (1);
 	}

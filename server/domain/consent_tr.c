@@ -53,7 +53,7 @@ static const char SQL_CTR_APPLIED[] =
 /* Was the document ${lang} of ${slug} version ${version}, of SHA-256 ${sha},
 ** made by a recorded review: the latest review of that language into
 ** that version wrote it, or (no such review) a review into that version
-** copied it, making a new version of a document that had that language? */
+** copied it, making a new version, and stored that very text? */
 static const char SQL_CTR_RECORDED[] =
     "SELECT CASE WHEN EXISTS (SELECT 1 FROM consent_translation_reviews "
     "WHERE slug = ?1 AND made_version = ?2 AND lang = ?4) THEN (SELECT "
@@ -61,8 +61,8 @@ static const char SQL_CTR_RECORDED[] =
     "made_version = ?2 AND lang = ?4 ORDER BY id DESC LIMIT 1) ELSE "
     "(EXISTS (SELECT 1 FROM consent_translation_reviews WHERE slug = ?1 "
     "AND made_version = ?2 AND version < ?2) AND EXISTS (SELECT 1 FROM "
-    "consent_documents WHERE slug = ?1 AND version = ?2 - 1 AND lang = "
-    "?4)) END";
+    "consent_documents WHERE sha256 = ?3 AND slug = ?1 AND version = ?2 "
+    "AND lang = ?4)) END";
 /* The text the latest recorded review of ${lang} into ${version} made. */
 static const char SQL_CTR_RECORDED_TEXT[] =
     "SELECT d.bytes FROM consent_translation_reviews r JOIN "
@@ -803,6 +803,7 @@ struct ctr_file {
 	char path[PATH_MAX];
 	uint8_t *old; /* its bytes before; NULL if there was none */
 	size_t nold;
+	char from[PATH_MAX]; /* "": written; else renamed from there */
 };
 
 struct ctr_undo {
@@ -842,7 +843,12 @@ files_put_back(struct ctr_undo *u)
 	for (i = u->nfiles; i-- > 0;) {
 		struct ctr_file *f = &u->files[i];
 
-		if (f->old != NULL
+		if (f->from[0] != '\0') {
+			if (rename(f->path, f->from) == -1)
+				log_err("consent translation: cannot put back "
+					"%s: %s",
+				    f->from, strerror(errno));
+		} else if (f->old != NULL
 			? text_write_file(f->path, f->old, f->nold, &e) == -1
 			: unlink(f->path) == -1 && errno != ENOENT)
 			log_err("consent translation: cannot put back %s: %s",
@@ -930,6 +936,42 @@ carry_reading(struct ctr_undo *u, const char *readings, const char *slug,
 	}
 	free(p);
 	u->nfiles++; /* an undo removes it */
+}
+
+/*
+** Sets aside the recorded reading of ${lang} ${slug} ${version}, whose
+** text a review changed: renamed LANG.ext.superseded (kept in ${u} for an
+** undo), so the consent page plays none until one is recorded for the new
+** text. One that cannot be set aside is logged. Can't fail.
+*/
+static void
+set_reading_aside(struct ctr_undo *u, const char *readings, const char *slug,
+    int version, const char *lang)
+{
+	char src[PATH_MAX];
+	struct ctr_file *f, *v;
+	const char *ctype;
+
+	if (readings == NULL ||
+	    !consent_reading_path(
+		readings, slug, version, lang, src, sizeof(src), &ctype))
+		return;
+	if ((v = reallocarray(u->files, u->nfiles + 1, sizeof(*v))) == NULL)
+		return;
+	u->files = v;
+	f = &v[u->nfiles];
+	memset(f, 0, sizeof(*f));
+	if (snprintf(f->path, sizeof(f->path), "%s.superseded", src) >=
+	    (int)sizeof(f->path))
+		return;
+	if (rename(src, f->path) == -1) {
+		log_err("consent translation: the reading %s, of a text the "
+			"review changed, cannot be set aside: %s",
+		    src, strerror(errno));
+		return;
+	}
+	snprintf(f->from, sizeof(f->from), "%s", src);
+	u->nfiles++;
 }
 
 /* Stores ${d} in consent_documents (a text already there stays). */
@@ -1180,6 +1222,11 @@ ctr_review_job(struct db *db, void *arg, struct err *e)
 			files_put_back(rv->undo);
 			goto out;
 		}
+	/* a reading of the text the review changed no longer reads what is
+	** written: set aside (a new version has none to begin with) */
+	if (!rv->new_version)
+		set_reading_aside(
+		    rv->undo, rv->readings, rv->slug, rv->version, rv->lang);
 	/* the copies' texts are unchanged: their readings follow them (the
 	** reviewed text's does not: it no longer reads what is written) */
 	for (i = 1; rv->new_version && i < nmade; i++)
@@ -1237,8 +1284,8 @@ ctr_review_clear(struct ctr_review *rv)
 }
 
 /* Writes back as ${path} the text a recorded review made of ${lang}
-** ${slug} ${version}, if one did (a lost review wrote over it). 0, or -1
-** with ${e}. */
+** ${slug} ${version}, if one did (a lost review wrote over it). 1 written,
+** 0 there is none, -1 with ${e}. */
 static int
 restore_recorded(struct db *db, const char *path, const char *slug, int version,
     const char *lang, struct err *e)
@@ -1255,11 +1302,7 @@ restore_recorded(struct db *db, const char *path, const char *slug, int version,
 		rc = text_write_file(path, sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), e);
 		sqlite3_reset(st);
-		if (rc == 0)
-			log_err("consent translation: %s is again the text its "
-				"recorded review made",
-			    path);
-		return (rc);
+		return (rc == 0 ? 1 : -1);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -1269,8 +1312,10 @@ restore_recorded(struct db *db, const char *path, const char *slug, int version,
 }
 
 /* Sets aside ${path} (LANG.md of ${slug} version ${version}) if no
-** recorded review made it, writing back the recorded text if there is
-** one. 1 set aside, 0 kept, -1 with ${e}. */
+** recorded review made it: a copy as LANG.md.unrecorded, then in its
+** place the text the last recorded review made, or nothing (a crash in
+** between leaves the file to be found again). 1 set aside, 0 kept, -1
+** with ${e}. */
 static int
 reconcile_doc(struct db *db, const char *path, const char *slug, int version,
     const char *lang, struct err *e)
@@ -1285,10 +1330,10 @@ reconcile_doc(struct db *db, const char *path, const char *slug, int version,
 		return (-1);
 	if (text_read_file(path, CONSENT_MAX_BYTES, &p, &n, e) == -1)
 		return (-1);
-	rc = sha256_digest(p, n, md);
-	free(p);
-	if (rc == -1)
+	if (sha256_digest(p, n, md) == -1) {
+		free(p);
 		return (err_oom(e));
+	}
 	hex_encode(md, sizeof(md), hex);
 	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, version);
@@ -1297,21 +1342,30 @@ reconcile_doc(struct db *db, const char *path, const char *slug, int version,
 	rc = sqlite3_step(st);
 	ok = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return (err_set(e, ERR_STORAGE,
-		    "consent translation reviews: step %d", rc));
-	if (ok)
-		return (0);
+	if (rc != SQLITE_ROW || ok) {
+		free(p);
+		return (rc != SQLITE_ROW
+			? err_set(e, ERR_STORAGE,
+			      "consent translation reviews: step %d", rc)
+			: 0);
+	}
 	snprintf(aside, sizeof(aside), "%s.unrecorded", path);
-	if (rename(path, aside) == -1)
+	rc = text_write_file(aside, p, n, e);
+	free(p);
+	if (rc == -1 ||
+	    (rc = restore_recorded(db, path, slug, version, lang, e)) == -1)
+		return (-1);
+	if (rc == 0 && unlink(path) == -1)
 		return (
 		    err_set(e, ERR_STORAGE, "%s: %s", path, strerror(errno)));
 	log_err("consent translation: %s was written by a review that was "
-		"never recorded (a crash before its commit): set aside as %s; "
-		"its drafts are kept for a second speaker to review again",
-	    path, aside);
-	return (
-	    restore_recorded(db, path, slug, version, lang, e) == -1 ? -1 : 1);
+		"never recorded (a crash before its commit): set aside as "
+		"%s%s; its drafts are kept for a second speaker to review "
+		"again",
+	    path, aside,
+	    rc == 1 ? ", the text of its last recorded review written back"
+		    : "");
+	return (1);
 }
 
 struct reconcile {

@@ -164,6 +164,9 @@ await runFlow('tributary-browser-', async (f) => {
 	assert.match(await page.locator('#done-title').textContent(), /Merci/);
 	assert.equal(await page.locator('#done-scopes li').count(), 2);
 	await shot(page, '02d-consent-done');
+	/* what the recorder asks for first is handed to it (api.js handOff) */
+	const handed = () => page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('tributary.handoff:')));
+	await page.waitForFunction(() => Object.keys(sessionStorage).some((k) => k.startsWith('tributary.handoff:/api/v1/me/consents')));
 
 	f.step = 'my consents';
 	await page.locator('#done').getByRole('link', { name: 'Mes consentements' }).click();
@@ -190,6 +193,7 @@ await runFlow('tributary-browser-', async (f) => {
 	await page.waitForURL(/\/join\.html$/);
 	await ready(page);
 	await page.locator('#flash', { hasText: 'Vous êtes déconnecté' }).waitFor();
+	assert.deepEqual(await handed(), [], 'logging out drops what was handed on for the next person');
 	assert.equal(await page.locator('#nav-who').isVisible(), false, 'nobody in the menu after logging out');
 	await page.goto(`${base}/consents.html`);
 	await ready(page);

@@ -82,6 +82,16 @@ export const get = (path) => request('GET', path);
 /* How long an answer handed to the next page waits for it. */
 const HANDOFF_MS = 60 * 1000;
 const HANDOFF_PREFIX = 'tributary.handoff:';
+/* Which person's answers are handed: a new one at every login and logout. */
+const HANDOFF_GEN = 'tributary.handoff';
+
+function handoffGen() {
+	try {
+		return sessionStorage.getItem(HANDOFF_GEN) ?? '';
+	} catch {
+		return null;
+	}
+}
 
 /*
 ** Asks now for ${paths}, what the page the person goes to next will ask
@@ -89,17 +99,24 @@ const HANDOFF_PREFIX = 'tributary.handoff:';
 ** sessionStorage: it takes each once (getHanded()) within HANDOFF_MS, so
 ** it opens without a round trip on a weak link while the person is still
 ** reading this one. A failure hands nothing: the next page asks itself.
+** An answer that comes after a logout or a login is dropped: on a phone
+** shared at a drive, nobody is handed another person's answers.
 */
 export function handOff(paths) {
+	const gen = handoffGen();
 	for (const path of paths)
-		get(path).then((body) => handOver(path, body), () => {});
+		get(path).then((body) => {
+			if (gen !== null && handoffGen() === gen)
+				handOver(path, body);
+		}, () => {});
 }
 
-/* Hands ${body}, an answer this page has already for ${path} (the login's
-   answer is /me's), to the next page as handOff() does. */
-export function handOver(path, body) {
+/* Hands ${body}, an answer this page has for ${path} (the login's answer
+   is /me's) that came at ${at} (ms since the epoch), to the next page as
+   handOff() does. */
+export function handOver(path, body, at = Date.now()) {
 	try {
-		sessionStorage.setItem(HANDOFF_PREFIX + path, JSON.stringify({ t: Date.now(), body }));
+		sessionStorage.setItem(HANDOFF_PREFIX + path, JSON.stringify({ t: at, body }));
 	} catch {
 		/* no room: the next page asks */
 	}
@@ -124,16 +141,19 @@ export function getHanded(path) {
 	return get(path);
 }
 
-/* Drops every answer handed off and not taken (logging out). */
-function dropHanded() {
+/* Drops every answer handed off and not taken, and those still on their
+   way (logging in or out: another person may come next). */
+export function dropHanded() {
 	try {
 		for (const k of Object.keys(sessionStorage))
 			if (k.startsWith(HANDOFF_PREFIX))
 				sessionStorage.removeItem(k);
+		sessionStorage.setItem(HANDOFF_GEN, `${Date.now()}.${Math.random()}`);
 	} catch {
 		/* no storage */
 	}
 }
+
 export const post = (path, body) => request('POST', path, body);
 
 let meAnswer = null; /* the promise of this page's /me, shared */
@@ -192,23 +212,6 @@ export function postWith(path, body, headers) {
 	return request('POST', path, body, headers);
 }
 
-/*
-** Every error code the node's API answers (server/http/API.md), each with
-** a catalog key error.<code>; and the page's own: network (no answer) and
-** generic (any other code, or none). The page always words an error from
-** its code in the person's language: the server's English message is only
-** ever shown folded away under "Details".
-*/
-const CODES = new Set([
-	'bad_path', 'login_required', 'forbidden', 'csrf', 'cross_site', 'length_required', 'unsupported',
-	'too_many_uploads', 'rate_limited', 'login_wait', 'busy', 'not_found', 'method_not_allowed', 'too_large',
-	'internal', 'storage', 'invalid', 'handle_taken', 'wrong_credentials', 'account_disabled', 'card_locked',
-	'no_treasurer', 'empty', 'consent_required', 'campaign_closed', 'no_such_prompt', 'idempotency_mismatch',
-	'prompt_done', 'guardian_required', 'outdated_document', 'bad_wav', 'too_short', 'too_long', 'silent',
-	'clipped', 'wrong_rate', 'not_your_language', 'own_item', 'second_vote', 'already_decided', 'withdrawn',
-	'duplicate', 'not_text', 'conflict', 'over_balance', 'reference_used', 'placeholders', 'pin_again', 'network',
-]);
-
 /* An answer without a code of ours, by its status. */
 const BY_STATUS = { 401: 'login_required', 403: 'forbidden', 404: 'not_found', 413: 'too_large',
 	415: 'unsupported', 429: 'rate_limited', 500: 'internal', 503: 'busy', 507: 'storage' };
@@ -218,8 +221,10 @@ export function errorKey(err) {
 	let code = err instanceof ApiError ? err.code : null;
 	if (typeof code === 'string' && code.startsWith('http_'))
 		code = BY_STATUS[err.status] ?? null;
-	/* a code another page's catalog words (error.<code>) counts too */
-	return code !== null && (CODES.has(code) || has(`error.${code}`)) ? `error.${code}` : 'error.generic';
+	/* every code of the API (server/http/API.md) has its error.<code> in
+	   the catalog: until the page has the error messages (withErrors()),
+	   or if it cannot get them, an error is worded as error.generic */
+	return code !== null && has(`error.${code}`) ? `error.${code}` : 'error.generic';
 }
 
 /* ${err} in the person's words: from its code, never the server's text. */
@@ -265,14 +270,16 @@ export function showError(el, err) {
 	if (!err)
 		return;
 	const main = document.createElement('p');
+	main.textContent = errorText(err);
 	el.append(main);
 	appendDetails(el, err);
-	/* worded once the page has the error messages (a page of a drive
-	   loads them with its first error); if the box moved on meanwhile,
-	   this paragraph is no longer in it */
-	withErrors().then(() => {
-		main.textContent = errorText(err);
-	});
+	/* a page of a drive loads the error messages with its first error:
+	   worded generally until they come, then by its code (if the box
+	   moved on meanwhile, this paragraph is no longer in it) */
+	if (errorKey(err) === 'error.generic' && !(err instanceof ApiError && err.code === 'generic'))
+		withErrors().then(() => {
+			main.textContent = errorText(err);
+		});
 }
 
 /* Shows a message of ours (already translated) in ${el}. */

@@ -4,7 +4,7 @@
 ** Then on to the person's drive: the one of their card, else a choice.
 */
 import { t, nfc } from './i18n.js';
-import { get, post, handOver, me, showError, showMessage, clearError, ApiError } from './api.js';
+import { get, post, handOver, dropHanded, me, showError, showMessage, clearError, ApiError } from './api.js';
 import { $, start, flash, pickDrive, consentHref } from './page.js';
 import { registerServiceWorker } from './sw-register.js';
 
@@ -14,6 +14,10 @@ const params = new URLSearchParams(location.search);
    a weak link, and the drives are what a login goes on to. */
 const settingsAnswer = get('/api/v1/settings');
 const campaignsAnswer = get('/api/v1/campaigns');
+let campaignsAt = 0; /* when they came */
+campaignsAnswer.then(() => {
+	campaignsAt = Date.now();
+}, () => {});
 settingsAnswer.catch(() => {}); /* both awaited below */
 campaignsAnswer.catch(() => {});
 
@@ -176,10 +180,12 @@ async function onCard(ev) {
 		if (twice)
 			body.pin_again = p; /* typed twice: a first use may set it */
 		const r = await post('/api/v1/login', body);
-		/* the login's answer is the next page's /me, and the drives
-		   this page has are its drives */
+		/* a new person: nothing of another's is handed on; the login's
+		   answer is the next page's /me, and the drives this page has
+		   (if they came within the minute) are its drives */
+		dropHanded();
 		handOver('/api/v1/me', r);
-		await campaignsAnswer.then((c) => handOver('/api/v1/campaigns', c), () => {});
+		await campaignsAnswer.then((c) => handOver('/api/v1/campaigns', c, campaignsAt), () => {});
 		markSeen(code);
 		if (r?.created === true)
 			flash('join.pin_set');
