@@ -26,7 +26,9 @@
 #     any depth, so it asks for them all at once. Its comments go too.
 #
 # A file is written only when its content changed (its ETag stays); a file
-# no longer made is removed. Catalogs must hold one "key": "text" a line,
+# no longer made is removed, but a hashed one only a build later
+# (OUT/.hashed, .hashed-before), so that the pages of the build before
+# still find theirs. Catalogs must hold one "key": "text" a line,
 # as they do. Needs nothing but CMake.
 cmake_minimum_required(VERSION 3.20)
 
@@ -497,11 +499,37 @@ foreach(f IN LISTS files)
   endif()
 endforeach()
 
-# ---- and nothing that is no longer made ----
+# ---- and nothing that is no longer made, but the hashed files of the
+# build before (the last that made other files than this one): a page a
+# phone opened before this build went live still finds what it loads late
+# (another language's catalog, the error messages). OUT/.hashed lists this
+# build's, OUT/.hashed-before that build's. ----
 get_property(done GLOBAL PROPERTY WEBROOT_WRITTEN)
+set(hashed "")
 foreach(f IN LISTS done)
   set(KEEP_${f} 1)
+  if(f MATCHES "\\.[0-9a-f]+\\.(js|css|json)$")
+    list(APPEND hashed "${f}")
+  endif()
 endforeach()
+list(JOIN hashed "\n" hashed)
+set(hashed "${hashed}\n")
+set(last "")
+if(EXISTS "${OUT}/.hashed")
+  file(READ "${OUT}/.hashed" last)
+endif()
+if(NOT last STREQUAL hashed)
+  file(WRITE "${OUT}/.hashed-before" "${last}")
+  file(WRITE "${OUT}/.hashed" "${hashed}")
+endif()
+if(EXISTS "${OUT}/.hashed-before")
+  file(STRINGS "${OUT}/.hashed-before" before)
+  foreach(f IN LISTS before)
+    set(KEEP_${f} 1)
+  endforeach()
+endif()
+set(KEEP_.hashed 1)
+set(KEEP_.hashed-before 1)
 file(GLOB_RECURSE old RELATIVE "${OUT}" "${OUT}/*")
 foreach(f IN LISTS old)
   if(KEEP_${f})
