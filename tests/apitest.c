@@ -443,3 +443,24 @@ tu_user_add(const char *bin, const char *dir, const char *handle,
 
 	return (tu_run_quiet(argv, out, sizeof(out)));
 }
+
+void
+tu_pass_of(const char *handle, char *out, size_t n)
+{
+	snprintf(out, n, "%s's passphrase", handle);
+}
+
+int
+tu_users_add(const char *bin, const char *dir, const char *const *pairs)
+{
+	char pass[128];
+	int rc;
+
+	for (; pairs[0] != NULL && pairs[1] != NULL; pairs += 2) {
+		tu_pass_of(pairs[0], pass, sizeof(pass));
+		if ((rc = tu_user_add(
+			 bin, dir, pairs[0], pairs[1], NULL, pass)) != 0)
+			return (rc);
+	}
+	return (0);
+}

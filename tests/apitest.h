@@ -70,6 +70,12 @@ int tu_run_quiet(char *const argv[], char *out, size_t n);
 ** standard input. 0, or the exit status (said on stderr). */
 int tu_user_add(const char *bin, const char *dir, const char *handle,
     const char *role, const char *langs, const char *pass);
+/* The passphrase tu_users_add() gives ${handle}: "HANDLE's passphrase". */
+void tu_pass_of(const char *handle, char *out, size_t n);
+/* tu_user_add() of each handle and role of ${pairs} (handle, role, ...,
+** NULL), with the passphrase tu_pass_of() says. 0, or the first failure's
+** exit status. */
+int tu_users_add(const char *bin, const char *dir, const char *const *pairs);
 /* Writes ${json} to ${tmp}/${name} and runs `${bin} campaign import` of it
 ** into the node ${dir}. 0, or the exit status. */
 int tu_import_campaign(const char *bin, const char *tmp, const char *dir,

@@ -57,9 +57,9 @@ server_down(void)
 static void
 log_in(const char *handle, struct who *w)
 {
-	char pass[100];
+	char pass[128];
 
-	snprintf(pass, sizeof(pass), "%s's passphrase", handle);
+	tu_pass_of(handle, pass, sizeof(pass));
 	tu_log_in(&srv, handle, pass, w);
 }
 
@@ -503,15 +503,6 @@ START_TEST(test_body_split)
 }
 END_TEST
 
-static int
-add_user(const char *handle, const char *role)
-{
-	char pass[128];
-
-	snprintf(pass, sizeof(pass), "%s's passphrase", handle);
-	return (tu_user_add(bin, maindir, handle, role, NULL, pass));
-}
-
 /*
 ** Drops the last paragraph of the first section of the copied Ewe
 ** document of version 3, so that a part is missing. 0 or -1.
@@ -565,10 +556,9 @@ main(void)
 	if (tu_run_quiet(cp, out, sizeof(out)) != 0 ||
 	    drop_ewe_paragraph() == -1 ||
 	    tu_run_quiet(init, out, sizeof(out)) != 0 ||
-	    add_user("mia", "maintainer") != 0 ||
-	    add_user("rolf", "reviewer") != 0 ||
-	    add_user("rita", "reviewer") != 0 ||
-	    add_user("tom", "contributor") != 0 ||
+	    tu_users_add(bin, maindir,
+		(const char *const[]){ "mia", "maintainer", "rolf", "reviewer",
+		    "rita", "reviewer", "tom", "contributor", NULL }) != 0 ||
 	    tu_import_campaign(bin, base, maindir, "ewe.json", CAMPAIGN) != 0) {
 		fprintf(stderr, "could not make the node (in %s)\n", base);
 		return (1);

@@ -122,23 +122,6 @@ b_file_requests(void)
 	return (k);
 }
 
-/* A's count of ${sql} (?1 = 1) in its database. */
-static long long
-a_count(const char *sql)
-{
-	struct err e = { 0 };
-	char path[800];
-	long long v;
-
-	snprintf(path, sizeof(path), "%s/node.db", adir);
-	snprintf(tu_dbpath, sizeof(tu_dbpath), "%s", path);
-	ck_assert_ptr_nonnull(tu_db = db_open(tu_dbpath, 0, &e));
-	v = tu_q_int(sql, 1);
-	db_close(tu_db);
-	tu_db = NULL;
-	return (v);
-}
-
 START_TEST(test_identity)
 {
 	struct tu_resp r = { 0 };
@@ -199,7 +182,8 @@ START_TEST(test_wrong_key_refused)
 	    0);
 	ck_assert_msg(strstr(out, bfpr) != NULL && strstr(out, cfpr) != NULL,
 	    "both fingerprints are not shown: %s", out);
-	ck_assert_int_eq(a_count("SELECT count(*) FROM peers WHERE ?1"), 0);
+	ck_assert_int_eq(
+	    tu_node_q_int(adir, "SELECT count(*) FROM peers WHERE ?1", 1), 0);
 }
 END_TEST
 
@@ -223,10 +207,13 @@ START_TEST(test_pull_and_again)
 	ck_assert_msg(strstr(out, "2 release(s) new") != NULL, "%s", out);
 	tu_fed_held_same(adir, bdir, "1.0.0");
 	tu_fed_held_same(adir, cdir, "2.0.0");
-	ck_assert_int_eq(
-	    a_count("SELECT count(*) FROM peer_releases WHERE ?1"), 2);
-	ck_assert_int_eq(a_count("SELECT count(*) FROM audit_log WHERE action "
-				 "= 'federation.pull' AND ?1"),
+	ck_assert_int_eq(tu_node_q_int(adir,
+			     "SELECT count(*) FROM peer_releases WHERE ?1", 1),
+	    2);
+	ck_assert_int_eq(tu_node_q_int(adir,
+			     "SELECT count(*) FROM audit_log WHERE action "
+			     "= 'federation.pull' AND ?1",
+			     1),
 	    2);
 	/* Again: nothing new, and no file asked of B (whose log lines are
 	** written once each answer is sent: wait for them to settle). */
@@ -260,8 +247,10 @@ START_TEST(test_pull_and_again)
 		strstr(out, "c-with-token") != NULL,
 	    "%s", out);
 	ck_assert_msg(strstr(out, "secretsecret") == NULL, "%s", out);
-	ck_assert_int_eq(a_count("SELECT count(*) FROM peers WHERE token = "
-				 "'hf_secretsecretsecret' AND ?1"),
+	ck_assert_int_eq(tu_node_q_int(adir,
+			     "SELECT count(*) FROM peers WHERE token = "
+			     "'hf_secretsecretsecret' AND ?1",
+			     1),
 	    1);
 	ck_assert_int_eq(tu_cli(out, sizeof(out),
 			     (const char *const[]){ "peer", "remove", "--data",
@@ -312,18 +301,24 @@ START_TEST(test_tampered_file_refused)
 	ck_assert_msg(pull(out, sizeof(out), "--peer", "b") != 0, "%s", out);
 	ck_assert_msg(strstr(out, which) != NULL && strstr(out, "refused"),
 	    "the altered file is not named: %s", out);
-	ck_assert_int_eq(a_count("SELECT count(*) FROM peer_releases WHERE "
-				 "version = '1.1.0' AND ?1"),
+	ck_assert_int_eq(tu_node_q_int(adir,
+			     "SELECT count(*) FROM peer_releases WHERE "
+			     "version = '1.1.0' AND ?1",
+			     1),
 	    0);
-	ck_assert_int_eq(a_count("SELECT count(*) FROM peers WHERE name = 'b' "
-				 "AND last_error LIKE '%refused%' AND ?1"),
+	ck_assert_int_eq(tu_node_q_int(adir,
+			     "SELECT count(*) FROM peers WHERE name = 'b' "
+			     "AND last_error LIKE '%refused%' AND ?1",
+			     1),
 	    1);
 	/* Put right, it is pulled, and the error is cleared. */
 	flip("1.1.0", which, sizeof(which));
 	ck_assert_msg(pull(out, sizeof(out), "--peer", "b") == 0, "%s", out);
 	tu_fed_held_same(adir, bdir, "1.1.0");
-	ck_assert_int_eq(a_count("SELECT count(*) FROM peers WHERE name = 'b' "
-				 "AND last_error IS NULL AND ?1"),
+	ck_assert_int_eq(tu_node_q_int(adir,
+			     "SELECT count(*) FROM peers WHERE name = 'b' "
+			     "AND last_error IS NULL AND ?1",
+			     1),
 	    1);
 }
 END_TEST
@@ -682,7 +677,7 @@ START_TEST(test_revocation_list)
 	snprintf(url, sizeof(url),
 	    "SELECT count(*) FROM peer_revocations WHERE item = '%s' AND ?1",
 	    id);
-	ck_assert_int_eq(a_count(url), 1);
+	ck_assert_int_eq(tu_node_q_int(adir, url, 1), 1);
 }
 END_TEST
 
@@ -710,14 +705,17 @@ START_TEST(test_peer_down)
 	ck_assert_msg(strstr(out, "peer b failed") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "peer c pulled") != NULL, "%s", out);
 	tu_fed_held_same(adir, cdir, "2.1.0");
-	ck_assert_int_eq(a_count("SELECT count(*) FROM peers WHERE name = 'b' "
-				 "AND last_error IS NOT NULL AND ?1"),
+	ck_assert_int_eq(tu_node_q_int(adir,
+			     "SELECT count(*) FROM peers WHERE name = 'b' "
+			     "AND last_error IS NOT NULL AND ?1",
+			     1),
 	    1);
 	ck_assert_int_eq(tu_cli(out, sizeof(out),
 			     (const char *const[]){ "peer", "remove", "--data",
 				 adir, "--name", "b", NULL }),
 	    0);
-	ck_assert_int_eq(a_count("SELECT count(*) FROM peers WHERE ?1"), 1);
+	ck_assert_int_eq(
+	    tu_node_q_int(adir, "SELECT count(*) FROM peers WHERE ?1", 1), 1);
 }
 END_TEST
 

@@ -164,21 +164,6 @@ c_drive(void)
 		"release", "approve", "--data", cdir, "2.0.0", NULL });
 }
 
-/* A's answer to ${sql} (?1 = 1). */
-static long long
-a_count(const char *sql)
-{
-	struct err e = { 0 };
-	long long v;
-
-	snprintf(tu_dbpath, sizeof(tu_dbpath), "%.580s/node.db", adir);
-	ck_assert_ptr_nonnull(tu_db = db_open(tu_dbpath, 0, &e));
-	v = tu_q_int(sql, 1);
-	db_close(tu_db);
-	tu_db = NULL;
-	return (v);
-}
-
 /* DuckDB's reading of the release folders ${d1} (and ${d2}, may be
 ** NULL): tests/parquet/ids.mjs's answer. */
 static json_t *
@@ -413,8 +398,10 @@ START_TEST(test_federated_release)
 	cli_expect(0, out, sizeof(out),
 	    (const char *const[]){
 		"release", "approve", "--data", adir, "f-1", NULL });
-	ck_assert_int_eq(a_count("SELECT count(*) FROM releases WHERE version "
-				 "= 'f-1' AND state = 'approved' AND ?1"),
+	ck_assert_int_eq(tu_node_q_int(adir,
+			     "SELECT count(*) FROM releases WHERE version "
+			     "= 'f-1' AND state = 'approved' AND ?1",
+			     1),
 	    1);
 	/* Built only by `federate release`: `release build` refuses. */
 	ck_assert_int_ne(tu_cli(out, sizeof(out),
@@ -441,8 +428,10 @@ START_TEST(test_licence_left_out)
 	    0);
 	ck_assert_msg(
 	    strstr(out, "does not permit commercial_use") != NULL, "%s", out);
-	ck_assert_int_eq(a_count("SELECT count(*) FROM releases WHERE version "
-				 "= 'f-nc' AND ?1"),
+	ck_assert_int_eq(tu_node_q_int(adir,
+			     "SELECT count(*) FROM releases WHERE version "
+			     "= 'f-nc' AND ?1",
+			     1),
 	    0);
 	/* Under a licence that needs fewer scopes, all three go in; under
 	** one that needs more than theirs (none here), they would not: a
@@ -552,9 +541,11 @@ START_TEST(test_withdrawal_reaches_everyone)
 	cli_expect(0, out, sizeof(out),
 	    (const char *const[]){ "federate", "pull", "--data", adir, NULL });
 	ck_assert_int_eq(
-	    a_count("SELECT count(*) FROM releases r JOIN peers p ON p.id = "
-		    "r.retired_peer WHERE r.version = 'f-1' AND p.name = "
-		    "'Ewe-Speakers-Ho' AND r.retired_at IS NOT NULL AND ?1"),
+	    tu_node_q_int(adir,
+		"SELECT count(*) FROM releases r JOIN peers p ON p.id = "
+		"r.retired_peer WHERE r.version = 'f-1' AND p.name = "
+		"'Ewe-Speakers-Ho' AND r.retired_at IS NOT NULL AND ?1",
+		1),
 	    1);
 	cli_expect(0, out, sizeof(out),
 	    (const char *const[]){

@@ -87,28 +87,13 @@ start_a(struct tu_server *a, const char *m1, const char *m2)
 	}
 }
 
-/* A's ${sql} (?1 = 1) through a connection of the test's own. */
-static long long
-a_count(const char *sql)
-{
-	struct err e = { 0 };
-	long long v;
-
-	snprintf(tu_dbpath, sizeof(tu_dbpath), "%s/node.db", adir);
-	ck_assert_ptr_nonnull(tu_db = db_open(tu_dbpath, 0, &e));
-	v = tu_q_int(sql, 1);
-	db_close(tu_db);
-	tu_db = NULL;
-	return (v);
-}
-
 /* Polls until A's ${sql} counts ${want}, up to DEADLINE s; 1 if it did. */
 static int
 a_count_becomes(const char *sql, long long want)
 {
 	time_t end = time(NULL) + DEADLINE;
 
-	while (a_count(sql) != want) {
+	while (tu_node_q_int(adir, sql, 1) != want) {
 		if (time(NULL) > end)
 			return (0);
 		usleep(100000);
@@ -288,8 +273,9 @@ START_TEST(test_pulls_on_timer)
 			  "tributary_federation_files_fetched_total") == files,
 	    "%s", m);
 	free(m);
-	ck_assert_int_eq(
-	    a_count("SELECT count(*) FROM peer_releases WHERE ?1"), 1);
+	ck_assert_int_eq(tu_node_q_int(adir,
+			     "SELECT count(*) FROM peer_releases WHERE ?1", 1),
+	    1);
 	ck_assert_int_eq(tu_server_stop(&a), 0);
 }
 END_TEST
@@ -316,11 +302,14 @@ START_TEST(test_stops_mid_pull)
 	ck_assert_int_eq(tu_server_stop(&a), 0);
 	ck_assert_int_eq(kill(srv_b.pid, SIGCONT), 0);
 	ck_assert_int_eq(tu_file_has(a.errlog, "stopped with the node"), 1);
-	ck_assert_int_eq(
-	    a_count("SELECT count(*) FROM peer_releases WHERE ?1"), 1);
+	ck_assert_int_eq(tu_node_q_int(adir,
+			     "SELECT count(*) FROM peer_releases WHERE ?1", 1),
+	    1);
 	/* Not a failure of B's: the peer list shows no error. */
-	ck_assert_int_eq(a_count("SELECT count(*) FROM peers WHERE last_error "
-				 "IS NOT NULL AND ?1"),
+	ck_assert_int_eq(tu_node_q_int(adir,
+			     "SELECT count(*) FROM peers WHERE last_error "
+			     "IS NOT NULL AND ?1",
+			     1),
 	    0);
 	/* The next start pulls it. */
 	start_a(&a, NULL, NULL);

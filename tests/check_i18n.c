@@ -382,15 +382,6 @@ START_TEST(test_shipped_catalogs)
 END_TEST
 
 static int
-add_user(const char *handle, const char *role)
-{
-	char pass[128];
-
-	snprintf(pass, sizeof(pass), "%s's passphrase", handle);
-	return (tu_user_add(bin, maindir, handle, role, NULL, pass));
-}
-
-static int
 write_file(const char *dir, const char *name, const char *text)
 {
 	char path[900];
@@ -435,11 +426,10 @@ main(void)
 	    write_file(cat, "ee.json", EE) == -1 ||
 	    tu_run_quiet(cp, out, sizeof(out)) != 0 ||
 	    tu_run_quiet(init, out, sizeof(out)) != 0 ||
-	    add_user("root", "admin") != 0 ||
-	    add_user("mia", "maintainer") != 0 ||
-	    add_user("rolf", "reviewer") != 0 ||
-	    add_user("rita", "reviewer") != 0 ||
-	    add_user("tom", "contributor") != 0 ||
+	    tu_users_add(bin, maindir,
+		(const char *const[]){ "root", "admin", "mia", "maintainer",
+		    "rolf", "reviewer", "rita", "reviewer", "tom",
+		    "contributor", NULL }) != 0 ||
 	    tu_server_start(&srv, maindir, extra) != 0) {
 		fprintf(stderr, "could not start the node (in %s)\n", base);
 		tu_stop_clean(&srv, "main");

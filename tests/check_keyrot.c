@@ -425,18 +425,6 @@ db_done(void)
 	tu_db = NULL;
 }
 
-/* The count ${sql} (?1 = 1) answers in node ${dir}'s database. */
-static long long
-count_at(const char *dir, const char *sql)
-{
-	long long v;
-
-	db_at(dir);
-	v = tu_q_int(sql, 1);
-	db_done();
-	return (v);
-}
-
 /* Runs the write ${sql} on node ${dir}'s database (none of its
 ** processes running, or one that reads it per request). */
 static void
@@ -518,9 +506,10 @@ START_TEST(test_rotate_refused_while_served)
 	ck_assert_int_eq(tu_server_stop(&srv_b), 0);
 	tu_fed_whoami(bdir, key, fpr);
 	ck_assert_str_eq(key, bkey);
-	ck_assert_int_eq(count_at(bdir,
+	ck_assert_int_eq(tu_node_q_int(bdir,
 			     "SELECT count(*) FROM key_rotations "
-			     "WHERE ?1"),
+			     "WHERE ?1",
+			     1),
 	    0);
 	/* `key show` before any rotation. */
 	ck_assert_int_eq(
@@ -572,9 +561,10 @@ START_TEST(test_rotation_followed)
 	sodium_memzero(sk, sizeof(sk));
 	hex_encode(pk, 32, path);
 	ck_assert_str_eq(path, bkey);
-	ck_assert_int_eq(count_at(bdir,
+	ck_assert_int_eq(tu_node_q_int(bdir,
 			     "SELECT count(*) FROM audit_log WHERE "
-			     "action = 'node.key_rotate' AND ?1"),
+			     "action = 'node.key_rotate' AND ?1",
+			     1),
 	    1);
 	ck_assert_int_eq(
 	    tu_cli(out, sizeof(out),
@@ -621,18 +611,19 @@ START_TEST(test_rotation_followed)
 	    "SELECT count(*) FROM peers WHERE name = 'b' AND public_key = '%s' "
 	    "AND ?1",
 	    nkey);
-	ck_assert_int_eq(count_at(adir, path), 1);
-	ck_assert_int_eq(count_at(adir,
+	ck_assert_int_eq(tu_node_q_int(adir, path, 1), 1);
+	ck_assert_int_eq(tu_node_q_int(adir,
 			     "SELECT count(*) FROM peer_keys WHERE "
 			     "peer_id = (SELECT id FROM peers WHERE "
-			     "name = 'b') AND ?1"),
+			     "name = 'b') AND ?1",
+			     1),
 	    2);
 	snprintf(path, sizeof(path),
 	    "SELECT count(*) FROM audit_log WHERE action = "
 	    "'federation.peer_key_rotated' AND detail LIKE '%%%s%%' AND "
 	    "detail LIKE '%%%s%%' AND ?1",
 	    bfpr, nfpr);
-	ck_assert_int_eq(count_at(adir, path), 1);
+	ck_assert_int_eq(tu_node_q_int(adir, path, 1), 1);
 	/* The peer list: the new fingerprint, rotated, the old one before. */
 	list_line("b", line, sizeof(line));
 	ck_assert_msg(strstr(line, nfpr) && strstr(line, "(rotated)") &&
@@ -647,10 +638,11 @@ START_TEST(test_rotation_followed)
 	ck_assert_msg(strstr(out, "rotated its key") == NULL,
 	    "a second pull rotates again: %s", out);
 	tu_fed_held_same(adir, bdir, "1.2.0");
-	ck_assert_int_eq(count_at(adir,
+	ck_assert_int_eq(tu_node_q_int(adir,
 			     "SELECT count(*) FROM audit_log WHERE "
 			     "action = 'federation.peer_key_rotated' "
-			     "AND ?1"),
+			     "AND ?1",
+			     1),
 	    1);
 	ck_assert_int_eq(tu_server_stop(&srv_b), 0);
 }
@@ -708,17 +700,19 @@ c_refused(const char *nfpr, const char *why)
 	    "AND last_error LIKE '%%refused%%' AND last_error LIKE '%%%s%%' "
 	    "AND ?1",
 	    ckey, why);
-	ck_assert_int_eq(count_at(adir, sql), 1);
-	ck_assert_int_eq(count_at(adir,
+	ck_assert_int_eq(tu_node_q_int(adir, sql, 1), 1);
+	ck_assert_int_eq(tu_node_q_int(adir,
 			     "SELECT count(*) FROM peer_keys WHERE "
 			     "peer_id = (SELECT id FROM peers WHERE "
-			     "name = 'c') AND ?1"),
+			     "name = 'c') AND ?1",
+			     1),
 	    1);
-	ck_assert_int_eq(count_at(adir,
+	ck_assert_int_eq(tu_node_q_int(adir,
 			     "SELECT count(*) FROM audit_log WHERE "
 			     "action = 'federation.peer_key_rotated' "
 			     "AND subject_id = (SELECT id FROM peers "
-			     "WHERE name = 'c') AND ?1"),
+			     "WHERE name = 'c') AND ?1",
+			     1),
 	    0);
 }
 
@@ -781,9 +775,10 @@ START_TEST(test_without_statement_refused)
 	    "key)",
 	    cfpr, nfpr);
 	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
-	ck_assert_int_eq(count_at(adir,
+	ck_assert_int_eq(tu_node_q_int(adir,
 			     "SELECT count(*) FROM peers WHERE name "
-			     "= 'c' AND last_error IS NULL AND ?1"),
+			     "= 'c' AND last_error IS NULL AND ?1",
+			     1),
 	    1);
 	sodium_memzero(old_sk, sizeof(old_sk));
 	sodium_memzero(new_sk, sizeof(new_sk));
@@ -859,9 +854,10 @@ START_TEST(test_rotation_interrupted)
 	tu_fed_whoami(ddir, key, fpr);
 	hex_encode(new_pk, 32, hex);
 	ck_assert_str_eq(key, hex);
-	ck_assert_int_eq(count_at(ddir,
+	ck_assert_int_eq(tu_node_q_int(ddir,
 			     "SELECT count(*) FROM key_rotations "
-			     "WHERE ?1"),
+			     "WHERE ?1",
+			     1),
 	    1);
 	/* Staged, never recorded: no one knows it; a fresh one is made. */
 	crypto_sign_keypair(new_pk, old_sk);
@@ -876,9 +872,10 @@ START_TEST(test_rotation_interrupted)
 	ck_assert_int_ne(memcmp(got, new_sk, 64), 0);
 	snprintf(out, sizeof(out), "%s/keys/signing.key.new", ddir);
 	ck_assert_int_eq(access(out, F_OK), -1);
-	ck_assert_int_eq(count_at(ddir,
+	ck_assert_int_eq(tu_node_q_int(ddir,
 			     "SELECT count(*) FROM key_rotations "
-			     "WHERE ?1"),
+			     "WHERE ?1",
+			     1),
 	    2);
 	/* Both kept: the first key and the one it handed over to. */
 	snprintf(out, sizeof(out), "%s/keys/signing.key.old-%s", ddir, fpr);

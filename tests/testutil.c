@@ -173,6 +173,20 @@ q_prepare(const char *sql, long long a)
 }
 
 long long
+tu_node_q_int(const char *dir, const char *sql, long long a)
+{
+	struct err e = { 0 };
+	long long v;
+
+	snprintf(tu_dbpath, sizeof(tu_dbpath), "%.580s/node.db", dir);
+	ck_assert_ptr_nonnull(tu_db = db_open(tu_dbpath, 0, &e));
+	v = tu_q_int(sql, a);
+	db_close(tu_db);
+	tu_db = NULL;
+	return (v);
+}
+
+long long
 tu_q_int(const char *sql, long long a)
 {
 	sqlite3_stmt *st = q_prepare(sql, a);

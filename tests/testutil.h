@@ -54,6 +54,10 @@ void tu_run_fails(writer_fn fn, void *arg, enum err_code code);
 ** ${sql} does not prepare. */
 long long tu_q_int(const char *sql, long long a);
 char *tu_q_text(const char *sql, long long a);
+/* tu_q_int() on node ${dir}'s database (DIR/node.db), through a
+** connection of the test's own, opened and closed around it (a server
+** may be running on it). */
+long long tu_node_q_int(const char *dir, const char *sql, long long a);
 /* A new account ${handle} with ${role} and a placeholder passphrase hash,
 ** created by account_create_job (actor 0); its id. */
 int64_t tu_add_account(const char *handle, enum account_role role);

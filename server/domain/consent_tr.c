@@ -26,6 +26,7 @@
 #include "audit.h"
 #include "buf.h"
 #include "crypto.h"
+#include "i18n.h"
 #include "log.h"
 #include "text.h"
 
@@ -580,30 +581,13 @@ drafts_of(struct db *db, const char *slug, int version, const char *lang,
     struct err *e)
 {
 	sqlite3_stmt *st;
-	json_t *o;
-	int rc;
 
 	if ((st = db_prepare(db, SQL_CTR_DRAFTS, e)) == NULL)
 		return (NULL);
-	if ((o = json_object()) == NULL) {
-		err_oom(e);
-		return (NULL);
-	}
 	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, version);
 	sqlite3_bind_text(st, 3, lang, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_set_new(o, (const char *)sqlite3_column_text(st, 0),
-		    json_pack("[s,I,I]", sqlite3_column_text(st, 1),
-			(json_int_t)sqlite3_column_int64(st, 2),
-			(json_int_t)sqlite3_column_int64(st, 3)));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(o);
-		db_err(db, e, "consent translations");
-		return (NULL);
-	}
-	return (o);
+	return (i18n_drafts_rows(db, st, "consent translations", e));
 }
 
 static const char *const kind_names[] = { "title", "licence_notes", "scope",

@@ -235,16 +235,25 @@ static json_t *
 saved_of(struct db *db, const char *lang, struct err *e)
 {
 	sqlite3_stmt *st;
-	json_t *o;
-	int rc;
 
 	if ((st = db_prepare(db, SQL_I18N_SAVED, e)) == NULL)
 		return (NULL);
+	sqlite3_bind_text(st, 1, lang, -1, SQLITE_STATIC);
+	return (i18n_drafts_rows(db, st, "translations", e));
+}
+
+json_t *
+i18n_drafts_rows(
+    struct db *db, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	json_t *o;
+	int rc;
+
 	if ((o = json_object()) == NULL) {
+		sqlite3_reset(st);
 		err_oom(e);
 		return (NULL);
 	}
-	sqlite3_bind_text(st, 1, lang, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_object_set_new(o, (const char *)sqlite3_column_text(st, 0),
 		    json_pack("[s,I,I]", sqlite3_column_text(st, 1),
@@ -253,7 +262,7 @@ saved_of(struct db *db, const char *lang, struct err *e)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(o);
-		db_err(db, e, "translations");
+		db_err(db, e, what);
 		return (NULL);
 	}
 	return (o);

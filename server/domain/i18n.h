@@ -68,6 +68,14 @@ json_t *i18n_rows(
     const struct i18n_set *s, struct db *db, const char *lang, struct err *e);
 
 /*
+** Steps ${st} (from db_prepare(), its parameters bound), whose rows are a
+** key, a text, who saved it and when, into a new object key → [text, by,
+** at]: the drafts of the translation pages (UI strings, consent parts).
+** NULL with ${e} (${what} names the table in a database error).
+*/
+json_t *i18n_drafts_rows(
+    struct db *db, sqlite3_stmt *st, const char *what, struct err *e);
+/*
 ** Is ${text} a translation of English's ${en} as far as the page can
 ** tell: the same {placeholders}, no more than I18N_TEXT_MAX bytes, valid
 ** text? 0, or -1 with ${e} (ERR_INVALID) saying what differs.

@@ -47,6 +47,9 @@ size_t reading_body_limit(struct req *r);
 ** account given the right (can_translate)? 1; 0 with 403 queued; -1 if
 ** no answer could be queued (api_i18n.c). */
 int req_may_translate(struct req *r);
+/* The request's {lang}, checked: a language tag. NULL with 404 queued
+** (api_i18n.c). */
+const char *req_lang_param(struct req *r);
 
 /* Consent documents translated on the node (api_consent_tr.c). */
 int show_consent_translation(struct req *r);

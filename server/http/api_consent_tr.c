@@ -17,18 +17,16 @@
 #include "consent_tr.h"
 #include "http.h"
 
-/* The request's {lang}, checked: a language tag. NULL with 404 queued. */
+/* The request's {lang}, checked (req_lang_param()), and not English, the
+** text translations are made from (400 queued). NULL with the answer
+** queued. */
 static const char *
 lang_of(struct req *r)
 {
-	const char *l = req_param(r, "lang");
-	struct err e = { 0 };
+	const char *l = req_lang_param(r);
 
-	if (l == NULL || strlen(l) >= 36 || lang_tag_check(l, &e) == -1) {
-		req_error(
-		    r, 404, "not_found", "no language \"%.40s\"", l ? l : "");
+	if (l == NULL)
 		return (NULL);
-	}
 	if (strcmp(l, "en") == 0) {
 		req_error(r, 400, "source_language",
 		    "English is the text translations are made from: it is "

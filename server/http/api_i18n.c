@@ -92,9 +92,9 @@ english_fn(
 	return (json_string(json_string_value(v)));
 }
 
-/* The request's {lang}, checked: a language tag. NULL with 404 queued. */
-static const char *
-lang_of(struct req *r)
+/* req_lang_param(): api.h. */
+const char *
+req_lang_param(struct req *r)
 {
 	const char *l = req_param(r, "lang");
 	struct err e = { 0 };
@@ -165,7 +165,7 @@ list_languages(struct req *r)
 int
 show_language_overrides(struct req *r)
 {
-	const char *lang = lang_of(r);
+	const char *lang = req_lang_param(r);
 	struct err e = { 0 };
 	struct db *db;
 	json_t *o;
@@ -187,7 +187,7 @@ show_language_overrides(struct req *r)
 int
 list_language_strings(struct req *r)
 {
-	const char *lang = lang_of(r);
+	const char *lang = req_lang_param(r);
 	struct err e = { 0 };
 	struct db *db;
 	json_t *a;
@@ -228,7 +228,7 @@ save_build(struct req *r, void *state, void **arg)
 	json_t *en;
 	int rc;
 
-	if ((s->sv.lang = lang_of(r)) == NULL)
+	if ((s->sv.lang = req_lang_param(r)) == NULL)
 		return (0);
 	if ((rc = req_may_translate(r)) != 1)
 		return (rc);
@@ -289,7 +289,7 @@ review_build(struct req *r, void *state, void **arg)
 	struct i18n_review *rv = state;
 	int rc;
 
-	if ((rv->lang = lang_of(r)) == NULL)
+	if ((rv->lang = req_lang_param(r)) == NULL)
 		return (0);
 	if ((rc = req_may_translate(r)) != 1)
 		return (rc);
